@@ -1,0 +1,90 @@
+"""Form building blocks shared by every app: GOV.UK date input and error wording.
+
+Error messages follow the GOV.UK style ("Enter the date the referral was
+received", not "This field is required").
+"""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class GovDateWidget(forms.MultiWidget):
+    """Day, month and year as three text inputs (the GOV.UK date input pattern)."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__([forms.TextInput(), forms.TextInput(), forms.TextInput()], attrs)
+
+    def decompress(self, value: dt.date | None) -> list:
+        if value:
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with the GOV.UK error messages for each way it can be wrong."""
+
+    widget = GovDateWidget
+
+    def __init__(self, *, label: str, required: bool = True, **kwargs) -> None:
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields, label=label, required=required, require_all_fields=False, **kwargs)
+        self.error_messages["required"] = f"Enter the {label.lower()}"
+        self.error_messages["incomplete"] = f"Enter the {label.lower()}"
+
+    def compress(self, data_list: list) -> dt.date | None:
+        if not data_list or not any(part for part in data_list):
+            return None
+        day, month, year = (str(part or "").strip() for part in data_list)
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            raise ValidationError(f"{self.label} must include a {' and a '.join(missing)}", code="incomplete_parts")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(f"{self.label} must be a real date", code="invalid")
+        if len(year) != 4:
+            raise ValidationError(f"Year must include 4 numbers, for example {dt.date.today().year}", code="invalid")  # noqa: DTZ011
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(f"{self.label} must be a real date", code="invalid") from None
+
+    def clean(self, value: list) -> dt.date | None:
+        # MultiValueField raises its own "incomplete" per sub-field; we want one message for the date.
+        if not self.required and (not value or not any(str(v or "").strip() for v in value)):
+            return None
+        if self.required and (not value or not any(str(v or "").strip() for v in value)):
+            raise ValidationError(self.error_messages["required"], code="required")
+        result = self.compress(value)
+        self.validate(result)
+        self.run_validators(result)
+        return result
+
+
+class GovTimeField(forms.TimeField):
+    """A time of day typed as 14:30 (also 14.30, 2:30pm, 2pm)."""
+
+    input_formats = ["%H:%M", "%H.%M", "%I:%M%p", "%I.%M%p", "%I%p", "%H%M"]
+
+    def __init__(self, *, label: str, what: str, **kwargs) -> None:
+        super().__init__(label=label, **kwargs)
+        self.error_messages["required"] = f"Enter the time {what}, for example 14:30"
+        self.error_messages["invalid"] = f"{label} must be a real time, for example 09:15 or 14:30"
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value: str | dt.time | None) -> dt.time | None:
+        if isinstance(value, str):
+            value = value.strip().lower().replace(" ", "")
+        return super().to_python(value)
+
+
+def quiet(form: forms.BaseForm | forms.BaseFormSet) -> None:
+    """Show a bound form again without validating it (after "Add another", not "Save")."""
+    if isinstance(form, forms.BaseFormSet):
+        form._errors = []
+        form._non_form_errors = form.error_class()
+        for sub in form.forms:
+            quiet(sub)
+        return
+    form._errors = forms.utils.ErrorDict()
+    form.cleaned_data = {}

@@ -1,0 +1,135 @@
+"""Partnerships, agencies, people and their roles (DOMAIN section 2)."""
+
+from datetime import time
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Jurisdiction(models.TextChoices):
+    ENGLAND = "ENG", "England"
+    WALES = "WLS", "Wales"
+    SCOTLAND = "SCT", "Scotland"
+    NORTHERN_IRELAND = "NIR", "Northern Ireland"
+
+
+class Partnership(models.Model):
+    """A local safeguarding children partnership; its settings feed the timescale engine."""
+
+    name = models.CharField(max_length=200, unique=True)
+    jurisdiction = models.CharField(
+        max_length=3,
+        choices=Jurisdiction.choices,
+        default=Jurisdiction.ENGLAND,
+        help_text="Whose bank holidays count as non-working days.",
+    )
+    standard_sd_days = models.PositiveSmallIntegerField(
+        "standard strategy discussion working days",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Working days to hold a standard strategy discussion (DOMAIN section 3; some partnerships use 2).",
+    )
+    end_of_working_day = models.TimeField(default=time(17, 0))
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosureDay(models.Model):
+    """A local closure day: not a working day for this partnership's deadlines."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "date"], name="unique_closure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y} {self.reason}".strip()
+
+
+class AgencyType(models.TextChoices):
+    CHILDRENS_SOCIAL_CARE = "csc", "Children's social care"
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    PROBATION = "probation", "Probation"
+    HOUSING = "housing", "Housing"
+    CARE_PROVIDER = "care_provider", "Care provider (foster carer or residential)"
+    SPECIALIST = "specialist", "Specialist"
+    OTHER = "other", "Other"
+
+
+CORE_AGENCY_TYPES = (AgencyType.CHILDRENS_SOCIAL_CARE, AgencyType.POLICE, AgencyType.HEALTH)
+
+
+class Agency(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    agency_type = models.CharField(max_length=20, choices=AgencyType.choices)
+    name = models.CharField(max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "name"], name="unique_agency_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleCode(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service / strategy discussion lead"
+    POLICE_OFFICER = "police_officer", "Police officer"
+    HEALTH_PRACTITIONER = "health_practitioner", "Health practitioner"
+    EDUCATION_DSL = "education_dsl", "Designated safeguarding lead (education)"
+    OTHER_PRACTITIONER = "other_practitioner", "Other practitioner"
+    BUSINESS_SUPPORT = "business_support", "Business support administrator"
+    PARTNERSHIP_ANALYST = "partnership_analyst", "Partnership analyst"
+
+
+class Role(models.Model):
+    """One of the roles of DOMAIN section 2; rows are created by a data migration."""
+
+    code = models.CharField(max_length=40, primary_key=True, choices=RoleCode.choices)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class User(AbstractUser):
+    """A person who signs in. Membership: one agency, one or more roles within it."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members", null=True, blank=True)
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+    job_title = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
+
+    def role_codes(self) -> frozenset[str]:
+        """The user's role codes, cached on the instance for the length of a request."""
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("code", flat=True)) if self.pk else frozenset()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes() & set(codes))
+
+    @property
+    def partnership_id(self) -> int | None:
+        return self.agency.partnership_id if self.agency_id else None
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

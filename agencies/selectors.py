@@ -1,0 +1,14 @@
+"""Reads about partnerships and agencies."""
+
+from agencies.models import Partnership
+from agencies.timescales import Calendar
+
+
+def partnership_calendar(partnership: Partnership) -> Calendar:
+    """The partnership's working-day calendar for the timescale engine (one query for closure days)."""
+    return Calendar(
+        jurisdiction=partnership.jurisdiction,
+        end_of_day=partnership.end_of_working_day,
+        standard_days=partnership.standard_sd_days,
+        closure_days=frozenset(partnership.closure_days.values_list("date", flat=True)),
+    )

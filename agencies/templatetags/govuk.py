@@ -1,0 +1,111 @@
+"""Render every form field one way, in GOV.UK Frontend markup, with an error summary that links to it."""
+
+from django import forms, template
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+MULTI_INPUT_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.MultiWidget)
+
+
+def anchor_id(field: forms.BoundField) -> str:
+    """The id the error summary links to: the first input of a group, or the field itself."""
+    if isinstance(field.field.widget, MULTI_INPUT_WIDGETS):
+        return f"{field.auto_id}_0"
+    return field.auto_id
+
+
+@register.filter
+def field_kind(field: forms.BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        return "date"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    return "input"
+
+
+@register.filter
+def govuk_widget(field: forms.BoundField) -> SafeString:
+    """The field's input with GOV.UK classes, its error state and aria-describedby wired in."""
+    kind = field_kind(field)
+    classes = {
+        "input": "govuk-input",
+        "textarea": "govuk-textarea",
+        "select": "govuk-select",
+        "checkbox": "govuk-checkboxes__input",
+    }.get(kind, "")
+    if field.errors and kind in ("input", "textarea", "select"):
+        classes += f" {classes}--error"
+    extra = field.field.widget.attrs.get("class")
+    if extra:
+        classes = f"{classes} {extra}"
+    attrs = {"class": classes.strip()}
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}-hint")
+    if field.errors:
+        described.append(f"{field.auto_id}-error")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def date_parts(field: forms.BoundField) -> list[dict]:
+    """Day, month and year inputs of a GOV.UK date input, with what the user typed."""
+    value = field.value()
+    if not isinstance(value, list | tuple):
+        value = field.field.widget.decompress(value)
+    parts = []
+    for index, (label, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4))):
+        raw = value[index] if index < len(value) else ""
+        parts.append(
+            {
+                "label": label,
+                "name": f"{field.html_name}_{index}",
+                "id": f"{field.auto_id}_{index}",
+                "value": "" if raw is None else raw,
+                "width": width,
+            }
+        )
+    return parts
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | None) -> dict:
+    """One GOV.UK error summary for a page's form and formsets, in page order."""
+    errors: list[dict] = []
+
+    def add_form(form: forms.BaseForm, fallback_anchor: str | None) -> None:
+        for message in form.non_field_errors():
+            errors.append({"message": message, "anchor": fallback_anchor})
+        for bound in form:
+            for message in bound.errors:
+                errors.append({"message": message, "anchor": anchor_id(bound)})
+
+    for item in forms_and_formsets:
+        if item is None:
+            continue
+        if isinstance(item, forms.BaseFormSet):
+            first_anchor = None
+            if item.forms:
+                first_field = next((f for f in item.forms[0] if not f.is_hidden), None)
+                first_anchor = anchor_id(first_field) if first_field else None
+            for message in item.non_form_errors():
+                errors.append({"message": message, "anchor": first_anchor})
+            for form in item.forms:
+                add_form(form, first_anchor)
+        else:
+            add_form(item, None)
+    return {"errors": errors}

@@ -1,0 +1,257 @@
+"""Deadline arithmetic for every statutory timescale: DOMAIN.md section 3 ("Timescales").
+
+This is the one module that turns "when the clock started" into "when it is due". It is pure:
+no ORM, no settings and no ``now()`` inside; callers pass the moment the clock started, the
+partnership's :class:`Calendar` and, where needed, ``now``. Services compute ``due_at`` once and
+store it on the row; the watcher and the UI compare stored moments with ``now``.
+
+Clock facts (DOMAIN.md section 3):
+
+- Time zone Europe/London. Results are aware datetimes in London local time.
+- A working day is Monday to Friday, not a bank holiday of the partnership's jurisdiction
+  (England, Wales, Scotland or Northern Ireland) and not a local closure day.
+- "N working days after X": the date of X is day 0 whatever it is (working day or not, before
+  or after hours); day 1 is the first working day after that date; due at the end of the
+  working day (partnership setting, default 17:00 local) on day N.
+- "Same day": 23:59:59 local on the date of X (a calendar day, not a working day).
+- "Hours": elapsed time, so 24 hours across a clock change is still 24 real hours.
+- "N calendar days": 23:59:59 local on the Nth calendar day after the date of X.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+
+JURISDICTIONS = ("ENG", "WLS", "SCT", "NIR")
+
+END_OF_CALENDAR_DAY = time(23, 59, 59)
+
+
+class Rule(enum.StrEnum):
+    """The timescales of DOMAIN.md section 3, by rule id."""
+
+    SD_SAME_DAY = "SD_SAME_DAY"
+    SD_IMMEDIATE_ACTION = "SD_IMMEDIATE_ACTION"
+    SD_STANDARD = "SD_STANDARD"
+    SD_COMPLEX = "SD_COMPLEX"
+    SD_MISSING_CHILD = "SD_MISSING_CHILD"
+    MINUTES_CIRCULATED = "MINUTES_CIRCULATED"
+    ICPC = "ICPC"
+    MEDICAL_REPORT = "MEDICAL_REPORT"
+    ASSESSMENT = "ASSESSMENT"
+    ACTION = "ACTION"
+
+
+RULE_DESCRIPTIONS: dict[Rule, str] = {
+    Rule.SD_SAME_DAY: "Same day",
+    Rule.SD_IMMEDIATE_ACTION: "1 working day",
+    Rule.SD_STANDARD: "N working days (partnership setting)",
+    Rule.SD_COMPLEX: "5 working days",
+    Rule.SD_MISSING_CHILD: "24 hours",
+    Rule.MINUTES_CIRCULATED: "48 hours",
+    Rule.ICPC: "15 working days",
+    Rule.MEDICAL_REPORT: "10 calendar days",
+    Rule.ASSESSMENT: "45 working days",
+    Rule.ACTION: "The due date agreed for the action",
+}
+
+_FIXED_WORKING_DAYS: dict[Rule, int] = {
+    Rule.SD_IMMEDIATE_ACTION: 1,
+    Rule.SD_COMPLEX: 5,
+    Rule.ICPC: 15,
+    Rule.ASSESSMENT: 45,
+}
+
+_ELAPSED_HOURS: dict[Rule, int] = {
+    Rule.SD_MISSING_CHILD: 24,
+    Rule.MINUTES_CIRCULATED: 48,
+}
+
+_CALENDAR_DAYS: dict[Rule, int] = {
+    Rule.MEDICAL_REPORT: 10,
+}
+
+STANDARD_DAYS_MIN = 1
+STANDARD_DAYS_MAX = 10
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A partnership's working-day settings (DOMAIN.md section 3).
+
+    ``standard_days`` is N for ``SD_STANDARD`` (default 3; some partnerships use 2).
+    ``end_of_day`` is a naive local wall-clock time. ``closure_days`` are the partnership's own
+    non-working days, added by an administrator, on top of the jurisdiction's bank holidays.
+    """
+
+    jurisdiction: str = "ENG"
+    end_of_day: time = time(17, 0)
+    standard_days: int = 3
+    closure_days: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.jurisdiction not in JURISDICTIONS:
+            raise ValueError(
+                f"Unknown jurisdiction {self.jurisdiction!r}. Known jurisdictions: {', '.join(JURISDICTIONS)}"
+            )
+        if not isinstance(self.end_of_day, time) or self.end_of_day.tzinfo is not None:
+            raise ValueError("end_of_day must be a naive time (London local wall-clock time)")
+        if (
+            isinstance(self.standard_days, bool)
+            or not isinstance(self.standard_days, int)
+            or not STANDARD_DAYS_MIN <= self.standard_days <= STANDARD_DAYS_MAX
+        ):
+            raise ValueError(
+                f"standard_days must be a whole number from {STANDARD_DAYS_MIN} to {STANDARD_DAYS_MAX}, "
+                f"not {self.standard_days!r}"
+            )
+        # Callers often hold a set or list; a frozenset keeps the calendar hashable.
+        closure_days = frozenset(self.closure_days)
+        if any(isinstance(day, datetime) or not isinstance(day, date) for day in closure_days):
+            raise ValueError("closure_days must contain dates only")
+        object.__setattr__(self, "closure_days", closure_days)
+
+
+DEFAULT_CALENDAR = Calendar()
+
+
+@functools.lru_cache(maxsize=len(JURISDICTIONS))
+def bank_holidays(jurisdiction: str) -> holidays.HolidayBase:
+    """The UK bank holidays of one jurisdiction, including substitute days.
+
+    The object expands to further years on demand. It also lists holidays that fall on a
+    weekend (Boxing Day on a Saturday as well as its Monday substitute); weekends are excluded
+    separately by :func:`is_working_day`.
+    """
+    if jurisdiction not in JURISDICTIONS:
+        raise ValueError(f"Unknown jurisdiction {jurisdiction!r}. Known jurisdictions: {', '.join(JURISDICTIONS)}")
+    return holidays.country_holidays("GB", subdiv=jurisdiction)
+
+
+def is_working_day(day: date, calendar: Calendar) -> bool:
+    """Monday to Friday, not a bank holiday of the jurisdiction, not a closure day."""
+    if isinstance(day, datetime):
+        # A datetime would silently miss closure_days (datetime != date) and hide a timezone bug.
+        raise TypeError("is_working_day takes a date, not a datetime: use to_local(moment).date()")
+    return day.weekday() < 5 and day not in bank_holidays(calendar.jurisdiction) and day not in calendar.closure_days
+
+
+def add_working_days(start: date, days: int, calendar: Calendar) -> date:
+    """The date of working day ``days`` counted from ``start`` (DOMAIN.md section 3).
+
+    ``start`` is day 0 whatever it is; day 1 is the first working day after ``start``.
+    """
+    if isinstance(start, datetime):
+        raise TypeError("add_working_days takes a date, not a datetime: use to_local(moment).date()")
+    if days < 0:
+        raise ValueError(f"days must not be negative, not {days}")
+    day = start
+    remaining = days
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, calendar):
+            remaining -= 1
+    return day
+
+
+def to_local(moment: datetime) -> datetime:
+    """``moment`` in Europe/London.
+
+    An aware moment is converted. A naive one is read as London wall-clock time, taking the
+    first occurrence (fold=0) of an hour repeated when the clocks go back; a wall-clock time
+    skipped when the clocks go forward comes out as the same instant in BST (01:30 -> 02:30).
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=LONDON, fold=0)
+    return moment.astimezone(UTC).astimezone(LONDON)
+
+
+def _local_moment(day: date, wall_time: time) -> datetime:
+    return to_local(datetime.combine(day, wall_time))
+
+
+def _as_rule(rule: Rule | str) -> Rule:
+    try:
+        return Rule(rule)
+    except ValueError:
+        raise ValueError(f"Unknown rule {rule!r}. Known rules: {', '.join(Rule)}") from None
+
+
+def _require_aware(name: str, moment: datetime) -> None:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{name} must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware; localise it first with to_local()")
+
+
+def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> datetime:
+    """When a timescale started at ``start`` falls due, as an aware Europe/London datetime.
+
+    Implements the rule table of DOMAIN.md section 3. ``start`` is the moment the clock
+    started (referral received, discussion ended, medical done...); for ``ACTION`` it is the
+    agreed due moment itself.
+    """
+    rule = _as_rule(rule)
+    _require_aware("start", start)
+    local_start = to_local(start)
+
+    if rule is Rule.ACTION:
+        return local_start
+    if rule is Rule.SD_SAME_DAY:
+        return _local_moment(local_start.date(), END_OF_CALENDAR_DAY)
+    if rule in _ELAPSED_HOURS:
+        # Real elapsed time: add in UTC so a clock change neither adds nor removes an hour.
+        return to_local(start.astimezone(UTC) + timedelta(hours=_ELAPSED_HOURS[rule]))
+    if rule in _CALENDAR_DAYS:
+        return _local_moment(local_start.date() + timedelta(days=_CALENDAR_DAYS[rule]), END_OF_CALENDAR_DAY)
+
+    days = calendar.standard_days if rule is Rule.SD_STANDARD else _FIXED_WORKING_DAYS[rule]
+    return _local_moment(add_working_days(local_start.date(), days, calendar), calendar.end_of_day)
+
+
+def time_left(due: datetime, now: datetime) -> timedelta:
+    """Real time from ``now`` until ``due``; negative once overdue."""
+    _require_aware("due", due)
+    _require_aware("now", now)
+    return due - now
+
+
+def is_overdue(due: datetime, now: datetime) -> bool:
+    """True once ``now`` is past ``due`` (at the due moment itself it is still in time)."""
+    return time_left(due, now) < timedelta(0)
+
+
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60))
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def describe_time_left(due: datetime, now: datetime) -> str:
+    """Human text for the time left, e.g. "3 days 2 hours left" or "Overdue by 5 minutes".
+
+    Elapsed time, truncated to whole minutes, in at most the two largest units (a zero second
+    unit is left out: "3 days left"). Within a minute either side of ``due`` it is "Due now".
+    """
+    delta = time_left(due, now)
+    seconds = int(abs(delta).total_seconds())
+    if seconds < 60:
+        return "Due now"
+
+    counts = []
+    for unit, size in _UNITS:
+        counts.append((unit, seconds // size))
+        seconds %= size
+    first = next(index for index, (_, count) in enumerate(counts) if count)
+    parts = [_plural(count, unit) for unit, count in counts[first : first + 2] if count]
+    text = " ".join(parts)
+    return f"Overdue by {text}" if delta < timedelta(0) else f"{text} left"

@@ -1,0 +1,192 @@
+"""Forms for logging and editing a referral. They parse and check input; services write."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agencies.forms import GovDateField, GovTimeField
+from agencies.models import Agency, Partnership
+from agencies.timescales import LONDON
+from referrals.models import ConcernCategory, PersonKind, Urgency
+
+SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
+
+
+class ReferralForm(forms.Form):
+    received_date = GovDateField(label="Date received", help_text="For example, 23 11 2026")
+    received_time = GovTimeField(
+        label="Time received", what="the referral was received", help_text="Use the 24-hour clock, for example 14:30"
+    )
+    referrer_name = forms.CharField(
+        label="Referrer's name",
+        max_length=200,
+        error_messages={"required": "Enter the name of the person who made the referral"},
+    )
+    referrer_agency = forms.CharField(
+        label="Referrer's agency or organisation",
+        max_length=200,
+        required=False,
+        help_text="Leave blank if the referrer is a member of the public",
+    )
+    referrer_contact = forms.CharField(
+        label="Referrer's contact details",
+        max_length=200,
+        required=False,
+        help_text="Telephone number or work email address",
+    )
+    concerns = forms.MultipleChoiceField(
+        label="Concern categories",
+        choices=ConcernCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply",
+        error_messages={
+            "required": "Select at least one concern category",
+            "invalid_choice": "Select concern categories from the list",
+        },
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        help_text="This sets the deadline for the strategy discussion",
+        error_messages={
+            "required": "Select the urgency",
+            "invalid_choice": "Select the urgency from the list",
+        },
+    )
+    immediate_action_taken = forms.BooleanField(
+        label="An agency has already taken immediate protective action", required=False
+    )
+    immediate_action_agency = forms.ModelChoiceField(
+        label="Which agency took the action",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="Select an agency",
+        error_messages={"invalid_choice": "Select the agency from the list"},
+    )
+    immediate_action_details = forms.CharField(
+        label="What the agency did", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    concern_summary = forms.CharField(
+        label="The concern",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What was reported, by whom, and what is known so far",
+        error_messages={"required": "Describe the concern"},
+    )
+
+    def __init__(self, *args, partnership: Partnership, now: dt.datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.fields["immediate_action_agency"].queryset = Agency.objects.filter(partnership=partnership)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, time = data.get("received_date"), data.get("received_time")
+        if day and time:
+            received_at = dt.datetime.combine(day, time, tzinfo=LONDON)
+            if received_at > self.now:
+                self.add_error("received_date", "The date and time received must be in the past")
+            data["received_at"] = received_at
+        urgency = data.get("urgency")
+        if data.get("immediate_action_taken"):
+            if not data.get("immediate_action_agency"):
+                self.add_error("immediate_action_agency", "Select the agency that took immediate protective action")
+            if not data.get("immediate_action_details", "").strip():
+                self.add_error("immediate_action_details", "Describe the immediate protective action taken")
+            if urgency in (Urgency.STANDARD, Urgency.COMPLEX):
+                self.add_error(
+                    "urgency",
+                    "An agency has taken immediate protective action, so the strategy discussion is due within "
+                    "1 working day: select that urgency, or a same-day one",
+                )
+        elif urgency == Urgency.IMMEDIATE_ACTION:
+            self.add_error(
+                "immediate_action_taken",
+                "Tick that an agency has taken immediate protective action, and say which agency and what it did",
+            )
+        else:
+            data["immediate_action_agency"] = None
+            data["immediate_action_details"] = ""
+        return data
+
+
+class PersonForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    aliases = forms.CharField(label="Other names or aliases", max_length=200, required=False)
+    date_of_birth = GovDateField(label="Date of birth", required=False, help_text="Leave blank if not known")
+    unborn = forms.BooleanField(label="Unborn child", required=False)
+    expected_date = GovDateField(
+        label="Expected date of birth", required=False, help_text="For an unborn child, for example 3 4 2027"
+    )
+    relationship = forms.CharField(label="Relationship", max_length=100, required=False)
+    address = forms.CharField(label="Address", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    looked_after = forms.BooleanField(label="Looked-after child", required=False)
+    disability = forms.BooleanField(label="Has a disability", required=False)
+    first_language = forms.CharField(label="First language", max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
+
+    def __init__(self, *args, kind: str, today: dt.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.today = today
+        who = "child" if kind == PersonKind.CHILD else "household member"
+        self.fields["first_name"].error_messages["required"] = f"Enter the {who}'s first name"
+        self.fields["last_name"].error_messages["required"] = f"Enter the {who}'s last name"
+        if kind == PersonKind.CHILD:
+            self.fields["relationship"].help_text = "For example, subject child, sibling"
+        else:
+            self.fields["relationship"].help_text = "Relationship to the children, for example mother, mother's partner"
+            for name in ("unborn", "expected_date", "looked_after"):
+                del self.fields[name]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        born, unborn, expected = data.get("date_of_birth"), data.get("unborn"), data.get("expected_date")
+        if unborn:
+            if born:
+                self.add_error("date_of_birth", "An unborn child has no date of birth: clear it, or untick unborn")
+            if not expected and "expected_date" not in self.errors:
+                self.add_error("expected_date", "Enter the expected date of birth of the unborn child")
+        else:
+            if born and born > self.today:
+                self.add_error(
+                    "date_of_birth", "Date of birth must be today or in the past; for an unborn child tick unborn"
+                )
+            if expected:
+                self.add_error("expected_date", "Give an expected date of birth only for an unborn child")
+        return data
+
+
+class BasePersonFormSet(forms.BaseFormSet):
+    def __init__(self, *args, kind: str, today: dt.date, **kwargs) -> None:
+        self.kind = kind
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict:
+        return {"kind": self.kind, "today": self.today}
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this person from the referral"
+
+    def filled_forms(self) -> list[PersonForm]:
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if self.kind == PersonKind.CHILD and not self.filled_forms():
+            raise ValidationError("Add at least one child", code="no_child")
+
+
+PersonFormSet = forms.formset_factory(PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20)

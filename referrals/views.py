@@ -1,0 +1,175 @@
+"""Referral pages. Views parse input, call one service or selector, and render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.forms import quiet
+from agencies.timescales import describe_time_left, is_overdue, to_local
+from referrals import access, selectors, services
+from referrals.forms import PersonFormSet, ReferralForm
+from referrals.models import PersonKind, Referral
+from referrals.services import PERSON_FIELDS
+
+PAGE_SIZE = 25
+
+
+def _deadline(referral: Referral, now) -> dict:
+    met = referral.sd_held_at is not None
+    return {
+        "due_at": referral.sd_due_at,
+        "met": met,
+        "overdue": not met and referral.is_open and is_overdue(referral.sd_due_at, now),
+        "text": describe_time_left(referral.sd_due_at, now),
+        "rule": referral.get_sd_rule_display(),
+    }
+
+
+@require_http_methods(["GET"])
+def referral_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    filterset = selectors.referral_list(user=request.user, params=request.GET, now=now)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"referral": referral, "deadline": _deadline(referral, now)} for referral in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "can_log": access.can_log_referral(request.user),
+        },
+    )
+
+
+def _with_another(request: HttpRequest, prefix: str):
+    """The POST data with one more blank form in the `prefix` formset ("Add another" without JavaScript)."""
+    data = request.POST.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        data[key] = str(min(int(data.get(key, "0")) + 1, 20))
+    except ValueError:
+        data[key] = "1"
+    return data
+
+
+def _referral_form_page(request: HttpRequest, *, referral: Referral | None, initial: dict | None = None,
+                        initial_children=None, initial_household=None) -> HttpResponse:
+    now = timezone.now()
+    today = to_local(now).date()
+    partnership = referral.partnership if referral else request.user.agency.partnership
+    adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
+    data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
+    form = ReferralForm(data, partnership=partnership, now=now, initial=initial)
+    children = PersonFormSet(data, prefix="children", kind=PersonKind.CHILD, today=today,
+                             initial=initial_children or None)
+    household = PersonFormSet(data, prefix="household", kind=PersonKind.HOUSEHOLD, today=today,
+                              initial=initial_household or None)
+    if data is None and not initial_children:
+        children.extra = 1
+    if data is None and not initial_household:
+        household.extra = 1
+    stale = False
+    if request.method == "POST" and not adding:
+        if form.is_valid() & children.is_valid() & household.is_valid():
+            kwargs = {
+                "acting_user": request.user,
+                "data": form.cleaned_data,
+                "concerns": form.cleaned_data["concerns"],
+                "children": [f.cleaned_data for f in children.filled_forms()],
+                "household": [f.cleaned_data for f in household.filled_forms()],
+            }
+            try:
+                if referral is None:
+                    saved = services.referral_create(**kwargs)
+                    messages.success(request, f"Referral {saved.reference} logged")
+                else:
+                    saved = services.referral_update(
+                        referral=referral, expected_version=_int(request.POST.get("version")), **kwargs
+                    )
+                    messages.success(request, f"Referral {saved.reference} updated")
+                return redirect("referrals:detail", pk=saved.pk)
+            except services.StaleEditError:
+                stale = True
+    elif adding:
+        for item in (form, children, household):
+            quiet(item)
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {
+            "form": form,
+            "children": children,
+            "household": household,
+            "referral": referral,
+            "version": referral.version if referral else None,
+            "stale": stale,
+            "focus": adding,
+        },
+        status=409 if stale else 200,
+    )
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
+
+
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    if not access.can_log_referral(request.user):
+        raise PermissionDenied("Only CSC social workers and team managers log referrals")
+    return _referral_form_page(request, referral=None)
+
+
+@require_http_methods(["GET"])
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral, checker = access.get_referral_for_user(request.user, pk)
+    context = {
+        "referral": referral,
+        "checker": checker,
+        "deadline": _deadline(referral, timezone.now()),
+        **selectors.referral_detail(referral),
+    }
+    return render(request, "referrals/referral_detail.html", context)
+
+
+def _person_initial(person) -> dict:
+    return {"id": person.pk, **{name: getattr(person, name) for name in PERSON_FIELDS}}
+
+
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
+    detail = selectors.referral_detail(referral)
+    local = to_local(referral.received_at)
+    initial = {
+        "received_date": local.date(),
+        "received_time": local.strftime("%H:%M"),
+        "referrer_name": referral.referrer_name,
+        "referrer_agency": referral.referrer_agency,
+        "referrer_contact": referral.referrer_contact,
+        "concerns": [c.code for c in detail["concerns"]],
+        "urgency": referral.urgency,
+        "immediate_action_taken": referral.immediate_action_taken,
+        "immediate_action_agency": referral.immediate_action_agency_id,
+        "immediate_action_details": referral.immediate_action_details,
+        "concern_summary": referral.concern_summary,
+    }
+    return _referral_form_page(
+        request,
+        referral=referral,
+        initial=initial,
+        initial_children=[_person_initial(p) for p in detail["children"]],
+        initial_household=[_person_initial(p) for p in detail["household"]],
+    )

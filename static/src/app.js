@@ -1,0 +1,3 @@
+import { initAll } from './govuk/govuk-frontend.min.js'
+
+initAll()
