@@ -1,7 +1,6 @@
 """The Celery app. Worker and beat both load it; the beat schedule lives here."""
 
 import os
-from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
@@ -19,10 +18,3 @@ app.conf.beat_schedule = {
     },
 }
 
-
-def ensure_broker_folders() -> None:
-    """The filesystem broker (the embedded default) needs its folders to exist."""
-    options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file, beat schedule and broker folders of local runs
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -141,6 +142,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 )
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The filesystem broker does not create its own folders.
+    for _folder in ("queue", "processed"):
+        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

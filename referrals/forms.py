@@ -176,10 +176,12 @@ class BasePersonFormSet(forms.BaseFormSet):
             form.fields["DELETE"].label = "Remove this person from the referral"
 
     def filled_forms(self) -> list[PersonForm]:
+        """People to keep: everyone already on the referral (changed or not) and every new slot filled in."""
         return [
             form
             for form in self.forms
-            if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
+            if (form.has_changed() or (form.initial or {}).get("id"))
+            and not (self.can_delete and self._should_delete_form(form))
         ]
 
     def clean(self) -> None:

@@ -60,7 +60,9 @@ def _save_people(referral: Referral, kind: str, people: Sequence[dict[str, Any]]
             person = Person(referral=referral, kind=kind)
         for name in PERSON_FIELDS:
             if name in data:
-                setattr(person, name, data[name] if data[name] is not None else Person._meta.get_field(name).default)
+                field = Person._meta.get_field(name)
+                value = data[name]
+                setattr(person, name, field.get_default() if value is None and not field.null else value)
         person.position = position
         person.full_clean()
         person.save()

@@ -112,6 +112,8 @@ def _referral_form_page(request: HttpRequest, *, referral: Referral | None, init
             "referral": referral,
             "version": referral.version if referral else None,
             "stale": stale,
+            "has_errors": stale or (request.method == "POST" and not adding and any(
+                (form.errors, children.total_error_count(), household.total_error_count()))),
             "focus": adding,
         },
         status=409 if stale else 200,

@@ -72,9 +72,7 @@ ENGLAND_BANK_HOLIDAYS = [
     case(Rule.SD_IMMEDIATE_ACTION, london(2027, 12, 31, 10), "2028-01-04T17:00:00+00:00", "new-year-substitute-2028"),
     case(Rule.SD_IMMEDIATE_ACTION, london(2025, 12, 24, 10), "2025-12-29T17:00:00+00:00", "christmas-weekdays-2025"),
     case(Rule.SD_IMMEDIATE_ACTION, london(2026, 12, 26, 10), "2026-12-29T17:00:00+00:00", "boxing-day-saturday"),
-    case(
-        Rule.SD_IMMEDIATE_ACTION, london(2027, 12, 24, 10), "2027-12-29T17:00:00+00:00", "christmas-substitutes-2027"
-    ),
+    case(Rule.SD_IMMEDIATE_ACTION, london(2027, 12, 24, 10), "2027-12-29T17:00:00+00:00", "christmas-substitutes-2027"),
     case(Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 2, 10), "2026-04-07T17:00:00+01:00", "good-friday-easter-monday"),
     case(Rule.SD_STANDARD, london(2026, 4, 2, 10), "2026-04-09T17:00:00+01:00", "standard-over-easter"),
     case(Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 3, 10), "2026-04-07T17:00:00+01:00", "received-good-friday"),
@@ -90,13 +88,21 @@ ENGLAND_BANK_HOLIDAYS = [
 ]
 
 WALES = [
-    case(Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 2, 10), "2026-04-07T17:00:00+01:00", "wls-easter", jurisdiction="WLS"),
-    case(Rule.SD_IMMEDIATE_ACTION, london(2026, 8, 28, 10), "2026-09-01T17:00:00+01:00", "wls-summer", jurisdiction="WLS"),
-    case(Rule.SD_IMMEDIATE_ACTION, london(2026, 12, 24, 9), "2026-12-29T17:00:00+00:00", "wls-xmas", jurisdiction="WLS"),
+    case(
+        Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 2, 10), "2026-04-07T17:00:00+01:00", "wls-easter", jurisdiction="WLS"
+    ),
+    case(
+        Rule.SD_IMMEDIATE_ACTION, london(2026, 8, 28, 10), "2026-09-01T17:00:00+01:00", "wls-summer", jurisdiction="WLS"
+    ),
+    case(
+        Rule.SD_IMMEDIATE_ACTION, london(2026, 12, 24, 9), "2026-12-29T17:00:00+00:00", "wls-xmas", jurisdiction="WLS"
+    ),
 ]
 
 SCOTLAND = [
-    case(Rule.SD_IMMEDIATE_ACTION, london(2025, 12, 31, 10), "2026-01-05T17:00:00+00:00", "sct-2-jan", jurisdiction="SCT"),
+    case(
+        Rule.SD_IMMEDIATE_ACTION, london(2025, 12, 31, 10), "2026-01-05T17:00:00+00:00", "sct-2-jan", jurisdiction="SCT"
+    ),
     case(
         Rule.SD_IMMEDIATE_ACTION,
         london(2026, 12, 31, 10),
@@ -112,10 +118,18 @@ SCOTLAND = [
         jurisdiction="SCT",
     ),
     case(
-        Rule.SD_IMMEDIATE_ACTION, london(2026, 11, 27, 10), "2026-12-01T17:00:00+00:00", "sct-st-andrews", jurisdiction="SCT"
+        Rule.SD_IMMEDIATE_ACTION,
+        london(2026, 11, 27, 10),
+        "2026-12-01T17:00:00+00:00",
+        "sct-st-andrews",
+        jurisdiction="SCT",
     ),
     case(
-        Rule.SD_IMMEDIATE_ACTION, london(2026, 7, 31, 10), "2026-08-04T17:00:00+01:00", "sct-summer-aug", jurisdiction="SCT"
+        Rule.SD_IMMEDIATE_ACTION,
+        london(2026, 7, 31, 10),
+        "2026-08-04T17:00:00+01:00",
+        "sct-summer-aug",
+        jurisdiction="SCT",
     ),
     case(
         Rule.SD_IMMEDIATE_ACTION,
@@ -136,7 +150,11 @@ SCOTLAND = [
 
 NORTHERN_IRELAND = [
     case(
-        Rule.SD_IMMEDIATE_ACTION, london(2026, 3, 16, 10), "2026-03-18T17:00:00+00:00", "nir-st-patricks", jurisdiction="NIR"
+        Rule.SD_IMMEDIATE_ACTION,
+        london(2026, 3, 16, 10),
+        "2026-03-18T17:00:00+00:00",
+        "nir-st-patricks",
+        jurisdiction="NIR",
     ),
     case(
         Rule.SD_IMMEDIATE_ACTION,
@@ -145,8 +163,16 @@ NORTHERN_IRELAND = [
         "nir-boyne-substitute",
         jurisdiction="NIR",
     ),
-    case(Rule.SD_IMMEDIATE_ACTION, london(2027, 7, 9, 10), "2027-07-13T17:00:00+01:00", "nir-boyne-2027", jurisdiction="NIR"),
-    case(Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 2, 10), "2026-04-07T17:00:00+01:00", "nir-easter", jurisdiction="NIR"),
+    case(
+        Rule.SD_IMMEDIATE_ACTION,
+        london(2027, 7, 9, 10),
+        "2027-07-13T17:00:00+01:00",
+        "nir-boyne-2027",
+        jurisdiction="NIR",
+    ),
+    case(
+        Rule.SD_IMMEDIATE_ACTION, london(2026, 4, 2, 10), "2026-04-07T17:00:00+01:00", "nir-easter", jurisdiction="NIR"
+    ),
 ]
 
 PARTNERSHIP_SETTINGS = [
@@ -156,8 +182,12 @@ PARTNERSHIP_SETTINGS = [
     case(Rule.SD_COMPLEX, london(2026, 11, 23, 10), "2026-11-30T17:00:00+00:00", "complex-ignores-n", standard_days=2),
     case(Rule.SD_STANDARD, london(2026, 11, 23, 10), "2026-11-26T16:00:00+00:00", "eod-16-00", end_of_day=time(16, 0)),
     case(Rule.SD_STANDARD, london(2026, 11, 23, 10), "2026-11-26T17:30:00+00:00", "eod-17-30", end_of_day=time(17, 30)),
-    case(Rule.SD_STANDARD, london(2026, 4, 2, 10), "2026-04-09T17:30:00+01:00", "eod-17-30-bst", end_of_day=time(17, 30)),
-    case(Rule.SD_SAME_DAY, london(2026, 11, 23, 10), "2026-11-23T23:59:59+00:00", "same-day-no-eod", end_of_day=time(16)),
+    case(
+        Rule.SD_STANDARD, london(2026, 4, 2, 10), "2026-04-09T17:30:00+01:00", "eod-17-30-bst", end_of_day=time(17, 30)
+    ),
+    case(
+        Rule.SD_SAME_DAY, london(2026, 11, 23, 10), "2026-11-23T23:59:59+00:00", "same-day-no-eod", end_of_day=time(16)
+    ),
     case(
         Rule.SD_STANDARD,
         london(2026, 11, 23, 10),
@@ -282,7 +312,9 @@ def test_due_at_accepts_rule_id_string() -> None:
 
 
 def test_due_at_unknown_rule_lists_known_rules() -> None:
-    with pytest.raises(ValueError, match=r"Unknown rule 'FOO'\. Known rules: SD_SAME_DAY, SD_IMMEDIATE_ACTION, .*ACTION"):
+    with pytest.raises(
+        ValueError, match=r"Unknown rule 'FOO'\. Known rules: SD_SAME_DAY, SD_IMMEDIATE_ACTION, .*ACTION"
+    ):
         due_at("FOO", london(2026, 11, 23, 10))
 
 
@@ -444,9 +476,13 @@ def test_add_working_days_refuses_negative_days_and_datetimes() -> None:
         pytest.param(utc(2026, 11, 23, 10), "2026-11-23T10:00:00+00:00", id="utc-in-gmt"),
         pytest.param(datetime(2026, 11, 23, 20, tzinfo=EASTERN), "2026-11-24T01:00:00+00:00", id="other-offset"),
         pytest.param(london(2026, 7, 1, 12).replace(tzinfo=None), "2026-07-01T12:00:00+01:00", id="naive-is-local-bst"),
-        pytest.param(london(2026, 11, 23, 10).replace(tzinfo=None), "2026-11-23T10:00:00+00:00", id="naive-is-local-gmt"),
         pytest.param(
-            london(2026, 10, 25, 1, 30).replace(tzinfo=None), "2026-10-25T01:30:00+01:00", id="naive-repeated-hour-first"
+            london(2026, 11, 23, 10).replace(tzinfo=None), "2026-11-23T10:00:00+00:00", id="naive-is-local-gmt"
+        ),
+        pytest.param(
+            london(2026, 10, 25, 1, 30).replace(tzinfo=None),
+            "2026-10-25T01:30:00+01:00",
+            id="naive-repeated-hour-first",
         ),
         pytest.param(
             london(2026, 3, 29, 1, 30).replace(tzinfo=None), "2026-03-29T02:30:00+01:00", id="naive-skipped-hour"

@@ -230,7 +230,7 @@ def test_date_past_the_end_of_the_calendar_is_an_error() -> None:
 
 def run_manage_py(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DEBUG": "true"}
-    return subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+    return subprocess.run(
         [sys.executable, "manage.py", "timescales", *args],
         cwd=PROJECT_DIR,
         env=env,

@@ -1,0 +1,54 @@
+# Strategy Discussions. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
+.PHONY: help run test install lint format lock seed clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: install ## Start the app (web, worker, beat) on http://127.0.0.1:8000 with demo data; Ctrl-C stops all
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000 and sign in as sw.demo with password demo-pass-2026"
+	$(RUN_ENV) honcho -f Procfile.dev start
+
+test: ## Run every test on real PostgreSQL, Redis and Chromium (installs them with apt-get when missing)
+	bash scripts/test.sh
+
+install: $(VENV)/.installed node_modules/.installed static/dist/app.css ## Install Python and npm packages from the lock files and build the static assets
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/dist/app.css: node_modules/.installed scripts/build-static.sh $(wildcard static/src/*)
+	sh scripts/build-static.sh
+
+lint: install ## Check the code with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+lock: ## Re-pin requirements.txt from pyproject.toml (needs pip-tools in the venv)
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras -o requirements.txt pyproject.toml
+
+seed: install ## Load the demo data again (idempotent)
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+clean: ## Remove the local database, broker folders and built assets
+	rm -rf var static/dist

@@ -1,0 +1,113 @@
+"""Shared fixtures: real services, a small invented world, and one client per persona."""
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+from django.test import Client
+
+from agencies.models import AgencyType, RoleCode
+from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_services_only() -> None:
+    """Tests run on the PostgreSQL and Redis that `make test` starts; anything else fails, never skips."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.fail(f"Tests need PostgreSQL (run `make test`); DATABASE_URL gives {engine}", pytrace=False)
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.fail("Tests need Redis (run `make test`); REDIS_URL is not set", pytrace=False)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {url} did not answer: {exc}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture
+def world(db):
+    """Two partnerships: ours with CSC, police, health and a school; a neighbour with its own police."""
+    ours = PartnershipFactory(name="Invented Partnership")
+    neighbour = PartnershipFactory(name="Neighbouring Invented Partnership")
+    csc = AgencyFactory(partnership=ours, name="Invented CSC", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
+    police = AgencyFactory(partnership=ours, name="Invented Police", agency_type=AgencyType.POLICE)
+    health = AgencyFactory(partnership=ours, name="Invented Health", agency_type=AgencyType.HEALTH)
+    other_police = AgencyFactory(partnership=neighbour, name="Neighbouring Police", agency_type=AgencyType.POLICE)
+    other_csc = AgencyFactory(
+        partnership=neighbour, name="Neighbouring CSC", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE
+    )
+    people = {
+        "sw": UserFactory(username="sw", agency=csc, roles=[RoleCode.SOCIAL_WORKER]),
+        "tm": UserFactory(username="tm", agency=csc, roles=[RoleCode.TEAM_MANAGER]),
+        "hos": UserFactory(username="hos", agency=csc, roles=[RoleCode.HEAD_OF_SERVICE]),
+        "admin": UserFactory(username="admin", agency=csc, roles=[RoleCode.BUSINESS_SUPPORT]),
+        "analyst": UserFactory(username="analyst", agency=csc, roles=[RoleCode.PARTNERSHIP_ANALYST]),
+        "police": UserFactory(username="police", agency=police, roles=[RoleCode.POLICE_OFFICER]),
+        "health": UserFactory(username="health", agency=health, roles=[RoleCode.HEALTH_PRACTITIONER]),
+        "outsider": UserFactory(username="outsider", agency=other_police, roles=[RoleCode.POLICE_OFFICER]),
+        "other_sw": UserFactory(username="other_sw", agency=other_csc, roles=[RoleCode.SOCIAL_WORKER]),
+    }
+    return {"partnership": ours, "csc": csc, "police_agency": police, **people}
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=TEST_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def sw_client(world) -> Client:
+    return _client_for(world["sw"])
+
+
+@pytest.fixture
+def tm_client(world) -> Client:
+    return _client_for(world["tm"])
+
+
+@pytest.fixture
+def admin_client_bs(world) -> Client:
+    """Business support administrator: sees cases, does not edit referrals."""
+    return _client_for(world["admin"])
+
+
+@pytest.fixture
+def police_client(world) -> Client:
+    return _client_for(world["police"])
+
+
+@pytest.fixture
+def outsider_client(world) -> Client:
+    return _client_for(world["outsider"])
+
+
+@pytest.fixture
+def analyst_client(world) -> Client:
+    return _client_for(world["analyst"])
+
+
+@pytest.fixture
+def other_sw_client(world) -> Client:
+    return _client_for(world["other_sw"])
+
+
+@pytest.fixture
+def persona_client(world):
+    """Any persona's client by name, for parametrised access tests."""
+    return lambda name: _client_for(world[name])

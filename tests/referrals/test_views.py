@@ -1,0 +1,405 @@
+"""Logging, listing, viewing and editing referrals through the pages, as each persona."""
+
+import datetime as dt
+import html as htmllib
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.timescales import LONDON
+from referrals.models import Person, Referral, Urgency
+from tests.factories import child, make_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides) -> dict:
+    """A complete, valid POST of the log-a-referral form with two children and one adult."""
+    data = {
+        "received_date_0": "23",
+        "received_date_1": "11",
+        "received_date_2": "2026",
+        "received_time": "10:00",
+        "referrer_name": "Invented Teacher",
+        "referrer_agency": "Invented Primary School",
+        "referrer_contact": "01632 960002",
+        "concerns": ["neglect", "emotional"],
+        "urgency": Urgency.STANDARD,
+        "concern_summary": "Two invented siblings arrive hungry.",
+        "children-TOTAL_FORMS": "2",
+        "children-INITIAL_FORMS": "0",
+        "children-0-first_name": "Alex",
+        "children-0-last_name": "Inventedson",
+        "children-0-date_of_birth_0": "1",
+        "children-0-date_of_birth_1": "2",
+        "children-0-date_of_birth_2": "2017",
+        "children-1-first_name": "Billie",
+        "children-1-last_name": "Inventedson",
+        "children-1-date_of_birth_0": "3",
+        "children-1-date_of_birth_1": "4",
+        "children-1-date_of_birth_2": "2020",
+        "children-1-interpreter_needed": "on",
+        "children-1-first_language": "Polish",
+        "household-TOTAL_FORMS": "1",
+        "household-INITIAL_FORMS": "0",
+        "household-0-first_name": "Casey",
+        "household-0-last_name": "Inventedson",
+        "household-0-relationship": "Mother",
+        "save": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+def error_summary(response) -> list[str]:
+    html = response.content.decode()
+    block = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return [htmllib.unescape(m) for m in re.findall(r"<a href=\"#[^\"]+\">([^<]+)</a>", block.group(1))] if block else []
+
+
+@pytest.fixture
+def at_noon_on_24_november(time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=False)
+
+
+class TestLogReferral:
+    def test_social_worker_logs_referral_with_two_children_and_deadline_from_engine(
+        self, sw_client, world, at_noon_on_24_november
+    ):
+        response = sw_client.post(reverse("referrals:create"), form_data())
+
+        referral = Referral.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
+        assert referral.partnership == world["partnership"]
+        assert referral.created_by == world["sw"]
+        assert referral.received_at == dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+        # DOMAIN section 3 worked example: Mon 10:00, standard (3 working days) -> Thu 17:00.
+        assert referral.sd_rule == "SD_STANDARD"
+        assert referral.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+        assert sorted(c.code for c in referral.concerns.all()) == ["emotional", "neglect"]
+        children = list(referral.people.filter(kind="child"))
+        assert [c.first_name for c in children] == ["Alex", "Billie"]
+        assert children[1].interpreter_needed and children[1].first_language == "Polish"
+        assert list(referral.people.filter(kind="household").values_list("relationship", flat=True)) == ["Mother"]
+        assert referral.history.exists()
+        assert {h.history_user for h in referral.history.all()} == {world["sw"]}
+
+    def test_detail_shows_deadline_and_time_left(self, sw_client, at_noon_on_24_november):
+        sw_client.post(reverse("referrals:create"), form_data())
+        referral = Referral.objects.get()
+
+        html = sw_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+
+        assert "Thursday 26 November 2026, 17:00" in html
+        assert "2 days 5 hours left" in html
+        assert "Alex Inventedson" in html and "Billie Inventedson" in html
+
+    def test_same_day_urgency_is_due_at_midnight(self, sw_client, at_noon_on_24_november):
+        sw_client.post(reverse("referrals:create"), form_data(urgency=Urgency.SERIOUS_RISK))
+        referral = Referral.objects.get()
+        assert referral.sd_rule == "SD_SAME_DAY"
+        assert referral.sd_due_at == dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=LONDON)
+
+    def test_immediate_action_needs_agency_and_details_and_is_due_next_working_day(
+        self, sw_client, world, at_noon_on_24_november
+    ):
+        response = sw_client.post(
+            reverse("referrals:create"), form_data(urgency=Urgency.IMMEDIATE_ACTION, immediate_action_taken="on")
+        )
+        assert response.status_code == 200
+        assert error_summary(response) == [
+            "Select the agency that took immediate protective action",
+            "Describe the immediate protective action taken",
+        ]
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(
+                urgency=Urgency.IMMEDIATE_ACTION,
+                immediate_action_taken="on",
+                immediate_action_agency=str(world["police_agency"].pk),
+                immediate_action_details="Police protection used overnight.",
+            ),
+        )
+        assert response.status_code == 302
+        referral = Referral.objects.get()
+        assert referral.sd_rule == "SD_IMMEDIATE_ACTION"
+        assert referral.sd_due_at == dt.datetime(2026, 11, 24, 17, 0, tzinfo=LONDON)
+        assert referral.immediate_action_agency == world["police_agency"]
+
+    def test_immediate_action_with_a_standard_urgency_is_refused(self, sw_client, world, at_noon_on_24_november):
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(
+                immediate_action_taken="on",
+                immediate_action_agency=str(world["police_agency"].pk),
+                immediate_action_details="Police protection.",
+            ),
+        )
+        assert response.status_code == 200
+        assert error_summary(response)[0].startswith("An agency has taken immediate protective action")
+        assert not Referral.objects.exists()
+
+    def test_add_another_child_keeps_what_was_typed_and_shows_no_errors(self, sw_client, at_noon_on_24_november):
+        data = form_data(**{"children-TOTAL_FORMS": "1", "add_children": "1"})
+        del data["save"]
+        response = sw_client.post(reverse("referrals:create"), data)
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Child 2" in html and "Child 3" not in html
+        assert 'value="Alex"' in html
+        assert "govuk-error-summary" not in html
+        assert not Referral.objects.exists()
+
+
+class TestValidation:
+    """Bad input: a clear GOV.UK error, everything typed kept, nothing saved."""
+
+    @pytest.mark.parametrize(
+        ("overrides", "message", "anchor"),
+        [
+            (
+                {"children-0-date_of_birth_2": "2027"},
+                "Date of birth must be today or in the past; for an unborn child tick unborn",
+                "id_children-0-date_of_birth_0",
+            ),
+            ({"received_date_2": "2027"}, "The date and time received must be in the past", "id_received_date_0"),
+            ({"urgency": "whenever"}, "Select the urgency from the list", "id_urgency_0"),
+            ({"urgency": ""}, "Select the urgency", "id_urgency_0"),
+            ({"received_date_0": "31", "received_date_1": "2"}, "Date received must be a real date", "id_received_date_0"),
+            ({"received_date_1": ""}, "Date received must include a month", "id_received_date_0"),
+            ({"received_time": "25:99"}, "Time received must be a real time, for example 09:15 or 14:30", "id_received_time"),
+            ({"referrer_name": ""}, "Enter the name of the person who made the referral", "id_referrer_name"),
+            ({"concerns": []}, "Select at least one concern category", "id_concerns_0"),
+            ({"concerns": ["gossip"]}, "Select concern categories from the list", "id_concerns_0"),
+            ({"children-1-last_name": ""}, "Enter the child's last name", "id_children-1-last_name"),
+            (
+                {"children-0-unborn": "on"},
+                "An unborn child has no date of birth: clear it, or untick unborn",
+                "id_children-0-date_of_birth_0",
+            ),
+        ],
+    )
+    def test_error_is_specific_linked_and_nothing_is_saved(
+        self, sw_client, at_noon_on_24_november, overrides, message, anchor
+    ):
+        response = sw_client.post(reverse("referrals:create"), form_data(**overrides))
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert message in error_summary(response)
+        assert f'href="#{anchor}"' in html
+        assert f'id="{anchor}"' in html
+        assert html.count("There is a problem") == 1
+        assert html.startswith("<!DOCTYPE html>") and "<title>Error: Log a referral" in html
+        # What was typed is still there.
+        assert 'value="Billie"' in html and "Two invented siblings arrive hungry." in html
+        assert not Referral.objects.exists() and not Person.objects.exists()
+
+    def test_no_child_is_refused(self, sw_client, at_noon_on_24_november):
+        empty_children = {
+            f"children-{i}-{name}": ""
+            for i in (0, 1)
+            for name in ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2")
+        }
+        empty_children["children-1-interpreter_needed"] = ""
+        empty_children["children-1-first_language"] = ""
+        response = sw_client.post(reverse("referrals:create"), form_data(**empty_children))
+
+        assert response.status_code == 200
+        assert error_summary(response) == ["Add at least one child"]
+        assert 'href="#id_children-0-first_name"' in response.content.decode()
+        assert not Referral.objects.exists()
+
+    def test_unborn_child_with_expected_date_is_accepted(self, sw_client, at_noon_on_24_november):
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(
+                **{
+                    "children-TOTAL_FORMS": "1",
+                    "children-0-unborn": "on",
+                    "children-0-date_of_birth_0": "",
+                    "children-0-date_of_birth_1": "",
+                    "children-0-date_of_birth_2": "",
+                    "children-0-expected_date_0": "1",
+                    "children-0-expected_date_1": "3",
+                    "children-0-expected_date_2": "2027",
+                }
+            ),
+        )
+        assert response.status_code == 302
+        unborn = Person.objects.get(kind="child")
+        assert unborn.unborn and unborn.expected_date == dt.date(2027, 3, 1) and unborn.date_of_birth is None
+
+    def test_unborn_child_needs_an_expected_date(self, sw_client, at_noon_on_24_november):
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(
+                **{
+                    "children-0-unborn": "on",
+                    "children-0-date_of_birth_0": "",
+                    "children-0-date_of_birth_1": "",
+                    "children-0-date_of_birth_2": "",
+                }
+            ),
+        )
+        assert error_summary(response) == ["Enter the expected date of birth of the unborn child"]
+        assert not Referral.objects.exists()
+
+    def test_a_failure_while_saving_people_saves_nothing(self, world):
+        """One transaction per user action: the service leaves no half-saved referral."""
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError):
+            make_referral(acting_user=world["sw"], children=[child(), child(first_name="x" * 500)])
+        assert not Referral.objects.exists() and not Person.objects.exists()
+
+
+class TestList:
+    def test_list_shows_deadline_sorted_soonest_first(self, sw_client, world):
+        later = make_referral(acting_user=world["sw"], urgency=Urgency.COMPLEX, children=[child("Later", "Kid")])
+        sooner = make_referral(acting_user=world["sw"], urgency=Urgency.SERIOUS_RISK, children=[child("Soon", "Kid")])
+
+        html = sw_client.get(reverse("referrals:list")).content.decode()
+
+        assert html.index(sooner.reference) < html.index(later.reference)
+        assert "Soon Kid" in html and "Later Kid" in html
+
+    def test_search_by_child_name_and_alias(self, sw_client, world):
+        make_referral(acting_user=world["sw"], children=[child("Jordan", "Quillfeather", aliases="JQ Star")])
+        make_referral(acting_user=world["sw"], children=[child("Morgan", "Applewhite")])
+
+        by_name = sw_client.get(reverse("referrals:list"), {"q": "quill"}).content.decode()
+        by_alias = sw_client.get(reverse("referrals:list"), {"q": "star"}).content.decode()
+
+        assert "Jordan Quillfeather" in by_name and "Morgan Applewhite" not in by_name
+        assert "Jordan Quillfeather" in by_alias and "Morgan Applewhite" not in by_alias
+
+    def test_filter_by_urgency_status_and_overdue(self, sw_client, world):
+        now = timezone.now()
+        overdue = make_referral(
+            acting_user=world["sw"], received_at=now - dt.timedelta(days=10), children=[child("Over", "Due")]
+        )
+        make_referral(acting_user=world["sw"], urgency=Urgency.COMPLEX, children=[child("Com", "Plex")])
+
+        only_overdue = sw_client.get(reverse("referrals:list"), {"overdue": "on"}).content.decode()
+        complex_only = sw_client.get(reverse("referrals:list"), {"urgency": Urgency.COMPLEX}).content.decode()
+        closed = sw_client.get(reverse("referrals:list"), {"status": "closed"}).content.decode()
+
+        assert overdue.reference in only_overdue and "Com Plex" not in only_overdue
+        assert "govuk-tag--red" in only_overdue and "Overdue by" in only_overdue
+        assert "Com Plex" in complex_only and "Over Due" not in complex_only
+        assert "No referrals match." in closed
+
+    def test_bad_filter_values_do_not_break_the_page(self, sw_client, world):
+        make_referral(acting_user=world["sw"])
+        for params in ({"urgency": "nonsense"}, {"status": "x"}, {"sort": "password"}, {"page": "999"}, {"page": "x"}):
+            assert sw_client.get(reverse("referrals:list"), params).status_code == 200
+
+    def test_list_is_paginated(self, sw_client, world):
+        for i in range(27):
+            make_referral(acting_user=world["sw"], children=[child(f"Kid{i}", "Page")])
+        first = sw_client.get(reverse("referrals:list")).content.decode()
+        second = sw_client.get(reverse("referrals:list"), {"page": "2"}).content.decode()
+        assert first.count("Page</td>") + first.count("Page<br>") == 25
+        assert "27 referrals" in first and "2 of 2" in second
+
+    def test_query_count_does_not_grow_with_rows(self, sw_client, world, django_assert_num_queries):
+        def count_queries() -> int:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as ctx:
+                assert sw_client.get(reverse("referrals:list")).status_code == 200
+            return len(ctx.captured_queries)
+
+        make_referral(acting_user=world["sw"])
+        few = count_queries()
+        for _ in range(12):
+            make_referral(acting_user=world["sw"], children=[child(), child("Second", "Child")])
+        many = count_queries()
+        assert few == many
+        # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
+        # count, the page of referrals, and the children of that page (one prefetch).
+        with django_assert_num_queries(8):
+            sw_client.get(reverse("referrals:list"))
+
+
+class TestEdit:
+    def test_edit_changes_urgency_and_recomputes_the_deadline(self, tm_client, world, at_noon_on_24_november):
+        referral = make_referral(
+            acting_user=world["sw"], received_at=dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+        )
+        page = tm_client.get(reverse("referrals:edit", args=[referral.pk])).content.decode()
+        assert 'value="Robin"' in page and 'name="version" value="1"' in page
+
+        person = referral.people.get()
+        data = form_data(
+            urgency=Urgency.COMPLEX,
+            version="1",
+            **{
+                "children-TOTAL_FORMS": "1",
+                "children-INITIAL_FORMS": "1",
+                "children-0-id": str(person.pk),
+                "children-0-first_name": "Robin",
+                "children-0-last_name": "Renamed",
+            },
+        )
+        response = tm_client.post(reverse("referrals:edit", args=[referral.pk]), data)
+
+        assert response.status_code == 302
+        referral.refresh_from_db()
+        assert referral.version == 2
+        assert referral.sd_rule == "SD_COMPLEX"
+        # Mon 23 Nov + 5 working days = Mon 30 Nov, 17:00.
+        assert referral.sd_due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+        person.refresh_from_db()
+        assert person.last_name == "Renamed"
+        assert referral.people.count() == 2  # Robin, and the household member added on the form
+        assert referral.history.first().history_user == world["tm"]
+
+    def test_second_save_of_a_stale_form_is_refused_and_keeps_the_first(self, sw_client, tm_client, world):
+        referral = make_referral(acting_user=world["sw"])
+        person = referral.people.get()
+        base = {
+            "children-TOTAL_FORMS": "1",
+            "children-INITIAL_FORMS": "1",
+            "children-0-id": str(person.pk),
+            "version": "1",
+            "received_date_2": "2025",
+        }
+        first = sw_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="First", **base))
+        second = tm_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="Second", **base))
+
+        assert first.status_code == 302
+        assert second.status_code == 409
+        assert "Someone else changed this referral" in second.content.decode()
+        assert 'value="Second"' in second.content.decode()
+        referral.refresh_from_db()
+        assert referral.referrer_name == "First" and referral.version == 2
+
+    def test_removing_a_household_member(self, sw_client, world):
+        referral = make_referral(
+            acting_user=world["sw"], household=[{"first_name": "Gone", "last_name": "Soon", "relationship": "Uncle"}]
+        )
+        kid, adult = referral.people.get(kind="child"), referral.people.get(kind="household")
+        data = form_data(
+            version="1",
+            received_date_2="2025",
+            **{
+                "children-TOTAL_FORMS": "1",
+                "children-INITIAL_FORMS": "1",
+                "children-0-id": str(kid.pk),
+                "household-INITIAL_FORMS": "1",
+                "household-0-id": str(adult.pk),
+                "household-0-first_name": "Gone",
+                "household-0-last_name": "Soon",
+                "household-0-DELETE": "on",
+            },
+        )
+        assert sw_client.post(reverse("referrals:edit", args=[referral.pk]), data).status_code == 302
+        assert list(referral.people.values_list("first_name", flat=True)) == ["Alex"]
+
