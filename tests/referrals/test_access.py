@@ -1,0 +1,114 @@
+"""The one access policy: CSC staff of the partnership see its referrals; nobody else sees any (404)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from referrals import access
+from referrals.models import Referral
+from tests.factories import child, make_referral
+
+pytestmark = pytest.mark.django_db
+
+NO_CASE_DATA = ["police", "health", "outsider", "analyst", "other_sw"]
+
+
+@pytest.fixture
+def referral(world) -> Referral:
+    return make_referral(acting_user=world["sw"], children=[child("Secret", "Childname")])
+
+
+@pytest.mark.parametrize("persona", NO_CASE_DATA)
+@pytest.mark.parametrize("page", ["referrals:detail", "referrals:edit"])
+def test_users_outside_partnership_csc_get_404_for_a_referral(persona_client, referral, persona, page):
+    response = persona_client(persona).get(reverse(page, args=[referral.pk]))
+    assert response.status_code == 404
+    assert "Secret" not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", NO_CASE_DATA)
+def test_users_outside_partnership_csc_see_no_referral_in_the_list_or_search(persona_client, referral, persona):
+    client = persona_client(persona)
+    for params in ({}, {"q": "Secret"}, {"overdue": "on"}):
+        html = client.get(reverse("referrals:list"), params).content.decode()
+        assert referral.reference not in html and "Childname" not in html
+        assert "No referrals match." in html
+
+
+@pytest.mark.parametrize("persona", NO_CASE_DATA)
+def test_a_post_to_edit_by_an_outsider_changes_nothing(persona_client, referral, persona):
+    response = persona_client(persona).post(
+        reverse("referrals:edit", args=[referral.pk]), {"referrer_name": "Changed", "version": "1"}
+    )
+    assert response.status_code == 404
+    referral.refresh_from_db()
+    assert referral.referrer_name == "Invented Referrer" and referral.version == 1
+
+
+def test_outsider_404_does_not_reveal_whether_the_referral_exists(outsider_client, referral):
+    real = outsider_client.get(reverse("referrals:detail", args=[referral.pk]))
+    missing = outsider_client.get(reverse("referrals:detail", args=[referral.pk + 1000]))
+    assert real.status_code == missing.status_code == 404
+    def page(response) -> str:  # the CSRF token is masked afresh on every response
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert page(real) == page(missing)
+
+
+@pytest.mark.parametrize("persona", ["sw", "tm", "hos", "admin"])
+def test_csc_staff_of_the_partnership_see_the_referral(persona_client, referral, persona):
+    client = persona_client(persona)
+    assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 200
+    assert referral.reference in client.get(reverse("referrals:list")).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["hos", "admin"])
+def test_csc_staff_without_the_role_may_read_but_not_edit(persona_client, referral, persona):
+    client = persona_client(persona)
+    assert "Edit referral" not in client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert client.get(reverse("referrals:edit", args=[referral.pk])).status_code == 403
+    response = client.post(reverse("referrals:edit", args=[referral.pk]), {"referrer_name": "Changed"})
+    assert response.status_code == 403
+    referral.refresh_from_db()
+    assert referral.referrer_name == "Invented Referrer"
+
+
+@pytest.mark.parametrize("persona", ["hos", "admin", "police", "health", "outsider", "analyst"])
+def test_only_social_workers_and_team_managers_log_referrals(persona_client, world, persona):
+    client = persona_client(persona)
+    assert client.get(reverse("referrals:create")).status_code == 403
+    assert client.post(reverse("referrals:create"), {"referrer_name": "x"}).status_code == 403
+    assert "Log a referral" not in client.get(reverse("referrals:list")).content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_every_page_needs_sign_in(client, referral):
+    for url in (
+        reverse("referrals:list"),
+        reverse("referrals:create"),
+        reverse("referrals:detail", args=[referral.pk]),
+        reverse("referrals:edit", args=[referral.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_inactive_user_sees_nothing(world, referral):
+    world["sw"].is_active = False
+    world["sw"].save()
+    assert not access.referrals_visible_to(world["sw"]).exists()
+
+
+def test_superuser_without_a_csc_membership_sees_no_case_data(db, referral, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.invalid", "a-long-root-password")
+    assert not access.referrals_visible_to(root).exists()
+    assert not access.ReferralChecker(user=root, referral=referral).can_view()
+
+
+def test_service_refuses_a_referral_from_a_user_who_may_not_log_one(world):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        make_referral(acting_user=world["police"])
+    assert not Referral.objects.exists()

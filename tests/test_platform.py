@@ -1,0 +1,152 @@
+"""The platform the app runs on: the real services, the Celery worker, settings and deployment files."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import yaml
+from celery.contrib.testing.worker import start_worker
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from agencies.models import User
+from agencies.tasks import clear_expired_sessions
+from config.celery import app as celery_app
+from referrals.models import Referral
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.django_db
+def test_database_is_a_real_postgresql_server():
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        assert int(cursor.fetchone()[0].split(".")[0]) >= 13
+
+
+def test_redis_is_a_real_server(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    client.set("strategy-discussions-test", "ok", ex=10)
+    assert client.get("strategy-discussions-test") == b"ok"
+    assert client.info("server")["redis_version"]
+
+
+def test_celery_uses_redis_in_tests(redis_url):
+    assert celery_app.conf.broker_url == redis_url
+    assert celery_app.conf.task_acks_late is True
+    assert celery_app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_nightly_session_clean_up():
+    expired = Session.objects.create(
+        session_key="expired-test-session", session_data="e30:", expire_date=timezone.now() - dt.timedelta(days=1)
+    )
+    live = Session.objects.create(
+        session_key="live-test-session", session_data="e30:", expire_date=timezone.now() + dt.timedelta(days=1)
+    )
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        clear_expired_sessions.delay()
+        deadline = time.monotonic() + 20
+        while Session.objects.filter(pk=expired.pk).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert not Session.objects.filter(pk=expired.pk).exists()
+    assert Session.objects.filter(pk=live.pk).exists()
+
+
+def test_beat_schedule_names_registered_tasks():
+    celery_app.loader.import_default_modules()
+    for entry in celery_app.conf.beat_schedule.values():
+        assert entry["task"] in celery_app.tasks
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="a-production-like-secret-key-that-is-long-and-random-0123456789-abcdefghij",
+        ALLOWED_HOSTS="sd.example.invalid",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY in the environment when DEBUG is off." in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (User.objects.count(), Referral.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Referral.objects.count()) == counts
+    assert counts[1] >= 6
+    assert set(Referral.objects.values_list("status", flat=True)) == {"awaiting_discussion", "discussion_held", "closed"}
+    assert User.objects.get(username="sw.demo").check_password("demo-pass-2026")
+    assert User.objects.get(username="outsider.police").agency.name == "Neighbouring Police"
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_refused_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_docker_compose_names_every_service_with_the_readme_commands():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    readme = (ROOT / "README.md").read_text()
+
+    def command(name: str) -> str:
+        value = services[name]["command"]
+        return value if isinstance(value, str) else " ".join(value)
+
+    assert command("web").startswith("gunicorn config.wsgi")
+    assert command("worker").startswith("celery -A config worker")
+    assert command("beat").startswith("celery -A config beat")
+    for name in ("web", "worker", "beat"):
+        assert command(name) in readme, f"README does not give the {name} command: {command(name)}"
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+
+
+def test_readme_top_section_is_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    top = readme.split("\n## ", 2)[1]
+    assert "make run" in top and "make test" in top
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
