@@ -78,9 +78,7 @@ class Referral(models.Model):
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     immediate_action_details = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_DISCUSSION
-    )
+    status = models.CharField(max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_DISCUSSION)
     # Computed once by the service from the timescale engine and stored, so lists
     # sort and filter on an indexed column (STYLE: store due_at on the row).
     sd_rule = models.CharField("strategy discussion rule", max_length=30, choices=[(r.value, r.value) for r in Rule])

@@ -4,11 +4,21 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from agencies.models import User
 from referrals.access import referrals_visible_to
 from referrals.models import Person, PersonKind, Referral, ReferralStatus, Urgency
+
+
+class OpenFirstOrdering(django_filters.OrderingFilter):
+    """Sort as asked, but referrals still awaiting a discussion always come before held and closed ones."""
+
+    def filter(self, qs: QuerySet[Referral], value: list[str] | None) -> QuerySet[Referral]:
+        ordering = [self.get_ordering_value(param) for param in value or []]
+        return qs.annotate(
+            closed_last=Case(When(status=ReferralStatus.AWAITING_DISCUSSION, then=Value(0)), default=Value(1))
+        ).order_by("closed_last", *ordering, "pk")
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -17,10 +27,8 @@ class ReferralFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Child's name", method="filter_child_name", max_length=100)
     status = django_filters.ChoiceFilter(label="Status", choices=ReferralStatus.choices, empty_label="Any status")
     urgency = django_filters.ChoiceFilter(label="Urgency", choices=Urgency.choices, empty_label="Any urgency")
-    overdue = django_filters.BooleanFilter(
-        label="Only overdue", method="filter_overdue", widget=forms.CheckboxInput
-    )
-    sort = django_filters.OrderingFilter(
+    overdue = django_filters.BooleanFilter(label="Only overdue", method="filter_overdue", widget=forms.CheckboxInput)
+    sort = OpenFirstOrdering(
         label="Sort by",
         fields=(("sd_due_at", "deadline"), ("received_at", "received")),
         field_labels={
@@ -60,23 +68,17 @@ class ReferralFilter(django_filters.FilterSet):
 
 def overdue(queryset: QuerySet[Referral], now: dt.datetime) -> QuerySet[Referral]:
     """Referrals whose strategy discussion is past its deadline and not yet held."""
-    return queryset.filter(
-        status=ReferralStatus.AWAITING_DISCUSSION, sd_held_at__isnull=True, sd_due_at__lt=now
-    )
+    return queryset.filter(status=ReferralStatus.AWAITING_DISCUSSION, sd_held_at__isnull=True, sd_due_at__lt=now)
 
 
 def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilter:
     """The list page's filtered queryset: children prefetched so the page costs the same for 5 rows or 500."""
-    queryset = (
-        referrals_visible_to(user)
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=Person.objects.filter(kind=PersonKind.CHILD).order_by("position", "pk"),
-                to_attr="children",
-            )
+    queryset = referrals_visible_to(user).prefetch_related(
+        Prefetch(
+            "people",
+            queryset=Person.objects.filter(kind=PersonKind.CHILD).order_by("position", "pk"),
+            to_attr="children",
         )
-        .order_by("sd_due_at", "pk")
     )
     data = params.copy()
     if not data.get("sort"):

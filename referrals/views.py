@@ -61,18 +61,26 @@ def _with_another(request: HttpRequest, prefix: str):
     return data
 
 
-def _referral_form_page(request: HttpRequest, *, referral: Referral | None, initial: dict | None = None,
-                        initial_children=None, initial_household=None) -> HttpResponse:
+def _referral_form_page(
+    request: HttpRequest,
+    *,
+    referral: Referral | None,
+    initial: dict | None = None,
+    initial_children=None,
+    initial_household=None,
+) -> HttpResponse:
     now = timezone.now()
     today = to_local(now).date()
     partnership = referral.partnership if referral else request.user.agency.partnership
     adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
     data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
     form = ReferralForm(data, partnership=partnership, now=now, initial=initial)
-    children = PersonFormSet(data, prefix="children", kind=PersonKind.CHILD, today=today,
-                             initial=initial_children or None)
-    household = PersonFormSet(data, prefix="household", kind=PersonKind.HOUSEHOLD, today=today,
-                              initial=initial_household or None)
+    children = PersonFormSet(
+        data, prefix="children", kind=PersonKind.CHILD, today=today, initial=initial_children or None
+    )
+    household = PersonFormSet(
+        data, prefix="household", kind=PersonKind.HOUSEHOLD, today=today, initial=initial_household or None
+    )
     if data is None and not initial_children:
         children.extra = 1
     if data is None and not initial_household:
@@ -112,8 +120,12 @@ def _referral_form_page(request: HttpRequest, *, referral: Referral | None, init
             "referral": referral,
             "version": referral.version if referral else None,
             "stale": stale,
-            "has_errors": stale or (request.method == "POST" and not adding and any(
-                (form.errors, children.total_error_count(), household.total_error_count()))),
+            "has_errors": stale
+            or (
+                request.method == "POST"
+                and not adding
+                and any((form.errors, children.total_error_count(), household.total_error_count()))
+            ),
             "focus": adding,
         },
         status=409 if stale else 200,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from agencies.models import AgencyType, RoleCode
+from referrals.management.commands.seed_demo import ensure_reference_rows
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
@@ -42,6 +43,7 @@ def redis_url() -> str:
 @pytest.fixture
 def world(db):
     """Two partnerships: ours with CSC, police, health and a school; a neighbour with its own police."""
+    ensure_reference_rows()  # a transactional test before this one may have flushed them
     ours = PartnershipFactory(name="Invented Partnership")
     neighbour = PartnershipFactory(name="Neighbouring Invented Partnership")
     csc = AgencyFactory(partnership=ours, name="Invented CSC", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)

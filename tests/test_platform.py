@@ -70,7 +70,11 @@ def test_beat_schedule_names_registered_tasks():
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECRET_KEY", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -110,7 +114,11 @@ def test_seed_demo_is_idempotent(settings):
     call_command("seed_demo")
     assert (User.objects.count(), Referral.objects.count()) == counts
     assert counts[1] >= 6
-    assert set(Referral.objects.values_list("status", flat=True)) == {"awaiting_discussion", "discussion_held", "closed"}
+    assert set(Referral.objects.values_list("status", flat=True)) == {
+        "awaiting_discussion",
+        "discussion_held",
+        "closed",
+    }
     assert User.objects.get(username="sw.demo").check_password("demo-pass-2026")
     assert User.objects.get(username="outsider.police").agency.name == "Neighbouring Police"
 

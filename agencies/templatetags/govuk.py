@@ -20,10 +20,10 @@ def field_kind(field: forms.BoundField) -> str:
     widget = field.field.widget
     if isinstance(widget, forms.MultiWidget):
         return "date"
+    if isinstance(widget, forms.CheckboxSelectMultiple):  # a subclass of RadioSelect, so asked first
+        return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Textarea):

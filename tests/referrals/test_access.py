@@ -50,6 +50,7 @@ def test_outsider_404_does_not_reveal_whether_the_referral_exists(outsider_clien
     real = outsider_client.get(reverse("referrals:detail", args=[referral.pk]))
     missing = outsider_client.get(reverse("referrals:detail", args=[referral.pk + 1000]))
     assert real.status_code == missing.status_code == 404
+
     def page(response) -> str:  # the CSRF token is masked afresh on every response
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 

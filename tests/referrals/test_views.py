@@ -56,7 +56,9 @@ def form_data(**overrides) -> dict:
 def error_summary(response) -> list[str]:
     html = response.content.decode()
     block = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
-    return [htmllib.unescape(m) for m in re.findall(r"<a href=\"#[^\"]+\">([^<]+)</a>", block.group(1))] if block else []
+    return (
+        [htmllib.unescape(m) for m in re.findall(r"<a href=\"#[^\"]+\">([^<]+)</a>", block.group(1))] if block else []
+    )
 
 
 @pytest.fixture
@@ -169,9 +171,17 @@ class TestValidation:
             ({"received_date_2": "2027"}, "The date and time received must be in the past", "id_received_date_0"),
             ({"urgency": "whenever"}, "Select the urgency from the list", "id_urgency_0"),
             ({"urgency": ""}, "Select the urgency", "id_urgency_0"),
-            ({"received_date_0": "31", "received_date_1": "2"}, "Date received must be a real date", "id_received_date_0"),
+            (
+                {"received_date_0": "31", "received_date_1": "2"},
+                "Date received must be a real date",
+                "id_received_date_0",
+            ),
             ({"received_date_1": ""}, "Date received must include a month", "id_received_date_0"),
-            ({"received_time": "25:99"}, "Time received must be a real time, for example 09:15 or 14:30", "id_received_time"),
+            (
+                {"received_time": "25:99"},
+                "Time received must be a real time, for example 09:15 or 14:30",
+                "id_received_time",
+            ),
             ({"referrer_name": ""}, "Enter the name of the person who made the referral", "id_referrer_name"),
             ({"concerns": []}, "Select at least one concern category", "id_concerns_0"),
             ({"concerns": ["gossip"]}, "Select concern categories from the list", "id_concerns_0"),
@@ -330,9 +340,7 @@ class TestList:
 
 class TestEdit:
     def test_edit_changes_urgency_and_recomputes_the_deadline(self, tm_client, world, at_noon_on_24_november):
-        referral = make_referral(
-            acting_user=world["sw"], received_at=dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
-        )
+        referral = make_referral(acting_user=world["sw"], received_at=dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON))
         page = tm_client.get(reverse("referrals:edit", args=[referral.pk])).content.decode()
         assert 'value="Robin"' in page and 'name="version" value="1"' in page
 
@@ -372,7 +380,9 @@ class TestEdit:
             "received_date_2": "2025",
         }
         first = sw_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="First", **base))
-        second = tm_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="Second", **base))
+        second = tm_client.post(
+            reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="Second", **base)
+        )
 
         assert first.status_code == 302
         assert second.status_code == 409
@@ -402,4 +412,3 @@ class TestEdit:
         )
         assert sw_client.post(reverse("referrals:edit", args=[referral.pk]), data).status_code == 302
         assert list(referral.people.values_list("first_name", flat=True)) == ["Alex"]
-

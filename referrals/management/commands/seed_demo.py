@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from referrals import services
-from referrals.models import Referral, ReferralStatus, Urgency
+from referrals.models import Concern, ConcernCategory, Referral, ReferralStatus, Urgency
 
 PARTNERSHIP = "Demo Safeguarding Children Partnership"
 NEIGHBOUR = "Neighbouring Safeguarding Children Partnership"
@@ -40,6 +40,12 @@ USERS = [
 ]
 
 ADMIN_PERMISSION_MODELS = ("user", "agency", "partnership", "closureday")
+
+
+def ensure_reference_rows() -> None:
+    """The role and concern rows the data migrations create; again here in case a test flushed them."""
+    Role.objects.bulk_create([Role(code=code) for code in RoleCode.values], ignore_conflicts=True)
+    Concern.objects.bulk_create([Concern(code=code) for code in ConcernCategory.values], ignore_conflicts=True)
 
 
 def _child(first: str, last: str, born: dt.date | None, **extra) -> dict:
@@ -174,6 +180,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo loads users with a published password: it runs only with DEBUG on.")
         with transaction.atomic():
+            ensure_reference_rows()
             agencies = self._agencies()
             users = self._users(agencies)
             created = self._referral_rows(agencies, users["sw.demo"])
@@ -206,7 +213,9 @@ class Command(BaseCommand):
             admin.is_staff = True
             admin.save()
         admin.user_permissions.set(
-            Permission.objects.filter(content_type__app_label="agencies", content_type__model__in=ADMIN_PERMISSION_MODELS)
+            Permission.objects.filter(
+                content_type__app_label="agencies", content_type__model__in=ADMIN_PERMISSION_MODELS
+            )
         )
         return users
 

@@ -1,0 +1,105 @@
+"""A social worker signs in, logs a referral with two children, and sees it listed with its deadline."""
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agencies.timescales import LONDON, to_local
+from referrals.models import Referral
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo-pass-2026")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def fill_child(page: Page, number: int, first: str, last: str, born: dt.date) -> None:
+    group = page.locator("fieldset.app-person", has=page.get_by_text(f"Child {number}", exact=True))
+    group.get_by_label("First name").fill(first)
+    group.get_by_label("Last name").fill(last)
+    born_group = group.get_by_role("group", name="Date of birth", exact=True)
+    born_group.get_by_label("Day").fill(str(born.day))
+    born_group.get_by_label("Month").fill(str(born.month))
+    born_group.get_by_label("Year").fill(str(born.year))
+
+
+def test_social_worker_logs_a_referral_with_two_children(
+    page: Page, live_server, demo_data, check_a11y, artifacts
+) -> None:
+    base = live_server.url
+    sign_in(page, base, "sw.demo")
+    expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
+    check_a11y(page, "the referral list")
+
+    page.get_by_role("button", name="Log a referral").click()
+    expect(page.get_by_role("heading", name="Log a referral")).to_be_visible()
+    check_a11y(page, "the empty referral form")
+
+    # Saving an empty form: the GOV.UK error summary, linked to the fields.
+    page.get_by_role("button", name="Save referral").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Enter the date received")
+    expect(summary).to_contain_text("Add at least one child")
+    check_a11y(page, "the referral form with errors")
+    summary.get_by_role("link", name="Enter the name of the person who made the referral").click()
+    expect(page.get_by_label("Referrer's name")).to_be_focused()
+
+    received = to_local(dt.datetime.now(tz=LONDON) - dt.timedelta(days=1)).replace(hour=9, minute=45)
+    date_group = page.get_by_role("group", name="Date received")
+    date_group.get_by_label("Day").fill(str(received.day))
+    date_group.get_by_label("Month").fill(str(received.month))
+    date_group.get_by_label("Year").fill(str(received.year))
+    page.get_by_label("Time received").fill("09:45")
+    page.get_by_label("Referrer's name").fill("Invented Teacher")
+    page.get_by_label("Referrer's agency or organisation").fill("Invented Primary School")
+    fill_child(page, 1, "Ellis", "Quarrington", dt.date(2016, 6, 14))
+
+    page.get_by_role("button", name="Add another child").click()
+    expect(page.get_by_text("Child 2", exact=True)).to_be_visible()
+    # What was typed before "Add another child" is still there.
+    expect(page.get_by_label("Referrer's name")).to_have_value("Invented Teacher")
+    fill_child(page, 2, "Sky", "Quarrington", dt.date(2019, 2, 3))
+
+    page.get_by_role("checkbox", name="Neglect", exact=True).check()
+    page.get_by_role("checkbox", name="Emotional abuse", exact=True).check()
+    page.get_by_role("radio", name="Any other significant-harm concern").check()
+    page.get_by_label("The concern").fill("Invented concern: the children are often left alone overnight.")
+    page.get_by_role("button", name="Save referral").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("logged")
+    referral = Referral.objects.latest("pk")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ellis Quarrington, Sky Quarrington")
+    due_text = to_local(referral.sd_due_at).strftime("%A %-d %B %Y, %H:%M")
+    expect(page.locator(".app-deadline")).to_contain_text(due_text)
+    expect(page.locator(".app-deadline")).to_contain_text(re.compile(r"left|Overdue"))
+    check_a11y(page, "the referral detail page")
+
+    page.get_by_role("link", name="Referrals", exact=True).click()
+    row = page.locator("tr", has=page.get_by_role("link", name=referral.reference))
+    expect(row).to_contain_text("Ellis Quarrington")
+    expect(row).to_contain_text("Sky Quarrington")
+    expect(row).to_contain_text(to_local(referral.sd_due_at).strftime("%a %-d %b %Y %H:%M"))
+    # The demo data's overdue referral is flagged in words, not colour alone.
+    expect(page.locator(".govuk-tag--red").first).to_have_text("Overdue")
+    screenshot = artifacts / "referral-list.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    check_a11y(page, "the referral list with the new referral")
+
+
+def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:
+    referral = Referral.objects.latest("pk")
+    sign_in(page, live_server.url, "outsider.police")
+    expect(page.get_by_text("No referrals match.")).to_be_visible()
+    response = page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    check_a11y(page, "the not-found page")
