@@ -23,6 +23,7 @@ from config.celery import app as celery_app
 from referrals.models import Referral
 
 ROOT = Path(__file__).resolve().parents[1]
+SEND_CLEAR_SESSIONS = "from agencies.tasks import clear_expired_sessions; clear_expired_sessions.delay()"
 
 
 @pytest.mark.django_db
@@ -158,3 +159,57 @@ def test_readme_top_section_is_the_two_commands():
     top = readme.split("\n## ", 2)[1]
     assert "make run" in top and "make test" in top
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_make_run_starts_web_worker_and_beat():
+    procfile = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if line and ":" in line
+    )
+    assert procfile["web"].strip().startswith("python manage.py runserver 127.0.0.1:8000")
+    assert procfile["worker"].strip().startswith("celery -A config worker")
+    assert procfile["beat"].strip().startswith("celery -A config beat")
+    makefile = (ROOT / "Makefile").read_text()
+    assert "seed_demo" in makefile and "honcho -f Procfile.dev start" in makefile
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_path):
+    """`make run` has no Redis: its default broker must still carry tasks to a real, separate worker."""
+    expired = Session.objects.create(
+        session_key="expired-fs-session", session_data="e30:", expire_date=timezone.now() - dt.timedelta(days=1)
+    )
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": "filesystem://",
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": _test_database_url(),
+    }
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("w"),
+    )
+    try:
+        # Published the way the web process of `make run` publishes: the project's app, embedded defaults.
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "shell", "-c", SEND_CLEAR_SESSIONS],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        deadline = time.monotonic() + 30
+        while Session.objects.filter(pk=expired.pk).exists() and time.monotonic() < deadline:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            time.sleep(0.3)
+        assert not Session.objects.filter(pk=expired.pk).exists(), (tmp_path / "worker.log").read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+def _test_database_url() -> str:
+    settings_dict = connection.settings_dict
+    return f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
