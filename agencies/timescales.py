@@ -63,6 +63,15 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
     Rule.ACTION: "The due date agreed for the action",
 }
 
+
+def describe_rule(rule: "Rule | str", standard_days: int) -> str:
+    """The rule's timescale in words, with the partnership's N for SD_STANDARD ("3 working days")."""
+    rule = Rule(rule)
+    if rule is Rule.SD_STANDARD:
+        return f"{standard_days} working day{'s' if standard_days != 1 else ''}"
+    return RULE_DESCRIPTIONS[rule]
+
+
 _FIXED_WORKING_DAYS: dict[Rule, int] = {
     Rule.SD_IMMEDIATE_ACTION: 1,
     Rule.SD_COMPLEX: 5,

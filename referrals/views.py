@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.forms import quiet
-from agencies.timescales import describe_time_left, is_overdue, to_local
+from agencies.timescales import describe_rule, describe_time_left, is_overdue, to_local
 from referrals import access, selectors, services
 from referrals.forms import PersonFormSet, ReferralForm
 from referrals.models import PersonKind, Referral
@@ -25,7 +25,7 @@ def _deadline(referral: Referral, now) -> dict:
         "met": met,
         "overdue": not met and referral.is_open and is_overdue(referral.sd_due_at, now),
         "text": describe_time_left(referral.sd_due_at, now),
-        "rule": referral.get_sd_rule_display(),
+        "timescale": describe_rule(referral.sd_rule, referral.partnership.standard_sd_days),
     }
 
 
