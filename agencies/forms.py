@@ -40,13 +40,13 @@ class GovDateField(forms.MultiValueField):
         missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
         if missing:
             raise ValidationError(f"{self.label} must include a {' and a '.join(missing)}", code="incomplete_parts")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(day) > 2 or len(month) > 2:
             raise ValidationError(f"{self.label} must be a real date", code="invalid")
         if len(year) != 4:
             raise ValidationError(f"Year must include 4 numbers, for example {dt.date.today().year}", code="invalid")  # noqa: DTZ011
         try:
             return dt.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(f"{self.label} must be a real date", code="invalid") from None
 
     def clean(self, value: list) -> dt.date | None:

@@ -118,7 +118,10 @@ def _referral_form_page(
             "children": children,
             "household": household,
             "referral": referral,
-            "version": referral.version if referral else None,
+            # Keep the version the user started from: a refused stale save stays refused until they reopen the page.
+            "version": (request.POST.get("version") if request.method == "POST" else referral.version)
+            if referral
+            else None,
             "stale": stale,
             "has_errors": stale
             or (

@@ -177,6 +177,12 @@ class TestValidation:
                 "id_received_date_0",
             ),
             ({"received_date_1": ""}, "Date received must include a month", "id_received_date_0"),
+            ({"received_date_0": "99999999999999999999"}, "Date received must be a real date", "id_received_date_0"),
+            (
+                {"children-0-date_of_birth_1": "99999999999999999999"},
+                "Date of birth must be a real date",
+                "id_children-0-date_of_birth_0",
+            ),
             (
                 {"received_time": "25:99"},
                 "Time received must be a real time, for example 09:15 or 14:30",
@@ -390,6 +396,46 @@ class TestEdit:
         assert 'value="Second"' in second.content.decode()
         referral.refresh_from_db()
         assert referral.referrer_name == "First" and referral.version == 2
+
+    def test_a_refused_stale_save_stays_refused_when_submitted_again(self, sw_client, tm_client, world):
+        referral = make_referral(acting_user=world["sw"])
+        person = referral.people.get()
+        base = {
+            "children-TOTAL_FORMS": "1",
+            "children-INITIAL_FORMS": "1",
+            "children-0-id": str(person.pk),
+            "version": "1",
+            "received_date_2": "2025",
+        }
+        url = reverse("referrals:edit", args=[referral.pk])
+        assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
+        refused = tm_client.post(url, form_data(referrer_name="Second", **base))
+        assert 'name="version" value="1"' in refused.content.decode()
+        again = tm_client.post(url, form_data(referrer_name="Second", **base))
+        assert again.status_code == 409
+        referral.refresh_from_db()
+        assert referral.referrer_name == "First"
+
+    def test_an_invalid_save_does_not_refresh_the_version(self, sw_client, tm_client, world):
+        """B opened the form before A saved; B's form with an error, then fixed, must still be refused."""
+        referral = make_referral(acting_user=world["sw"])
+        person = referral.people.get()
+        base = {
+            "children-TOTAL_FORMS": "1",
+            "children-INITIAL_FORMS": "1",
+            "children-0-id": str(person.pk),
+            "version": "1",
+            "received_date_2": "2025",
+        }
+        url = reverse("referrals:edit", args=[referral.pk])
+        assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
+        invalid = tm_client.post(url, form_data(referrer_name="", **base))
+        assert invalid.status_code == 200 and 'name="version" value="1"' in invalid.content.decode()
+        added = tm_client.post(url, {**form_data(referrer_name="Second", **base), "add_children": "1"})
+        assert 'name="version" value="1"' in added.content.decode()
+        assert tm_client.post(url, form_data(referrer_name="Second", **base)).status_code == 409
+        referral.refresh_from_db()
+        assert referral.referrer_name == "First"
 
     def test_removing_a_household_member(self, sw_client, world):
         referral = make_referral(

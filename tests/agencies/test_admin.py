@@ -1,0 +1,69 @@
+"""The Django admin: administrators manage their own partnership's people and agencies, and no more."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from agencies.models import Agency, Partnership, User
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(world, client):
+    admin = world["admin"]
+    admin.is_staff = True
+    admin.save()
+    admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies"))
+    assert client.login(username=admin.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_administrator_cannot_make_anyone_superuser_or_staff(staff_client, world):
+    sw = world["sw"]
+    page = staff_client.get(reverse("admin:agencies_user_change", args=[sw.pk]))
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.content.decode()
+    response = staff_client.post(
+        reverse("admin:agencies_user_change", args=[sw.pk]),
+        {
+            "username": sw.username,
+            "first_name": "Changed",
+            "last_name": sw.last_name,
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "agency": str(world["csc"].pk),
+            "roles": ["social_worker"],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sw.refresh_from_db()
+    assert sw.first_name == "Changed"
+    assert not sw.is_superuser and not sw.is_staff
+
+
+def test_administrator_sees_only_their_partnership(staff_client, world):
+    users = staff_client.get(reverse("admin:agencies_user_changelist")).content.decode()
+    agencies = staff_client.get(reverse("admin:agencies_agency_changelist")).content.decode()
+    assert world["sw"].username in users and world["outsider"].username not in users
+    assert "Invented Police" in agencies and "Neighbouring Police" not in agencies
+    outsider_page = staff_client.get(reverse("admin:agencies_user_change", args=[world["outsider"].pk]))
+    assert outsider_page.status_code == 302  # the admin's "does not exist" redirect, nothing shown
+    neighbour = Partnership.objects.get(name="Neighbouring Invented Partnership")
+    assert staff_client.get(reverse("admin:agencies_partnership_change", args=[neighbour.pk])).status_code == 302
+
+
+def test_administrator_cannot_move_a_user_into_another_partnerships_agency(staff_client, world):
+    page = staff_client.get(reverse("admin:agencies_user_change", args=[world["sw"].pk])).content.decode()
+    neighbouring = Agency.objects.get(name="Neighbouring CSC")
+    assert f'value="{neighbouring.pk}"' not in page
+
+
+def test_superusers_are_not_listed_for_administrators(staff_client, world):
+    User.objects.create_superuser("root", "root@example.invalid", "a-long-root-password", agency=world["csc"])
+    assert "root" not in staff_client.get(reverse("admin:agencies_user_changelist")).content.decode()
