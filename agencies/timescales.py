@@ -64,7 +64,7 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
 }
 
 
-def describe_rule(rule: "Rule | str", standard_days: int) -> str:
+def describe_rule(rule: Rule | str, standard_days: int) -> str:
     """The rule's timescale in words, with the partnership's N for SD_STANDARD ("3 working days")."""
     rule = Rule(rule)
     if rule is Rule.SD_STANDARD:
