@@ -70,7 +70,7 @@ class GovTimeField(forms.TimeField):
         super().__init__(label=label, **kwargs)
         self.error_messages["required"] = f"Enter the time {what}, for example 14:30"
         self.error_messages["invalid"] = f"{label} must be a real time, for example 09:15 or 14:30"
-        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "class": "govuk-input--width-5"})
 
     def to_python(self, value: str | dt.time | None) -> dt.time | None:
         if isinstance(value, str):

@@ -245,6 +245,11 @@ def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
+def is_due_today(due: datetime, now: datetime) -> bool:
+    """Due later today, London time (an overdue deadline is not "due today")."""
+    return not is_overdue(due, now) and to_local(due).date() == to_local(now).date()
+
+
 def describe_time_left(due: datetime, now: datetime) -> str:
     """Human text for the time left, e.g. "3 days 2 hours left" or "Overdue by 5 minutes".
 

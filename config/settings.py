@@ -102,7 +102,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "referrals:list"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "/sign-in/?signed_out=1"
+# OFFICIAL-SENSITIVE data: a working day's session, not Django's two weeks (idle timeout comes with hardening).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"  # DOMAIN section 3: store UTC, show local.

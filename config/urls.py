@@ -8,7 +8,7 @@ from agencies import views as agency_views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referrals:list", permanent=False), name="home"),
     path("sign-in/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", agency_views.SignOutView.as_view(), name="logout"),
     path("healthz", agency_views.healthz, name="healthz"),
     path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),

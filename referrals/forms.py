@@ -9,7 +9,7 @@ from django.utils import timezone
 from agencies.forms import GovDateField, GovTimeField
 from agencies.models import Agency, Partnership
 from agencies.timescales import LONDON
-from referrals.models import ConcernCategory, PersonKind, Urgency
+from referrals.models import ConcernCategory, PersonKind, Urgency, years_of_age
 
 SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
 
@@ -57,7 +57,9 @@ class ReferralForm(forms.Form):
         },
     )
     immediate_action_taken = forms.BooleanField(
-        label="An agency has already taken immediate protective action", required=False
+        label="An agency has already taken immediate protective action",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-aria-controls": "immediate-action-details"}),
     )
     immediate_action_agency = forms.ModelChoiceField(
         label="Which agency took the action",
@@ -86,8 +88,15 @@ class ReferralForm(forms.Form):
         day, time = data.get("received_date"), data.get("received_time")
         if day and time:
             received_at = dt.datetime.combine(day, time, tzinfo=LONDON)
-            if received_at > self.now:
+            if received_at.astimezone(dt.UTC).astimezone(LONDON).time() != time:
+                self.add_error(
+                    "received_time",
+                    "That time did not happen on that date because the clocks went forward: check the time",
+                )
+            elif received_at > self.now:
                 self.add_error("received_date", "The date and time received must be in the past")
+            elif received_at < self.now - dt.timedelta(days=366):
+                self.add_error("received_date", "The date received must be within the last 12 months: check the year")
             data["received_at"] = received_at
         urgency = data.get("urgency")
         if data.get("immediate_action_taken"):
@@ -114,7 +123,7 @@ class ReferralForm(forms.Form):
 
 class PersonForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    first_name = forms.CharField(label="First name", max_length=100)
+    first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100)
     aliases = forms.CharField(label="Other names or aliases", max_length=200, required=False)
     date_of_birth = GovDateField(label="Date of birth", required=False, help_text="Leave blank if not known")
@@ -137,6 +146,7 @@ class PersonForm(forms.Form):
         self.fields["first_name"].error_messages["required"] = f"Enter the {who}'s first name"
         self.fields["last_name"].error_messages["required"] = f"Enter the {who}'s last name"
         if kind == PersonKind.CHILD:
+            self.fields["first_name"].help_text = "Leave blank for an unborn child who has no name yet"
             self.fields["relationship"].help_text = "For example, subject child, sibling"
         else:
             self.fields["relationship"].help_text = "Relationship to the children, for example mother, mother's partner"
@@ -146,16 +156,33 @@ class PersonForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         born, unborn, expected = data.get("date_of_birth"), data.get("unborn"), data.get("expected_date")
+        if not data.get("first_name") and "first_name" not in self.errors and not unborn:
+            self.add_error("first_name", self.fields["first_name"].error_messages["required"])
         if unborn:
             if born:
                 self.add_error("date_of_birth", "An unborn child has no date of birth: clear it, or untick unborn")
             if not expected and "expected_date" not in self.errors:
                 self.add_error("expected_date", "Enter the expected date of birth of the unborn child")
+            elif expected and not (
+                self.today - dt.timedelta(days=31) <= expected <= self.today + dt.timedelta(days=300)
+            ):
+                self.add_error(
+                    "expected_date",
+                    "Expected date of birth must be within the next 10 months; if the baby has been born, "
+                    "untick unborn and give the date of birth",
+                )
         else:
             if born and born > self.today:
                 self.add_error(
                     "date_of_birth", "Date of birth must be today or in the past; for an unborn child tick unborn"
                 )
+            elif born and self.kind == PersonKind.CHILD and years_of_age(born, self.today) >= 18:
+                self.add_error(
+                    "date_of_birth",
+                    "A child must be under 18: check the year, or add this person as a household member",
+                )
+            elif born and born.year < 1900:
+                self.add_error("date_of_birth", "Date of birth must be after 1 January 1900: check the year")
             if expected:
                 self.add_error("expected_date", "Give an expected date of birth only for an unborn child")
         return data

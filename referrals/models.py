@@ -1,5 +1,7 @@
 """Referrals: a concern about one or more children, logged by CSC (DOMAIN sections 1 and 4)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -118,7 +120,7 @@ class Person(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="people")
     kind = models.CharField(max_length=20, choices=PersonKind.choices)
-    first_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100, blank=True, help_text="May be blank for an unborn child.")
     last_name = models.CharField(max_length=100)
     aliases = models.CharField(max_length=200, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
@@ -142,4 +144,15 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
+        if self.unborn and not self.first_name:
+            return f"Unborn baby {self.last_name}".strip()
         return f"{self.first_name} {self.last_name}".strip()
+
+    def age_on(self, day: date) -> int | None:
+        """Whole years of age on `day`, or None if the date of birth is not known."""
+        return years_of_age(self.date_of_birth, day) if self.date_of_birth else None
+
+
+def years_of_age(born: date, day: date) -> int:
+    """Whole years between a birth date and `day` (a birthday on 29 February counts from 1 March)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

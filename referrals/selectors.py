@@ -24,19 +24,36 @@ class OpenFirstOrdering(django_filters.OrderingFilter):
 class ReferralFilter(django_filters.FilterSet):
     """Search by child's name; filter by status, urgency and overdue; sort by deadline."""
 
-    q = django_filters.CharFilter(label="Child's name", method="filter_child_name", max_length=100)
-    status = django_filters.ChoiceFilter(label="Status", choices=ReferralStatus.choices, empty_label="Any status")
-    urgency = django_filters.ChoiceFilter(label="Urgency", choices=Urgency.choices, empty_label="Any urgency")
+    q = django_filters.CharFilter(
+        label="Child's name",
+        method="filter_child_name",
+        max_length=100,
+        error_messages={"max_length": "Child's name must be 100 characters or fewer"},
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=ReferralStatus.choices,
+        empty_label="Any status",
+        error_messages={"invalid_choice": "Select a status from the list"},
+    )
+    urgency = django_filters.ChoiceFilter(
+        label="Urgency",
+        choices=Urgency.choices,
+        empty_label="Any urgency",
+        error_messages={"invalid_choice": "Select an urgency from the list"},
+    )
     overdue = django_filters.BooleanFilter(label="Only overdue", method="filter_overdue", widget=forms.CheckboxInput)
     sort = OpenFirstOrdering(
         label="Sort by",
         fields=(("sd_due_at", "deadline"), ("received_at", "received")),
         field_labels={
-            "deadline": "Deadline, soonest first",
+            "sd_due_at": "Deadline, soonest first",
             "-deadline": "Deadline, latest first",
-            "received": "Received, oldest first",
+            "received_at": "Received, oldest first",
             "-received": "Received, newest first",
         },
+        help_text="Referrals awaiting a strategy discussion always come first",
+        error_messages={"invalid_choice": "Select a sort order from the list"},
         empty_label=None,
         null_label=None,
     )

@@ -6,11 +6,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from agencies.models import User
+from agencies.models import Partnership, User
 from agencies.selectors import partnership_calendar
 from agencies.timescales import due_at
 from referrals import access
-from referrals.models import URGENCY_RULES, Person, PersonKind, Referral
+from referrals.models import URGENCY_RULES, Person, PersonKind, Referral, ReferralStatus
 
 REFERRAL_FIELDS = (
     "received_at",
@@ -136,3 +136,26 @@ def referral_update(
         _save_people(referral, PersonKind.CHILD, children)
         _save_people(referral, PersonKind.HOUSEHOLD, household)
     return referral
+
+
+def referrals_reschedule(*, partnership: Partnership, reason: str) -> int:
+    """Compute again the deadline of every referral still awaiting its discussion, after the calendar changed.
+
+    Closure days, the standard number of days, the end of the working day and the
+    jurisdiction all feed the engine; a deadline already stored must follow them.
+    Returns how many deadlines moved.
+    """
+    calendar = partnership_calendar(partnership)
+    moved = 0
+    with transaction.atomic():
+        waiting = Referral.objects.select_for_update().filter(
+            partnership=partnership, status=ReferralStatus.AWAITING_DISCUSSION, sd_held_at__isnull=True
+        )
+        for referral in waiting:
+            new_due = due_at(URGENCY_RULES[referral.urgency], referral.received_at, calendar)
+            if new_due != referral.sd_due_at:
+                referral.sd_due_at = new_due
+                referral._change_reason = reason
+                referral.save(update_fields=["sd_due_at", "updated_at"])
+                moved += 1
+    return moved

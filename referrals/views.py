@@ -1,5 +1,7 @@
 """Referral pages. Views parse input, call one service or selector, and render."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,7 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.forms import quiet
-from agencies.timescales import describe_rule, describe_time_left, is_overdue, to_local
+from agencies.models import RoleCode
+from agencies.timescales import describe_rule, describe_time_left, is_due_today, is_overdue, to_local
 from referrals import access, selectors, services
 from referrals.forms import PersonFormSet, ReferralForm
 from referrals.models import PersonKind, Referral
@@ -18,13 +21,16 @@ from referrals.services import PERSON_FIELDS
 PAGE_SIZE = 25
 
 
-def _deadline(referral: Referral, now) -> dict:
+def _deadline(referral: Referral, now: dt.datetime) -> dict:
     met = referral.sd_held_at is not None
+    text = describe_time_left(referral.sd_due_at, now)
     return {
         "due_at": referral.sd_due_at,
         "met": met,
         "overdue": not met and referral.is_open and is_overdue(referral.sd_due_at, now),
-        "text": describe_time_left(referral.sd_due_at, now),
+        "overdue_by": text.removeprefix("Overdue "),
+        "due_today": is_due_today(referral.sd_due_at, now),
+        "text": text,
         "timescale": describe_rule(referral.sd_rule, referral.partnership.standard_sd_days),
     }
 
@@ -33,7 +39,9 @@ def _deadline(referral: Referral, now) -> dict:
 def referral_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     filterset = selectors.referral_list(user=request.user, params=request.GET, now=now)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Filters that do not make sense show an error rather than quietly listing everything.
+    results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"referral": referral, "deadline": _deadline(referral, now)} for referral in page]
     query = request.GET.copy()
     query.pop("page", None)
@@ -46,6 +54,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "can_log": access.can_log_referral(request.user),
+            "sees_cases": access.can_view_partnership_cases(request.user),
+            "is_analyst": request.user.has_role(RoleCode.PARTNERSHIP_ANALYST),
+            "has_errors": not filterset.form.is_valid(),
         },
     )
 

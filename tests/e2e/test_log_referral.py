@@ -34,6 +34,8 @@ def test_social_worker_logs_a_referral_with_two_children(
     page: Page, live_server, demo_data, check_a11y, artifacts
 ) -> None:
     base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, base, "sw.demo")
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
     check_a11y(page, "the referral list")
@@ -64,6 +66,7 @@ def test_social_worker_logs_a_referral_with_two_children(
 
     page.get_by_role("button", name="Add another child").click()
     expect(page.get_by_text("Child 2", exact=True)).to_be_visible()
+    expect(page.locator("#id_children-1-first_name")).to_be_focused()
     # What was typed before "Add another child" is still there.
     expect(page.get_by_label("Referrer's name")).to_have_value("Invented Teacher")
     fill_child(page, 2, "Sky", "Quarrington", dt.date(2019, 2, 3))
@@ -72,7 +75,14 @@ def test_social_worker_logs_a_referral_with_two_children(
     page.get_by_role("checkbox", name="Emotional abuse", exact=True).check()
     page.get_by_role("radio", name="Any other significant-harm concern").check()
     page.get_by_label("The concern").fill("Invented concern: the children are often left alone overnight.")
-    page.get_by_role("button", name="Save referral").click()
+    # The immediate action questions are revealed only when the box is ticked.
+    agency = page.get_by_label("Which agency took the action")
+    expect(agency).to_be_hidden()
+    page.get_by_label("An agency has already taken immediate protective action").check()
+    expect(agency).to_be_visible()
+    page.get_by_label("An agency has already taken immediate protective action").uncheck()
+    # Enter in a text field saves the referral (it must not press "Add another child").
+    page.get_by_label("Referrer's contact details").press("Enter")
 
     expect(page.locator(".govuk-notification-banner")).to_contain_text("logged")
     referral = Referral.objects.latest("pk")
@@ -93,12 +103,14 @@ def test_social_worker_logs_a_referral_with_two_children(
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     check_a11y(page, "the referral list with the new referral")
+    assert errors == [], f"JavaScript errors: {errors}"
 
 
 def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:
     referral = Referral.objects.latest("pk")
     sign_in(page, live_server.url, "outsider.police")
-    expect(page.get_by_text("No referrals match.")).to_be_visible()
+    expect(page.get_by_text("You will see a case here while your agency is invited")).to_be_visible()
+    check_a11y(page, "the referral list of an uninvolved agency")
     response = page.goto(f"{live_server.url}/referrals/{referral.pk}/")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()

@@ -79,3 +79,33 @@ def test_garbage_input_to_edit_gets_a_page_not_a_500(sw_client, world):
     assert response.status_code == 200
     referral.refresh_from_db()
     assert referral.version == 1
+
+
+def test_a_new_closure_day_moves_deadlines_already_stored(world):
+    waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+    closure = ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 24))
+    waiting.refresh_from_db()
+    assert waiting.sd_due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert waiting.history.first().history_change_reason == "Local closure days changed"
+
+    closure.delete()
+    waiting.refresh_from_db()
+    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+
+def test_changing_partnership_settings_moves_open_deadlines_only(world):
+    waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    held = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    held.status, held.sd_held_at = "discussion_held", MONDAY_10AM + dt.timedelta(days=1)
+    held.save()
+
+    partnership = world["partnership"]
+    partnership.end_of_working_day = dt.time(16, 30)
+    partnership.save()
+
+    waiting.refresh_from_db()
+    held.refresh_from_db()
+    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 16, 30, tzinfo=LONDON)
+    assert held.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)

@@ -134,7 +134,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "summary": "Expectant mother discloses ongoing domestic abuse by her partner.",
             "children": [
                 {
-                    "first_name": "Unborn",
+                    "first_name": "",
                     "last_name": "Caldwell",
                     "unborn": True,
                     "expected_date": today + dt.timedelta(days=90),
