@@ -107,9 +107,11 @@ def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilt
     return ReferralFilter(data, queryset=queryset, now=now)
 
 
-def referral_detail(referral: Referral) -> dict:
-    """What the detail page shows beside the referral itself."""
+def referral_detail(referral: Referral, *, today: dt.date) -> dict:
+    """What the detail page shows beside the referral itself; each person carries `age` on `today`."""
     people = list(referral.people.all())
+    for person in people:
+        person.age = person.age_on(today)
     return {
         "children": [p for p in people if p.kind == PersonKind.CHILD],
         "household": [p for p in people if p.kind == PersonKind.HOUSEHOLD],

@@ -167,7 +167,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "referral": referral,
         "checker": checker,
         "deadline": _deadline(referral, timezone.now()),
-        **selectors.referral_detail(referral),
+        **selectors.referral_detail(referral, today=to_local(timezone.now()).date()),
     }
     return render(request, "referrals/referral_detail.html", context)
 
@@ -179,7 +179,7 @@ def _person_initial(person) -> dict:
 @require_http_methods(["GET", "POST"])
 def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
-    detail = selectors.referral_detail(referral)
+    detail = selectors.referral_detail(referral, today=to_local(timezone.now()).date())
     local = to_local(referral.received_at)
     initial = {
         "received_date": local.date(),

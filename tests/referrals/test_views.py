@@ -98,6 +98,7 @@ class TestLogReferral:
         assert "Thursday 26 November 2026, 17:00" in html
         assert "2 days 5 hours left" in html
         assert "Alex Inventedson" in html and "Billie Inventedson" in html
+        assert "1 February 2017 (age 9)" in html and "3 April 2020 (age 6)" in html
 
     def test_same_day_urgency_is_due_at_midnight(self, sw_client, at_noon_on_24_november):
         sw_client.post(reverse("referrals:create"), form_data(urgency=Urgency.SERIOUS_RISK))
