@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: help run test install lint format lock seed clean
+.PHONY: help run test install lint format lock seed clean bench
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,3 +52,6 @@ seed: install ## Load the demo data again (idempotent)
 
 clean: ## Remove the local database, broker folders and built assets
 	rm -rf var static/dist
+
+bench: install ## Time the referral list with 2,000 referrals (SQLite under var/)
+	$(RUN_ENV) $(PY) bench/referral_list.py
