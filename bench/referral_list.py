@@ -35,7 +35,8 @@ TARGET_MS = 150
 def main() -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
     social_worker = User.objects.get(username="sw.demo")
     for i in range(Referral.objects.count(), ROWS):
         make_referral(acting_user=social_worker, children=[child(f"Bench{i}", "Child"), child(f"Sib{i}", "Child")])
@@ -44,7 +45,8 @@ def main() -> None:
     timings = []
     for params in [{}] * 20 + [{"q": "Bench1"}] * 10 + [{"overdue": "on"}] * 10:
         start = time.perf_counter()
-        assert client.get("/referrals/", params).status_code == 200
+        if client.get("/referrals/", params).status_code != 200:
+            sys.exit("the referral list did not answer 200")
         timings.append((time.perf_counter() - start) * 1000)
     median = statistics.median(timings)
     print(f"referral list, {Referral.objects.count()} referrals: median {median:.1f} ms, max {max(timings):.1f} ms")
