@@ -2,14 +2,15 @@
 
 Case data (referrals and what hangs off them) is deliberately not in the admin:
 it is reached only through the views, which all go through the access policy.
-A staff user who is not a superuser administers only their own partnership and
-cannot grant anyone (themselves included) superuser, staff or model permissions.
+A staff user who is not a superuser administers only the non-staff users of their
+own partnership (so never themselves or a fellow administrator), and cannot grant
+anyone superuser, staff or model permissions.
 """
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, ClosureDay, Partnership, User
@@ -22,9 +23,26 @@ def _own_partnership_id(request: HttpRequest) -> int | None:
 
 
 class PartnershipScopedAdmin(SimpleHistoryAdmin):
-    """Non-superusers see and edit only rows of their own partnership."""
+    """Non-superusers see and edit only rows of their own partnership, history pages included."""
 
     partnership_path = "partnership"
+
+    def _in_scope(self, request: HttpRequest, object_id: str) -> bool:
+        try:
+            return self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, TypeError):
+            return False
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if not self._in_scope(request, object_id):
+            raise Http404("No such record")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        # Old versions may be read (in scope only); never saved back, which would bypass every check.
+        if request.method != "GET" or not self._in_scope(request, object_id):
+            raise Http404("No such record")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
@@ -94,9 +112,15 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         readonly = tuple(super().get_readonly_fields(request, obj))
         return readonly if request.user.is_superuser else (*readonly, *PRIVILEGE_FIELDS)
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+        if not self._in_scope(request, id):
+            raise Http404("No such record")
+        return super().user_change_password(request, id, form_url)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = DjangoUserAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
-        # Nobody but a superuser administers a superuser.
-        return queryset.filter(agency__partnership_id=_own_partnership_id(request), is_superuser=False)
+        # Only a superuser administers staff (other administrators, or oneself): no one grants themselves a
+        # role, and no one resets the password of a colleague with more rights.
+        return queryset.filter(agency__partnership_id=_own_partnership_id(request), is_superuser=False, is_staff=False)

@@ -51,10 +51,10 @@ class GovDateField(forms.MultiValueField):
 
     def clean(self, value: list) -> dt.date | None:
         # MultiValueField raises its own "incomplete" per sub-field; we want one message for the date.
-        if not self.required and (not value or not any(str(v or "").strip() for v in value)):
+        if not value or not any(str(v or "").strip() for v in value):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
             return None
-        if self.required and (not value or not any(str(v or "").strip() for v in value)):
-            raise ValidationError(self.error_messages["required"], code="required")
         result = self.compress(value)
         self.validate(result)
         self.run_validators(result)

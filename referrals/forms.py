@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agencies.forms import GovDateField, GovTimeField
 from agencies.models import Agency, Partnership
-from agencies.timescales import LONDON
+from agencies.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, PersonKind, Urgency, years_of_age
 
 SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
@@ -78,15 +78,32 @@ class ReferralForm(forms.Form):
         error_messages={"required": "Describe the concern"},
     )
 
-    def __init__(self, *args, partnership: Partnership, now: dt.datetime | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        partnership: Partnership,
+        now: dt.datetime | None = None,
+        received_at: dt.datetime | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        self.original_received_at = received_at  # when editing: what is stored now
         self.fields["immediate_action_agency"].queryset = Agency.objects.filter(partnership=partnership)
 
     def clean(self) -> dict:
         data = super().clean()
         day, time = data.get("received_date"), data.get("received_time")
-        if day and time:
+        original = self.original_received_at and to_local(self.original_received_at)
+        if (
+            day
+            and time
+            and original
+            and (day, time) == (original.date(), original.time().replace(second=0, microsecond=0))
+        ):
+            # Unchanged on an edit: keep the stored moment (seconds included) and do not re-check its age.
+            data["received_at"] = self.original_received_at
+        elif day and time:
             received_at = dt.datetime.combine(day, time, tzinfo=LONDON)
             if received_at.astimezone(dt.UTC).astimezone(LONDON).time() != time:
                 self.add_error(
@@ -189,6 +206,11 @@ class PersonForm(forms.Form):
 
 
 class BasePersonFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": "A referral can have at most %(num)d children and %(num)d other household members",
+    }
+
     def __init__(self, *args, kind: str, today: dt.date, **kwargs) -> None:
         self.kind = kind
         self.today = today
@@ -218,4 +240,6 @@ class BasePersonFormSet(forms.BaseFormSet):
             raise ValidationError("Add at least one child", code="no_child")
 
 
-PersonFormSet = forms.formset_factory(PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20)
+PersonFormSet = forms.formset_factory(
+    PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20, validate_max=True
+)

@@ -85,7 +85,9 @@ def _referral_form_page(
     partnership = referral.partnership if referral else request.user.agency.partnership
     adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
     data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
-    form = ReferralForm(data, partnership=partnership, now=now, initial=initial)
+    form = ReferralForm(
+        data, partnership=partnership, now=now, initial=initial, received_at=referral.received_at if referral else None
+    )
     children = PersonFormSet(
         data, prefix="children", kind=PersonKind.CHILD, today=today, initial=initial_children or None
     )

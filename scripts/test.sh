@@ -42,7 +42,6 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/strategy"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export CELERY_BROKER_URL="$REDIS_URL"
 export CHROMIUM=/usr/bin/chromium
-export REQUIRE_REAL_SERVICES=1
 export VAR_DIR="$run_dir/var"
 
 .venv/bin/ruff check .

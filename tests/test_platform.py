@@ -17,10 +17,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.models import Agency, Partnership, User
 from agencies.tasks import clear_expired_sessions
 from config.celery import app as celery_app
-from referrals.models import Referral
+from referrals.models import Person, Referral
 
 ROOT = Path(__file__).resolve().parents[1]
 SEND_CLEAR_SESSIONS = "from agencies.tasks import clear_expired_sessions; clear_expired_sessions.delay()"
@@ -111,9 +111,22 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_seed_demo_is_idempotent(settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    counts = (User.objects.count(), Referral.objects.count())
+    counts = (
+        User.objects.count(),
+        Agency.objects.count(),
+        Partnership.objects.count(),
+        Referral.objects.count(),
+        Person.objects.count(),
+    )
     call_command("seed_demo")
-    assert (User.objects.count(), Referral.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Agency.objects.count(),
+        Partnership.objects.count(),
+        Referral.objects.count(),
+        Person.objects.count(),
+    ) == counts
+    counts = (counts[0], counts[3])
     assert counts[1] >= 6
     assert set(Referral.objects.values_list("status", flat=True)) == {
         "awaiting_discussion",

@@ -67,3 +67,51 @@ def test_administrator_cannot_move_a_user_into_another_partnerships_agency(staff
 def test_superusers_are_not_listed_for_administrators(staff_client, world):
     User.objects.create_superuser("root", "root@example.invalid", "a-long-root-password", agency=world["csc"])
     assert "root" not in staff_client.get(reverse("admin:agencies_user_changelist")).content.decode()
+
+
+def test_history_pages_of_another_partnership_are_not_found(staff_client, world):
+    outsider = world["outsider"]
+    neighbour_agency = Agency.objects.get(name="Neighbouring CSC")
+    neighbour_agency.name = "Neighbouring CSC renamed"
+    neighbour_agency.save()
+    version = neighbour_agency.history.earliest()
+    urls = [
+        reverse("admin:agencies_user_history", args=[outsider.pk]),
+        reverse("admin:agencies_agency_history", args=[neighbour_agency.pk]),
+        reverse("admin:agencies_agency_simple_history", args=[neighbour_agency.pk, version.history_id]),
+        reverse("admin:auth_user_password_change", args=[outsider.pk]),
+    ]
+    for url in urls:
+        assert staff_client.get(url).status_code == 404, url
+    response = staff_client.post(
+        reverse("admin:agencies_agency_simple_history", args=[neighbour_agency.pk, version.history_id]),
+        {"name": "Neighbouring CSC", "agency_type": "csc", "partnership": str(world["partnership"].pk)},
+    )
+    assert response.status_code == 404
+    neighbour_agency.refresh_from_db()
+    assert neighbour_agency.partnership.name == "Neighbouring Invented Partnership"
+
+
+def test_old_versions_cannot_be_saved_back_even_in_scope(staff_client, world):
+    police = world["police_agency"]
+    police.name = "Invented Police renamed"
+    police.save()
+    version = police.history.earliest()
+    url = reverse("admin:agencies_agency_simple_history", args=[police.pk, version.history_id])
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.post(url, {"name": "Invented Police", "agency_type": "police"}).status_code == 404
+    police.refresh_from_db()
+    assert police.name == "Invented Police renamed"
+
+
+def test_administrator_cannot_edit_themselves_or_another_administrator(staff_client, world):
+    me = world["admin"]
+    peer = User.objects.create_user("peer", password="a-long-peer-password", agency=world["csc"], is_staff=True)
+    for user in (me, peer):
+        assert staff_client.get(reverse("admin:agencies_user_change", args=[user.pk])).status_code == 302
+        assert staff_client.get(reverse("admin:auth_user_password_change", args=[user.pk])).status_code == 404
+    response = staff_client.post(
+        reverse("admin:agencies_user_change", args=[me.pk]), {"username": me.username, "roles": ["team_manager"]}
+    )
+    assert response.status_code == 302
+    assert not me.has_role("team_manager")

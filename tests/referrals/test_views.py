@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.timescales import LONDON
+from agencies.timescales import LONDON, to_local
 from referrals.models import Person, Referral, Urgency
 from tests.factories import child, make_referral
 
@@ -99,6 +99,27 @@ class TestLogReferral:
         assert "2 days 5 hours left" in html
         assert "Alex Inventedson" in html and "Billie Inventedson" in html
         assert "1 February 2017 (age 9)" in html and "3 April 2020 (age 6)" in html
+
+    def test_summer_deadlines_are_shown_in_british_summer_time(self, sw_client, world, time_machine):
+        time_machine.move_to(dt.datetime(2026, 7, 7, 12, 0, tzinfo=LONDON), tick=False)
+        referral = make_referral(
+            acting_user=world["sw"], received_at=dt.datetime(2026, 7, 6, 9, 30, tzinfo=LONDON), urgency=Urgency.COMPLEX
+        )
+        # Mon 6 July + 5 working days = Mon 13 July, 17:00 BST (16:00 UTC).
+        assert referral.sd_due_at == dt.datetime(2026, 7, 13, 16, 0, tzinfo=dt.UTC)
+        html = sw_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+        assert "Monday 13 July 2026, 17:00" in html
+        assert "Monday 6 July 2026, 09:30" in html
+
+    def test_more_than_twenty_children_is_refused(self, sw_client, at_noon_on_24_november):
+        many = {"children-TOTAL_FORMS": "25"}
+        for i in range(25):
+            many[f"children-{i}-first_name"] = f"Kid{i}"
+            many[f"children-{i}-last_name"] = "Many"
+        response = sw_client.post(reverse("referrals:create"), form_data(**many))
+        assert response.status_code == 200
+        assert error_summary(response) == ["A referral can have at most 20 children and 20 other household members"]
+        assert not Referral.objects.exists()
 
     def test_same_day_urgency_is_due_at_midnight(self, sw_client, at_noon_on_24_november):
         sw_client.post(reverse("referrals:create"), form_data(urgency=Urgency.SERIOUS_RISK))
@@ -453,7 +474,9 @@ class TestEdit:
         assert referral.people.count() == 2  # Robin, and the household member added on the form
         assert referral.history.first().history_user == world["tm"]
 
-    def test_second_save_of_a_stale_form_is_refused_and_keeps_the_first(self, sw_client, tm_client, world):
+    def test_second_save_of_a_stale_form_is_refused_and_keeps_the_first(
+        self, sw_client, tm_client, world, at_noon_on_24_november
+    ):
         referral = make_referral(acting_user=world["sw"])
         person = referral.people.get()
         base = {
@@ -461,7 +484,6 @@ class TestEdit:
             "children-INITIAL_FORMS": "1",
             "children-0-id": str(person.pk),
             "version": "1",
-            "received_date_2": "2025",
         }
         first = sw_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="First", **base))
         second = tm_client.post(
@@ -475,7 +497,9 @@ class TestEdit:
         referral.refresh_from_db()
         assert referral.referrer_name == "First" and referral.version == 2
 
-    def test_a_refused_stale_save_stays_refused_when_submitted_again(self, sw_client, tm_client, world):
+    def test_a_refused_stale_save_stays_refused_when_submitted_again(
+        self, sw_client, tm_client, world, at_noon_on_24_november
+    ):
         referral = make_referral(acting_user=world["sw"])
         person = referral.people.get()
         base = {
@@ -483,7 +507,6 @@ class TestEdit:
             "children-INITIAL_FORMS": "1",
             "children-0-id": str(person.pk),
             "version": "1",
-            "received_date_2": "2025",
         }
         url = reverse("referrals:edit", args=[referral.pk])
         assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
@@ -494,7 +517,7 @@ class TestEdit:
         referral.refresh_from_db()
         assert referral.referrer_name == "First"
 
-    def test_an_invalid_save_does_not_refresh_the_version(self, sw_client, tm_client, world):
+    def test_an_invalid_save_does_not_refresh_the_version(self, sw_client, tm_client, world, at_noon_on_24_november):
         """B opened the form before A saved; B's form with an error, then fixed, must still be refused."""
         referral = make_referral(acting_user=world["sw"])
         person = referral.people.get()
@@ -503,7 +526,6 @@ class TestEdit:
             "children-INITIAL_FORMS": "1",
             "children-0-id": str(person.pk),
             "version": "1",
-            "received_date_2": "2025",
         }
         url = reverse("referrals:edit", args=[referral.pk])
         assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
@@ -515,14 +537,33 @@ class TestEdit:
         referral.refresh_from_db()
         assert referral.referrer_name == "First"
 
-    def test_removing_a_household_member(self, sw_client, world):
+    def test_an_old_referral_can_still_be_edited_and_keeps_its_exact_receipt_time(self, sw_client, world):
+        received = timezone.now() - dt.timedelta(days=400, seconds=17)
+        referral = make_referral(acting_user=world["sw"], received_at=received)
+        local = to_local(received)
+        person = referral.people.get()
+        data = form_data(
+            version="1",
+            received_date_0=str(local.day),
+            received_date_1=str(local.month),
+            received_date_2=str(local.year),
+            received_time=local.strftime("%H:%M"),
+            referrer_name="Corrected Name",
+            **{"children-TOTAL_FORMS": "1", "children-INITIAL_FORMS": "1", "children-0-id": str(person.pk)},
+        )
+        response = sw_client.post(reverse("referrals:edit", args=[referral.pk]), data)
+        assert response.status_code == 302, error_summary(response)
+        referral.refresh_from_db()
+        assert referral.referrer_name == "Corrected Name"
+        assert referral.received_at == received
+
+    def test_removing_a_household_member(self, sw_client, world, at_noon_on_24_november):
         referral = make_referral(
             acting_user=world["sw"], household=[{"first_name": "Gone", "last_name": "Soon", "relationship": "Uncle"}]
         )
         kid, adult = referral.people.get(kind="child"), referral.people.get(kind="household")
         data = form_data(
             version="1",
-            received_date_2="2025",
             **{
                 "children-TOTAL_FORMS": "1",
                 "children-INITIAL_FORMS": "1",

@@ -55,7 +55,10 @@ def _child(first: str, last: str, born: dt.date | None, **extra) -> dict:
 def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
     """Invented referrals; times are relative to the first seeding so the states are realistic."""
     today = timezone.localdate(now)
-    years = lambda n: today.replace(year=today.year - n)  # noqa: E731
+
+    def years(n: int) -> dt.date:  # a birthday n years ago (28 February standing in for 29 February)
+        return dt.date(today.year - n, today.month, min(today.day, 28))
+
     return [
         {
             "received_at": now - dt.timedelta(hours=2),
