@@ -4,6 +4,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, FilteredRelation, Q
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
@@ -58,6 +59,21 @@ class Concern(models.Model):
         return self.get_code_display()
 
 
+# The strategy discussion rules of DOMAIN section 3 that start when a referral is received.
+SD_RULES = (Rule.SD_SAME_DAY, Rule.SD_IMMEDIATE_ACTION, Rule.SD_STANDARD, Rule.SD_COMPLEX)
+
+
+class ReferralQuerySet(models.QuerySet):
+    def awaiting_discussion(self) -> "ReferralQuerySet":
+        return self.filter(status=ReferralStatus.AWAITING_DISCUSSION)
+
+    def with_sd_deadline(self) -> "ReferralQuerySet":
+        """Each referral with its strategy discussion deadline as sd_rule, sd_due_at and sd_met_at (one join)."""
+        return self.annotate(
+            sd=FilteredRelation("deadlines", condition=Q(deadlines__rule__in=SD_RULES, deadlines__person=None))
+        ).annotate(sd_rule=F("sd__rule"), sd_due_at=F("sd__due_at"), sd_met_at=F("sd__met_at"))
+
+
 class ReferralStatus(models.TextChoices):
     AWAITING_DISCUSSION = "awaiting_discussion", "Awaiting strategy discussion"
     DISCUSSION_HELD = "discussion_held", "Strategy discussion held"
@@ -81,22 +97,17 @@ class Referral(models.Model):
     )
     immediate_action_details = models.TextField(blank=True)
     status = models.CharField(max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_DISCUSSION)
-    # Computed once by the service from the timescale engine and stored, so lists
-    # sort and filter on an indexed column (STYLE: store due_at on the row).
-    sd_rule = models.CharField("strategy discussion rule", max_length=30, choices=[(r.value, r.value) for r in Rule])
-    sd_due_at = models.DateTimeField("strategy discussion due")
-    sd_held_at = models.DateTimeField("strategy discussion held", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every save; a stale edit is refused.")
     history = HistoricalRecords(m2m_fields=[concerns])
 
+    objects = ReferralQuerySet.as_manager()
+
     class Meta:
-        ordering = ["sd_due_at"]
-        indexes = [
-            models.Index(fields=["partnership", "status", "sd_due_at"]),
-        ]
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["partnership", "status"])]
 
     def __str__(self) -> str:
         return self.reference
@@ -106,8 +117,12 @@ class Referral(models.Model):
         return f"REF-{self.pk:06d}" if self.pk else "New referral"
 
     @property
-    def is_open(self) -> bool:
+    def awaiting_discussion(self) -> bool:
         return self.status == ReferralStatus.AWAITING_DISCUSSION
+
+    def strategy_discussion_deadline(self) -> "Deadline":
+        """The deadline for holding the first strategy discussion (one per referral)."""
+        return self.deadlines.get(rule__in=SD_RULES, person=None)
 
 
 class PersonKind(models.TextChoices):
@@ -156,3 +171,38 @@ class Person(models.Model):
 def years_of_age(born: date, day: date) -> int:
     """Whole years between a birth date and `day` (a birthday on 29 February counts from 1 March)."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Deadline(models.Model):
+    """One statutory clock of DOMAIN section 3, computed by the timescale engine and stored.
+
+    Every deadline of a case lives in this one table, so a watcher finds what is due or
+    overdue with one indexed query (`met_at IS NULL AND due_at < ...`). Per-child
+    deadlines (ICPC, medical report) set `person`; the referral's own leave it empty.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="deadlines")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines")
+    rule = models.CharField(max_length=30, choices=[(r.value, r.value) for r in Rule])
+    starts_at = models.DateTimeField(help_text="The moment the clock started (e.g. when the referral was received).")
+    due_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True, help_text="When it was met; empty while it is open.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["met_at", "due_at"], name="deadline_open_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(rule__in=[rule.value for rule in SD_RULES], person=None),
+                name="one_strategy_discussion_deadline_per_referral",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due_at

@@ -84,14 +84,15 @@ class ReferralFilter(django_filters.FilterSet):
 
 
 def overdue(queryset: QuerySet[Referral], now: dt.datetime) -> QuerySet[Referral]:
-    """Referrals whose strategy discussion is past its deadline and not yet held."""
-    return queryset.filter(status=ReferralStatus.AWAITING_DISCUSSION, sd_held_at__isnull=True, sd_due_at__lt=now)
+    """Referrals awaiting a strategy discussion whose deadline has passed (queryset from with_sd_deadline)."""
+    return queryset.awaiting_discussion().filter(sd_met_at__isnull=True, sd_due_at__lt=now)
 
 
 def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilter:
     """The list page's filtered queryset: children prefetched so the page costs the same for 5 rows or 500."""
     queryset = (
         referrals_visible_to(user)
+        .with_sd_deadline()
         .select_related("partnership")
         .prefetch_related(
             Prefetch(
@@ -116,4 +117,5 @@ def referral_detail(referral: Referral, *, today: dt.date) -> dict:
         "children": [p for p in people if p.kind == PersonKind.CHILD],
         "household": [p for p in people if p.kind == PersonKind.HOUSEHOLD],
         "concerns": list(referral.concerns.all()),
+        "deadlines": list(referral.deadlines.select_related("person")),
     }

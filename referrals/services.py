@@ -1,5 +1,6 @@
 """Writes to referrals. Each service is one transaction: all of it is saved, or none."""
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -8,9 +9,18 @@ from django.db import transaction
 
 from agencies.models import Partnership, User
 from agencies.selectors import partnership_calendar
-from agencies.timescales import due_at
+from agencies.timescales import Calendar, due_at
 from referrals import access
-from referrals.models import URGENCY_RULES, Person, PersonKind, Referral, ReferralStatus
+from referrals.models import (
+    SD_RULES,
+    URGENCY_RULES,
+    ConcernCategory,
+    Deadline,
+    Person,
+    PersonKind,
+    Referral,
+    ReferralStatus,
+)
 
 REFERRAL_FIELDS = (
     "received_at",
@@ -43,11 +53,27 @@ class StaleEditError(Exception):
     """Someone else saved the record after this user opened it."""
 
 
-def _schedule_strategy_discussion(referral: Referral) -> None:
-    """Set the strategy discussion rule and deadline from the urgency (DOMAIN section 3)."""
+def _schedule_strategy_discussion(referral: Referral, *, calendar: Calendar | None = None, reason: str) -> bool:
+    """Create or move the referral's strategy discussion deadline from its urgency (DOMAIN section 3).
+
+    A deadline already met stays as it was: holding the discussion fixed it. Returns whether it changed.
+    """
     rule = URGENCY_RULES[referral.urgency]
-    referral.sd_rule = rule.value
-    referral.sd_due_at = due_at(rule, referral.received_at, partnership_calendar(referral.partnership))
+    due = due_at(rule, referral.received_at, calendar or partnership_calendar(referral.partnership))
+    deadline = referral.deadlines.select_for_update().filter(rule__in=SD_RULES, person=None).first()
+    if deadline is None:
+        deadline = Deadline(referral=referral)
+    elif deadline.met_at is not None or (deadline.rule, deadline.starts_at, deadline.due_at) == (
+        rule,
+        referral.received_at,
+        due,
+    ):
+        return False
+    deadline.rule, deadline.starts_at, deadline.due_at = rule, referral.received_at, due
+    deadline._change_reason = reason
+    deadline.full_clean()
+    deadline.save()
+    return True
 
 
 def _save_people(referral: Referral, kind: str, people: Sequence[dict[str, Any]]) -> None:
@@ -93,10 +119,10 @@ def referral_create(
         referral = Referral(partnership=acting_user.agency.partnership, created_by=acting_user)
         for name in REFERRAL_FIELDS:
             setattr(referral, name, data[name])
-        _schedule_strategy_discussion(referral)
         referral._change_reason = "Referral logged"
         referral.full_clean()
         referral.save()
+        _schedule_strategy_discussion(referral, reason="Referral logged")
         referral.concerns.set(concerns)
         _save_people(referral, PersonKind.CHILD, children)
         _save_people(referral, PersonKind.HOUSEHOLD, household)
@@ -128,10 +154,10 @@ def referral_update(
         referral.version += 1
         for name in REFERRAL_FIELDS:
             setattr(referral, name, data[name])
-        _schedule_strategy_discussion(referral)
         referral._change_reason = "Referral edited"
         referral.full_clean()
         referral.save()
+        _schedule_strategy_discussion(referral, reason="Referral edited")
         referral.concerns.set(concerns)
         _save_people(referral, PersonKind.CHILD, children)
         _save_people(referral, PersonKind.HOUSEHOLD, household)
@@ -146,16 +172,44 @@ def referrals_reschedule(*, partnership: Partnership, reason: str) -> int:
     Returns how many deadlines moved.
     """
     calendar = partnership_calendar(partnership)
-    moved = 0
     with transaction.atomic():
-        waiting = Referral.objects.select_for_update().filter(
-            partnership=partnership, status=ReferralStatus.AWAITING_DISCUSSION, sd_held_at__isnull=True
-        )
-        for referral in waiting:
-            new_due = due_at(URGENCY_RULES[referral.urgency], referral.received_at, calendar)
-            if new_due != referral.sd_due_at:
-                referral.sd_due_at = new_due
-                referral._change_reason = reason
-                referral.save(update_fields=["sd_due_at", "updated_at"])
-                moved += 1
-    return moved
+        waiting = Referral.objects.filter(partnership=partnership).awaiting_discussion().select_related("partnership")
+        return sum(_schedule_strategy_discussion(r, calendar=calendar, reason=reason) for r in waiting)
+
+
+def referral_record_discussion_held(*, referral: Referral, held_at: dt.datetime) -> Referral:
+    """The strategy discussion was held: its deadline is met (late if after it was due).
+
+    Called by the strategy discussion workflow (and the demo data); not a page of its own.
+    """
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        deadline = referral.strategy_discussion_deadline()
+        if deadline.met_at is None:
+            deadline.met_at = held_at
+            deadline._change_reason = "Strategy discussion held"
+            deadline.save()
+        if referral.status == ReferralStatus.AWAITING_DISCUSSION:
+            referral.status = ReferralStatus.DISCUSSION_HELD
+            referral.version += 1
+            referral._change_reason = "Strategy discussion held"
+            referral.save()
+    return referral
+
+
+def referral_close(*, acting_user: User, referral: Referral) -> Referral:
+    """Close a referral. One about an injured non-mobile infant needs a strategy discussion first (DOMAIN 4)."""
+    if not access.ReferralChecker(user=acting_user, referral=referral).can_edit():
+        raise PermissionDenied("You cannot close this referral")
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        held = referral.strategy_discussion_deadline().met_at is not None
+        if not held and referral.concerns.filter(code=ConcernCategory.NON_MOBILE_INJURY).exists():
+            raise ValidationError(
+                "A referral about an injury to a non-mobile infant cannot be closed without a strategy discussion"
+            )
+        referral.status = ReferralStatus.CLOSED
+        referral.version += 1
+        referral._change_reason = "Referral closed"
+        referral.save()
+    return referral

@@ -15,24 +15,44 @@ from agencies.models import RoleCode
 from agencies.timescales import describe_rule, describe_time_left, is_due_today, is_overdue, to_local
 from referrals import access, selectors, services
 from referrals.forms import PersonFormSet, ReferralForm
-from referrals.models import PersonKind, Referral
+from referrals.models import SD_RULES, PersonKind, Referral, ReferralStatus
 from referrals.services import PERSON_FIELDS
 
 PAGE_SIZE = 25
 
 
-def _deadline(referral: Referral, now: dt.datetime) -> dict:
-    met = referral.sd_held_at is not None
-    text = describe_time_left(referral.sd_due_at, now)
+def _deadline(
+    *, rule: str, due_at: dt.datetime, met_at: dt.datetime | None, closed: bool, standard_days: int, now: dt.datetime
+) -> dict:
+    """One deadline as the pages show it: when, how long left, and its state in words (not colour alone)."""
+    text = describe_time_left(due_at, now)
+    open_ = met_at is None and not closed
     return {
-        "due_at": referral.sd_due_at,
-        "met": met,
-        "overdue": not met and referral.is_open and is_overdue(referral.sd_due_at, now),
+        "rule": rule,
+        "due_at": due_at,
+        "met_at": met_at,
+        "met": met_at is not None,
+        "met_late": met_at is not None and met_at > due_at,
+        "met_label": "Held" if rule in SD_RULES else "Met",
+        "closed": closed and met_at is None,
+        "overdue": open_ and is_overdue(due_at, now),
         "overdue_by": text.removeprefix("Overdue "),
-        "due_today": is_due_today(referral.sd_due_at, now),
+        "due_today": open_ and is_due_today(due_at, now),
         "text": text,
-        "timescale": describe_rule(referral.sd_rule, referral.partnership.standard_sd_days),
+        "timescale": describe_rule(rule, standard_days),
     }
+
+
+def _sd_deadline_of_row(referral: Referral, now: dt.datetime) -> dict:
+    """The strategy discussion deadline of a row of Referral.objects.with_sd_deadline()."""
+    return _deadline(
+        rule=referral.sd_rule,
+        due_at=referral.sd_due_at,
+        met_at=referral.sd_met_at,
+        closed=referral.status == ReferralStatus.CLOSED,
+        standard_days=referral.partnership.standard_sd_days,
+        now=now,
+    )
 
 
 @require_http_methods(["GET"])
@@ -42,7 +62,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     # Filters that do not make sense show an error rather than quietly listing everything.
     results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"referral": referral, "deadline": _deadline(referral, now)} for referral in page]
+    rows = [{"referral": referral, "deadline": _sd_deadline_of_row(referral, now)} for referral in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -165,11 +185,27 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
+    now = timezone.now()
+    detail = selectors.referral_detail(referral, today=to_local(now).date())
+    deadlines = [
+        {
+            "deadline": _deadline(
+                rule=d.rule,
+                due_at=d.due_at,
+                met_at=d.met_at,
+                closed=referral.status == ReferralStatus.CLOSED,
+                standard_days=referral.partnership.standard_sd_days,
+                now=now,
+            ),
+            "person": d.person,
+        }
+        for d in detail.pop("deadlines")
+    ]
     context = {
         "referral": referral,
         "checker": checker,
-        "deadline": _deadline(referral, timezone.now()),
-        **selectors.referral_detail(referral, today=to_local(timezone.now()).date()),
+        "deadline": next(row["deadline"] for row in deadlines if row["deadline"]["rule"] in SD_RULES),
+        **detail,
     }
     return render(request, "referrals/referral_detail.html", context)
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from agencies.timescales import LONDON, to_local
+from agencies.timescales import LONDON
 from referrals.models import Referral
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,11 @@ def fill_child(page: Page, number: int, first: str, last: str, born: dt.date) ->
 
 
 def test_social_worker_logs_a_referral_with_two_children(
-    page: Page, live_server, demo_data, check_a11y, artifacts
+    page: Page, live_server, demo_data, check_a11y, artifacts, time_machine, settings
 ) -> None:
+    # The server's clock (same process) reads Tuesday 24 November 2026, noon, and ticks on from there.
+    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=True)
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # the browser's own clock is not moved
     base = live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -54,7 +57,7 @@ def test_social_worker_logs_a_referral_with_two_children(
     summary.get_by_role("link", name="Enter the name of the person who made the referral").click()
     expect(page.get_by_label("Referrer's name")).to_be_focused()
 
-    received = to_local(dt.datetime.now(tz=LONDON) - dt.timedelta(days=1)).replace(hour=9, minute=45)
+    received = dt.datetime(2026, 11, 23, 9, 45, tzinfo=LONDON)  # Monday
     date_group = page.get_by_role("group", name="Date received")
     date_group.get_by_label("Day").fill(str(received.day))
     date_group.get_by_label("Month").fill(str(received.month))
@@ -87,16 +90,16 @@ def test_social_worker_logs_a_referral_with_two_children(
     expect(page.locator(".govuk-notification-banner")).to_contain_text("logged")
     referral = Referral.objects.latest("pk")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ellis Quarrington, Sky Quarrington")
-    due_text = to_local(referral.sd_due_at).strftime("%A %-d %B %Y, %H:%M")
-    expect(page.locator(".app-deadline")).to_contain_text(due_text)
-    expect(page.locator(".app-deadline")).to_contain_text(re.compile(r"left|Overdue"))
+    # DOMAIN section 3: Monday 09:45, standard urgency, 3 working days -> Thursday 17:00.
+    expect(page.locator(".app-deadline")).to_contain_text("Thursday 26 November 2026, 17:00")
+    expect(page.locator(".app-deadline")).to_contain_text(re.compile(r"2 days \d+ hours? left"))
     check_a11y(page, "the referral detail page")
 
     page.get_by_role("link", name="Referrals", exact=True).click()
     row = page.locator("tr", has=page.get_by_role("link", name=referral.reference))
     expect(row).to_contain_text("Ellis Quarrington")
     expect(row).to_contain_text("Sky Quarrington")
-    expect(row).to_contain_text(to_local(referral.sd_due_at).strftime("%a %-d %b %Y %H:%M"))
+    expect(row).to_contain_text("Thu 26 Nov 2026 17:00")
     # The demo data's overdue referral is flagged in words, not colour alone.
     expect(page.locator(".govuk-tag--red").first).to_have_text("Overdue")
     screenshot = artifacts / "referral-list.png"

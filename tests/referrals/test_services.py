@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from agencies.models import ClosureDay, Jurisdiction
 from agencies.timescales import LONDON
+from referrals import services
 from referrals.models import Referral, Urgency
 from tests.factories import make_referral
 
@@ -19,7 +20,7 @@ def test_local_closure_day_moves_the_deadline(world):
     ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 25), reason="Office move")
     referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     # Tue 24 is day 1, Wed 25 is closed, Thu 26 day 2, Fri 27 day 3.
-    assert referral.sd_due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
 
 
 def test_partnership_settings_feed_the_engine(world):
@@ -28,7 +29,7 @@ def test_partnership_settings_feed_the_engine(world):
     partnership.end_of_working_day = dt.time(16, 0)
     partnership.save()
     referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    assert referral.sd_due_at == dt.datetime(2026, 11, 25, 16, 0, tzinfo=LONDON)
+    assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 25, 16, 0, tzinfo=LONDON)
 
 
 def test_scottish_partnership_uses_scottish_bank_holidays(world):
@@ -45,13 +46,13 @@ def test_scottish_partnership_uses_scottish_bank_holidays(world):
         immediate_action_agency=world["police_agency"],
         immediate_action_details="Police protection.",
     )
-    assert referral.sd_due_at == dt.datetime(2027, 1, 5, 17, 0, tzinfo=LONDON)
+    assert referral.strategy_discussion_deadline().due_at == dt.datetime(2027, 1, 5, 17, 0, tzinfo=LONDON)
 
 
 def test_complex_referral_is_due_in_five_working_days(world):
     referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM, urgency=Urgency.COMPLEX)
-    assert referral.sd_rule == "SD_COMPLEX"
-    assert referral.sd_due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+    assert referral.strategy_discussion_deadline().rule == "SD_COMPLEX"
+    assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
 
 
 @pytest.mark.parametrize(
@@ -83,23 +84,22 @@ def test_garbage_input_to_edit_gets_a_page_not_a_500(sw_client, world):
 
 def test_a_new_closure_day_moves_deadlines_already_stored(world):
     waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
     closure = ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 24))
     waiting.refresh_from_db()
-    assert waiting.sd_due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
-    assert waiting.history.first().history_change_reason == "Local closure days changed"
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert waiting.strategy_discussion_deadline().history.first().history_change_reason == "Local closure days changed"
 
     closure.delete()
     waiting.refresh_from_db()
-    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
 
 def test_changing_partnership_settings_moves_open_deadlines_only(world):
     waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     held = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    held.status, held.sd_held_at = "discussion_held", MONDAY_10AM + dt.timedelta(days=1)
-    held.save()
+    services.referral_record_discussion_held(referral=held, held_at=MONDAY_10AM + dt.timedelta(days=1))
 
     partnership = world["partnership"]
     partnership.end_of_working_day = dt.time(16, 30)
@@ -107,5 +107,89 @@ def test_changing_partnership_settings_moves_open_deadlines_only(world):
 
     waiting.refresh_from_db()
     held.refresh_from_db()
-    assert waiting.sd_due_at == dt.datetime(2026, 11, 26, 16, 30, tzinfo=LONDON)
-    assert held.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 16, 30, tzinfo=LONDON)
+    assert held.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+
+def test_holding_the_discussion_meets_its_deadline_and_records_lateness(world):
+    on_time = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    late = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+
+    services.referral_record_discussion_held(referral=on_time, held_at=MONDAY_10AM + dt.timedelta(days=1))
+    services.referral_record_discussion_held(referral=late, held_at=dt.datetime(2026, 11, 27, 9, 0, tzinfo=LONDON))
+
+    on_time.refresh_from_db()
+    late.refresh_from_db()
+    assert on_time.status == late.status == "discussion_held"
+    assert not on_time.strategy_discussion_deadline().met_late
+    assert late.strategy_discussion_deadline().met_late
+    assert late.version == 2
+
+
+def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calendar_changes(world):
+    referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    services.referral_record_discussion_held(referral=referral, held_at=MONDAY_10AM + dt.timedelta(hours=3))
+    ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 24))
+    referral.refresh_from_db()
+    services.referral_update(
+        acting_user=world["sw"],
+        referral=referral,
+        expected_version=referral.version,
+        data={**{f: getattr(referral, f) for f in services.REFERRAL_FIELDS}, "urgency": Urgency.COMPLEX},
+        concerns=["neglect"],
+        children=[{"id": referral.people.get().pk, "first_name": "Robin", "last_name": "Testchild"}],
+    )
+    assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+
+def test_non_mobile_infant_referral_cannot_be_closed_without_a_discussion(world):
+    from django.core.exceptions import ValidationError
+
+    referral = make_referral(
+        acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], urgency=Urgency.SERIOUS_RISK
+    )
+    with pytest.raises(ValidationError, match="injury to a non-mobile infant"):
+        services.referral_close(acting_user=world["sw"], referral=referral)
+    referral.refresh_from_db()
+    assert referral.status == "awaiting_discussion"
+
+    services.referral_record_discussion_held(referral=referral, held_at=referral.received_at + dt.timedelta(hours=2))
+    services.referral_close(acting_user=world["sw"], referral=referral)
+    referral.refresh_from_db()
+    assert referral.status == "closed"
+
+
+def test_only_social_workers_and_team_managers_close_referrals(world):
+    from django.core.exceptions import PermissionDenied
+
+    referral = make_referral(acting_user=world["sw"])
+    for persona in ("admin", "hos", "police", "outsider"):
+        with pytest.raises(PermissionDenied):
+            services.referral_close(acting_user=world[persona], referral=referral)
+    referral.refresh_from_db()
+    assert referral.status == "awaiting_discussion"
+
+
+def test_a_referral_has_one_strategy_discussion_deadline(world):
+    from django.db import IntegrityError, transaction
+
+    from referrals.models import Deadline
+
+    referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Deadline.objects.create(
+            referral=referral, rule="SD_COMPLEX", starts_at=MONDAY_10AM, due_at=MONDAY_10AM + dt.timedelta(days=7)
+        )
+    assert referral.deadlines.count() == 1
+
+
+def test_deadlines_are_stored_in_one_table_for_one_indexed_watch_query(world, django_assert_num_queries):
+    from referrals.models import Deadline
+
+    make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    make_referral(acting_user=world["sw"], received_at=MONDAY_10AM, urgency=Urgency.COMPLEX)
+    with django_assert_num_queries(1):
+        overdue = list(
+            Deadline.objects.filter(met_at__isnull=True, due_at__lt=dt.datetime(2026, 11, 27, tzinfo=LONDON))
+        )
+    assert [d.rule for d in overdue] == ["SD_STANDARD"]

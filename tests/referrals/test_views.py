@@ -79,8 +79,8 @@ class TestLogReferral:
         assert referral.created_by == world["sw"]
         assert referral.received_at == dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
         # DOMAIN section 3 worked example: Mon 10:00, standard (3 working days) -> Thu 17:00.
-        assert referral.sd_rule == "SD_STANDARD"
-        assert referral.sd_due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+        assert referral.strategy_discussion_deadline().rule == "SD_STANDARD"
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
         assert sorted(c.code for c in referral.concerns.all()) == ["emotional", "neglect"]
         children = list(referral.people.filter(kind="child"))
         assert [c.first_name for c in children] == ["Alex", "Billie"]
@@ -106,7 +106,7 @@ class TestLogReferral:
             acting_user=world["sw"], received_at=dt.datetime(2026, 7, 6, 9, 30, tzinfo=LONDON), urgency=Urgency.COMPLEX
         )
         # Mon 6 July + 5 working days = Mon 13 July, 17:00 BST (16:00 UTC).
-        assert referral.sd_due_at == dt.datetime(2026, 7, 13, 16, 0, tzinfo=dt.UTC)
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 7, 13, 16, 0, tzinfo=dt.UTC)
         html = sw_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
         assert "Monday 13 July 2026, 17:00" in html
         assert "Monday 6 July 2026, 09:30" in html
@@ -124,8 +124,8 @@ class TestLogReferral:
     def test_same_day_urgency_is_due_at_midnight(self, sw_client, at_noon_on_24_november):
         sw_client.post(reverse("referrals:create"), form_data(urgency=Urgency.SERIOUS_RISK))
         referral = Referral.objects.get()
-        assert referral.sd_rule == "SD_SAME_DAY"
-        assert referral.sd_due_at == dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=LONDON)
+        assert referral.strategy_discussion_deadline().rule == "SD_SAME_DAY"
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 23, 23, 59, 59, tzinfo=LONDON)
 
     def test_immediate_action_needs_agency_and_details_and_is_due_next_working_day(
         self, sw_client, world, at_noon_on_24_november
@@ -149,8 +149,8 @@ class TestLogReferral:
         )
         assert response.status_code == 302
         referral = Referral.objects.get()
-        assert referral.sd_rule == "SD_IMMEDIATE_ACTION"
-        assert referral.sd_due_at == dt.datetime(2026, 11, 24, 17, 0, tzinfo=LONDON)
+        assert referral.strategy_discussion_deadline().rule == "SD_IMMEDIATE_ACTION"
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 24, 17, 0, tzinfo=LONDON)
         assert referral.immediate_action_agency == world["police_agency"]
 
     def test_immediate_action_with_a_standard_urgency_is_refused(self, sw_client, world, at_noon_on_24_november):
@@ -466,9 +466,9 @@ class TestEdit:
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.version == 2
-        assert referral.sd_rule == "SD_COMPLEX"
+        assert referral.strategy_discussion_deadline().rule == "SD_COMPLEX"
         # Mon 23 Nov + 5 working days = Mon 30 Nov, 17:00.
-        assert referral.sd_due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
         person.refresh_from_db()
         assert person.last_name == "Renamed"
         assert referral.people.count() == 2  # Robin, and the household member added on the form

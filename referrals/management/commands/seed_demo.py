@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from referrals import services
-from referrals.models import Concern, ConcernCategory, Referral, ReferralStatus, Urgency
+from referrals.models import Concern, ConcernCategory, Referral, Urgency
 
 PARTNERSHIP = "Demo Safeguarding Children Partnership"
 NEIGHBOUR = "Neighbouring Safeguarding Children Partnership"
@@ -159,7 +159,6 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "children": [_child("Jacob", "Wren", today - dt.timedelta(days=92), relationship="Subject child")],
             "household": [{"first_name": "Megan", "last_name": "Wren", "relationship": "Mother"}],
             "held_after": dt.timedelta(hours=5),
-            "status": ReferralStatus.DISCUSSION_HELD,
         },
         {
             "received_at": now - dt.timedelta(days=21),
@@ -171,7 +170,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "children": [_child("Isla", "Penrose", years(10), relationship="Subject child")],
             "household": [],
             "held_after": dt.timedelta(days=2),
-            "status": ReferralStatus.CLOSED,
+            "closed": True,
         },
     ]
 
@@ -245,10 +244,10 @@ class Command(BaseCommand):
                 children=row["children"],
                 household=row["household"],
             )
-            if "status" in row:
-                # Stands in for the strategy discussion workflow that a later issue adds.
-                referral.status = row["status"]
-                referral.sd_held_at = row["received_at"] + row["held_after"]
-                referral._change_reason = "Demo data: strategy discussion held"
-                referral.save()
+            if "held_after" in row:
+                services.referral_record_discussion_held(
+                    referral=referral, held_at=row["received_at"] + row["held_after"]
+                )
+            if row.get("closed"):
+                services.referral_close(acting_user=social_worker, referral=referral)
         return len(rows)
