@@ -13,7 +13,7 @@ COPY requirements.txt package.json package-lock.json ./
 RUN pip install --no-cache-dir -r requirements.txt && npm ci --no-audit --no-fund
 COPY . .
 RUN sh scripts/build-static.sh \
- && DEBUG=true python manage.py collectstatic --noinput \
+ && DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
  && rm -rf node_modules \
  && useradd --uid 1000 --no-create-home app
 USER app

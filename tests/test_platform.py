@@ -226,3 +226,17 @@ def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_pa
 def _test_database_url() -> str:
     settings_dict = connection.settings_dict
     return f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path):
+    """What the Dockerfile runs: the manifest storage must find every file the CSS points at."""
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DEBUG="false",
+        SECRET_KEY="collectstatic-only-key-for-the-test-0123456789-abcdefghijklmnop",
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert '"app.css"' in manifest and '"govuk/govuk-frontend.min.js"' in manifest
