@@ -58,6 +58,10 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
                 kwargs["queryset"] = Agency.objects.filter(partnership_id=_own_partnership_id(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        obj._change_reason = f"{'Changed' if change else 'Added'} in the admin"
+        super().save_model(request, obj, form, change)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         if self.model is Partnership and not request.user.is_superuser:
             return False
@@ -111,6 +115,13 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
         return readonly if request.user.is_superuser else (*readonly, *PRIVILEGE_FIELDS)
+
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "agency" in form.base_fields:
+            # A user with no agency would fall outside every administrator's partnership, unmanageable.
+            form.base_fields["agency"].required = True
+        return form
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
         if not self._in_scope(request, id):

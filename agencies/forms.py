@@ -8,6 +8,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 
 class GovDateWidget(forms.MultiWidget):
@@ -88,3 +89,17 @@ def quiet(form: forms.BaseForm | forms.BaseFormSet) -> None:
         return
     form._errors = forms.utils.ErrorDict()
     form.cleaned_data = {}
+
+
+class GovFormMixin:
+    """GOV.UK wording for Django's built-in length and character errors, named after each field's label."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            label = str(field.label or "This field")
+            if getattr(field, "max_length", None):
+                field.error_messages["max_length"] = f"{label} must be {field.max_length:,} characters or fewer"
+            for validator in field.validators:
+                if isinstance(validator, ProhibitNullCharactersValidator):
+                    validator.message = f"{label} contains a character that cannot be saved: remove it"

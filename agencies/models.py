@@ -3,6 +3,7 @@
 from datetime import time
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -13,6 +14,11 @@ class Jurisdiction(models.TextChoices):
     WALES = "WLS", "Wales"
     SCOTLAND = "SCT", "Scotland"
     NORTHERN_IRELAND = "NIR", "Northern Ireland"
+
+
+def validate_end_of_working_day(value: time) -> None:
+    if not time(12, 0) <= value <= time(22, 0):
+        raise ValidationError("The end of the working day must be between 12:00 and 22:00")
 
 
 class Partnership(models.Model):
@@ -29,9 +35,13 @@ class Partnership(models.Model):
         "standard strategy discussion working days",
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
-        help_text="Working days to hold a standard strategy discussion (DOMAIN section 3; some partnerships use 2).",
+        help_text="Working days to hold a standard strategy discussion (usually 3; some partnerships use 2).",
     )
-    end_of_working_day = models.TimeField(default=time(17, 0))
+    end_of_working_day = models.TimeField(
+        default=time(17, 0),
+        validators=[validate_end_of_working_day],
+        help_text="Working-day deadlines fall due at this time, London time (usually 17:00).",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:
@@ -115,6 +125,15 @@ class User(AbstractUser):
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
     job_title = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
+
+    def save(self, *args, **kwargs) -> None:
+        # Signing in only stamps last_login, which history leaves out: no empty "Changed" row for it.
+        if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
 
     def role_codes(self) -> frozenset[str]:
         """The user's role codes, cached on the instance for the length of a request."""

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from agencies.forms import GovDateField, GovTimeField
+from agencies.forms import GovDateField, GovFormMixin, GovTimeField
 from agencies.models import Agency, Partnership
 from agencies.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, PersonKind, Urgency, years_of_age
@@ -14,7 +14,8 @@ from referrals.models import ConcernCategory, PersonKind, Urgency, years_of_age
 SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(GovFormMixin, forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     received_date = GovDateField(label="Date received", help_text="For example, 23 11 2026")
     received_time = GovTimeField(
         label="Time received", what="the referral was received", help_text="Use the 24-hour clock, for example 14:30"
@@ -69,10 +70,11 @@ class ReferralForm(forms.Form):
         error_messages={"invalid_choice": "Select the agency from the list"},
     )
     immediate_action_details = forms.CharField(
-        label="What the agency did", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label="What the agency did", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
     )
     concern_summary = forms.CharField(
         label="The concern",
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What was reported, by whom, and what is known so far",
         error_messages={"required": "Describe the concern"},
@@ -117,7 +119,7 @@ class ReferralForm(forms.Form):
             data["received_at"] = received_at
         urgency = data.get("urgency")
         if data.get("immediate_action_taken"):
-            if not data.get("immediate_action_agency"):
+            if not data.get("immediate_action_agency") and "immediate_action_agency" not in self.errors:
                 self.add_error("immediate_action_agency", "Select the agency that took immediate protective action")
             if not data.get("immediate_action_details", "").strip():
                 self.add_error("immediate_action_details", "Describe the immediate protective action taken")
@@ -138,7 +140,7 @@ class ReferralForm(forms.Form):
         return data
 
 
-class PersonForm(forms.Form):
+class PersonForm(GovFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100)
@@ -149,7 +151,7 @@ class PersonForm(forms.Form):
         label="Expected date of birth", required=False, help_text="For an unborn child, for example 3 4 2027"
     )
     relationship = forms.CharField(label="Relationship", max_length=100, required=False)
-    address = forms.CharField(label="Address", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    address = forms.CharField(label="Address", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=500)
     looked_after = forms.BooleanField(label="Looked-after child", required=False)
     disability = forms.BooleanField(label="Has a disability", required=False)
     first_language = forms.CharField(label="First language", max_length=100, required=False)

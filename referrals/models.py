@@ -101,6 +101,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every save; a stale edit is refused.")
+    # From the form that logged it: the same form sent twice (a double click, a retry) logs one referral.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     history = HistoricalRecords(m2m_fields=[concerns])
 
     objects = ReferralQuerySet.as_manager()

@@ -1,6 +1,7 @@
 """Reads of referrals. Every query starts from the access policy's visible set."""
 
 import datetime as dt
+import re
 
 import django_filters
 from django import forms
@@ -9,6 +10,8 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Valu
 from agencies.models import User
 from referrals.access import referrals_visible_to
 from referrals.models import Person, PersonKind, Referral, ReferralStatus, Urgency
+
+REFERENCE = re.compile(r"(?:REF-?)?0*(\d{1,9})", re.IGNORECASE)
 
 
 class OpenFirstOrdering(django_filters.OrderingFilter):
@@ -25,10 +28,11 @@ class ReferralFilter(django_filters.FilterSet):
     """Search by child's name; filter by status, urgency and overdue; sort by deadline."""
 
     q = django_filters.CharFilter(
-        label="Child's name",
-        method="filter_child_name",
+        label="Name or reference",
+        method="filter_name_or_reference",
         max_length=100,
-        error_messages={"max_length": "Child's name must be 100 characters or fewer"},
+        help_text="Of a child or household member",
+        error_messages={"max_length": "Name or reference must be 100 characters or fewer"},
     )
     status = django_filters.ChoiceFilter(
         label="Status",
@@ -66,16 +70,21 @@ class ReferralFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.now = now
 
-    def filter_child_name(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+    def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+        """Every word must match a first name, last name or alias of someone in the referral, or the reference."""
+        value = value.replace("\u2019", "'").replace("\u2018", "'")  # curly apostrophes pasted from email
+        reference = REFERENCE.fullmatch(value.strip())
+        if reference:
+            return queryset.filter(pk=int(reference.group(1)))
         words = value.split()
         if not words:
             return queryset
-        children = Person.objects.filter(referral=OuterRef("pk"), kind=PersonKind.CHILD)
+        people = Person.objects.filter(referral=OuterRef("pk"))
         for word in words:
-            children = children.filter(
+            people = people.filter(
                 Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(aliases__icontains=word)
             )
-        return queryset.filter(Exists(children))
+        return queryset.filter(Exists(people))
 
     def filter_overdue(self, queryset: QuerySet[Referral], name: str, value: bool) -> QuerySet[Referral]:
         if not value:

@@ -1,11 +1,12 @@
 """Writes to referrals. Each service is one transaction: all of it is saved, or none."""
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from agencies.models import Partnership, User
 from agencies.selectors import partnership_calendar
@@ -110,13 +111,42 @@ def referral_create(
     concerns: Sequence[str],
     children: Sequence[dict[str, Any]],
     household: Sequence[dict[str, Any]] = (),
+    submission_key: uuid.UUID | None = None,
 ) -> Referral:
-    """Log a referral with its children and household in one transaction (DOMAIN section 1, step 1)."""
+    """Log a referral with its children and household in one transaction (DOMAIN section 1, step 1).
+
+    A `submission_key` already used by this user returns the referral it logged instead of a second one.
+    """
     if not access.can_log_referral(acting_user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")
     _check_people(children)
+    if submission_key and (earlier := _already_logged(acting_user, submission_key)):
+        return earlier
+    try:
+        return _referral_insert(acting_user, data, concerns, children, household, submission_key)
+    except IntegrityError:
+        # The same form, sent twice at once: the other request logged it.
+        if submission_key and (earlier := _already_logged(acting_user, submission_key)):
+            return earlier
+        raise
+
+
+def _already_logged(acting_user: User, submission_key: uuid.UUID) -> Referral | None:
+    return Referral.objects.filter(submission_key=submission_key, created_by=acting_user).first()
+
+
+def _referral_insert(
+    acting_user: User,
+    data: dict[str, Any],
+    concerns: Sequence[str],
+    children: Sequence[dict[str, Any]],
+    household: Sequence[dict[str, Any]],
+    submission_key: uuid.UUID | None,
+) -> Referral:
     with transaction.atomic():
-        referral = Referral(partnership=acting_user.agency.partnership, created_by=acting_user)
+        referral = Referral(
+            partnership=acting_user.agency.partnership, created_by=acting_user, submission_key=submission_key
+        )
         for name in REFERRAL_FIELDS:
             setattr(referral, name, data[name])
         referral._change_reason = "Referral logged"

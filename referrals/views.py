@@ -1,6 +1,7 @@
 """Referral pages. Views parse input, call one service or selector, and render."""
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -106,7 +107,11 @@ def _referral_form_page(
     adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
     data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
     form = ReferralForm(
-        data, partnership=partnership, now=now, initial=initial, received_at=referral.received_at if referral else None
+        data,
+        partnership=partnership,
+        now=now,
+        initial=initial or {"submission_key": uuid.uuid4()},
+        received_at=referral.received_at if referral else None,
     )
     children = PersonFormSet(
         data, prefix="children", kind=PersonKind.CHILD, today=today, initial=initial_children or None
@@ -130,7 +135,7 @@ def _referral_form_page(
             }
             try:
                 if referral is None:
-                    saved = services.referral_create(**kwargs)
+                    saved = services.referral_create(submission_key=form.cleaned_data["submission_key"], **kwargs)
                     messages.success(request, f"Referral {saved.reference} logged")
                 else:
                     saved = services.referral_update(
@@ -162,7 +167,7 @@ def _referral_form_page(
                 and not adding
                 and any((form.errors, children.total_error_count(), household.total_error_count()))
             ),
-            "focus": adding,
+            "deadline_fixed": referral is not None and referral.strategy_discussion_deadline().met_at is not None,
         },
         status=409 if stale else 200,
     )

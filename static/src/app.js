@@ -4,7 +4,11 @@ initAll()
 
 // After "Add another child" the page comes back at #child-N: put the cursor in the new person's first field.
 // Wait for the browser to finish its own scroll to the fragment, which would otherwise take focus back.
-const added = window.location.hash && document.querySelector(`fieldset.app-person${window.location.hash}`)
+// A page with an error summary keeps the summary's own focus.
+const added =
+  !document.querySelector('.govuk-error-summary') &&
+  window.location.hash &&
+  document.querySelector(`fieldset.app-person${window.location.hash}`)
 if (added) {
   window.addEventListener('load', () => {
     window.setTimeout(() => {

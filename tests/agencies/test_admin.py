@@ -115,3 +115,27 @@ def test_administrator_cannot_edit_themselves_or_another_administrator(staff_cli
     )
     assert response.status_code == 302
     assert not me.has_role("team_manager")
+
+
+def test_administrator_must_give_a_new_user_an_agency(staff_client, world):
+    response = staff_client.post(
+        reverse("admin:agencies_user_add"),
+        {"username": "noagency", "password1": "a-long-new-password-2026", "password2": "a-long-new-password-2026"},
+    )
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert not User.objects.filter(username="noagency").exists()
+
+
+def test_end_of_working_day_must_be_plausible(world):
+    from django.core.exceptions import ValidationError
+
+    partnership = world["partnership"]
+    partnership.end_of_working_day = "00:00"
+    with pytest.raises(ValidationError, match="between 12:00 and 22:00"):
+        partnership.full_clean()
+
+
+def test_signing_in_adds_no_history_row(client, world):
+    before = world["sw"].history.count()
+    assert client.login(username="sw", password=TEST_PASSWORD)
+    assert world["sw"].history.count() == before

@@ -135,3 +135,10 @@ def test_failed_sign_in_shows_the_error_and_keeps_the_username(client, world):
     assert "<title>Error: Sign in" in html
     assert 'href="#id_username"' in html and 'id="id_username-error"' in html
     assert 'value="sw"' in html
+
+
+def test_signed_in_pages_are_never_cached(sw_client, world):
+    referral = make_referral(acting_user=world["sw"])
+    for url in (reverse("referrals:list"), reverse("referrals:detail", args=[referral.pk])):
+        cache_control = sw_client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control

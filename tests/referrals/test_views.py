@@ -3,6 +3,7 @@
 import datetime as dt
 import html as htmllib
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -166,6 +167,21 @@ class TestLogReferral:
         assert error_summary(response)[0].startswith("An agency has taken immediate protective action")
         assert not Referral.objects.exists()
 
+    def test_the_same_form_sent_twice_logs_one_referral(self, sw_client, at_noon_on_24_november):
+        page = sw_client.get(reverse("referrals:create")).content.decode()
+        key = re.search(r'name="submission_key" value="([0-9a-f-]+)"', page).group(1)
+        first = sw_client.post(reverse("referrals:create"), form_data(submission_key=key))
+        second = sw_client.post(reverse("referrals:create"), form_data(submission_key=key))
+        assert Referral.objects.count() == 1
+        assert first["Location"] == second["Location"]
+        other = sw_client.post(reverse("referrals:create"), form_data(submission_key=str(uuid.uuid4())))
+        assert other.status_code == 302 and Referral.objects.count() == 2
+
+    def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client):
+        html = sw_client.get(reverse("referrals:create")).content.decode()
+        assert '<form method="post" action="/referrals/new/" novalidate>' in html
+        assert 'formaction="#child-2"' in html
+
     def test_add_another_child_keeps_what_was_typed_and_shows_no_errors(self, sw_client, at_noon_on_24_november):
         data = form_data(**{"children-TOTAL_FORMS": "1", "add_children": "1"})
         del data["save"]
@@ -211,6 +227,12 @@ class TestValidation:
                 "id_received_time",
             ),
             ({"referrer_name": ""}, "Enter the name of the person who made the referral", "id_referrer_name"),
+            ({"referrer_name": "x" * 201}, "Referrer's name must be 200 characters or fewer", "id_referrer_name"),
+            (
+                {"referrer_name": "Nul\x00l"},
+                "Referrer's name contains a character that cannot be saved: remove it",
+                "id_referrer_name",
+            ),
             (
                 {"received_date_0": "29", "received_date_1": "3", "received_time": "01:30"},
                 "That time did not happen on that date because the clocks went forward: check the time",
@@ -375,6 +397,17 @@ class TestList:
         assert "Jordan Quillfeather" in by_name and "Morgan Applewhite" not in by_name
         assert "Jordan Quillfeather" in by_alias and "Morgan Applewhite" not in by_alias
 
+    def test_search_by_reference_household_name_and_curly_apostrophe(self, sw_client, world):
+        wanted = make_referral(
+            acting_user=world["sw"],
+            children=[child("Aoife", "O'Dowd")],
+            household=[{"first_name": "Marguerite", "last_name": "O'Dowd", "relationship": "Mother"}],
+        )
+        other = make_referral(acting_user=world["sw"], children=[child("Bram", "Elsewhere")])
+        for query in (wanted.reference, wanted.reference.lower(), str(wanted.pk), "marguerite", "o\u2019dowd"):
+            html = sw_client.get(reverse("referrals:list"), {"q": query}).content.decode()
+            assert wanted.reference in html and other.reference not in html, query
+
     def test_filter_by_urgency_status_and_overdue(self, sw_client, world):
         now = timezone.now()
         overdue = make_referral(
@@ -397,7 +430,7 @@ class TestList:
             ({"urgency": "nonsense"}, "Select an urgency from the list"),
             ({"status": "x"}, "Select a status from the list"),
             ({"sort": "password"}, "Select a sort order from the list"),
-            ({"q": "x" * 101}, "Child&#x27;s name must be 100 characters or fewer"),
+            ({"q": "x" * 101}, "Name or reference must be 100 characters or fewer"),
         ],
     )
     def test_bad_filter_values_show_an_error_and_no_rows(self, sw_client, world, params, message):
