@@ -24,7 +24,7 @@ test: ## Run every test on real PostgreSQL, Redis and Chromium (installs them wi
 install: $(VENV)/.installed node_modules/.installed static/dist/app.css ## Install Python and npm packages from the lock files and build the static assets
 
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); scripts/system-packages.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@

@@ -118,3 +118,37 @@ def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_d
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     check_a11y(page, "the not-found page")
+
+
+def test_team_manager_edits_a_referral_and_signs_out(page: Page, live_server, demo_data, check_a11y) -> None:
+    referral = Referral.objects.get(people__first_name="Noah")
+    sign_in(page, live_server.url, "tm.demo")
+    page.get_by_label("Name or reference").fill("Noah")
+    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("link", name=referral.reference).click()
+    expect(page.locator(".app-deadline")).to_contain_text("Overdue")
+    page.get_by_role("link", name="Edit referral").click()
+    expect(page.get_by_role("heading", name=f"Edit referral {referral.reference}")).to_be_visible()
+    check_a11y(page, "the edit page")
+
+    page.get_by_role("radio", name="Serious risk of harm").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("updated")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Serious risk of harm")
+    referral.refresh_from_db()
+    assert referral.urgency == "serious_risk" and referral.version == 2
+
+    # On a phone-sized screen the list still reads: the time left comes right after the children.
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.get_by_role("button", name="Menu").click()  # the service navigation folds away on a phone
+    page.get_by_role("link", name="Referrals", exact=True).click()
+    headers = page.locator("th").all_inner_texts()
+    assert headers[:3] == ["Reference", "Children", "Time left"]
+    check_a11y(page, "the referral list on a phone")
+
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out")).to_be_visible()
+    check_a11y(page, "the signed-out page")
+    page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
