@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -145,6 +145,9 @@ def _referral_form_page(
                 return redirect("referrals:detail", pk=saved.pk)
             except services.StaleEditError:
                 stale = True
+            except ValidationError as exc:
+                # The service checks the whole record again; anything it refuses is shown, never a 500.
+                form.add_error(None, exc)
     elif adding:
         for item in (form, children, household):
             quiet(item)

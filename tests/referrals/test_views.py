@@ -610,3 +610,20 @@ class TestEdit:
         )
         assert sw_client.post(reverse("referrals:edit", args=[referral.pk]), data).status_code == 302
         assert list(referral.people.values_list("first_name", flat=True)) == ["Alex"]
+
+
+def test_a_refusal_from_the_service_is_shown_in_the_error_summary(
+    sw_client, world, monkeypatch, at_noon_on_24_november
+):
+    """Belt and braces: the form and the service check the same rules; if only the service refuses, no 500."""
+    from django.core.exceptions import ValidationError
+
+    from referrals import services
+
+    def refuse(**kwargs):
+        raise ValidationError("The referral could not be saved: an invented refusal")
+
+    monkeypatch.setattr(services, "referral_create", refuse)
+    response = sw_client.post(reverse("referrals:create"), form_data())
+    assert response.status_code == 200
+    assert "The referral could not be saved: an invented refusal" in response.content.decode()
