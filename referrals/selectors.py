@@ -126,5 +126,4 @@ def referral_detail(referral: Referral, *, today: dt.date) -> dict:
         "children": [p for p in people if p.kind == PersonKind.CHILD],
         "household": [p for p in people if p.kind == PersonKind.HOUSEHOLD],
         "concerns": list(referral.concerns.all()),
-        "deadlines": list(referral.deadlines.select_related("person")),
     }

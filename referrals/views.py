@@ -23,9 +23,10 @@ PAGE_SIZE = 25
 
 
 def _deadline(
-    *, rule: str, due_at: dt.datetime, met_at: dt.datetime | None, closed: bool, standard_days: int, now: dt.datetime
+    *, referral: Referral, rule: str, due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime
 ) -> dict:
-    """One deadline as the pages show it: when, how long left, and its state in words (not colour alone)."""
+    """One deadline of `referral` as the pages show it: when, how long left, its state in words (not colour alone)."""
+    closed = referral.status == ReferralStatus.CLOSED
     text = describe_time_left(due_at, now)
     open_ = met_at is None and not closed
     return {
@@ -40,20 +41,8 @@ def _deadline(
         "overdue_by": text.removeprefix("Overdue "),
         "due_today": open_ and is_due_today(due_at, now),
         "text": text,
-        "timescale": describe_rule(rule, standard_days),
+        "timescale": describe_rule(rule, referral.partnership.standard_sd_days),
     }
-
-
-def _sd_deadline_of_row(referral: Referral, now: dt.datetime) -> dict:
-    """The strategy discussion deadline of a row of Referral.objects.with_sd_deadline()."""
-    return _deadline(
-        rule=referral.sd_rule,
-        due_at=referral.sd_due_at,
-        met_at=referral.sd_met_at,
-        closed=referral.status == ReferralStatus.CLOSED,
-        standard_days=referral.partnership.standard_sd_days,
-        now=now,
-    )
 
 
 @require_http_methods(["GET"])
@@ -63,7 +52,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     # Filters that do not make sense show an error rather than quietly listing everything.
     results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"referral": referral, "deadline": _sd_deadline_of_row(referral, now)} for referral in page]
+    # Each row carries its strategy discussion deadline from Referral.objects.with_sd_deadline().
+    rows = [
+        {
+            "referral": r,
+            "deadline": _deadline(referral=r, rule=r.sd_rule, due_at=r.sd_due_at, met_at=r.sd_met_at, now=now),
+        }
+        for r in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -194,26 +190,12 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
     now = timezone.now()
-    detail = selectors.referral_detail(referral, today=to_local(now).date())
-    deadlines = [
-        {
-            "deadline": _deadline(
-                rule=d.rule,
-                due_at=d.due_at,
-                met_at=d.met_at,
-                closed=referral.status == ReferralStatus.CLOSED,
-                standard_days=referral.partnership.standard_sd_days,
-                now=now,
-            ),
-            "person": d.person,
-        }
-        for d in detail.pop("deadlines")
-    ]
+    sd = referral.strategy_discussion_deadline()
     context = {
         "referral": referral,
         "checker": checker,
-        "deadline": next(row["deadline"] for row in deadlines if row["deadline"]["rule"] in SD_RULES),
-        **detail,
+        "deadline": _deadline(referral=referral, rule=sd.rule, due_at=sd.due_at, met_at=sd.met_at, now=now),
+        **selectors.referral_detail(referral, today=to_local(now).date()),
     }
     return render(request, "referrals/referral_detail.html", context)
 
