@@ -208,3 +208,30 @@ class Deadline(models.Model):
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.met_at > self.due_at
+
+
+class CaseView(models.Model):
+    """Who looked at which case, when, from which page: append-only (rows are never changed or deleted).
+
+    Written in the same request as the page, never through the queue, so a read is not
+    left unrecorded because a worker or Redis is down.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="views")
+    page = models.CharField(max_length=100)
+    viewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed {self.referral} ({self.page})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Case view records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Case view records cannot be deleted")

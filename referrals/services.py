@@ -15,6 +15,7 @@ from referrals import access
 from referrals.models import (
     SD_RULES,
     URGENCY_RULES,
+    CaseView,
     ConcernCategory,
     Deadline,
     Person,
@@ -243,3 +244,8 @@ def referral_close(*, acting_user: User, referral: Referral) -> Referral:
         referral._change_reason = "Referral closed"
         referral.save()
     return referral
+
+
+def case_view_record(*, user: User, referral: Referral, page: str) -> None:
+    """Log that `user` looked at `referral` on `page`; called by every page that shows a case."""
+    CaseView.objects.create(user=user, referral=referral, page=page)

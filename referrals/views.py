@@ -189,6 +189,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
+    services.case_view_record(user=request.user, referral=referral, page="referral detail")
     now = timezone.now()
     sd = referral.strategy_discussion_deadline()
     context = {
@@ -207,6 +208,8 @@ def _person_initial(person) -> dict:
 @require_http_methods(["GET", "POST"])
 def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
+    if request.method == "GET":
+        services.case_view_record(user=request.user, referral=referral, page="referral edit")
     detail = selectors.referral_detail(referral, today=to_local(timezone.now()).date())
     local = to_local(referral.received_at)
     initial = {

@@ -142,3 +142,25 @@ def test_signed_in_pages_are_never_cached(sw_client, world):
     for url in (reverse("referrals:list"), reverse("referrals:detail", args=[referral.pk])):
         cache_control = sw_client.get(url)["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_every_look_at_a_case_is_recorded_and_refusals_are_not(persona_client, world, referral):
+    from referrals.models import CaseView
+
+    persona_client("tm").get(reverse("referrals:detail", args=[referral.pk]))
+    persona_client("sw").get(reverse("referrals:edit", args=[referral.pk]))
+    persona_client("outsider").get(reverse("referrals:detail", args=[referral.pk]))
+    views = list(CaseView.objects.order_by("viewed_at").values_list("user__username", "referral_id", "page"))
+    assert views == [("tm", referral.pk, "referral detail"), ("sw", referral.pk, "referral edit")]
+
+
+def test_case_view_records_cannot_be_changed_or_deleted(world, referral):
+    from referrals.models import CaseView
+
+    record = CaseView.objects.create(user=world["sw"], referral=referral, page="referral detail")
+    record.page = "something else"
+    with pytest.raises(PermissionError):
+        record.save()
+    with pytest.raises(PermissionError):
+        record.delete()
+    assert CaseView.objects.get().page == "referral detail"
