@@ -54,6 +54,18 @@ def form_data(**overrides) -> dict:
     return data
 
 
+UNBORN_DUE_1_MARCH_2027 = {
+    "children-TOTAL_FORMS": "1",
+    "children-0-unborn": "on",
+    "children-0-date_of_birth_0": "",
+    "children-0-date_of_birth_1": "",
+    "children-0-date_of_birth_2": "",
+    "children-0-expected_date_0": "1",
+    "children-0-expected_date_1": "3",
+    "children-0-expected_date_2": "2027",
+}
+
+
 def error_summary(response) -> list[str]:
     html = response.content.decode()
     block = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
@@ -316,18 +328,7 @@ class TestValidation:
     def test_unborn_child_with_expected_date_is_accepted(self, sw_client, at_noon_on_24_november):
         response = sw_client.post(
             reverse("referrals:create"),
-            form_data(
-                **{
-                    "children-TOTAL_FORMS": "1",
-                    "children-0-unborn": "on",
-                    "children-0-date_of_birth_0": "",
-                    "children-0-date_of_birth_1": "",
-                    "children-0-date_of_birth_2": "",
-                    "children-0-expected_date_0": "1",
-                    "children-0-expected_date_1": "3",
-                    "children-0-expected_date_2": "2027",
-                }
-            ),
+            form_data(**UNBORN_DUE_1_MARCH_2027),
         )
         assert response.status_code == 302
         unborn = Person.objects.get(kind="child")
@@ -336,19 +337,7 @@ class TestValidation:
     def test_unborn_child_may_have_no_first_name_yet(self, sw_client, at_noon_on_24_november):
         response = sw_client.post(
             reverse("referrals:create"),
-            form_data(
-                **{
-                    "children-TOTAL_FORMS": "1",
-                    "children-0-first_name": "",
-                    "children-0-unborn": "on",
-                    "children-0-date_of_birth_0": "",
-                    "children-0-date_of_birth_1": "",
-                    "children-0-date_of_birth_2": "",
-                    "children-0-expected_date_0": "1",
-                    "children-0-expected_date_1": "3",
-                    "children-0-expected_date_2": "2027",
-                }
-            ),
+            form_data(**{**UNBORN_DUE_1_MARCH_2027, "children-0-first_name": ""}),
         )
         assert response.status_code == 302
         assert Person.objects.get(kind="child").full_name == "Unborn baby Inventedson"
