@@ -36,9 +36,10 @@ node_modules/.installed: package-lock.json
 static/dist/app.css: node_modules/.installed scripts/build-static.sh $(wildcard static/src/*)
 	sh scripts/build-static.sh
 
-lint: install ## Check the code with ruff
+lint: install ## Check the code with ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(RUN_ENV) $(VENV)/bin/mypy agencies referrals strategy actions config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .

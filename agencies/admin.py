@@ -18,8 +18,10 @@ from agencies.models import Agency, ClosureDay, Partnership, User
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
 
-def _own_partnership_id(request: HttpRequest) -> int | None:
-    return None if request.user.is_superuser else request.user.partnership_id
+def _own_partnership_id(request: HttpRequest) -> int:
+    """The partnership a non-superuser administers (0, matching nothing, if they have no agency)."""
+    user = request.user
+    return (user.partnership_id if isinstance(user, User) else None) or 0
 
 
 class PartnershipScopedAdmin(SimpleHistoryAdmin):
@@ -104,7 +106,7 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
     list_select_related = ["agency"]
     filter_horizontal = ["roles", "groups", "user_permissions"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Agency and roles", {"fields": ("agency", "roles", "job_title")}),
     )
     add_fieldsets = (
@@ -114,10 +116,10 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
-        return readonly if request.user.is_superuser else (*readonly, *PRIVILEGE_FIELDS)
+        return readonly if request.user.is_superuser else readonly + PRIVILEGE_FIELDS
 
-    def get_form(self, request: HttpRequest, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
         if not request.user.is_superuser and "agency" in form.base_fields:
             # A user with no agency would fall outside every administrator's partnership, unmanageable.
             form.base_fields["agency"].required = True

@@ -82,23 +82,25 @@ class GovTimeField(forms.TimeField):
 def quiet(form: forms.BaseForm | forms.BaseFormSet) -> None:
     """Show a bound form again without validating it (after "Add another", not "Save")."""
     if isinstance(form, forms.BaseFormSet):
-        form._errors = []
-        form._non_form_errors = form.error_class()
+        form._errors = []  # type: ignore[attr-defined]
+        form._non_form_errors = form.error_class()  # type: ignore[attr-defined]
         for sub in form.forms:
             quiet(sub)
         return
-    form._errors = forms.utils.ErrorDict()
+    form._errors = forms.utils.ErrorDict()  # type: ignore[attr-defined]
     form.cleaned_data = {}
 
 
 class GovFormMixin:
     """GOV.UK wording for Django's built-in length and character errors, named after each field's label."""
 
+    fields: dict[str, forms.Field]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             label = str(field.label or "This field")
-            if getattr(field, "max_length", None):
+            if isinstance(field, forms.CharField) and field.max_length:
                 field.error_messages["max_length"] = f"{label} must be {field.max_length:,} characters or fewer"
             for validator in field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):

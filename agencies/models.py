@@ -148,7 +148,8 @@ class User(AbstractUser):
 
     @property
     def partnership_id(self) -> int | None:
-        return self.agency.partnership_id if self.agency_id else None
+        agency = self.agency if self.agency_id else None
+        return agency.partnership_id if agency is not None else None
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

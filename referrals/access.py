@@ -16,11 +16,10 @@ extends the view rule to agencies invited to a strategy discussion.
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 
-from agencies.models import AgencyType, RoleCode, User
-from referrals.models import Referral
+from agencies.models import AgencyType, Partnership, RoleCode, User
+from referrals.models import Referral, ReferralQuerySet
 
 CSC_VIEW_ROLES = (
     RoleCode.SOCIAL_WORKER,
@@ -32,12 +31,8 @@ CSC_EDIT_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 
 
 def _is_csc(user: User) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.agency_id
-        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-    )
+    agency = user.agency if user.is_authenticated and user.is_active and user.agency_id else None
+    return agency is not None and agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
 
 
 def can_view_partnership_cases(user: User) -> bool:
@@ -49,10 +44,17 @@ def can_log_referral(user: User) -> bool:
     return _is_csc(user) and user.has_role(*CSC_EDIT_ROLES)
 
 
-def referrals_visible_to(user: User) -> QuerySet[Referral]:
+def own_partnership(user: User) -> Partnership:
+    """The partnership of a user who may log referrals (checked first by can_log_referral)."""
+    if user.agency is None:
+        raise PermissionDenied("You are not a member of an agency")
+    return user.agency.partnership
+
+
+def referrals_visible_to(user: User) -> ReferralQuerySet:
     """Every referral the user may see; lists, searches and counts start here."""
     if can_view_partnership_cases(user):
-        return Referral.objects.filter(partnership_id=user.agency.partnership_id)
+        return Referral.objects.filter(partnership_id=user.partnership_id or 0)
     return Referral.objects.none()
 
 

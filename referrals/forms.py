@@ -1,6 +1,7 @@
 """Forms for logging and editing a referral. They parse and check input; services write."""
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -91,10 +92,12 @@ class ReferralForm(GovFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.original_received_at = received_at  # when editing: what is stored now
-        self.fields["immediate_action_agency"].queryset = Agency.objects.filter(partnership=partnership)
+        agency_field = cast(forms.ModelChoiceField, self.fields["immediate_action_agency"])
+        agency_field.queryset = Agency.objects.filter(partnership=partnership)
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         day, time = data.get("received_date"), data.get("received_time")
         original = self.original_received_at and to_local(self.original_received_at)
         if (
@@ -173,7 +176,8 @@ class PersonForm(GovFormMixin, forms.Form):
                 del self.fields[name]
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         born, unborn, expected = data.get("date_of_birth"), data.get("unborn"), data.get("expected_date")
         if not data.get("first_name") and "first_name" not in self.errors and not unborn:
             self.add_error("first_name", self.fields["first_name"].error_messages["required"])
@@ -232,7 +236,7 @@ class BasePersonFormSet(forms.BaseFormSet):
             form
             for form in self.forms
             if (form.has_changed() or (form.initial or {}).get("id"))
-            and not (self.can_delete and self._should_delete_form(form))
+            and not (self.can_delete and form.cleaned_data.get("DELETE"))
         ]
 
     def clean(self) -> None:
@@ -242,6 +246,9 @@ class BasePersonFormSet(forms.BaseFormSet):
             raise ValidationError("Add at least one child", code="no_child")
 
 
-PersonFormSet = forms.formset_factory(
-    PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20, validate_max=True
+PersonFormSet = cast(
+    type[BasePersonFormSet],
+    forms.formset_factory(
+        PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20, validate_max=True
+    ),
 )

@@ -151,6 +151,7 @@ class Person(models.Model):
     interpreter_needed = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+    age: int | None  # set by selectors.referral_detail for the page, not stored
 
     class Meta:
         ordering = ["kind", "position", "pk"]

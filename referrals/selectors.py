@@ -9,7 +9,7 @@ from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Valu
 
 from agencies.models import User
 from referrals.access import referrals_visible_to
-from referrals.models import Person, PersonKind, Referral, ReferralStatus, Urgency
+from referrals.models import Person, PersonKind, Referral, ReferralQuerySet, ReferralStatus, Urgency
 
 REFERENCE = re.compile(r"(?:REF-?)?0*(\d{1,9})", re.IGNORECASE)
 
@@ -86,13 +86,13 @@ class ReferralFilter(django_filters.FilterSet):
             )
         return queryset.filter(Exists(people))
 
-    def filter_overdue(self, queryset: QuerySet[Referral], name: str, value: bool) -> QuerySet[Referral]:
+    def filter_overdue(self, queryset: ReferralQuerySet, name: str, value: bool) -> ReferralQuerySet:
         if not value:
             return queryset
         return overdue(queryset, self.now)
 
 
-def overdue(queryset: QuerySet[Referral], now: dt.datetime) -> QuerySet[Referral]:
+def overdue(queryset: ReferralQuerySet, now: dt.datetime) -> ReferralQuerySet:
     """Referrals awaiting a strategy discussion whose deadline has passed (queryset from with_sd_deadline)."""
     return queryset.awaiting_discussion().filter(sd_met_at__isnull=True, sd_due_at__lt=now)
 

@@ -3,10 +3,10 @@
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from agencies.models import Partnership, User
 from agencies.selectors import partnership_calendar
@@ -16,6 +16,7 @@ from referrals.models import (
     SD_RULES,
     URGENCY_RULES,
     CaseView,
+    Concern,
     ConcernCategory,
     Deadline,
     Person,
@@ -51,6 +52,11 @@ PERSON_FIELDS = (
 )
 
 
+def _because(instance: models.Model, reason: str) -> None:
+    """The change reason django-simple-history records with the next save of `instance`."""
+    instance._change_reason = reason  # type: ignore[attr-defined]
+
+
 class StaleEditError(Exception):
     """Someone else saved the record after this user opened it."""
 
@@ -72,7 +78,7 @@ def _schedule_strategy_discussion(referral: Referral, *, calendar: Calendar | No
     ):
         return False
     deadline.rule, deadline.starts_at, deadline.due_at = rule, referral.received_at, due
-    deadline._change_reason = reason
+    _because(deadline, reason)
     deadline.full_clean()
     deadline.save()
     return True
@@ -83,12 +89,12 @@ def _save_people(referral: Referral, kind: str, people: Sequence[dict[str, Any]]
     existing = {person.pk: person for person in referral.people.filter(kind=kind)}
     kept: set[int] = set()
     for position, data in enumerate(people):
-        person = existing.get(data.get("id")) if data.get("id") else None
+        person = existing.get(int(data["id"])) if data.get("id") else None
         if person is None:
             person = Person(referral=referral, kind=kind)
         for name in PERSON_FIELDS:
             if name in data:
-                field = Person._meta.get_field(name)
+                field = cast(models.Field, Person._meta.get_field(name))
                 value = data[name]
                 setattr(person, name, field.get_default() if value is None and not field.null else value)
         person.position = position
@@ -146,15 +152,15 @@ def _referral_insert(
 ) -> Referral:
     with transaction.atomic():
         referral = Referral(
-            partnership=acting_user.agency.partnership, created_by=acting_user, submission_key=submission_key
+            partnership=access.own_partnership(acting_user), created_by=acting_user, submission_key=submission_key
         )
         for name in REFERRAL_FIELDS:
             setattr(referral, name, data[name])
-        referral._change_reason = "Referral logged"
+        _because(referral, "Referral logged")
         referral.full_clean()
         referral.save()
         _schedule_strategy_discussion(referral, reason="Referral logged")
-        referral.concerns.set(concerns)
+        referral.concerns.set(Concern.objects.filter(code__in=concerns))
         _save_people(referral, PersonKind.CHILD, children)
         _save_people(referral, PersonKind.HOUSEHOLD, household)
     return referral
@@ -185,11 +191,11 @@ def referral_update(
         referral.version += 1
         for name in REFERRAL_FIELDS:
             setattr(referral, name, data[name])
-        referral._change_reason = "Referral edited"
+        _because(referral, "Referral edited")
         referral.full_clean()
         referral.save()
         _schedule_strategy_discussion(referral, reason="Referral edited")
-        referral.concerns.set(concerns)
+        referral.concerns.set(Concern.objects.filter(code__in=concerns))
         _save_people(referral, PersonKind.CHILD, children)
         _save_people(referral, PersonKind.HOUSEHOLD, household)
     return referral
@@ -218,12 +224,12 @@ def referral_record_discussion_held(*, referral: Referral, held_at: dt.datetime)
         deadline = referral.strategy_discussion_deadline()
         if deadline.met_at is None:
             deadline.met_at = held_at
-            deadline._change_reason = "Strategy discussion held"
+            _because(deadline, "Strategy discussion held")
             deadline.save()
         if referral.status == ReferralStatus.AWAITING_DISCUSSION:
             referral.status = ReferralStatus.DISCUSSION_HELD
             referral.version += 1
-            referral._change_reason = "Strategy discussion held"
+            _because(referral, "Strategy discussion held")
             referral.save()
     return referral
 
@@ -241,7 +247,7 @@ def referral_close(*, acting_user: User, referral: Referral) -> Referral:
             )
         referral.status = ReferralStatus.CLOSED
         referral.version += 1
-        referral._change_reason = "Referral closed"
+        _because(referral, "Referral closed")
         referral.save()
     return referral
 

@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.forms import quiet
 from agencies.models import RoleCode
 from agencies.timescales import describe_rule, describe_time_left, is_due_today, is_overdue, to_local
+from agencies.types import AuthenticatedRequest
 from referrals import access, selectors, services
 from referrals.forms import PersonFormSet, ReferralForm
 from referrals.models import SD_RULES, PersonKind, Referral, ReferralStatus
@@ -46,7 +47,7 @@ def _deadline(
 
 
 @require_http_methods(["GET"])
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     filterset = selectors.referral_list(user=request.user, params=request.GET, now=now)
     # Filters that do not make sense show an error rather than quietly listing everything.
@@ -78,7 +79,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _with_another(request: HttpRequest, prefix: str):
+def _with_another(request: AuthenticatedRequest, prefix: str):
     """The POST data with one more blank form in the `prefix` formset ("Add another" without JavaScript)."""
     data = request.POST.copy()
     key = f"{prefix}-TOTAL_FORMS"
@@ -90,7 +91,7 @@ def _with_another(request: HttpRequest, prefix: str):
 
 
 def _referral_form_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     *,
     referral: Referral | None,
     initial: dict | None = None,
@@ -99,7 +100,7 @@ def _referral_form_page(
 ) -> HttpResponse:
     now = timezone.now()
     today = to_local(now).date()
-    partnership = referral.partnership if referral else request.user.agency.partnership
+    partnership = referral.partnership if referral else access.own_partnership(request.user)
     adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
     data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
     form = ReferralForm(
@@ -180,14 +181,14 @@ def _int(value: str | None) -> int:
 
 
 @require_http_methods(["GET", "POST"])
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     if not access.can_log_referral(request.user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")
     return _referral_form_page(request, referral=None)
 
 
 @require_http_methods(["GET"])
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
     services.case_view_record(user=request.user, referral=referral, page="referral detail")
     now = timezone.now()
@@ -206,7 +207,7 @@ def _person_initial(person) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="referral edit")

@@ -45,4 +45,5 @@ export CHROMIUM=/usr/bin/chromium
 export VAR_DIR="$run_dir/var"
 
 .venv/bin/ruff check .
+.venv/bin/mypy agencies referrals strategy actions config
 .venv/bin/python -m pytest "$@"

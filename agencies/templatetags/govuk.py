@@ -50,7 +50,7 @@ def govuk_widget(field: forms.BoundField) -> SafeString:
     extra = field.field.widget.attrs.get("class")
     if extra:
         classes = f"{classes} {extra}"
-    attrs = {"class": classes.strip()}
+    attrs: dict[str, str | bool] = {"class": classes.strip()}
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}-hint")

@@ -208,7 +208,7 @@ class Command(BaseCommand):
                 user.set_password(settings.DEMO_PASSWORD)
                 user.email = f"{username}@example.invalid"
                 user.save()
-            user.roles.set(roles)
+            user.roles.set(Role.objects.filter(code__in=roles))
             users[username] = user
         admin = users["admin.demo"]
         if not admin.is_staff:
