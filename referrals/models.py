@@ -1,5 +1,6 @@
 """Referrals: a concern about one or more children, logged by CSC (DOMAIN sections 1 and 4)."""
 
+import unicodedata
 from datetime import date
 
 from django.conf import settings
@@ -150,7 +151,9 @@ class Person(models.Model):
     first_language = models.CharField(max_length=100, blank=True)
     interpreter_needed = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    # Names and aliases folded for search ("Zoë O’Brien" is found by "zoe o'brien"); kept by save().
+    search_text = models.TextField(blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["search_text"])
     age: int | None  # set by selectors.referral_detail for the page, not stored
 
     class Meta:
@@ -159,6 +162,12 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = fold_for_search(" ".join((self.first_name, self.last_name, self.aliases)))
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -169,6 +178,16 @@ class Person(models.Model):
     def age_on(self, day: date) -> int | None:
         """Whole years of age on `day`, or None if the date of birth is not known."""
         return years_of_age(self.date_of_birth, day) if self.date_of_birth else None
+
+
+_NOT_DECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def fold_for_search(text: str) -> str:
+    """Lower case without accents or curly quotes, the same in SQLite and PostgreSQL."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_NOT_DECOMPOSED).translate(_QUOTES))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def years_of_age(born: date, day: date) -> int:

@@ -5,11 +5,11 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from agencies.models import User
 from referrals.access import referrals_visible_to
-from referrals.models import Person, PersonKind, Referral, ReferralQuerySet, ReferralStatus, Urgency
+from referrals.models import Person, PersonKind, Referral, ReferralQuerySet, ReferralStatus, Urgency, fold_for_search
 
 REFERENCE = re.compile(r"(?:REF-?)?0*(\d{1,9})", re.IGNORECASE)
 
@@ -72,18 +72,15 @@ class ReferralFilter(django_filters.FilterSet):
 
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         """Every word must match a first name, last name or alias of someone in the referral, or the reference."""
-        value = value.replace("\u2019", "'").replace("\u2018", "'")  # curly apostrophes pasted from email
         reference = REFERENCE.fullmatch(value.strip())
         if reference:
             return queryset.filter(pk=int(reference.group(1)))
-        words = value.split()
+        words = fold_for_search(value).split()
         if not words:
             return queryset
         people = Person.objects.filter(referral=OuterRef("pk"))
         for word in words:
-            people = people.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(aliases__icontains=word)
-            )
+            people = people.filter(search_text__contains=word)
         return queryset.filter(Exists(people))
 
     def filter_overdue(self, queryset: ReferralQuerySet, name: str, value: bool) -> ReferralQuerySet:

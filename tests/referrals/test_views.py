@@ -616,3 +616,14 @@ def test_a_refusal_from_the_service_is_shown_in_the_error_summary(
     response = sw_client.post(reverse("referrals:create"), form_data())
     assert response.status_code == 200
     assert "The referral could not be saved: an invented refusal" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("Zoë", "zoe"), ("ZOË", "zoë"), ("O'Brien", "o\u2019brien"), ("Łukasz", "lukasz"), ("José", "JOSE")],
+)
+def test_search_ignores_case_accents_and_curly_apostrophes(sw_client, world, stored, typed):
+    wanted = make_referral(acting_user=world["sw"], children=[child(stored, "Searchable")])
+    other = make_referral(acting_user=world["sw"], children=[child("Bram", "Elsewhere")])
+    html = sw_client.get(reverse("referrals:list"), {"q": typed}).content.decode()
+    assert wanted.reference in html and other.reference not in html
