@@ -66,6 +66,16 @@ UNBORN_DUE_1_MARCH_2027 = {
 }
 
 
+def editing(referral: Referral) -> dict:
+    """The hidden fields of the edit form for a referral with one child, opened at version 1."""
+    return {
+        "children-TOTAL_FORMS": "1",
+        "children-INITIAL_FORMS": "1",
+        "children-0-id": str(referral.people.get(kind="child").pk),
+        "version": "1",
+    }
+
+
 def error_summary(response) -> list[str]:
     html = response.content.decode()
     block = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
@@ -500,13 +510,7 @@ class TestEdit:
         self, sw_client, tm_client, world, at_noon_on_24_november
     ):
         referral = make_referral(acting_user=world["sw"])
-        person = referral.people.get()
-        base = {
-            "children-TOTAL_FORMS": "1",
-            "children-INITIAL_FORMS": "1",
-            "children-0-id": str(person.pk),
-            "version": "1",
-        }
+        base = editing(referral)
         first = sw_client.post(reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="First", **base))
         second = tm_client.post(
             reverse("referrals:edit", args=[referral.pk]), form_data(referrer_name="Second", **base)
@@ -523,13 +527,7 @@ class TestEdit:
         self, sw_client, tm_client, world, at_noon_on_24_november
     ):
         referral = make_referral(acting_user=world["sw"])
-        person = referral.people.get()
-        base = {
-            "children-TOTAL_FORMS": "1",
-            "children-INITIAL_FORMS": "1",
-            "children-0-id": str(person.pk),
-            "version": "1",
-        }
+        base = editing(referral)
         url = reverse("referrals:edit", args=[referral.pk])
         assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
         refused = tm_client.post(url, form_data(referrer_name="Second", **base))
@@ -542,13 +540,7 @@ class TestEdit:
     def test_an_invalid_save_does_not_refresh_the_version(self, sw_client, tm_client, world, at_noon_on_24_november):
         """B opened the form before A saved; B's form with an error, then fixed, must still be refused."""
         referral = make_referral(acting_user=world["sw"])
-        person = referral.people.get()
-        base = {
-            "children-TOTAL_FORMS": "1",
-            "children-INITIAL_FORMS": "1",
-            "children-0-id": str(person.pk),
-            "version": "1",
-        }
+        base = editing(referral)
         url = reverse("referrals:edit", args=[referral.pk])
         assert sw_client.post(url, form_data(referrer_name="First", **base)).status_code == 302
         invalid = tm_client.post(url, form_data(referrer_name="", **base))
@@ -563,15 +555,13 @@ class TestEdit:
         received = timezone.now() - dt.timedelta(days=400, seconds=17)
         referral = make_referral(acting_user=world["sw"], received_at=received)
         local = to_local(received)
-        person = referral.people.get()
         data = form_data(
-            version="1",
             received_date_0=str(local.day),
             received_date_1=str(local.month),
             received_date_2=str(local.year),
             received_time=local.strftime("%H:%M"),
             referrer_name="Corrected Name",
-            **{"children-TOTAL_FORMS": "1", "children-INITIAL_FORMS": "1", "children-0-id": str(person.pk)},
+            **editing(referral),
         )
         response = sw_client.post(reverse("referrals:edit", args=[referral.pk]), data)
         assert response.status_code == 302, error_summary(response)
