@@ -39,7 +39,7 @@ static/dist/app.css: node_modules/.installed scripts/build-static.sh $(wildcard 
 lint: install ## Check the code with ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(RUN_ENV) $(VENV)/bin/mypy agencies referrals strategy actions config
+	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions administration config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .

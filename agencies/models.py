@@ -4,7 +4,7 @@ from datetime import time
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -42,10 +42,27 @@ class Partnership(models.Model):
         validators=[validate_end_of_working_day],
         help_text="Working-day deadlines fall due at this time, London time (usually 17:00).",
     )
+    due_soon_percent = models.PositiveSmallIntegerField(
+        "due soon at (% of the time left)",
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="A deadline is due soon when this share of its time is left (DOMAIN section 5; usually 25).",
+    )
+    reference_prefix = models.CharField(
+        max_length=10,
+        default="DSC",
+        validators=[RegexValidator(r"^[A-Z]{2,10}$", "The reference prefix must be 2 to 10 capital letters")],
+        help_text="Case references read PREFIX-YEAR-NUMBER, for example DSC-2026-00017. "
+        "Changing it affects new cases only.",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def due_soon_share(self) -> float:
+        return self.due_soon_percent / 100
 
 
 class ClosureDay(models.Model):
@@ -124,6 +141,14 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members", null=True, blank=True)
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
     job_title = models.CharField(max_length=200, blank=True)
+    line_manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text="Who is told when this person's deadlines are overdue (for a social worker: the team manager).",
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
 
     def save(self, *args, **kwargs) -> None:
@@ -150,6 +175,14 @@ class User(AbstractUser):
     def partnership_id(self) -> int | None:
         agency = self.agency if self.agency_id else None
         return agency.partnership_id if agency is not None else None
+
+    def clean(self) -> None:
+        super().clean()
+        if self.line_manager_id and self.line_manager_id == self.pk:
+            raise ValidationError({"line_manager": "A person cannot be their own line manager"})
+        manager = self.line_manager if self.line_manager_id else None
+        if manager is not None and self.agency_id and manager.agency_id != self.agency_id:
+            raise ValidationError({"line_manager": "The line manager must work for the same agency"})
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -1,7 +1,7 @@
 """Reads about partnerships and agencies."""
 
 from agencies.models import Partnership
-from agencies.timescales import Calendar
+from core.timescales import Calendar
 
 
 def partnership_calendar(partnership: Partnership) -> Calendar:

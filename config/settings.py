@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "simple_history",
+    "core",
     "agencies",
     "referrals",
     "strategy",
     "actions",
+    "administration",
 ]
 
 MIDDLEWARE = [
@@ -58,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "agencies.middleware.NoStoreWhenSignedInMiddleware",
+    "core.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -76,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "agencies.context_processors.service",
+                "core.context_processors.service",
             ],
         },
     },

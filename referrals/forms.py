@@ -1,18 +1,28 @@
-"""Forms for logging and editing a referral. They parse and check input; services write."""
+"""Forms for logging and editing a referral. They parse input; the services check the rules and write.
+
+`ReferralForms` binds the page's form and its three lists of people together, hands the
+parsed values to the service, and routes each error the service raises back to its field.
+"""
 
 import datetime as dt
-from typing import cast
+import uuid
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.http import QueryDict
 
-from agencies.forms import GovDateField, GovFormMixin, GovTimeField
-from agencies.models import Agency, Partnership
-from agencies.timescales import LONDON, to_local
-from referrals.models import ConcernCategory, PersonKind, Urgency, years_of_age
+from agencies.models import Agency, AgencyType, Partnership, User
+from core.forms import GovDateField, GovFormMixin, GovTimeField, quiet
+from core.timescales import LONDON, to_local
+from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
+from referrals.services import ALLOCATABLE_ROLES, MAX_PEOPLE_PER_GROUP, PERSON_FIELDS
 
-SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
 
 
 class ReferralForm(GovFormMixin, forms.Form):
@@ -26,11 +36,19 @@ class ReferralForm(GovFormMixin, forms.Form):
         max_length=200,
         error_messages={"required": "Enter the name of the person who made the referral"},
     )
-    referrer_agency = forms.CharField(
-        label="Referrer's agency or organisation",
+    referrer_agency = forms.ModelChoiceField(
+        label="Referrer's agency",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="Not one of the partnership's agencies",
+        help_text="Choose the agency so it can be invited to the strategy discussion",
+        error_messages={"invalid_choice": "Select the referrer's agency from the list"},
+    )
+    referrer_organisation = forms.CharField(
+        label="Or, if not an agency of the partnership",
         max_length=200,
         required=False,
-        help_text="Leave blank if the referrer is a member of the public",
+        help_text="For example, member of the public, or the name of the organisation",
     )
     referrer_contact = forms.CharField(
         label="Referrer's contact details",
@@ -47,6 +65,17 @@ class ReferralForm(GovFormMixin, forms.Form):
             "required": "Select at least one concern category",
             "invalid_choice": "Select concern categories from the list",
         },
+    )
+    non_mobile_infant_injury = forms.TypedChoiceField(
+        label="Is this an injury to a non-mobile infant?",
+        choices=YES_NO,
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Answer when a child is under six months old or not yet mobile and the concern is physical harm. "
+        "If yes, the case cannot be closed without a strategy discussion.",
+        error_messages={"invalid_choice": "Select yes or no"},
     )
     urgency = forms.ChoiceField(
         label="Urgency",
@@ -80,20 +109,31 @@ class ReferralForm(GovFormMixin, forms.Form):
         help_text="What was reported, by whom, and what is known so far",
         error_messages={"required": "Describe the concern"},
     )
+    allocated_social_worker = forms.ModelChoiceField(
+        label="Allocated social worker",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Whoever logs the referral",
+        help_text="Responsible for the strategy discussion deadline",
+        error_messages={"invalid_choice": "Select the social worker from the list"},
+    )
 
-    def __init__(
-        self,
-        *args,
-        partnership: Partnership,
-        now: dt.datetime | None = None,
-        received_at: dt.datetime | None = None,
-        **kwargs,
-    ) -> None:
+    def __init__(self, *args, partnership: Partnership, received_at: dt.datetime | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.now = now or timezone.now()
         self.original_received_at = received_at  # when editing: what is stored now
-        agency_field = cast(forms.ModelChoiceField, self.fields["immediate_action_agency"])
-        agency_field.queryset = Agency.objects.filter(partnership=partnership)
+        agencies = Agency.objects.filter(partnership=partnership)
+        cast(forms.ModelChoiceField, self.fields["immediate_action_agency"]).queryset = agencies
+        cast(forms.ModelChoiceField, self.fields["referrer_agency"]).queryset = agencies
+        cast(forms.ModelChoiceField, self.fields["allocated_social_worker"]).queryset = (
+            User.objects.filter(
+                is_active=True,
+                agency__partnership=partnership,
+                agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+                roles__code__in=ALLOCATABLE_ROLES,
+            )
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
 
     def clean(self) -> dict:
         super().clean()
@@ -106,7 +146,7 @@ class ReferralForm(GovFormMixin, forms.Form):
             and original
             and (day, time) == (original.date(), original.time().replace(second=0, microsecond=0))
         ):
-            # Unchanged on an edit: keep the stored moment (seconds included) and do not re-check its age.
+            # Unchanged on an edit: keep the stored moment (seconds included), so its age is not checked again.
             data["received_at"] = self.original_received_at
         elif day and time:
             received_at = dt.datetime.combine(day, time, tzinfo=LONDON)
@@ -115,38 +155,23 @@ class ReferralForm(GovFormMixin, forms.Form):
                     "received_time",
                     "That time did not happen on that date because the clocks went forward: check the time",
                 )
-            elif received_at > self.now:
-                self.add_error("received_date", "The date and time received must be in the past")
-            elif received_at < self.now - dt.timedelta(days=366):
-                self.add_error("received_date", "The date received must be within the last 12 months: check the year")
             data["received_at"] = received_at
-        urgency = data.get("urgency")
-        if data.get("immediate_action_taken"):
-            if not data.get("immediate_action_agency") and "immediate_action_agency" not in self.errors:
-                self.add_error("immediate_action_agency", "Select the agency that took immediate protective action")
-            if not data.get("immediate_action_details", "").strip():
-                self.add_error("immediate_action_details", "Describe the immediate protective action taken")
-            if urgency in (Urgency.STANDARD, Urgency.COMPLEX):
-                self.add_error(
-                    "urgency",
-                    "An agency has taken immediate protective action, so the strategy discussion is due within "
-                    "1 working day: select that urgency, or a same-day one",
-                )
-        elif urgency == Urgency.IMMEDIATE_ACTION:
-            self.add_error(
-                "immediate_action_taken",
-                "Tick that an agency has taken immediate protective action, and say which agency and what it did",
-            )
-        else:
-            data["immediate_action_agency"] = None
-            data["immediate_action_details"] = ""
         return data
 
 
 class PersonForm(GovFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label="Who they are",
+        choices=[
+            (PersonKind.ALLEGED_ABUSER.value, "Alleged abuser"),
+            (PersonKind.SIGNIFICANT_ADULT.value, "Other significant adult"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who this person is", "invalid_choice": "Select who this person is"},
+    )
     first_name = forms.CharField(label="First name", max_length=100, required=False)
-    last_name = forms.CharField(label="Last name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100, required=False)
     aliases = forms.CharField(label="Other names or aliases", max_length=200, required=False)
     date_of_birth = GovDateField(label="Date of birth", required=False, help_text="Leave blank if not known")
     unborn = forms.BooleanField(label="Unborn child", required=False)
@@ -155,100 +180,245 @@ class PersonForm(GovFormMixin, forms.Form):
     )
     relationship = forms.CharField(label="Relationship", max_length=100, required=False)
     address = forms.CharField(label="Address", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=500)
+    under_18 = forms.BooleanField(
+        label="This person is a child (under 18)",
+        required=False,
+        help_text="A child who is an alleged abuser needs a strategy discussion of their own",
+    )
+    works_with_children = forms.BooleanField(
+        label="Works or volunteers with children",
+        required=False,
+        help_text="The designated officer (LADO) may need to be told",
+    )
+    nhs_number = forms.CharField(
+        label="NHS number", max_length=14, required=False, help_text="10 digits, for example 999 000 0018"
+    )
+    not_yet_mobile = forms.BooleanField(label="Not yet mobile (cannot crawl or walk)", required=False)
+    education_status = forms.ChoiceField(
+        label="Education",
+        choices=[("", "Not known"), *EducationStatus.choices],
+        required=False,
+        error_messages={"invalid_choice": "Select the child's education from the list"},
+    )
+    education_setting = forms.CharField(
+        label="School, nursery or college", max_length=200, required=False, help_text="Name of the setting"
+    )
+    gp = forms.CharField(label="GP practice", max_length=200, required=False)
+    health_visitor_or_school_nurse = forms.CharField(
+        label="Health visitor or school nurse", max_length=200, required=False
+    )
+    plan = forms.ChoiceField(
+        label="Plan",
+        choices=[("", "Not on a plan"), *Plan.choices],
+        required=False,
+        error_messages={"invalid_choice": "Select the plan from the list"},
+    )
     looked_after = forms.BooleanField(label="Looked-after child", required=False)
+    placement = forms.CharField(
+        label="Placement", max_length=200, required=False, help_text="For a looked-after child: where they live"
+    )
+    responsible_authority = forms.CharField(
+        label="Responsible authority", max_length=200, required=False, help_text="For a looked-after child"
+    )
+    in_hospital = forms.BooleanField(label="In hospital now", required=False)
+    hospital = forms.CharField(label="Hospital and ward", max_length=200, required=False)
     disability = forms.BooleanField(label="Has a disability", required=False)
     first_language = forms.CharField(label="First language", max_length=100, required=False)
     interpreter_needed = forms.BooleanField(label="Needs an interpreter", required=False)
+    communication_needs = forms.CharField(label="Communication needs", max_length=500, required=False)
+    ethnicity = forms.CharField(label="Ethnicity", max_length=100, required=False, help_text="Where known")
+    religion = forms.CharField(label="Religion", max_length=100, required=False, help_text="Where known")
 
-    def __init__(self, *args, kind: str, today: dt.date, **kwargs) -> None:
+    CHILD_ONLY = (
+        "unborn",
+        "expected_date",
+        "nhs_number",
+        "not_yet_mobile",
+        "education_status",
+        "education_setting",
+        "gp",
+        "health_visitor_or_school_nurse",
+        "plan",
+        "looked_after",
+        "placement",
+        "responsible_authority",
+        "in_hospital",
+        "hospital",
+    )
+    OTHERS_ONLY = ("kind", "under_18", "works_with_children")
+
+    def __init__(self, *args, kind: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.kind = kind
-        self.today = today
-        who = "child" if kind == PersonKind.CHILD else "household member"
-        self.fields["first_name"].error_messages["required"] = f"Enter the {who}'s first name"
-        self.fields["last_name"].error_messages["required"] = f"Enter the {who}'s last name"
+        self.person_kind = kind  # not `kind`: templates read f.kind as the field of that name
         if kind == PersonKind.CHILD:
             self.fields["first_name"].help_text = "Leave blank for an unborn child who has no name yet"
             self.fields["relationship"].help_text = "For example, subject child, sibling"
-        else:
+            drop: tuple[str, ...] = self.OTHERS_ONLY
+        elif kind == PersonKind.HOUSEHOLD:
             self.fields["relationship"].help_text = "Relationship to the children, for example mother, mother's partner"
-            for name in ("unborn", "expected_date", "looked_after"):
-                del self.fields[name]
-
-    def clean(self) -> dict:
-        super().clean()
-        data = self.cleaned_data
-        born, unborn, expected = data.get("date_of_birth"), data.get("unborn"), data.get("expected_date")
-        if not data.get("first_name") and "first_name" not in self.errors and not unborn:
-            self.add_error("first_name", self.fields["first_name"].error_messages["required"])
-        if unborn:
-            if born:
-                self.add_error("date_of_birth", "An unborn child has no date of birth: clear it, or untick unborn")
-            if not expected and "expected_date" not in self.errors:
-                self.add_error("expected_date", "Enter the expected date of birth of the unborn child")
-            elif expected and not (
-                self.today - dt.timedelta(days=31) <= expected <= self.today + dt.timedelta(days=300)
-            ):
-                self.add_error(
-                    "expected_date",
-                    "Expected date of birth must be within the next 10 months; if the baby has been born, "
-                    "untick unborn and give the date of birth",
-                )
+            drop = self.CHILD_ONLY + self.OTHERS_ONLY
         else:
-            if born and born > self.today:
-                self.add_error(
-                    "date_of_birth", "Date of birth must be today or in the past; for an unborn child tick unborn"
-                )
-            elif born and self.kind == PersonKind.CHILD and years_of_age(born, self.today) >= 18:
-                self.add_error(
-                    "date_of_birth",
-                    "A child must be under 18: check the year, or add this person as a household member",
-                )
-            elif born and born.year < 1900:
-                self.add_error("date_of_birth", "Date of birth must be after 1 January 1900: check the year")
-            if expected:
-                self.add_error("expected_date", "Give an expected date of birth only for an unborn child")
-        return data
+            self.fields["relationship"].help_text = "Relationship to the children, for example uncle, coach"
+            drop = self.CHILD_ONLY
+        for name in drop:
+            del self.fields[name]
 
 
 class BasePersonFormSet(forms.BaseFormSet):
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
-        "too_many_forms": "A referral can have at most %(num)d children and %(num)d other household members",
+        "too_many_forms": f"A referral can have at most {MAX_PEOPLE_PER_GROUP} people in each list",
     }
 
-    def __init__(self, *args, kind: str, today: dt.date, **kwargs) -> None:
+    def __init__(self, *args, kind: str, **kwargs) -> None:
         self.kind = kind
-        self.today = today
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict:
-        return {"kind": self.kind, "today": self.today}
+        return {"kind": self.kind}
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Remove this person from the referral"
+            form.fields["DELETE"].help_text = "They stay in the case history, marked as removed"
 
-    def filled_forms(self) -> list[PersonForm]:
-        """People to keep: everyone already on the referral (changed or not) and every new slot filled in."""
-        return [
-            form
-            for form in self.forms
-            if (form.has_changed() or (form.initial or {}).get("id"))
-            and not (self.can_delete and form.cleaned_data.get("DELETE"))
-        ]
+    def people(self) -> list[dict[str, Any]]:
+        """Everyone already on the referral (kept or to be removed) and every new slot filled in, for the service.
+
+        `sent_forms` keeps which form each one came from, so an error the service raises about
+        the nth person lands on that form.
+        """
+        result = []
+        self.sent_forms: list[forms.Form] = []
+        for form in self.forms:
+            existing = bool((form.initial or {}).get("id"))
+            if not (existing or form.has_changed()):
+                continue
+            data = {name: form.cleaned_data.get(name) for name in ("id", "kind", *PERSON_FIELDS)}
+            data["remove"] = bool(self.can_delete and form.cleaned_data.get("DELETE"))
+            if data["remove"] and not existing:
+                continue
+            result.append(data)
+            self.sent_forms.append(form)
+        return result
 
     def clean(self) -> None:
-        if any(self.errors):
+        # The service refuses a referral with no child too; asking here shows it with the other gaps at once.
+        if any(self.errors) or self.kind != PersonKind.CHILD:
             return
-        if self.kind == PersonKind.CHILD and not self.filled_forms():
+        if not any(f.has_changed() or (f.initial or {}).get("id") for f in self.forms):
             raise ValidationError("Add at least one child", code="no_child")
 
 
+# At most 20 people in a list; a post claiming more is refused before a 21st form is built (absolute_max).
 PersonFormSet = cast(
     type[BasePersonFormSet],
     forms.formset_factory(
-        PersonForm, formset=BasePersonFormSet, extra=0, can_delete=True, max_num=20, validate_max=True
+        PersonForm,
+        formset=BasePersonFormSet,
+        extra=0,
+        can_delete=True,
+        max_num=MAX_PEOPLE_PER_GROUP,
+        absolute_max=MAX_PEOPLE_PER_GROUP,
+        validate_max=True,
     ),
 )
+GROUP_KINDS = {"children": PersonKind.CHILD, "household": PersonKind.HOUSEHOLD, "others": PersonKind.ALLEGED_ABUSER}
+GROUP_TITLES = {"children": "Child", "household": "Household member", "others": "Other person"}
+
+
+class ReferralForms:
+    """The log or edit page's form and its three lists of people, bound together."""
+
+    def __init__(
+        self,
+        data: QueryDict | None,
+        *,
+        partnership: Partnership,
+        referral: Referral | None = None,
+        initial: dict | None = None,
+        people_initial: dict[str, list[dict]] | None = None,
+    ) -> None:
+        self.form = ReferralForm(
+            data,
+            partnership=partnership,
+            initial=initial or {"submission_key": uuid.uuid4()},
+            received_at=referral.received_at if referral else None,
+        )
+        self.people: dict[str, BasePersonFormSet] = {}
+        for group, kind in GROUP_KINDS.items():
+            given = (people_initial or {}).get(group) or None
+            formset = PersonFormSet(data, prefix=group, kind=kind, initial=given)
+            if data is None and not given and group != "others":
+                formset.extra = 1
+            self.people[group] = formset
+
+    @property
+    def all(self) -> list[forms.BaseForm | forms.BaseFormSet]:
+        return [self.form, *self.people.values()]
+
+    def is_valid(self) -> bool:
+        results = [item.is_valid() for item in self.all]  # every one validated, so every error shows at once
+        return all(results)
+
+    def quiet(self) -> None:
+        for item in self.all:
+            quiet(item)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.form.cleaned_data
+        return {
+            "data": data,
+            "concerns": data["concerns"],
+            **{group: formset.people() for group, formset in self.people.items()},
+        }
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show each message of a refused save on its field ("children.0.last_name" on the first child's)."""
+        if not hasattr(exc, "error_dict"):
+            self.form.add_error(None, exc)
+            return
+        for key, errors in exc.error_dict.items():
+            messages = [str(message) for error in errors for message in error]
+            group, _, rest = key.partition(".")
+            if group in self.people and rest:
+                index, _, field = rest.partition(".")
+                self._add_person_error(group, int(index), field, messages)
+            elif group in self.people:
+                self.people[group]._non_form_errors = self.people[group].error_class(  # type: ignore[attr-defined]
+                    [*self.people[group].non_form_errors(), *messages]
+                )
+            else:
+                self._add_form_error({"received_at": "received_date"}.get(key, key), messages)
+
+    def _add_form_error(self, field: str, messages: list[str]) -> None:
+        self.form.add_error(field if field in self.form.fields else None, messages)
+
+    def _add_person_error(self, group: str, index: int, field: str, messages: list[str]) -> None:
+        sent = getattr(self.people[group], "sent_forms", [])
+        if index >= len(sent):
+            self.form.add_error(None, messages)
+            return
+        form = sent[index]
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def people_initial(groups: dict[str, list]) -> dict[str, list[dict]]:
+    """The edit page's people as initial data, by list."""
+    return {
+        group: [{"id": p.pk, "kind": p.kind, **{name: getattr(p, name) for name in PERSON_FIELDS}} for p in people]
+        for group, people in groups.items()
+        if group in GROUP_KINDS
+    }
+
+
+def add_another(data: QueryDict, group: str) -> QueryDict:
+    """The POST data with one more blank form in a list of people ("Add another" without JavaScript)."""
+    data = data.copy()
+    key = f"{group}-TOTAL_FORMS"
+    try:
+        data[key] = str(min(int(data.get(key, "0")) + 1, MAX_PEOPLE_PER_GROUP))
+    except ValueError:
+        data[key] = "1"
+    return data

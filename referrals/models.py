@@ -9,7 +9,7 @@ from django.db.models import F, FilteredRelation, Q
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
-from agencies.timescales import Rule
+from core.timescales import Rule
 
 
 class Urgency(models.TextChoices):
@@ -69,10 +69,16 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(status=ReferralStatus.AWAITING_DISCUSSION)
 
     def with_sd_deadline(self) -> "ReferralQuerySet":
-        """Each referral with its strategy discussion deadline as sd_rule, sd_due_at and sd_met_at (one join)."""
+        """Each referral with its strategy discussion deadline as sd_rule, sd_due_at, sd_met_at, sd_state (one join)."""
         return self.annotate(
-            sd=FilteredRelation("deadlines", condition=Q(deadlines__rule__in=SD_RULES, deadlines__person=None))
-        ).annotate(sd_rule=F("sd__rule"), sd_due_at=F("sd__due_at"), sd_met_at=F("sd__met_at"))
+            sd=FilteredRelation("deadlines", condition=Q(deadlines__rule__in=SD_RULES, deadlines__child=None))
+        ).annotate(
+            sd_rule=F("sd__rule"),
+            sd_due_at=F("sd__due_at"),
+            sd_met_at=F("sd__met_at"),
+            sd_state=F("sd__state"),
+            sd_stopped_at=F("sd__stopped_at"),
+        )
 
 
 class ReferralStatus(models.TextChoices):
@@ -82,11 +88,24 @@ class ReferralStatus(models.TextChoices):
 
 
 class Referral(models.Model):
+    """A case: the concern, its children and the people around them (DOMAIN sections 1 and 4)."""
+
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="referrals")
+    reference = models.CharField(
+        max_length=30, editable=False, help_text="PREFIX-YEAR-NUMBER, assigned once when logged, never renumbered."
+    )
     received_at = models.DateTimeField("date and time received")
     referrer_name = models.CharField(max_length=200)
-    referrer_agency = models.CharField(
-        max_length=200, blank=True, help_text="Leave blank if the referrer is a member of the public."
+    referrer_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="One of the partnership's agencies, so it can be invited to the strategy discussion.",
+    )
+    referrer_organisation = models.CharField(
+        max_length=200, blank=True, help_text="A member of the public, or an organisation that is not a listed agency."
     )
     referrer_contact = models.CharField(max_length=200, blank=True)
     concerns = models.ManyToManyField(Concern, related_name="referrals")
@@ -97,10 +116,23 @@ class Referral(models.Model):
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     immediate_action_details = models.TextField(blank=True)
+    non_mobile_infant_injury = models.BooleanField(
+        "an injury to a non-mobile infant",
+        null=True,
+        blank=True,
+        help_text="Asked when a child under six months, or not yet mobile, is on a referral about physical harm.",
+    )
+    allocated_social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="allocated_referrals"
+    )
     status = models.CharField(max_length=30, choices=ReferralStatus.choices, default=ReferralStatus.AWAITING_DISCUSSION)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every save; a stale edit is refused.")
     # From the form that logged it: the same form sent twice (a double click, a retry) logs one referral.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -111,32 +143,76 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["partnership", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "reference"], name="unique_reference_per_partnership")
+        ]
 
     def __str__(self) -> str:
-        return self.reference
-
-    @property
-    def reference(self) -> str:
-        return f"REF-{self.pk:06d}" if self.pk else "New referral"
+        return self.reference or "New referral"
 
     @property
     def awaiting_discussion(self) -> bool:
         return self.status == ReferralStatus.AWAITING_DISCUSSION
 
+    @property
+    def referrer_from(self) -> str:
+        """The referrer's agency, or what was typed for a member of the public."""
+        return self.referrer_agency.name if self.referrer_agency else self.referrer_organisation
+
     def strategy_discussion_deadline(self) -> "Deadline":
         """The deadline for holding the first strategy discussion (one per referral)."""
-        return self.deadlines.get(rule__in=SD_RULES, person=None)
+        return self.deadlines.get(rule__in=SD_RULES, child=None)
+
+
+class ReferenceCounter(models.Model):
+    """The last case number given in a partnership in a year: references are per partnership, never global.
+
+    A global number would tell one partnership how many cases the others have; this one is
+    locked and bumped in the transaction that logs the referral.
+    """
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partnership", "year"], name="one_counter_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} {self.year}: {self.last_number}"
 
 
 class PersonKind(models.TextChoices):
     CHILD = "child", "Child"
     HOUSEHOLD = "household", "Household member"
+    ALLEGED_ABUSER = "alleged_abuser", "Alleged abuser"
+    SIGNIFICANT_ADULT = "significant_adult", "Other significant adult"
+
+
+OTHER_PERSON_KINDS = (PersonKind.ALLEGED_ABUSER, PersonKind.SIGNIFICANT_ADULT)
+
+
+class EducationStatus(models.TextChoices):
+    ON_ROLL = "on_roll", "Attends a school, nursery or college"
+    NOT_ON_ROLL = "not_on_roll", "Not on a school roll"
+    HOME_EDUCATED = "home_educated", "Home educated"
+    NOT_SCHOOL_AGE = "not_school_age", "Not yet of nursery or school age"
+
+
+class Plan(models.TextChoices):
+    CHILD_PROTECTION = "child_protection", "Child protection plan"
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
 
 
 class Person(models.Model):
-    """A child the referral is about, or another member of the household (DOMAIN section 4, People)."""
+    """Someone on a case: a child, a household member, the alleged abuser or another significant adult.
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="people")
+    Never deleted (STYLE: nothing statutory is hard-deleted): removing someone marks them
+    removed, with who and when; someone with a deadline (or later a decision or action)
+    cannot be removed at all.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="people")
     kind = models.CharField(max_length=20, choices=PersonKind.choices)
     first_name = models.CharField(max_length=100, blank=True, help_text="May be blank for an unborn child.")
     last_name = models.CharField(max_length=100)
@@ -150,7 +226,29 @@ class Person(models.Model):
     disability = models.BooleanField(default=False)
     first_language = models.CharField(max_length=100, blank=True)
     interpreter_needed = models.BooleanField(default=False)
+    communication_needs = models.CharField(max_length=500, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    religion = models.CharField(max_length=100, blank=True)
+    # A child's (DOMAIN section 4, People).
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    not_yet_mobile = models.BooleanField(default=False)
+    education_status = models.CharField(max_length=20, choices=EducationStatus.choices, blank=True)
+    education_setting = models.CharField(max_length=200, blank=True)
+    gp = models.CharField("GP practice", max_length=200, blank=True)
+    health_visitor_or_school_nurse = models.CharField(max_length=200, blank=True)
+    plan = models.CharField(max_length=20, choices=Plan.choices, blank=True)
+    placement = models.CharField(max_length=200, blank=True)
+    responsible_authority = models.CharField(max_length=200, blank=True)
+    in_hospital = models.BooleanField(default=False)
+    hospital = models.CharField("hospital and ward", max_length=200, blank=True)
+    # The alleged abuser's and other adults' (DOMAIN section 4: a child alleged abuser gets a discussion of their own).
+    under_18 = models.BooleanField("a child (under 18)", default=False)
+    works_with_children = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Names and aliases folded for search ("Zoë O’Brien" is found by "zoe o'brien"); kept by save().
     search_text = models.TextField(blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_text"])
@@ -168,6 +266,10 @@ class Person(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     @property
     def full_name(self) -> str:
@@ -195,35 +297,77 @@ def years_of_age(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class Deadline(models.Model):
-    """One statutory clock of DOMAIN section 3, computed by the timescale engine and stored.
+class DeadlineState(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    STOPPED = "stopped", "Stopped"
 
-    Every deadline of a case lives in this one table, so a watcher finds what is due or
-    overdue with one indexed query (`met_at IS NULL AND due_at < ...`). Per-child
-    deadlines (ICPC, medical report) set `person`; the referral's own leave it empty.
+
+class Deadline(models.Model):
+    """One statutory clock of DOMAIN section 3, computed by the timescale engine once and stored.
+
+    Every clock of every case lives in this one table, in the case app, so foreign keys only
+    point down: the case and the child here; discussions and actions (apps above this one)
+    point at their deadline. The rule says what a deadline belongs to (a strategy discussion
+    rule, the minutes, a child's conference, an action). Each row carries what a watcher and
+    a dashboard need without joining the rest: its partnership, who is responsible and for
+    which agency, its state, and the due-soon and escalation moments (DOMAIN section 5),
+    computed when it is stored (as healthchecks stores ``alert_after``), never at sweep time.
     """
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="deadlines")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="deadlines")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
     rule = models.CharField(max_length=30, choices=[(r.value, r.value) for r in Rule])
     starts_at = models.DateTimeField(help_text="The moment the clock started (e.g. when the referral was received).")
     due_at = models.DateTimeField()
-    met_at = models.DateTimeField(null=True, blank=True, help_text="When it was met; empty while it is open.")
+    due_soon_at = models.DateTimeField(help_text="From here the responsible person is told it is due soon.")
+    escalate_at = models.DateTimeField(help_text="Overdue by one working day more: the agency's leads are told.")
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
+    state = models.CharField(max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    met_at = models.DateTimeField(null=True, blank=True, help_text="When it was met.")
+    met_by = models.CharField(max_length=200, blank=True, help_text="What met it, e.g. strategy discussion held.")
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=200, blank=True, help_text="Why it no longer applies.")
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_at"]
-        indexes = [models.Index(fields=["met_at", "due_at"], name="deadline_open_due")]
+        indexes = [
+            # The watcher: open deadlines by the next moment that matters (DOMAIN section 5).
+            models.Index(fields=["due_soon_at"], condition=Q(state="open"), name="deadline_open_due_soon"),
+            models.Index(fields=["due_at"], condition=Q(state="open"), name="deadline_open_due"),
+            models.Index(fields=["escalate_at"], condition=Q(state="open"), name="deadline_open_escalate"),
+            # Dashboards: mine, my agency's, my partnership's, soonest first.
+            models.Index(fields=["responsible", "due_at"], condition=Q(state="open"), name="deadline_open_mine"),
+            models.Index(fields=["agency", "due_at"], condition=Q(state="open"), name="deadline_open_agency"),
+            models.Index(fields=["partnership", "due_at"], condition=Q(state="open"), name="deadline_open_partner"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["referral"],
-                condition=Q(rule__in=[rule.value for rule in SD_RULES], person=None),
+                condition=Q(rule__in=[rule.value for rule in SD_RULES], child=None),
                 name="one_strategy_discussion_deadline_per_referral",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state="open", met_at=None, stopped_at=None)
+                    | (Q(state="met", stopped_at=None) & ~Q(met_at=None))
+                    | (Q(state="stopped", met_at=None) & ~Q(stopped_at=None) & ~Q(stop_reason=""))
+                ),
+                name="deadline_state_consistent",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M}"
+        return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == DeadlineState.OPEN
 
     @property
     def met_late(self) -> bool:

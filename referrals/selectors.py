@@ -8,10 +8,22 @@ from django import forms
 from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from agencies.models import User
+from core.presenters import present_deadline
+from core.timescales import to_local
 from referrals.access import referrals_visible_to
-from referrals.models import Person, PersonKind, Referral, ReferralQuerySet, ReferralStatus, Urgency, fold_for_search
+from referrals.models import (
+    OTHER_PERSON_KINDS,
+    DeadlineState,
+    Person,
+    PersonKind,
+    Referral,
+    ReferralQuerySet,
+    ReferralStatus,
+    Urgency,
+    fold_for_search,
+)
 
-REFERENCE = re.compile(r"(?:REF-?)?0*(\d{1,9})", re.IGNORECASE)
+REFERENCE = re.compile(r"[A-Z]{2,10}-\d{4}-\d{1,9}", re.IGNORECASE)
 
 
 class OpenFirstOrdering(django_filters.OrderingFilter):
@@ -72,13 +84,13 @@ class ReferralFilter(django_filters.FilterSet):
 
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         """Every word must match a first name, last name or alias of someone in the referral, or the reference."""
-        reference = REFERENCE.fullmatch(value.strip())
-        if reference:
-            return queryset.filter(pk=int(reference.group(1)))
+        if REFERENCE.fullmatch(value.strip()):
+            prefix, year, number = value.strip().upper().split("-")
+            return queryset.filter(reference=f"{prefix}-{year}-{int(number):05d}")
         words = fold_for_search(value).split()
         if not words:
             return queryset
-        people = Person.objects.filter(referral=OuterRef("pk"))
+        people = Person.objects.filter(referral=OuterRef("pk"), removed_at=None)
         for word in words:
             people = people.filter(search_text__contains=word)
         return queryset.filter(Exists(people))
@@ -91,7 +103,7 @@ class ReferralFilter(django_filters.FilterSet):
 
 def overdue(queryset: ReferralQuerySet, now: dt.datetime) -> ReferralQuerySet:
     """Referrals awaiting a strategy discussion whose deadline has passed (queryset from with_sd_deadline)."""
-    return queryset.awaiting_discussion().filter(sd_met_at__isnull=True, sd_due_at__lt=now)
+    return queryset.awaiting_discussion().filter(sd_state=DeadlineState.OPEN, sd_due_at__lt=now)
 
 
 def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilter:
@@ -103,7 +115,7 @@ def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilt
         .prefetch_related(
             Prefetch(
                 "people",
-                queryset=Person.objects.filter(kind=PersonKind.CHILD).order_by("position", "pk"),
+                queryset=Person.objects.filter(kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk"),
                 to_attr="children",
             )
         )
@@ -114,13 +126,53 @@ def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilt
     return ReferralFilter(data, queryset=queryset, now=now)
 
 
-def referral_detail(referral: Referral, *, today: dt.date) -> dict:
-    """What the detail page shows beside the referral itself; each person carries `age` on `today`."""
-    people = list(referral.people.all())
+def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Person]]:
+    """The case's people by list, each carrying `age` on `today`; removed people listed apart, never dropped."""
+    people = list(referral.people.select_related("removed_by"))
     for person in people:
         person.age = person.age_on(today)
+    current = [p for p in people if p.removed_at is None]
     return {
-        "children": [p for p in people if p.kind == PersonKind.CHILD],
-        "household": [p for p in people if p.kind == PersonKind.HOUSEHOLD],
-        "concerns": list(referral.concerns.all()),
+        "children": [p for p in current if p.kind == PersonKind.CHILD],
+        "household": [p for p in current if p.kind == PersonKind.HOUSEHOLD],
+        "others": [p for p in current if p.kind in OTHER_PERSON_KINDS],
+        "removed": [p for p in people if p.removed_at is not None],
     }
+
+
+def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
+    """What the detail page shows beside the referral itself: people, concerns, deadlines in words."""
+    sd = referral.strategy_discussion_deadline()
+    return {
+        **referral_people(referral, today=to_local(now).date()),
+        "concerns": list(referral.concerns.all()),
+        "deadline": present_deadline(
+            rule=sd.rule,
+            due_at=sd.due_at,
+            state=sd.state,
+            met_at=sd.met_at,
+            stopped_at=sd.stopped_at,
+            now=now,
+            standard_days=referral.partnership.standard_sd_days,
+        ),
+        "deadline_row": sd,
+    }
+
+
+def referral_rows(page, *, now: dt.datetime) -> list[dict]:
+    """Each listed referral with its strategy discussion deadline in words (from with_sd_deadline)."""
+    return [
+        {
+            "referral": r,
+            "deadline": present_deadline(
+                rule=r.sd_rule,
+                due_at=r.sd_due_at,
+                state=r.sd_state,
+                met_at=r.sd_met_at,
+                stopped_at=r.sd_stopped_at,
+                now=now,
+                standard_days=r.partnership.standard_sd_days,
+            ),
+        }
+        for r in page
+    ]

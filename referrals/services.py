@@ -1,26 +1,35 @@
-"""Writes to referrals. Each service is one transaction: all of it is saved, or none."""
+"""Writes to referrals. Each service is one transaction: all of it is saved, or none.
+
+Every rule lives here or in `referrals.rules`, never only in a form, so the pages, the admin,
+commands, the demo data and tasks obey the same ones. A refused write raises
+ValidationError with a message per field: "received_at", "urgency", or "children.0.last_name"
+for the first child's last name (the pages route each one to its field).
+"""
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 
-from agencies.models import Partnership, User
-from agencies.selectors import partnership_calendar
-from agencies.timescales import Calendar, due_at
-from referrals import access
+from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from core.history import record
+from core.timescales import to_local
+from referrals import access, rules
+from referrals.deadlines import deadline_assign, deadline_meet, deadline_move, deadline_open, deadlines_stop_for_case
 from referrals.models import (
+    OTHER_PERSON_KINDS,
     SD_RULES,
     URGENCY_RULES,
     CaseView,
     Concern,
     ConcernCategory,
-    Deadline,
+    DeadlineState,
     Person,
     PersonKind,
+    ReferenceCounter,
     Referral,
     ReferralStatus,
 )
@@ -29,12 +38,14 @@ REFERRAL_FIELDS = (
     "received_at",
     "referrer_name",
     "referrer_agency",
+    "referrer_organisation",
     "referrer_contact",
     "urgency",
     "immediate_action_taken",
     "immediate_action_agency",
     "immediate_action_details",
     "concern_summary",
+    "non_mobile_infant_injury",
 )
 PERSON_FIELDS = (
     "first_name",
@@ -49,88 +60,250 @@ PERSON_FIELDS = (
     "disability",
     "first_language",
     "interpreter_needed",
+    "communication_needs",
+    "ethnicity",
+    "religion",
+    "nhs_number",
+    "not_yet_mobile",
+    "education_status",
+    "education_setting",
+    "gp",
+    "health_visitor_or_school_nurse",
+    "plan",
+    "placement",
+    "responsible_authority",
+    "in_hospital",
+    "hospital",
+    "under_18",
+    "works_with_children",
 )
-
-
-def _because(instance: models.Model, reason: str) -> None:
-    """The change reason django-simple-history records with the next save of `instance`."""
-    instance._change_reason = reason  # type: ignore[attr-defined]
+# Each list of people a referral is written with, and the kinds of person it may hold.
+PEOPLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "children": (PersonKind.CHILD,),
+    "household": (PersonKind.HOUSEHOLD,),
+    "others": OTHER_PERSON_KINDS,
+}
+MAX_PEOPLE_PER_GROUP = 20
+ALLOCATABLE_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 
 
 class StaleEditError(Exception):
     """Someone else saved the record after this user opened it."""
 
 
-def _schedule_strategy_discussion(referral: Referral, *, calendar: Calendar | None = None, reason: str) -> bool:
-    """Create or move the referral's strategy discussion deadline from its urgency (DOMAIN section 3).
+class _Errors:
+    """Errors gathered from every rule before anything is written, raised together."""
 
-    A deadline already met stays as it was: holding the discussion fixed it. Returns whether it changed.
-    """
-    rule = URGENCY_RULES[referral.urgency]
-    due = due_at(rule, referral.received_at, calendar or partnership_calendar(referral.partnership))
-    deadline = referral.deadlines.select_for_update().filter(rule__in=SD_RULES, person=None).first()
-    if deadline is None:
-        deadline = Deadline(referral=referral)
-    elif deadline.met_at is not None or (deadline.rule, deadline.starts_at, deadline.due_at) == (
-        rule,
-        referral.received_at,
-        due,
-    ):
-        return False
-    deadline.rule, deadline.starts_at, deadline.due_at = rule, referral.received_at, due
-    _because(deadline, reason)
-    deadline.full_clean()
-    deadline.save()
-    return True
+    def __init__(self) -> None:
+        self.messages: dict[str, list[str]] = {}
+
+    def add(self, errors: Mapping[str, str], prefix: str = "") -> None:
+        for field, message in errors.items():
+            self.messages.setdefault(f"{prefix}{field}", []).append(message)
+
+    def add_model(self, exc: ValidationError, prefix: str = "") -> None:
+        for field, messages in exc.message_dict.items():
+            # A rule has already said what is wrong with this field, in words fit for the page.
+            self.messages.setdefault(f"{prefix}{field}", messages)
+
+    def raise_any(self) -> None:
+        if self.messages:
+            raise ValidationError(cast(dict[str, Any], self.messages))
 
 
-def _save_people(referral: Referral, kind: str, people: Sequence[dict[str, Any]]) -> None:
-    """Create, update and remove one kind of person so the referral holds exactly `people`."""
-    existing = {person.pk: person for person in referral.people.filter(kind=kind)}
-    kept: set[int] = set()
-    for position, data in enumerate(people):
-        person = existing.get(int(data["id"])) if data.get("id") else None
-        if person is None:
-            person = Person(referral=referral, kind=kind)
-        for name in PERSON_FIELDS:
-            if name in data:
-                field = cast(models.Field, Person._meta.get_field(name))
-                value = data[name]
-                setattr(person, name, field.get_default() if value is None and not field.null else value)
-        person.position = position
-        person.full_clean()
-        person.save()
-        kept.add(person.pk)
-    for pk, person in existing.items():
-        if pk not in kept:
-            person.delete()
+def _next_reference(partnership: Partnership, year: int) -> str:
+    """PREFIX-YEAR-NUMBER, numbered within the partnership and year; the counter row is locked until commit."""
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(partnership=partnership, year=year)], ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(partnership=partnership, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{partnership.reference_prefix}-{year}-{counter.last_number:05d}"
 
 
-def _check_people(children: Sequence[dict[str, Any]]) -> None:
-    if not children:
-        raise ValidationError("Add at least one child")
+def _person_data(data: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """A person's fields as stored: blanks for what was not given, NHS number as digits."""
+    clean: dict[str, Any] = {}
+    for name in PERSON_FIELDS:
+        field = cast(models.Field, Person._meta.get_field(name))
+        value = data.get(name)
+        clean[name] = field.get_default() if value is None and not field.null else value
+    clean["nhs_number"] = rules.normalise_nhs_number(str(clean["nhs_number"] or ""))
+    if kind != PersonKind.CHILD:
+        clean["under_18"] = bool(clean["under_18"])
+    if not clean["in_hospital"]:
+        clean["hospital"] = clean["hospital"] or ""
+    return clean
+
+
+class _PeopleChange:
+    """What a referral's people will be after a write: checked whole before anything is saved."""
+
+    def __init__(
+        self, referral: Referral | None, people: Mapping[str, Sequence[Mapping[str, Any]]], *, today: dt.date
+    ) -> None:
+        self.referral = referral
+        self.today = today
+        self.rows: list[tuple[str, int, str, Person | None, dict[str, Any], bool]] = []
+        existing = {p.pk: p for p in referral.people.filter(removed_at=None)} if referral and referral.pk else {}
+        self.errors = _Errors()
+        for group, items in people.items():
+            kinds = PEOPLE_GROUPS[group]
+            if len(items) > MAX_PEOPLE_PER_GROUP:
+                self.errors.add({group: f"A referral can have at most {MAX_PEOPLE_PER_GROUP} in each list of people"})
+                continue
+            for index, item in enumerate(items):
+                prefix = f"{group}.{index}."
+                kind = str(item.get("kind") or kinds[0])
+                if kind not in kinds:
+                    self.errors.add({"kind": "Select who this person is"}, prefix)
+                    continue
+                person = existing.get(_int_or_none(item.get("id")) or 0)
+                if item.get("id") and (person is None or person.kind not in kinds):
+                    self.errors.add({"__all__": "This person is no longer on the referral: reload the page"}, prefix)
+                    continue
+                remove = bool(item.get("remove"))
+                data = _person_data(item, kind)
+                if not remove:
+                    self.errors.add(rules.check_person(data, kind=kind, today=today), prefix)
+                self.rows.append((group, index, kind, person, data, remove))
+
+    def kept_children(self) -> list[dict[str, Any]]:
+        return [data for group, _, _, _, data, remove in self.rows if group == "children" and not remove]
+
+    def check_removals(self) -> None:
+        """A person a deadline (and later a decision or action) hangs on stays on the case."""
+        leaving = {person.pk: (group, index) for group, index, _, person, _, remove in self.rows if remove and person}
+        held = Person.objects.filter(pk__in=leaving, deadlines__isnull=False).distinct()
+        for person in held:
+            group, index = leaving[person.pk]
+            self.errors.add(
+                {"__all__": f"{person.full_name} cannot be removed: a deadline of this case is about them"},
+                f"{group}.{index}.",
+            )
+
+    def save(self, referral: Referral, acting_user: User, *, now: dt.datetime, reason: str) -> None:
+        positions = dict.fromkeys(PEOPLE_GROUPS, 0)
+        for group, index, kind, person, data, remove in self.rows:
+            if remove:
+                if person is not None:
+                    person.removed_at, person.removed_by = now, acting_user
+                    record(person, acting_user, "Removed from the referral")
+                    person.save()
+                continue
+            if person is None:
+                person = Person(referral=referral, kind=kind)
+            for name, value in data.items():
+                setattr(person, name, value)
+            person.kind = kind
+            person.position = positions[group]
+            positions[group] += 1
+            try:
+                person.full_clean()
+            except ValidationError as exc:
+                self.errors.add_model(exc, f"{group}.{index}.")
+                continue
+            record(person, acting_user, reason)
+            person.save()
+        self.errors.raise_any()
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_referral(
+    referral: Referral,
+    data: Mapping[str, Any],
+    concerns: Sequence[str],
+    people: _PeopleChange,
+    *,
+    now: dt.datetime,
+    received_changed: bool,
+) -> _Errors:
+    """Every rule of a referral at once, so the page can show them all."""
+    errors = people.errors
+    if received_changed:
+        errors.add(rules.check_received_at(data.get("received_at"), now=now))
+    errors.add(rules.check_immediate_action(data))
+    for name in ("referrer_agency", "immediate_action_agency"):
+        agency = data.get(name)
+        if agency is not None and (not isinstance(agency, Agency) or agency.partnership_id != referral.partnership_id):
+            errors.add({name: "Select an agency of this partnership from the list"})
+    worker = data.get("allocated_social_worker")
+    if worker is not None and not _can_be_allocated(worker, referral.partnership_id):
+        errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
+    if not concerns:
+        errors.add({"concerns": "Select at least one concern category"})
+    if not people.kept_children():
+        errors.add({"children": "Add at least one child"})
+    errors.add(
+        rules.check_non_mobile_answer(data.get("non_mobile_infant_injury"), concerns, people.kept_children(), now=now)
+    )
+    people.check_removals()
+    return errors
+
+
+def _can_be_allocated(user: Any, partnership_id: int) -> bool:
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and user.agency is not None
+        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+        and user.agency.partnership_id == partnership_id
+        and user.has_role(*ALLOCATABLE_ROLES)
+    )
+
+
+def _apply(referral: Referral, data: Mapping[str, Any], errors: _Errors) -> None:
+    """Copy the referral's fields in, normalised (no agency or details without immediate action)."""
+    for name in REFERRAL_FIELDS:
+        if name in data:
+            setattr(referral, name, data[name])
+    if "allocated_social_worker" in data and data["allocated_social_worker"] is not None:
+        referral.allocated_social_worker = data["allocated_social_worker"]
+    if not referral.immediate_action_taken:
+        referral.immediate_action_agency, referral.immediate_action_details = None, ""
+    if referral.referrer_agency_id:
+        referral.referrer_organisation = ""
+    try:
+        referral.full_clean(exclude=["reference", "created_by", "partnership"])
+    except ValidationError as exc:
+        errors.add_model(exc)
+
+
+def _people_lists(
+    children: Sequence[Mapping[str, Any]], household: Sequence[Mapping[str, Any]], others: Sequence[Mapping[str, Any]]
+) -> dict[str, Sequence[Mapping[str, Any]]]:
+    return {"children": children, "household": household, "others": others}
 
 
 def referral_create(
     *,
     acting_user: User,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     concerns: Sequence[str],
-    children: Sequence[dict[str, Any]],
-    household: Sequence[dict[str, Any]] = (),
+    children: Sequence[Mapping[str, Any]],
+    household: Sequence[Mapping[str, Any]] = (),
+    others: Sequence[Mapping[str, Any]] = (),
     submission_key: uuid.UUID | None = None,
+    now: dt.datetime,
 ) -> Referral:
-    """Log a referral with its children and household in one transaction (DOMAIN section 1, step 1).
+    """Log a referral with its people and its strategy discussion deadline in one transaction (DOMAIN 1, step 1).
 
     A `submission_key` already used by this user returns the referral it logged instead of a second one.
+    The allocated social worker is who logged it unless another is given.
     """
     if not access.can_log_referral(acting_user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")
-    _check_people(children)
     if submission_key and (earlier := _already_logged(acting_user, submission_key)):
         return earlier
     try:
-        return _referral_insert(acting_user, data, concerns, children, household, submission_key)
+        return _referral_insert(
+            acting_user, data, concerns, _people_lists(children, household, others), submission_key, now
+        )
     except IntegrityError:
         # The same form, sent twice at once: the other request logged it.
         if submission_key and (earlier := _already_logged(acting_user, submission_key)):
@@ -144,25 +317,39 @@ def _already_logged(acting_user: User, submission_key: uuid.UUID) -> Referral | 
 
 def _referral_insert(
     acting_user: User,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     concerns: Sequence[str],
-    children: Sequence[dict[str, Any]],
-    household: Sequence[dict[str, Any]],
+    people: Mapping[str, Sequence[Mapping[str, Any]]],
     submission_key: uuid.UUID | None,
+    now: dt.datetime,
 ) -> Referral:
+    partnership = access.own_partnership(acting_user)
+    referral = Referral(
+        partnership=partnership,
+        created_by=acting_user,
+        submission_key=submission_key,
+        allocated_social_worker=acting_user,
+    )
+    change = _PeopleChange(None, people, today=to_local(now).date())
+    errors = _check_referral(referral, data, concerns, change, now=now, received_changed=True)
+    _apply(referral, data, errors)
+    errors.raise_any()
     with transaction.atomic():
-        referral = Referral(
-            partnership=access.own_partnership(acting_user), created_by=acting_user, submission_key=submission_key
-        )
-        for name in REFERRAL_FIELDS:
-            setattr(referral, name, data[name])
-        _because(referral, "Referral logged")
-        referral.full_clean()
+        referral.reference = _next_reference(partnership, to_local(now).year)
+        record(referral, acting_user, "Referral logged")
         referral.save()
-        _schedule_strategy_discussion(referral, reason="Referral logged")
         referral.concerns.set(Concern.objects.filter(code__in=concerns))
-        _save_people(referral, PersonKind.CHILD, children)
-        _save_people(referral, PersonKind.HOUSEHOLD, household)
+        change.save(referral, acting_user, now=now, reason="Referral logged")
+        worker = referral.allocated_social_worker
+        deadline_open(
+            acting_user=acting_user,
+            referral=referral,
+            rule=URGENCY_RULES[referral.urgency],
+            starts_at=referral.received_at,
+            responsible=worker,
+            agency=worker.agency if worker else None,
+            reason="Referral logged",
+        )
     return referral
 
 
@@ -171,84 +358,98 @@ def referral_update(
     acting_user: User,
     referral: Referral,
     expected_version: int,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     concerns: Sequence[str],
-    children: Sequence[dict[str, Any]],
-    household: Sequence[dict[str, Any]] = (),
+    children: Sequence[Mapping[str, Any]],
+    household: Sequence[Mapping[str, Any]] = (),
+    others: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime,
 ) -> Referral:
     """Edit a referral; refuse if someone else saved it since `expected_version` was read.
 
-    The deadline is computed again from the (possibly corrected) receipt time and urgency.
+    An open strategy discussion deadline is computed again from the (possibly corrected)
+    receipt time and urgency, and follows the allocated social worker. People left off are
+    kept; a person is removed only when asked (`"remove": True`), and then marked removed.
     """
     if not access.ReferralChecker(user=acting_user, referral=referral).can_edit():
         raise PermissionDenied("You cannot edit this referral")
-    _check_people(children)
     with transaction.atomic():
         # Lock the row, then compare versions: a save since the form was opened wins, and this one is refused.
-        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
         if referral.version != expected_version:
             raise StaleEditError
+        change = _PeopleChange(referral, _people_lists(children, household, others), today=to_local(now).date())
+        received_changed = data.get("received_at") != referral.received_at
+        errors = _check_referral(referral, data, concerns, change, now=now, received_changed=received_changed)
+        _apply(referral, data, errors)
+        errors.raise_any()
         referral.version += 1
-        for name in REFERRAL_FIELDS:
-            setattr(referral, name, data[name])
-        _because(referral, "Referral edited")
-        referral.full_clean()
+        record(referral, acting_user, "Referral edited")
         referral.save()
-        _schedule_strategy_discussion(referral, reason="Referral edited")
         referral.concerns.set(Concern.objects.filter(code__in=concerns))
-        _save_people(referral, PersonKind.CHILD, children)
-        _save_people(referral, PersonKind.HOUSEHOLD, household)
+        change.save(referral, acting_user, now=now, reason="Referral edited")
+        deadline = referral.deadlines.select_for_update().get(rule__in=SD_RULES, child=None)
+        deadline.partnership = referral.partnership
+        deadline_move(
+            acting_user=acting_user,
+            deadline=deadline,
+            rule=URGENCY_RULES[referral.urgency],
+            starts_at=referral.received_at,
+            reason="Referral edited",
+        )
+        deadline_assign(
+            acting_user=acting_user,
+            deadline=deadline,
+            responsible=referral.allocated_social_worker,
+            reason="Social worker allocated",
+        )
     return referral
 
 
-def referrals_reschedule(*, partnership: Partnership, reason: str) -> int:
-    """Compute again the deadline of every referral still awaiting its discussion, after the calendar changed.
-
-    Closure days, the standard number of days, the end of the working day and the
-    jurisdiction all feed the engine; a deadline already stored must follow them.
-    Returns how many deadlines moved.
-    """
-    calendar = partnership_calendar(partnership)
-    with transaction.atomic():
-        waiting = Referral.objects.filter(partnership=partnership).awaiting_discussion().select_related("partnership")
-        return sum(_schedule_strategy_discussion(r, calendar=calendar, reason=reason) for r in waiting)
-
-
-def referral_record_discussion_held(*, referral: Referral, held_at: dt.datetime) -> Referral:
+def referral_record_discussion_held(*, acting_user: User, referral: Referral, held_at: dt.datetime) -> Referral:
     """The strategy discussion was held: its deadline is met (late if after it was due).
 
     Called by the strategy discussion workflow (and the demo data); not a page of its own.
     """
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
-        deadline = referral.strategy_discussion_deadline()
-        if deadline.met_at is None:
-            deadline.met_at = held_at
-            _because(deadline, "Strategy discussion held")
-            deadline.save()
+        deadline = referral.deadlines.select_for_update().get(rule__in=SD_RULES, child=None)
+        deadline_meet(acting_user=acting_user, deadline=deadline, at=held_at, by="Strategy discussion held")
         if referral.status == ReferralStatus.AWAITING_DISCUSSION:
             referral.status = ReferralStatus.DISCUSSION_HELD
             referral.version += 1
-            _because(referral, "Strategy discussion held")
+            record(referral, acting_user, "Strategy discussion held")
             referral.save()
     return referral
 
 
-def referral_close(*, acting_user: User, referral: Referral) -> Referral:
-    """Close a referral. One about an injured non-mobile infant needs a strategy discussion first (DOMAIN 4)."""
+def non_mobile_guard_applies(referral: Referral) -> bool:
+    """An injury to a non-mobile infant: a strategy discussion is always needed (DOMAIN section 4)."""
+    return (
+        referral.non_mobile_infant_injury is True
+        or referral.concerns.filter(code=ConcernCategory.NON_MOBILE_INJURY).exists()
+    )
+
+
+def referral_close(*, acting_user: User, referral: Referral, now: dt.datetime) -> Referral:
+    """Close a case: every open deadline of it stops. An injured non-mobile infant needs a discussion first."""
     if not access.ReferralChecker(user=acting_user, referral=referral).can_edit():
         raise PermissionDenied("You cannot close this referral")
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
-        held = referral.strategy_discussion_deadline().met_at is not None
-        if not held and referral.concerns.filter(code=ConcernCategory.NON_MOBILE_INJURY).exists():
+        if referral.status == ReferralStatus.CLOSED:
+            return referral
+        held = referral.deadlines.filter(rule__in=SD_RULES, child=None, state=DeadlineState.MET).exists()
+        if not held and non_mobile_guard_applies(referral):
             raise ValidationError(
                 "A referral about an injury to a non-mobile infant cannot be closed without a strategy discussion"
             )
         referral.status = ReferralStatus.CLOSED
+        referral.closed_at, referral.closed_by = now, acting_user
         referral.version += 1
-        _because(referral, "Referral closed")
+        record(referral, acting_user, "Referral closed")
         referral.save()
+        deadlines_stop_for_case(acting_user=acting_user, referral=referral, at=now, reason="Case closed")
     return referral
 
 

@@ -1,8 +1,5 @@
 """Referral pages. Views parse input, call one service or selector, and render."""
 
-import datetime as dt
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,39 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from agencies.forms import quiet
 from agencies.models import RoleCode
-from agencies.timescales import describe_rule, describe_time_left, is_due_today, is_overdue, to_local
 from agencies.types import AuthenticatedRequest
+from core.timescales import to_local
 from referrals import access, selectors, services
-from referrals.forms import PersonFormSet, ReferralForm
-from referrals.models import SD_RULES, PersonKind, Referral, ReferralStatus
-from referrals.services import PERSON_FIELDS
+from referrals.forms import GROUP_TITLES, ReferralForms, add_another, people_initial
+from referrals.models import DeadlineState, Referral
 
 PAGE_SIZE = 25
-
-
-def _deadline(
-    *, referral: Referral, rule: str, due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime
-) -> dict:
-    """One deadline of `referral` as the pages show it: when, how long left, its state in words (not colour alone)."""
-    closed = referral.status == ReferralStatus.CLOSED
-    text = describe_time_left(due_at, now)
-    open_ = met_at is None and not closed
-    return {
-        "rule": rule,
-        "due_at": due_at,
-        "met_at": met_at,
-        "met": met_at is not None,
-        "met_late": met_at is not None and met_at > due_at,
-        "met_label": "Held" if rule in SD_RULES else "Met",
-        "closed": closed and met_at is None,
-        "overdue": open_ and is_overdue(due_at, now),
-        "overdue_by": text.removeprefix("Overdue "),
-        "due_today": open_ and is_due_today(due_at, now),
-        "text": text,
-        "timescale": describe_rule(rule, referral.partnership.standard_sd_days),
-    }
 
 
 @require_http_methods(["GET"])
@@ -53,14 +25,6 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     # Filters that do not make sense show an error rather than quietly listing everything.
     results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Each row carries its strategy discussion deadline from Referral.objects.with_sd_deadline().
-    rows = [
-        {
-            "referral": r,
-            "deadline": _deadline(referral=r, rule=r.sd_rule, due_at=r.sd_due_at, met_at=r.sd_met_at, now=now),
-        }
-        for r in page
-    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -69,7 +33,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page": page,
-            "rows": rows,
+            "rows": selectors.referral_rows(page, now=now),
             "query": query.urlencode(),
             "can_log": access.can_log_referral(request.user),
             "sees_cases": access.can_view_partnership_cases(request.user),
@@ -79,98 +43,91 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _with_another(request: AuthenticatedRequest, prefix: str):
-    """The POST data with one more blank form in the `prefix` formset ("Add another" without JavaScript)."""
-    data = request.POST.copy()
-    key = f"{prefix}-TOTAL_FORMS"
-    try:
-        data[key] = str(min(int(data.get(key, "0")) + 1, 20))
-    except ValueError:
-        data[key] = "1"
-    return data
-
-
-def _referral_form_page(
-    request: AuthenticatedRequest,
-    *,
-    referral: Referral | None,
-    initial: dict | None = None,
-    initial_children=None,
-    initial_household=None,
-) -> HttpResponse:
+def _form_page(request: AuthenticatedRequest, *, referral: Referral | None) -> HttpResponse:
+    """The log and edit pages: bind, save through one service, or show what was typed with the errors."""
     now = timezone.now()
-    today = to_local(now).date()
     partnership = referral.partnership if referral else access.own_partnership(request.user)
-    adding = next((p for p in ("children", "household") if f"add_{p}" in request.POST), None)
-    data = _with_another(request, adding) if adding else (request.POST if request.method == "POST" else None)
-    form = ReferralForm(
-        data,
-        partnership=partnership,
-        now=now,
-        initial=initial or {"submission_key": uuid.uuid4()},
-        received_at=referral.received_at if referral else None,
-    )
-    children = PersonFormSet(
-        data, prefix="children", kind=PersonKind.CHILD, today=today, initial=initial_children or None
-    )
-    household = PersonFormSet(
-        data, prefix="household", kind=PersonKind.HOUSEHOLD, today=today, initial=initial_household or None
-    )
-    if data is None and not initial_children:
-        children.extra = 1
-    if data is None and not initial_household:
-        household.extra = 1
+    adding = next((g for g in GROUP_TITLES if f"add_{g}" in request.POST), None)
+    data = add_another(request.POST, adding) if adding else (request.POST if request.method == "POST" else None)
+    bound = ReferralForms(data, partnership=partnership, referral=referral, **_initial(referral, now))
     stale = False
-    if request.method == "POST" and not adding:
-        if form.is_valid() & children.is_valid() & household.is_valid():
-            kwargs = {
-                "acting_user": request.user,
-                "data": form.cleaned_data,
-                "concerns": form.cleaned_data["concerns"],
-                "children": [f.cleaned_data for f in children.filled_forms()],
-                "household": [f.cleaned_data for f in household.filled_forms()],
-            }
-            try:
-                if referral is None:
-                    saved = services.referral_create(submission_key=form.cleaned_data["submission_key"], **kwargs)
-                    messages.success(request, f"Referral {saved.reference} logged")
-                else:
-                    saved = services.referral_update(
-                        referral=referral, expected_version=_int(request.POST.get("version")), **kwargs
-                    )
-                    messages.success(request, f"Referral {saved.reference} updated")
-                return redirect("referrals:detail", pk=saved.pk)
-            except services.StaleEditError:
-                stale = True
-            except ValidationError as exc:
-                # The service checks the whole record again; anything it refuses is shown, never a 500.
-                form.add_error(None, exc)
-    elif adding:
-        for item in (form, children, household):
-            quiet(item)
+    if adding:
+        bound.quiet()
+    elif data is not None and bound.is_valid():
+        try:
+            if referral is None:
+                saved = services.referral_create(
+                    acting_user=request.user,
+                    submission_key=bound.form.cleaned_data["submission_key"],
+                    now=now,
+                    **bound.service_kwargs(),
+                )
+                messages.success(request, f"Referral {saved.reference} logged")
+            else:
+                saved = services.referral_update(
+                    acting_user=request.user,
+                    referral=referral,
+                    expected_version=_int(request.POST.get("version")),
+                    now=now,
+                    **bound.service_kwargs(),
+                )
+                messages.success(request, f"Referral {saved.reference} updated")
+            return redirect("referrals:detail", pk=saved.pk)
+        except services.StaleEditError:
+            stale = True
+        except ValidationError as exc:
+            bound.add_service_errors(exc)
+    has_errors = stale or (data is not None and not adding and any(_errors(item) for item in bound.all))
     return render(
         request,
         "referrals/referral_form.html",
         {
-            "form": form,
-            "children": children,
-            "household": household,
+            "form": bound.form,
+            "people": [(group, GROUP_TITLES[group], formset) for group, formset in bound.people.items()],
+            "all_forms": bound.all,
             "referral": referral,
             # Keep the version the user started from: a refused stale save stays refused until they reopen the page.
             "version": (request.POST.get("version") if request.method == "POST" else referral.version)
             if referral
             else None,
             "stale": stale,
-            "has_errors": stale
-            or (
-                request.method == "POST"
-                and not adding
-                and any((form.errors, children.total_error_count(), household.total_error_count()))
-            ),
-            "deadline_fixed": referral is not None and referral.strategy_discussion_deadline().met_at is not None,
+            "has_errors": has_errors,
+            "deadline_fixed": referral is not None
+            and referral.strategy_discussion_deadline().state != DeadlineState.OPEN,
         },
         status=409 if stale else 200,
     )
+
+
+def _errors(item) -> bool:
+    return bool(item.total_error_count() if hasattr(item, "total_error_count") else item.errors)
+
+
+def _initial(referral: Referral | None, now) -> dict:
+    """What the edit page starts from: the referral as stored."""
+    if referral is None:
+        return {}
+    local = to_local(referral.received_at)
+    groups = selectors.referral_people(referral, today=to_local(now).date())
+    return {
+        "initial": {
+            "received_date": local.date(),
+            "received_time": local.strftime("%H:%M"),
+            "referrer_name": referral.referrer_name,
+            "referrer_agency": referral.referrer_agency_id,
+            "referrer_organisation": referral.referrer_organisation,
+            "referrer_contact": referral.referrer_contact,
+            "concerns": list(referral.concerns.values_list("code", flat=True)),
+            "non_mobile_infant_injury": {True: "yes", False: "no", None: None}[referral.non_mobile_infant_injury],
+            "urgency": referral.urgency,
+            "immediate_action_taken": referral.immediate_action_taken,
+            "immediate_action_agency": referral.immediate_action_agency_id,
+            "immediate_action_details": referral.immediate_action_details,
+            "concern_summary": referral.concern_summary,
+            "allocated_social_worker": referral.allocated_social_worker_id,
+        },
+        "people_initial": people_initial(groups),
+    }
 
 
 def _int(value: str | None) -> int:
@@ -184,26 +141,19 @@ def _int(value: str | None) -> int:
 def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     if not access.can_log_referral(request.user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")
-    return _referral_form_page(request, referral=None)
+    return _form_page(request, referral=None)
 
 
 @require_http_methods(["GET"])
 def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
     services.case_view_record(user=request.user, referral=referral, page="referral detail")
-    now = timezone.now()
-    sd = referral.strategy_discussion_deadline()
     context = {
         "referral": referral,
         "checker": checker,
-        "deadline": _deadline(referral=referral, rule=sd.rule, due_at=sd.due_at, met_at=sd.met_at, now=now),
-        **selectors.referral_detail(referral, today=to_local(now).date()),
+        **selectors.referral_detail(referral, now=timezone.now()),
     }
     return render(request, "referrals/referral_detail.html", context)
-
-
-def _person_initial(person) -> dict:
-    return {"id": person.pk, **{name: getattr(person, name) for name in PERSON_FIELDS}}
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,25 +161,4 @@ def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="referral edit")
-    detail = selectors.referral_detail(referral, today=to_local(timezone.now()).date())
-    local = to_local(referral.received_at)
-    initial = {
-        "received_date": local.date(),
-        "received_time": local.strftime("%H:%M"),
-        "referrer_name": referral.referrer_name,
-        "referrer_agency": referral.referrer_agency,
-        "referrer_contact": referral.referrer_contact,
-        "concerns": [c.code for c in detail["concerns"]],
-        "urgency": referral.urgency,
-        "immediate_action_taken": referral.immediate_action_taken,
-        "immediate_action_agency": referral.immediate_action_agency_id,
-        "immediate_action_details": referral.immediate_action_details,
-        "concern_summary": referral.concern_summary,
-    }
-    return _referral_form_page(
-        request,
-        referral=referral,
-        initial=initial,
-        initial_children=[_person_initial(p) for p in detail["children"]],
-        initial_household=[_person_initial(p) for p in detail["household"]],
-    )
+    return _form_page(request, referral=referral)

@@ -1,9 +1,12 @@
 """Shared fixtures: real services, a small invented world, and one client per persona."""
 
+import datetime as dt
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.test import Client
 
@@ -13,6 +16,35 @@ from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, Us
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_moved_clock = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """TEST_CLOCK=2028-02-29T23:58 runs the whole suite as if it were then (London time if no offset).
+
+    The clock ticks on from that moment. `make test` runs the suite a second time this way,
+    well ahead of today, so no test can depend on the day it was written; tests that need a
+    particular moment freeze it themselves and are unaffected.
+    """
+    global _moved_clock
+    value = os.environ.get("TEST_CLOCK")
+    if value:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
+        _moved_clock = time_machine.travel(moment, tick=True)
+        _moved_clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _moved_clock is not None:
+        _moved_clock.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = os.environ.get("TEST_CLOCK")
+    return f"clock moved to {value} (TEST_CLOCK)" if value else None
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -51,15 +51,25 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def child(first: str = "Robin", last: str = "Testchild", **extra: Any) -> dict[str, Any]:
-    return {"first_name": first, "last_name": last, "date_of_birth": dt.date(2018, 5, 1), **extra}
+    """An invented eight-year-old (by the test's clock, so never too old whatever the date)."""
+    today = timezone.localdate()
+    born = dt.date(today.year - 8, today.month, min(today.day, 28)) - dt.timedelta(days=7)
+    return {"first_name": first, "last_name": last, "date_of_birth": born, **extra}
 
 
-def make_referral(*, acting_user: User, children: list[dict] | None = None, **overrides: Any) -> Referral:
-    """A referral saved through the real service, so its deadline comes from the engine."""
+def make_referral(
+    *, acting_user: User, children: list[dict] | None = None, now: dt.datetime | None = None, **overrides: Any
+) -> Referral:
+    """A referral saved through the real service, so its deadline comes from the engine.
+
+    Logged (`now`) an hour after it was received unless told otherwise, so a test may give any
+    receipt time, however far from the real clock.
+    """
     data = {
         "received_at": timezone.now() - dt.timedelta(hours=1),
         "referrer_name": "Invented Referrer",
-        "referrer_agency": "Test School",
+        "referrer_agency": None,
+        "referrer_organisation": "Test School",
         "referrer_contact": "01632 960001",
         "urgency": Urgency.STANDARD,
         "immediate_action_taken": False,
@@ -70,10 +80,14 @@ def make_referral(*, acting_user: User, children: list[dict] | None = None, **ov
     concerns = overrides.pop("concerns", ["neglect"])
     household = overrides.pop("household", [])
     data.update(overrides)
+    others = overrides.pop("others", [])
+    data.update(overrides)
     return services.referral_create(
         acting_user=acting_user,
         data=data,
         concerns=concerns,
         children=children if children is not None else [child()],
         household=household,
+        others=others,
+        now=now or data["received_at"] + dt.timedelta(hours=1),
     )

@@ -15,7 +15,6 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.utils import timezone
 
 from agencies.models import Agency, Partnership, User
 from agencies.tasks import clear_expired_sessions
@@ -23,6 +22,10 @@ from config.celery import app as celery_app
 from referrals.models import Person, Referral
 
 ROOT = Path(__file__).resolve().parents[1]
+# A worker is another process with the real clock, which a moved test clock (TEST_CLOCK) does not reach:
+# expiry dates far from any clock are expired, or not, for both.
+LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+FAR_AHEAD = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 SEND_CLEAR_SESSIONS = "from agencies.tasks import clear_expired_sessions; clear_expired_sessions.delay()"
 
 
@@ -49,12 +52,8 @@ def test_celery_uses_redis_in_tests(redis_url):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_nightly_session_clean_up():
-    expired = Session.objects.create(
-        session_key="expired-test-session", session_data="e30:", expire_date=timezone.now() - dt.timedelta(days=1)
-    )
-    live = Session.objects.create(
-        session_key="live-test-session", session_data="e30:", expire_date=timezone.now() + dt.timedelta(days=1)
-    )
+    expired = Session.objects.create(session_key="expired-test-session", session_data="e30:", expire_date=LONG_AGO)
+    live = Session.objects.create(session_key="live-test-session", session_data="e30:", expire_date=FAR_AHEAD)
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         clear_expired_sessions.delay()
         deadline = time.monotonic() + 20
@@ -188,9 +187,7 @@ def test_make_run_starts_web_worker_and_beat():
 @pytest.mark.django_db(transaction=True)
 def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_path):
     """`make run` has no Redis: its default broker must still carry tasks to a real, separate worker."""
-    expired = Session.objects.create(
-        session_key="expired-fs-session", session_data="e30:", expire_date=timezone.now() - dt.timedelta(days=1)
-    )
+    expired = Session.objects.create(session_key="expired-fs-session", session_data="e30:", expire_date=LONG_AGO)
     env = {
         **os.environ,
         "CELERY_BROKER_URL": "filesystem://",

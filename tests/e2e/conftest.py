@@ -1,11 +1,14 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded browser), axe-core on every page."""
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from core.timescales import LONDON
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,11 +38,29 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "bypass_csp": True, "locale": "en-GB", "timezone_id": "Europe/London"}
 
 
+# A Wednesday in term time, mid-morning: the demo's overdue and due-soon items read the same every run.
+DEMO_MOMENT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
+
+
 @pytest.fixture
-def demo_data(transactional_db, settings):
-    settings.DEBUG = True  # seed_demo refuses to run otherwise
-    call_command("seed_demo")
-    settings.DEBUG = False
+def seed_demo_at(transactional_db, settings, time_machine):
+    """Move the server's clock to `moment` (it ticks on from there), then seed the demo data from it."""
+
+    def seed(moment: dt.datetime) -> None:
+        time_machine.move_to(moment, tick=True)
+        settings.DEBUG = True  # seed_demo refuses to run otherwise
+        call_command("seed_demo", now=moment.isoformat())
+        settings.DEBUG = False
+        settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # the browser's own clock is not moved
+
+    return seed
+
+
+@pytest.fixture
+def demo_data(seed_demo_at) -> dt.datetime:
+    """The demo data, seeded at a fixed moment the server's clock starts from; returns that moment."""
+    seed_demo_at(DEMO_MOMENT)
+    return DEMO_MOMENT
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from agencies.timescales import LONDON
+from core.timescales import LONDON
 from referrals.models import Referral
 
 pytestmark = pytest.mark.e2e
@@ -31,11 +31,11 @@ def fill_child(page: Page, number: int, first: str, last: str, born: dt.date) ->
 
 
 def test_social_worker_logs_a_referral_with_two_children(
-    page: Page, live_server, demo_data, check_a11y, artifacts, time_machine, settings
+    page: Page, live_server, seed_demo_at, check_a11y, artifacts
 ) -> None:
-    # The server's clock (same process) reads Tuesday 24 November 2026, noon, and ticks on from there.
-    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=True)
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # the browser's own clock is not moved
+    # The server's clock (same process) reads Tuesday 24 November 2026, noon, and ticks on from there;
+    # the demo data is seeded from that moment, so its overdue referral is overdue then.
+    seed_demo_at(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON))
     base = live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -64,7 +64,7 @@ def test_social_worker_logs_a_referral_with_two_children(
     date_group.get_by_label("Year").fill(str(received.year))
     page.get_by_label("Time received").fill("09:45")
     page.get_by_label("Referrer's name").fill("Invented Teacher")
-    page.get_by_label("Referrer's agency or organisation").fill("Invented Primary School")
+    page.get_by_label("Or, if not an agency of the partnership").fill("Invented Primary School")
     fill_child(page, 1, "Ellis", "Quarrington", dt.date(2016, 6, 14))
 
     page.get_by_role("button", name="Add another child").click()

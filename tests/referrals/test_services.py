@@ -4,12 +4,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import ClosureDay, Jurisdiction
-from agencies.timescales import LONDON
+from core.timescales import LONDON
 from referrals import services
+from referrals.deadlines import deadlines_reschedule
 from referrals.models import Referral, Urgency
-from tests.factories import make_referral
+from tests.factories import child, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -82,31 +84,37 @@ def test_garbage_input_to_edit_gets_a_page_not_a_500(sw_client, world):
     assert referral.version == 1
 
 
-def test_a_new_closure_day_moves_deadlines_already_stored(world):
+def test_a_new_closure_day_moves_open_deadlines_through_the_explicit_service(world):
     waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
     closure = ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 24))
-    waiting.refresh_from_db()
-    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
-    assert waiting.strategy_discussion_deadline().history.first().history_change_reason == "Local closure days changed"
+    # No signal: saving a closure day alone moves nothing; whoever saves it calls the service.
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+    assert deadlines_reschedule(acting_user=world["admin"], partnership=world["partnership"], reason="Closure") == 1
+    deadline = waiting.strategy_discussion_deadline()
+    assert deadline.due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert deadline.escalate_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+    assert deadline.history.first().history_change_reason == "Closure"
+    assert deadline.history.first().history_user == world["admin"]
 
     closure.delete()
-    waiting.refresh_from_db()
+    deadlines_reschedule(acting_user=world["admin"], partnership=world["partnership"], reason="Closure removed")
     assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
 
 def test_changing_partnership_settings_moves_open_deadlines_only(world):
     waiting = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     held = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    services.referral_record_discussion_held(referral=held, held_at=MONDAY_10AM + dt.timedelta(days=1))
+    services.referral_record_discussion_held(
+        acting_user=world["tm"], referral=held, held_at=MONDAY_10AM + dt.timedelta(days=1)
+    )
 
     partnership = world["partnership"]
     partnership.end_of_working_day = dt.time(16, 30)
     partnership.save()
+    deadlines_reschedule(acting_user=world["admin"], partnership=partnership, reason="End of day changed")
 
-    waiting.refresh_from_db()
-    held.refresh_from_db()
     assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 16, 30, tzinfo=LONDON)
     assert held.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
@@ -115,21 +123,30 @@ def test_holding_the_discussion_meets_its_deadline_and_records_lateness(world):
     on_time = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     late = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
 
-    services.referral_record_discussion_held(referral=on_time, held_at=MONDAY_10AM + dt.timedelta(days=1))
-    services.referral_record_discussion_held(referral=late, held_at=dt.datetime(2026, 11, 27, 9, 0, tzinfo=LONDON))
+    services.referral_record_discussion_held(
+        acting_user=world["tm"], referral=on_time, held_at=MONDAY_10AM + dt.timedelta(days=1)
+    )
+    services.referral_record_discussion_held(
+        acting_user=world["tm"], referral=late, held_at=dt.datetime(2026, 11, 27, 9, 0, tzinfo=LONDON)
+    )
 
     on_time.refresh_from_db()
     late.refresh_from_db()
     assert on_time.status == late.status == "discussion_held"
-    assert not on_time.strategy_discussion_deadline().met_late
+    met = on_time.strategy_discussion_deadline()
+    assert met.state == "met" and met.met_by == "Strategy discussion held" and not met.met_late
     assert late.strategy_discussion_deadline().met_late
     assert late.version == 2
+    assert met.history.first().history_user == world["tm"]
 
 
 def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calendar_changes(world):
     referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    services.referral_record_discussion_held(referral=referral, held_at=MONDAY_10AM + dt.timedelta(hours=3))
+    services.referral_record_discussion_held(
+        acting_user=world["tm"], referral=referral, held_at=MONDAY_10AM + dt.timedelta(hours=3)
+    )
     ClosureDay.objects.create(partnership=world["partnership"], date=dt.date(2026, 11, 24))
+    assert deadlines_reschedule(acting_user=world["admin"], partnership=world["partnership"], reason="x") == 0
     referral.refresh_from_db()
     services.referral_update(
         acting_user=world["sw"],
@@ -137,7 +154,8 @@ def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calenda
         expected_version=referral.version,
         data={**{f: getattr(referral, f) for f in services.REFERRAL_FIELDS}, "urgency": Urgency.COMPLEX},
         concerns=["neglect"],
-        children=[{"id": referral.people.get().pk, "first_name": "Robin", "last_name": "Testchild"}],
+        children=[{"id": referral.people.get().pk, **child()}],
+        now=MONDAY_10AM + dt.timedelta(days=1),
     )
     assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
@@ -148,13 +166,16 @@ def test_non_mobile_infant_referral_cannot_be_closed_without_a_discussion(world)
     referral = make_referral(
         acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], urgency=Urgency.SERIOUS_RISK
     )
+    now = referral.received_at + dt.timedelta(hours=1)
     with pytest.raises(ValidationError, match="injury to a non-mobile infant"):
-        services.referral_close(acting_user=world["sw"], referral=referral)
+        services.referral_close(acting_user=world["sw"], referral=referral, now=now)
     referral.refresh_from_db()
     assert referral.status == "awaiting_discussion"
 
-    services.referral_record_discussion_held(referral=referral, held_at=referral.received_at + dt.timedelta(hours=2))
-    services.referral_close(acting_user=world["sw"], referral=referral)
+    services.referral_record_discussion_held(
+        acting_user=world["tm"], referral=referral, held_at=referral.received_at + dt.timedelta(hours=2)
+    )
+    services.referral_close(acting_user=world["sw"], referral=referral, now=now + dt.timedelta(hours=2))
     referral.refresh_from_db()
     assert referral.status == "closed"
 
@@ -165,7 +186,7 @@ def test_only_social_workers_and_team_managers_close_referrals(world):
     referral = make_referral(acting_user=world["sw"])
     for persona in ("admin", "hos", "police", "outsider"):
         with pytest.raises(PermissionDenied):
-            services.referral_close(acting_user=world[persona], referral=referral)
+            services.referral_close(acting_user=world[persona], referral=referral, now=timezone.now())
     referral.refresh_from_db()
     assert referral.status == "awaiting_discussion"
 
@@ -178,7 +199,13 @@ def test_a_referral_has_one_strategy_discussion_deadline(world):
     referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     with pytest.raises(IntegrityError), transaction.atomic():
         Deadline.objects.create(
-            referral=referral, rule="SD_COMPLEX", starts_at=MONDAY_10AM, due_at=MONDAY_10AM + dt.timedelta(days=7)
+            partnership=world["partnership"],
+            referral=referral,
+            rule="SD_COMPLEX",
+            starts_at=MONDAY_10AM,
+            due_at=MONDAY_10AM + dt.timedelta(days=7),
+            due_soon_at=MONDAY_10AM,
+            escalate_at=MONDAY_10AM + dt.timedelta(days=8),
         )
     assert referral.deadlines.count() == 1
 
@@ -189,7 +216,5 @@ def test_deadlines_are_stored_in_one_table_for_one_indexed_watch_query(world, dj
     make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
     make_referral(acting_user=world["sw"], received_at=MONDAY_10AM, urgency=Urgency.COMPLEX)
     with django_assert_num_queries(1):
-        overdue = list(
-            Deadline.objects.filter(met_at__isnull=True, due_at__lt=dt.datetime(2026, 11, 27, tzinfo=LONDON))
-        )
+        overdue = list(Deadline.objects.filter(state="open", due_at__lt=dt.datetime(2026, 11, 27, tzinfo=LONDON)))
     assert [d.rule for d in overdue] == ["SD_STANDARD"]

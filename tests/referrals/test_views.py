@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.timescales import LONDON, to_local
+from core.timescales import LONDON, to_local
 from referrals.models import Person, Referral, Urgency
 from tests.factories import child, make_referral
 
@@ -24,7 +24,7 @@ def form_data(**overrides) -> dict:
         "received_date_2": "2026",
         "received_time": "10:00",
         "referrer_name": "Invented Teacher",
-        "referrer_agency": "Invented Primary School",
+        "referrer_organisation": "Invented Primary School",
         "referrer_contact": "01632 960002",
         "concerns": ["neglect", "emotional"],
         "urgency": Urgency.STANDARD,
@@ -48,6 +48,8 @@ def form_data(**overrides) -> dict:
         "household-0-first_name": "Casey",
         "household-0-last_name": "Inventedson",
         "household-0-relationship": "Mother",
+        "others-TOTAL_FORMS": "0",
+        "others-INITIAL_FORMS": "0",
         "save": "1",
     }
     data.update(overrides)
@@ -141,7 +143,7 @@ class TestLogReferral:
             many[f"children-{i}-last_name"] = "Many"
         response = sw_client.post(reverse("referrals:create"), form_data(**many))
         assert response.status_code == 200
-        assert error_summary(response) == ["A referral can have at most 20 children and 20 other household members"]
+        assert error_summary(response) == ["A referral can have at most 20 people in each list"]
         assert not Referral.objects.exists()
 
     def test_same_day_urgency_is_due_at_midnight(self, sw_client, at_noon_on_24_november):
@@ -202,7 +204,7 @@ class TestLogReferral:
     def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client):
         html = sw_client.get(reverse("referrals:create")).content.decode()
         assert '<form method="post" action="/referrals/new/" novalidate>' in html
-        assert 'formaction="#child-2"' in html
+        assert 'formaction="#children-2"' in html
 
     def test_add_another_child_keeps_what_was_typed_and_shows_no_errors(self, sw_client, at_noon_on_24_november):
         data = form_data(**{"children-TOTAL_FORMS": "1", "add_children": "1"})
@@ -403,7 +405,7 @@ class TestList:
             household=[{"first_name": "Marguerite", "last_name": "O'Dowd", "relationship": "Mother"}],
         )
         other = make_referral(acting_user=world["sw"], children=[child("Bram", "Elsewhere")])
-        for query in (wanted.reference, wanted.reference.lower(), str(wanted.pk), "marguerite", "o\u2019dowd"):
+        for query in (wanted.reference, wanted.reference.lower(), "marguerite", "o\u2019dowd"):
             html = sw_client.get(reverse("referrals:list"), {"q": query}).content.decode()
             assert wanted.reference in html and other.reference not in html, query
 
@@ -588,7 +590,12 @@ class TestEdit:
             },
         )
         assert sw_client.post(reverse("referrals:edit", args=[referral.pk]), data).status_code == 302
-        assert list(referral.people.values_list("first_name", flat=True)) == ["Alex"]
+        # Marked removed, with who and when, never deleted: history and later decisions can still name them.
+        adult.refresh_from_db()
+        assert adult.removed_at == timezone.now() and adult.removed_by == world["sw"]
+        assert list(referral.people.filter(removed_at=None).values_list("first_name", flat=True)) == ["Alex"]
+        page = sw_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+        assert "Removed from the referral" in page and "Gone Soon (household member): removed by" in page
 
 
 def test_a_refusal_from_the_service_is_shown_in_the_error_summary(

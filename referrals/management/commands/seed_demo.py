@@ -7,11 +7,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
+from core.timescales import LONDON
 from referrals import services
 from referrals.models import Concern, ConcernCategory, Referral, Urgency
 
@@ -52,41 +54,87 @@ def _child(first: str, last: str, born: dt.date | None, **extra) -> dict:
     return {"first_name": first, "last_name": last, "date_of_birth": born, **extra}
 
 
+# Invented NHS numbers from the range set aside for testing (999...), with valid check digits.
+NHS_NUMBERS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050", "9990000069"]
+
+
 def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
-    """Invented referrals; times are relative to the first seeding so the states are realistic."""
+    """Invented referrals; times are relative to `now` (the seeding moment) so the states are realistic."""
     today = timezone.localdate(now)
 
-    def years(n: int) -> dt.date:  # a birthday n years ago (28 February standing in for 29 February)
-        return dt.date(today.year - n, today.month, min(today.day, 28))
+    def years(n: int) -> dt.date:  # a birthday n years and a few days ago (never today, never 29 February)
+        day = today - dt.timedelta(days=3)
+        return dt.date(day.year - n, day.month, min(day.day, 28))
 
     return [
         {
             "received_at": now - dt.timedelta(hours=2),
             "referrer_name": "Duty nurse, Demo Hospital emergency department",
-            "referrer_agency": "Demo Health Trust",
+            "referrer_agency": agencies["Demo Health Trust"],
             "concerns": ["physical"],
             "urgency": Urgency.SERIOUS_RISK,
             "summary": "Four-year-old brought in with bruising to both upper arms; explanation inconsistent.",
-            "children": [_child("Mia", "Thornbury", years(4), relationship="Subject child", first_language="English")],
+            "children": [
+                _child(
+                    "Mia",
+                    "Thornbury",
+                    years(4),
+                    relationship="Subject child",
+                    first_language="English",
+                    nhs_number=NHS_NUMBERS[0],
+                    in_hospital=True,
+                    hospital="Demo Hospital, children's ward",
+                    education_status="on_roll",
+                    education_setting="Demo Nursery",
+                    gp="Demo Street Surgery",
+                )
+            ],
             "household": [{"first_name": "Jade", "last_name": "Thornbury", "relationship": "Mother"}],
+            "others": [
+                {
+                    "kind": "alleged_abuser",
+                    "first_name": "Craig",
+                    "last_name": "Pellow",
+                    "relationship": "Mother's partner, lives elsewhere",
+                }
+            ],
         },
         {
             "received_at": now - dt.timedelta(days=1, hours=3),
             "referrer_name": "Sol Hartley",
-            "referrer_agency": "Demo Academy",
+            "referrer_agency": agencies["Demo Academy"],
             "concerns": ["neglect", "emotional"],
             "urgency": Urgency.STANDARD,
             "summary": "Siblings repeatedly arrive hungry and unkempt; the younger said no adult was home overnight.",
             "children": [
-                _child("Leo", "Brightwater", years(9), relationship="Subject child"),
-                _child("Ava", "Brightwater", years(6), relationship="Sibling", disability=True),
+                _child(
+                    "Leo",
+                    "Brightwater",
+                    years(9),
+                    relationship="Subject child",
+                    education_status="on_roll",
+                    education_setting="Demo Academy",
+                    nhs_number=NHS_NUMBERS[1],
+                ),
+                _child(
+                    "Ava",
+                    "Brightwater",
+                    years(6),
+                    relationship="Sibling",
+                    disability=True,
+                    communication_needs="Uses Makaton signs",
+                    education_status="on_roll",
+                    education_setting="Demo Academy",
+                    plan="child_in_need",
+                ),
             ],
             "household": [{"first_name": "Dean", "last_name": "Brightwater", "relationship": "Father"}],
         },
         {
             "received_at": now - dt.timedelta(days=9),
             "referrer_name": "Anonymous neighbour",
-            "referrer_agency": "",
+            "referrer_agency": None,
+            "referrer_organisation": "Member of the public",
             "concerns": ["neglect"],
             "urgency": Urgency.STANDARD,
             "summary": "Neighbour reports a toddler left alone in a flat for long periods.",
@@ -96,7 +144,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
         {
             "received_at": now - dt.timedelta(hours=20),
             "referrer_name": "Pat Oduya",
-            "referrer_agency": "Demo Police",
+            "referrer_agency": agencies["Demo Police"],
             "concerns": ["cce", "extra_familial"],
             "urgency": Urgency.IMMEDIATE_ACTION,
             "immediate_action_agency": agencies["Demo Police"],
@@ -118,7 +166,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
         {
             "received_at": now - dt.timedelta(days=2),
             "referrer_name": "Designated officer (LADO)",
-            "referrer_agency": "Demo Children's Social Care",
+            "referrer_agency": agencies["Demo Children's Social Care"],
             "concerns": ["position_of_trust", "organised"],
             "urgency": Urgency.COMPLEX,
             "summary": "Allegation that a youth football coach has sent sexualised messages to several players.",
@@ -127,11 +175,20 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
                 _child("Theo", "Okonjo", years(13), relationship="Subject child (different family)"),
             ],
             "household": [],
+            "others": [
+                {
+                    "kind": "alleged_abuser",
+                    "first_name": "Dale",
+                    "last_name": "Fernsby",
+                    "relationship": "Youth football coach",
+                    "works_with_children": True,
+                }
+            ],
         },
         {
             "received_at": now - dt.timedelta(days=1),
             "referrer_name": "Community midwife",
-            "referrer_agency": "Demo Health Trust",
+            "referrer_agency": agencies["Demo Health Trust"],
             "concerns": ["unborn", "emotional"],
             "urgency": Urgency.STANDARD,
             "summary": "Expectant mother discloses ongoing domestic abuse by her partner.",
@@ -152,18 +209,29 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
         {
             "received_at": now - dt.timedelta(days=4),
             "referrer_name": "Health visitor",
-            "referrer_agency": "Demo Health Trust",
+            "referrer_agency": agencies["Demo Health Trust"],
             "concerns": ["non_mobile_injury", "physical"],
             "urgency": Urgency.SERIOUS_RISK,
             "summary": "Three-month-old with a bruise to the cheek seen at a routine visit.",
-            "children": [_child("Jacob", "Wren", today - dt.timedelta(days=92), relationship="Subject child")],
+            "children": [
+                _child(
+                    "Jacob",
+                    "Wren",
+                    today - dt.timedelta(days=92),
+                    relationship="Subject child",
+                    not_yet_mobile=True,
+                    nhs_number=NHS_NUMBERS[2],
+                    health_visitor_or_school_nurse="Demo health visiting team",
+                )
+            ],
             "household": [{"first_name": "Megan", "last_name": "Wren", "relationship": "Mother"}],
+            "non_mobile_infant_injury": True,
             "held_after": dt.timedelta(hours=5),
         },
         {
             "received_at": now - dt.timedelta(days=21),
             "referrer_name": "Sol Hartley",
-            "referrer_agency": "Demo Academy",
+            "referrer_agency": agencies["Demo Academy"],
             "concerns": ["emotional"],
             "urgency": Urgency.STANDARD,
             "summary": "Pupil described frightening arguments at home; parents engaged with early help.",
@@ -175,17 +243,32 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
     ]
 
 
+def parse_now(value: str) -> dt.datetime:
+    """`--now` as an aware moment; without an offset it is London local time."""
+    moment = parse_datetime(value)
+    if moment is None:
+        raise CommandError(f"--now must be an ISO 8601 date and time, for example 2026-11-24T12:00, not {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+
+
 class Command(BaseCommand):
     help = "Load invented demo data (idempotent). Refused when DEBUG is off."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--now",
+            help="The moment the demo's times count from (ISO 8601; default: now). Tests pass their frozen clock.",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo loads users with a published password: it runs only with DEBUG on.")
+        now = parse_now(options["now"]) if options.get("now") else timezone.now()
         with transaction.atomic():
             ensure_reference_rows()
             agencies = self._agencies()
             users = self._users(agencies)
-            created = self._referral_rows(agencies, users["sw.demo"])
+            created = self._referral_rows(agencies, users, now)
         self.stdout.write(f"demo data ready: {len(users)} users, {created} referrals created")
 
     def _agencies(self) -> dict[str, Agency]:
@@ -210,6 +293,14 @@ class Command(BaseCommand):
                 user.save()
             user.roles.set(Role.objects.filter(code__in=roles))
             users[username] = user
+        # Who is told when someone's deadline is overdue: a social worker's team manager.
+        for username in ("sw.demo", "admin.demo"):
+            if users[username].line_manager_id is None:
+                users[username].line_manager = users["tm.demo"]
+                users[username].save()
+        if users["tm.demo"].line_manager_id is None:
+            users["tm.demo"].line_manager = users["hos.demo"]
+            users["tm.demo"].save()
         admin = users["admin.demo"]
         if not admin.is_staff:
             admin.is_staff = True
@@ -221,33 +312,42 @@ class Command(BaseCommand):
         )
         return users
 
-    def _referral_rows(self, agencies: dict[str, Agency], social_worker: User) -> int:
+    def _referral_rows(self, agencies: dict[str, Agency], users: dict[str, User], now: dt.datetime) -> int:
         partnership = agencies["Demo Children's Social Care"].partnership
         if Referral.objects.filter(partnership=partnership).exists():
             return 0
-        rows = _referrals(timezone.now(), agencies)
+        social_worker = users["sw.demo"]
+        rows = _referrals(now, agencies)
         for row in rows:
+            # Each is logged as it was received, so the rules' "now" is that moment (not the seeding moment).
+            logged_at = row["received_at"] + dt.timedelta(minutes=5)
             referral = services.referral_create(
                 acting_user=social_worker,
                 data={
                     "received_at": row["received_at"],
                     "referrer_name": row["referrer_name"],
                     "referrer_agency": row["referrer_agency"],
+                    "referrer_organisation": row.get("referrer_organisation", ""),
                     "referrer_contact": "01632 960000",
                     "urgency": row["urgency"],
                     "immediate_action_taken": "immediate_action_agency" in row,
                     "immediate_action_agency": row.get("immediate_action_agency"),
                     "immediate_action_details": row.get("immediate_action_details", ""),
                     "concern_summary": row["summary"],
+                    "non_mobile_infant_injury": row.get("non_mobile_infant_injury"),
                 },
                 concerns=row["concerns"],
                 children=row["children"],
                 household=row["household"],
+                others=row.get("others", []),
+                now=logged_at,
             )
             if "held_after" in row:
                 services.referral_record_discussion_held(
-                    referral=referral, held_at=row["received_at"] + row["held_after"]
+                    acting_user=users["tm.demo"], referral=referral, held_at=row["received_at"] + row["held_after"]
                 )
             if row.get("closed"):
-                services.referral_close(acting_user=social_worker, referral=referral)
+                services.referral_close(
+                    acting_user=users["tm.demo"], referral=referral, now=row["received_at"] + dt.timedelta(days=3)
+                )
         return len(rows)

@@ -4,7 +4,7 @@
         [--jurisdiction ENG|WLS|SCT|NIR] [--end-of-day HH:MM]
 
 prints the due moment as ISO 8601 London local time with its offset, e.g. 2026-11-26T17:00:00+00:00.
-Every calculation is done by agencies.timescales; this command only parses and prints.
+Every calculation is done by core.timescales; this command only parses and prints.
 """
 
 import re
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agencies.timescales import (
+from core.timescales import (
     JURISDICTIONS,
     RULE_DESCRIPTIONS,
     STANDARD_DAYS_MAX,

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 import time_machine
 
-from agencies.timescales import (
+from core.timescales import (
     JURISDICTIONS,
     LONDON,
     RULE_DESCRIPTIONS,

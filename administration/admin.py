@@ -14,6 +14,9 @@ from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, ClosureDay, Partnership, User
+from agencies.selectors import partnership_calendar
+from core.history import record
+from referrals.deadlines import deadlines_reschedule
 
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
@@ -61,7 +64,7 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        obj._change_reason = f"{'Changed' if change else 'Added'} in the admin"
+        record(obj, request.user, f"{'Changed' if change else 'Added'} in the admin")
         super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -75,6 +78,11 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj)
 
 
+def _calendar(partnership: Partnership) -> tuple:
+    """Everything of a partnership that feeds the moments stored on its deadlines."""
+    return partnership_calendar(partnership), partnership.due_soon_percent
+
+
 class ClosureDayInline(admin.TabularInline):
     model = ClosureDay
     extra = 1
@@ -83,8 +91,27 @@ class ClosureDayInline(admin.TabularInline):
 @admin.register(Partnership)
 class PartnershipAdmin(PartnershipScopedAdmin):
     partnership_path = "id"
-    list_display = ["name", "jurisdiction", "standard_sd_days", "end_of_working_day"]
+    list_display = ["name", "jurisdiction", "standard_sd_days", "end_of_working_day", "reference_prefix"]
     inlines = [ClosureDayInline]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        # The calendar as it was, to tell after saving whether the open deadlines must move.
+        partnership = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        request._calendar_before = _calendar(partnership) if partnership else None  # type: ignore[attr-defined]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        partnership = form.instance
+        before = getattr(request, "_calendar_before", None)
+        if change and before != _calendar(partnership):
+            # Closure days and settings feed every stored moment: the open deadlines follow them now.
+            moved = deadlines_reschedule(
+                acting_user=request.user,  # type: ignore[arg-type]
+                partnership=partnership,
+                reason="Partnership calendar changed in the admin",
+            )
+            self.message_user(request, f"{moved} open deadline{'s' if moved != 1 else ''} moved to the new calendar")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super(PartnershipScopedAdmin, self).get_queryset(request)
@@ -107,16 +134,24 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
     filter_horizontal = ["roles", "groups", "user_permissions"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("Agency and roles", {"fields": ("agency", "roles", "job_title")}),
+        ("Agency and roles", {"fields": ("agency", "roles", "job_title", "line_manager")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        ("Agency and roles", {"fields": ("first_name", "last_name", "email", "agency", "roles", "job_title")}),
+        (
+            "Agency and roles",
+            {"fields": ("first_name", "last_name", "email", "agency", "roles", "job_title", "line_manager")},
+        ),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
         return readonly if request.user.is_superuser else readonly + PRIVILEGE_FIELDS
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "line_manager" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(agency__partnership_id=_own_partnership_id(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -269,3 +269,29 @@ def describe_time_left(due: datetime, now: datetime) -> str:
     parts = [_plural(count, unit) for unit, count in counts[first : first + 2] if count]
     text = " ".join(parts)
     return f"Overdue by {text}" if delta < timedelta(0) else f"{text} left"
+
+
+DEFAULT_DUE_SOON_SHARE = 0.25
+
+
+def due_soon_at(start: datetime, due: datetime, share_left: float = DEFAULT_DUE_SOON_SHARE) -> datetime:
+    """When a deadline becomes "due soon": ``share_left`` of its window (start to due) is left (DOMAIN section 5).
+
+    The default is a quarter (a partnership setting). A window of no length (an action due the
+    moment it is agreed) is due soon at once.
+    """
+    _require_aware("start", start)
+    _require_aware("due", due)
+    if not 0 < share_left < 1:
+        raise ValueError(f"share_left must be between 0 and 1, not {share_left!r}")
+    window = max(due - start, timedelta(0))
+    return to_local(due.astimezone(UTC) - window * share_left)
+
+
+def escalation_at(due: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> datetime:
+    """When an overdue deadline climbs to the agency's leads: overdue by one working day more (DOMAIN section 5).
+
+    The end of the working day of the first working day after the date it fell due.
+    """
+    _require_aware("due", due)
+    return _local_moment(add_working_days(to_local(due).date(), 1, calendar), calendar.end_of_day)

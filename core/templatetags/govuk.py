@@ -83,9 +83,12 @@ def date_parts(field: forms.BoundField) -> list[dict]:
 
 
 @register.inclusion_tag("includes/error_summary.html")
-def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | None) -> dict:
-    """One GOV.UK error summary for a page's form and formsets, in page order."""
+def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list | None) -> dict:
+    """One GOV.UK error summary for a page's forms and formsets (or lists of them), in page order."""
     errors: list[dict] = []
+    flat: list[forms.BaseForm | forms.BaseFormSet | None] = []
+    for given in forms_and_formsets:
+        flat.extend(given if isinstance(given, list | tuple) else [given])
 
     def add_form(form: forms.BaseForm, fallback_anchor: str | None) -> None:
         for message in form.non_field_errors():
@@ -94,7 +97,7 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | None
             for message in bound.errors:
                 errors.append({"message": message, "anchor": anchor_id(bound)})
 
-    for item in forms_and_formsets:
+    for item in flat:
         if item is None:
             continue
         if isinstance(item, forms.BaseFormSet):

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared building blocks with no models: GOV.UK forms and tags, middleware, error pages, the timescale engine."""
+
+    name = "core"
+    default_auto_field = "django.db.models.BigAutoField"

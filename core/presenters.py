@@ -1,0 +1,84 @@
+"""How deadlines and times read on every app's pages: in words as well as colour (WCAG 1.4.1).
+
+Presenters take stored values and `now`; they never compute a deadline (the engine in
+`core.timescales` does, once, when it is stored).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.timescales import describe_rule, describe_time_left, is_due_today, is_overdue
+
+SD_RULE_IDS = ("SD_SAME_DAY", "SD_IMMEDIATE_ACTION", "SD_STANDARD", "SD_COMPLEX", "SD_MISSING_CHILD")
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """One deadline as a page shows it: when, how long is left, and its state in words."""
+
+    rule: str
+    due_at: dt.datetime
+    state: str  # open, met or stopped
+    met_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    text: str
+    timescale: str
+    overdue: bool
+    due_today: bool
+
+    @property
+    def met(self) -> bool:
+        return self.state == "met"
+
+    @property
+    def stopped(self) -> bool:
+        return self.state == "stopped"
+
+    @property
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.met_at > self.due_at
+
+    @property
+    def met_label(self) -> str:
+        return "Held" if self.rule in SD_RULE_IDS else "Met"
+
+    @property
+    def overdue_by(self) -> str:
+        return self.text.removeprefix("Overdue ")
+
+    @property
+    def status_words(self) -> str:
+        """The state in words, for a screen reader or a black-and-white printout."""
+        if self.met:
+            return f"{self.met_label} late" if self.met_late else self.met_label
+        if self.stopped:
+            return "Stopped"
+        if self.overdue:
+            return "Overdue"
+        if self.due_today:
+            return "Due today"
+        return "Open"
+
+
+def present_deadline(
+    *,
+    rule: str,
+    due_at: dt.datetime,
+    state: str,
+    now: dt.datetime,
+    standard_days: int,
+    met_at: dt.datetime | None = None,
+    stopped_at: dt.datetime | None = None,
+) -> DeadlineView:
+    open_ = state == "open"
+    return DeadlineView(
+        rule=rule,
+        due_at=due_at,
+        state=state,
+        met_at=met_at,
+        stopped_at=stopped_at,
+        text=describe_time_left(due_at, now),
+        timescale=describe_rule(rule, standard_days),
+        overdue=open_ and is_overdue(due_at, now),
+        due_today=open_ and is_due_today(due_at, now),
+    )
