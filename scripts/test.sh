@@ -45,5 +45,7 @@ export CHROMIUM=/usr/bin/chromium
 export VAR_DIR="$run_dir/var"
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/djlint --lint templates */templates
 .venv/bin/mypy agencies referrals strategy actions config
 .venv/bin/python -m pytest "$@"
