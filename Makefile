@@ -23,10 +23,10 @@ test: ## Run every test on real PostgreSQL, Redis and Chromium (installs them wi
 
 install: $(VENV)/.installed node_modules/.installed static/dist/app.css ## Install Python and npm packages from the lock files and build the static assets
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); scripts/system-packages.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package-lock.json
@@ -36,17 +36,18 @@ node_modules/.installed: package-lock.json
 static/dist/app.css: node_modules/.installed scripts/build-static.sh $(wildcard static/src/*)
 	sh scripts/build-static.sh
 
-lint: install ## Check the code with ruff and mypy
+lint: install ## Check the code with ruff, the templates with djlint, and the types with mypy (as `make test` does)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint templates */templates
 	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions administration config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-lock: ## Re-pin requirements.txt from pyproject.toml (needs pip-tools in the venv)
-	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras -o requirements.txt pyproject.toml
+lock: ## Re-pin requirements.txt (production) and requirements-dev.txt (tests, linters) from pyproject.toml; LOCK_ARGS=--upgrade to upgrade
+	PYTHON="$(PYTHON)" LOCK_ARGS="$(LOCK_ARGS)" sh scripts/lock.sh
 
 seed: install ## Load the demo data again (idempotent)
 	$(RUN_ENV) $(PY) manage.py seed_demo

@@ -45,6 +45,8 @@ export CHROMIUM=/usr/bin/chromium
 export VAR_DIR="$run_dir/var"
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/djlint --lint templates */templates
 .venv/bin/mypy core agencies referrals strategy actions administration config
 .venv/bin/python -m pytest "$@"
 # Once more with the clock well ahead (a year and more on, just before midnight), browser tests left out:
