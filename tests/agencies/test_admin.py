@@ -139,3 +139,59 @@ def test_signing_in_adds_no_history_row(client, world):
     before = world["sw"].history.count()
     assert client.login(username="sw", password=TEST_PASSWORD)
     assert world["sw"].history.count() == before
+
+
+def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
+    data = {
+        "name": partnership.name,
+        "jurisdiction": partnership.jurisdiction,
+        "standard_sd_days": str(partnership.standard_sd_days),
+        "end_of_working_day": partnership.end_of_working_day.strftime("%H:%M"),
+        "due_soon_percent": str(partnership.due_soon_percent),
+        "reference_prefix": partnership.reference_prefix,
+        "closure_days-TOTAL_FORMS": str(len(closure_days)),
+        "closure_days-INITIAL_FORMS": "0",
+        "closure_days-MIN_NUM_FORMS": "0",
+        "closure_days-MAX_NUM_FORMS": "1000",
+    }
+    for index, (day, reason) in enumerate(closure_days):
+        data[f"closure_days-{index}-date"] = day
+        data[f"closure_days-{index}-reason"] = reason
+    return data
+
+
+def test_a_closure_day_added_in_the_admin_moves_open_deadlines_through_the_service(staff_client, world):
+    import datetime as dt
+
+    from core.timescales import LONDON
+    from tests.factories import make_referral
+
+    monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+    waiting = make_referral(acting_user=world["sw"], received_at=monday)
+    assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+    partnership = world["partnership"]
+    response = staff_client.post(
+        reverse("admin:agencies_partnership_change", args=[partnership.pk]),
+        _partnership_post(partnership, [("2026-11-24", "Office move")]),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "1 open deadline moved to the new calendar" in response.content.decode()
+    deadline = waiting.strategy_discussion_deadline()
+    assert deadline.due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert deadline.history.first().history_user == world["admin"]
+    assert deadline.history.first().history_change_reason == "Partnership calendar changed in the admin"
+
+
+def test_the_partnership_app_reschedules_without_signals():
+    """Saving a partnership or a closure day has no receiver: rescheduling is an explicit service call."""
+    from django.db.models.signals import post_delete, post_save
+
+    from agencies.models import ClosureDay
+
+    for signal in (post_save, post_delete):
+        for model in (Partnership, ClosureDay):
+            assert not signal.has_listeners(model) or all(
+                "referrals" not in repr(receiver) for receiver in signal._live_receivers(model)[0]
+            )

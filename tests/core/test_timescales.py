@@ -556,3 +556,26 @@ def test_describe_time_left_counts_real_hours_across_a_clock_change() -> None:
     now = datetime.fromisoformat("2026-10-24T12:00:00+01:00")
     due = datetime.fromisoformat("2026-10-25T11:00:00+00:00")
     assert describe_time_left(due, now) == "1 day left"
+
+
+def test_due_soon_is_when_a_quarter_of_the_window_is_left():
+    from core.timescales import due_soon_at
+
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+    due = datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)  # 79 hours later
+    assert due_soon_at(start, due) == datetime(2026, 11, 25, 21, 15, tzinfo=LONDON)
+    assert due_soon_at(start, due, 0.5) == datetime(2026, 11, 25, 1, 30, tzinfo=LONDON)
+    assert due_soon_at(due, due) == due  # no window: due soon at once
+    with pytest.raises(ValueError, match="share_left"):
+        due_soon_at(start, due, 1.5)
+
+
+def test_escalation_is_the_end_of_the_next_working_day_after_it_fell_due():
+    from core.timescales import escalation_at
+
+    # Thu 24 Dec 2026 17:00 -> the next working day is Tue 29 Dec (Christmas and the Boxing Day substitute).
+    assert escalation_at(datetime(2026, 12, 24, 17, 0, tzinfo=LONDON)) == datetime(2026, 12, 29, 17, 0, tzinfo=LONDON)
+    # A same-day deadline on a Saturday night climbs at the end of Monday.
+    assert escalation_at(datetime(2026, 11, 28, 23, 59, 59, tzinfo=LONDON)) == datetime(
+        2026, 11, 30, 17, 0, tzinfo=LONDON
+    )

@@ -624,3 +624,15 @@ def test_search_ignores_case_accents_and_curly_apostrophes(sw_client, world, sto
     other = make_referral(acting_user=world["sw"], children=[child("Bram", "Elsewhere")])
     html = sw_client.get(reverse("referrals:list"), {"q": typed}).content.decode()
     assert wanted.reference in html and other.reference not in html
+
+
+def test_a_post_claiming_ten_thousand_people_builds_no_more_than_the_limit(sw_client, world):
+    """About 300 bytes claiming 10,000 children: refused before more than 20 forms are built, with a small page."""
+    payload = {"children-TOTAL_FORMS": "10000", "children-INITIAL_FORMS": "0", "household-TOTAL_FORMS": "10000"}
+    response = sw_client.post(reverse("referrals:create"), payload)
+    assert response.status_code == 200
+    formsets = [formset for _group, _title, formset in response.context["people"]]
+    assert all(len(formset.forms) <= 20 for formset in formsets)
+    assert "A referral can have at most 20 people in each list" in error_summary(response)
+    assert len(response.content) < 1_000_000  # 40 blank forms at most; it was 12 MB for 1,020 forms
+    assert not Referral.objects.exists()
