@@ -329,3 +329,18 @@ def test_other_people_are_recorded_alleged_abuser_and_significant_adult(world, s
     page = sw_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "Alleged abuser: Alleged Abuser" in page and "needs a strategy discussion of their own" in page
     assert "Works or volunteers with children" in page
+
+
+def test_seed_demo_counts_its_times_from_the_moment_given(world, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", now="2028-02-29T23:58")  # a leap day, just before midnight, London time
+    leap_night = dt.datetime(2028, 2, 29, 23, 58, tzinfo=LONDON)
+    demo = Referral.objects.filter(partnership__name="Demo Safeguarding Children Partnership")
+    latest = demo.order_by("-received_at").first()
+    assert latest.received_at == leap_night - dt.timedelta(hours=2)
+    assert latest.reference.startswith("DSC-2028-")
+    overdue = demo.filter(deadlines__state="open", deadlines__due_at__lt=leap_night)
+    assert overdue.exists()  # the demo's overdue case is overdue at the moment it was seeded from
+    assert demo.filter(status="closed").get().deadlines.get().state == "met"
