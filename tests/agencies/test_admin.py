@@ -183,15 +183,3 @@ def test_a_closure_day_added_in_the_admin_moves_open_deadlines_through_the_servi
     assert deadline.history.first().history_user == world["admin"]
     assert deadline.history.first().history_change_reason == "Partnership calendar changed in the admin"
 
-
-def test_the_partnership_app_reschedules_without_signals():
-    """Saving a partnership or a closure day has no receiver: rescheduling is an explicit service call."""
-    from django.db.models.signals import post_delete, post_save
-
-    from agencies.models import ClosureDay
-
-    for signal in (post_save, post_delete):
-        for model in (Partnership, ClosureDay):
-            assert not signal.has_listeners(model) or all(
-                "referrals" not in repr(receiver) for receiver in signal._live_receivers(model)[0]
-            )
