@@ -182,4 +182,3 @@ def test_a_closure_day_added_in_the_admin_moves_open_deadlines_through_the_servi
     assert deadline.due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
     assert deadline.history.first().history_user == world["admin"]
     assert deadline.history.first().history_change_reason == "Partnership calendar changed in the admin"
-
