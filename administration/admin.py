@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, ClosureDay, Partnership, User
 from agencies.selectors import partnership_calendar
+from agencies.services import user_agency_group_sync
 from core.history import record
 from referrals.deadlines import deadlines_reschedule
 
@@ -164,6 +165,11 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         if not self._in_scope(request, id):
             raise Http404("No such record")
         return super().user_change_password(request, id, form_url)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the groups field (superusers) is saved: the agency's group follows the agency and active flag.
+        user_agency_group_sync(form.instance)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = DjangoUserAdmin.get_queryset(self, request)

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -100,7 +100,9 @@ class Agency(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
     agency_type = models.CharField(max_length=20, choices=AgencyType.choices)
     name = models.CharField(max_length=200)
-    history = HistoricalRecords()
+    # Its members, kept in step by agencies.services: invitations grant case access to this group (guardian).
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="agency")
+    history = HistoricalRecords(excluded_fields=["group"])
 
     class Meta:
         verbose_name_plural = "agencies"

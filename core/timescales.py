@@ -226,6 +226,16 @@ def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALEN
     return _local_moment(add_working_days(local_start.date(), days, calendar), calendar.end_of_day)
 
 
+def end_of_working_day_after(start: datetime, days: int, calendar: Calendar = DEFAULT_CALENDAR) -> datetime:
+    """The end of working day ``days`` counted from the date of ``start`` (day 0), e.g. 1: the next working day.
+
+    For clocks set by a rule of their own rather than a row of the table, such as the action to
+    obtain a missing agency's information "by the end of the next working day" (DOMAIN section 4).
+    """
+    _require_aware("start", start)
+    return _local_moment(add_working_days(to_local(start).date(), days, calendar), calendar.end_of_day)
+
+
 def time_left(due: datetime, now: datetime) -> timedelta:
     """Real time from ``now`` until ``due``; negative once overdue."""
     _require_aware("due", due)

@@ -1,25 +1,32 @@
 """The one access policy for case data (DOMAIN section 2, "Who sees what").
 
-Every view, list, count and query of case objects calls this module; templates
-receive a checker and never decide access themselves. Rule today:
+Every view, list, count and query of case objects calls this module; templates receive a
+checker and never decide access themselves. A user's relationship to a case is computed
+once, and both the list filter and every ``can_*`` derive from it, so they cannot disagree:
 
-* CSC staff (social worker, team manager, head of service, business support) of
-  an agency of type children's social care see every referral of their
-  partnership; social workers and team managers may log and edit them.
-* Nobody else sees any referral: other agencies, partnership analysts
-  (aggregates only), and users with no agency, superusers included.
+* ``CSC_EDITOR``: CSC social workers and team managers of the case's partnership. They log
+  and edit referrals, convene discussions and invite agencies.
+* ``CSC_READER``: other CSC staff of the partnership (head of service, business support).
+* ``INVITED``: a user of an agency invited to a strategy discussion about the case, while the
+  case awaits a discussion: they see the case and record their own agency's entries.
+* ``INVITED_READ_ONLY``: the same agency after the discussion, until the case is closed.
+* ``NONE``: everyone else (other agencies, partnership analysts, users with no agency,
+  superusers included), and invited agencies once the case is closed.
 
-Not allowed to see it means 404, so a guessed URL tells nothing. A later issue
-extends the view rule to agencies invited to a strategy discussion.
+The invitation is stored as a grant only (django-guardian, on the referral, to the agency's
+group, in a direct foreign-key table); "read-only" and "gone" are derived from the case's
+state here, never stored. Not allowed to see it means 404, so a guessed URL tells nothing.
 """
 
+import enum
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import AgencyType, Partnership, RoleCode, User
-from referrals.models import Referral, ReferralQuerySet
+from referrals.models import Referral, ReferralQuerySet, ReferralStatus
 
 CSC_VIEW_ROLES = (
     RoleCode.SOCIAL_WORKER,
@@ -28,10 +35,33 @@ CSC_VIEW_ROLES = (
     RoleCode.BUSINESS_SUPPORT,
 )
 CSC_EDIT_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
+# Practitioners of an invited agency (DOMAIN section 2): not partnership analysts, who see aggregates only.
+INVITED_ROLES = (
+    RoleCode.POLICE_OFFICER,
+    RoleCode.HEALTH_PRACTITIONER,
+    RoleCode.EDUCATION_DSL,
+    RoleCode.OTHER_PRACTITIONER,
+    RoleCode.HEAD_OF_SERVICE,
+    RoleCode.SOCIAL_WORKER,
+    RoleCode.TEAM_MANAGER,
+)
+VIEW_PERMISSION = "referrals.view_referral"
+
+
+class Relationship(enum.Enum):
+    CSC_EDITOR = "csc editor"
+    CSC_READER = "csc reader"
+    INVITED = "invited"
+    INVITED_READ_ONLY = "invited, read-only"
+    NONE = "none"
+
+
+def _active_agency(user: User):
+    return user.agency if user.is_authenticated and user.is_active and user.agency_id else None
 
 
 def _is_csc(user: User) -> bool:
-    agency = user.agency if user.is_authenticated and user.is_active and user.agency_id else None
+    agency = _active_agency(user)
     return agency is not None and agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
 
 
@@ -42,6 +72,10 @@ def can_view_partnership_cases(user: User) -> bool:
 def can_log_referral(user: User) -> bool:
     """Log a referral: CSC social workers and team managers (DOMAIN section 2)."""
     return _is_csc(user) and user.has_role(*CSC_EDIT_ROLES)
+
+
+def _may_be_invited(user: User) -> bool:
+    return _active_agency(user) is not None and not _is_csc(user) and user.has_role(*INVITED_ROLES)
 
 
 def own_partnership(user: User) -> Partnership:
@@ -55,7 +89,34 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     """Every referral the user may see; lists, searches and counts start here."""
     if can_view_partnership_cases(user):
         return Referral.objects.filter(partnership_id=user.partnership_id or 0)
+    if _may_be_invited(user):
+        granted = get_objects_for_user(
+            user,
+            VIEW_PERMISSION,
+            klass=Referral.objects.filter(partnership_id=user.partnership_id or 0).exclude(
+                status=ReferralStatus.CLOSED
+            ),
+            use_groups=True,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        return Referral.objects.filter(pk__in=granted.values("pk"))
     return Referral.objects.none()
+
+
+def relationship(user: User, referral: Referral, *, granted: bool | None = None) -> Relationship:
+    """The user's relationship to the case (see the module docstring). `granted`: already known to be visible."""
+    if can_view_partnership_cases(user) and referral.partnership_id == user.partnership_id:
+        return Relationship.CSC_EDITOR if user.has_role(*CSC_EDIT_ROLES) else Relationship.CSC_READER
+    if not _may_be_invited(user) or referral.status == ReferralStatus.CLOSED:
+        return Relationship.NONE
+    if granted is None:
+        granted = referrals_visible_to(user).filter(pk=referral.pk).exists()
+    if not granted:
+        return Relationship.NONE
+    if referral.status == ReferralStatus.AWAITING_DISCUSSION:
+        return Relationship.INVITED
+    return Relationship.INVITED_READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -64,22 +125,44 @@ class ReferralChecker:
 
     user: User
     referral: Referral
+    relation: Relationship
+
+    @classmethod
+    def for_user(cls, user: User, referral: Referral) -> "ReferralChecker":
+        return cls(user=user, referral=referral, relation=relationship(user, referral))
+
+    @property
+    def is_csc(self) -> bool:
+        return self.relation in (Relationship.CSC_EDITOR, Relationship.CSC_READER)
 
     def can_view(self) -> bool:
-        """CSC staff of the referral's partnership."""
-        return can_view_partnership_cases(self.user) and self.referral.partnership_id == self.user.partnership_id
+        """CSC staff of the partnership; an invited agency's practitioners until the case is closed."""
+        return self.relation is not Relationship.NONE
 
     def can_edit(self) -> bool:
-        """CSC social workers and team managers of the referral's partnership."""
-        return self.can_view() and self.user.has_role(*CSC_EDIT_ROLES)
+        """CSC social workers and team managers of the referral's partnership: edit, convene, invite, close."""
+        return self.relation is Relationship.CSC_EDITOR
+
+    def can_contribute(self) -> bool:
+        """Record the user's own agency's entries: CSC editors, and invited agencies until the discussion is held."""
+        return self.relation in (Relationship.CSC_EDITOR, Relationship.INVITED)
+
+    def can_authorise_s47(self) -> bool:
+        """Authorise a section 47 enquiry and chair: CSC team managers only (DOMAIN section 2)."""
+        return self.can_edit() and self.user.has_role(RoleCode.TEAM_MANAGER)
 
 
 def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Referral, ReferralChecker]:
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
-    referral = referrals_visible_to(user).select_related("partnership", "immediate_action_agency").filter(pk=pk).first()
+    referral = (
+        referrals_visible_to(user)
+        .select_related("partnership", "immediate_action_agency", "sd_deadline")
+        .filter(pk=pk)
+        .first()
+    )
     if referral is None:
         raise Http404("No such referral")
-    checker = ReferralChecker(user=user, referral=referral)
+    checker = ReferralChecker(user=user, referral=referral, relation=relationship(user, referral, granted=True))
     if not checker.can_view():
         raise Http404("No such referral")
     if write and not checker.can_edit():

@@ -5,7 +5,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
@@ -69,15 +70,13 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(status=ReferralStatus.AWAITING_DISCUSSION)
 
     def with_sd_deadline(self) -> "ReferralQuerySet":
-        """Each referral with its strategy discussion deadline as sd_rule, sd_due_at, sd_met_at, sd_state (one join)."""
+        """Each referral with its current strategy discussion deadline as sd_rule, sd_due_at, ... (one join)."""
         return self.annotate(
-            sd=FilteredRelation("deadlines", condition=Q(deadlines__rule__in=SD_RULES, deadlines__child=None))
-        ).annotate(
-            sd_rule=F("sd__rule"),
-            sd_due_at=F("sd__due_at"),
-            sd_met_at=F("sd__met_at"),
-            sd_state=F("sd__state"),
-            sd_stopped_at=F("sd__stopped_at"),
+            sd_rule=F("sd_deadline__rule"),
+            sd_due_at=F("sd_deadline__due_at"),
+            sd_met_at=F("sd_deadline__met_at"),
+            sd_state=F("sd_deadline__state"),
+            sd_stopped_at=F("sd_deadline__stopped_at"),
         )
 
 
@@ -133,10 +132,15 @@ class Referral(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The strategy discussion clock the case is listed by: the referral's own until a discussion is held,
+    # then a later discussion's (reconvened, new information) while one is awaited.
+    sd_deadline = models.ForeignKey(
+        "Deadline", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every save; a stale edit is refused.")
     # From the form that logged it: the same form sent twice (a double click, a retry) logs one referral.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[concerns])
+    history = HistoricalRecords(m2m_fields=[concerns], excluded_fields=["sd_deadline"])
 
     objects = ReferralQuerySet.as_manager()
 
@@ -160,8 +164,22 @@ class Referral(models.Model):
         return self.referrer_agency.name if self.referrer_agency else self.referrer_organisation
 
     def strategy_discussion_deadline(self) -> "Deadline":
-        """The deadline for holding the first strategy discussion (one per referral)."""
-        return self.deadlines.get(rule__in=SD_RULES, child=None)
+        """The case's current strategy discussion deadline (the referral's own until a discussion is held)."""
+        if self.sd_deadline_id is None:
+            raise Deadline.DoesNotExist("This referral has no strategy discussion deadline")
+        return Deadline.objects.get(pk=self.sd_deadline_id)  # read afresh, as it is now
+
+
+class ReferralUserObjectPermission(UserObjectPermissionBase):
+    """Guardian grants on one referral to one user, in a table with a real foreign key (fast at scale)."""
+
+    content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
+
+
+class ReferralGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian grants on one referral to an agency's group: an invitation to a strategy discussion (DOMAIN 2)."""
+
+    content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
 
 
 class ReferenceCounter(models.Model):
@@ -347,11 +365,6 @@ class Deadline(models.Model):
             models.Index(fields=["partnership", "due_at"], condition=Q(state="open"), name="deadline_open_partner"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["referral"],
-                condition=Q(rule__in=[rule.value for rule in SD_RULES], child=None),
-                name="one_strategy_discussion_deadline_per_referral",
-            ),
             models.CheckConstraint(
                 condition=(
                     Q(state="open", met_at=None, stopped_at=None)

@@ -26,6 +26,7 @@ from referrals.models import (
     CaseView,
     Concern,
     ConcernCategory,
+    Deadline,
     DeadlineState,
     Person,
     PersonKind,
@@ -341,7 +342,7 @@ def _referral_insert(
         referral.concerns.set(Concern.objects.filter(code__in=concerns))
         change.save(referral, acting_user, now=now, reason="Referral logged")
         worker = referral.allocated_social_worker
-        deadline_open(
+        deadline = deadline_open(
             acting_user=acting_user,
             referral=referral,
             rule=URGENCY_RULES[referral.urgency],
@@ -350,7 +351,14 @@ def _referral_insert(
             agency=worker.agency if worker else None,
             reason="Referral logged",
         )
+        referral_point_at_sd_deadline(referral=referral, deadline=deadline)
     return referral
+
+
+def referral_point_at_sd_deadline(*, referral: Referral, deadline: Deadline) -> None:
+    """Make `deadline` the strategy discussion clock the case is listed and sorted by (a derived pointer)."""
+    Referral.objects.filter(pk=referral.pk).update(sd_deadline=deadline)
+    referral.sd_deadline = deadline
 
 
 def referral_update(
@@ -371,7 +379,7 @@ def referral_update(
     receipt time and urgency, and follows the allocated social worker. People left off are
     kept; a person is removed only when asked (`"remove": True`), and then marked removed.
     """
-    if not access.ReferralChecker(user=acting_user, referral=referral).can_edit():
+    if not access.ReferralChecker.for_user(acting_user, referral).can_edit():
         raise PermissionDenied("You cannot edit this referral")
     with transaction.atomic():
         # Lock the row, then compare versions: a save since the form was opened wins, and this one is refused.
@@ -388,7 +396,9 @@ def referral_update(
         referral.save()
         referral.concerns.set(Concern.objects.filter(code__in=concerns))
         change.save(referral, acting_user, now=now, reason="Referral edited")
-        deadline = referral.deadlines.select_for_update().get(rule__in=SD_RULES, child=None)
+        # The referral's own clock (its first); a later discussion's clock counts from that discussion's concern.
+        deadline = referral.deadlines.select_for_update().filter(rule__in=SD_RULES).order_by("pk").first()
+        assert deadline is not None, "every referral opens its strategy discussion deadline when logged"
         deadline.partnership = referral.partnership
         deadline_move(
             acting_user=acting_user,
@@ -406,14 +416,16 @@ def referral_update(
     return referral
 
 
-def referral_record_discussion_held(*, acting_user: User, referral: Referral, held_at: dt.datetime) -> Referral:
-    """The strategy discussion was held: its deadline is met (late if after it was due).
+def referral_record_discussion_held(
+    *, acting_user: User, referral: Referral, held_at: dt.datetime, deadline: Deadline | None = None
+) -> Referral:
+    """A strategy discussion was held: its deadline (by default the case's current one) is met, late if after it.
 
-    Called by the strategy discussion workflow (and the demo data); not a page of its own.
+    Called by the strategy discussion workflow; not a page of its own.
     """
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
-        deadline = referral.deadlines.select_for_update().get(rule__in=SD_RULES, child=None)
+        deadline = Deadline.objects.select_for_update().get(pk=(deadline or referral.strategy_discussion_deadline()).pk)
         deadline_meet(acting_user=acting_user, deadline=deadline, at=held_at, by="Strategy discussion held")
         if referral.status == ReferralStatus.AWAITING_DISCUSSION:
             referral.status = ReferralStatus.DISCUSSION_HELD
@@ -433,13 +445,13 @@ def non_mobile_guard_applies(referral: Referral) -> bool:
 
 def referral_close(*, acting_user: User, referral: Referral, now: dt.datetime) -> Referral:
     """Close a case: every open deadline of it stops. An injured non-mobile infant needs a discussion first."""
-    if not access.ReferralChecker(user=acting_user, referral=referral).can_edit():
+    if not access.ReferralChecker.for_user(acting_user, referral).can_edit():
         raise PermissionDenied("You cannot close this referral")
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
         if referral.status == ReferralStatus.CLOSED:
             return referral
-        held = referral.deadlines.filter(rule__in=SD_RULES, child=None, state=DeadlineState.MET).exists()
+        held = referral.deadlines.filter(rule__in=SD_RULES, state=DeadlineState.MET).exists()
         if not held and non_mobile_guard_applies(referral):
             raise ValidationError(
                 "A referral about an injury to a non-mobile infant cannot be closed without a strategy discussion"

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Partnership, User
+from agencies.services import user_agency_group_sync
 from referrals import services
 from referrals.models import Referral, Urgency
 
@@ -48,6 +49,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.roles.set(extracted)
         self.save()
+        if create:
+            user_agency_group_sync(self)
 
 
 def child(first: str = "Robin", last: str = "Testchild", **extra: Any) -> dict[str, Any]:

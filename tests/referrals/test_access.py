@@ -109,7 +109,7 @@ def test_inactive_user_sees_nothing(world, referral):
 def test_superuser_without_a_csc_membership_sees_no_case_data(db, referral, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@example.invalid", "a-long-root-password")
     assert not access.referrals_visible_to(root).exists()
-    assert not access.ReferralChecker(user=root, referral=referral).can_view()
+    assert not access.ReferralChecker.for_user(root, referral).can_view()
 
 
 def test_service_refuses_a_referral_from_a_user_who_may_not_log_one(world):

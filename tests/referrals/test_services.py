@@ -191,25 +191,6 @@ def test_only_social_workers_and_team_managers_close_referrals(world):
     assert referral.status == "awaiting_discussion"
 
 
-def test_a_referral_has_one_strategy_discussion_deadline(world):
-    from django.db import IntegrityError, transaction
-
-    from referrals.models import Deadline
-
-    referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Deadline.objects.create(
-            partnership=world["partnership"],
-            referral=referral,
-            rule="SD_COMPLEX",
-            starts_at=MONDAY_10AM,
-            due_at=MONDAY_10AM + dt.timedelta(days=7),
-            due_soon_at=MONDAY_10AM,
-            escalate_at=MONDAY_10AM + dt.timedelta(days=8),
-        )
-    assert referral.deadlines.count() == 1
-
-
 def test_deadlines_are_stored_in_one_table_for_one_indexed_watch_query(world, django_assert_num_queries):
     from referrals.models import Deadline
 

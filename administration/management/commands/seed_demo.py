@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
+from agencies.services import user_agency_group_sync
 from core.timescales import LONDON
 from referrals import services
 from referrals.models import Concern, ConcernCategory, Referral, Urgency
@@ -292,6 +293,7 @@ class Command(BaseCommand):
                 user.email = f"{username}@example.invalid"
                 user.save()
             user.roles.set(Role.objects.filter(code__in=roles))
+            user_agency_group_sync(user)
             users[username] = user
         # Who is told when someone's deadline is overdue: a social worker's team manager.
         for username in ("sw.demo", "admin.demo"):

@@ -1,0 +1,59 @@
+"""SMART actions agreed in a strategy discussion (DOMAIN section 4), each with its ACTION deadline.
+
+An action is work on a case led by one agency. This app sits below `strategy`: it names the
+discussion that agreed an action only through a lazy model reference, and the strategy
+services create actions through `actions.services`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency
+from referrals.models import Deadline, Person, Referral
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Action(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="actions")
+    discussion = models.ForeignKey("strategy.Discussion", on_delete=models.PROTECT, related_name="actions")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
+    what = models.TextField("what will be done")
+    measure = models.TextField("how we will know it is done")
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="actions")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    contact_name = models.CharField("named contact", max_length=200, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    completion_note = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+    deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, related_name="action")
+    automatic = models.BooleanField(default=False, help_text="Created by the system, e.g. to obtain information.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["lead_agency", "status", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(person=None) | ~Q(contact_name="") | Q(automatic=True), name="action_has_named_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+    @property
+    def lead_name(self) -> str:
+        return str(self.person) if self.person_id else self.contact_name or f"{self.lead_agency} (to allocate)"

@@ -1,0 +1,289 @@
+"""Strategy discussions: convened, attended, recorded and decided per child (DOMAIN sections 1, 2 and 4).
+
+Nothing here is hard-deleted: invitations are declined or withdrawn, entries and decisions
+are kept, and every model keeps its history with who made each change.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency
+from referrals.models import Deadline, Person, Referral, Urgency
+
+
+class Trigger(models.TextChoices):
+    """Why a discussion is held (DOMAIN section 1, step 2): after a referral or at any time on an open case."""
+
+    NEW_REFERRAL = "new_referral", "A new referral"
+    NEW_INFORMATION = "new_information", "New information on an open case"
+    DURING_ASSESSMENT = "during_assessment", "A concern arising during an assessment"
+    PLAN_OR_LOOKED_AFTER = "plan_or_looked_after", "A concern about a child on a plan or looked after"
+    MISSING = "missing", "A child subject to section 47 enquiries found to be missing"
+    ACCESS_REFUSED = "access_refused", "Access to a child refused"
+
+
+class Format(models.TextChoices):
+    TELEPHONE = "telephone", "Telephone"
+    CALLS = "calls", "A series of telephone calls"
+    VIRTUAL = "virtual", "Virtual meeting"
+    FACE_TO_FACE = "face_to_face", "Face to face"
+
+
+TELEPHONE_FORMATS = (Format.TELEPHONE, Format.CALLS)
+
+
+class DiscussionStatus(models.TextChoices):
+    CONVENED = "convened", "Convened"
+    IN_PROGRESS = "in_progress", "Being held"
+    ENDED = "ended", "Held"
+
+
+class Discussion(models.Model):
+    """One strategy discussion about one or more children of a case, with its own trigger and deadline."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="discussions")
+    trigger = models.CharField(max_length=30, choices=Trigger.choices)
+    concern_identified_at = models.DateTimeField(help_text="The deadline counts from here, by the urgency.")
+    urgency = models.CharField(max_length=30, choices=Urgency.choices)
+    scheduled_at = models.DateTimeField("date and time")
+    format = models.CharField(max_length=20, choices=Format.choices)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chaired_discussions")
+    convened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    children = models.ManyToManyField(Person, related_name="discussions")
+    reason = models.TextField("reason for the discussion")
+    purpose = models.TextField(blank=True)
+    reconvened_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reconvened_as"
+    )
+    reconvene_rationale = models.TextField(blank=True)
+    deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, related_name="discussion")
+    status = models.CharField(max_length=20, choices=DiscussionStatus.choices, default=DiscussionStatus.CONVENED)
+    held_at = models.DateTimeField(null=True, blank=True, help_text="When the meeting started: meets the deadline.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="The minutes are due 48 hours after this.")
+    minutes_deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="minutes_of"
+    )
+    # Quoracy (DOMAIN section 4): proceeding without an expected agency needs the reason and the urgency.
+    proceeded_without = models.ManyToManyField(Agency, blank=True, related_name="+")
+    proceed_reason = models.TextField(blank=True)
+    proceed_urgency = models.TextField(blank=True)
+    # Risk analysis: the five questions [002].
+    risk_worry = models.TextField("what harm are we most worried about", blank=True)
+    risk_impact = models.TextField("its impact on the child", blank=True)
+    risk_factors = models.TextField("what makes harm more or less likely", blank=True)
+    risk_reduce = models.TextField("what is needed to reduce it", blank=True)
+    risk_review = models.TextField("when it will be reviewed", blank=True)
+    # Each section of the meeting page saves on its own; two people saving one section: the second is refused.
+    section_versions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[children, proceeded_without], excluded_fields=["section_versions"])
+
+    class Meta:
+        ordering = ["scheduled_at", "pk"]
+        indexes = [models.Index(fields=["referral", "scheduled_at"])]
+
+    def __str__(self) -> str:
+        return f"Strategy discussion {self.scheduled_at:%d %B %Y %H:%M}"
+
+    @property
+    def ended(self) -> bool:
+        return self.status == DiscussionStatus.ENDED
+
+    @property
+    def by_telephone(self) -> bool:
+        return self.format in TELEPHONE_FORMATS
+
+    def section_version(self, section: str) -> int:
+        return int(self.section_versions.get(section, 0))
+
+
+class InvitationStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    DECLINED = "declined", "Proposal declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Attendance(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ATTENDED = "attended", "Attended"
+    APOLOGIES = "apologies", "Sent apologies"
+    NO_RESPONSE = "no_response", "Did not respond"
+
+
+class Invitation(models.Model):
+    """One invitee: an agency, and a named person (a user of it, or a named contact), with their attendance."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="invitations")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="invitations")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    contact_name = models.CharField("named contact", max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    proposal = models.CharField(max_length=40, blank=True, help_text="Which proposal of DOMAIN section 4 this is.")
+    reason = models.CharField("why they are invited", max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.INVITED)
+    decline_reason = models.TextField(blank=True)
+    attendance = models.CharField(max_length=20, choices=Attendance.choices, default=Attendance.INVITED)
+    information_sent_in_advance = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_invitation_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.agency}"
+
+    @property
+    def name(self) -> str:
+        return str(self.person) if self.person_id else self.contact_name or "Someone from the agency"
+
+    @property
+    def active(self) -> bool:
+        return self.status == InvitationStatus.INVITED
+
+
+class Consent(models.TextChoices):
+    SOUGHT_GIVEN = "given", "Consent sought and given"
+    SOUGHT_REFUSED = "refused", "Consent sought and refused"
+    NOT_SOUGHT = "not_sought", "Consent not sought"
+    NOT_APPLICABLE = "not_applicable", "No checks needing consent"
+
+
+class InformationEntry(models.Model):
+    """Information an agency shared, with the checks it did (DOMAIN section 4, information shared)."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="information")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    information = models.TextField()
+    checks_done = models.TextField(blank=True)
+    consent = models.CharField(max_length=20, choices=Consent.choices)
+    not_for_family = models.BooleanField(
+        "not to be shared with the family",
+        default=False,
+        help_text="It could place the child at risk or jeopardise a police investigation.",
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name_plural = "information entries"
+
+    def __str__(self) -> str:
+        return f"Information from {self.agency}"
+
+
+class InvestigationType(models.TextChoices):
+    CSC = "csc", "Single agency: children's social care"
+    POLICE = "police", "Single agency: police"
+    JOINT = "joint", "Joint"
+
+
+# The decisions of DOMAIN section 4, each a flag on ChildDecision (a child can have several).
+DECISIONS = {
+    "nfa": "No further action",
+    "s47": "Section 47 enquiry",
+    "s17": "Section 17 child in need assessment",
+    "early_help": "Early help or referral to another agency",
+    "police_investigation": "Police criminal investigation",
+    "icpc": "Initial child protection conference",
+    "lado": "Inform the designated officer (LADO)",
+    "legal": "Legal advice or legal action",
+    "reconvene": "Reconvene the discussion",
+}
+
+
+class ChildDecision(models.Model):
+    """What was decided for one child, with the reasoning; s47 needs a team manager's authorisation."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="decisions")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="decisions")
+    nfa = models.BooleanField(DECISIONS["nfa"], default=False)
+    s47 = models.BooleanField(DECISIONS["s47"], default=False)
+    s17 = models.BooleanField(DECISIONS["s17"], default=False)
+    early_help = models.BooleanField(DECISIONS["early_help"], default=False)
+    police_investigation = models.BooleanField(DECISIONS["police_investigation"], default=False)
+    icpc = models.BooleanField(DECISIONS["icpc"], default=False)
+    lado = models.BooleanField(DECISIONS["lado"], default=False)
+    legal = models.BooleanField(DECISIONS["legal"], default=False)
+    reconvene = models.BooleanField(DECISIONS["reconvene"], default=False)
+    reasoning = models.TextField()
+    investigation_type = models.CharField(max_length=10, choices=InvestigationType.choices, blank=True)
+    police_decision_maker = models.CharField(max_length=200, blank=True)
+    reconvene_on = models.DateField(null=True, blank=True)
+    reconvene_rationale = models.TextField(blank=True)
+    s47_authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    s47_authorised_at = models.DateTimeField(null=True, blank=True)
+    icpc_deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    medical_done_at = models.DateTimeField("child protection medical done", null=True, blank=True)
+    medical_deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The s47 outcome, recorded later: conference needed (the clock runs on) or not (it stops, with the reason).
+    conference_needed = models.BooleanField(null=True, blank=True)
+    no_conference_reason = models.TextField(blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["child__position", "child_id"]
+        constraints = [models.UniqueConstraint(fields=["discussion", "child"], name="one_decision_per_child")]
+
+    def __str__(self) -> str:
+        return f"Decision for {self.child}"
+
+    def decided(self) -> list[str]:
+        return [label for field, label in DECISIONS.items() if getattr(self, field)]
+
+    @property
+    def s47_authorised(self) -> bool:
+        return self.s47_authorised_at is not None
+
+
+# The enquiry plan of DOMAIN section 4: each item answered, or marked "not needed because...".
+PLAN_ITEMS = {
+    "medical": "Medical assessment: child protection or forensic; when; by whom; who agreed its timing; siblings too",
+    "abe": "Achieving Best Evidence interview: who leads it; before or after a forensic medical",
+    "seeing_child": "When, where and by whom the child is seen (alone, or why not); interview support",
+    "wishes": "How the child's wishes and feelings are gathered",
+    "parents": "Who sees the parents, where and when",
+    "further_information": "Further information needed and how it is obtained",
+    "check_consent": "Parents' consent for agency checks (sought, refused, or not sought: the manager's reason)",
+    "medical_consent": "Medical consent from whoever holds parental responsibility (if withheld: legal advice)",
+    "sharing": "What is shared with the family, by whom and when (or why not yet)",
+    "other_children": "Other children affected",
+    "social_media": "Social media search",
+    "discharge": "Safe discharge if the child is in hospital",
+    "criminal": "Conduct and timing of the criminal investigation",
+}
+
+
+class EnquiryPlanItem(models.Model):
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="plan_items")
+    item = models.CharField(max_length=30, choices=list(PLAN_ITEMS.items()))
+    answer = models.TextField(blank=True)
+    not_needed_because = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["discussion", "item"], name="one_answer_per_plan_item")]
+
+    def __str__(self) -> str:
+        return self.get_item_display()

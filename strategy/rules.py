@@ -1,0 +1,162 @@
+"""Pure rules of the strategy discussion record (DOMAIN section 4): who to invite, and whether it is quorate.
+
+No ORM queries here: the services pass in what they loaded, so the rules are tested on plain objects.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from agencies.models import CORE_AGENCY_TYPES, AgencyType
+from referrals.models import ConcernCategory, EducationStatus, Person, PersonKind
+
+MEDICAL_CONCERNS = {
+    ConcernCategory.PHYSICAL,
+    ConcernCategory.SEXUAL,
+    ConcernCategory.FII,
+    ConcernCategory.FGM,
+    ConcernCategory.NON_MOBILE_INJURY,
+}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An invitee the system proposes, with the reason shown (DOMAIN section 4, who is expected)."""
+
+    key: str
+    agency_type: str
+    role: str
+    reason: str
+    core: bool = False
+    setting: str = ""  # a name to match an agency by (the child's school)
+
+
+def _school_age(child: Person, today: dt.date) -> bool:
+    age = child.age_on(today)
+    return age is not None and 2 <= age < 19
+
+
+def proposals(
+    *,
+    children: Sequence[Person],
+    others: Iterable[Person],
+    concerns: Iterable[str],
+    referrer_agency_type: str | None,
+    today: dt.date,
+) -> list[Proposal]:
+    """Every invitee DOMAIN section 4 proposes for a discussion about `children`, core agencies first."""
+    found = [
+        Proposal("police", AgencyType.POLICE, "Police officer", "Core agency: always expected", core=True),
+        Proposal("health", AgencyType.HEALTH, "Health practitioner", "Core agency: always expected", core=True),
+    ]
+    concerns = set(concerns)
+    medical = sorted(concerns & MEDICAL_CONCERNS)
+    names = {
+        "hospital": [c for c in children if c.in_hospital],
+        "infant": [c for c in children if c.not_yet_mobile or (c.age_on(today) or 99) < 1],
+    }
+    if medical or names["hospital"] or names["infant"]:
+        why = (
+            "Medical implications: "
+            + ", ".join(
+                [ConcernCategory(code).label.lower() for code in medical]
+                + [f"{c.full_name} is in hospital" for c in names["hospital"]]
+                + [f"{c.full_name} is an infant" for c in names["infant"] if c not in names["hospital"]]
+            )
+            + "; a medical examination may be needed"
+        )
+        found.append(Proposal("paediatrician", AgencyType.HEALTH, "Paediatrician", why))
+    for child in names["hospital"]:
+        where = f" ({child.hospital})" if child.hospital else ""
+        found.append(
+            Proposal(
+                f"consultant-{child.pk}",
+                AgencyType.HEALTH,
+                "Consultant and senior ward nurse",
+                f"{child.full_name} is in hospital{where}",
+            )
+        )
+    for child in children:
+        if child.unborn:
+            found.append(
+                Proposal(f"midwife-{child.pk}", AgencyType.HEALTH, "Midwife", f"{child.full_name} is not yet born")
+            )
+            continue
+        if child.education_status == EducationStatus.ON_ROLL or (
+            not child.education_status and child.education_setting and _school_age(child, today)
+        ):
+            setting = child.education_setting or "their school, nursery or college"
+            found.append(
+                Proposal(
+                    f"school-{child.pk}",
+                    AgencyType.EDUCATION,
+                    "Designated safeguarding lead",
+                    f"{child.full_name} attends {setting}",
+                    setting=child.education_setting,
+                )
+            )
+        elif child.education_status in (EducationStatus.NOT_ON_ROLL, EducationStatus.HOME_EDUCATED) or (
+            not child.education_status and _school_age(child, today)
+        ):
+            found.append(
+                Proposal(
+                    f"education-officer-{child.pk}",
+                    AgencyType.EDUCATION,
+                    "Education officer",
+                    f"{child.full_name} is of school age and not on a school roll",
+                )
+            )
+        if child.looked_after:
+            where = f" ({child.placement})" if child.placement else ""
+            found.append(
+                Proposal(
+                    f"carer-{child.pk}",
+                    AgencyType.CARE_PROVIDER,
+                    "Fostering or residential service, and the carer",
+                    f"{child.full_name} is looked after{where}",
+                )
+            )
+    if referrer_agency_type and referrer_agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
+        found.append(Proposal("referrer", referrer_agency_type, "Referrer", "They made the referral"))
+    if any(p.kind == PersonKind.ALLEGED_ABUSER and not p.under_18 for p in others):
+        found.append(
+            Proposal(
+                "probation", AgencyType.PROBATION, "Probation officer", "An adult alleged abuser: probation may know them"
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Quoracy:
+    quorate: bool
+    missing: list[str]  # what is missing, in words, for the warnings
+    missing_agency_ids: list[int]  # expected agencies with nobody attending
+
+
+def quoracy(*, attendance: Iterable[tuple[int, str, str, bool, bool]]) -> Quoracy:
+    """Quorate when the CSC chair and social worker, police and health each attended (DOMAIN section 4).
+
+    `attendance`: one (agency id, agency type, agency name, is the chair, attended) per active invitee.
+    Every other invited agency with nobody attending is a warning too (the school, for example).
+    """
+    rows = list(attendance)
+    missing: list[str] = []
+    attended_agencies = {agency for agency, _t, _n, _c, attended in rows if attended}
+    if not any(chair and attended for _a, _t, _n, chair, attended in rows):
+        missing.append("the chair (children's social care)")
+    if not any(t == AgencyType.CHILDRENS_SOCIAL_CARE and not chair and attended for _a, t, _n, chair, attended in rows):
+        missing.append("a social worker (children's social care)")
+    missing_ids: list[int] = []
+    for core_type in CORE_AGENCY_TYPES[1:]:
+        if not any(t == core_type and attended for _a, t, _n, _c, attended in rows):
+            missing.append(f"{AgencyType(core_type).label.lower()}")
+            missing_ids.extend(sorted({a for a, t, _n, _c, _at in rows if t == core_type} - attended_agencies))
+    core_missing = bool(missing)
+    others = {}
+    for agency, agency_type, name, _c, _at in rows:
+        if agency_type not in CORE_AGENCY_TYPES and agency not in attended_agencies:
+            others[agency] = name
+    missing.extend(others.values())
+    missing_ids.extend(others)
+    return Quoracy(quorate=not core_missing, missing=missing, missing_agency_ids=missing_ids)

@@ -1,0 +1,740 @@
+"""Writes to strategy discussions (DOMAIN sections 1, 2 and 4). Each is one transaction per user action.
+
+Every deadline comes from the timescale engine through `referrals.deadlines`; every change is
+recorded in history with who made it and why; invitations grant case access through
+django-guardian on the referral, to the invited agency's group.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from actions.services import action_create
+from agencies.models import Agency, AgencyType, RoleCode, User
+from agencies.selectors import partnership_calendar
+from agencies.services import agency_group
+from core.history import record
+from core.timescales import Rule, end_of_working_day_after
+from referrals import services as referral_services
+from referrals.access import VIEW_PERMISSION, ReferralChecker
+from referrals.deadlines import deadline_meet, deadline_move, deadline_open, deadline_stop
+from referrals.models import (
+    URGENCY_RULES,
+    DeadlineState,
+    Person,
+    PersonKind,
+    Referral,
+    ReferralStatus,
+)
+from strategy import rules
+from strategy.access import DiscussionChecker
+from strategy.models import (
+    DECISIONS,
+    PLAN_ITEMS,
+    Attendance,
+    ChildDecision,
+    Discussion,
+    DiscussionStatus,
+    EnquiryPlanItem,
+    InformationEntry,
+    Invitation,
+    InvitationStatus,
+    Trigger,
+)
+
+
+class StaleSectionError(Exception):
+    """Someone else saved this section of the meeting after this user loaded it; nothing was saved."""
+
+    def __init__(self, section: str) -> None:
+        super().__init__(section)
+        self.section = section
+
+
+def _discussion_rule(trigger: str, urgency: str) -> Rule:
+    """A child found missing has its own 24-hour rule; otherwise the urgency decides (DOMAIN section 3)."""
+    return Rule.SD_MISSING_CHILD if trigger == Trigger.MISSING else URGENCY_RULES[urgency]
+
+
+def is_team_manager_of(user: User | None, referral: Referral) -> bool:
+    """A CSC team manager of the case's partnership: the only people who chair (DOMAIN section 2)."""
+    return (
+        user is not None
+        and user.is_active
+        and user.agency_id is not None
+        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE  # type: ignore[union-attr]
+        and user.partnership_id == referral.partnership_id
+        and user.has_role(RoleCode.TEAM_MANAGER)
+    )
+
+
+def _grant(referral: Referral, agency: Agency) -> None:
+    """Invited: the agency's group may view the case (CSC sees its partnership's cases already)."""
+    if agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
+        assign_perm(VIEW_PERMISSION, agency_group(agency), referral)
+
+
+def _revoke_unless_still_invited(referral: Referral, agency: Agency) -> None:
+    still = Invitation.objects.filter(
+        discussion__referral=referral, agency=agency, status=InvitationStatus.INVITED
+    ).exists()
+    if not still and agency.group_id is not None:
+        remove_perm(VIEW_PERMISSION, agency.group, referral)  # type: ignore[arg-type]
+
+
+def _bump(discussion: Discussion, section: str, expected: int | None) -> None:
+    """Refuse a save made from an older copy of the section (`expected` None: not a section of the page)."""
+    if expected is not None and discussion.section_version(section) != expected:
+        raise StaleSectionError(section)
+    discussion.section_versions = {**discussion.section_versions, section: discussion.section_version(section) + 1}
+    Discussion.objects.filter(pk=discussion.pk).update(section_versions=discussion.section_versions)
+
+
+def _locked(discussion: Discussion) -> Discussion:
+    fresh = Discussion.objects.select_for_update().select_related("referral__partnership").get(pk=discussion.pk)
+    return fresh
+
+
+# --- Convening ---------------------------------------------------------------------------------------------
+
+
+def discussion_convene(
+    *,
+    acting_user: User,
+    referral: Referral,
+    data: Mapping[str, Any],
+    children: Sequence[Person],
+    invitations: Sequence[Mapping[str, Any]],
+    declined: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime,
+) -> Discussion:
+    """Convene a strategy discussion on a case: its deadline counts from when the concern was identified.
+
+    `data`: trigger, concern_identified_at, urgency, scheduled_at, format, chair, reason, purpose,
+    reconvened_from, reconvene_rationale. `invitations`: agency, person, contact_name, role,
+    proposal, reason. `declined`: proposals not taken up, each with agency, role, proposal, reason
+    and decline_reason. The chair and the convening social worker are invited as CSC.
+    """
+    if not ReferralChecker.for_user(acting_user, referral).can_edit():
+        raise PermissionDenied("Only CSC social workers and team managers convene a discussion")
+    errors: dict[str, str] = {}
+    if referral.status == ReferralStatus.CLOSED:
+        errors["__all__"] = "This case is closed: reopen it before convening a discussion"
+    chair = data.get("chair")
+    if not is_team_manager_of(chair, referral):
+        errors["chair"] = "The chair must be a team manager in children's social care of this partnership"
+    case_children = {p.pk for p in referral.people.filter(kind=PersonKind.CHILD, removed_at=None)}
+    if not children:
+        errors["children"] = "Select the children the discussion is about"
+    elif any(child.pk not in case_children for child in children):
+        errors["children"] = "Select only children of this case"
+    identified = data.get("concern_identified_at")
+    if identified is not None and identified > now:
+        errors["concern_identified"] = "The date the concern was identified must be today or in the past"
+    previous = data.get("reconvened_from")
+    if previous is not None and previous.referral_id != referral.pk:
+        errors["reconvened_from"] = "Select a discussion of this case"
+    if previous is not None and not str(data.get("reconvene_rationale", "")).strip():
+        errors["reconvene_rationale"] = "Give the rationale for reconvening"
+    for row in invitations:
+        agency = row["agency"]
+        if agency.partnership_id != referral.partnership_id:
+            errors["invitations"] = "Invite only agencies of this partnership"
+        person = row.get("person")
+        if person is not None and person.agency_id != agency.pk:
+            errors["invitations"] = f"{person} does not work for {agency}"
+    for row in declined:
+        if not str(row.get("decline_reason", "")).strip():
+            errors[f"decline_{row['proposal']}"] = f"Give the reason for not inviting the {row['role'].lower()}"
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
+        rule = _discussion_rule(data["trigger"], data["urgency"])
+        calendar = partnership_calendar(referral.partnership)
+        current = referral.sd_deadline
+        first = not referral.discussions.exists()
+        if first and current is not None and current.state == DeadlineState.OPEN:
+            # The first discussion takes over the clock the referral started, counted from this concern.
+            current.partnership = referral.partnership
+            deadline_move(
+                acting_user=acting_user,
+                deadline=current,
+                rule=rule,
+                starts_at=identified,
+                calendar=calendar,
+                reason="Strategy discussion convened",
+            )
+            deadline = current
+        else:
+            deadline = deadline_open(
+                acting_user=acting_user,
+                referral=referral,
+                rule=rule,
+                starts_at=identified,
+                responsible=referral.allocated_social_worker or acting_user,
+                agency=(referral.allocated_social_worker or acting_user).agency,
+                calendar=calendar,
+                reason="Strategy discussion convened",
+            )
+            if current is None or current.state != DeadlineState.OPEN:
+                referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+        discussion = Discussion(
+            referral=referral,
+            trigger=data["trigger"],
+            concern_identified_at=identified,
+            urgency=data["urgency"],
+            scheduled_at=data["scheduled_at"],
+            format=data["format"],
+            chair=chair,
+            convened_by=acting_user,
+            reason=data["reason"],
+            purpose=data.get("purpose", ""),
+            reconvened_from=previous,
+            reconvene_rationale=data.get("reconvene_rationale", "") if previous else "",
+            deadline=deadline,
+        )
+        record(discussion, acting_user, "Strategy discussion convened")
+        discussion.full_clean()
+        discussion.save()
+        discussion.children.set(children)
+        csc = chair.agency  # type: ignore[union-attr]
+        _invite(discussion, acting_user, agency=csc, person=chair, role="Chair", reason="Chairs the discussion")
+        worker = referral.allocated_social_worker or acting_user
+        if worker != chair:
+            _invite(
+                discussion, acting_user, agency=csc, person=worker, role="Social worker", reason="The case's social worker"
+            )
+        for row in invitations:
+            _invite(discussion, acting_user, **row)
+        for row in declined:
+            invitation = Invitation(
+                discussion=discussion,
+                agency=row["agency"],
+                role=row["role"],
+                proposal=row["proposal"],
+                reason=row.get("reason", ""),
+                status=InvitationStatus.DECLINED,
+                decline_reason=row["decline_reason"],
+                created_by=acting_user,
+            )
+            record(invitation, acting_user, "Proposal declined")
+            invitation.save()
+        if referral.status == ReferralStatus.DISCUSSION_HELD:
+            # The case awaits a discussion again: invited agencies may record until it is held.
+            referral.status = ReferralStatus.AWAITING_DISCUSSION
+            referral.version += 1
+            record(referral, acting_user, "Strategy discussion convened")
+            referral.save()
+    return discussion
+
+
+def _invite(
+    discussion: Discussion,
+    acting_user: User,
+    *,
+    agency: Agency,
+    person: User | None = None,
+    contact_name: str = "",
+    role: str = "",
+    proposal: str = "",
+    reason: str = "",
+) -> Invitation:
+    invitation = Invitation(
+        discussion=discussion,
+        agency=agency,
+        person=person,
+        contact_name=contact_name,
+        role=role,
+        proposal=proposal,
+        reason=reason,
+        created_by=acting_user,
+    )
+    record(invitation, acting_user, "Invited")
+    invitation.full_clean()
+    invitation.save()
+    _grant(discussion.referral, agency)
+    return invitation
+
+
+def invitation_add(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    agency: Agency,
+    person: User | None,
+    contact_name: str,
+    role: str,
+) -> Invitation:
+    """Invite another agency or named person to a discussion not yet over."""
+    discussion = checker.discussion
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC social workers and team managers invite agencies")
+    errors = {}
+    if agency.partnership_id != discussion.referral.partnership_id:
+        errors["agency"] = "Select an agency of this partnership"
+    if person is not None and person.agency_id != agency.pk:
+        errors["person"] = f"{person} does not work for {agency}"
+    if discussion.ended:
+        errors["__all__"] = "This discussion is over: convene another to invite more agencies"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _locked(discussion)
+        return _invite(
+            discussion, acting_user, agency=agency, person=person, contact_name=contact_name, role=role, reason="Added"
+        )
+
+
+def invitation_withdraw(*, acting_user: User, checker: DiscussionChecker, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation: the agency loses the case unless another invitation still grants it."""
+    if not checker.can_record_all() or invitation.discussion_id != checker.discussion.pk:
+        raise PermissionDenied("Only CSC social workers and team managers withdraw invitations")
+    if invitation.person_id == checker.discussion.chair_id:
+        raise ValidationError("The chair's invitation cannot be withdrawn: change the chair instead")
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != InvitationStatus.INVITED:
+            return invitation
+        invitation.status = InvitationStatus.WITHDRAWN
+        record(invitation, acting_user, "Invitation withdrawn")
+        invitation.save()
+        _revoke_unless_still_invited(checker.discussion.referral, invitation.agency)
+    return invitation
+
+
+# --- The meeting ---------------------------------------------------------------------------------------------
+
+
+def discussion_start(*, acting_user: User, checker: DiscussionChecker, now: dt.datetime) -> Discussion:
+    """The meeting starts: holding it meets the discussion's deadline (late if after it)."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC social workers and team managers start the meeting")
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        if discussion.status != DiscussionStatus.CONVENED:
+            return discussion
+        discussion.status, discussion.held_at = DiscussionStatus.IN_PROGRESS, now
+        record(discussion, acting_user, "Meeting started")
+        discussion.save()
+        deadline_meet(acting_user=acting_user, deadline=discussion.deadline, at=now, by="Strategy discussion held")
+    return discussion
+
+
+def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.datetime) -> Discussion:
+    """The meeting ends: quorate or proceeding-without recorded, a decision for every child, the plan complete.
+
+    The minutes are then due 48 hours later (MINUTES_CIRCULATED), and invited agencies keep
+    read-only access to the case until it is closed.
+    """
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC social workers and team managers end the meeting")
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        if discussion.status == DiscussionStatus.ENDED:
+            return discussion
+        errors = end_problems(discussion)
+        if errors:
+            raise ValidationError(errors)
+        discussion.status, discussion.ended_at = DiscussionStatus.ENDED, now
+        if discussion.held_at is None:
+            discussion.held_at = now
+            deadline_meet(acting_user=acting_user, deadline=discussion.deadline, at=now, by="Strategy discussion held")
+        chair = discussion.chair
+        discussion.minutes_deadline = deadline_open(
+            acting_user=acting_user,
+            referral=discussion.referral,
+            rule=Rule.MINUTES_CIRCULATED,
+            starts_at=now,
+            responsible=chair,
+            agency=chair.agency,
+            reason="Strategy discussion ended",
+        )
+        record(discussion, acting_user, "Meeting ended")
+        discussion.save()
+        if not discussion.referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED).exists():
+            referral_services.referral_record_discussion_held(
+                acting_user=acting_user, referral=discussion.referral, held_at=discussion.held_at, deadline=discussion.deadline
+            )
+    return discussion
+
+
+def end_problems(discussion: Discussion) -> list[str]:
+    """What stops the meeting being ended, in words (empty when it can end)."""
+    problems = []
+    q = discussion_quoracy(discussion)
+    proceeded = set(discussion.proceeded_without.values_list("pk", flat=True))
+    if not q.quorate and not discussion.proceed_reason:
+        problems.append("The discussion is not quorate: record why it proceeds without " + ", ".join(q.missing))
+    elif set(q.missing_agency_ids) - proceeded and not discussion.proceed_reason:
+        problems.append("Record why the discussion proceeds without " + ", ".join(q.missing))
+    decided = set(discussion.decisions.values_list("child_id", flat=True))
+    for child in discussion.children.all():
+        if child.pk not in decided:
+            problems.append(f"Record the decision for {child.full_name}")
+    if discussion.decisions.filter(s47=True).exists():
+        answered = {
+            item.item for item in discussion.plan_items.all() if item.answer.strip() or item.not_needed_because.strip()
+        }
+        if len(answered) < len(PLAN_ITEMS):
+            problems.append(f"Answer every item of the enquiry plan, or say why it is not needed ({len(PLAN_ITEMS) - len(answered)} left)")
+    return problems
+
+
+def discussion_quoracy(discussion: Discussion) -> rules.Quoracy:
+    rows = [
+        (i.agency_id, i.agency.agency_type, i.agency.name, i.person_id == discussion.chair_id, i.attendance == Attendance.ATTENDED)
+        for i in discussion.invitations.select_related("agency").filter(status=InvitationStatus.INVITED)
+    ]
+    return rules.quoracy(attendance=rows)
+
+
+def attendance_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    rows: Mapping[int, tuple[str, bool]],
+    version: int | None,
+) -> Discussion:
+    """Attendance per invitee (attended, apologies, no response; information sent in advance).
+
+    Invited agencies mark their own agency's lines; the chair and CSC anyone's.
+    """
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        invitations = {
+            i.pk: i for i in discussion.invitations.select_for_update().filter(status=InvitationStatus.INVITED)
+        }
+        for pk in rows:
+            if pk not in invitations or not checker.can_record_agency(invitations[pk].agency_id):
+                raise PermissionDenied("You can record attendance for your own agency only")
+        _bump(discussion, "attendance", version)
+        for pk, (attendance, sent) in rows.items():
+            invitation = invitations[pk]
+            if (invitation.attendance, invitation.information_sent_in_advance) == (attendance, sent):
+                continue
+            invitation.attendance, invitation.information_sent_in_advance = attendance, sent
+            record(invitation, acting_user, "Attendance recorded")
+            invitation.full_clean()
+            invitation.save()
+    return discussion
+
+
+def information_add(
+    *, acting_user: User, checker: DiscussionChecker, agency: Agency, data: Mapping[str, Any], now: dt.datetime
+) -> InformationEntry:
+    """An agency's information, with its checks and whether consent was sought; maybe not for the family."""
+    if not checker.can_record_agency(agency.pk):
+        raise PermissionDenied("You can add your own agency's information only")
+    if agency.pk not in checker.invited_agency_ids:
+        raise ValidationError({"agency": "Select an agency invited to this discussion"})
+    with transaction.atomic():
+        _locked(checker.discussion)
+        entry = InformationEntry(
+            discussion=checker.discussion,
+            agency=agency,
+            information=data["information"],
+            checks_done=data.get("checks_done", ""),
+            consent=data["consent"],
+            not_for_family=bool(data.get("not_for_family")),
+            recorded_by=acting_user,
+            recorded_at=now,
+        )
+        record(entry, acting_user, "Information shared")
+        entry.full_clean()
+        entry.save()
+    return entry
+
+
+RISK_FIELDS = ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
+
+
+def risk_save(*, acting_user: User, checker: DiscussionChecker, data: Mapping[str, str], version: int | None) -> Discussion:
+    """The risk analysis: the five questions [002]."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the risk analysis")
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        _bump(discussion, "risk", version)
+        for field in RISK_FIELDS:
+            setattr(discussion, field, data.get(field, ""))
+        record(discussion, acting_user, "Risk analysis recorded")
+        discussion.save()
+    return discussion
+
+
+def proceed_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    agencies: Sequence[Agency],
+    reason: str,
+    urgency: str,
+    now: dt.datetime,
+    version: int | None,
+) -> Discussion:
+    """Proceed without expected agencies: reason and urgency recorded, and for each one an automatic action
+    "obtain information from <agency>", due by the end of the next working day (DOMAIN section 4)."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record why the discussion proceeds without an agency")
+    errors = {}
+    if not agencies:
+        errors["agencies"] = "Select the agencies the discussion proceeds without"
+    if not reason.strip():
+        errors["reason"] = "Give the reason for proceeding without them (delay would increase the risk or impede the investigation)"
+    if not urgency.strip():
+        errors["urgency"] = "Say how urgent it is"
+    if any(a.partnership_id != checker.discussion.referral.partnership_id for a in agencies):
+        errors["agencies"] = "Select agencies of this partnership"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        _bump(discussion, "proceed", version)
+        already = set(discussion.proceeded_without.values_list("pk", flat=True))
+        discussion.proceed_reason, discussion.proceed_urgency = reason, urgency
+        record(discussion, acting_user, "Proceeding without an agency")
+        discussion.save()
+        discussion.proceeded_without.add(*agencies)
+        calendar = partnership_calendar(discussion.referral.partnership)
+        for agency in agencies:
+            if agency.pk in already:
+                continue
+            action_create(
+                acting_user=acting_user,
+                referral=discussion.referral,
+                discussion=discussion,
+                what=f"Obtain information from {agency}",
+                measure=f"{agency}'s information is recorded on the case and shared with the chair",
+                lead_agency=agency,
+                due_at=end_of_working_day_after(now, 1, calendar),
+                now=now,
+                automatic=True,
+            )
+    return discussion
+
+
+def decision_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    child: Person,
+    data: Mapping[str, Any],
+    version: int | None,
+    now: dt.datetime,
+) -> ChildDecision:
+    """The decisions for one child, with the reasoning (DOMAIN section 4)."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record decisions")
+    discussion = checker.discussion
+    errors: dict[str, str] = {}
+    if not discussion.children.filter(pk=child.pk).exists():
+        raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
+    chosen = [field for field in DECISIONS if data.get(field)]
+    if not chosen:
+        errors["decisions"] = f"Select at least one decision for {child.full_name}"
+    if data.get("nfa") and len(chosen) > 1:
+        errors["decisions"] = "No further action cannot be combined with another decision"
+    if data.get("icpc") and not data.get("s47"):
+        errors["decisions"] = "An initial child protection conference needs a section 47 enquiry first"
+    if not str(data.get("reasoning", "")).strip():
+        errors["reasoning"] = f"Give the reasoning for the decision about {child.full_name}"
+    if (data.get("s47") or data.get("police_investigation")) and not data.get("investigation_type"):
+        errors["investigation_type"] = "Select the type of investigation"
+    if data.get("police_investigation") and not str(data.get("police_decision_maker", "")).strip():
+        errors["police_decision_maker"] = "Name the police decision maker"
+    if data.get("reconvene") and not data.get("reconvene_on"):
+        errors["reconvene_on"] = "Enter the date to reconvene"
+    if data.get("reconvene") and not str(data.get("reconvene_rationale", "")).strip():
+        errors["reconvene_rationale"] = "Give the rationale for reconvening"
+    medical = data.get("medical_done_at")
+    if medical is not None and medical > now:
+        errors["medical_done"] = "The date of the medical must be today or in the past"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        discussion = _locked(discussion)
+        _bump(discussion, f"decision-{child.pk}", version)
+        decision = ChildDecision.objects.select_for_update().filter(discussion=discussion, child=child).first()
+        decision = decision or ChildDecision(discussion=discussion, child=child)
+        if decision.s47_authorised and not data.get("s47"):
+            raise ValidationError({"decisions": "The section 47 enquiry has been authorised: it cannot be undone here"})
+        for field in DECISIONS:
+            setattr(decision, field, bool(data.get(field)))
+        for field in ("reasoning", "investigation_type", "police_decision_maker", "reconvene_rationale"):
+            setattr(decision, field, data.get(field) or "")
+        decision.reconvene_on = data.get("reconvene_on")
+        newly_examined = medical is not None and decision.medical_done_at is None
+        decision.medical_done_at = medical or decision.medical_done_at
+        if newly_examined:
+            decision.medical_deadline = deadline_open(
+                acting_user=acting_user,
+                referral=discussion.referral,
+                rule=Rule.MEDICAL_REPORT,
+                starts_at=medical,
+                responsible=None,
+                agency=_health_agency(discussion),
+                child=child,
+                reason="Child protection medical done",
+            )
+        record(decision, acting_user, "Decision recorded")
+        decision.full_clean()
+        decision.save()
+        if decision.s47 or decision.s17:
+            _open_assessment(acting_user, discussion, child)
+    return decision
+
+
+def _health_agency(discussion: Discussion) -> Agency | None:
+    invitation = (
+        discussion.invitations.filter(agency__agency_type=AgencyType.HEALTH, status=InvitationStatus.INVITED)
+        .select_related("agency")
+        .first()
+    )
+    return invitation.agency if invitation else None
+
+
+def _open_assessment(acting_user: User, discussion: Discussion, child: Person) -> None:
+    """ASSESSMENT: 45 working days from receipt of the referral, once per child (DOMAIN section 3)."""
+    referral = discussion.referral
+    if referral.deadlines.filter(rule=Rule.ASSESSMENT, child=child).exists():
+        return
+    worker = referral.allocated_social_worker or discussion.convened_by
+    deadline_open(
+        acting_user=acting_user,
+        referral=referral,
+        rule=Rule.ASSESSMENT,
+        starts_at=referral.received_at,
+        responsible=worker,
+        agency=worker.agency,
+        child=child,
+        reason="Assessment decided",
+    )
+
+
+def decision_authorise_s47(
+    *, acting_user: User, checker: DiscussionChecker, decision: ChildDecision, now: dt.datetime
+) -> ChildDecision:
+    """A team manager authorises the section 47 enquiry: who and when are recorded, and the ICPC clock starts
+    (15 working days from the date of this discussion) for that child (DOMAIN sections 3 and 4)."""
+    if not checker.can_authorise_s47():
+        raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        decision = ChildDecision.objects.select_for_update().get(pk=decision.pk, discussion=discussion)
+        if not decision.s47:
+            raise ValidationError("Record a section 47 enquiry for this child before authorising it")
+        if decision.s47_authorised:
+            return decision
+        held = discussion.held_at or now
+        decision.s47_authorised_by, decision.s47_authorised_at = acting_user, now
+        decision.icpc_deadline = deadline_open(
+            acting_user=acting_user,
+            referral=discussion.referral,
+            rule=Rule.ICPC,
+            starts_at=held,
+            responsible=discussion.chair,
+            agency=discussion.chair.agency,
+            child=decision.child,
+            reason="Section 47 enquiry authorised",
+        )
+        record(decision, acting_user, "Section 47 enquiry authorised")
+        decision.save()
+        _open_assessment(acting_user, discussion, decision.child)
+    return decision
+
+
+def decision_record_outcome(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    decision: ChildDecision,
+    conference_needed: bool,
+    reason: str,
+    now: dt.datetime,
+) -> ChildDecision:
+    """The s47 outcome: a conference is needed (the ICPC clock runs on) or not (it stops, with the reason)."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the outcome of a section 47 enquiry")
+    if not conference_needed and not reason.strip():
+        raise ValidationError({"no_conference_reason": "Give the reason no conference is needed"})
+    with transaction.atomic():
+        decision = ChildDecision.objects.select_for_update().get(pk=decision.pk, discussion=checker.discussion)
+        if not decision.s47_authorised:
+            raise ValidationError("The section 47 enquiry has not been authorised, so it has no outcome yet")
+        decision.conference_needed = conference_needed
+        decision.no_conference_reason = "" if conference_needed else reason
+        decision.outcome_recorded_by, decision.outcome_recorded_at = acting_user, now
+        record(decision, acting_user, "Section 47 outcome recorded")
+        decision.save()
+        if not conference_needed and decision.icpc_deadline is not None:
+            deadline_stop(
+                acting_user=acting_user,
+                deadline=decision.icpc_deadline,
+                at=now,
+                reason=f"No conference needed: {reason}"[:200],
+            )
+    return decision
+
+
+def plan_save(
+    *, acting_user: User, checker: DiscussionChecker, answers: Mapping[str, tuple[str, str]], version: int | None
+) -> Discussion:
+    """The enquiry plan: each item answered, or "not needed because...", never both."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the enquiry plan")
+    errors = {
+        f"{item}": f"{PLAN_ITEMS[item].split(':')[0]}: give an answer or say why it is not needed, not both"
+        for item, (answer, not_needed) in answers.items()
+        if answer.strip() and not_needed.strip()
+    }
+    if any(item not in PLAN_ITEMS for item in answers):
+        raise ValidationError("Unknown enquiry plan item")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        _bump(discussion, "plan", version)
+        existing = {i.item: i for i in discussion.plan_items.select_for_update()}
+        for item, (answer, not_needed) in answers.items():
+            row = existing.get(item) or EnquiryPlanItem(discussion=discussion, item=item)
+            if row.pk and (row.answer, row.not_needed_because) == (answer, not_needed):
+                continue
+            row.answer, row.not_needed_because = answer, not_needed
+            record(row, acting_user, "Enquiry plan recorded")
+            row.save()
+    return discussion
+
+
+def discussion_action_add(
+    *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], now: dt.datetime
+):
+    """An action agreed in the meeting: SMART, led by one agency, with its ACTION deadline."""
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the actions agreed")
+    discussion = checker.discussion
+    child = data.get("child")
+    if child is not None and not discussion.children.filter(pk=child.pk).exists():
+        raise ValidationError({"child": "Select a child this discussion is about"})
+    if data["due_at"] <= now:
+        raise ValidationError({"due": "The due date must be in the future"})
+    with transaction.atomic():
+        _locked(discussion)
+        return action_create(
+            acting_user=acting_user,
+            referral=discussion.referral,
+            discussion=discussion,
+            what=data["what"],
+            measure=data["measure"],
+            lead_agency=data["lead_agency"],
+            person=data.get("person"),
+            contact_name=data.get("contact_name", ""),
+            child=child,
+            due_at=data["due_at"],
+            now=now,
+        )
