@@ -101,7 +101,9 @@ class Agency(models.Model):
     agency_type = models.CharField(max_length=20, choices=AgencyType.choices)
     name = models.CharField(max_length=200)
     # Its members, kept in step by agencies.services: invitations grant case access to this group (guardian).
-    group = models.OneToOneField(Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="agency")
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="agency"
+    )
     history = HistoricalRecords(excluded_fields=["group"])
 
     class Meta:

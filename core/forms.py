@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 
+from core.timescales import LONDON
+
 
 class GovDateWidget(forms.MultiWidget):
     """Day, month and year as three text inputs (the GOV.UK date input pattern)."""
@@ -105,3 +107,17 @@ class GovFormMixin:
             for validator in field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
                     validator.message = f"{label} contains a character that cannot be saved: remove it"
+
+
+def local_moment(form: forms.Form, date_field: str, time_field: str) -> dt.datetime | None:
+    """The London moment typed as a date and a time, or None; a time the clocks skipped is an error on the time."""
+    day, time = form.cleaned_data.get(date_field), form.cleaned_data.get(time_field)
+    if not (day and time):
+        return None
+    moment = dt.datetime.combine(day, time, tzinfo=LONDON)
+    if moment.astimezone(dt.UTC).astimezone(LONDON).time() != time:
+        form.add_error(
+            time_field, "That time did not happen on that date because the clocks went forward: check the time"
+        )
+        return None
+    return moment

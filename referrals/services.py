@@ -398,7 +398,8 @@ def referral_update(
         change.save(referral, acting_user, now=now, reason="Referral edited")
         # The referral's own clock (its first); a later discussion's clock counts from that discussion's concern.
         deadline = referral.deadlines.select_for_update().filter(rule__in=SD_RULES).order_by("pk").first()
-        assert deadline is not None, "every referral opens its strategy discussion deadline when logged"
+        if deadline is None:
+            raise RuntimeError("Every referral opens its strategy discussion deadline when logged")
         deadline.partnership = referral.partnership
         deadline_move(
             acting_user=acting_user,

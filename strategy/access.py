@@ -73,9 +73,7 @@ def get_discussion_for_user(user: User, pk: int, *, write: bool = False) -> tupl
     case = ReferralChecker(user=user, referral=referral, relation=relationship(user, referral, granted=True))
     if not case.can_view():
         raise Http404("No such discussion")
-    invited = frozenset(
-        discussion.invitations.filter(status="invited").values_list("agency_id", flat=True).distinct()
-    )
+    invited = frozenset(discussion.invitations.filter(status="invited").values_list("agency_id", flat=True).distinct())
     checker = DiscussionChecker(case=case, discussion=discussion, invited_agency_ids=invited)
     if write and not (checker.can_record_all() or checker.can_record_for_own_agency()):
         raise PermissionDenied("You can read this discussion but not record on it")

@@ -229,9 +229,7 @@ class ChildDecision(models.Model):
     s47_authorised_at = models.DateTimeField(null=True, blank=True)
     icpc_deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     medical_done_at = models.DateTimeField("child protection medical done", null=True, blank=True)
-    medical_deadline = models.OneToOneField(
-        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    medical_deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # The s47 outcome, recorded later: conference needed (the clock runs on) or not (it stops, with the reason).
     conference_needed = models.BooleanField(null=True, blank=True)
     no_conference_reason = models.TextField(blank=True)

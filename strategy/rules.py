@@ -121,7 +121,10 @@ def proposals(
     if any(p.kind == PersonKind.ALLEGED_ABUSER and not p.under_18 for p in others):
         found.append(
             Proposal(
-                "probation", AgencyType.PROBATION, "Probation officer", "An adult alleged abuser: probation may know them"
+                "probation",
+                AgencyType.PROBATION,
+                "Probation officer",
+                "An adult alleged abuser: probation may know them",
             )
         )
     return found

@@ -208,7 +208,12 @@ def discussion_convene(
         worker = referral.allocated_social_worker or acting_user
         if worker != chair:
             _invite(
-                discussion, acting_user, agency=csc, person=worker, role="Social worker", reason="The case's social worker"
+                discussion,
+                acting_user,
+                agency=csc,
+                person=worker,
+                role="Social worker",
+                reason="The case's social worker",
             )
         for row in invitations:
             _invite(discussion, acting_user, **row)
@@ -357,9 +362,16 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
-        if not discussion.referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED).exists():
+        if (
+            not discussion.referral.discussions.exclude(pk=discussion.pk)
+            .exclude(status=DiscussionStatus.ENDED)
+            .exists()
+        ):
             referral_services.referral_record_discussion_held(
-                acting_user=acting_user, referral=discussion.referral, held_at=discussion.held_at, deadline=discussion.deadline
+                acting_user=acting_user,
+                referral=discussion.referral,
+                held_at=discussion.held_at,
+                deadline=discussion.deadline,
             )
     return discussion
 
@@ -382,13 +394,20 @@ def end_problems(discussion: Discussion) -> list[str]:
             item.item for item in discussion.plan_items.all() if item.answer.strip() or item.not_needed_because.strip()
         }
         if len(answered) < len(PLAN_ITEMS):
-            problems.append(f"Answer every item of the enquiry plan, or say why it is not needed ({len(PLAN_ITEMS) - len(answered)} left)")
+            left = len(PLAN_ITEMS) - len(answered)
+            problems.append(f"Answer every item of the enquiry plan, or say why it is not needed ({left} left)")
     return problems
 
 
 def discussion_quoracy(discussion: Discussion) -> rules.Quoracy:
     rows = [
-        (i.agency_id, i.agency.agency_type, i.agency.name, i.person_id == discussion.chair_id, i.attendance == Attendance.ATTENDED)
+        (
+            i.agency_id,
+            i.agency.agency_type,
+            i.agency.name,
+            i.person_id == discussion.chair_id,
+            i.attendance == Attendance.ATTENDED,
+        )
         for i in discussion.invitations.select_related("agency").filter(status=InvitationStatus.INVITED)
     ]
     return rules.quoracy(attendance=rows)
@@ -454,7 +473,9 @@ def information_add(
 RISK_FIELDS = ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
 
 
-def risk_save(*, acting_user: User, checker: DiscussionChecker, data: Mapping[str, str], version: int | None) -> Discussion:
+def risk_save(
+    *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, str], version: int | None
+) -> Discussion:
     """The risk analysis: the five questions [002]."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the risk analysis")
@@ -486,7 +507,9 @@ def proceed_save(
     if not agencies:
         errors["agencies"] = "Select the agencies the discussion proceeds without"
     if not reason.strip():
-        errors["reason"] = "Give the reason for proceeding without them (delay would increase the risk or impede the investigation)"
+        errors["reason"] = (
+            "Give the reason for proceeding without them (delay would increase the risk or impede the investigation)"
+        )
     if not urgency.strip():
         errors["urgency"] = "Say how urgent it is"
     if any(a.partnership_id != checker.discussion.referral.partnership_id for a in agencies):
@@ -711,9 +734,7 @@ def plan_save(
     return discussion
 
 
-def discussion_action_add(
-    *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], now: dt.datetime
-):
+def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], now: dt.datetime):
     """An action agreed in the meeting: SMART, led by one agency, with its ACTION deadline."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the actions agreed")

@@ -10,8 +10,8 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from agencies.models import AgencyType, RoleCode
 from administration.management.commands.seed_demo import ensure_reference_rows
+from agencies.models import AgencyType, RoleCode
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.

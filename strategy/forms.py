@@ -1,0 +1,512 @@
+"""Forms of the strategy discussion pages. They parse input; the services check the rules and write.
+
+Each section of the meeting page is its own form with its own prefix (so the page's ids never
+clash) and carries the version of the section it was loaded from.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from agencies.models import Agency, AgencyType, RoleCode, User
+from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
+from referrals.models import Person, Referral, Urgency
+from strategy.models import (
+    DECISIONS,
+    PLAN_ITEMS,
+    Attendance,
+    Consent,
+    Discussion,
+    Format,
+    InvestigationType,
+    Invitation,
+    Trigger,
+)
+from strategy.rules import Proposal
+
+TEXT = {"rows": 3}
+
+
+class PersonChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.full_name
+
+
+class ConveneForm(GovFormMixin, forms.Form):
+    trigger = forms.ChoiceField(
+        label="What has prompted the discussion",
+        choices=Trigger.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what has prompted the discussion"},
+    )
+    identified_date = GovDateField(label="Date the concern was identified", help_text="The deadline counts from here")
+    identified_time = GovTimeField(label="Time the concern was identified", what="the concern was identified")
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        help_text="Sets how soon the discussion must be held. A missing child is always 24 hours.",
+        error_messages={"required": "Select the urgency"},
+    )
+    scheduled_date = GovDateField(label="Date of the discussion")
+    scheduled_time = GovTimeField(label="Time of the discussion", what="of the discussion")
+    format = forms.ChoiceField(
+        label="Format",
+        choices=Format.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the format of the discussion"},
+    )
+    chair = forms.ModelChoiceField(
+        label="Chair",
+        queryset=User.objects.none(),
+        help_text="A team manager in children's social care",
+        empty_label="Select the chair",
+        error_messages={"required": "Select the chair", "invalid_choice": "Select the chair from the list"},
+    )
+    children = PersonChoice(
+        label="Children the discussion is about",
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the children the discussion is about",
+            "invalid_choice": "Select children of this case",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason for the discussion",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=5000,
+        error_messages={"required": "Enter the reason for the discussion"},
+    )
+    purpose = forms.CharField(label="Purpose", widget=forms.Textarea(attrs=TEXT), max_length=5000, required=False)
+    reconvened_from = forms.ModelChoiceField(
+        label="Reconvening an earlier discussion",
+        queryset=Discussion.objects.none(),
+        required=False,
+        empty_label="No, this is not a reconvened discussion",
+        error_messages={"invalid_choice": "Select an earlier discussion of this case"},
+    )
+    reconvene_rationale = forms.CharField(
+        label="Rationale for reconvening", widget=forms.Textarea(attrs=TEXT), max_length=5000, required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        referral: Referral,
+        children: list[Person],
+        chairs: Any,
+        proposals: list[Proposal],
+        agencies: list[Agency],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+        self.fields["children"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
+        self.fields["children"].choices = [(c.pk, c.full_name) for c in children]
+        self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]
+        self.proposal_rows = []
+        for proposal in proposals:
+            options = [a for a in agencies if a.agency_type == proposal.agency_type]
+            if not options:
+                self.proposal_rows.append({"proposal": proposal, "missing": True})
+                continue
+            match = next((a for a in options if proposal.setting and a.name == proposal.setting), options[0])
+            self.fields[f"invite_{proposal.key}"] = forms.BooleanField(
+                label=f"Invite: {proposal.role}", required=False, initial=True, help_text=proposal.reason
+            )
+            self.fields[f"agency_{proposal.key}"] = forms.ModelChoiceField(
+                label="Agency",
+                queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
+                initial=match.pk,
+                empty_label=None,
+                error_messages={"invalid_choice": "Select an agency from the list"},
+            )
+            self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]
+            self.fields[f"decline_{proposal.key}"] = forms.CharField(
+                label=f"Why the {proposal.role.lower()} is not invited",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+                required=False,
+            )
+            self.proposal_rows.append(
+                {
+                    "proposal": proposal,
+                    "invite": self[f"invite_{proposal.key}"],
+                    "agency": self[f"agency_{proposal.key}"],
+                    "decline": self[f"decline_{proposal.key}"],
+                }
+            )
+
+    def clean(self) -> dict:
+        super().clean()
+        self.cleaned_data["concern_identified_at"] = local_moment(self, "identified_date", "identified_time")
+        self.cleaned_data["scheduled_at"] = local_moment(self, "scheduled_date", "scheduled_time")
+        return self.cleaned_data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        invitations, declined = [], []
+        for row in self.proposal_rows:
+            if row.get("missing"):
+                continue
+            proposal: Proposal = row["proposal"]
+            agency = data.get(f"agency_{proposal.key}")
+            entry = {"agency": agency, "role": proposal.role, "proposal": proposal.key, "reason": proposal.reason}
+            if data.get(f"invite_{proposal.key}"):
+                invitations.append(entry)
+            else:
+                declined.append({**entry, "decline_reason": data.get(f"decline_{proposal.key}", "")})
+        return {
+            "data": {
+                key: data.get(key)
+                for key in (
+                    "trigger",
+                    "concern_identified_at",
+                    "urgency",
+                    "scheduled_at",
+                    "format",
+                    "chair",
+                    "reason",
+                    "purpose",
+                    "reconvened_from",
+                    "reconvene_rationale",
+                )
+            },
+            "children": list(data.get("children") or []),
+            "invitations": invitations,
+            "declined": declined,
+        }
+
+
+class VersionedForm(GovFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AttendanceForm(VersionedForm):
+    """One line per invitee the user may record: attendance and information sent in advance."""
+
+    def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for invitation in invitations:
+            self.fields[f"attendance_{invitation.pk}"] = forms.ChoiceField(
+                label=f"{invitation.name}, {invitation.role or 'invitee'} ({invitation.agency})",
+                choices=Attendance.choices,
+                widget=forms.RadioSelect,
+                initial=invitation.attendance,
+                error_messages={"required": f"Select the attendance of {invitation.name}"},
+            )
+            self.fields[f"sent_{invitation.pk}"] = forms.BooleanField(
+                label="Information sent in advance", required=False, initial=invitation.information_sent_in_advance
+            )
+            self.rows.append((invitation, self[f"attendance_{invitation.pk}"], self[f"sent_{invitation.pk}"]))
+
+    def rows_data(self) -> dict[int, tuple[str, bool]]:
+        return {
+            invitation.pk: (
+                self.cleaned_data[f"attendance_{invitation.pk}"],
+                self.cleaned_data[f"sent_{invitation.pk}"],
+            )
+            for invitation, _a, _s in self.rows
+        }
+
+
+class InformationForm(GovFormMixin, forms.Form):
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": "Select the agency",
+            "invalid_choice": "Select an agency invited to this discussion",
+        },
+    )
+    information = forms.CharField(
+        label="Information shared",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=10000,
+        error_messages={"required": "Enter the information shared"},
+    )
+    checks_done = forms.CharField(
+        label="Checks done", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    consent = forms.ChoiceField(
+        label="Consent for the checks",
+        choices=Consent.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether consent was sought for the checks"},
+    )
+    not_for_family = forms.BooleanField(
+        label="Not to be shared with the family",
+        required=False,
+        help_text="It could place the child at risk or jeopardise a police investigation",
+    )
+
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
+        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+
+
+class RiskForm(VersionedForm):
+    risk_worry = forms.CharField(
+        label="What harm are we most worried about?",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=10000,
+        required=False,
+    )
+    risk_impact = forms.CharField(
+        label="What is its impact on the child?", widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
+    )
+    risk_factors = forms.CharField(
+        label="What makes harm more or less likely?",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=10000,
+        required=False,
+    )
+    risk_reduce = forms.CharField(
+        label="What is needed to reduce it?", widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
+    )
+    risk_review = forms.CharField(
+        label="When will it be reviewed?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+class DecisionForm(VersionedForm):
+    child = forms.IntegerField(widget=forms.HiddenInput)
+    decisions = forms.MultipleChoiceField(
+        label="Decisions",
+        choices=list(DECISIONS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply",
+        error_messages={"required": "Select at least one decision", "invalid_choice": "Select decisions from the list"},
+    )
+    reasoning = forms.CharField(
+        label="Reasoning",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=10000,
+        error_messages={"required": "Give the reasoning for the decision"},
+    )
+    investigation_type = forms.ChoiceField(
+        label="Investigation type",
+        choices=InvestigationType.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="For a section 47 enquiry or a police investigation",
+    )
+    police_decision_maker = forms.CharField(
+        label="Police decision maker",
+        max_length=200,
+        required=False,
+        help_text="Name and rank of the officer who made the police decision",
+    )
+    reconvene_on = GovDateField(label="Date to reconvene", required=False)
+    reconvene_rationale = forms.CharField(
+        label="Rationale for reconvening", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    medical_date = GovDateField(
+        label="Date of the child protection medical", required=False, help_text="If it has been done"
+    )
+    medical_time = GovTimeField(label="Time of the child protection medical", what="of the medical", required=False)
+
+    def clean(self) -> dict:
+        super().clean()
+        self.cleaned_data["medical_done_at"] = local_moment(self, "medical_date", "medical_time")
+        if (
+            self.cleaned_data.get("medical_date")
+            and not self.cleaned_data.get("medical_time")
+            and "medical_time" not in self.errors
+        ):
+            self.add_error("medical_time", "Enter the time of the medical, for example 14:30")
+        return self.cleaned_data
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        chosen = set(data.get("decisions") or [])
+        return {
+            **{field: field in chosen for field in DECISIONS},
+            **{
+                key: data.get(key)
+                for key in (
+                    "reasoning",
+                    "investigation_type",
+                    "police_decision_maker",
+                    "reconvene_on",
+                    "reconvene_rationale",
+                    "medical_done_at",
+                )
+            },
+        }
+
+
+class OutcomeForm(GovFormMixin, forms.Form):
+    decision = forms.IntegerField(widget=forms.HiddenInput)
+    conference_needed = forms.ChoiceField(
+        label="Is an initial child protection conference needed?",
+        choices=[("yes", "Yes: the conference clock runs on"), ("no", "No: the conference clock stops")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether a conference is needed"},
+    )
+    no_conference_reason = forms.CharField(
+        label="Why no conference is needed", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+
+
+class PlanForm(VersionedForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for item, label in PLAN_ITEMS.items():
+            self.fields[f"{item}_answer"] = forms.CharField(
+                label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+            )
+            self.fields[f"{item}_not_needed"] = forms.CharField(
+                label="Or: not needed because", max_length=2000, required=False
+            )
+            self.rows.append((item, self[f"{item}_answer"], self[f"{item}_not_needed"]))
+
+    def answers(self) -> dict[str, tuple[str, str]]:
+        return {
+            item: (self.cleaned_data[f"{item}_answer"], self.cleaned_data[f"{item}_not_needed"]) for item in PLAN_ITEMS
+        }
+
+
+class ProceedForm(VersionedForm):
+    agencies = forms.ModelMultipleChoiceField(
+        label="Agencies the discussion proceeds without",
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the agencies the discussion proceeds without",
+            "invalid_choice": "Select agencies from the list",
+        },
+    )
+    reason = forms.CharField(
+        label="Why it cannot wait for them",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        help_text="Only where delay would increase the risk or impede the investigation",
+        error_messages={"required": "Give the reason for proceeding without them"},
+    )
+    urgency = forms.CharField(
+        label="How urgent it is", max_length=500, error_messages={"required": "Say how urgent it is"}
+    )
+
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
+        self.fields["agencies"].choices = [(a.pk, a.name) for a in agencies]
+
+
+class ActionForm(GovFormMixin, forms.Form):
+    what = forms.CharField(
+        label="What will be done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        error_messages={"required": "Enter what will be done"},
+    )
+    measure = forms.CharField(
+        label="How we will know it is done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        error_messages={"required": "Enter how we will know it is done"},
+    )
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency",
+        queryset=Agency.objects.none(),
+        empty_label="Select the lead agency",
+        error_messages={"required": "Select the lead agency", "invalid_choice": "Select the lead agency from the list"},
+    )
+    person = forms.ModelChoiceField(
+        label="Named person",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Someone not listed here",
+        help_text="A user of the lead agency",
+        error_messages={"invalid_choice": "Select the named person from the list"},
+    )
+    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
+    child = forms.ModelChoiceField(
+        label="Child",
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label="All the children",
+        error_messages={"invalid_choice": "Select a child from the list"},
+    )
+    due_date = GovDateField(label="Due date")
+    due_time = GovTimeField(label="Due time", what="the action is due", initial="17:00")
+
+    def __init__(
+        self, *args: Any, agencies: list[Agency], people: list[User], children: list[Person], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
+        self.fields["lead_agency"].choices = [("", "Select the lead agency"), *((a.pk, a.name) for a in agencies)]
+        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
+        self.fields["person"].choices = [
+            ("", "Someone not listed here"),
+            *((p.pk, f"{p} ({p.agency})") for p in people),
+        ]
+        self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
+        self.fields["child"].choices = [("", "All the children"), *((c.pk, c.full_name) for c in children)]
+
+    def clean(self) -> dict:
+        super().clean()
+        self.cleaned_data["due_at"] = local_moment(self, "due_date", "due_time")
+        if not self.cleaned_data.get("person") and not self.cleaned_data.get("contact_name", "").strip():
+            if "person" not in self.errors:
+                self.add_error("person", "Select the named person, or enter their name")
+        return self.cleaned_data
+
+
+class InviteForm(GovFormMixin, forms.Form):
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.none(),
+        empty_label="Select the agency",
+        error_messages={"required": "Select the agency to invite", "invalid_choice": "Select an agency from the list"},
+    )
+    person = forms.ModelChoiceField(
+        label="Named person",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Someone not listed here",
+        error_messages={"invalid_choice": "Select the named person from the list"},
+    )
+    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
+    role = forms.CharField(label="Their role", max_length=200, required=False, help_text="For example, school nurse")
+
+    def __init__(self, *args: Any, agencies: list[Agency], people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
+        self.fields["agency"].choices = [("", "Select the agency"), *((a.pk, a.name) for a in agencies)]
+        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
+        self.fields["person"].choices = [
+            ("", "Someone not listed here"),
+            *((p.pk, f"{p} ({p.agency})") for p in people),
+        ]
+
+
+def team_managers(referral: Referral):
+    return (
+        User.objects.filter(
+            is_active=True,
+            agency__partnership_id=referral.partnership_id,
+            agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+            roles__code=RoleCode.TEAM_MANAGER,
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+def initial_local(moment: dt.datetime | None) -> tuple[dt.date | None, str]:
+    from core.timescales import to_local
+
+    if moment is None:
+        return None, ""
+    local = to_local(moment)
+    return local.date(), local.strftime("%H:%M")
