@@ -55,10 +55,21 @@ class Partnership(models.Model):
         help_text="Case references read PREFIX-YEAR-NUMBER, for example DSC-2026-00017. "
         "Changing it affects new cases only.",
     )
+    meeting_harms = models.CharField(
+        "harms that need a meeting rather than calls",
+        max_length=500,
+        default="organised,fii,position_of_trust",
+        validators=[RegexValidator(r"^[a-z_]+(,[a-z_]+)*$", "List concern codes separated by commas")],
+        help_text="Concern codes, separated by commas: a discussion about one of them held by telephone shows a "
+        "warning (DOMAIN section 1; usually organised, fii, position_of_trust).",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return self.name
+
+    def meeting_harm_codes(self) -> list[str]:
+        return [code.strip() for code in self.meeting_harms.split(",") if code.strip()]
 
     @property
     def due_soon_share(self) -> float:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
     path("referrals/", include("referrals.urls")),
+    path("", include("strategy.urls")),
     path("admin/", admin.site.urls),
 ]
 

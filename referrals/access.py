@@ -156,7 +156,7 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
     referral = (
         referrals_visible_to(user)
-        .select_related("partnership", "immediate_action_agency", "sd_deadline")
+        .select_related("partnership", "immediate_action_agency", "sd_deadline", "created_by", "closed_by")
         .filter(pk=pk)
         .first()
     )

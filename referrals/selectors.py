@@ -140,10 +140,84 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
     }
 
 
+RULE_NAMES = {
+    "SD_SAME_DAY": "Strategy discussion",
+    "SD_IMMEDIATE_ACTION": "Strategy discussion",
+    "SD_STANDARD": "Strategy discussion",
+    "SD_COMPLEX": "Strategy discussion",
+    "SD_MISSING_CHILD": "Strategy discussion (child missing)",
+    "MINUTES_CIRCULATED": "Minutes circulated",
+    "ICPC": "Initial child protection conference",
+    "MEDICAL_REPORT": "Medical report",
+    "ASSESSMENT": "Assessment",
+    "ACTION": "Action",
+}
+
+
+def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
+    """The case page's discussions, decisions, actions, every deadline and a timeline: one query each.
+
+    Discussions, decisions and actions belong to the apps above this one; they are read here
+    through their reverse relations only, never imported.
+    """
+    standard_days = referral.partnership.standard_sd_days
+    deadlines = list(referral.deadlines.select_related("child", "responsible", "agency").order_by("due_at", "pk"))
+    discussions = list(
+        referral.discussions.select_related("chair", "deadline")  # type: ignore[attr-defined]
+        .prefetch_related("children", "decisions__child", "decisions__s47_authorised_by")
+        .order_by("scheduled_at", "pk")
+    )
+    actions = list(
+        referral.actions.select_related("lead_agency", "person", "child", "deadline").order_by("due_at", "pk")  # type: ignore[attr-defined]
+    )
+    rows = [
+        {
+            "deadline": d,
+            "name": RULE_NAMES.get(d.rule, d.rule),
+            "view": present_deadline(
+                rule=d.rule,
+                due_at=d.due_at,
+                state=d.state,
+                met_at=d.met_at,
+                stopped_at=d.stopped_at,
+                now=now,
+                standard_days=standard_days,
+            ),
+        }
+        for d in deadlines
+    ]
+    timeline: list[tuple[dt.datetime, str]] = [(referral.received_at, "Referral received")]
+    if referral.created_at:
+        timeline.append((referral.created_at, f"Referral logged by {referral.created_by}"))
+    for discussion in discussions:
+        when = to_local(discussion.scheduled_at)
+        timeline.append((discussion.created_at, f"Strategy discussion convened for {when:%d %B %Y %H:%M}"))
+        if discussion.held_at:
+            timeline.append((discussion.held_at, "Strategy discussion held"))
+        if discussion.ended_at:
+            timeline.append((discussion.ended_at, "Strategy discussion ended"))
+    for action in actions:
+        timeline.append((action.created_at, f"Action agreed: {action.lead_agency}"))
+    for d in deadlines:
+        if d.met_at:
+            timeline.append((d.met_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline met"))
+        if d.stopped_at:
+            timeline.append((d.stopped_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline stopped: {d.stop_reason}"))
+    if referral.closed_at:
+        timeline.append((referral.closed_at, f"Case closed by {referral.closed_by}"))
+    return {
+        "discussions": discussions,
+        "actions": actions,
+        "deadline_rows": rows,
+        "timeline": sorted(timeline, key=lambda item: item[0], reverse=True),
+    }
+
+
 def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
     """What the detail page shows beside the referral itself: people, concerns, deadlines in words."""
     sd = referral.strategy_discussion_deadline()
     return {
+        **case_overview(referral, now=now),
         **referral_people(referral, today=to_local(now).date()),
         "concerns": list(referral.concerns.all()),
         "deadline": present_deadline(

@@ -249,6 +249,9 @@ class ChildDecision(models.Model):
     def decided(self) -> list[str]:
         return [label for field, label in DECISIONS.items() if getattr(self, field)]
 
+    def decided_codes(self) -> list[str]:
+        return [field for field in DECISIONS if getattr(self, field)]
+
     @property
     def s47_authorised(self) -> bool:
         return self.s47_authorised_at is not None

@@ -17,3 +17,36 @@ if (added) {
     }, 0)
   })
 }
+
+// The meeting page (htmx): a section saved in the background is drawn again in place. Start its GOV.UK
+// components, and move focus to what needs reading: the error summary, or the "someone else saved" warning.
+document.addEventListener('htmx:afterSettle', (event) => {
+  const id = event.detail.target && event.detail.target.id
+  const section = id && document.getElementById(id)
+  if (!section) return
+  initAll({ scope: section })
+  const problem = section.querySelector('.govuk-error-summary, .app-stale')
+  if (problem) {
+    problem.setAttribute('tabindex', '-1')
+    problem.focus()
+  }
+})
+
+// A save the server refused outright (signed out, not allowed) or that never arrived: post the form the
+// plain way, so the browser shows what happened and nothing typed is silently dropped.
+document.addEventListener('htmx:responseError', (event) => {
+  const form = event.detail.elt
+  if (form && form.tagName === 'FORM') form.submit()
+})
+document.addEventListener('htmx:sendError', (event) => {
+  const form = event.detail.elt
+  if (!form || form.tagName !== 'FORM') return
+  let note = form.querySelector('.app-not-saved')
+  if (!note) {
+    note = document.createElement('p')
+    note.className = 'govuk-error-message app-not-saved'
+    note.setAttribute('role', 'alert')
+    form.prepend(note)
+  }
+  note.textContent = 'Not saved: the connection dropped. What you typed is still here; save again when you are back online.'
+})

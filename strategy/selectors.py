@@ -1,0 +1,78 @@
+"""Reads for the strategy discussion pages: a fixed number of queries whatever the number of people or entries."""
+
+import datetime as dt
+from typing import Any
+
+from agencies.models import Agency, User
+from core.timescales import to_local
+from referrals.models import ConcernCategory, PersonKind
+from strategy import rules
+from strategy.access import DiscussionChecker
+from strategy.models import Attendance, Discussion, InvitationStatus
+
+
+def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
+    """Everything the meeting page shows, loaded once."""
+    referral = discussion.referral
+    invitations = list(discussion.invitations.select_related("agency", "person"))
+    active = [i for i in invitations if i.status == InvitationStatus.INVITED]
+    children = list(discussion.children.order_by("position", "pk"))
+    today = to_local(now).date()
+    for child in children:
+        child.age = child.age_on(today)
+    decisions = {
+        d.child_id: d
+        for d in discussion.decisions.select_related(
+            "s47_authorised_by", "icpc_deadline", "medical_deadline", "outcome_recorded_by"
+        )
+    }
+    plan = {item.item: item for item in discussion.plan_items.all()}
+    agencies = list(Agency.objects.filter(partnership_id=referral.partnership_id).order_by("name"))
+    invited_agencies = sorted({i.agency for i in active}, key=lambda a: a.name)
+    quoracy = rules.quoracy(
+        attendance=[
+            (
+                i.agency_id,
+                i.agency.agency_type,
+                i.agency.name,
+                i.person_id == discussion.chair_id,
+                i.attendance == Attendance.ATTENDED,
+            )
+            for i in active
+        ]
+    )
+    return {
+        "discussion": discussion,
+        "referral": referral,
+        "checker": checker,
+        "invitations": [i for i in invitations if i.status != InvitationStatus.DECLINED],
+        "declined": [i for i in invitations if i.status == InvitationStatus.DECLINED],
+        "active_invitations": active,
+        "children": children,
+        "decisions": decisions,
+        "child_rows": [(child, decisions.get(child.pk)) for child in children],
+        "plan": plan,
+        "information": list(discussion.information.select_related("agency", "recorded_by")),
+        "actions": list(discussion.actions.select_related("lead_agency", "person", "child", "deadline")),
+        "agencies": agencies,
+        "invited_agencies": invited_agencies,
+        "people": list(
+            User.objects.filter(agency__partnership_id=referral.partnership_id, is_active=True)
+            .select_related("agency")
+            .order_by("agency__name", "first_name", "last_name")
+        ),
+        "quoracy": quoracy,
+        "proceeded_without": list(discussion.proceeded_without.all()),
+        "alleged_child_abusers": list(
+            referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
+        ),
+        "meeting_harms": _meeting_harms(discussion) if discussion.by_telephone else [],
+        "now": now,
+    }
+
+
+def _meeting_harms(discussion: Discussion) -> list[str]:
+    """Harms the partnership lists as needing a meeting rather than calls (DOMAIN section 1)."""
+    referral = discussion.referral
+    codes = set(referral.concerns.values_list("code", flat=True))
+    return [ConcernCategory(code).label for code in referral.partnership.meeting_harm_codes() if code in codes]

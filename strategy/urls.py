@@ -1,0 +1,20 @@
+from django.urls import path
+
+from strategy import views
+
+app_name = "strategy"
+
+urlpatterns = [
+    path("referrals/<int:pk>/discussions/new/", views.discussion_convene, name="convene"),
+    path("discussions/<int:discussion_pk>/", views.discussion_meeting, name="meeting"),
+    path("discussions/<int:discussion_pk>/start/", views.discussion_start, name="start"),
+    path("discussions/<int:discussion_pk>/end/", views.discussion_end, name="end"),
+    path("discussions/<int:discussion_pk>/authorise/", views.discussion_authorise, name="authorise"),
+    path("discussions/<int:discussion_pk>/withdraw/", views.invitation_withdraw, name="withdraw"),
+    *(
+        path(
+            f"discussions/<int:discussion_pk>/{section}/", views.discussion_section, {"section": section}, name=section
+        )
+        for section in views.HANDLERS
+    ),
+]

@@ -1,0 +1,514 @@
+"""Strategy discussion pages: convene, and the meeting, live on one page, each section saving on its own.
+
+Every section is a plain form post that works without JavaScript (it redirects back to the
+section with "Saved at 10:42"); with JavaScript (htmx) the same post saves in the background
+and only that section is redrawn. A section with errors, or saved by someone else since it
+was loaded, comes back with what the user typed, and nothing of it is saved.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import AgencyType
+from agencies.types import AuthenticatedRequest
+from core.timescales import to_local
+from referrals import access as case_access
+from referrals import services as case_services
+from referrals.models import ConcernCategory, PersonKind
+from referrals.selectors import referral_people
+from strategy import forms, rules, selectors, services
+from strategy.access import DiscussionChecker, get_discussion_for_user
+from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, Invitation
+
+# --- Convene -------------------------------------------------------------------------------------------------
+
+
+def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, data=None) -> forms.ConveneForm:
+    people = referral_people(referral, today=to_local(now).date())
+    agencies = list(referral.partnership.agencies.order_by("name"))
+    proposals = rules.proposals(
+        children=people["children"],
+        others=people["others"],
+        concerns=list(referral.concerns.values_list("code", flat=True)),
+        referrer_agency_type=referral.referrer_agency.agency_type if referral.referrer_agency else None,
+        today=to_local(now).date(),
+    )
+    local = to_local(referral.received_at)
+    first = not referral.discussions.exists()
+    initial = {
+        "trigger": "new_referral" if first else None,
+        "urgency": referral.urgency if first else None,
+        "identified_date": local.date() if first else None,
+        "identified_time": local.strftime("%H:%M") if first else "",
+        "children": [c.pk for c in people["children"]],
+        "chair": request.user.pk if services.is_team_manager_of(request.user, referral) else None,
+    }
+    return forms.ConveneForm(
+        data,
+        referral=referral,
+        children=people["children"],
+        chairs=forms.team_managers(referral),
+        proposals=proposals,
+        agencies=[a for a in agencies if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+        initial=initial,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    referral, checker = case_access.get_referral_for_user(request.user, pk, write=True)
+    now = timezone.now()
+    form = _convene_form(request, referral, now, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            discussion = services.discussion_convene(
+                acting_user=request.user, referral=referral, now=now, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            _route_errors(form, exc, {"concern_identified": "identified_date", "invitations": None})
+        else:
+            messages.success(request, "Strategy discussion convened")
+            return redirect("strategy:meeting", discussion_pk=discussion.pk)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
+    alleged_children = referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
+    return render(
+        request,
+        "strategy/convene.html",
+        {
+            "referral": referral,
+            "checker": checker,
+            "form": form,
+            "alleged_child_abusers": list(alleged_children),
+            "meeting_harms": _meeting_harms(referral),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _meeting_harms(referral) -> list[str]:
+    """Harms the partnership lists as needing a meeting rather than calls (DOMAIN section 1, default list)."""
+    codes = set(referral.concerns.values_list("code", flat=True))
+    listed = referral.partnership.meeting_harm_codes()
+    return [ConcernCategory(code).label for code in listed if code in codes]
+
+
+def _route_errors(form, exc: ValidationError, rename: dict[str, str | None]) -> None:
+    """Put a service's errors on the form's fields (non-field errors on the form)."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, errors in exc.message_dict.items():
+        target = rename.get(field, field)
+        if target is not None and target not in form.fields:
+            target = None
+        for message in errors:
+            form.add_error(target if field != "__all__" else None, message)
+
+
+# --- The meeting page --------------------------------------------------------------------------------------
+
+
+def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str, Any]) -> dict[str, Any]:
+    """Every section's form: the bound one that failed, or a fresh one from what is stored."""
+    discussion: Discussion = context["discussion"]
+    recordable = [i for i in context["active_invitations"] if checker.can_record_agency(i.agency_id)]
+    own_agencies = [a for a in context["invited_agencies"] if checker.can_record_agency(a.pk)]
+    result: dict[str, Any] = {
+        "attendance_form": bound.get("attendance")
+        or forms.AttendanceForm(
+            prefix="attendance", invitations=recordable, initial={"version": discussion.section_version("attendance")}
+        ),
+        "information_form": bound.get("information")
+        or forms.InformationForm(prefix="information", agencies=own_agencies),
+        "risk_form": bound.get("risk")
+        or forms.RiskForm(
+            prefix="risk",
+            initial={
+                **{f: getattr(discussion, f) for f in services.RISK_FIELDS},
+                "version": discussion.section_version("risk"),
+            },
+        ),
+        "plan_form": bound.get("plan")
+        or forms.PlanForm(
+            prefix="plan",
+            initial={
+                **{f"{k}_answer": v.answer for k, v in context["plan"].items()},
+                **{f"{k}_not_needed": v.not_needed_because for k, v in context["plan"].items()},
+                "version": discussion.section_version("plan"),
+            },
+        ),
+        "proceed_form": bound.get("proceed")
+        or forms.ProceedForm(
+            prefix="proceed",
+            agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+            initial={
+                "agencies": [a.pk for a in context["proceeded_without"]] or context["quoracy"].missing_agency_ids,
+                "reason": discussion.proceed_reason,
+                "urgency": discussion.proceed_urgency,
+                "version": discussion.section_version("proceed"),
+            },
+        ),
+        "action_form": bound.get("action")
+        or forms.ActionForm(
+            prefix="action",
+            agencies=context["agencies"],
+            people=context["people"],
+            children=context["children"],
+        ),
+        "invite_form": bound.get("invite")
+        or forms.InviteForm(prefix="invite", agencies=context["agencies"], people=context["people"]),
+    }
+    rows = []
+    for child, decision in context["child_rows"]:
+        key = f"decision-{child.pk}"
+        form = bound.get(key) or forms.DecisionForm(prefix=key, initial=_decision_initial(child, decision, discussion))
+        outcome = bound.get(f"outcome-{decision.pk}" if decision else "") or (
+            forms.OutcomeForm(prefix=f"outcome-{decision.pk}", initial={"decision": decision.pk}) if decision else None
+        )
+        rows.append({"child": child, "decision": decision, "form": form, "outcome_form": outcome})
+    result["decision_rows"] = rows
+    return result
+
+
+def _decision_initial(child, decision: ChildDecision | None, discussion: Discussion) -> dict[str, Any]:
+    initial: dict[str, Any] = {"child": child.pk, "version": discussion.section_version(f"decision-{child.pk}")}
+    if decision is None:
+        return initial
+    medical = to_local(decision.medical_done_at) if decision.medical_done_at else None
+    return {
+        **initial,
+        "decisions": decision.decided_codes(),
+        "reasoning": decision.reasoning,
+        "investigation_type": decision.investigation_type,
+        "police_decision_maker": decision.police_decision_maker,
+        "reconvene_on": decision.reconvene_on,
+        "reconvene_rationale": decision.reconvene_rationale,
+        "medical_date": medical.date() if medical else None,
+        "medical_time": medical.strftime("%H:%M") if medical else "",
+    }
+
+
+def _page(
+    request: AuthenticatedRequest,
+    discussion: Discussion,
+    checker: DiscussionChecker,
+    *,
+    bound: dict[str, Any] | None = None,
+    section: str = "",
+    stale: bool = False,
+    saved: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    context = selectors.meeting(discussion, checker=checker, now=now)
+    context.update(_forms(context, checker, bound or {}))
+    context.update(
+        {
+            "section": section,
+            "stale": stale,
+            "saved": saved,
+            "error_forms": list((bound or {}).values()),
+            "end_problems": services.end_problems(discussion) if not discussion.ended else [],
+            "plan_items": PLAN_ITEMS,
+        }
+    )
+    if request.headers.get("HX-Request") and section:
+        # htmx: only the section that was posted is drawn again.
+        template = SECTION_TEMPLATES.get(section.split("-")[0], section.split("-")[0])
+        return render(request, f"strategy/sections/{template}.html", context, status=status)
+    return render(request, "strategy/meeting.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk)
+    case_services.case_view_record(user=request.user, referral=discussion.referral, page="strategy discussion")
+    return _page(request, discussion, checker)
+
+
+SECTION_TEMPLATES = {"outcome": "decision"}
+
+
+def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, section: str, what: str) -> HttpResponse:
+    at = to_local(timezone.now()).strftime("%H:%M")
+    message = f"{what} saved at {at}"
+    if request.headers.get("HX-Request"):
+        fresh, checker = get_discussion_for_user(request.user, discussion.pk)
+        return _page(request, fresh, checker, section=section, saved=message)
+    messages.success(request, message)
+    anchor = {"outcome": "decision"}.get(section.split("-")[0], section.split("-")[0])
+    if anchor == "decision":
+        anchor = section if section.startswith("decision-") else "decision"
+    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + f"#{anchor}")
+
+
+def _version(form) -> int | None:
+    value = form.cleaned_data.get("version")
+    return value if value is not None else -1
+
+
+Handler = Callable[[AuthenticatedRequest, Discussion, DiscussionChecker, dt.datetime], tuple[str, Any, str]]
+
+
+def _attendance(request, discussion, checker, now):
+    invitations = [
+        i
+        for i in discussion.invitations.select_related("agency", "person").filter(status="invited")
+        if checker.can_record_agency(i.agency_id)
+    ]
+    form = forms.AttendanceForm(request.POST, prefix="attendance", invitations=invitations)
+    if form.is_valid():
+        services.attendance_save(
+            acting_user=request.user, checker=checker, rows=form.rows_data(), version=_version(form)
+        )
+        return "attendance", form, "Attendance"
+    return "attendance", form, ""
+
+
+def _information(request, discussion, checker, now):
+    agencies = sorted(
+        {i.agency for i in discussion.invitations.select_related("agency").filter(status="invited")},
+        key=lambda a: a.name,
+    )
+    own = [a for a in agencies if checker.can_record_agency(a.pk)]
+    form = forms.InformationForm(request.POST, prefix="information", agencies=own)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.information_add(acting_user=request.user, checker=checker, agency=data["agency"], data=data, now=now)
+        return "information", form, "Information"
+    return "information", form, ""
+
+
+def _risk(request, discussion, checker, now):
+    form = forms.RiskForm(request.POST, prefix="risk")
+    if form.is_valid():
+        services.risk_save(acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form))
+        return "risk", form, "Risk analysis"
+    return "risk", form, ""
+
+
+def _decision(request, discussion, checker, now):
+    child_pk = _int(request.POST.get("child"))
+    child = discussion.children.filter(pk=child_pk).first()
+    if child is None:
+        raise Http404("This discussion is not about that child")
+    key = f"decision-{child.pk}"
+    form = forms.DecisionForm(request.POST, prefix=key)
+    if form.is_valid():
+        services.decision_save(
+            acting_user=request.user,
+            checker=checker,
+            child=child,
+            data=form.service_data(),
+            version=_version(form),
+            now=now,
+        )
+        return key, form, f"Decision for {child.full_name}"
+    return key, form, ""
+
+
+def _plan(request, discussion, checker, now):
+    form = forms.PlanForm(request.POST, prefix="plan")
+    if form.is_valid():
+        services.plan_save(acting_user=request.user, checker=checker, answers=form.answers(), version=_version(form))
+        return "plan", form, "Enquiry plan"
+    return "plan", form, ""
+
+
+def _proceed(request, discussion, checker, now):
+    agencies = list(discussion.referral.partnership.agencies.exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE))
+    form = forms.ProceedForm(request.POST, prefix="proceed", agencies=agencies)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.proceed_save(
+            acting_user=request.user,
+            checker=checker,
+            agencies=list(data["agencies"]),
+            reason=data["reason"],
+            urgency=data["urgency"],
+            now=now,
+            version=_version(form),
+        )
+        return "proceed", form, "Proceeding without an agency"
+    return "proceed", form, ""
+
+
+def _partnership_people(discussion):
+    from agencies.models import User
+
+    return list(
+        User.objects.filter(agency__partnership_id=discussion.referral.partnership_id, is_active=True).select_related(
+            "agency"
+        )
+    )
+
+
+def _action(request, discussion, checker, now):
+    form = forms.ActionForm(
+        request.POST,
+        prefix="action",
+        agencies=list(discussion.referral.partnership.agencies.all()),
+        people=_partnership_people(discussion),
+        children=list(discussion.children.all()),
+    )
+    if form.is_valid():
+        services.discussion_action_add(acting_user=request.user, checker=checker, data=form.cleaned_data, now=now)
+        return "action", form, "Action"
+    return "action", form, ""
+
+
+def _invite(request, discussion, checker, now):
+    form = forms.InviteForm(
+        request.POST,
+        prefix="invite",
+        agencies=list(discussion.referral.partnership.agencies.all()),
+        people=_partnership_people(discussion),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        services.invitation_add(
+            acting_user=request.user,
+            checker=checker,
+            agency=data["agency"],
+            person=data.get("person"),
+            contact_name=data.get("contact_name", ""),
+            role=data.get("role", ""),
+        )
+        return "invite", form, "Invitation"
+    return "invite", form, ""
+
+
+def _outcome(request, discussion, checker, now):
+    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
+    if decision is None:
+        raise Http404("No such decision")
+    key = f"outcome-{decision.pk}"
+    form = forms.OutcomeForm(request.POST, prefix=key)
+    if form.is_valid():
+        services.decision_record_outcome(
+            acting_user=request.user,
+            checker=checker,
+            decision=decision,
+            conference_needed=form.cleaned_data["conference_needed"] == "yes",
+            reason=form.cleaned_data["no_conference_reason"],
+            now=now,
+        )
+        return key, form, f"Section 47 outcome for {decision.child.full_name}"
+    return key, form, ""
+
+
+HANDLERS: dict[str, Handler] = {
+    "attendance": _attendance,
+    "information": _information,
+    "risk": _risk,
+    "decision": _decision,
+    "plan": _plan,
+    "proceed": _proceed,
+    "action": _action,
+    "invite": _invite,
+    "outcome": _outcome,
+}
+
+RENAME = {
+    "concern_identified": None,
+    "due": "due_date",
+    "medical_done": "medical_date",
+    "decisions": "decisions",
+    "reconvene_on": "reconvene_on",
+    "agency": "agency",
+}
+
+
+@require_http_methods(["POST"])
+def discussion_section(request: AuthenticatedRequest, discussion_pk: int, section: str) -> HttpResponse:
+    """Save one section of the meeting page (server-side role checks in the service)."""
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if section not in HANDLERS:
+        raise Http404("No such section")
+    now = timezone.now()
+    key, form, what = "", None, ""
+    try:
+        key, form, what = HANDLERS[section](request, discussion, checker, now)
+        if what:
+            return _saved(request, discussion, checker, key, what)
+    except services.StaleSectionError as exc:
+        # Someone else saved it since this page was loaded: show theirs (from the database) and keep what was typed.
+        fresh, checker = get_discussion_for_user(request.user, discussion.pk)
+        form.data = form.data.copy()
+        form.data[f"{form.prefix}-version"] = str(fresh.section_version(exc.section))
+        return _page(request, fresh, checker, bound={key: form}, section=key, stale=True, status=409)
+    except ValidationError as exc:
+        _route_errors(form, exc, RENAME)
+    return _page(request, discussion, checker, bound={key: form}, section=key, status=400)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return -1
+
+
+@require_http_methods(["POST"])
+def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    services.discussion_start(acting_user=request.user, checker=checker, now=timezone.now())
+    messages.success(request, "Meeting started: the strategy discussion deadline is met")
+    return redirect("strategy:meeting", discussion_pk=discussion.pk)
+
+
+@require_http_methods(["POST"])
+def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    try:
+        services.discussion_end(acting_user=request.user, checker=checker, now=timezone.now())
+    except ValidationError:
+        # What stops it ending is listed at the top of the page, each linked to its section.
+        return _page(request, discussion, checker, section="end", status=400)
+    messages.success(request, "Meeting ended: the minutes are due within 48 hours")
+    return redirect("strategy:meeting", discussion_pk=discussion.pk)
+
+
+@require_http_methods(["POST"])
+def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
+    if decision is None:
+        raise Http404("No such decision")
+    if not checker.can_authorise_s47():
+        raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
+    try:
+        services.decision_authorise_s47(
+            acting_user=request.user, checker=checker, decision=decision, now=timezone.now()
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Section 47 enquiry authorised for {decision.child.full_name}")
+    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#decisions")
+
+
+@require_http_methods(["POST"])
+def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    invitation = Invitation.objects.filter(pk=_int(request.POST.get("invitation")), discussion=discussion).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    try:
+        services.invitation_withdraw(acting_user=request.user, checker=checker, invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.name} withdrawn")
+    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invitations")
