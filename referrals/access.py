@@ -74,7 +74,7 @@ def can_log_referral(user: User) -> bool:
     return _is_csc(user) and user.has_role(*CSC_EDIT_ROLES)
 
 
-def _may_be_invited(user: User) -> bool:
+def may_be_invited(user: User) -> bool:
     return _active_agency(user) is not None and not _is_csc(user) and user.has_role(*INVITED_ROLES)
 
 
@@ -89,7 +89,7 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     """Every referral the user may see; lists, searches and counts start here."""
     if can_view_partnership_cases(user):
         return Referral.objects.filter(partnership_id=user.partnership_id or 0)
-    if _may_be_invited(user):
+    if may_be_invited(user):
         granted = get_objects_for_user(
             user,
             VIEW_PERMISSION,
@@ -108,7 +108,7 @@ def relationship(user: User, referral: Referral, *, granted: bool | None = None)
     """The user's relationship to the case (see the module docstring). `granted`: already known to be visible."""
     if can_view_partnership_cases(user) and referral.partnership_id == user.partnership_id:
         return Relationship.CSC_EDITOR if user.has_role(*CSC_EDIT_ROLES) else Relationship.CSC_READER
-    if not _may_be_invited(user) or referral.status == ReferralStatus.CLOSED:
+    if not may_be_invited(user) or referral.status == ReferralStatus.CLOSED:
         return Relationship.NONE
     if granted is None:
         granted = referrals_visible_to(user).filter(pk=referral.pk).exists()

@@ -401,13 +401,16 @@ def referral_update(
         if deadline is None:
             raise RuntimeError("Every referral opens its strategy discussion deadline when logged")
         deadline.partnership = referral.partnership
-        deadline_move(
-            acting_user=acting_user,
-            deadline=deadline,
-            rule=URGENCY_RULES[referral.urgency],
-            starts_at=referral.received_at,
-            reason="Referral edited",
-        )
+        # Once a discussion has taken the clock over, it counts from that discussion's concern and urgency.
+        taken_over = Deadline.objects.filter(pk=deadline.pk, discussion__isnull=False).exists()
+        if not taken_over:
+            deadline_move(
+                acting_user=acting_user,
+                deadline=deadline,
+                rule=URGENCY_RULES[referral.urgency],
+                starts_at=referral.received_at,
+                reason="Referral edited",
+            )
         deadline_assign(
             acting_user=acting_user,
             deadline=deadline,

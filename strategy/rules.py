@@ -31,6 +31,11 @@ class Proposal:
     setting: str = ""  # a name to match an agency by (the child's school)
 
 
+def _under_one(child: Person, today: dt.date) -> bool:
+    age = child.age_on(today)
+    return age is not None and age < 1
+
+
 def _school_age(child: Person, today: dt.date) -> bool:
     age = child.age_on(today)
     return age is not None and 2 <= age < 19
@@ -53,7 +58,7 @@ def proposals(
     medical = sorted(concerns & MEDICAL_CONCERNS)
     names = {
         "hospital": [c for c in children if c.in_hospital],
-        "infant": [c for c in children if c.not_yet_mobile or (c.age_on(today) or 99) < 1],
+        "infant": [c for c in children if c.not_yet_mobile or _under_one(c, today)],
     }
     if medical or names["hospital"] or names["infant"]:
         why = (

@@ -381,9 +381,10 @@ def end_problems(discussion: Discussion) -> list[str]:
     problems = []
     q = discussion_quoracy(discussion)
     proceeded = set(discussion.proceeded_without.values_list("pk", flat=True))
-    if not q.quorate and not discussion.proceed_reason:
+    unexcused = set(q.missing_agency_ids) - proceeded
+    if not q.quorate and (not discussion.proceed_reason or unexcused):
         problems.append("The discussion is not quorate: record why it proceeds without " + ", ".join(q.missing))
-    elif set(q.missing_agency_ids) - proceeded and not discussion.proceed_reason:
+    elif unexcused:
         problems.append("Record why the discussion proceeds without " + ", ".join(q.missing))
     decided = set(discussion.decisions.values_list("child_id", flat=True))
     for child in discussion.children.all():
@@ -711,13 +712,13 @@ def plan_save(
     """The enquiry plan: each item answered, or "not needed because...", never both."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the enquiry plan")
+    if any(item not in PLAN_ITEMS for item in answers):
+        raise ValidationError("Unknown enquiry plan item")
     errors = {
         f"{item}": f"{PLAN_ITEMS[item].split(':')[0]}: give an answer or say why it is not needed, not both"
         for item, (answer, not_needed) in answers.items()
         if answer.strip() and not_needed.strip()
     }
-    if any(item not in PLAN_ITEMS for item in answers):
-        raise ValidationError("Unknown enquiry plan item")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

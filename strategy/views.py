@@ -258,16 +258,17 @@ def _version(form) -> int | None:
     return value if value is not None else -1
 
 
-Handler = Callable[[AuthenticatedRequest, Discussion, DiscussionChecker, dt.datetime], tuple[str, Any, str]]
+Handler = Callable[[AuthenticatedRequest, Discussion, DiscussionChecker, dt.datetime, dict], tuple[str, Any, str]]
 
 
-def _attendance(request, discussion, checker, now):
+def _attendance(request, discussion, checker, now, slot):
     invitations = [
         i
         for i in discussion.invitations.select_related("agency", "person").filter(status="invited")
         if checker.can_record_agency(i.agency_id)
     ]
     form = forms.AttendanceForm(request.POST, prefix="attendance", invitations=invitations)
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.attendance_save(
             acting_user=request.user, checker=checker, rows=form.rows_data(), version=_version(form)
@@ -276,13 +277,14 @@ def _attendance(request, discussion, checker, now):
     return "attendance", form, ""
 
 
-def _information(request, discussion, checker, now):
+def _information(request, discussion, checker, now, slot):
     agencies = sorted(
         {i.agency for i in discussion.invitations.select_related("agency").filter(status="invited")},
         key=lambda a: a.name,
     )
     own = [a for a in agencies if checker.can_record_agency(a.pk)]
     form = forms.InformationForm(request.POST, prefix="information", agencies=own)
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         data = form.cleaned_data
         services.information_add(acting_user=request.user, checker=checker, agency=data["agency"], data=data, now=now)
@@ -290,21 +292,23 @@ def _information(request, discussion, checker, now):
     return "information", form, ""
 
 
-def _risk(request, discussion, checker, now):
+def _risk(request, discussion, checker, now, slot):
     form = forms.RiskForm(request.POST, prefix="risk")
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.risk_save(acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form))
         return "risk", form, "Risk analysis"
     return "risk", form, ""
 
 
-def _decision(request, discussion, checker, now):
+def _decision(request, discussion, checker, now, slot):
     child_pk = _int(request.POST.get("child"))
     child = discussion.children.filter(pk=child_pk).first()
     if child is None:
         raise Http404("This discussion is not about that child")
     key = f"decision-{child.pk}"
     form = forms.DecisionForm(request.POST, prefix=key)
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.decision_save(
             acting_user=request.user,
@@ -318,17 +322,19 @@ def _decision(request, discussion, checker, now):
     return key, form, ""
 
 
-def _plan(request, discussion, checker, now):
+def _plan(request, discussion, checker, now, slot):
     form = forms.PlanForm(request.POST, prefix="plan")
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.plan_save(acting_user=request.user, checker=checker, answers=form.answers(), version=_version(form))
         return "plan", form, "Enquiry plan"
     return "plan", form, ""
 
 
-def _proceed(request, discussion, checker, now):
+def _proceed(request, discussion, checker, now, slot):
     agencies = list(discussion.referral.partnership.agencies.exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE))
     form = forms.ProceedForm(request.POST, prefix="proceed", agencies=agencies)
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         data = form.cleaned_data
         services.proceed_save(
@@ -354,7 +360,7 @@ def _partnership_people(discussion):
     )
 
 
-def _action(request, discussion, checker, now):
+def _action(request, discussion, checker, now, slot):
     form = forms.ActionForm(
         request.POST,
         prefix="action",
@@ -362,19 +368,21 @@ def _action(request, discussion, checker, now):
         people=_partnership_people(discussion),
         children=list(discussion.children.all()),
     )
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.discussion_action_add(acting_user=request.user, checker=checker, data=form.cleaned_data, now=now)
         return "action", form, "Action"
     return "action", form, ""
 
 
-def _invite(request, discussion, checker, now):
+def _invite(request, discussion, checker, now, slot):
     form = forms.InviteForm(
         request.POST,
         prefix="invite",
         agencies=list(discussion.referral.partnership.agencies.all()),
         people=_partnership_people(discussion),
     )
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         data = form.cleaned_data
         services.invitation_add(
@@ -389,12 +397,13 @@ def _invite(request, discussion, checker, now):
     return "invite", form, ""
 
 
-def _outcome(request, discussion, checker, now):
+def _outcome(request, discussion, checker, now, slot):
     decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
     if decision is None:
         raise Http404("No such decision")
     key = f"outcome-{decision.pk}"
     form = forms.OutcomeForm(request.POST, prefix=key)
+    slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.decision_record_outcome(
             acting_user=request.user,
@@ -437,18 +446,20 @@ def discussion_section(request: AuthenticatedRequest, discussion_pk: int, sectio
     if section not in HANDLERS:
         raise Http404("No such section")
     now = timezone.now()
-    key, form, what = "", None, ""
+    slot: dict[str, Any] = {}
     try:
-        key, form, what = HANDLERS[section](request, discussion, checker, now)
+        key, form, what = HANDLERS[section](request, discussion, checker, now, slot)
         if what:
             return _saved(request, discussion, checker, key, what)
     except services.StaleSectionError as exc:
+        key, form = slot["key"], slot["form"]
         # Someone else saved it since this page was loaded: show theirs (from the database) and keep what was typed.
         fresh, checker = get_discussion_for_user(request.user, discussion.pk)
         form.data = form.data.copy()
         form.data[f"{form.prefix}-version"] = str(fresh.section_version(exc.section))
         return _page(request, fresh, checker, bound={key: form}, section=key, stale=True, status=409)
     except ValidationError as exc:
+        key, form = slot["key"], slot["form"]
         _route_errors(form, exc, RENAME)
     return _page(request, discussion, checker, bound={key: form}, section=key, status=400)
 

@@ -1,0 +1,225 @@
+"""The strategy discussion pages through the real middleware: who reaches them, each section saving alone."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from referrals.models import Deadline
+from strategy.models import Discussion, InformationEntry
+from tests.factories import child, make_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def meeting_url(discussion: Discussion) -> str:
+    return reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk})
+
+
+def section_url(discussion: Discussion, section: str) -> str:
+    return reverse(f"strategy:{section}", kwargs={"discussion_pk": discussion.pk})
+
+
+def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world, health_agency):
+    referral = make_referral(
+        acting_user=world["sw"],
+        children=[child(in_hospital=True, hospital="Invented General, ward 3")],
+        referrer_agency=world["police_agency"],
+        referrer_organisation="",
+        concerns=["physical"],
+    )
+    response = tm_client.get(reverse("strategy:convene", kwargs={"pk": referral.pk}))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Core agency: always expected" in page
+    assert "Paediatrician" in page and "Medical implications: physical abuse" in page
+    assert "Consultant and senior ward nurse" in page and "Invented General, ward 3" in page
+    assert "They made the referral" in page
+
+
+def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, world, health_agency):
+    referral = make_referral(acting_user=world["sw"])
+    url = reverse("strategy:convene", kwargs={"pk": referral.pk})
+    form = tm_client.get(url).context["form"]
+    received = referral.received_at.astimezone(dt.UTC)
+    data = {
+        "trigger": "new_referral",
+        "identified_date_0": received.day,
+        "identified_date_1": received.month,
+        "identified_date_2": received.year,
+        "identified_time": "00:00",
+        "urgency": "standard",
+        "scheduled_date_0": received.day,
+        "scheduled_date_1": received.month,
+        "scheduled_date_2": received.year,
+        "scheduled_time": "15:00",
+        "format": "virtual",
+        "chair": world["tm"].pk,
+        "children": [p.pk for p in referral.people.all()],
+        "reason": "Invented reason",
+    }
+    for row in form.proposal_rows:
+        key = row["proposal"].key
+        if key == "police":
+            data[f"invite_{key}"] = "on"
+            data[f"agency_{key}"] = world["police_agency"].pk
+        elif not row.get("missing"):
+            data[f"agency_{key}"] = row["agency"].value()
+            data[f"decline_{key}"] = "Not needed for an invented test"
+    response = tm_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    discussion = Discussion.objects.get(referral=referral)
+    agencies = set(discussion.invitations.filter(status="invited").values_list("agency__name", flat=True))
+    assert agencies == {"Invented CSC", "Invented Police"}
+    declined = discussion.invitations.get(proposal="health")
+    assert declined.status == "declined" and declined.decline_reason == "Not needed for an invented test"
+
+
+def test_a_chair_who_is_not_a_team_manager_is_refused_on_the_page(tm_client, world):
+    referral = make_referral(acting_user=world["sw"])
+    url = reverse("strategy:convene", kwargs={"pk": referral.pk})
+    response = tm_client.post(url, {"chair": world["sw"].pk})
+    assert response.status_code == 400
+    assert "Select the chair from the list" in response.content.decode()
+    assert not Discussion.objects.filter(referral=referral).exists()
+
+
+def test_invited_police_reach_the_meeting_and_uninvited_agencies_get_404(
+    convene, police_client, outsider_client, world
+):
+    discussion = convene(invite=[world["police_agency"]])
+    assert police_client.get(meeting_url(discussion)).status_code == 200
+    assert outsider_client.get(meeting_url(discussion)).status_code == 404
+    health_client = _client(world["health"])
+    assert health_client.get(meeting_url(discussion)).status_code == 404
+    assert health_client.get(reverse("referrals:detail", kwargs={"pk": discussion.referral.pk})).status_code == 404
+
+
+def _client(user):
+    from django.test import Client
+
+    from tests.factories import TEST_PASSWORD
+
+    client = Client()
+    assert client.login(username=user.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_police_list_shows_exactly_the_cases_police_are_invited_to(convene, police_client, world):
+    invited = convene(invite=[world["police_agency"]])
+    not_invited = convene(invite=[])
+    page = police_client.get(reverse("referrals:list")).content.decode()
+    assert invited.referral.reference in page
+    assert not_invited.referral.reference not in page
+
+
+def test_each_section_saves_on_its_own_while_another_is_invalid(convene, tm_client, world):
+    discussion = convene()
+    # An invalid information entry (no text) is refused...
+    bad = tm_client.post(section_url(discussion, "information"), {"information-agency": world["police_agency"].pk})
+    assert bad.status_code == 400
+    assert "Enter the information shared" in bad.content.decode()
+    assert not InformationEntry.objects.exists()
+    # ...and the risk analysis, a different section, still saves.
+    good = tm_client.post(
+        section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented worry"}
+    )
+    assert good.status_code == 302
+    discussion.refresh_from_db()
+    assert discussion.risk_worry == "Invented worry"
+
+
+def test_with_htmx_a_section_is_drawn_again_with_saved_at(convene, tm_client):
+    discussion = convene()
+    response = tm_client.post(
+        section_url(discussion, "risk"),
+        {"risk-version": "0", "risk-risk_worry": "Invented worry"},
+        headers={"HX-Request": "true"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<section class="app-section')
+    assert "Risk analysis saved at" in page
+
+
+def test_the_second_of_two_saves_from_the_same_version_is_refused_with_both_versions(convene, tm_client, sw_client):
+    discussion = convene()
+    first = sw_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "First worry"})
+    assert first.status_code == 302
+    second = tm_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Second worry"})
+    page = second.content.decode()
+    assert second.status_code == 409
+    assert "Someone else saved this section" in page
+    assert "First worry" in page and "Second worry" in page  # theirs shown, yours kept in the form
+    discussion.refresh_from_db()
+    assert discussion.risk_worry == "First worry"
+
+
+def test_police_mark_their_own_attendance_but_not_health(convene, police_client, world):
+    discussion = convene()
+    police = discussion.invitations.get(agency=world["police_agency"])
+    health = discussion.invitations.get(agency=world["health"].agency)
+    ok = police_client.post(
+        section_url(discussion, "attendance"),
+        {"attendance-version": "0", f"attendance-attendance_{police.pk}": "attended"},
+    )
+    assert ok.status_code == 302
+    police.refresh_from_db()
+    assert police.attendance == "attended"
+    # The health line is not on the police officer's form: posting it changes nothing.
+    police_client.post(
+        section_url(discussion, "attendance"),
+        {"attendance-version": "1", f"attendance-attendance_{health.pk}": "apologies"},
+    )
+    health.refresh_from_db()
+    assert health.attendance == "invited"
+
+
+def test_police_may_not_post_the_risk_analysis_or_authorise(convene, police_client):
+    discussion = convene()
+    assert police_client.post(section_url(discussion, "risk"), {"risk-version": "0"}).status_code == 403
+    assert police_client.post(section_url(discussion, "authorise"), {"decision": "1"}).status_code in (403, 404)
+
+
+def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entries(convene, tm_client, world):
+    small = convene()
+    large_referral = make_referral(
+        acting_user=world["sw"],
+        children=[child(f"Child{n}", "Testchild") for n in range(6)],
+    )
+    large = convene(large_referral)
+    for discussion in (small, large):
+        for n in range(3 if discussion is small else 9):
+            tm_client.post(
+                section_url(discussion, "information"),
+                {
+                    "information-agency": world["police_agency"].pk,
+                    "information-information": f"Invented entry {n}",
+                    "information-consent": "not_applicable",
+                },
+            )
+        for person in discussion.children.all():
+            tm_client.post(
+                section_url(discussion, "decision"),
+                {
+                    "child": person.pk,
+                    f"decision-{person.pk}-child": person.pk,
+                    f"decision-{person.pk}-version": "0",
+                    f"decision-{person.pk}-decisions": "s17",
+                    f"decision-{person.pk}-reasoning": "Invented reasoning",
+                },
+            )
+    counts = {}
+    for name, discussion in (("small", small), ("large", large)):
+        for page, url in (
+            ("meeting", meeting_url(discussion)),
+            ("case", reverse("referrals:detail", kwargs={"pk": discussion.referral.pk})),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert tm_client.get(url).status_code == 200
+            counts[(name, page)] = len(queries)
+    assert counts[("small", "meeting")] == counts[("large", "meeting")]
+    assert counts[("small", "case")] == counts[("large", "case")]
+    assert Deadline.objects.filter(rule="ASSESSMENT", referral=large.referral).count() == 6
