@@ -1,0 +1,118 @@
+"""Helpers for the strategy discussion tests: a case, a discussion convened on it, and the meeting held."""
+
+import datetime as dt
+
+from agencies.models import Agency
+from core.timescales import LONDON
+from referrals.models import Person, PersonKind, Referral
+from strategy import services
+from strategy.access import DiscussionChecker, get_discussion_for_user
+from strategy.models import PLAN_ITEMS, Attendance, Discussion, Format, InvitationStatus, Trigger
+from tests.factories import make_referral
+
+# Mon 2026-11-23, GMT. Thu 26 is the SD_STANDARD deadline of a referral received now (DOMAIN section 3).
+MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+CONVENED = MONDAY_10AM + dt.timedelta(hours=2)
+MEETING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
+ENDED = MEETING + dt.timedelta(hours=1)
+
+
+def health_agency(world) -> Agency:
+    return world["health"].agency
+
+
+def case(world, **overrides) -> Referral:
+    overrides.setdefault("received_at", MONDAY_10AM)
+    return make_referral(acting_user=world["sw"], **overrides)
+
+
+def children_of(referral: Referral) -> list[Person]:
+    return list(referral.people.filter(kind=PersonKind.CHILD).order_by("position", "pk"))
+
+
+def checker(user, discussion: Discussion) -> DiscussionChecker:
+    """A fresh checker, as a page would build it for this user now."""
+    return get_discussion_for_user(user, discussion.pk)[1]
+
+
+def core_invitations(world, *, police: bool = True, health: bool = True) -> list[dict]:
+    rows = []
+    if police:
+        rows.append({"agency": world["police_agency"], "person": world["police"], "role": "Police officer"})
+    if health:
+        rows.append({"agency": health_agency(world), "person": world["health"], "role": "Health practitioner"})
+    return rows
+
+
+def convene(
+    world,
+    referral: Referral,
+    *,
+    acting_user=None,
+    now: dt.datetime = CONVENED,
+    children: list[Person] | None = None,
+    invitations: list[dict] | None = None,
+    **data,
+) -> Discussion:
+    fields = {
+        "trigger": Trigger.NEW_REFERRAL,
+        "concern_identified_at": referral.received_at,
+        "urgency": referral.urgency,
+        "scheduled_at": now + dt.timedelta(hours=1),
+        "format": Format.TELEPHONE,
+        "chair": world["tm"],
+        "reason": "An invented reason for a test.",
+        **data,
+    }
+    return services.discussion_convene(
+        acting_user=acting_user or world["sw"],
+        referral=referral,
+        data=fields,
+        children=children if children is not None else children_of(referral),
+        invitations=core_invitations(world) if invitations is None else invitations,
+        now=now,
+    )
+
+
+def attend(world, discussion: Discussion, *, absent: tuple[Agency, ...] = ()) -> None:
+    """The chair marks everyone invited as attended, except the agencies in `absent`."""
+    rows = {
+        i.pk: (Attendance.APOLOGIES if i.agency in absent else Attendance.ATTENDED, False)
+        for i in discussion.invitations.filter(status=InvitationStatus.INVITED)
+    }
+    services.attendance_save(acting_user=world["tm"], checker=checker(world["tm"], discussion), rows=rows, version=None)
+
+
+def decide(world, discussion: Discussion, child: Person, *, now: dt.datetime = MEETING, **decisions):
+    data = {"reasoning": "Invented reasoning.", **(decisions or {"nfa": True})}
+    if data.get("s47") and "investigation_type" not in data:
+        data["investigation_type"] = "joint"
+    return services.decision_save(
+        acting_user=world["tm"], checker=checker(world["tm"], discussion), child=child, data=data, version=None, now=now
+    )
+
+
+def full_plan(world, discussion: Discussion) -> None:
+    services.plan_save(
+        acting_user=world["tm"],
+        checker=checker(world["tm"], discussion),
+        answers=dict.fromkeys(PLAN_ITEMS, ("Invented answer.", "")),
+        version=None,
+    )
+
+
+def start(world, discussion: Discussion, *, now: dt.datetime = MEETING) -> Discussion:
+    return services.discussion_start(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
+
+
+def end(world, discussion: Discussion, *, now: dt.datetime = ENDED) -> Discussion:
+    return services.discussion_end(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
+
+
+def hold(world, discussion: Discussion, *, started: dt.datetime = MEETING, ended: dt.datetime = ENDED) -> Discussion:
+    """Start, everyone attends, no further action for every child, end."""
+    start(world, discussion, now=started)
+    attend(world, discussion)
+    for child in discussion.children.all():
+        decide(world, discussion, child, now=started)
+    return end(world, discussion, now=ended)
