@@ -50,9 +50,7 @@ def test_the_walk_covers_the_case_and_discussion_pages():
 
 
 def allowed_statuses(name: str, method: str, persona: str, takes_object: bool) -> set[int]:
-    answers = (
-        {"get"} if name in GET_ONLY else {"get", "post"} if name in GET_AND_POST else {"post"}
-    )
+    answers = {"get"} if name in GET_ONLY else {"get", "post"} if name in GET_AND_POST else {"post"}
     if method not in answers:
         return {405}
     if not takes_object:

@@ -93,10 +93,6 @@ def test_a_paediatrician_is_proposed_for_a_physical_harm_concern():
     assert found["paediatrician"].reason.startswith("Medical implications: physical abuse")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: strategy/rules.py:56 `(c.age_on(today) or 99) < 1` reads an age of 0 (an infant) as 99",
-)
 def test_a_paediatrician_is_proposed_for_an_infant_whatever_the_concern():
     infant = _child(date_of_birth=dt.date(2026, 9, 1))  # under a year old, mobility not recorded
     found = _proposal_keys([infant], concerns=("neglect",))

@@ -340,11 +340,6 @@ def test_ending_refuses_a_discussion_not_quorate_with_no_reason_to_proceed(world
     assert _end_refused(world, discussion) == ["The discussion is not quorate: record why it proceeds without health"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: strategy/services.py:372-374 end_problems: any proceed_reason excuses every absent agency, "
-    "not only those recorded in proceeded_without",
-)
 def test_ending_refuses_when_an_absent_core_agency_is_not_among_those_proceeded_without(world):
     discussion = _ready_to_end(world)
     attend(world, discussion, absent=(health_agency(world), world["police_agency"]))
@@ -641,11 +636,6 @@ def test_the_discussion_and_a_decision_keep_history_with_the_acting_user(world):
 # --- Found while testing -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: referrals/services.py:398-406 referral_update recomputes the first SD deadline from the "
-    "referral's receipt and urgency, although the first discussion took it over",
-)
 def test_editing_the_referral_keeps_the_deadline_the_first_discussion_took_over(world):
     referral = case(world)
     identified = dt.datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)

@@ -123,9 +123,7 @@ def test_each_section_saves_on_its_own_while_another_is_invalid(convene, tm_clie
     assert "Enter the information shared" in bad.content.decode()
     assert not InformationEntry.objects.exists()
     # ...and the risk analysis, a different section, still saves.
-    good = tm_client.post(
-        section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented worry"}
-    )
+    good = tm_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented worry"})
     assert good.status_code == 302
     discussion.refresh_from_db()
     assert discussion.risk_worry == "Invented worry"
