@@ -105,9 +105,9 @@ class ConveneForm(GovFormMixin, forms.Form):
         self.referral = referral
         self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
         self.fields["children"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["children"].choices = [(c.pk, c.full_name) for c in children]
+        self.fields["children"].choices = [(c.pk, c.full_name) for c in children]  # type: ignore[attr-defined]
         self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]
-        self.proposal_rows = []
+        self.proposal_rows: list[dict[str, Any]] = []
         for proposal in proposals:
             options = [a for a in agencies if a.agency_type == proposal.agency_type]
             if not options:
@@ -124,7 +124,7 @@ class ConveneForm(GovFormMixin, forms.Form):
                 empty_label=None,
                 error_messages={"invalid_choice": "Select an agency from the list"},
             )
-            self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]
+            self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]  # type: ignore[attr-defined]
             self.fields[f"decline_{proposal.key}"] = forms.CharField(
                 label=f"Why the {proposal.role.lower()} is not invited",
                 widget=forms.Textarea(attrs={"rows": 2}),
@@ -248,7 +248,7 @@ class InformationForm(GovFormMixin, forms.Form):
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
 
 
 class RiskForm(VersionedForm):
@@ -398,7 +398,7 @@ class ProceedForm(VersionedForm):
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agencies"].choices = [(a.pk, a.name) for a in agencies]
+        self.fields["agencies"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
 
 
 class ActionForm(GovFormMixin, forms.Form):
@@ -444,14 +444,14 @@ class ActionForm(GovFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["lead_agency"].choices = [("", "Select the lead agency"), *((a.pk, a.name) for a in agencies)]
+        self.fields["lead_agency"].choices = [("", "Select the lead agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
         self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [
+        self.fields["person"].choices = [  # type: ignore[attr-defined]
             ("", "Someone not listed here"),
             *((p.pk, f"{p} ({p.agency})") for p in people),
         ]
         self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["child"].choices = [("", "All the children"), *((c.pk, c.full_name) for c in children)]
+        self.fields["child"].choices = [("", "All the children"), *((c.pk, c.full_name) for c in children)]  # type: ignore[attr-defined]
 
     def clean(self) -> dict:
         super().clean()
@@ -482,9 +482,9 @@ class InviteForm(GovFormMixin, forms.Form):
     def __init__(self, *args: Any, agencies: list[Agency], people: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [("", "Select the agency"), *((a.pk, a.name) for a in agencies)]
+        self.fields["agency"].choices = [("", "Select the agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
         self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [
+        self.fields["person"].choices = [  # type: ignore[attr-defined]
             ("", "Someone not listed here"),
             *((p.pk, f"{p} ({p.agency})") for p in people),
         ]

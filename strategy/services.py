@@ -133,7 +133,9 @@ def discussion_convene(
     elif any(child.pk not in case_children for child in children):
         errors["children"] = "Select only children of this case"
     identified = data.get("concern_identified_at")
-    if identified is not None and identified > now:
+    if identified is None:
+        errors["concern_identified"] = "Enter the date and time the concern was identified"
+    elif identified > now:
         errors["concern_identified"] = "The date the concern was identified must be today or in the past"
     previous = data.get("reconvened_from")
     if previous is not None and previous.referral_id != referral.pk:
@@ -150,7 +152,7 @@ def discussion_convene(
     for row in declined:
         if not str(row.get("decline_reason", "")).strip():
             errors[f"decline_{row['proposal']}"] = f"Give the reason for not inviting the {row['role'].lower()}"
-    if errors:
+    if errors or identified is None:
         raise ValidationError(errors)
 
     with transaction.atomic():
@@ -595,7 +597,7 @@ def decision_save(
         decision.reconvene_on = data.get("reconvene_on")
         newly_examined = medical is not None and decision.medical_done_at is None
         decision.medical_done_at = medical or decision.medical_done_at
-        if newly_examined:
+        if medical is not None and newly_examined:
             decision.medical_deadline = deadline_open(
                 acting_user=acting_user,
                 referral=discussion.referral,
