@@ -149,6 +149,7 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
         "end_of_working_day": partnership.end_of_working_day.strftime("%H:%M"),
         "due_soon_percent": str(partnership.due_soon_percent),
         "reference_prefix": partnership.reference_prefix,
+        "meeting_harms": partnership.meeting_harms,
         "closure_days-TOTAL_FORMS": str(len(closure_days)),
         "closure_days-INITIAL_FORMS": "0",
         "closure_days-MIN_NUM_FORMS": "0",

@@ -112,7 +112,8 @@ def test_social_worker_logs_a_referral_with_two_children(
 def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:
     referral = Referral.objects.latest("pk")
     sign_in(page, live_server.url, "outsider.police")
-    expect(page.get_by_text("You will see a case here while your agency is invited")).to_be_visible()
+    expect(page.get_by_text("These are the cases your agency is invited to")).to_be_visible()
+    expect(page.get_by_text("No referrals match.")).to_be_visible()
     check_a11y(page, "the referral list of an uninvolved agency")
     response = page.goto(f"{live_server.url}/referrals/{referral.pk}/")
     assert response is not None and response.status == 404

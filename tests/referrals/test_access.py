@@ -38,7 +38,8 @@ def test_users_outside_partnership_csc_see_no_referral_in_the_list_or_search(per
         elif persona == "analyst":
             assert "Partnership analysts see the partnership's figures, not case records." in html
         else:
-            assert "You will see a case here while your agency is invited to a strategy discussion" in html
+            assert "These are the cases your agency is invited to a strategy discussion about" in html
+            assert "No referrals match." in html
 
 
 @pytest.mark.parametrize("persona", NO_CASE_DATA)
