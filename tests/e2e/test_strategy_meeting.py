@@ -1,0 +1,148 @@
+"""A whole strategy discussion in Chromium, three users in turn: the chair, police and health.
+
+tm.demo convenes and chairs it, records a section 47 enquiry for one child and no further action
+for the sibling, and authorises the enquiry; police.demo marks police attendance and adds police
+information; health.demo adds health information. Each section saves in the background (htmx)
+and says when; axe-core runs on every page visited; one screenshot of the meeting page is kept.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agencies.models import User
+from core.timescales import to_local
+from referrals.models import Deadline
+from strategy.models import ChildDecision, Discussion, InformationEntry
+from tests.e2e.test_log_referral import sign_in
+from tests.factories import make_referral
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+
+
+def open_meeting(page: Page, base: str, discussion: Discussion) -> None:
+    page.goto(f"{base}/referrals/{discussion.referral_id}/")
+    page.get_by_role("link", name=re.compile("Open the discussion")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Strategy discussion")
+
+
+def test_a_strategy_discussion_with_the_chair_police_and_health(
+    page: Page, live_server, demo_data, check_a11y, artifacts
+) -> None:
+    base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    now = demo_data
+    social_worker = User.objects.get(username="sw.demo")
+    referral = make_referral(
+        acting_user=social_worker,
+        children=[
+            {"first_name": "Rowan", "last_name": "Inventedson", "date_of_birth": dt.date(2019, 5, 1)},
+            {"first_name": "Wren", "last_name": "Inventedson", "date_of_birth": dt.date(2021, 8, 9)},
+        ],
+        concerns=["physical"],
+        received_at=now - dt.timedelta(hours=3),
+        now=now - dt.timedelta(hours=2),
+    )
+
+    # The chair convenes from the case page.
+    sign_in(page, base, "tm.demo")
+    page.goto(f"{base}/referrals/{referral.pk}/")
+    page.get_by_role("link", name="Convene a strategy discussion").click()
+    expect(page.get_by_role("heading", name="Convene a strategy discussion")).to_be_visible()
+    expect(page.get_by_text("Core agency: always expected").first).to_be_visible()
+    check_a11y(page, "the convene page")
+    today = to_local(now).date()
+    group = page.get_by_role("group", name="Date of the discussion")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Time of the discussion").fill("11:00")
+    page.get_by_role("radio", name="Virtual meeting").check()
+    page.get_by_label("Reason for the discussion").fill("Invented: bruising seen on the older child.")
+    page.get_by_role("button", name="Convene the discussion").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Strategy discussion convened")
+    discussion = Discussion.objects.get(referral=referral)
+    check_a11y(page, "the meeting page, convened")
+
+    page.get_by_role("button", name="Start the meeting").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting started")
+
+    # Attendance for CSC: the chair and the social worker attended.
+    attendance = page.locator("section#attendance")
+    for name in ("Tara Mendes", "Sam Walker"):
+        attendance.get_by_role("group", name=re.compile(name)).get_by_label("Attended").check()
+    attendance.get_by_role("button", name="Save attendance").click()
+    expect(page.locator("section#attendance")).to_contain_text(re.compile(r"Attendance saved at \d\d:\d\d"))
+
+    # Decisions, per child: s47 for Rowan, no further action for Wren.
+    rowan, wren = discussion.children.order_by("first_name")
+    block = page.locator(f"#decision-{rowan.pk}")
+    block.get_by_role("checkbox", name="Section 47 enquiry").check()
+    block.get_by_role("radio", name="Joint").check()
+    block.get_by_label("Reasoning").fill("Invented: injuries unexplained; joint enquiry needed.")
+    block.get_by_role("button", name=re.compile("Save the decision")).click()
+    expect(page.locator(f"#decision-{rowan.pk}")).to_contain_text("Awaiting a team manager's authorisation")
+    block = page.locator(f"#decision-{wren.pk}")
+    block.get_by_role("checkbox", name="No further action").check()
+    block.get_by_label("Reasoning").fill("Invented: no concerns for the younger child.")
+    block.get_by_role("button", name=re.compile("Save the decision")).click()
+    expect(page.locator(f"#decision-{wren.pk}")).to_contain_text(re.compile(r"Decision for Wren Inventedson saved at"))
+    page.get_by_role("button", name=re.compile("Authorise the section 47 enquiry")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Section 47 enquiry authorised")
+    check_a11y(page, "the meeting page with decisions")
+    sign_out(page)
+
+    # Police: their own attendance and information (not for the family).
+    sign_in(page, base, "police.demo")
+    open_meeting(page, base, discussion)
+    check_a11y(page, "the meeting page as police")
+    attendance = page.locator("section#attendance")
+    expect(attendance.get_by_role("group")).to_have_count(1)  # only the police line is theirs to mark
+    attendance.get_by_label("Attended").check()
+    attendance.get_by_role("button", name="Save attendance").click()
+    expect(page.locator("section#attendance")).to_contain_text("Attendance saved at")
+    information = page.locator("section#information")
+    information.get_by_label("Information shared").fill("Invented: the father is known for violence.")
+    information.get_by_label("Checks done").fill("Police national computer")
+    information.get_by_role("radio", name="Consent not sought").check()
+    information.get_by_label("Not to be shared with the family").check()
+    information.get_by_role("button", name="Add information").click()
+    expect(page.locator("section#information")).to_contain_text("Information saved at")
+    expect(page.locator("section#information")).to_contain_text("Not to be shared with the family")
+    expect(page.get_by_role("button", name="Save risk analysis")).to_have_count(0)
+    sign_out(page)
+
+    # Health: their information (an error first: the entry is kept and nothing saved).
+    sign_in(page, base, "health.demo")
+    open_meeting(page, base, discussion)
+    information = page.locator("section#information")
+    information.get_by_role("radio", name="No checks needing consent").check()
+    information.get_by_role("button", name="Add information").click()
+    expect(page.locator("section#information .govuk-error-summary")).to_contain_text("Enter the information shared")
+    check_a11y(page, "the meeting page with an error in a section")
+    information = page.locator("section#information")
+    information.get_by_label("Information shared").fill("Invented: missed two health visitor appointments.")
+    information.get_by_role("button", name="Add information").click()
+    expect(page.locator("section#information")).to_contain_text("Information saved at")
+    check_a11y(page, "the meeting page as health")
+    screenshot = artifacts / "strategy-meeting.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+
+    decisions = {d.child.first_name: d for d in ChildDecision.objects.filter(discussion=discussion)}
+    assert decisions["Rowan"].s47 and decisions["Rowan"].s47_authorised_by.username == "tm.demo"
+    assert decisions["Wren"].nfa and not decisions["Wren"].s47
+    assert Deadline.objects.filter(referral=referral, rule="ICPC", child=rowan, state="open").count() == 1
+    entries = InformationEntry.objects.filter(discussion=discussion)
+    assert {e.agency.name for e in entries} == {"Demo Police", "Demo Health Trust"}
+    assert entries.get(agency__name="Demo Police").not_for_family
+    discussion.refresh_from_db()
+    assert discussion.invitations.get(agency__name="Demo Police").attendance == "attended"
+    assert errors == [], f"JavaScript errors: {errors}"
