@@ -1,9 +1,11 @@
-"""Invented demo data: a partnership, its agencies, one user per role, and referrals in different states.
+"""Invented demo data: a partnership, its agencies, one user per role, referrals in different states, and
+strategy discussions on them (upcoming, held, proceeding without an agency), all through the real services.
 
 Idempotent: run it as often as you like. No real person appears anywhere here.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -13,10 +15,23 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
+from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
-from core.timescales import LONDON
+from core.timescales import LONDON, add_working_days, end_of_working_day_after, to_local
 from referrals import services
-from referrals.models import Concern, ConcernCategory, Referral, Urgency
+from referrals.models import Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
+from strategy import rules
+from strategy import services as strategy
+from strategy.access import get_discussion_for_user
+from strategy.models import (
+    Attendance,
+    Consent,
+    Discussion,
+    Format,
+    InvestigationType,
+    InvitationStatus,
+    Trigger,
+)
 
 PARTNERSHIP = "Demo Safeguarding Children Partnership"
 NEIGHBOUR = "Neighbouring Safeguarding Children Partnership"
@@ -88,7 +103,17 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
                     education_status="on_roll",
                     education_setting="Demo Nursery",
                     gp="Demo Street Surgery",
-                )
+                ),
+                _child(
+                    "Ella",
+                    "Thornbury",
+                    years(11),
+                    relationship="Half-sister, lives with her father",
+                    nhs_number=NHS_NUMBERS[3],
+                    education_status="on_roll",
+                    education_setting="Demo Academy",
+                    gp="Demo Street Surgery",
+                ),
             ],
             "household": [{"first_name": "Jade", "last_name": "Thornbury", "relationship": "Mother"}],
             "others": [
@@ -227,7 +252,6 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             ],
             "household": [{"first_name": "Megan", "last_name": "Wren", "relationship": "Mother"}],
             "non_mobile_infant_injury": True,
-            "held_after": dt.timedelta(hours=5),
         },
         {
             "received_at": now - dt.timedelta(days=21),
@@ -238,10 +262,637 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "summary": "Pupil described frightening arguments at home; parents engaged with early help.",
             "children": [_child("Isla", "Penrose", years(10), relationship="Subject child")],
             "household": [],
-            "held_after": dt.timedelta(days=2),
             "closed": True,
         },
     ]
+
+
+# --- Strategy discussions, written through the strategy services as the chair and the agencies would --------
+
+CHAIR, CONVENER = "tm.demo", "sw.demo"
+# Who speaks for each demo agency in a meeting, and who is named on its actions.
+AGENCY_USERS = {
+    "Demo Children's Social Care": "sw.demo",
+    "Demo Police": "police.demo",
+    "Demo Health Trust": "health.demo",
+    "Demo Academy": "school.demo",
+}
+
+THORNBURY_PLAN = {
+    "medical": (
+        "Child protection medical by the consultant paediatrician on the ward today; timing agreed with the "
+        "police, no forensic medical needed. Ella: no injuries reported, so none for her.",
+        "",
+    ),
+    "abe": ("Joint ABE interview led by DS Oduya with the social worker once Mia is discharged.", ""),
+    "seeing_child": (
+        "The social worker sees Mia on the ward today with the play specialist (at four, with a nurse she trusts).",
+        "",
+    ),
+    "wishes": ("Through play and drawings with the social worker and the ward play specialist.", ""),
+    "parents": (
+        "The social worker and a police officer see Jade Thornbury on the ward tomorrow; the police see Craig Pellow.",
+        "",
+    ),
+    "further_information": ("Nursery attendance and injury records; GP records for Mia and her mother.", ""),
+    "check_consent": ("Sought from Jade Thornbury and given for the health and nursery checks.", ""),
+    "medical_consent": ("Jade Thornbury holds parental responsibility and consented to the medical.", ""),
+    "sharing": (
+        "The social worker tells Jade Thornbury today that an enquiry is under way; the police information "
+        "is not shared with the family.",
+        "",
+    ),
+    "other_children": ("Ella Thornbury, half-sister: no further action (see her decision).", ""),
+    "social_media": ("", "Nothing suggests an online element."),
+    "discharge": (
+        "Mia is not discharged to any address Craig Pellow visits: the ward agrees discharge with the social "
+        "worker, to her maternal grandmother if needed.",
+        "",
+    ),
+    "criminal": ("Police investigate an assault; Craig Pellow is interviewed after the ABE interview.", ""),
+}
+
+WREN_PLAN = {
+    "medical": ("Child protection medical done before the meeting; skeletal survey and bloods tomorrow.", ""),
+    "abe": ("", "Jacob is three months old."),
+    "seeing_child": ("The social worker sees Jacob at home with the health visitor within 24 hours.", ""),
+    "wishes": ("", "Jacob is three months old: his needs are observed at the home visit instead."),
+    "parents": ("The social worker and a police officer see Megan Wren at home tomorrow.", ""),
+    "further_information": ("Identify Jacob's father and anyone else who cares for him; GP records.", ""),
+    "check_consent": ("Sought from Megan Wren and given.", ""),
+    "medical_consent": ("Megan Wren consented to the skeletal survey and bloods.", ""),
+    "sharing": ("The social worker explains the enquiry to Megan Wren at the home visit.", ""),
+    "other_children": ("", "No other children live in the household or are cared for there."),
+    "social_media": ("", "Nothing suggests an online element."),
+    "discharge": ("", "Jacob is not in hospital."),
+    "criminal": ("Police decide after the skeletal survey whether to investigate.", ""),
+}
+
+
+def _later(moment: dt.datetime, **delta: float) -> dt.datetime:
+    """`moment` plus real elapsed time (not wall-clock time, which a clock change would stretch), in London time."""
+    return to_local(moment.astimezone(dt.UTC) + dt.timedelta(**delta))
+
+
+class DemoDiscussions:
+    """The demo's strategy discussions: one upcoming, some held, one proceeding without health."""
+
+    def __init__(self, *, agencies: dict[str, Agency], users: dict[str, User], now: dt.datetime) -> None:
+        self.agencies, self.users, self.now = agencies, users, now
+        self.csc = agencies["Demo Children's Social Care"]
+        self.police, self.health = agencies["Demo Police"], agencies["Demo Health Trust"]
+        self.school = agencies["Demo Academy"]
+        self.calendar = partnership_calendar(self.csc.partnership)
+        self.counts = {"discussions": 0, "actions": 0}
+
+    # Moments, all relative to the seeding moment.
+
+    def working_day(self, days: int, hour: int) -> dt.datetime:
+        """`hour` o'clock on working day `days` after the seeding moment's date (in the future for days >= 1)."""
+        day = add_working_days(to_local(self.now).date(), days, self.calendar)
+        return to_local(dt.datetime.combine(day, dt.time(hour)))
+
+    def due(self, days: int) -> dt.datetime:
+        """The end of working day `days` after the seeding moment: when an action agreed in a meeting is due."""
+        return end_of_working_day_after(self.now, days, self.calendar)
+
+    def past(self, moment: dt.datetime) -> dt.datetime:
+        if moment.astimezone(dt.UTC) > self.now.astimezone(dt.UTC):
+            raise CommandError(f"demo data would record {moment:%Y-%m-%d %H:%M} as done: it is after --now")
+        return moment
+
+    # The services, as each person would use them.
+
+    def checker(self, username: str, discussion: Discussion):
+        return get_discussion_for_user(self.users[username], discussion.pk)[1]
+
+    def invite(self, proposal: str, agency: Agency, role: str, reason: str) -> dict:
+        return {
+            "agency": agency,
+            "person": self.users[AGENCY_USERS[agency.name]],
+            "role": role,
+            "proposal": proposal,
+            "reason": reason,
+        }
+
+    def convene(
+        self,
+        referral: Referral,
+        children: list[Person],
+        *,
+        convened_at: dt.datetime,
+        scheduled_at: dt.datetime,
+        format: str,
+        reason: str,
+        purpose: str,
+        invitations: list[dict],
+        declined: Sequence[dict] = (),
+    ) -> Discussion:
+        discussion = strategy.discussion_convene(
+            acting_user=self.users[CONVENER],
+            referral=referral,
+            data={
+                "trigger": Trigger.NEW_REFERRAL,
+                "concern_identified_at": referral.received_at,
+                "urgency": referral.urgency,
+                "scheduled_at": scheduled_at,
+                "format": format,
+                "chair": self.users[CHAIR],
+                "reason": reason,
+                "purpose": purpose,
+            },
+            children=children,
+            invitations=invitations,
+            declined=declined,
+            now=self.past(convened_at),
+        )
+        self.counts["discussions"] += 1
+        return discussion
+
+    def hold(
+        self,
+        discussion: Discussion,
+        *,
+        information: list[tuple[Agency, str, str, str, bool]],
+        risk: dict[str, str],
+        decisions: list[tuple[Person, dict]],
+        authorise: tuple[Person, ...] = (),
+        plan: dict[str, tuple[str, str]] | None = None,
+        actions: Sequence[dict] = (),
+        apologies: tuple[Agency, ...] = (),
+        proceed: tuple[str, str] | None = None,
+        minutes: int = 45,
+    ) -> Discussion:
+        """Hold a convened discussion at its scheduled time, record every section, and end it."""
+        chair = self.users[CHAIR]
+        started = discussion.scheduled_at
+        ended = self.past(_later(started, minutes=minutes))
+        strategy.discussion_start(acting_user=chair, checker=self.checker(CHAIR, discussion), now=self.past(started))
+        checker = self.checker(CHAIR, discussion)
+        rows = {
+            invitation.pk: (
+                Attendance.APOLOGIES if invitation.agency in apologies else Attendance.ATTENDED,
+                invitation.agency not in apologies and invitation.agency != self.csc,
+            )
+            for invitation in discussion.invitations.filter(status=InvitationStatus.INVITED)
+        }
+        strategy.attendance_save(acting_user=chair, checker=checker, rows=rows, version=None)
+        if proceed:
+            strategy.proceed_save(
+                acting_user=chair,
+                checker=self.checker(CHAIR, discussion),
+                agencies=list(apologies),
+                reason=proceed[0],
+                urgency=proceed[1],
+                now=_later(started, minutes=2),
+                version=None,
+            )
+        for minute, (agency, text, checks, consent, not_for_family) in enumerate(information, start=1):
+            # Each agency adds its own information, as an invited agency does on the meeting page.
+            username = AGENCY_USERS[agency.name]
+            strategy.information_add(
+                acting_user=self.users[username],
+                checker=self.checker(username, discussion),
+                agency=agency,
+                data={"information": text, "checks_done": checks, "consent": consent, "not_for_family": not_for_family},
+                now=_later(started, minutes=5 * minute),
+            )
+        checker = self.checker(CHAIR, discussion)
+        strategy.risk_save(acting_user=chair, checker=checker, data=risk, version=None)
+        decided_at = _later(ended, minutes=-10)
+        made = {}
+        for child, data in decisions:
+            made[child.pk] = strategy.decision_save(
+                acting_user=chair, checker=checker, child=child, data=data, version=None, now=decided_at
+            )
+        for child in authorise:
+            strategy.decision_authorise_s47(
+                acting_user=chair, checker=checker, decision=made[child.pk], now=_later(decided_at, minutes=2)
+            )
+        if plan is not None:
+            strategy.plan_save(acting_user=chair, checker=checker, answers=plan, version=None)
+        for action in actions:
+            strategy.discussion_action_add(
+                acting_user=chair, checker=checker, data=action, now=_later(ended, minutes=-5)
+            )
+            self.counts["actions"] += 1
+        if proceed:
+            self.counts["actions"] += len(apologies)  # the automatic "obtain information" actions
+        return strategy.discussion_end(acting_user=chair, checker=self.checker(CHAIR, discussion), now=ended)
+
+    def action(self, what: str, measure: str, agency: Agency, days: int, child: Person | None = None) -> dict:
+        return {
+            "what": what,
+            "measure": measure,
+            "lead_agency": agency,
+            "person": self.users[AGENCY_USERS[agency.name]],
+            "child": child,
+            "due_at": self.due(days),
+        }
+
+    # The cases.
+
+    def seed(self, cases: dict[str, Referral]) -> dict[str, int]:
+        self.thornbury(cases["Thornbury"])
+        self.brightwater(cases["Brightwater"])
+        self.marchbank(cases["Marchbank"])
+        self.ashdown(cases["Ashdown"])
+        self.wren(cases["Wren"])
+        self.penrose(cases["Penrose"])
+        # Fenwick: its deadline passed with no discussion held. Caldwell: not yet convened (police not invited).
+        return self.counts
+
+    def _children(self, referral: Referral) -> list[Person]:
+        return list(referral.people.filter(kind=PersonKind.CHILD, removed_at=None).order_by("position"))
+
+    def thornbury(self, referral: Referral) -> None:
+        """Held: a section 47 enquiry authorised for Mia, no further action for her half-sister Ella."""
+        mia, ella = self._children(referral)
+        received = referral.received_at
+        discussion = self.convene(
+            referral,
+            [mia, ella],
+            convened_at=_later(received, minutes=15),
+            scheduled_at=_later(received, minutes=40),
+            format=Format.VIRTUAL,
+            reason="Unexplained bruising to both upper arms of a four-year-old; the explanation is inconsistent.",
+            purpose="Decide whether to start a section 47 enquiry, and plan the medical and Mia's safe discharge.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite(
+                    "paediatrician", self.health, "Paediatrician", "Medical implications: Mia Thornbury is in hospital"
+                ),
+                self.invite(
+                    f"school-{ella.pk}", self.school, "Designated safeguarding lead", "Ella attends Demo Academy"
+                ),
+            ],
+        )
+        self.hold(
+            discussion,
+            information=[
+                (
+                    self.police,
+                    "Craig Pellow was cautioned for assault in 2024; two domestic call-outs to his previous address.",
+                    "Police national computer and local intelligence on Jade Thornbury and Craig Pellow",
+                    Consent.NOT_SOUGHT,
+                    True,
+                ),
+                (
+                    self.health,
+                    "Fingertip-pattern bruising of different ages to both upper arms; no medical cause found so far. "
+                    "Mia is otherwise well and settled on the ward.",
+                    "Hospital and GP records; child protection information sharing",
+                    Consent.SOUGHT_GIVEN,
+                    False,
+                ),
+                (
+                    self.csc,
+                    "Ella was a child in need in 2022 (parental separation), closed. An anonymous caller in 2025 said "
+                    "Craig Pellow hit a previous partner's child.",
+                    "Children's social care records",
+                    Consent.NOT_APPLICABLE,
+                    True,
+                ),
+                (
+                    self.school,
+                    "Ella attends well and there are no concerns; she stays with her mother some weekends.",
+                    "School safeguarding and attendance records",
+                    Consent.NOT_APPLICABLE,
+                    False,
+                ),
+            ],
+            risk={
+                "risk_worry": "Further physical abuse of Mia by an adult in the household.",
+                "risk_impact": "Injury, fear, and harm to Mia's development and sense of safety at home.",
+                "risk_factors": "More likely: Craig Pellow's history of violence. Less likely: a protective "
+                "grandmother nearby, Mia's nursery attendance.",
+                "risk_reduce": "A safe discharge plan, the medical, and an enquiry before Mia returns home.",
+                "risk_review": "At the ABE planning meeting, within two working days.",
+            },
+            decisions=[
+                (
+                    mia,
+                    {
+                        "s47": True,
+                        "police_investigation": True,
+                        "investigation_type": InvestigationType.JOINT,
+                        "police_decision_maker": "DS Pat Oduya",
+                        "reasoning": "Unexplained bruises of different ages, an inconsistent explanation and an adult "
+                        "with a history of violence: reasonable cause to suspect significant harm.",
+                    },
+                ),
+                (
+                    ella,
+                    {
+                        "nfa": True,
+                        "reasoning": "Ella lives with her father, has no contact with Craig Pellow and her school has "
+                        "no concerns; Mia's enquiry will look again if that changes.",
+                    },
+                ),
+            ],
+            authorise=(mia,),
+            plan=THORNBURY_PLAN,
+            actions=[
+                self.action(
+                    "Arrange the joint ABE interview with the social worker; interview Craig Pellow afterwards",
+                    "The interview date is agreed and recorded on the case",
+                    self.police,
+                    2,
+                    mia,
+                ),
+                self.action(
+                    "Send the child protection medical report to the social worker and the police",
+                    "The report is on the case",
+                    self.health,
+                    3,
+                    mia,
+                ),
+                self.action(
+                    "See Mia on the ward and her mother at home; agree the safe discharge plan with the ward",
+                    "The visits and the discharge plan are recorded and shared with the ward",
+                    self.csc,
+                    2,
+                    mia,
+                ),
+                self.action(
+                    "Share Ella's attendance and tell the social worker at once of anything she says about home",
+                    "Attendance and any disclosure are recorded on the case",
+                    self.school,
+                    5,
+                    ella,
+                ),
+            ],
+            minutes=50,
+        )
+
+    def brightwater(self, referral: Referral) -> None:
+        """Upcoming: convened, to be held on the next working day; police, health and the school invited."""
+        leo, ava = self._children(referral)
+        self.convene(
+            referral,
+            [leo, ava],
+            convened_at=_later(referral.received_at, hours=2),
+            scheduled_at=self.working_day(1, 10),
+            format=Format.VIRTUAL,
+            reason="Leo and Ava repeatedly arrive at school hungry and unkempt; Ava said no adult was home overnight.",
+            purpose="Share what each agency knows and decide whether a section 47 enquiry is needed.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite("health", self.health, "Health practitioner", "Core agency: always expected"),
+                self.invite(f"school-{leo.pk}", self.school, "Designated safeguarding lead", "They made the referral"),
+            ],
+        )
+
+    def ashdown(self, referral: Referral) -> None:
+        """Complex abuse (a football coach): police and health invited; the schools not yet, with the reason."""
+        children = self._children(referral)
+        convened = _later(referral.received_at, hours=3)
+        others = referral.people.exclude(kind__in=[PersonKind.CHILD, PersonKind.HOUSEHOLD])
+        proposed = rules.proposals(
+            children=children,
+            others=others,
+            concerns=referral.concerns.values_list("code", flat=True),
+            referrer_agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+            today=to_local(convened).date(),
+        )
+        declined = [
+            {
+                "agency": self.school,
+                "role": proposal.role,
+                "proposal": proposal.key,
+                "reason": proposal.reason,
+                "decline_reason": "Not at this stage: the police ask that no school is told before the investigation "
+                "strategy is agreed; the designated officer will brief the schools afterwards.",
+            }
+            for proposal in proposed
+            if proposal.agency_type == AgencyType.EDUCATION
+        ]
+        self.convene(
+            referral,
+            children,
+            convened_at=convened,
+            scheduled_at=self.working_day(1, 14),
+            format=Format.FACE_TO_FACE,
+            reason="A youth football coach is alleged to have sent sexualised messages to several players.",
+            purpose="Agree the investigation strategy, how other players are identified, and the LADO's part.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite("health", self.health, "Health practitioner", "Core agency: always expected"),
+            ],
+            declined=declined,
+        )
+
+    def marchbank(self, referral: Referral) -> None:
+        """Held without health (apologies): proceeding recorded, with the automatic action to get its information."""
+        (kai,) = self._children(referral)
+        received = referral.received_at
+        discussion = self.convene(
+            referral,
+            [kai],
+            convened_at=_later(received, hours=1),
+            scheduled_at=_later(received, hours=3),
+            format=Format.TELEPHONE,
+            reason="Kai was found at an address linked to county lines; police protection was used overnight.",
+            purpose="Agree where Kai stays when police protection ends, and the investigation.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite("health", self.health, "Health practitioner", "Core agency: always expected"),
+            ],
+        )
+        self.hold(
+            discussion,
+            apologies=(self.health,),
+            proceed=(
+                "Delay would increase the risk: police protection ends within 72 hours and where Kai lives has to be "
+                "agreed today.",
+                "Same day: Kai is under police protection.",
+            ),
+            information=[
+                (
+                    self.police,
+                    "The address is linked to a county lines network under investigation; two adults were arrested.",
+                    "Police national computer and intelligence on the address",
+                    Consent.NOT_SOUGHT,
+                    True,
+                ),
+                (
+                    self.csc,
+                    "Kai's aunt has agreed to care for him; his mother agrees. Not previously known to CSC.",
+                    "Children's social care records",
+                    Consent.NOT_APPLICABLE,
+                    False,
+                ),
+            ],
+            risk={
+                "risk_worry": "Kai is exploited again and harmed by the network.",
+                "risk_impact": "Violence, arrest, missed education and debt bondage.",
+                "risk_factors": "More likely: contact with the network's phone. Less likely: his aunt's supervision.",
+                "risk_reduce": "A safety plan, disruption of the address and a trusted adult for Kai.",
+                "risk_review": "In two weeks, or at once if Kai goes missing.",
+            },
+            decisions=[
+                (
+                    kai,
+                    {
+                        "s17": True,
+                        "police_investigation": True,
+                        "investigation_type": InvestigationType.POLICE,
+                        "police_decision_maker": "DS Pat Oduya",
+                        "reasoning": "The harm is from outside the family and his family protect him: a child in "
+                        "need assessment with a contextual safeguarding focus; police investigate the network.",
+                    },
+                )
+            ],
+            actions=[
+                self.action(
+                    "Complete an exploitation screening interview with Kai",
+                    "The interview is recorded and shared with the social worker",
+                    self.police,
+                    2,
+                    kai,
+                ),
+                self.action(
+                    "Start the child in need assessment and visit Kai at his aunt's",
+                    "The visit and the safety plan are recorded on the case",
+                    self.csc,
+                    3,
+                    kai,
+                ),
+            ],
+        )
+
+    def wren(self, referral: Referral) -> None:
+        """Held for an injured non-mobile infant: a section 47 enquiry, after the medical."""
+        (jacob,) = self._children(referral)
+        received = referral.received_at
+        discussion = self.convene(
+            referral,
+            [jacob],
+            convened_at=_later(received, hours=1),
+            scheduled_at=_later(received, hours=5),
+            format=Format.VIRTUAL,
+            reason="A bruise to the cheek of a three-month-old baby who is not yet mobile.",
+            purpose="Share the medical findings and decide on a section 47 enquiry.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite(
+                    "paediatrician", self.health, "Paediatrician", "Medical implications: Jacob Wren is an infant"
+                ),
+            ],
+        )
+        self.hold(
+            discussion,
+            information=[
+                (
+                    self.health,
+                    "7 mm bruise to the left cheek; no bleeding disorder known. Skeletal survey and bloods booked.",
+                    "Child protection medical; GP and health visiting records",
+                    Consent.SOUGHT_GIVEN,
+                    False,
+                ),
+                (
+                    self.police,
+                    "No police record for Megan Wren; Jacob's father is not yet named.",
+                    "Police national computer",
+                    Consent.NOT_SOUGHT,
+                    False,
+                ),
+            ],
+            risk={
+                "risk_worry": "An inflicted injury to a baby who cannot move away from harm.",
+                "risk_impact": "Serious injury; babies are the most vulnerable to physical harm.",
+                "risk_factors": "More likely: an unexplained bruise, carers not yet known. Less likely: mother "
+                "engaged with the health visitor.",
+                "risk_reduce": "The skeletal survey, knowing who cares for Jacob, and a safety plan at home.",
+                "risk_review": "When the skeletal survey results are known.",
+            },
+            decisions=[
+                (
+                    jacob,
+                    {
+                        "s47": True,
+                        "investigation_type": InvestigationType.JOINT,
+                        "medical_done_at": _later(received, hours=3),
+                        "reasoning": "Bruising to a non-mobile baby without an explanation: reasonable cause to "
+                        "suspect significant harm.",
+                    },
+                )
+            ],
+            authorise=(jacob,),
+            plan=WREN_PLAN,
+            actions=[
+                self.action(
+                    "Send the skeletal survey results to the social worker and the police",
+                    "The results are on the case",
+                    self.health,
+                    1,
+                    jacob,
+                ),
+                self.action(
+                    "Identify Jacob's father and anyone else who cares for him, and complete their checks",
+                    "Names and checks are recorded on the case",
+                    self.police,
+                    3,
+                    jacob,
+                ),
+            ],
+        )
+
+    def penrose(self, referral: Referral) -> None:
+        """Held, then the case was closed: early help."""
+        (isla,) = self._children(referral)
+        received = referral.received_at
+        discussion = self.convene(
+            referral,
+            [isla],
+            convened_at=_later(received, days=1),
+            scheduled_at=_later(received, days=2),
+            format=Format.VIRTUAL,
+            reason="Isla described frightening arguments at home.",
+            purpose="Decide whether Isla is at risk of significant harm.",
+            invitations=[
+                self.invite("police", self.police, "Police officer", "Core agency: always expected"),
+                self.invite("health", self.health, "Health practitioner", "Core agency: always expected"),
+                self.invite("referrer", self.school, "Designated safeguarding lead", "They made the referral"),
+            ],
+        )
+        self.hold(
+            discussion,
+            information=[
+                (
+                    self.school,
+                    "Isla is doing well at school; her parents came in together and accepted early help.",
+                    "School safeguarding records",
+                    Consent.SOUGHT_GIVEN,
+                    False,
+                ),
+                (
+                    self.police,
+                    "No domestic incidents recorded at the address.",
+                    "Police records",
+                    Consent.NOT_SOUGHT,
+                    False,
+                ),
+                (self.health, "No concerns from the GP or school nurse.", "GP records", Consent.SOUGHT_GIVEN, False),
+            ],
+            risk={
+                "risk_worry": "Isla's emotional wellbeing if the arguments go on.",
+                "risk_impact": "Anxiety and fear at home.",
+                "risk_factors": "Less likely: both parents engaged and accept help.",
+                "risk_reduce": "Early help with the family's consent.",
+                "risk_review": "By the early help worker in six weeks.",
+            },
+            decisions=[
+                (
+                    isla,
+                    {
+                        "early_help": True,
+                        "reasoning": "No evidence of significant harm; the parents accept early help.",
+                    },
+                )
+            ],
+            minutes=30,
+        )
 
 
 def parse_now(value: str) -> dt.datetime:
@@ -269,8 +920,9 @@ class Command(BaseCommand):
             ensure_reference_rows()
             agencies = self._agencies()
             users = self._users(agencies)
-            created = self._referral_rows(agencies, users, now)
+            created, counts = self._referral_rows(agencies, users, now)
         self.stdout.write(f"demo data ready: {len(users)} users, {created} referrals created")
+        self.stdout.write(f"{counts['discussions']} strategy discussions, {counts['actions']} actions created")
 
     def _agencies(self) -> dict[str, Agency]:
         partnerships = {name: Partnership.objects.get_or_create(name=name)[0] for name in (PARTNERSHIP, NEIGHBOUR)}
@@ -314,12 +966,16 @@ class Command(BaseCommand):
         )
         return users
 
-    def _referral_rows(self, agencies: dict[str, Agency], users: dict[str, User], now: dt.datetime) -> int:
+    def _referral_rows(
+        self, agencies: dict[str, Agency], users: dict[str, User], now: dt.datetime
+    ) -> tuple[int, dict[str, int]]:
+        """The referrals, then the strategy discussions held or planned on them; nothing if already seeded."""
         partnership = agencies["Demo Children's Social Care"].partnership
         if Referral.objects.filter(partnership=partnership).exists():
-            return 0
+            return 0, {"discussions": 0, "actions": 0}
         social_worker = users["sw.demo"]
         rows = _referrals(now, agencies)
+        cases: dict[str, Referral] = {}
         for row in rows:
             # Each is logged as it was received, so the rules' "now" is that moment (not the seeding moment).
             logged_at = row["received_at"] + dt.timedelta(minutes=5)
@@ -344,12 +1000,13 @@ class Command(BaseCommand):
                 others=row.get("others", []),
                 now=logged_at,
             )
-            if "held_after" in row:
-                services.referral_record_discussion_held(
-                    acting_user=users["tm.demo"], referral=referral, held_at=row["received_at"] + row["held_after"]
-                )
+            cases[row["children"][0]["last_name"]] = referral
+        counts = DemoDiscussions(agencies=agencies, users=users, now=now).seed(cases)
+        for row in rows:
             if row.get("closed"):
+                # Closed after its discussion was held.
+                referral = cases[row["children"][0]["last_name"]]
                 services.referral_close(
                     acting_user=users["tm.demo"], referral=referral, now=row["received_at"] + dt.timedelta(days=3)
                 )
-        return len(rows)
+        return len(rows), counts

@@ -1,0 +1,112 @@
+"""The demo data holds strategy discussions in every state, written through the strategy services."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from actions.models import Action
+from agencies.models import User
+from core.timescales import LONDON
+from referrals.access import referrals_visible_to
+from referrals.models import Referral
+from strategy.models import Attendance, ChildDecision, Discussion, DiscussionStatus, InvitationStatus
+
+pytestmark = pytest.mark.django_db
+
+SEEDED_AT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def case(first_name: str) -> Referral:
+    return Referral.objects.get(people__first_name=first_name)
+
+
+def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo):
+    upcoming = Discussion.objects.get(referral=case("Leo"), status=DiscussionStatus.CONVENED)
+    assert upcoming.scheduled_at > SEEDED_AT
+    assert upcoming.chair.username == "tm.demo" and upcoming.convened_by.username == "sw.demo"
+    invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
+    assert {"Demo Police", "Demo Health Trust"} <= invited
+    assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
+    assert "demo data ready: 9 users, 8 referrals created\n6 strategy discussions" in demo
+
+
+def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo):
+    held = Discussion.objects.get(referral=case("Mia"))
+    assert held.status == DiscussionStatus.ENDED and held.ended_at <= SEEDED_AT
+    mia = ChildDecision.objects.get(discussion=held, child__first_name="Mia")
+    ella = ChildDecision.objects.get(discussion=held, child__first_name="Ella")
+    assert mia.s47 and mia.s47_authorised_by.username == "tm.demo" and mia.s47_authorised_at <= SEEDED_AT
+    assert mia.icpc_deadline is not None
+    assert ella.nfa and ella.decided() == ["No further action"]
+    assert held.plan_items.count() == 13 and all(i.answer or i.not_needed_because for i in held.plan_items.all())
+    assert held.risk_worry and held.risk_review
+    assert set(held.information.values_list("agency__name", flat=True)) >= {
+        "Demo Police",
+        "Demo Health Trust",
+        "Demo Children's Social Care",
+    }
+    assert held.information.filter(not_for_family=True).exists()
+    actions = held.actions.select_related("lead_agency", "person")
+    assert {a.lead_agency.name for a in actions} == {
+        "Demo Police",
+        "Demo Health Trust",
+        "Demo Children's Social Care",
+        "Demo Academy",
+    }
+    assert all(a.person is not None and a.due_at > SEEDED_AT for a in actions)
+
+
+def test_a_discussion_proceeded_without_health_with_its_automatic_action(demo):
+    discussion = Discussion.objects.get(referral=case("Kai"))
+    assert discussion.status == DiscussionStatus.ENDED
+    assert list(discussion.proceeded_without.values_list("name", flat=True)) == ["Demo Health Trust"]
+    assert discussion.proceed_reason and discussion.proceed_urgency
+    assert discussion.invitations.get(agency__name="Demo Health Trust").attendance == Attendance.APOLOGIES
+    automatic = Action.objects.get(discussion=discussion, automatic=True)
+    assert automatic.what == "Obtain information from Demo Health Trust"
+
+
+def test_the_complex_case_invites_police_and_health_but_declines_the_school_with_a_reason(demo):
+    complex_case = Discussion.objects.get(referral=case("Ruby"))
+    invitations = complex_case.invitations.select_related("agency")
+    invited = {i.agency.name for i in invitations if i.status == InvitationStatus.INVITED}
+    assert {"Demo Police", "Demo Health Trust"} <= invited and "Demo Academy" not in invited
+    declined = [i for i in invitations if i.status == InvitationStatus.DECLINED]
+    assert declined and all(i.agency.name == "Demo Academy" and i.decline_reason for i in declined)
+
+
+def test_held_discussions_are_real_and_the_overdue_case_has_none(demo):
+    assert Discussion.objects.get(referral=case("Jacob")).status == DiscussionStatus.ENDED
+    isla = Discussion.objects.get(referral=case("Isla"))
+    assert isla.ended_at < case("Isla").closed_at
+    noah = case("Noah")
+    assert not noah.discussions.exists() and noah.sd_deadline.state == "open" and noah.sd_deadline.due_at < SEEDED_AT
+
+
+def test_police_see_the_cases_they_are_invited_to_and_the_neighbouring_police_see_nothing(demo):
+    police = referrals_visible_to(User.objects.get(username="police.demo"))
+    assert police.filter(pk=case("Mia").pk).exists() and police.filter(pk=case("Ruby").pk).exists()
+    assert not police.filter(people__last_name="Caldwell").exists()
+    assert not police.filter(pk=case("Isla").pk).exists()  # closed
+    assert not referrals_visible_to(User.objects.get(username="outsider.police")).exists()
+    assert not Discussion.objects.filter(invitations__agency__name="Neighbouring Police").exists()
+
+
+def test_seeding_again_creates_no_discussion_or_action(demo, settings):
+    counts = (Discussion.objects.count(), Action.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
+    assert (Discussion.objects.count(), Action.objects.count()) == counts
+    assert (
+        out.getvalue() == "demo data ready: 9 users, 0 referrals created\n0 strategy discussions, 0 actions created\n"
+    )
