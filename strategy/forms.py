@@ -193,7 +193,7 @@ class AttendanceForm(VersionedForm):
         self.rows = []
         for invitation in invitations:
             self.fields[f"attendance_{invitation.pk}"] = forms.ChoiceField(
-                label=f"{invitation.name}, {invitation.role or 'invitee'} ({invitation.agency})",
+                label=invitation.label,
                 choices=Attendance.choices,
                 widget=forms.RadioSelect,
                 initial=invitation.attendance,

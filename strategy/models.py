@@ -145,7 +145,17 @@ class Invitation(models.Model):
 
     @property
     def name(self) -> str:
-        return str(self.person) if self.person_id else self.contact_name or "Someone from the agency"
+        """The named person, or their role while nobody is named ("Police officer (to be named)")."""
+        if self.person_id:
+            return str(self.person)
+        return self.contact_name or f"{self.role or 'Someone from the agency'} (to be named)"
+
+    @property
+    def label(self) -> str:
+        """Who, in what role, for which agency: one line of the attendance list."""
+        named = self.person_id or self.contact_name
+        role = f", {self.role.lower()}" if named and self.role else ""
+        return f"{self.name}{role} ({self.agency})"
 
     @property
     def active(self) -> bool:

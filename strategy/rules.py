@@ -88,27 +88,26 @@ def proposals(
             )
             continue
         if child.education_status == EducationStatus.ON_ROLL or (
-            not child.education_status and child.education_setting and _school_age(child, today)
+            not child.education_status and _school_age(child, today)
         ):
-            setting = child.education_setting or "their school, nursery or college"
+            # On a roll, or of school age with nothing recorded: their school, nursery or college.
+            setting = child.education_setting or "a school, nursery or college (not yet recorded)"
             found.append(
                 Proposal(
-                    f"school-{child.pk}",
+                    f"school-{child.education_setting or child.pk}",
                     AgencyType.EDUCATION,
                     "Designated safeguarding lead",
                     f"{child.full_name} attends {setting}",
                     setting=child.education_setting,
                 )
             )
-        elif child.education_status in (EducationStatus.NOT_ON_ROLL, EducationStatus.HOME_EDUCATED) or (
-            not child.education_status and _school_age(child, today)
-        ):
+        elif child.education_status in (EducationStatus.NOT_ON_ROLL, EducationStatus.HOME_EDUCATED):
             found.append(
                 Proposal(
-                    f"education-officer-{child.pk}",
+                    "education-officer",
                     AgencyType.EDUCATION,
                     "Education officer",
-                    f"{child.full_name} is of school age and not on a school roll",
+                    f"{child.full_name} is not on a school roll",
                 )
             )
         if child.looked_after:
@@ -132,7 +131,26 @@ def proposals(
                 "An adult alleged abuser: probation may know them",
             )
         )
-    return found
+    return _merged(found)
+
+
+def _merged(found: list[Proposal]) -> list[Proposal]:
+    """One proposal per invitee: two children at one school propose the school once, with both reasons."""
+    merged: dict[str, Proposal] = {}
+    for proposal in found:
+        if proposal.key in merged:
+            first = merged[proposal.key]
+            merged[proposal.key] = Proposal(
+                first.key,
+                first.agency_type,
+                first.role,
+                f"{first.reason}; {proposal.reason}",
+                first.core,
+                first.setting,
+            )
+        else:
+            merged[proposal.key] = proposal
+    return list(merged.values())
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def discussion_convene(
     identified = data.get("concern_identified_at")
     if identified is None:
         errors["concern_identified"] = "Enter the date and time the concern was identified"
-    elif identified > now:
+    elif identified.astimezone(dt.UTC) > now.astimezone(dt.UTC):
         errors["concern_identified"] = "The date the concern was identified must be today or in the past"
     previous = data.get("reconvened_from")
     if previous is not None and previous.referral_id != referral.pk:
@@ -579,7 +579,7 @@ def decision_save(
     if data.get("reconvene") and not str(data.get("reconvene_rationale", "")).strip():
         errors["reconvene_rationale"] = "Give the rationale for reconvening"
     medical = data.get("medical_done_at")
-    if medical is not None and medical > now:
+    if medical is not None and medical.astimezone(dt.UTC) > now.astimezone(dt.UTC):
         errors["medical_done"] = "The date of the medical must be today or in the past"
     if errors:
         raise ValidationError(errors)
@@ -745,7 +745,7 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
     child = data.get("child")
     if child is not None and not discussion.children.filter(pk=child.pk).exists():
         raise ValidationError({"child": "Select a child this discussion is about"})
-    if data["due_at"] <= now:
+    if data["due_at"].astimezone(dt.UTC) <= now.astimezone(dt.UTC):
         raise ValidationError({"due": "The due date must be in the future"})
     with transaction.atomic():
         _locked(discussion)
