@@ -221,3 +221,87 @@ def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entrie
     assert counts[("small", "meeting")] == counts[("large", "meeting")]
     assert counts[("small", "case")] == counts[("large", "case")]
     assert Deadline.objects.filter(rule="ASSESSMENT", referral=large.referral).count() == 6
+
+
+def test_a_telephone_discussion_about_a_harm_needing_a_meeting_shows_a_warning(convene, world, tm_client):
+    referral = make_referral(acting_user=world["sw"], concerns=["organised"])
+    by_phone = convene(referral, format="telephone")
+    page = tm_client.get(meeting_url(by_phone)).content.decode()
+    assert "This discussion is by telephone, but it is about organised or complex abuse" in page
+    in_person = convene(make_referral(acting_user=world["sw"], concerns=["organised"]), format="face_to_face")
+    assert "This discussion is by telephone" not in tm_client.get(meeting_url(in_person)).content.decode()
+
+
+def test_an_alleged_abuser_who_is_a_child_prompts_a_discussion_of_their_own(world, tm_client):
+    referral = make_referral(
+        acting_user=world["sw"],
+        others=[{"kind": "alleged_abuser", "first_name": "Jo", "last_name": "Inventedteen", "under_18": True}],
+    )
+    page = tm_client.get(reverse("strategy:convene", kwargs={"pk": referral.pk})).content.decode()
+    assert "Jo Inventedteen is also a child: they need a strategy discussion of their own" in page
+
+
+def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(convene, tm_client):
+    discussion = convene()
+    response = tm_client.post(section_url(discussion, "end"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The meeting cannot end yet" in page
+    assert "record why it proceeds without" in page
+    assert "Record the decision for Robin Testchild" in page
+    discussion.refresh_from_db()
+    assert discussion.status == "convened" and discussion.minutes_deadline is None
+
+
+def test_only_a_team_manager_authorises_s47_through_the_page(convene, sw_client, tm_client, world):
+    discussion = convene()
+    robin = discussion.children.get(first_name="Robin")
+    tm_client.post(
+        section_url(discussion, "decision"),
+        {
+            "child": robin.pk,
+            f"decision-{robin.pk}-child": robin.pk,
+            f"decision-{robin.pk}-version": "0",
+            f"decision-{robin.pk}-decisions": "s47",
+            f"decision-{robin.pk}-investigation_type": "joint",
+            f"decision-{robin.pk}-reasoning": "Invented reasoning",
+        },
+    )
+    decision = discussion.decisions.get(child=robin)
+    assert sw_client.post(section_url(discussion, "authorise"), {"decision": decision.pk}).status_code == 403
+    decision.refresh_from_db()
+    assert decision.s47_authorised_by is None
+    assert tm_client.post(section_url(discussion, "authorise"), {"decision": decision.pk}).status_code == 302
+    decision.refresh_from_db()
+    assert decision.s47_authorised_by == world["tm"]
+    assert Deadline.objects.filter(referral=discussion.referral, rule="ICPC", child=robin, state="open").exists()
+
+
+def test_closing_an_injured_infants_case_without_a_discussion_is_refused_on_the_page(world, sw_client):
+    referral = make_referral(
+        acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], non_mobile_infant_injury=True
+    )
+    response = sw_client.post(reverse("referrals:close", kwargs={"pk": referral.pk}), follow=True)
+    assert "cannot be closed without a strategy discussion" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status != "closed"
+
+
+def test_the_police_referral_list_costs_the_same_for_one_invited_case_or_five(convene, police_client, world):
+    counts = []
+    for total in (1, 5):
+        while len(counts) < 2 and _invited_cases(world) < total:
+            convene(invite=[world["police_agency"]])
+        with CaptureQueriesContext(connection) as queries:
+            response = police_client.get(reverse("referrals:list"))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    # session, user, roles, agency of the user; the page of referrals (access filter through the guardian
+    # grant table) with its count; the children prefetched; the partnership of the rows.
+    assert counts[0] == counts[1]
+
+
+def _invited_cases(world) -> int:
+    from referrals.access import referrals_visible_to
+
+    return referrals_visible_to(world["police"]).count()
