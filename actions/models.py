@@ -40,6 +40,8 @@ class Action(models.Model):
     automatic = models.BooleanField(default=False, help_text="Created by the system, e.g. to obtain information.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # From the form that agreed it: the same form sent twice agrees one action.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

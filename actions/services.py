@@ -1,6 +1,7 @@
 """Writes to SMART actions. Each action owns an ACTION deadline, opened through the deadline services."""
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +28,7 @@ def action_create(
     contact_name: str = "",
     child: Person | None = None,
     automatic: bool = False,
+    submission_key: uuid.UUID | None = None,
 ) -> Action:
     """Record an action agreed for a case, with its ACTION deadline owned by the lead agency (DOMAIN 3 and 4)."""
     errors = {}
@@ -64,6 +66,7 @@ def action_create(
             automatic=automatic,
             created_by=acting_user,
             created_at=now,
+            submission_key=submission_key,
         )
         record(action, acting_user, "Created automatically" if automatic else "Action agreed")
         action.full_clean()

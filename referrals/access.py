@@ -45,6 +45,8 @@ INVITED_ROLES = (
     RoleCode.SOCIAL_WORKER,
     RoleCode.TEAM_MANAGER,
 )
+# Who may be named on a discussion (an invitee, an action's lead): practitioners, never an analyst.
+PRACTITIONER_ROLES = tuple(dict.fromkeys((*CSC_EDIT_ROLES, *INVITED_ROLES)))
 VIEW_PERMISSION = "referrals.view_referral"
 
 

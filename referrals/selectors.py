@@ -191,7 +191,7 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
         timeline.append((referral.created_at, f"Referral logged by {referral.created_by}"))
     for discussion in discussions:
         when = to_local(discussion.scheduled_at)
-        timeline.append((discussion.created_at, f"Strategy discussion convened for {when:%d %B %Y %H:%M}"))
+        timeline.append((discussion.created_at, f"Strategy discussion convened for {when.day} {when:%b %Y %H:%M}"))
         if discussion.held_at:
             timeline.append((discussion.held_at, "Strategy discussion held"))
         if discussion.ended_at:

@@ -455,6 +455,9 @@ def referral_close(*, acting_user: User, referral: Referral, now: dt.datetime) -
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
         if referral.status == ReferralStatus.CLOSED:
             return referral
+        # Read through the reverse relation of the strategy app (above this one), never importing it.
+        if referral.discussions.filter(status="in_progress").exists():  # type: ignore[attr-defined]
+            raise ValidationError("A strategy discussion is being held: end it before closing the case")
         held = referral.deadlines.filter(rule__in=SD_RULES, state=DeadlineState.MET).exists()
         if not held and non_mobile_guard_applies(referral):
             raise ValidationError(

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from agencies.models import User
 from referrals.access import ReferralChecker, Relationship, referrals_visible_to, relationship
+from referrals.models import ReferralStatus
 from strategy.models import Discussion
 
 
@@ -36,8 +37,8 @@ class DiscussionChecker:
         return self.case.can_view()
 
     def can_record_all(self) -> bool:
-        """Every section, any agency's entries: CSC social workers and team managers."""
-        return self.case.can_edit()
+        """Every section, any agency's entries: CSC social workers and team managers, while the case is open."""
+        return self.case.can_edit() and self.discussion.referral.status != ReferralStatus.CLOSED
 
     def can_record_for_own_agency(self) -> bool:
         """Attendance and information of the user's own agency, invited to this discussion and not over."""
@@ -77,4 +78,6 @@ def get_discussion_for_user(user: User, pk: int, *, write: bool = False) -> tupl
     checker = DiscussionChecker(case=case, discussion=discussion, invited_agency_ids=invited)
     if write and not (checker.can_record_all() or checker.can_record_for_own_agency()):
         raise PermissionDenied("You can read this discussion but not record on it")
+    if write and referral.status == ReferralStatus.CLOSED:
+        raise PermissionDenied("This case is closed: its strategy discussions can be read, not changed")
     return discussion, checker

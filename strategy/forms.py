@@ -34,11 +34,15 @@ class PersonChoice(forms.ModelMultipleChoiceField):
 
 
 class ConveneForm(GovFormMixin, forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     trigger = forms.ChoiceField(
         label="What has prompted the discussion",
         choices=Trigger.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select what has prompted the discussion"},
+        error_messages={
+            "required": "Select what has prompted the discussion",
+            "invalid_choice": "Select what has prompted the discussion",
+        },
     )
     identified_date = GovDateField(label="Date the concern was identified", help_text="The deadline counts from here")
     identified_time = GovTimeField(label="Time the concern was identified", what="the concern was identified")
@@ -47,7 +51,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         choices=Urgency.choices,
         widget=forms.RadioSelect,
         help_text="Sets how soon the discussion must be held. A missing child is always 24 hours.",
-        error_messages={"required": "Select the urgency"},
+        error_messages={"required": "Select the urgency", "invalid_choice": "Select the urgency"},
     )
     scheduled_date = GovDateField(label="Date of the discussion")
     scheduled_time = GovTimeField(label="Time of the discussion", what="of the discussion")
@@ -55,7 +59,10 @@ class ConveneForm(GovFormMixin, forms.Form):
         label="Format",
         choices=Format.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the format of the discussion"},
+        error_messages={
+            "required": "Select the format of the discussion",
+            "invalid_choice": "Select the format of the discussion",
+        },
     )
     chair = forms.ModelChoiceField(
         label="Chair",
@@ -122,7 +129,10 @@ class ConveneForm(GovFormMixin, forms.Form):
                 queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
                 initial=match.pk,
                 empty_label=None,
-                error_messages={"invalid_choice": "Select an agency from the list"},
+                error_messages={
+                    "required": "Select the agency for the " + proposal.role.lower(),
+                    "invalid_choice": "Select the agency for the " + proposal.role.lower() + " from the list",  # noqa: S608 (a message, not SQL)
+                },
             )
             self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]  # type: ignore[attr-defined]
             self.fields[f"decline_{proposal.key}"] = forms.CharField(
@@ -215,13 +225,14 @@ class AttendanceForm(VersionedForm):
 
 
 class InformationForm(GovFormMixin, forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),
         empty_label=None,
         error_messages={
             "required": "Select the agency",
-            "invalid_choice": "Select an agency invited to this discussion",
+            "invalid_choice": "Select the agency from the list: you can add your own agency's information only",
         },
     )
     information = forms.CharField(
@@ -237,7 +248,10 @@ class InformationForm(GovFormMixin, forms.Form):
         label="Consent for the checks",
         choices=Consent.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether consent was sought for the checks"},
+        error_messages={
+            "required": "Select whether consent was sought for the checks",
+            "invalid_choice": "Select whether consent was sought for the checks",
+        },
     )
     not_for_family = forms.BooleanField(
         label="Not to be shared with the family",
@@ -276,7 +290,7 @@ class RiskForm(VersionedForm):
 
 
 class DecisionForm(VersionedForm):
-    child = forms.IntegerField(widget=forms.HiddenInput)
+    child = forms.IntegerField(widget=forms.HiddenInput, required=False)
     decisions = forms.MultipleChoiceField(
         label="Decisions",
         choices=list(DECISIONS.items()),
@@ -296,6 +310,7 @@ class DecisionForm(VersionedForm):
         widget=forms.RadioSelect,
         required=False,
         help_text="For a section 47 enquiry or a police investigation",
+        error_messages={"invalid_choice": "Select the type of investigation"},
     )
     police_decision_maker = forms.CharField(
         label="Police decision maker",
@@ -343,12 +358,15 @@ class DecisionForm(VersionedForm):
 
 
 class OutcomeForm(GovFormMixin, forms.Form):
-    decision = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     conference_needed = forms.ChoiceField(
         label="Is an initial child protection conference needed?",
         choices=[("yes", "Yes: the conference clock runs on"), ("no", "No: the conference clock stops")],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether a conference is needed"},
+        error_messages={
+            "required": "Select whether a conference is needed",
+            "invalid_choice": "Select whether a conference is needed",
+        },
     )
     no_conference_reason = forms.CharField(
         label="Why no conference is needed", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
@@ -402,6 +420,7 @@ class ProceedForm(VersionedForm):
 
 
 class ActionForm(GovFormMixin, forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     what = forms.CharField(
         label="What will be done",
         widget=forms.Textarea(attrs={"rows": 2}),

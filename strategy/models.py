@@ -77,6 +77,8 @@ class Discussion(models.Model):
     risk_review = models.TextField("when it will be reviewed", blank=True)
     # Each section of the meeting page saves on its own; two people saving one section: the second is refused.
     section_versions = models.JSONField(default=dict, blank=True, editable=False)
+    # From the form that convened it: the same form sent twice convenes one discussion.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[children, proceeded_without], excluded_fields=["section_versions"])
 
@@ -126,6 +128,7 @@ class Invitation(models.Model):
     reason = models.CharField("why they are invited", max_length=300, blank=True)
     status = models.CharField(max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.INVITED)
     decline_reason = models.TextField(blank=True)
+    withdraw_reason = models.TextField(blank=True)
     attendance = models.CharField(max_length=20, choices=Attendance.choices, default=Attendance.INVITED)
     information_sent_in_advance = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -137,7 +140,10 @@ class Invitation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_invitation_has_reason"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""), name="withdrawn_invitation_has_reason"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +190,7 @@ class InformationEntry(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

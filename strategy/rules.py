@@ -156,8 +156,11 @@ def _merged(found: list[Proposal]) -> list[Proposal]:
 @dataclass(frozen=True)
 class Quoracy:
     quorate: bool
-    missing: list[str]  # what is missing, in words, for the warnings
-    missing_agency_ids: list[int]  # expected agencies with nobody attending
+    missing: list[str]  # everyone expected and not attending, in words, for the warnings
+    missing_agency_ids: list[int]  # invited agencies with nobody attending
+    csc_missing: list[str]  # the chair or a CSC social worker: the discussion cannot go ahead without them
+    missing_core_types: list[str]  # police or health with nobody attending (invited or not)
+    missing_others: dict[int, str]  # other invited agencies (the school...) with nobody attending, by id
 
 
 def quoracy(*, attendance: Iterable[tuple[int, str, str, bool, bool]]) -> Quoracy:
@@ -167,22 +170,31 @@ def quoracy(*, attendance: Iterable[tuple[int, str, str, bool, bool]]) -> Quorac
     Every other invited agency with nobody attending is a warning too (the school, for example).
     """
     rows = list(attendance)
-    missing: list[str] = []
+    csc_missing: list[str] = []
     attended_agencies = {agency for agency, _t, _n, _c, attended in rows if attended}
     if not any(chair and attended for _a, _t, _n, chair, attended in rows):
-        missing.append("the chair (children's social care)")
+        csc_missing.append("the chair (children's social care)")
     if not any(t == AgencyType.CHILDRENS_SOCIAL_CARE and not chair and attended for _a, t, _n, chair, attended in rows):
-        missing.append("a social worker (children's social care)")
+        csc_missing.append("a social worker (children's social care)")
+    missing = list(csc_missing)
     missing_ids: list[int] = []
+    missing_types: list[str] = []
     for core_type in CORE_AGENCY_TYPES[1:]:
         if not any(t == core_type and attended for _a, t, _n, _c, attended in rows):
+            missing_types.append(core_type)
             missing.append(f"{AgencyType(core_type).label.lower()}")
             missing_ids.extend(sorted({a for a, t, _n, _c, _at in rows if t == core_type} - attended_agencies))
-    core_missing = bool(missing)
     others = {}
     for agency, agency_type, name, _c, _at in rows:
         if agency_type not in CORE_AGENCY_TYPES and agency not in attended_agencies:
             others[agency] = name
     missing.extend(others.values())
     missing_ids.extend(others)
-    return Quoracy(quorate=not core_missing, missing=missing, missing_agency_ids=missing_ids)
+    return Quoracy(
+        quorate=not csc_missing and not missing_types,
+        missing=missing,
+        missing_agency_ids=missing_ids,
+        csc_missing=csc_missing,
+        missing_core_types=missing_types,
+        missing_others=others,
+    )

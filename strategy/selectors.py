@@ -5,6 +5,7 @@ from typing import Any
 
 from agencies.models import Agency, User
 from core.timescales import to_local
+from referrals.access import PRACTITIONER_ROLES
 from referrals.models import ConcernCategory, PersonKind
 from strategy import rules
 from strategy.access import DiscussionChecker
@@ -56,11 +57,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "actions": list(discussion.actions.select_related("lead_agency", "person", "child", "deadline")),
         "agencies": agencies,
         "invited_agencies": invited_agencies,
-        "people": list(
-            User.objects.filter(agency__partnership_id=referral.partnership_id, is_active=True)
-            .select_related("agency")
-            .order_by("agency__name", "first_name", "last_name")
-        ),
+        "people": practitioners(referral.partnership_id),
         "quoracy": quoracy,
         "proceeded_without": list(discussion.proceeded_without.all()),
         "alleged_child_abusers": list(
@@ -76,3 +73,13 @@ def _meeting_harms(discussion: Discussion) -> list[str]:
     referral = discussion.referral
     codes = set(referral.concerns.values_list("code", flat=True))
     return [ConcernCategory(code).label for code in referral.partnership.meeting_harm_codes() if code in codes]
+
+
+def practitioners(partnership_id: int) -> list[User]:
+    """Who may be named as an invitee or an action's lead: active practitioners (no analysts) of the partnership."""
+    return list(
+        User.objects.filter(agency__partnership_id=partnership_id, is_active=True, roles__code__in=PRACTITIONER_ROLES)
+        .distinct()
+        .select_related("agency")
+        .order_by("agency__name", "first_name", "last_name")
+    )

@@ -6,6 +6,7 @@ django-guardian on the referral, to the invited agency's group.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,9 +19,9 @@ from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
 from core.history import record
-from core.timescales import Rule, end_of_working_day_after
+from core.timescales import Rule, end_of_working_day_after, to_local
 from referrals import services as referral_services
-from referrals.access import VIEW_PERMISSION, ReferralChecker
+from referrals.access import PRACTITIONER_ROLES, VIEW_PERMISSION, ReferralChecker
 from referrals.deadlines import deadline_meet, deadline_move, deadline_open, deadline_stop
 from referrals.models import (
     URGENCY_RULES,
@@ -55,6 +56,11 @@ class StaleSectionError(Exception):
         self.section = section
 
 
+def _require_started(discussion: Discussion, message: str) -> None:
+    if discussion.status == DiscussionStatus.CONVENED:
+        raise ValidationError(message)
+
+
 def _discussion_rule(trigger: str, urgency: str) -> Rule:
     """A child found missing has its own 24-hour rule; otherwise the urgency decides (DOMAIN section 3)."""
     return Rule.SD_MISSING_CHILD if trigger == Trigger.MISSING else URGENCY_RULES[urgency]
@@ -70,6 +76,11 @@ def is_team_manager_of(user: User | None, referral: Referral) -> bool:
         and user.partnership_id == referral.partnership_id
         and user.has_role(RoleCode.TEAM_MANAGER)
     )
+
+
+def can_take_part(user: User | None, agency: Agency) -> bool:
+    """A named invitee or action lead: an active practitioner of that agency (not an analyst, who sees no case)."""
+    return user is not None and user.is_active and user.agency_id == agency.pk and user.has_role(*PRACTITIONER_ROLES)
 
 
 def _grant(referral: Referral, agency: Agency) -> None:
@@ -111,6 +122,7 @@ def discussion_convene(
     invitations: Sequence[Mapping[str, Any]],
     declined: Sequence[Mapping[str, Any]] = (),
     now: dt.datetime,
+    submission_key: uuid.UUID | None = None,
 ) -> Discussion:
     """Convene a strategy discussion on a case: its deadline counts from when the concern was identified.
 
@@ -121,6 +133,8 @@ def discussion_convene(
     """
     if not ReferralChecker.for_user(acting_user, referral).can_edit():
         raise PermissionDenied("Only CSC social workers and team managers convene a discussion")
+    if submission_key and (earlier := Discussion.objects.filter(submission_key=submission_key).first()):
+        return earlier  # the same form sent twice (a double click, a retry) convenes one discussion
     errors: dict[str, str] = {}
     if referral.status == ReferralStatus.CLOSED:
         errors["__all__"] = "This case is closed: reopen it before convening a discussion"
@@ -137,6 +151,13 @@ def discussion_convene(
         errors["concern_identified"] = "Enter the date and time the concern was identified"
     elif identified.astimezone(dt.UTC) > now.astimezone(dt.UTC):
         errors["concern_identified"] = "The date the concern was identified must be today or in the past"
+    scheduled = data.get("scheduled_at")
+    if (
+        scheduled is not None
+        and identified is not None
+        and scheduled.astimezone(dt.UTC) < identified.astimezone(dt.UTC)
+    ):
+        errors["scheduled"] = "The date and time of the discussion must be after the concern was identified"
     previous = data.get("reconvened_from")
     if previous is not None and previous.referral_id != referral.pk:
         errors["reconvened_from"] = "Select a discussion of this case"
@@ -147,8 +168,8 @@ def discussion_convene(
         if agency.partnership_id != referral.partnership_id:
             errors["invitations"] = "Invite only agencies of this partnership"
         person = row.get("person")
-        if person is not None and person.agency_id != agency.pk:
-            errors["invitations"] = f"{person} does not work for {agency}"
+        if person is not None and not can_take_part(person, agency):
+            errors["invitations"] = f"{person} is not a practitioner of {agency}"
     for row in declined:
         if not str(row.get("decline_reason", "")).strip():
             errors[f"decline_{row['proposal']}"] = f"Give the reason for not inviting the {row['role'].lower()}"
@@ -200,6 +221,7 @@ def discussion_convene(
             reconvened_from=previous,
             reconvene_rationale=data.get("reconvene_rationale", "") if previous else "",
             deadline=deadline,
+            submission_key=submission_key,
         )
         record(discussion, acting_user, "Strategy discussion convened")
         discussion.full_clean()
@@ -285,8 +307,13 @@ def invitation_add(
     errors = {}
     if agency.partnership_id != discussion.referral.partnership_id:
         errors["agency"] = "Select an agency of this partnership"
-    if person is not None and person.agency_id != agency.pk:
-        errors["person"] = f"{person} does not work for {agency}"
+    if person is not None and not can_take_part(person, agency):
+        errors["person"] = f"Select a practitioner of {agency}: {person} cannot take part in a discussion"
+    already = discussion.invitations.filter(status=InvitationStatus.INVITED, agency=agency)
+    if person is not None and already.filter(person=person).exists():
+        errors["person"] = f"{person} is already invited"
+    elif person is None and already.filter(person=None, contact_name=contact_name.strip(), role=role.strip()).exists():
+        errors["agency"] = f"{agency} is already invited in that role: name the person, or give another role"
     if discussion.ended:
         errors["__all__"] = "This discussion is over: convene another to invite more agencies"
     if errors:
@@ -298,17 +325,21 @@ def invitation_add(
         )
 
 
-def invitation_withdraw(*, acting_user: User, checker: DiscussionChecker, invitation: Invitation) -> Invitation:
-    """Withdraw an invitation: the agency loses the case unless another invitation still grants it."""
+def invitation_withdraw(
+    *, acting_user: User, checker: DiscussionChecker, invitation: Invitation, reason: str
+) -> Invitation:
+    """Withdraw an invitation, with the reason: the agency loses the case unless another invitation still grants it."""
     if not checker.can_record_all() or invitation.discussion_id != checker.discussion.pk:
         raise PermissionDenied("Only CSC social workers and team managers withdraw invitations")
     if invitation.person_id == checker.discussion.chair_id:
         raise ValidationError("The chair's invitation cannot be withdrawn: change the chair instead")
+    if not reason.strip():
+        raise ValidationError({"reason": f"Give the reason for withdrawing the invitation to {invitation.name}"})
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != InvitationStatus.INVITED:
             return invitation
-        invitation.status = InvitationStatus.WITHDRAWN
+        invitation.status, invitation.withdraw_reason = InvitationStatus.WITHDRAWN, reason.strip()
         record(invitation, acting_user, "Invitation withdrawn")
         invitation.save()
         _revoke_unless_still_invited(checker.discussion.referral, invitation.agency)
@@ -381,13 +412,22 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
 def end_problems(discussion: Discussion) -> list[str]:
     """What stops the meeting being ended, in words (empty when it can end)."""
     problems = []
+    if discussion.status == DiscussionStatus.CONVENED:
+        problems.append("Start the meeting first")
     q = discussion_quoracy(discussion)
-    proceeded = set(discussion.proceeded_without.values_list("pk", flat=True))
-    unexcused = set(q.missing_agency_ids) - proceeded
-    if not q.quorate and (not discussion.proceed_reason or unexcused):
-        problems.append("The discussion is not quorate: record why it proceeds without " + ", ".join(q.missing))
-    elif unexcused:
-        problems.append("Record why the discussion proceeds without " + ", ".join(q.missing))
+    if q.csc_missing:
+        problems.append(
+            "Record the attendance of " + " and ".join(q.csc_missing) + ": the discussion cannot go ahead without them"
+        )
+    proceeded = list(discussion.proceeded_without.all())
+    covered_types = {agency.agency_type for agency in proceeded}
+    covered_ids = {agency.pk for agency in proceeded}
+    unexcused = [AgencyType(t).label.lower() for t in q.missing_core_types if t not in covered_types]
+    unexcused += [name for pk, name in q.missing_others.items() if pk not in covered_ids]
+    if unexcused:
+        problems.append(
+            f"Record why the discussion proceeds without {', '.join(unexcused)}, or record their attendance"
+        )
     decided = set(discussion.decisions.values_list("child_id", flat=True))
     for child in discussion.children.all():
         if child.pk not in decided:
@@ -448,11 +488,22 @@ def attendance_save(
 
 
 def information_add(
-    *, acting_user: User, checker: DiscussionChecker, agency: Agency, data: Mapping[str, Any], now: dt.datetime
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    agency: Agency,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+    submission_key: uuid.UUID | None = None,
 ) -> InformationEntry:
-    """An agency's information, with its checks and whether consent was sought; maybe not for the family."""
+    """An agency's information, with its checks and whether consent was sought; maybe not for the family.
+
+    The same form sent twice (a double click, a retry) adds one entry.
+    """
     if not checker.can_record_agency(agency.pk):
         raise PermissionDenied("You can add your own agency's information only")
+    if submission_key and (earlier := InformationEntry.objects.filter(submission_key=submission_key).first()):
+        return earlier
     if agency.pk not in checker.invited_agency_ids:
         raise ValidationError({"agency": "Select an agency invited to this discussion"})
     with transaction.atomic():
@@ -466,6 +517,7 @@ def information_add(
             not_for_family=bool(data.get("not_for_family")),
             recorded_by=acting_user,
             recorded_at=now,
+            submission_key=submission_key,
         )
         record(entry, acting_user, "Information shared")
         entry.full_clean()
@@ -559,6 +611,7 @@ def decision_save(
         raise PermissionDenied("Only CSC record decisions")
     discussion = checker.discussion
     errors: dict[str, str] = {}
+    _require_started(discussion, "Start the meeting before recording decisions")
     if not discussion.children.filter(pk=child.pk).exists():
         raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
     chosen = [field for field in DECISIONS if data.get(field)]
@@ -576,6 +629,14 @@ def decision_save(
         errors["police_decision_maker"] = "Name the police decision maker"
     if data.get("reconvene") and not data.get("reconvene_on"):
         errors["reconvene_on"] = "Enter the date to reconvene"
+    reconvene_on = data.get("reconvene_on")
+    if (
+        data.get("reconvene")
+        and reconvene_on
+        and discussion.held_at
+        and reconvene_on <= to_local(discussion.held_at).date()
+    ):
+        errors["reconvene_on"] = "The date to reconvene must be after this discussion"
     if data.get("reconvene") and not str(data.get("reconvene_rationale", "")).strip():
         errors["reconvene_rationale"] = "Give the rationale for reconvening"
     medical = data.get("medical_done_at")
@@ -589,7 +650,12 @@ def decision_save(
         decision = ChildDecision.objects.select_for_update().filter(discussion=discussion, child=child).first()
         decision = decision or ChildDecision(discussion=discussion, child=child)
         if decision.s47_authorised and not data.get("s47"):
-            raise ValidationError({"decisions": "The section 47 enquiry has been authorised: it cannot be undone here"})
+            raise ValidationError(
+                {
+                    "decisions": "The section 47 enquiry has been authorised, so it stays on the record: "
+                    "record its outcome instead (no conference needed, with the reason)"
+                }
+            )
         for field in DECISIONS:
             setattr(decision, field, bool(data.get(field)))
         for field in ("reasoning", "investigation_type", "police_decision_maker", "reconvene_rationale"):
@@ -650,6 +716,7 @@ def decision_authorise_s47(
     (15 working days from the date of this discussion) for that child (DOMAIN sections 3 and 4)."""
     if not checker.can_authorise_s47():
         raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
+    _require_started(checker.discussion, "Start the meeting before authorising a section 47 enquiry")
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         decision = ChildDecision.objects.select_for_update().get(pk=decision.pk, discussion=discussion)
@@ -689,6 +756,7 @@ def decision_record_outcome(
         raise PermissionDenied("Only CSC record the outcome of a section 47 enquiry")
     if not conference_needed and not reason.strip():
         raise ValidationError({"no_conference_reason": "Give the reason no conference is needed"})
+    _require_started(checker.discussion, "Start the meeting first")
     with transaction.atomic():
         decision = ChildDecision.objects.select_for_update().get(pk=decision.pk, discussion=checker.discussion)
         if not decision.s47_authorised:
@@ -742,6 +810,12 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the actions agreed")
     discussion = checker.discussion
+    key = data.get("submission_key")
+    if key and (earlier := discussion.actions.filter(submission_key=key).first()):
+        return earlier  # the same form sent twice agrees one action
+    person = data.get("person")
+    if person is not None and not can_take_part(person, data["lead_agency"]):
+        raise ValidationError({"person": f"Select a practitioner of {data['lead_agency']}"})
     child = data.get("child")
     if child is not None and not discussion.children.filter(pk=child.pk).exists():
         raise ValidationError({"child": "Select a child this discussion is about"})
@@ -761,4 +835,5 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
             child=child,
             due_at=data["due_at"],
             now=now,
+            submission_key=key,
         )

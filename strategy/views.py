@@ -7,6 +7,7 @@ was loaded, comes back with what the user typed, and nothing of it is saved.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +24,11 @@ from agencies.types import AuthenticatedRequest
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
-from referrals.models import ConcernCategory, PersonKind
+from referrals.models import ConcernCategory, PersonKind, ReferralStatus
 from referrals.selectors import referral_people
 from strategy import forms, rules, selectors, services
 from strategy.access import DiscussionChecker, get_discussion_for_user
-from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, Invitation
+from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, DiscussionStatus, Invitation
 
 # --- Convene -------------------------------------------------------------------------------------------------
 
@@ -51,6 +52,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         "identified_time": local.strftime("%H:%M") if first else "",
         "children": [c.pk for c in people["children"]],
         "chair": request.user.pk if services.is_team_manager_of(request.user, referral) else None,
+        "submission_key": uuid.uuid4(),
     }
     return forms.ConveneForm(
         data,
@@ -66,15 +68,23 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
 @require_http_methods(["GET", "POST"])
 def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = case_access.get_referral_for_user(request.user, pk, write=True)
+    if referral.status == ReferralStatus.CLOSED:
+        raise PermissionDenied("This case is closed: a discussion cannot be convened on it")
     now = timezone.now()
     form = _convene_form(request, referral, now, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             discussion = services.discussion_convene(
-                acting_user=request.user, referral=referral, now=now, **form.service_kwargs()
+                acting_user=request.user,
+                referral=referral,
+                now=now,
+                submission_key=form.cleaned_data.get("submission_key"),
+                **form.service_kwargs(),
             )
         except ValidationError as exc:
-            _route_errors(form, exc, {"concern_identified": "identified_date", "invitations": None})
+            _route_errors(
+                form, exc, {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
+            )
         else:
             messages.success(request, "Strategy discussion convened")
             return redirect("strategy:meeting", discussion_pk=discussion.pk)
@@ -90,6 +100,7 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "alleged_child_abusers": list(alleged_children),
             "meeting_harms": _meeting_harms(referral),
+            "has_errors": bool(form.errors),
         },
         status=400 if form.errors else 200,
     )
@@ -130,7 +141,7 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
             prefix="attendance", invitations=recordable, initial={"version": discussion.section_version("attendance")}
         ),
         "information_form": bound.get("information")
-        or forms.InformationForm(prefix="information", agencies=own_agencies),
+        or forms.InformationForm(prefix="information", agencies=own_agencies, initial={"submission_key": uuid.uuid4()}),
         "risk_form": bound.get("risk")
         or forms.RiskForm(
             prefix="risk",
@@ -165,6 +176,7 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
             agencies=context["agencies"],
             people=context["people"],
             children=context["children"],
+            initial={"submission_key": uuid.uuid4()},
         ),
         "invite_form": bound.get("invite")
         or forms.InviteForm(prefix="invite", agencies=context["agencies"], people=context["people"]),
@@ -211,6 +223,10 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
+    for message in messages.get_messages(request):
+        # Without JavaScript a saved section comes back through a redirect: say "Saved at" in the section itself.
+        if message.extra_tags.startswith("section:") and not saved:
+            section, saved = message.extra_tags.removeprefix("section:"), message.message
     context = selectors.meeting(discussion, checker=checker, now=now)
     context.update(_forms(context, checker, bound or {}))
     context.update(
@@ -219,6 +235,7 @@ def _page(
             "stale": stale,
             "saved": saved,
             "error_forms": list((bound or {}).values()),
+            "has_errors": status >= 400,
             "end_problems": services.end_problems(discussion) if not discussion.ended else [],
             "plan_items": PLAN_ITEMS,
         }
@@ -246,7 +263,7 @@ def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, secti
     if request.headers.get("HX-Request"):
         fresh, checker = get_discussion_for_user(request.user, discussion.pk)
         return _page(request, fresh, checker, section=section, saved=message)
-    messages.success(request, message)
+    messages.success(request, message, extra_tags=f"section:{section}")
     anchor = {"outcome": "decision"}.get(section.split("-")[0], section.split("-")[0])
     if anchor == "decision":
         anchor = section if section.startswith("decision-") else "decision"
@@ -287,7 +304,14 @@ def _information(request, discussion, checker, now, slot):
     slot.update(form=form, key=form.prefix)
     if form.is_valid():
         data = form.cleaned_data
-        services.information_add(acting_user=request.user, checker=checker, agency=data["agency"], data=data, now=now)
+        services.information_add(
+            acting_user=request.user,
+            checker=checker,
+            agency=data["agency"],
+            data=data,
+            now=now,
+            submission_key=data.get("submission_key"),
+        )
         return "information", form, "Information"
     return "information", form, ""
 
@@ -351,13 +375,7 @@ def _proceed(request, discussion, checker, now, slot):
 
 
 def _partnership_people(discussion):
-    from agencies.models import User
-
-    return list(
-        User.objects.filter(agency__partnership_id=discussion.referral.partnership_id, is_active=True).select_related(
-            "agency"
-        )
-    )
+    return selectors.practitioners(discussion.referral.partnership_id)
 
 
 def _action(request, discussion, checker, now, slot):
@@ -429,6 +447,9 @@ HANDLERS: dict[str, Handler] = {
     "outcome": _outcome,
 }
 
+# What an invited agency records for itself; everything else is the chair's and CSC's.
+OWN_AGENCY_SECTIONS = {"attendance", "information"}
+
 RENAME = {
     "concern_identified": None,
     "due": "due_date",
@@ -445,6 +466,8 @@ def discussion_section(request: AuthenticatedRequest, discussion_pk: int, sectio
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     if section not in HANDLERS:
         raise Http404("No such section")
+    if section not in OWN_AGENCY_SECTIONS and not checker.can_record_all():
+        raise PermissionDenied("Only children's social care records this part of the discussion")
     now = timezone.now()
     slot: dict[str, Any] = {}
     try:
@@ -474,14 +497,21 @@ def _int(value: str | None) -> int:
 @require_http_methods(["POST"])
 def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
-    services.discussion_start(acting_user=request.user, checker=checker, now=timezone.now())
-    messages.success(request, "Meeting started: the strategy discussion deadline is met")
+    if discussion.status != DiscussionStatus.CONVENED:
+        messages.info(request, "The meeting had already started")
+        return redirect("strategy:meeting", discussion_pk=discussion.pk)
+    started = services.discussion_start(acting_user=request.user, checker=checker, now=timezone.now())
+    late = " late" if started.deadline.met_late else ""
+    messages.success(request, f"Meeting started: the strategy discussion is recorded as held{late}")
     return redirect("strategy:meeting", discussion_pk=discussion.pk)
 
 
 @require_http_methods(["POST"])
 def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if discussion.ended:
+        messages.info(request, "The meeting had already ended")
+        return redirect("strategy:meeting", discussion_pk=discussion.pk)
     try:
         services.discussion_end(acting_user=request.user, checker=checker, now=timezone.now())
     except ValidationError:
@@ -507,7 +537,7 @@ def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> H
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Section 47 enquiry authorised for {decision.child.full_name}")
-    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#decisions")
+    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#decision")
 
 
 @require_http_methods(["POST"])
@@ -517,9 +547,11 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     if invitation is None:
         raise Http404("No such invitation")
     try:
-        services.invitation_withdraw(acting_user=request.user, checker=checker, invitation=invitation)
+        services.invitation_withdraw(
+            acting_user=request.user, checker=checker, invitation=invitation, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Invitation to {invitation.name} withdrawn")
-    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invitations")
+    return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invite")

@@ -84,6 +84,10 @@ def attend(world, discussion: Discussion, *, absent: tuple[Agency, ...] = ()) ->
 
 
 def decide(world, discussion: Discussion, child: Person, *, now: dt.datetime = MEETING, **decisions):
+    """Record a decision in the meeting (started first, at `now`, if it has not started: decisions need it)."""
+    discussion.refresh_from_db()
+    if discussion.status == "convened":
+        start(world, discussion, now=now)
     data = {"reasoning": "Invented reasoning.", **(decisions or {"nfa": True})}
     if data.get("s47") and "investigation_type" not in data:
         data["investigation_type"] = "joint"

@@ -119,12 +119,34 @@ def test_closing_an_injured_non_mobile_infants_case_without_a_discussion_is_refu
     assert referral.status == ReferralStatus.AWAITING_DISCUSSION
 
 
-def test_closing_an_injured_non_mobile_infants_case_is_allowed_once_the_discussion_has_started(world):
+def test_closing_an_injured_non_mobile_infants_case_is_allowed_once_the_discussion_has_been_held(world):
     referral = _infant_case(world)
-    start(world, convene(world, referral))
-    referral_services.referral_close(acting_user=world["tm"], referral=referral, now=MEETING + dt.timedelta(hours=2))
+    hold(world, convene(world, referral))
+    referral_services.referral_close(acting_user=world["tm"], referral=referral, now=ENDED + dt.timedelta(hours=2))
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
+
+
+def test_a_case_cannot_be_closed_while_its_discussion_is_being_held(world):
+    referral = case(world)
+    start(world, convene(world, referral))
+    with pytest.raises(ValidationError, match="A strategy discussion is being held"):
+        referral_services.referral_close(acting_user=world["tm"], referral=referral, now=MEETING)
+    referral.refresh_from_db()
+    assert referral.status != ReferralStatus.CLOSED
+
+
+def test_decisions_wait_for_the_meeting_to_start(world):
+    discussion = convene(world, case(world))
+    with pytest.raises(ValidationError, match="Start the meeting before recording decisions"):
+        services.decision_save(
+            acting_user=world["tm"],
+            checker=checker(world["tm"], discussion),
+            child=children_of(discussion.referral)[0],
+            data={"nfa": True, "reasoning": "Invented"},
+            version=None,
+            now=MEETING,
+        )
 
 
 # --- 2. Deadlines are the engine's -------------------------------------------------------------------------------
@@ -337,7 +359,9 @@ def _end_refused(world, discussion) -> list[str]:
 def test_ending_refuses_a_discussion_not_quorate_with_no_reason_to_proceed(world):
     discussion = _ready_to_end(world)
     attend(world, discussion, absent=(health_agency(world),))
-    assert _end_refused(world, discussion) == ["The discussion is not quorate: record why it proceeds without health"]
+    assert _end_refused(world, discussion) == [
+        "Record why the discussion proceeds without health, or record their attendance"
+    ]
 
 
 def test_ending_refuses_when_an_absent_core_agency_is_not_among_those_proceeded_without(world):
@@ -558,6 +582,7 @@ def test_withdrawing_the_only_police_invitation_removes_police_access(world):
     referral = case(world)
     discussion = convene(world, referral)
     services.invitation_withdraw(
+        reason="Invented reason",
         acting_user=world["sw"],
         checker=checker(world["sw"], discussion),
         invitation=_invitation(discussion, world["police_agency"]),
@@ -577,12 +602,14 @@ def test_withdrawing_one_police_invitation_keeps_access_while_another_is_active(
         invitations=[{"agency": world["police_agency"], "contact_name": "DC Invented", "role": "Police officer"}],
     )
     services.invitation_withdraw(
+        reason="Invented reason",
         acting_user=world["sw"],
         checker=checker(world["sw"], first),
         invitation=_invitation(first, world["police_agency"]),
     )
     assert list(referrals_visible_to(world["police"])) == [referral]
     services.invitation_withdraw(
+        reason="Invented reason",
         acting_user=world["sw"],
         checker=checker(world["sw"], second),
         invitation=_invitation(second, world["police_agency"]),
@@ -617,6 +644,7 @@ def test_the_discussion_and_a_decision_keep_history_with_the_acting_user(world):
     assert discussion.history.latest().history_user == world["tm"]
 
     subject = children_of(discussion.referral)[0]
+    start(world, discussion)
     services.decision_save(
         acting_user=world["sw"],
         checker=checker(world["sw"], discussion),

@@ -189,6 +189,7 @@ def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entrie
     )
     large = convene(large_referral)
     for discussion in (small, large):
+        tm_client.post(section_url(discussion, "start"))
         for n in range(3 if discussion is small else 9):
             tm_client.post(
                 section_url(discussion, "information"),
@@ -247,7 +248,9 @@ def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(conv
     page = response.content.decode()
     assert response.status_code == 400
     assert "The meeting cannot end yet" in page
-    assert "record why it proceeds without" in page
+    assert "Start the meeting first" in page
+    assert "Record the attendance of the chair (children&#x27;s social care)" in page
+    assert "Record why the discussion proceeds without police, health, or record their attendance" in page
     assert "Record the decision for Robin Testchild" in page
     discussion.refresh_from_db()
     assert discussion.status == "convened" and discussion.minutes_deadline is None
@@ -256,6 +259,7 @@ def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(conv
 def test_only_a_team_manager_authorises_s47_through_the_page(convene, sw_client, tm_client, world):
     discussion = convene()
     robin = discussion.children.get(first_name="Robin")
+    tm_client.post(section_url(discussion, "start"))
     tm_client.post(
         section_url(discussion, "decision"),
         {
@@ -305,3 +309,54 @@ def _invited_cases(world) -> int:
     from referrals.access import referrals_visible_to
 
     return referrals_visible_to(world["police"]).count()
+
+
+def test_the_same_information_sent_twice_adds_one_entry(convene, police_client, world):
+    discussion = convene()
+    data = {
+        "information-submission_key": "4d1c5a7e-1d3b-4f51-9d4c-2b0c6f1e9a10",
+        "information-agency": world["police_agency"].pk,
+        "information-information": "Invented entry",
+        "information-consent": "not_sought",
+    }
+    assert police_client.post(section_url(discussion, "information"), data).status_code == 302
+    assert police_client.post(section_url(discussion, "information"), data).status_code == 302
+    assert InformationEntry.objects.filter(discussion=discussion).count() == 1
+
+
+def test_saved_without_javascript_says_so_in_the_section_not_a_banner(convene, tm_client):
+    discussion = convene()
+    response = tm_client.post(
+        section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented"}, follow=True
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith("#risk")
+    risk = page[page.index('id="risk"') :]
+    assert "Risk analysis saved at" in risk[: risk.index("</section>")]
+    assert "govuk-notification-banner" not in page
+
+
+def test_withdrawing_an_invitation_needs_a_reason(convene, tm_client, world):
+    discussion = convene()
+    police = discussion.invitations.get(agency=world["police_agency"])
+    tm_client.post(section_url(discussion, "withdraw"), {"invitation": police.pk, "reason": ""})
+    police.refresh_from_db()
+    assert police.status == "invited"
+    tm_client.post(section_url(discussion, "withdraw"), {"invitation": police.pk, "reason": "Invented: wrong force"})
+    police.refresh_from_db()
+    assert (police.status, police.withdraw_reason) == ("withdrawn", "Invented: wrong force")
+
+
+def test_an_analyst_cannot_be_named_as_an_invitee(convene, tm_client, world):
+    discussion = convene()
+    response = tm_client.post(
+        section_url(discussion, "invite"), {"invite-agency": world["csc"].pk, "invite-person": world["analyst"].pk}
+    )
+    assert response.status_code == 400
+    assert not discussion.invitations.filter(person=world["analyst"]).exists()
+
+
+def test_police_asking_for_a_csc_section_are_refused_before_any_validation(convene, police_client):
+    discussion = convene()
+    response = police_client.post(section_url(discussion, "decision"), {"child": "1"})
+    assert response.status_code == 403
