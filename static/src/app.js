@@ -25,10 +25,11 @@ document.addEventListener('htmx:afterSettle', (event) => {
   const section = id && document.getElementById(id)
   if (!section) return
   initAll({ scope: section })
-  const problem = section.querySelector('.govuk-error-summary, .app-stale')
-  if (problem) {
-    problem.setAttribute('tabindex', '-1')
-    problem.focus()
+  // Otherwise the "Saved at" line, so a keyboard or screen reader user keeps their place in the section.
+  const target = section.querySelector('.govuk-error-summary, .app-stale') || section.querySelector('.app-saved')
+  if (target) {
+    target.setAttribute('tabindex', '-1')
+    target.focus()
   }
 })
 
