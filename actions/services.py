@@ -3,15 +3,16 @@
 import datetime as dt
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from actions.models import Action
+from actions.access import ActionChecker
+from actions.models import Action, ActionStatus
 from agencies.models import Agency, User
 from core.history import record
 from core.timescales import Rule
-from referrals.deadlines import deadline_open
-from referrals.models import Person, Referral
+from referrals.deadlines import deadline_hand_over, deadline_meet, deadline_move, deadline_open, deadline_stop
+from referrals.models import Deadline, Person, Referral
 
 
 def action_create(
@@ -72,3 +73,127 @@ def action_create(
         action.full_clean()
         action.save()
     return action
+
+
+FINISHED = (ActionStatus.DONE, ActionStatus.CANCELLED)
+
+
+def action_set_status(*, acting_user: User, checker: ActionChecker, status: str, note: str, now: dt.datetime) -> Action:
+    """Open, in progress, done (with a completion note: meets the deadline) or cancelled (with the reason: stops it).
+
+    A done or cancelled action is finished: its record stays as it was (agree a new action instead).
+    """
+    if not checker.can_update():
+        raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Select the status from the list"})
+    if status == ActionStatus.DONE and not note.strip():
+        raise ValidationError({"note": "Say what was done: a completion note is needed"})
+    if status == ActionStatus.CANCELLED and not note.strip():
+        raise ValidationError({"note": "Give the reason the action is cancelled"})
+    with transaction.atomic():
+        action = Action.objects.select_for_update().select_related("deadline__partnership").get(pk=checker.action.pk)
+        if action.status in FINISHED:
+            raise ValidationError({"status": f"This action is {action.get_status_display().lower()}: it cannot change"})
+        if action.status == status:
+            return action
+        action.status = status
+        if status == ActionStatus.DONE:
+            action.completion_note = note.strip()
+            deadline_meet(acting_user=acting_user, deadline=action.deadline, at=now, by="Action done")
+        elif status == ActionStatus.CANCELLED:
+            action.cancel_reason = note.strip()
+            deadline_stop(
+                acting_user=acting_user,
+                deadline=action.deadline,
+                at=now,
+                reason=f"Action cancelled: {note.strip()}"[:200],
+            )
+        record(action, acting_user, f"Status: {action.get_status_display().lower()}")
+        action.full_clean()
+        action.save()
+    return action
+
+
+def action_change_due(
+    *, acting_user: User, checker: ActionChecker, due_at: dt.datetime, reason: str, now: dt.datetime
+) -> Action:
+    """A new due date, with the reason: the deadline moves through the engine, and both are kept in history."""
+    if not checker.can_update():
+        raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Give the reason the due date changes"
+    if due_at.astimezone(dt.UTC) <= now.astimezone(dt.UTC):
+        errors["due"] = "The new due date must be in the future"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        action = Action.objects.select_for_update().select_related("deadline__partnership").get(pk=checker.action.pk)
+        if action.status in FINISHED:
+            raise ValidationError({"due": f"This action is {action.get_status_display().lower()}: it cannot change"})
+        action.due_at = due_at
+        record(action, acting_user, f"Due date changed: {reason.strip()}")
+        action.save()
+        deadline = Deadline.objects.select_for_update().select_related("partnership").get(pk=action.deadline_id)
+        deadline_move(
+            acting_user=acting_user,
+            deadline=deadline,
+            agreed_due=due_at,
+            reason=f"Due date changed: {reason.strip()}"[:200],
+        )
+    return action
+
+
+def action_reassign(
+    *,
+    acting_user: User,
+    checker: ActionChecker,
+    lead_agency: Agency,
+    person: User | None,
+    contact_name: str,
+) -> Action:
+    """Another named person of the lead agency; another lead agency is the chair's decision."""
+    if not checker.can_update():
+        raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
+    action = checker.action
+    errors = {}
+    if lead_agency.pk != action.lead_agency_id and not checker.can_move_agency():
+        raise PermissionDenied("Only the chair moves an action to another agency")
+    if lead_agency.partnership_id != action.referral.partnership_id:
+        errors["lead_agency"] = "Select an agency of this partnership"
+    if person is not None and (person.agency_id != lead_agency.pk or not person.is_active):
+        errors["person"] = f"Select someone who works for {lead_agency}"
+    if person is None and not contact_name.strip():
+        errors["person"] = "Select the named person, or enter their name"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        action = Action.objects.select_for_update().get(pk=action.pk)
+        if action.status in FINISHED:
+            raise ValidationError({"person": f"This action is {action.get_status_display().lower()}: it cannot change"})
+        action.lead_agency, action.person, action.contact_name = lead_agency, person, contact_name.strip()
+        record(action, acting_user, "Reassigned")
+        action.full_clean()
+        action.save()
+        deadline_hand_over(
+            acting_user=acting_user,
+            deadline=Deadline.objects.select_for_update().get(pk=action.deadline_id),
+            responsible=person,
+            agency=lead_agency,
+            reason="Action reassigned",
+        )
+    return action
+
+
+def actions_cancel_for_closed_case(*, acting_user: User, referral: Referral, now: dt.datetime) -> int:
+    """The case closed: its unfinished actions are cancelled ("Case closed"); their deadlines have stopped."""
+    with transaction.atomic():
+        unfinished = Action.objects.select_for_update().filter(referral=referral).exclude(status__in=FINISHED)
+        count = 0
+        for action in unfinished:
+            action.status, action.cancel_reason = ActionStatus.CANCELLED, "Case closed"
+            record(action, acting_user, "Case closed")
+            action.save()
+            count += 1
+        return count

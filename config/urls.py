@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),
+    path("", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -25,6 +25,7 @@ class DeadlineView:
     timescale: str
     overdue: bool
     due_today: bool
+    due_soon: bool = False
 
     @property
     def met(self) -> bool:
@@ -57,7 +58,18 @@ class DeadlineView:
             return "Overdue"
         if self.due_today:
             return "Due today"
+        if self.due_soon:
+            return "Due soon"
         return "Open"
+
+    @property
+    def rag(self) -> str:
+        """Red overdue, amber due soon (DOMAIN section 5), green otherwise; always shown with the words."""
+        if self.overdue:
+            return "red"
+        if self.due_soon or self.due_today:
+            return "amber"
+        return "green"
 
 
 def present_deadline(
@@ -69,6 +81,7 @@ def present_deadline(
     standard_days: int,
     met_at: dt.datetime | None = None,
     stopped_at: dt.datetime | None = None,
+    due_soon_at: dt.datetime | None = None,
 ) -> DeadlineView:
     open_ = state == "open"
     return DeadlineView(
@@ -81,4 +94,5 @@ def present_deadline(
         timescale=describe_rule(rule, standard_days),
         overdue=open_ and is_overdue(due_at, now),
         due_today=open_ and is_due_today(due_at, now),
+        due_soon=open_ and due_soon_at is not None and due_soon_at <= now,
     )

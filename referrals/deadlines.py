@@ -126,6 +126,22 @@ def deadline_assign(*, acting_user: User, deadline: Deadline, responsible: User 
     return True
 
 
+def deadline_hand_over(
+    *, acting_user: User, deadline: Deadline, responsible: User | None, agency: Agency | None, reason: str
+) -> bool:
+    """Make another person and agency responsible for an open clock (an action reassigned).
+
+    Returns whether it changed.
+    """
+    new = (responsible.pk if responsible else None, agency.pk if agency else None)
+    if deadline.state != DeadlineState.OPEN or (deadline.responsible_id, deadline.agency_id) == new:
+        return False
+    deadline.responsible, deadline.agency = responsible, agency
+    record(deadline, acting_user, reason)
+    deadline.save()
+    return True
+
+
 def deadline_meet(*, acting_user: User, deadline: Deadline, at: dt.datetime, by: str) -> bool:
     """The clock is met at `at` by `by` ("Strategy discussion held"); late if after it was due."""
     if deadline.state != DeadlineState.OPEN:

@@ -9,5 +9,4 @@ urlpatterns = [
     path("new/", views.referral_create, name="create"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/edit/", views.referral_edit, name="edit"),
-    path("<int:pk>/close/", views.referral_close, name="close"),
 ]

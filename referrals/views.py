@@ -163,17 +163,3 @@ def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="referral edit")
     return _form_page(request, referral=referral)
-
-
-@require_http_methods(["POST"])
-def referral_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Close the case: its open deadlines stop. Refused, with the reason, for an injured non-mobile infant
-    with no strategy discussion held (DOMAIN section 4)."""
-    referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
-    try:
-        services.referral_close(acting_user=request.user, referral=referral, now=timezone.now())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Case {referral.reference} closed")
-    return redirect("referrals:detail", pk=referral.pk)

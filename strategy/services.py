@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from actions.services import action_create
+from actions.services import action_create, actions_cancel_for_closed_case
 from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
@@ -837,3 +837,15 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
             now=now,
             submission_key=key,
         )
+
+
+def case_close(*, acting_user: User, referral: Referral, now: dt.datetime) -> Referral:
+    """Close a case: every open deadline stops and every unfinished action is cancelled, in one transaction.
+
+    Refused while a discussion is being held, and for an injured non-mobile infant with no discussion
+    held (referrals.services.referral_close).
+    """
+    with transaction.atomic():
+        closed = referral_services.referral_close(acting_user=acting_user, referral=referral, now=now)
+        actions_cancel_for_closed_case(acting_user=acting_user, referral=closed, now=now)
+    return closed

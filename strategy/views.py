@@ -555,3 +555,20 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     else:
         messages.success(request, f"Invitation to {invitation.name} withdrawn")
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invite")
+
+
+@require_http_methods(["POST"])
+def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Close the case: its open deadlines stop and its unfinished actions are cancelled. Refused, with the
+    reason, while a discussion is being held or for an injured non-mobile infant with none held (DOMAIN 4)."""
+    referral, _checker = case_access.get_referral_for_user(request.user, pk, write=True)
+    if referral.status == ReferralStatus.CLOSED:
+        messages.info(request, f"Case {referral.reference} was already closed")
+        return redirect("referrals:detail", pk=referral.pk)
+    try:
+        services.case_close(acting_user=request.user, referral=referral, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Case {referral.reference} closed")
+    return redirect("referrals:detail", pk=referral.pk)

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from strategy import services as strategy_services
+from strategy.access import get_discussion_for_user
 from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +25,17 @@ EDITS_CASES = {"sw", "tm"}
 LOGS_REFERRALS = {"sw", "tm", "other_sw"}  # in their own partnership
 PERSONAS = ["sw", "tm", "hos", "admin", "analyst", "police", "health", "outsider", "other_sw"]
 # Which methods each view answers at all (anything else is 405, for now before the access check: issue 14).
-GET_ONLY = {"referrals:list", "referrals:detail", "strategy:meeting"}
+GET_ONLY = {
+    "referrals:list",
+    "referrals:detail",
+    "strategy:meeting",
+    "actions:mine",
+    "actions:agency",
+    "actions:detail",
+    "actions:dashboard",
+}
 GET_AND_POST = {"referrals:create", "referrals:edit", "strategy:convene"}
-EDITOR_ONLY = {"referrals:create", "referrals:edit", "referrals:close", "strategy:convene"}
+EDITOR_ONLY = {"referrals:create", "referrals:edit", "strategy:close_case", "strategy:convene"}
 
 
 def _patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
@@ -42,13 +51,14 @@ def _patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: 
 def case_patterns() -> list[tuple[str, str, dict]]:
     """Every pattern under the policy; closing the case comes last, so it does not change what the others answer."""
     patterns = [p for p in _patterns() if not p[0].startswith(OUTSIDE_THE_POLICY)]
-    return sorted(patterns, key=lambda p: p[0] == "referrals:close")
+    return sorted(patterns, key=lambda p: p[0] == "strategy:close_case")
 
 
 def test_the_walk_covers_the_case_and_discussion_pages():
     names = {name for name, _, _ in case_patterns()}
-    assert {"referrals:list", "referrals:create", "referrals:detail", "referrals:edit", "referrals:close"} <= names
+    assert {"referrals:list", "referrals:create", "referrals:detail", "referrals:edit", "strategy:close_case"} <= names
     assert {"strategy:convene", "strategy:meeting", "strategy:risk", "strategy:decision", "strategy:end"} <= names
+    assert {"actions:mine", "actions:agency", "actions:detail", "actions:status", "actions:dashboard"} <= names
 
 
 def allowed_statuses(name: str, method: str, persona: str, takes_object: bool) -> set[int]:
@@ -94,7 +104,19 @@ def test_every_url_answers_each_persona_as_the_policy_says(persona_client, world
         invitations=[{"agency": world["police_agency"], "role": "Police officer"}],
         now=now,
     )
-    ids = {"pk": referral.pk, "discussion_pk": discussion.pk}
+    action = strategy_services.discussion_action_add(
+        acting_user=world["tm"],
+        checker=get_discussion_for_user(world["tm"], discussion.pk)[1],
+        data={
+            "what": "Invented action",
+            "measure": "Invented measure",
+            "lead_agency": world["police_agency"],
+            "person": world["police"],
+            "due_at": now + dt.timedelta(days=2),
+        },
+        now=now,
+    )
+    ids = {"pk": referral.pk, "discussion_pk": discussion.pk, "action_pk": action.pk}
     client = persona_client(persona)
     for name, route, converters in case_patterns():
         url = "/" + route

@@ -285,7 +285,7 @@ def test_closing_an_injured_infants_case_without_a_discussion_is_refused_on_the_
     referral = make_referral(
         acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], non_mobile_infant_injury=True
     )
-    response = sw_client.post(reverse("referrals:close", kwargs={"pk": referral.pk}), follow=True)
+    response = sw_client.post(reverse("strategy:close_case", kwargs={"pk": referral.pk}), follow=True)
     assert "cannot be closed without a strategy discussion" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status != "closed"

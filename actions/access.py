@@ -1,0 +1,79 @@
+"""Who may work an action (DOMAIN sections 2 and 4), derived from the one case policy.
+
+* Anyone who may see the case sees its actions.
+* Practitioners of the lead agency update their agency's actions (an invited agency keeps this
+  after the discussion, until the case is closed); the discussion's chair and the case's social
+  worker update any action of the case; nobody else does.
+* Reassigning within the lead agency is for whoever may update; moving an action to another
+  agency is the chair's alone.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from actions.models import Action
+from agencies.models import User
+from referrals.access import ReferralChecker, Relationship, referrals_visible_to, relationship
+from referrals.models import ReferralStatus
+
+
+@dataclass(frozen=True)
+class ActionChecker:
+    case: ReferralChecker
+    action: Action
+
+    @property
+    def user(self) -> User:
+        return self.case.user
+
+    def can_view(self) -> bool:
+        return self.case.can_view()
+
+    def is_chair(self) -> bool:
+        return self.action.discussion.chair_id == self.user.pk  # type: ignore[attr-defined]
+
+    def is_case_social_worker(self) -> bool:
+        return self.action.referral.allocated_social_worker_id == self.user.pk
+
+    def can_update(self) -> bool:
+        """The lead agency's practitioners, the chair and the case's social worker, while the case is open."""
+        if self.action.referral.status == ReferralStatus.CLOSED or self.case.relation is Relationship.NONE:
+            return False
+        if self.is_chair() or self.is_case_social_worker():
+            return True
+        own_agency = self.user.agency_id == self.action.lead_agency_id
+        return own_agency and self.case.relation is not Relationship.CSC_READER
+
+    def can_move_agency(self) -> bool:
+        """Moving an action to another agency: the chair's."""
+        return self.can_update() and self.is_chair()
+
+
+def actions_visible_to(user: User):
+    """Every action of the cases the user may see."""
+    return Action.objects.filter(referral__in=referrals_visible_to(user))
+
+
+def get_action_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Action, ActionChecker]:
+    """Fetch an action the user may see, or 404; with write, refuse (403) one they may not update."""
+    action = (
+        actions_visible_to(user)
+        .select_related(
+            "referral__partnership", "discussion", "lead_agency", "person", "child", "deadline", "created_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action")
+    case = ReferralChecker(
+        user=user, referral=action.referral, relation=relationship(user, action.referral, granted=True)
+    )
+    checker = ActionChecker(case=case, action=action)
+    if not checker.can_view():
+        raise Http404("No such action")
+    if write and not checker.can_update():
+        raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
+    return action, checker

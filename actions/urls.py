@@ -1,0 +1,15 @@
+from django.urls import path
+
+from actions import views
+
+app_name = "actions"
+
+urlpatterns = [
+    path("actions/mine/", views.my_actions, name="mine"),
+    path("actions/agency/", views.agency_actions, name="agency"),
+    path("actions/<int:action_pk>/", views.action_detail, name="detail"),
+    path("actions/<int:action_pk>/status/", views.action_status, name="status"),
+    path("actions/<int:action_pk>/due/", views.action_due, name="due"),
+    path("actions/<int:action_pk>/reassign/", views.action_reassign, name="reassign"),
+    path("deadlines/", views.dashboard, name="dashboard"),
+]

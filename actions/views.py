@@ -1,0 +1,218 @@
+"""Pages people work from: an action, my actions, my agency's actions, and the deadlines dashboard."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from actions import forms, selectors, services
+from actions.access import ActionChecker, get_action_for_user
+from actions.models import Action
+from agencies.models import Agency, User
+from agencies.types import AuthenticatedRequest
+from core.timescales import to_local
+from referrals import services as case_services
+from referrals.access import PRACTITIONER_ROLES
+
+PAGE_SIZE = 25
+
+
+def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
+    now = timezone.now()
+    build = selectors.my_actions if which == "mine" else selectors.agency_actions
+    filterset = build(user=request.user, params=request.GET, now=now)
+    valid = filterset.form.is_valid()
+    results = filterset.qs if valid else filterset.queryset.none()
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "actions/action_list.html",
+        {
+            "which": which,
+            "title": "My actions" if which == "mine" else "My agency's actions",
+            "filter": filterset,
+            "page": page,
+            "rows": selectors.action_rows(page, now=now),
+            "query": query.urlencode(),
+            "has_errors": not valid,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def my_actions(request: AuthenticatedRequest) -> HttpResponse:
+    return _list(request, which="mine")
+
+
+@require_http_methods(["GET"])
+def agency_actions(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.agency_id is None:
+        raise Http404("You are not a member of an agency")
+    return _list(request, which="agency")
+
+
+def _people(action: Action, agencies: list[Agency]) -> list[User]:
+    return list(
+        User.objects.filter(agency__in=agencies, is_active=True, roles__code__in=PRACTITIONER_ROLES)
+        .distinct()
+        .select_related("agency")
+        .order_by("agency__name", "first_name", "last_name")
+    )
+
+
+def _page(
+    request: AuthenticatedRequest, action: Action, checker: ActionChecker, *, bound: dict[str, Any] | None = None
+) -> HttpResponse:
+    bound = bound or {}
+    now = timezone.now()
+    agencies = (
+        list(action.referral.partnership.agencies.order_by("name"))
+        if checker.can_move_agency()
+        else [action.lead_agency]
+    )
+    local_due = to_local(action.due_at)
+    context = {
+        "action": action,
+        "checker": checker,
+        "row": selectors.action_rows([action], now=now)[0],
+        "status_form": bound.get("status") or forms.StatusForm(prefix="status", initial={"status": action.status}),
+        "due_form": bound.get("due")
+        or forms.DueForm(prefix="due", initial={"due_date": local_due.date(), "due_time": local_due.strftime("%H:%M")}),
+        "reassign_form": bound.get("reassign")
+        or forms.ReassignForm(
+            prefix="reassign",
+            agencies=agencies,
+            people=_people(action, agencies),
+            initial={
+                "lead_agency": action.lead_agency_id,
+                "person": action.person_id,
+                "contact_name": action.contact_name,
+            },
+        ),
+        "history": list(action.history.select_related("history_user").order_by("-history_date")[:20]),
+        "error_forms": list(bound.values()),
+        "has_errors": bool(bound),
+    }
+    return render(request, "actions/action_detail.html", context, status=400 if bound else 200)
+
+
+@require_http_methods(["GET"])
+def action_detail(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
+    action, checker = get_action_for_user(request.user, action_pk)
+    case_services.case_view_record(user=request.user, referral=action.referral, page="action")
+    return _page(request, action, checker)
+
+
+def _route(form, exc: ValidationError, rename: dict[str, str]) -> None:
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, errors in exc.message_dict.items():
+        target = rename.get(field, field)
+        for message in errors:
+            form.add_error(target if target in form.fields else None, message)
+
+
+@require_http_methods(["POST"])
+def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
+    action, checker = get_action_for_user(request.user, action_pk, write=True)
+    form = forms.StatusForm(request.POST, prefix="status")
+    if form.is_valid():
+        try:
+            saved = services.action_set_status(
+                acting_user=request.user,
+                checker=checker,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            _route(form, exc, {})
+        else:
+            messages.success(request, f"Action marked {saved.get_status_display().lower()}")
+            return redirect("actions:detail", action_pk=action.pk)
+    return _page(request, action, checker, bound={"status": form})
+
+
+@require_http_methods(["POST"])
+def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
+    action, checker = get_action_for_user(request.user, action_pk, write=True)
+    form = forms.DueForm(request.POST, prefix="due")
+    if form.is_valid() and form.cleaned_data.get("due_at"):
+        try:
+            services.action_change_due(
+                acting_user=request.user,
+                checker=checker,
+                due_at=form.cleaned_data["due_at"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            _route(form, exc, {"due": "due_date"})
+        else:
+            messages.success(request, "Due date changed")
+            return redirect("actions:detail", action_pk=action.pk)
+    return _page(request, action, checker, bound={"due": form})
+
+
+@require_http_methods(["POST"])
+def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
+    action, checker = get_action_for_user(request.user, action_pk, write=True)
+    agencies = (
+        list(action.referral.partnership.agencies.order_by("name"))
+        if checker.can_move_agency()
+        else [action.lead_agency]
+    )
+    form = forms.ReassignForm(request.POST, prefix="reassign", agencies=agencies, people=_people(action, agencies))
+    if form.is_valid():
+        try:
+            services.action_reassign(
+                acting_user=request.user,
+                checker=checker,
+                lead_agency=form.cleaned_data["lead_agency"],
+                person=form.cleaned_data.get("person"),
+                contact_name=form.cleaned_data.get("contact_name", ""),
+            )
+        except ValidationError as exc:
+            _route(form, exc, {})
+        else:
+            messages.success(request, "Action reassigned")
+            return redirect("actions:detail", action_pk=action.pk)
+    return _page(request, action, checker, bound={"reassign": form})
+
+
+@require_http_methods(["GET"])
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """Every open deadline the user may see, by tab: red overdue, amber due soon, green otherwise."""
+    tabs = selectors.dashboard_tabs(request.user)
+    tab = request.GET.get("tab") or "mine"
+    if tab not in tabs:
+        raise Http404("No such tab")
+    now = timezone.now()
+    filterset = selectors.open_deadlines(user=request.user, tab=tab, params=request.GET)
+    valid = filterset.form.is_valid()
+    results = filterset.qs if valid else filterset.queryset.none()
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "actions/dashboard.html",
+        {
+            "tabs": [(key, selectors.TABS[key]) for key in tabs],
+            "tab": tab,
+            "filter": filterset,
+            "page": page,
+            "rows": selectors.deadline_rows(page, now=now),
+            "query": query.urlencode(),
+            "has_errors": not valid,
+        },
+    )
