@@ -472,8 +472,9 @@ class TestList:
         many = count_queries()
         assert few == many
         # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
-        # count, the page of referrals, and the children of that page (one prefetch).
-        with django_assert_num_queries(8):
+        # the user's overdue count for the header, count, the page of referrals, and the children of that page
+        # (one prefetch).
+        with django_assert_num_queries(9):
             sw_client.get(reverse("referrals:list"))
 
 

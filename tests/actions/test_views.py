@@ -1,0 +1,153 @@
+"""The pages people work from: an action, my actions, my agency's actions, the deadlines dashboard."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actions.models import Action
+from core.timescales import LONDON
+from referrals.models import Deadline
+from tests.actions.conftest import AGREED, DUE, add_action
+
+pytestmark = pytest.mark.django_db
+
+THURSDAY = dt.datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)  # the Wednesday 17:00 police action is overdue
+
+
+@pytest.fixture
+def thursday():
+    with time_machine.travel(THURSDAY, tick=False):
+        yield THURSDAY
+
+
+def test_another_agency_posting_to_a_police_action_is_refused_and_nothing_changes(police_action, persona_client):
+    url = reverse("actions:status", kwargs={"action_pk": police_action.pk})
+    # Health is invited to the case (it sees the action, 403); the neighbouring police are not (404).
+    for persona, expected in (("health", 403), ("outsider", 404), ("hos", 403), ("admin", 403)):
+        response = persona_client(persona).post(url, {"status-status": "done", "status-note": "Invented"})
+        assert response.status_code == expected, persona
+    police_action.refresh_from_db()
+    assert police_action.status == "open"
+
+
+def test_police_complete_their_action_with_a_note(police_action, police_client, thursday):
+    url = reverse("actions:status", kwargs={"action_pk": police_action.pk})
+    refused = police_client.post(url, {"status-status": "done", "status-note": ""})
+    assert refused.status_code == 400
+    assert "Say what was done: a completion note is needed" in refused.content.decode()
+    done = police_client.post(url, {"status-status": "done", "status-note": "Invented: checked"}, follow=True)
+    assert "Action marked done" in done.content.decode()
+    deadline = Deadline.objects.get(pk=police_action.deadline_id)
+    assert (deadline.state, deadline.met_at) == ("met", THURSDAY)
+
+
+def test_a_due_date_change_on_the_page_moves_the_deadline_and_keeps_the_reason(police_action, police_client, thursday):
+    url = reverse("actions:due", kwargs={"action_pk": police_action.pk})
+    response = police_client.post(
+        url,
+        {
+            "due-due_date_0": "30",
+            "due-due_date_1": "11",
+            "due-due_date_2": "2026",
+            "due-due_time": "12:00",
+            "due-reason": "Invented: waiting for a records check",
+        },
+    )
+    assert response.status_code == 302
+    assert Deadline.objects.get(pk=police_action.deadline_id).due_at == dt.datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
+    page = police_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()
+    assert "Due date changed: Invented: waiting for a records check" in page
+
+
+def test_my_agencys_actions_lists_overdue_first_and_filters(world, discussion, police_client, thursday):
+    later = add_action(
+        world, discussion, lead=world["police_agency"], due=THURSDAY + dt.timedelta(days=3), what="Later one"
+    )
+    overdue = add_action(world, discussion, lead=world["police_agency"], due=DUE, what="Overdue one")
+    add_action(world, discussion, lead=world["health"].agency, person=world["health"], what="Health one")
+    page = police_client.get(reverse("actions:agency")).content.decode()
+    assert page.index("Overdue one") < page.index("Later one")
+    assert "Health one" not in page
+    filtered = police_client.get(reverse("actions:agency"), {"due": "overdue"}).content.decode()
+    assert "Overdue one" in filtered and "Later one" not in filtered
+    by_case = police_client.get(reverse("actions:agency"), {"reference": "DSC-2099-00001"}).content.decode()
+    assert "No actions match." in by_case
+    assert overdue.pk and later.pk
+
+
+def test_my_actions_are_those_i_am_named_for(world, police_action, discussion, police_client):
+    add_action(world, discussion, lead=world["police_agency"], what="Someone else's")
+    page = police_client.get(reverse("actions:mine")).content.decode()
+    assert police_action.what in page and "Someone else&#x27;s" not in page
+
+
+def test_action_lists_cost_the_same_for_more_rows(world, discussion, police_client):
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert police_client.get(url).status_code == 200
+        return len(queries)
+
+    add_action(world, discussion, lead=world["police_agency"], person=world["police"])
+    few = {name: count(reverse(name)) for name in ("actions:mine", "actions:agency", "actions:dashboard")}
+    for n in range(8):
+        add_action(world, discussion, lead=world["police_agency"], person=world["police"], what=f"Invented {n}")
+    many = {name: count(reverse(name)) for name in ("actions:mine", "actions:agency", "actions:dashboard")}
+    # Each: session, user, roles, agency, partnership (header), overdue count (header), the access checks,
+    # the page's count and its rows with their case, child, lead, person and deadline joined.
+    assert few == many
+
+
+def _tab(client, tab: str):
+    return client.get(reverse("actions:dashboard"), {"tab": tab})
+
+
+def test_the_dashboard_tabs_show_exactly_what_each_persona_may_see(world, discussion, police_action, persona_client):
+    health_action = add_action(
+        world, discussion, lead=world["health"].agency, person=world["health"], what="Health one"
+    )
+    sd = discussion.deadline  # the case's strategy discussion clock, the social worker's (met: not listed)
+    assessment_owner = world["sw"]
+    open_sd = Deadline.objects.filter(referral=discussion.referral, state="open", responsible=assessment_owner)
+    mine = {
+        "sw": _tab(persona_client("sw"), "mine"),
+        "tm": _tab(persona_client("tm"), "mine"),
+        "police": _tab(persona_client("police"), "mine"),
+        "health": _tab(persona_client("health"), "mine"),
+        "outsider": _tab(persona_client("outsider"), "mine"),
+    }
+    assert all(response.status_code == 200 for response in mine.values())
+    assert police_action.what in mine["police"].content.decode()
+    assert "1 open deadline<" in mine["police"].content.decode()
+    assert health_action.what not in mine["police"].content.decode()
+    assert health_action.what in mine["health"].content.decode()
+    assert "1 open deadline<" in mine["health"].content.decode()
+    assert "No open deadlines here." in mine["outsider"].content.decode()
+    # The team tab: team managers only; it lists their social workers' deadlines.
+    assert _tab(persona_client("sw"), "team").status_code == 404
+    assert _tab(persona_client("police"), "team").status_code == 404
+    world["sw"].line_manager = world["tm"]
+    world["sw"].save()
+    team = _tab(persona_client("tm"), "team").content.decode()
+    for deadline in open_sd:
+        assert deadline.referral.reference in team
+    # The agency tab: heads of service only; CSC's open deadlines, not police's.
+    assert _tab(persona_client("tm"), "agency").status_code == 404
+    agency = _tab(persona_client("hos"), "agency").content.decode()
+    assert police_action.what not in agency
+    assert Deadline.objects.get(pk=sd.pk).state == "met"
+
+
+def test_the_header_shows_the_users_overdue_count(police_action, police_client, thursday):
+    page = police_client.get(reverse("actions:mine")).content.decode()
+    assert "1 overdue" in page
+    Action.objects.filter(pk=police_action.pk)  # still open
+
+
+def test_the_header_shows_no_count_when_nothing_is_overdue(police_action, police_client):
+    with time_machine.travel(AGREED + dt.timedelta(hours=1), tick=False):
+        page = police_client.get(reverse("actions:mine")).content.decode()
+    assert "overdue</strong>" not in page
