@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import django_filters
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from actions.access import actions_visible_to
 from actions.models import Action, ActionStatus
@@ -98,12 +98,8 @@ class ActionFilter(django_filters.FilterSet):
 
 def _actions(queryset: QuerySet[Action], params, now: dt.datetime) -> ActionFilter:
     """Unfinished first (so the overdue ones lead), then by due moment."""
-    ordered = (
-        queryset.select_related("referral", "child", "lead_agency", "person", "deadline")
-        .annotate(
-            finished=Case(When(status__in=UNFINISHED, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
-        .order_by("finished", "due_at", "pk")
+    ordered = queryset.select_related("referral", "child", "lead_agency", "person", "deadline").order_by(
+        "finished", "due_at", "id"
     )
     return ActionFilter(params, queryset=ordered, now=now)
 
