@@ -1,5 +1,7 @@
-"""Invented demo data: a partnership, its agencies, one user per role, referrals in different states, and
-strategy discussions on them (upcoming, held, proceeding without an agency), all through the real services.
+"""Invented demo data: a partnership, its agencies, one user per role, referrals in different states,
+strategy discussions on them (upcoming, held, proceeding without an agency), and the actions agreed in them
+in every state (overdue, due soon, on track, in progress, done on time or late, cancelled), all through the
+real services.
 
 Idempotent: run it as often as you like. No real person appears anywhere here.
 """
@@ -14,6 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from actions import services as actions
+from actions.access import get_action_for_user
+from actions.models import Action, ActionStatus
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
@@ -334,6 +339,15 @@ def _later(moment: dt.datetime, **delta: float) -> dt.datetime:
     return to_local(moment.astimezone(dt.UTC) + dt.timedelta(**delta))
 
 
+def _hour(moment: dt.datetime) -> dt.datetime:
+    """The whole hour at or before `moment`, in London time: a due moment as people agree one."""
+    return to_local(moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0))
+
+
+# A step in an action's life after the meeting: who, the new status, the note (completion or reason), when.
+Step = tuple[str, str, str, dt.datetime]
+
+
 class DemoDiscussions:
     """The demo's strategy discussions: one upcoming, some held, one proceeding without health."""
 
@@ -471,23 +485,62 @@ class DemoDiscussions:
             )
         if plan is not None:
             strategy.plan_save(acting_user=chair, checker=checker, answers=plan, version=None)
+        agreed = []
         for action in actions:
-            strategy.discussion_action_add(
-                acting_user=chair, checker=checker, data=action, now=_later(ended, minutes=-5)
+            data = {key: value for key, value in action.items() if key != "then"}
+            made = strategy.discussion_action_add(
+                acting_user=chair, checker=checker, data=data, now=self.agreed_at(discussion, minutes)
             )
+            agreed.append((made, action.get("then", ())))
             self.counts["actions"] += 1
         if proceed:
             self.counts["actions"] += len(apologies)  # the automatic "obtain information" actions
-        return strategy.discussion_end(acting_user=chair, checker=self.checker(CHAIR, discussion), now=ended)
+        ended_discussion = strategy.discussion_end(
+            acting_user=chair, checker=self.checker(CHAIR, discussion), now=ended
+        )
+        # After the meeting, each action is worked by its lead (or the chair) as the days go by.
+        for made, steps in agreed:
+            for username, status, note, at in steps:
+                self.work(made, username, status, note, at)
+        return ended_discussion
 
-    def action(self, what: str, measure: str, agency: Agency, days: int, child: Person | None = None) -> dict:
+    @staticmethod
+    def agreed_at(discussion: Discussion, minutes: int = 45) -> dt.datetime:
+        """When the actions of a discussion held at its scheduled time for `minutes` are agreed: near its end."""
+        return _later(discussion.scheduled_at, minutes=minutes - 5)
+
+    def work(self, action: Action, username: str, status: str, note: str, at: dt.datetime) -> Action:
+        """Set an action's status as `username` would on the action's page, at `at` (before the seeding moment)."""
+        user = self.users[username]
+        return actions.action_set_status(
+            acting_user=user,
+            checker=get_action_for_user(user, action.pk)[1],
+            status=status,
+            note=note,
+            now=self.past(at),
+        )
+
+    def action(
+        self,
+        what: str,
+        measure: str,
+        agency: Agency,
+        days: int | None,
+        child: Person | None = None,
+        *,
+        due_at: dt.datetime | None = None,
+        then: Sequence[Step] = (),
+    ) -> dict:
+        """An action for the agency's demo user: due at the end of working day `days` after the seeding moment,
+        or at `due_at` (an action agreed days ago may be due, or overdue, before it); `then`, its later steps."""
         return {
             "what": what,
             "measure": measure,
             "lead_agency": agency,
             "person": self.users[AGENCY_USERS[agency.name]],
             "child": child,
-            "due_at": self.due(days),
+            "due_at": self.due(days) if due_at is None else due_at,
+            "then": then,
         }
 
     # The cases.
@@ -527,6 +580,8 @@ class DemoDiscussions:
                 ),
             ],
         )
+        # Held within the hour: its actions are on track; the school has done one, health and the school are on others.
+        ended = _later(self.agreed_at(discussion, 50), minutes=5)
         self.hold(
             discussion,
             information=[
@@ -621,6 +676,37 @@ class DemoDiscussions:
                     5,
                     ella,
                 ),
+                self.action(
+                    "Ask Ella's form tutor and the school nurse whether Ella has said anything about home",
+                    "Their answers are recorded on the case",
+                    self.school,
+                    1,
+                    ella,
+                    then=[
+                        (
+                            "school.demo",
+                            ActionStatus.DONE,
+                            "Both asked: Ella has said nothing of concern. Recorded on her safeguarding file.",
+                            _later(ended, minutes=20),
+                        )
+                    ],
+                ),
+                self.action(
+                    "Make sure Ella knows which adult at school she can talk to, and check in with her each week",
+                    "Ella has met her trusted adult; the weekly check-ins are logged",
+                    self.school,
+                    3,
+                    ella,
+                    then=[("school.demo", ActionStatus.IN_PROGRESS, "", _later(ended, minutes=25))],
+                ),
+                self.action(
+                    "Keep Mia on the ward until the safe discharge plan is agreed with the social worker",
+                    "Mia is discharged only under the agreed plan",
+                    self.health,
+                    2,
+                    mia,
+                    then=[("health.demo", ActionStatus.IN_PROGRESS, "", _later(ended, minutes=15))],
+                ),
             ],
             minutes=50,
         )
@@ -699,6 +785,9 @@ class DemoDiscussions:
                 self.invite("health", self.health, "Health practitioner", "Core agency: always expected"),
             ],
         )
+        # Held last night (about 16 hours before the seeding moment): police have done one action on time, and
+        # one is overdue though in progress.
+        agreed = self.agreed_at(discussion)
         self.hold(
             discussion,
             apologies=(self.health,),
@@ -758,6 +847,38 @@ class DemoDiscussions:
                     3,
                     kai,
                 ),
+                self.action(
+                    "Make a National Referral Mechanism referral for Kai as a possible victim of exploitation",
+                    "The referral is made and its reference recorded on the case",
+                    self.police,
+                    2,
+                    kai,
+                    then=[
+                        (
+                            "police.demo",
+                            ActionStatus.DONE,
+                            "Referral made to the Single Competent Authority; its reference is on the police record.",
+                            _later(agreed, hours=14),
+                        )
+                    ],
+                ),
+                self.action(
+                    "Serve a child abduction warning notice on the adult who let Kai stay at the address",
+                    "The notice is served and recorded",
+                    self.police,
+                    None,
+                    kai,
+                    due_at=_hour(_later(agreed, hours=14)),
+                    then=[("police.demo", ActionStatus.IN_PROGRESS, "", _later(agreed, hours=1))],
+                ),
+                self.action(
+                    "Agree a safety plan with Kai and his aunt, including what to do if he goes missing",
+                    "The safety plan is signed by Kai and his aunt and recorded on the case",
+                    self.csc,
+                    2,
+                    kai,
+                    then=[("sw.demo", ActionStatus.IN_PROGRESS, "", _later(agreed, hours=15))],
+                ),
             ],
         )
 
@@ -780,6 +901,9 @@ class DemoDiscussions:
                 ),
             ],
         )
+        # Held nearly four days before the seeding moment: some actions were done (late), some are overdue,
+        # some due soon, and one was cancelled.
+        agreed = self.agreed_at(discussion)
         self.hold(
             discussion,
             information=[
@@ -834,6 +958,95 @@ class DemoDiscussions:
                     self.police,
                     3,
                     jacob,
+                ),
+                self.action(
+                    "Visit the home with the social worker and check who lives at and visits the address",
+                    "Everyone living at or visiting the address is named and checked on police systems",
+                    self.police,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(agreed, days=2)),
+                ),
+                self.action(
+                    "Take a statement from the health visitor who saw the bruise",
+                    "The statement is on the police record and summarised on the case",
+                    self.police,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(agreed, days=1)),
+                    then=[
+                        (
+                            "police.demo",
+                            ActionStatus.DONE,
+                            "Statement taken at the health visitors' base; summary added to the case.",
+                            _later(agreed, days=1, hours=20),
+                        )
+                    ],
+                ),
+                self.action(
+                    "Speak to the neighbour who reported hearing Jacob cry for long periods overnight",
+                    "The neighbour's account is recorded and shared with the social worker",
+                    self.police,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(self.now, hours=8)),
+                    then=[("police.demo", ActionStatus.IN_PROGRESS, "", _later(agreed, days=2))],
+                ),
+                self.action(
+                    "Send the written child protection medical report to the social worker and the police",
+                    "The report is on the case",
+                    self.health,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(agreed, days=1)),
+                    then=[
+                        (
+                            "health.demo",
+                            ActionStatus.DONE,
+                            "Report sent by secure email and added to the case.",
+                            _later(agreed, days=2, hours=1),
+                        )
+                    ],
+                ),
+                self.action(
+                    "Share the health visiting and GP records for Jacob and his mother",
+                    "The records are summarised on the case",
+                    self.health,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(agreed, days=3)),
+                ),
+                self.action(
+                    "Agree a written safety plan with Megan Wren, including who may care for Jacob",
+                    "The safety plan is signed and recorded on the case",
+                    self.csc,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(agreed, days=2)),
+                ),
+                self.action(
+                    "Hold a family network meeting to find who can support Megan Wren with Jacob's care",
+                    "The meeting is held and its plan recorded on the case",
+                    self.csc,
+                    None,
+                    jacob,
+                    due_at=_hour(_later(self.now, hours=8)),
+                    then=[("sw.demo", ActionStatus.IN_PROGRESS, "", _later(agreed, days=1))],
+                ),
+                self.action(
+                    "Refer Megan Wren to the parenting support service",
+                    "The referral is accepted by the service",
+                    self.csc,
+                    5,
+                    jacob,
+                    then=[
+                        (
+                            CHAIR,
+                            ActionStatus.CANCELLED,
+                            "The health visitor had already referred Megan Wren; the service has started.",
+                            _later(agreed, days=1, hours=2),
+                        )
+                    ],
                 ),
             ],
         )
