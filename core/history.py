@@ -12,4 +12,5 @@ def record(instance: models.Model, acting_user: Any, reason: str) -> None:
     recorded as made by nobody.
     """
     instance._history_user = acting_user  # type: ignore[attr-defined]
-    instance._change_reason = reason  # type: ignore[attr-defined]
+    # simple-history keeps at most 100 characters of a reason; a longer one (a user's words) is cut, never refused.
+    instance._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # type: ignore[attr-defined]

@@ -237,10 +237,14 @@ def end_of_working_day_after(start: datetime, days: int, calendar: Calendar = DE
 
 
 def time_left(due: datetime, now: datetime) -> timedelta:
-    """Real time from ``now`` until ``due``; negative once overdue."""
+    """Real time from ``now`` until ``due``; negative once overdue.
+
+    In UTC: two moments with the same zone subtract as wall-clock times in Python, an hour out
+    across a clock change.
+    """
     _require_aware("due", due)
     _require_aware("now", now)
-    return due - now
+    return due.astimezone(UTC) - now.astimezone(UTC)
 
 
 def is_overdue(due: datetime, now: datetime) -> bool:
@@ -294,7 +298,7 @@ def due_soon_at(start: datetime, due: datetime, share_left: float = DEFAULT_DUE_
     _require_aware("due", due)
     if not 0 < share_left < 1:
         raise ValueError(f"share_left must be between 0 and 1, not {share_left!r}")
-    window = max(due - start, timedelta(0))
+    window = max(due.astimezone(UTC) - start.astimezone(UTC), timedelta(0))  # real time, not wall-clock
     return to_local(due.astimezone(UTC) - window * share_left)
 
 

@@ -111,22 +111,7 @@ def test_due_soon_and_on_track_and_in_progress(seeded_at):
         assert action.deadline.starts_at == action.created_at  # the window runs from when it was agreed
 
 
-@pytest.mark.parametrize(
-    "moment",
-    [
-        *MOMENTS[:2],
-        pytest.param(
-            MOMENTS[2],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: core.timescales.due_soon_at takes the window as `due - start`; with both in London "
-                "time (same tzinfo) Python subtracts wall-clock times, so a window across a clock change is an hour "
-                "off and the due-soon moment 15 minutes off",
-            ),
-        ),
-    ],
-    ids=lambda moment: moment.strftime("%Y-%m-%dT%H:%M"),
-)
+@pytest.mark.parametrize("moment", MOMENTS, ids=lambda moment: moment.strftime("%Y-%m-%dT%H:%M"))
 def test_the_due_soon_moment_is_a_quarter_of_the_window_before_it_is_due(moment, settings):
     settings.DEBUG = True
     call_command("seed_demo", now=moment.isoformat(), stdout=io.StringIO())
@@ -190,12 +175,6 @@ def police_action() -> Action:
     return Action.objects.filter(lead_agency__name="Demo Police", status=ActionStatus.OPEN).first()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: actions.services.action_set_status stops the deadline with the reason 'Action cancelled: <note>'"
-    "[:200], but the deadline's history_change_reason (simple-history) is varchar(100): a cancel reason over 82 "
-    "characters is a DataError (500)",
-)
 def test_cancelling_with_a_long_reason_is_saved(police_client):
     action = police_action()
     response = police_client.post(
@@ -206,12 +185,6 @@ def test_cancelling_with_a_long_reason_is_saved(police_client):
     assert action.status == ActionStatus.CANCELLED and action.cancel_reason == LONG_REASON
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: actions.services.action_change_due records 'Due date changed: <reason>' as the action's "
-    "history_change_reason (varchar(100)), while the form allows a 500-character reason: a reason over 82 "
-    "characters is a DataError (500)",
-)
 def test_changing_the_due_date_with_a_long_reason_is_saved(police_client):
     action = police_action()
     response = police_client.post(

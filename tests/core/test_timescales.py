@@ -20,6 +20,7 @@ from core.timescales import (
     bank_holidays,
     describe_time_left,
     due_at,
+    due_soon_at,
     is_overdue,
     is_working_day,
     time_left,
@@ -579,3 +580,17 @@ def test_escalation_is_the_end_of_the_next_working_day_after_it_fell_due():
     assert escalation_at(datetime(2026, 11, 28, 23, 59, 59, tzinfo=LONDON)) == datetime(
         2026, 11, 30, 17, 0, tzinfo=LONDON
     )
+
+
+def test_due_soon_counts_the_window_in_real_time_across_the_clocks_going_forward():
+    # Saturday 27 March 2027 12:00 GMT to Monday 29 March 12:00 BST is 47 real hours, not 48.
+    start = datetime(2027, 3, 27, 12, 0, tzinfo=LONDON)
+    due = datetime(2027, 3, 29, 12, 0, tzinfo=LONDON)
+    assert due_soon_at(start, due, 0.25) == due - timedelta(hours=47) * 0.25
+
+
+def test_time_left_is_real_time_across_the_clocks_going_back():
+    # 00:30 BST to 01:30 GMT on 31 October 2027 is two real hours (the hour from 01:00 happens twice).
+    now = datetime(2027, 10, 31, 0, 30, tzinfo=LONDON)
+    due = datetime(2027, 10, 31, 1, 30, tzinfo=LONDON).replace(fold=1)
+    assert time_left(due, now) == timedelta(hours=2)

@@ -101,7 +101,7 @@ def test_social_worker_logs_a_referral_with_two_children(
     expect(row).to_contain_text("Sky Quarrington")
     expect(row).to_contain_text("Thu 26 Nov 2026 17:00")
     # The demo data's overdue referral is flagged in words, not colour alone.
-    expect(page.locator(".govuk-tag--red").first).to_have_text("Overdue")
+    expect(page.locator("main .govuk-tag--red").first).to_have_text("Overdue")
     screenshot = artifacts / "referral-list.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
