@@ -539,7 +539,7 @@ class DemoDiscussions:
             "lead_agency": agency,
             "person": self.users[AGENCY_USERS[agency.name]],
             "child": child,
-            "due_at": self.due(days) if due_at is None else due_at,
+            "due_at": due_at if due_at is not None else self.due(days or 0),
             "then": then,
         }
 
