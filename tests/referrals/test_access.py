@@ -165,3 +165,31 @@ def test_case_view_records_cannot_be_changed_or_deleted(world, referral):
     with pytest.raises(PermissionError):
         record.delete()
     assert CaseView.objects.get().page == "referral detail"
+
+
+def test_the_database_refuses_to_rewrite_the_case_view_log(world, referral):
+    from django.db import DatabaseError, connection, transaction
+
+    from referrals.models import CaseView
+
+    CaseView.objects.create(user=world["sw"], referral=referral, page="referral detail")
+    attempts = [
+        lambda: CaseView.objects.filter(referral=referral).update(page="forged"),
+        lambda: CaseView.objects.filter(referral=referral).delete(),
+        lambda: connection.cursor().execute("UPDATE referrals_caseview SET page = 'forged'"),
+        lambda: connection.cursor().execute("DELETE FROM referrals_caseview"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert list(CaseView.objects.values_list("page", flat=True)) == ["referral detail"]
+
+
+def test_a_forged_moment_in_the_case_view_log_is_replaced_by_the_databases_clock(world, referral):
+    import datetime as dt
+
+    from referrals.models import CaseView
+
+    forged = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    CaseView.objects.bulk_create([CaseView(user=world["sw"], referral=referral, page="forged", viewed_at=forged)])
+    assert CaseView.objects.get().viewed_at.year >= 2025
