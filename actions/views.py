@@ -15,6 +15,7 @@ from actions.access import ActionChecker, get_action_for_user
 from actions.models import Action
 from agencies.models import Agency, User
 from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
 from core.timescales import to_local
 from referrals import services as case_services
 from referrals.access import PRACTITIONER_ROLES
@@ -103,7 +104,11 @@ def _page(
     return render(request, "actions/action_detail.html", context, status=400 if bound else 200)
 
 
-@require_http_methods(["GET"])
+def _sees_action(request: AuthenticatedRequest, action_pk: int, **_kwargs) -> None:
+    get_action_for_user(request.user, action_pk)
+
+
+@case_methods(["GET"], _sees_action)
 def action_detail(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk)
     case_services.case_view_record(user=request.user, referral=action.referral, page="action")
@@ -121,7 +126,7 @@ def _route(form, exc: ValidationError, rename: dict[str, str]) -> None:
             form.add_error(target if target in form.fields else None, message)
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_action)
 def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
     form = forms.StatusForm(request.POST, prefix="status")
@@ -142,7 +147,7 @@ def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse
     return _page(request, action, checker, bound={"status": form})
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_action)
 def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
     form = forms.DueForm(request.POST, prefix="due")
@@ -163,7 +168,7 @@ def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     return _page(request, action, checker, bound={"due": form})
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_action)
 def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
     agencies = (

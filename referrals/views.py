@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import RoleCode
 from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
 from core.timescales import to_local
 from referrals import access, selectors, services
 from referrals.forms import GROUP_TITLES, ReferralForms, add_another, people_initial
@@ -145,7 +146,11 @@ def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     return _form_page(request, referral=None)
 
 
-@require_http_methods(["GET"])
+def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
+    access.get_referral_for_user(request.user, pk)
+
+
+@case_methods(["GET"], _sees_case)
 def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
     services.case_view_record(user=request.user, referral=referral, page="referral detail")
@@ -157,7 +162,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "referrals/referral_detail.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@case_methods(["GET", "POST"], _sees_case)
 def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
     if request.method == "GET":

@@ -17,10 +17,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
 from agencies.models import AgencyType
 from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
@@ -29,6 +29,15 @@ from referrals.selectors import referral_people
 from strategy import forms, rules, selectors, services
 from strategy.access import DiscussionChecker, get_discussion_for_user
 from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, DiscussionStatus, Invitation
+
+
+def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
+    case_access.get_referral_for_user(request.user, pk)
+
+
+def _sees_discussion(request: AuthenticatedRequest, discussion_pk: int, **_kwargs) -> None:
+    get_discussion_for_user(request.user, discussion_pk)
+
 
 # --- Convene -------------------------------------------------------------------------------------------------
 
@@ -65,7 +74,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
     )
 
 
-@require_http_methods(["GET", "POST"])
+@case_methods(["GET", "POST"], _sees_case)
 def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = case_access.get_referral_for_user(request.user, pk, write=True)
     if referral.status == ReferralStatus.CLOSED:
@@ -247,7 +256,7 @@ def _page(
     return render(request, "strategy/meeting.html", context, status=status)
 
 
-@require_http_methods(["GET"])
+@case_methods(["GET"], _sees_discussion)
 def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk)
     case_services.case_view_record(user=request.user, referral=discussion.referral, page="strategy discussion")
@@ -460,7 +469,7 @@ RENAME = {
 }
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_discussion)
 def discussion_section(request: AuthenticatedRequest, discussion_pk: int, section: str) -> HttpResponse:
     """Save one section of the meeting page (server-side role checks in the service)."""
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
@@ -494,7 +503,7 @@ def _int(value: str | None) -> int:
         return -1
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_discussion)
 def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     if discussion.status != DiscussionStatus.CONVENED:
@@ -506,7 +515,7 @@ def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpR
     return redirect("strategy:meeting", discussion_pk=discussion.pk)
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_discussion)
 def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     if discussion.ended:
@@ -521,7 +530,7 @@ def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpRes
     return redirect("strategy:meeting", discussion_pk=discussion.pk)
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_discussion)
 def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
@@ -540,7 +549,7 @@ def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> H
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#decision")
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_discussion)
 def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     invitation = Invitation.objects.filter(pk=_int(request.POST.get("invitation")), discussion=discussion).first()
@@ -557,7 +566,7 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invite")
 
 
-@require_http_methods(["POST"])
+@case_methods(["POST"], _sees_case)
 def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Close the case: its open deadlines stop and its unfinished actions are cancelled. Refused, with the
     reason, while a discussion is being held or for an injured non-mobile infant with none held (DOMAIN 4)."""
