@@ -26,7 +26,7 @@ from referrals import access as case_access
 from referrals import services as case_services
 from referrals.models import ConcernCategory, PersonKind, ReferralStatus
 from referrals.selectors import referral_people
-from strategy import forms, rules, selectors, services
+from strategy import forms, history, rules, selectors, services
 from strategy.access import DiscussionChecker, get_discussion_for_user
 from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, DiscussionStatus, Invitation
 
@@ -581,3 +581,20 @@ def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Case {referral.reference} closed")
     return redirect("referrals:detail", pk=referral.pk)
+
+
+@case_methods(["GET"], _sees_case)
+def case_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every change to the case, field by field, newest first: for whoever may see the case."""
+    referral, checker = case_access.get_referral_for_user(request.user, pk)
+    case_services.case_view_record(user=request.user, referral=referral, page="history")
+    number = max(_int(request.GET.get("page")) if request.GET.get("page") else 1, 1)
+    entries, total = history.case_history(referral, page=number)
+    pages = max((total + history.PAGE_SIZE - 1) // history.PAGE_SIZE, 1)
+    if number > pages:
+        raise Http404("No such page")
+    return render(
+        request,
+        "strategy/history.html",
+        {"referral": referral, "entries": entries, "number": number, "pages": pages, "total": total},
+    )

@@ -29,6 +29,7 @@ GET_ONLY = {
     "referrals:list",
     "referrals:detail",
     "strategy:meeting",
+    "strategy:history",
     "actions:mine",
     "actions:agency",
     "actions:detail",
