@@ -32,6 +32,13 @@ def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = selectors.action_rows(page, now=now)
+    case_services.list_look_record(
+        user=request.user,
+        page="my actions" if which == "mine" else "my agency's actions",
+        query=request.GET.urlencode(),
+        referral_ids=[row["action"].referral_id for row in rows],
+    )
     return render(
         request,
         "actions/action_list.html",
@@ -40,7 +47,7 @@ def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
             "title": "My actions" if which == "mine" else "My agency's actions",
             "filter": filterset,
             "page": page,
-            "rows": selectors.action_rows(page, now=now),
+            "rows": rows,
             "query": query.urlencode(),
             "has_errors": not valid,
         },
@@ -208,6 +215,13 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = selectors.deadline_rows(page, now=now)
+    case_services.list_look_record(
+        user=request.user,
+        page="deadlines",
+        query=request.GET.urlencode(),
+        referral_ids=[row["deadline"].referral_id for row in rows],
+    )
     return render(
         request,
         "actions/dashboard.html",
@@ -216,7 +230,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "tab": tab,
             "filter": filterset,
             "page": page,
-            "rows": selectors.deadline_rows(page, now=now),
+            "rows": rows,
             "query": query.urlencode(),
             "has_errors": not valid,
         },

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.models import Agency, ClosureDay, Partnership, User
+from agencies.models import Agency, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.history import record
@@ -166,10 +166,43 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
             raise Http404("No such record")
         return super().user_change_password(request, id, form_url)
 
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        before = User.objects.filter(pk=obj.pk).select_related("agency").first() if change else None
+        request._user_before = (  # type: ignore[attr-defined]
+            (before.agency, set(before.role_codes()), before.is_active) if before else None
+        )
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
+        user = form.instance
         # After the groups field (superusers) is saved: the agency's group follows the agency and active flag.
-        user_agency_group_sync(form.instance)
+        user_agency_group_sync(user)
+        before = getattr(request, "_user_before", None)
+        if before is None:
+            return
+        agency, roles, active = before
+        user._role_codes = None  # roles were just saved: read them again
+        actor = request.user if isinstance(request.user, User) else None
+        now_roles = set(user.role_codes())
+        if roles != now_roles:
+            auth_event_record(
+                kind=AuthEventKind.ROLES_CHANGED,
+                user=user,
+                actor=actor,
+                detail=f"Roles: {', '.join(sorted(roles)) or 'none'} -> {', '.join(sorted(now_roles)) or 'none'}",
+            )
+        if agency != user.agency:
+            auth_event_record(
+                kind=AuthEventKind.AGENCY_CHANGED, user=user, actor=actor, detail=f"Agency: {agency} -> {user.agency}"
+            )
+        if active != user.is_active:
+            auth_event_record(
+                kind=AuthEventKind.ACTIVE_CHANGED,
+                user=user,
+                actor=actor,
+                detail="Activated" if user.is_active else "Deactivated",
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = DjangoUserAdmin.get_queryset(self, request)

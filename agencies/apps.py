@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = "Partnerships, agencies and people"
+
+    def ready(self) -> None:
+        from agencies import signals  # noqa: F401 (connects the sign-in audit)

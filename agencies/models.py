@@ -170,10 +170,17 @@ class User(AbstractUser):
         # Signing in only stamps last_login, which history leaves out: no empty "Changed" row for it.
         if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
             self.skip_history_when_saving = True
+        adding = self._state.adding
         try:
             super().save(*args, **kwargs)
         finally:
             self.__dict__.pop("skip_history_when_saving", None)
+        if self.__dict__.pop("_password_changed", False) and not adding:
+            auth_event_record(kind=AuthEventKind.PASSWORD_CHANGED, user=self, detail="Password changed")
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_changed = True  # the sign-in audit records it once saved
 
     def role_codes(self) -> frozenset[str]:
         """The user's role codes, cached on the instance for the length of a request."""
@@ -201,3 +208,56 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class AuthEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGNED_OUT = "signed_out", "Signed out"
+    PASSWORD_CHANGED = "password_changed", "Password changed or reset"
+    ROLES_CHANGED = "roles_changed", "Roles changed"
+    AGENCY_CHANGED = "agency_changed", "Agency changed"
+    ACTIVE_CHANGED = "active_changed", "Activated or deactivated"
+
+
+class AuthEvent(models.Model):
+    """The sign-in audit: sign-ins, failed sign-ins (the username tried, never the password), sign-outs,
+    password changes and resets, role, agency and active changes (who changed what for whom). Append-only."""
+
+    kind = models.CharField(max_length=30, choices=AuthEventKind.choices)
+    username = models.CharField(max_length=150, blank=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="auth_events")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    detail = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["partnership", "-at"], name="authevent_by_partnership")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Sign-in audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Sign-in audit records cannot be deleted")
+
+
+def auth_event_record(
+    *, kind: str, user: User | None = None, username: str = "", actor: User | None = None, detail: str = ""
+) -> AuthEvent:
+    """Record one sign-in audit event; the partnership is the user's, so its administrators see it."""
+    partnership_id = user.partnership_id if user is not None else None
+    return AuthEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=(user.username if user is not None else username)[:150],
+        actor=actor,
+        partnership_id=partnership_id,
+        detail=detail[:500],
+    )

@@ -154,6 +154,17 @@ class ReferralChecker:
         return self.can_edit() and self.user.has_role(RoleCode.TEAM_MANAGER)
 
 
+def can_audit_case(checker: ReferralChecker) -> bool:
+    """Who has looked at a child's record: the partnership's team managers, heads of service and administrators."""
+    user = checker.user
+    return checker.is_csc and (user.has_role(RoleCode.TEAM_MANAGER, RoleCode.HEAD_OF_SERVICE) or user.is_staff)
+
+
+def can_audit_users(user: User) -> bool:
+    """What a user has looked at, and sign-in records: CSC heads of service and administrators of the partnership."""
+    return can_view_partnership_cases(user) and (user.has_role(RoleCode.HEAD_OF_SERVICE) or user.is_staff)
+
+
 def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Referral, ReferralChecker]:
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
     referral = (

@@ -401,6 +401,11 @@ class CaseView(models.Model):
 
     class Meta:
         ordering = ["-viewed_at"]
+        indexes = [
+            # "Who has looked at this child's record" and "what has this user looked at", newest first.
+            models.Index(fields=["referral", "-viewed_at"], name="caseview_by_case"),
+            models.Index(fields=["user", "-viewed_at"], name="caseview_by_user"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} viewed {self.referral} ({self.page})"
@@ -412,3 +417,31 @@ class CaseView(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Case view records cannot be deleted")
+
+
+class ListLook(models.Model):
+    """A list or search that showed children's names: who, which page, the query, and which cases it returned.
+
+    One row per list shown (not per case). Append-only like the case view log, enforced by the database.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    page = models.CharField(max_length=100)
+    query = models.CharField(max_length=500, blank=True)
+    referral_ids = models.JSONField(default=list)
+    looked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-looked_at"]
+        indexes = [models.Index(fields=["user", "-looked_at"], name="listlook_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} listed {len(self.referral_ids)} cases ({self.page})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("List records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("List records cannot be deleted")

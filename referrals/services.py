@@ -28,6 +28,7 @@ from referrals.models import (
     ConcernCategory,
     Deadline,
     DeadlineState,
+    ListLook,
     Person,
     PersonKind,
     ReferenceCounter,
@@ -475,3 +476,8 @@ def referral_close(*, acting_user: User, referral: Referral, now: dt.datetime) -
 def case_view_record(*, user: User, referral: Referral, page: str) -> None:
     """Log that `user` looked at `referral` on `page`; called by every page that shows a case."""
     CaseView.objects.create(user=user, referral=referral, page=page)
+
+
+def list_look_record(*, user: User, page: str, query: str, referral_ids: Sequence[int]) -> None:
+    """Log that `user` was shown a list of cases with children's names (one row per list, in the same request)."""
+    ListLook.objects.create(user=user, page=page, query=query[:500], referral_ids=sorted(set(referral_ids)))

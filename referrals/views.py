@@ -28,13 +28,21 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = selectors.referral_rows(page, now=now)
+    if access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user):
+        services.list_look_record(
+            user=request.user,
+            page="referral list",
+            query=request.GET.urlencode(),
+            referral_ids=[row["referral"].pk for row in rows],
+        )
     return render(
         request,
         "referrals/referral_list.html",
         {
             "filter": filterset,
             "page": page,
-            "rows": selectors.referral_rows(page, now=now),
+            "rows": rows,
             "query": query.urlencode(),
             "can_log": access.can_log_referral(request.user),
             "sees_cases": access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user),
@@ -157,6 +165,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "referral": referral,
         "checker": checker,
+        "can_audit_case": access.can_audit_case(checker),
         **selectors.referral_detail(referral, now=timezone.now()),
     }
     return render(request, "referrals/referral_detail.html", context)

@@ -533,11 +533,11 @@ def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpRes
 @case_methods(["POST"], _sees_discussion)
 def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if not checker.can_authorise_s47():
+        raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
     decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
     if decision is None:
         raise Http404("No such decision")
-    if not checker.can_authorise_s47():
-        raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
     try:
         services.decision_authorise_s47(
             acting_user=request.user, checker=checker, decision=decision, now=timezone.now()
@@ -552,6 +552,8 @@ def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> H
 @case_methods(["POST"], _sees_discussion)
 def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC social workers and team managers withdraw invitations")
     invitation = Invitation.objects.filter(pk=_int(request.POST.get("invitation")), discussion=discussion).first()
     if invitation is None:
         raise Http404("No such invitation")

@@ -472,9 +472,9 @@ class TestList:
         many = count_queries()
         assert few == many
         # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
-        # the user's overdue count for the header, count, the page of referrals, and the children of that page
-        # (one prefetch).
-        with django_assert_num_queries(9):
+        # the user's overdue count for the header, count, the page of referrals, the children of the page (one
+        # prefetch), and the one row recording which cases the list showed.
+        with django_assert_num_queries(10):
             sw_client.get(reverse("referrals:list"))
 
 

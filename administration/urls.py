@@ -1,0 +1,11 @@
+from django.urls import path
+
+from administration import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("referrals/<int:pk>/looks/", views.case_looks, name="case_looks"),
+    path("audit/users/<int:user_pk>/looks/", views.user_looks, name="user_looks"),
+    path("audit/sign-ins/", views.auth_events, name="auth_events"),
+]

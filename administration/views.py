@@ -1,0 +1,121 @@
+"""Audit pages: who has looked at a child's record, what a user has looked at, sign-ins (DPA 2018 s62)."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from administration.forms import LookFilter
+from agencies.models import AuthEvent, User
+from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
+from core.timescales import LONDON
+from referrals import access, services
+from referrals.models import CaseView
+
+PAGE_SIZE = 50
+
+
+def _day_bounds(form: LookFilter, field: str) -> dt.datetime | None:
+    day = form.cleaned_data.get(field)
+    if day is None:
+        return None
+    if field == "until":
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=LONDON)
+
+
+def _filtered(queryset, form: LookFilter, moment: str):
+    if not form.is_valid():
+        return queryset.none()
+    since, until = _day_bounds(form, "since"), _day_bounds(form, "until")
+    if since:
+        queryset = queryset.filter(**{f"{moment}__gte": since})
+    if until:
+        queryset = queryset.filter(**{f"{moment}__lt": until})
+    return queryset
+
+
+def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
+    access.get_referral_for_user(request.user, pk)
+
+
+@case_methods(["GET"], _sees_case)
+def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Who has looked at this child's record: who, agency, when, which page; by date and agency."""
+    referral, checker = access.get_referral_for_user(request.user, pk)
+    if not access.can_audit_case(checker):
+        raise PermissionDenied("Team managers, heads of service and administrators see who has looked at a record")
+    services.case_view_record(user=request.user, referral=referral, page="who looked")
+    agencies = list(referral.partnership.agencies.order_by("name"))
+    form = LookFilter(request.GET or None, agencies=agencies)
+    looks = CaseView.objects.filter(referral=referral).select_related("user__agency").order_by("-viewed_at", "-pk")
+    if form.is_bound:
+        looks = _filtered(looks, form, "viewed_at")
+        if form.is_valid() and form.cleaned_data.get("agency"):
+            looks = looks.filter(user__agency=form.cleaned_data["agency"])
+    page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "administration/case_looks.html",
+        {"referral": referral, "form": form, "page": page, "query": query.urlencode(), "has_errors": bool(form.errors)},
+    )
+
+
+@require_http_methods(["GET"])
+def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
+    """What this user has looked at: for a head of service (or administrator) investigating misuse."""
+    if not access.can_audit_users(request.user):
+        raise Http404("No such user")
+    subject = (
+        User.objects.select_related("agency")
+        .filter(pk=user_pk, agency__partnership_id=request.user.partnership_id or 0)
+        .first()
+    )
+    if subject is None:
+        raise Http404("No such user")
+    form = LookFilter(request.GET or None)
+    looks = CaseView.objects.filter(user=subject).select_related("referral").order_by("-viewed_at", "-pk")
+    if form.is_bound:
+        looks = _filtered(looks, form, "viewed_at")
+    page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "administration/user_looks.html",
+        {"subject": subject, "form": form, "page": page, "query": query.urlencode(), "has_errors": bool(form.errors)},
+    )
+
+
+@require_http_methods(["GET"])
+def auth_events(request: AuthenticatedRequest) -> HttpResponse:
+    """Sign-ins, failed sign-ins, sign-outs, password changes, role and agency changes of the partnership's users."""
+    if not access.can_audit_users(request.user):
+        raise Http404("No such page")
+    form = LookFilter(request.GET or None)
+    events = (
+        AuthEvent.objects.filter(partnership_id=request.user.partnership_id or 0)
+        .select_related("user", "actor")
+        .order_by("-at", "-pk")
+    )
+    if form.is_bound:
+        events = _filtered(events, form, "at")
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    people = list(
+        User.objects.filter(agency__partnership_id=request.user.partnership_id or 0)
+        .select_related("agency")
+        .order_by("agency__name", "first_name")[:500]
+    )
+    return render(
+        request,
+        "administration/auth_events.html",
+        {"form": form, "page": page, "query": query.urlencode(), "people": people, "has_errors": bool(form.errors)},
+    )

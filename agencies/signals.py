@@ -1,0 +1,27 @@
+"""The sign-in audit listens to Django's own authentication signals (DOMAIN section 2; DPA 2018 s62)."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from agencies.models import AuthEventKind, User, auth_event_record
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    auth_event_record(kind=AuthEventKind.SIGNED_IN, user=user, actor=user)
+
+
+@receiver(user_logged_out)
+def _signed_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        auth_event_record(kind=AuthEventKind.SIGNED_OUT, user=user, actor=user)
+
+
+@receiver(user_login_failed)
+def _sign_in_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    """The username tried (never the password); linked to the account when there is one by that name."""
+    username = str(credentials.get("username", ""))[:150]
+    user = User.objects.filter(username=username).select_related("agency").first()
+    auth_event_record(kind=AuthEventKind.SIGN_IN_FAILED, user=user, username=username)
