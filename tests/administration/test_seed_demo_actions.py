@@ -15,7 +15,7 @@ from referrals.models import DeadlineState
 
 pytestmark = pytest.mark.django_db
 
-AGENCIES = {"Demo Police", "Demo Health Trust", "Demo Children's Social Care", "Demo Academy"}
+AGENCIES = {"Demo Police", "Demo Health Trust", "Demo Children's Social Care", "Demo Primary School"}
 
 # A Wednesday mid-morning; a leap day just before midnight; the night the clocks go forward (a Sunday).
 MOMENTS = [
@@ -135,7 +135,7 @@ def test_the_team_managers_team_tab_and_the_head_of_services_agency_tab(seeded_a
 
 
 def test_every_demo_user_of_a_lead_agency_has_their_own_actions(seeded_at):
-    for username in ("police.demo", "health.demo", "sw.demo", "school.demo"):
+    for username in ("police.demo", "health.demo", "sw.demo", "dsl.demo"):
         assert my_actions(user=user(username), params={}, now=seeded_at).qs.exists(), username
 
 

@@ -37,7 +37,7 @@ def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo):
     invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
     assert {"Demo Police", "Demo Health Trust"} <= invited
     assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
-    assert "demo data ready: 9 users, 8 referrals created\n6 strategy discussions" in demo
+    assert "demo data ready: 10 users, 8 referrals created\n6 strategy discussions" in demo
 
 
 def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo):
@@ -61,7 +61,7 @@ def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_
         "Demo Police",
         "Demo Health Trust",
         "Demo Children's Social Care",
-        "Demo Academy",
+        "Demo Primary School",
     }
     assert all(a.person is not None and a.due_at > SEEDED_AT for a in actions)
 
@@ -80,9 +80,9 @@ def test_the_complex_case_invites_police_and_health_but_declines_the_school_with
     complex_case = Discussion.objects.get(referral=case("Ruby"))
     invitations = complex_case.invitations.select_related("agency")
     invited = {i.agency.name for i in invitations if i.status == InvitationStatus.INVITED}
-    assert {"Demo Police", "Demo Health Trust"} <= invited and "Demo Academy" not in invited
+    assert {"Demo Police", "Demo Health Trust"} <= invited and "Demo Primary School" not in invited
     declined = [i for i in invitations if i.status == InvitationStatus.DECLINED]
-    assert declined and all(i.agency.name == "Demo Academy" and i.decline_reason for i in declined)
+    assert declined and all(i.agency.name == "Demo Primary School" and i.decline_reason for i in declined)
 
 
 def test_held_discussions_are_real_and_the_overdue_case_has_none(demo):
@@ -108,5 +108,39 @@ def test_seeding_again_creates_no_discussion_or_action(demo, settings):
     call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
     assert (Discussion.objects.count(), Action.objects.count()) == counts
     assert (
-        out.getvalue() == "demo data ready: 9 users, 0 referrals created\n0 strategy discussions, 0 actions created\n"
+        out.getvalue() == "demo data ready: 10 users, 0 referrals created\n0 strategy discussions, 0 actions created\n"
     )
+
+
+@pytest.mark.parametrize("username", ["school.demo", "outsider.police", "analyst.demo"])
+def test_users_never_invited_reach_no_case_data_anywhere(demo, username, settings):
+    """DOMAIN section 2: not in lists, search, counts, the dashboard, or by guessing any case URL."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from actions.models import Action
+    from agencies.models import User
+    from referrals.access import referrals_visible_to
+    from strategy.models import Discussion
+
+    settings.DEBUG = False
+    user = User.objects.get(username=username)
+    assert not referrals_visible_to(user).exists()
+    client = Client()
+    client.force_login(user)
+    names = list(Referral.objects.values_list("people__last_name", flat=True).distinct())
+    for url in (
+        reverse("referrals:list"),
+        reverse("actions:mine"),
+        reverse("actions:agency"),
+        reverse("actions:dashboard"),
+    ):
+        page = client.get(url).content.decode()
+        assert not [name for name in names if name and name in page], url
+    for referral in Referral.objects.all():
+        for url in (f"/referrals/{referral.pk}/", f"/referrals/{referral.pk}/history/"):
+            assert client.get(url).status_code == 404
+    for discussion in Discussion.objects.all():
+        assert client.get(f"/discussions/{discussion.pk}/").status_code == 404
+    for action in Action.objects.all():
+        assert client.get(f"/actions/{action.pk}/").status_code == 404

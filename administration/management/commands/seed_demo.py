@@ -46,6 +46,7 @@ AGENCIES = [
     (PARTNERSHIP, "Demo Police", AgencyType.POLICE),
     (PARTNERSHIP, "Demo Health Trust", AgencyType.HEALTH),
     (PARTNERSHIP, "Demo Academy", AgencyType.EDUCATION),
+    (PARTNERSHIP, "Demo Primary School", AgencyType.EDUCATION),
     (NEIGHBOUR, "Neighbouring Police", AgencyType.POLICE),
 ]
 
@@ -57,6 +58,7 @@ USERS = [
     ("police.demo", "Pat", "Oduya", "Demo Police", [RoleCode.POLICE_OFFICER], "Detective sergeant"),
     ("health.demo", "Helen", "Achebe", "Demo Health Trust", [RoleCode.HEALTH_PRACTITIONER], "Paediatrician"),
     ("school.demo", "Sol", "Hartley", "Demo Academy", [RoleCode.EDUCATION_DSL], "Designated safeguarding lead"),
+    ("dsl.demo", "Dana", "Shore", "Demo Primary School", [RoleCode.EDUCATION_DSL], "Designated safeguarding lead"),
     ("admin.demo", "Ada", "Min", "Demo Children's Social Care", [RoleCode.BUSINESS_SUPPORT], "Business support"),
     ("analyst.demo", "Ana", "Lyst", "Demo Children's Social Care", [RoleCode.PARTNERSHIP_ANALYST], "Analyst"),
     ("outsider.police", "Owen", "Sider", "Neighbouring Police", [RoleCode.POLICE_OFFICER], "Police constable"),
@@ -116,7 +118,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
                     relationship="Half-sister, lives with her father",
                     nhs_number=NHS_NUMBERS[3],
                     education_status="on_roll",
-                    education_setting="Demo Academy",
+                    education_setting="Demo Primary School",
                     gp="Demo Street Surgery",
                 ),
             ],
@@ -132,8 +134,8 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
         },
         {
             "received_at": now - dt.timedelta(days=1, hours=3),
-            "referrer_name": "Sol Hartley",
-            "referrer_agency": agencies["Demo Academy"],
+            "referrer_name": "Dana Shore",
+            "referrer_agency": agencies["Demo Primary School"],
             "concerns": ["neglect", "emotional"],
             "urgency": Urgency.STANDARD,
             "summary": "Siblings repeatedly arrive hungry and unkempt; the younger said no adult was home overnight.",
@@ -144,7 +146,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
                     years(9),
                     relationship="Subject child",
                     education_status="on_roll",
-                    education_setting="Demo Academy",
+                    education_setting="Demo Primary School",
                     nhs_number=NHS_NUMBERS[1],
                 ),
                 _child(
@@ -155,7 +157,7 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
                     disability=True,
                     communication_needs="Uses Makaton signs",
                     education_status="on_roll",
-                    education_setting="Demo Academy",
+                    education_setting="Demo Primary School",
                     plan="child_in_need",
                 ),
             ],
@@ -260,8 +262,8 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
         },
         {
             "received_at": now - dt.timedelta(days=21),
-            "referrer_name": "Sol Hartley",
-            "referrer_agency": agencies["Demo Academy"],
+            "referrer_name": "Dana Shore",
+            "referrer_agency": agencies["Demo Primary School"],
             "concerns": ["emotional"],
             "urgency": Urgency.STANDARD,
             "summary": "Pupil described frightening arguments at home; parents engaged with early help.",
@@ -280,7 +282,7 @@ AGENCY_USERS = {
     "Demo Children's Social Care": "sw.demo",
     "Demo Police": "police.demo",
     "Demo Health Trust": "health.demo",
-    "Demo Academy": "school.demo",
+    "Demo Primary School": "dsl.demo",
 }
 
 THORNBURY_PLAN = {
@@ -355,7 +357,7 @@ class DemoDiscussions:
         self.agencies, self.users, self.now = agencies, users, now
         self.csc = agencies["Demo Children's Social Care"]
         self.police, self.health = agencies["Demo Police"], agencies["Demo Health Trust"]
-        self.school = agencies["Demo Academy"]
+        self.school = agencies["Demo Primary School"]
         self.calendar = partnership_calendar(self.csc.partnership)
         self.counts = {"discussions": 0, "actions": 0}
 
@@ -576,7 +578,7 @@ class DemoDiscussions:
                     "paediatrician", self.health, "Paediatrician", "Medical implications: Mia Thornbury is in hospital"
                 ),
                 self.invite(
-                    f"school-{ella.pk}", self.school, "Designated safeguarding lead", "Ella attends Demo Academy"
+                    f"school-{ella.pk}", self.school, "Designated safeguarding lead", "Ella attends Demo Primary School"
                 ),
             ],
         )
@@ -684,7 +686,7 @@ class DemoDiscussions:
                     ella,
                     then=[
                         (
-                            "school.demo",
+                            "dsl.demo",
                             ActionStatus.DONE,
                             "Both asked: Ella has said nothing of concern. Recorded on her safeguarding file.",
                             _later(ended, minutes=20),
@@ -697,7 +699,7 @@ class DemoDiscussions:
                     self.school,
                     3,
                     ella,
-                    then=[("school.demo", ActionStatus.IN_PROGRESS, "", _later(ended, minutes=25))],
+                    then=[("dsl.demo", ActionStatus.IN_PROGRESS, "", _later(ended, minutes=25))],
                 ),
                 self.action(
                     "Keep Mia on the ward until the safe discharge plan is agreed with the social worker",
