@@ -44,6 +44,17 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
             raise Http404("No such record")
         return super().history_view(request, object_id, extra_context)
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        # Not visible means 404 (Django's admin would redirect to its index saying the record does not exist).
+        if not self._in_scope(request, object_id):
+            raise Http404("No such record")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if not self._in_scope(request, object_id):
+            raise Http404("No such record")
+        return super().delete_view(request, object_id, extra_context)
+
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
         # Old versions may be read (in scope only); never saved back, which would bypass every check.
         if request.method != "GET" or not self._in_scope(request, object_id):

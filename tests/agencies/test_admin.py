@@ -53,9 +53,9 @@ def test_administrator_sees_only_their_partnership(staff_client, world):
     assert world["sw"].username in users and world["outsider"].username not in users
     assert "Invented Police" in agencies and "Neighbouring Police" not in agencies
     outsider_page = staff_client.get(reverse("admin:agencies_user_change", args=[world["outsider"].pk]))
-    assert outsider_page.status_code == 302  # the admin's "does not exist" redirect, nothing shown
+    assert outsider_page.status_code == 404  # not visible means 404, nothing shown
     neighbour = Partnership.objects.get(name="Neighbouring Invented Partnership")
-    assert staff_client.get(reverse("admin:agencies_partnership_change", args=[neighbour.pk])).status_code == 302
+    assert staff_client.get(reverse("admin:agencies_partnership_change", args=[neighbour.pk])).status_code == 404
 
 
 def test_administrator_cannot_move_a_user_into_another_partnerships_agency(staff_client, world):
@@ -108,12 +108,12 @@ def test_administrator_cannot_edit_themselves_or_another_administrator(staff_cli
     me = world["admin"]
     peer = User.objects.create_user("peer", password="a-long-peer-password", agency=world["csc"], is_staff=True)
     for user in (me, peer):
-        assert staff_client.get(reverse("admin:agencies_user_change", args=[user.pk])).status_code == 302
+        assert staff_client.get(reverse("admin:agencies_user_change", args=[user.pk])).status_code == 404
         assert staff_client.get(reverse("admin:auth_user_password_change", args=[user.pk])).status_code == 404
     response = staff_client.post(
         reverse("admin:agencies_user_change", args=[me.pk]), {"username": me.username, "roles": ["team_manager"]}
     )
-    assert response.status_code == 302
+    assert response.status_code == 404
     assert not me.has_role("team_manager")
 
 
