@@ -11,6 +11,7 @@ from actions.models import Action, ActionStatus
 from agencies.models import Agency, User
 from core.history import record
 from core.timescales import Rule
+from referrals.access import agency_sees_case
 from referrals.deadlines import deadline_hand_over, deadline_meet, deadline_move, deadline_open, deadline_stop
 from referrals.models import Deadline, Person, Referral
 
@@ -35,6 +36,10 @@ def action_create(
     errors = {}
     if lead_agency.partnership_id != referral.partnership_id:
         errors["lead_agency"] = "Select an agency of this partnership"
+    elif not agency_sees_case(lead_agency, referral):
+        errors["lead_agency"] = (
+            f"Invite {lead_agency} to the discussion first: an agency leads actions only on cases it can see"
+        )
     if person is not None and person.agency_id != lead_agency.pk:
         errors["person"] = "The named person must work for the lead agency"
     if child is not None and child.referral_id != referral.pk:
@@ -109,7 +114,8 @@ def action_set_status(*, acting_user: User, checker: ActionChecker, status: str,
                 at=now,
                 reason=f"Action cancelled: {note.strip()}"[:200],
             )
-        record(action, acting_user, f"Status: {action.get_status_display().lower()}")
+        note_words = f": {note.strip()}" if note.strip() and status not in FINISHED else ""
+        record(action, acting_user, f"Status: {action.get_status_display().lower()}{note_words}")
         action.full_clean()
         action.save()
     return action
@@ -121,6 +127,10 @@ def action_change_due(
     """A new due date, with the reason: the deadline moves through the engine, and both are kept in history."""
     if not checker.can_update():
         raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
+    overdue = checker.action.due_at.astimezone(dt.UTC) < now.astimezone(dt.UTC)
+    if overdue and not (checker.is_chair() or checker.is_case_social_worker()):
+        # Moving an overdue action's date would hide that it was missed: the chair's or social worker's decision.
+        raise PermissionDenied("Only the chair or the case's social worker moves the due date of an overdue action")
     errors = {}
     if not reason.strip():
         errors["reason"] = "Give the reason the due date changes"
@@ -132,6 +142,8 @@ def action_change_due(
         action = Action.objects.select_for_update().select_related("deadline__partnership").get(pk=checker.action.pk)
         if action.status in FINISHED:
             raise ValidationError({"due": f"This action is {action.get_status_display().lower()}: it cannot change"})
+        if action.due_at == due_at:
+            return action  # the same change sent twice: nothing to record
         action.due_at = due_at
         record(action, acting_user, f"Due date changed: {reason.strip()}")
         action.save()
@@ -162,6 +174,8 @@ def action_reassign(
         raise PermissionDenied("Only the chair moves an action to another agency")
     if lead_agency.partnership_id != action.referral.partnership_id:
         errors["lead_agency"] = "Select an agency of this partnership"
+    elif not agency_sees_case(lead_agency, action.referral):
+        errors["lead_agency"] = f"Invite {lead_agency} to a discussion of this case first: it cannot see the case"
     if person is not None and (person.agency_id != lead_agency.pk or not person.is_active):
         errors["person"] = f"Select someone who works for {lead_agency}"
     if person is None and not contact_name.strip():

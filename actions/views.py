@@ -18,7 +18,7 @@ from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.timescales import to_local
 from referrals import services as case_services
-from referrals.access import PRACTITIONER_ROLES
+from referrals.access import PRACTITIONER_ROLES, agency_sees_case
 
 PAGE_SIZE = 25
 
@@ -54,16 +54,23 @@ def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def my_actions(request: AuthenticatedRequest) -> HttpResponse:
     return _list(request, which="mine")
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def agency_actions(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.agency_id is None:
         raise Http404("You are not a member of an agency")
     return _list(request, which="agency")
+
+
+def _lead_agencies(action: Action, checker: ActionChecker) -> list[Agency]:
+    """The agencies an action may be led by: for the chair, every agency that can see the case; else its own."""
+    if not checker.can_move_agency():
+        return [action.lead_agency]
+    return [a for a in action.referral.partnership.agencies.order_by("name") if agency_sees_case(a, action.referral)]
 
 
 def _people(action: Action, agencies: list[Agency]) -> list[User]:
@@ -184,6 +191,8 @@ def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpRespon
         else [action.lead_agency]
     )
     form = forms.ReassignForm(request.POST, prefix="reassign", agencies=agencies, people=_people(action, agencies))
+    if not checker.can_move_agency():
+        form.fields["lead_agency"].error_messages["invalid_choice"] = "Only the chair moves an action to another agency"
     if form.is_valid():
         try:
             services.action_reassign(
@@ -201,7 +210,7 @@ def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpRespon
     return _page(request, action, checker, bound={"reassign": form})
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Every open deadline the user may see, by tab: red overdue, amber due soon, green otherwise."""
     tabs = selectors.dashboard_tabs(request.user)

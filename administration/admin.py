@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies.models import Agency, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
+from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.history import record
@@ -222,3 +222,30 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         # Only a superuser administers staff (other administrators, or oneself): no one grants themselves a
         # role, and no one resets the password of a colleague with more rights.
         return queryset.filter(agency__partnership_id=_own_partnership_id(request), is_superuser=False, is_staff=False)
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    """The whole sign-in audit, failed sign-ins with unknown usernames included: superusers only, read-only.
+
+    (Heads of service and administrators see their partnership's records at /audit/sign-ins/.)
+    """
+
+    list_display = ["at", "kind", "username", "user", "actor", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["username"]
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -14,7 +14,8 @@ from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.timescales import LONDON
 from referrals import access, services
-from referrals.models import CaseView
+from referrals.models import CaseView, ListLook
+from referrals.selectors import list_looks_of_case
 
 PAGE_SIZE = 50
 
@@ -58,16 +59,28 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if form.is_valid() and form.cleaned_data.get("agency"):
             looks = looks.filter(user__agency=form.cleaned_data["agency"])
     page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
+    lists = list_looks_of_case(referral).select_related("user__agency").order_by("-looked_at", "-pk")
+    if form.is_bound:
+        lists = _filtered(lists, form, "looked_at")
+        if form.is_valid() and form.cleaned_data.get("agency"):
+            lists = lists.filter(user__agency=form.cleaned_data["agency"])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "administration/case_looks.html",
-        {"referral": referral, "form": form, "page": page, "query": query.urlencode(), "has_errors": bool(form.errors)},
+        {
+            "referral": referral,
+            "form": form,
+            "page": page,
+            "lists": lists[:PAGE_SIZE],
+            "query": query.urlencode(),
+            "has_errors": bool(form.errors),
+        },
     )
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     """What this user has looked at: for a head of service (or administrator) investigating misuse."""
     if not access.can_audit_users(request.user):
@@ -84,16 +97,26 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     if form.is_bound:
         looks = _filtered(looks, form, "viewed_at")
     page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
+    lists = ListLook.objects.filter(user=subject).order_by("-looked_at", "-pk")
+    if form.is_bound:
+        lists = _filtered(lists, form, "looked_at")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "administration/user_looks.html",
-        {"subject": subject, "form": form, "page": page, "query": query.urlencode(), "has_errors": bool(form.errors)},
+        {
+            "subject": subject,
+            "form": form,
+            "page": page,
+            "lists": lists[:PAGE_SIZE],
+            "query": query.urlencode(),
+            "has_errors": bool(form.errors),
+        },
     )
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def auth_events(request: AuthenticatedRequest) -> HttpResponse:
     """Sign-ins, failed sign-ins, sign-outs, password changes, role and agency changes of the partnership's users."""
     if not access.can_audit_users(request.user):

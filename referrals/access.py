@@ -25,8 +25,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from agencies.models import AgencyType, Partnership, RoleCode, User
-from referrals.models import Referral, ReferralQuerySet, ReferralStatus
+from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from referrals.models import Referral, ReferralGroupObjectPermission, ReferralQuerySet, ReferralStatus
 
 CSC_VIEW_ROLES = (
     RoleCode.SOCIAL_WORKER,
@@ -152,6 +152,21 @@ class ReferralChecker:
     def can_authorise_s47(self) -> bool:
         """Authorise a section 47 enquiry and chair: CSC team managers only (DOMAIN section 2)."""
         return self.can_edit() and self.user.has_role(RoleCode.TEAM_MANAGER)
+
+
+def agency_sees_case(agency: Agency, referral: Referral) -> bool:
+    """An agency can work on a case (lead an action) only if its people may see it: CSC of the partnership, or an
+    agency invited to one of its discussions (the guardian grant on the referral)."""
+    if agency.partnership_id != referral.partnership_id:
+        return False
+    if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE:
+        return True
+    return (
+        agency.group_id is not None
+        and ReferralGroupObjectPermission.objects.filter(
+            content_object=referral, group_id=agency.group_id, permission__codename="view_referral"
+        ).exists()
+    )
 
 
 def can_audit_case(checker: ReferralChecker) -> bool:

@@ -19,7 +19,7 @@ from referrals.models import DeadlineState, Referral
 PAGE_SIZE = 25
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     filterset = selectors.referral_list(user=request.user, params=request.GET, now=now)
@@ -147,7 +147,7 @@ def _int(value: str | None) -> int:
         return -1
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def referral_create(request: AuthenticatedRequest) -> HttpResponse:
     if not access.can_log_referral(request.user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")

@@ -52,7 +52,11 @@ class DiscussionChecker:
         return self.can_record_all() or (self.can_record_for_own_agency() and agency_id == self.user.agency_id)
 
     def can_authorise_s47(self) -> bool:
-        return self.case.can_authorise_s47()
+        return self.case.can_authorise_s47() and self.discussion.referral.status != ReferralStatus.CLOSED
+
+    def can_chair(self) -> bool:
+        """Start and end the meeting: the chair's acts, so a CSC team manager's (DOMAIN section 2)."""
+        return self.can_authorise_s47()
 
 
 def discussions_visible_to(user: User):

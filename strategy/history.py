@@ -51,8 +51,8 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
 
 
 def _shown(model_field: models.Field | None, value: Any) -> str:
-    if value is None or value == "":
-        return "(empty)"
+    if value is None or value == "" or (hasattr(value, "pk") and value.pk is None):
+        return "(empty)"  # a foreign key cleared comes back from simple-history as an object without a key
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if model_field is not None and model_field.choices:
@@ -96,6 +96,11 @@ def _changes(record: Any) -> list[Change]:
         label, model_field = _label(model, change.field)
         result.append(Change(label, _shown(model_field, change.old), _shown(model_field, change.new)))
     return result
+
+
+def case_history_count(referral: Referral) -> int:
+    discussion_ids = list(Discussion.objects.filter(referral=referral).values_list("pk", flat=True))
+    return sum(model.objects.filter(condition).count() for _w, model, condition in _sources(referral, discussion_ids))
 
 
 def case_history(referral: Referral, *, page: int) -> tuple[list[Entry], int]:

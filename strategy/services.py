@@ -351,8 +351,8 @@ def invitation_withdraw(
 
 def discussion_start(*, acting_user: User, checker: DiscussionChecker, now: dt.datetime) -> Discussion:
     """The meeting starts: holding it meets the discussion's deadline (late if after it)."""
-    if not checker.can_record_all():
-        raise PermissionDenied("Only CSC social workers and team managers start the meeting")
+    if not checker.can_chair():
+        raise PermissionDenied("Only a team manager in children's social care starts the meeting (the chair)")
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         if discussion.status != DiscussionStatus.CONVENED:
@@ -370,8 +370,8 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
     The minutes are then due 48 hours later (MINUTES_CIRCULATED), and invited agencies keep
     read-only access to the case until it is closed.
     """
-    if not checker.can_record_all():
-        raise PermissionDenied("Only CSC social workers and team managers end the meeting")
+    if not checker.can_chair():
+        raise PermissionDenied("Only a team manager in children's social care ends the meeting (the chair)")
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         if discussion.status == DiscussionStatus.ENDED:
@@ -580,9 +580,21 @@ def proceed_save(
         discussion.save()
         discussion.proceeded_without.add(*agencies)
         calendar = partnership_calendar(discussion.referral.partnership)
+        invited = set(
+            discussion.invitations.filter(status=InvitationStatus.INVITED).values_list("agency_id", flat=True)
+        )
         for agency in agencies:
             if agency.pk in already:
                 continue
+            if agency.pk not in invited:
+                # They are to send their information afterwards: invited, so they can see the case and their action.
+                _invite(
+                    discussion,
+                    acting_user,
+                    agency=agency,
+                    role=agency.get_agency_type_display(),
+                    reason="To give its information after the discussion",
+                )
             action_create(
                 acting_user=acting_user,
                 referral=discussion.referral,

@@ -506,6 +506,8 @@ def _int(value: str | None) -> int:
 @case_methods(["POST"], _sees_discussion)
 def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if not checker.can_chair():
+        raise PermissionDenied("Only a team manager in children's social care starts the meeting (the chair)")
     if discussion.status != DiscussionStatus.CONVENED:
         messages.info(request, "The meeting had already started")
         return redirect("strategy:meeting", discussion_pk=discussion.pk)
@@ -518,6 +520,8 @@ def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpR
 @case_methods(["POST"], _sees_discussion)
 def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if not checker.can_chair():
+        raise PermissionDenied("Only a team manager in children's social care ends the meeting (the chair)")
     if discussion.ended:
         messages.info(request, "The meeting had already ended")
         return redirect("strategy:meeting", discussion_pk=discussion.pk)
@@ -590,11 +594,11 @@ def case_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every change to the case, field by field, newest first: for whoever may see the case."""
     referral, checker = case_access.get_referral_for_user(request.user, pk)
     case_services.case_view_record(user=request.user, referral=referral, page="history")
-    number = max(_int(request.GET.get("page")) if request.GET.get("page") else 1, 1)
-    entries, total = history.case_history(referral, page=number)
+    total = history.case_history_count(referral)
     pages = max((total + history.PAGE_SIZE - 1) // history.PAGE_SIZE, 1)
-    if number > pages:
-        raise Http404("No such page")
+    # As the other lists do: a page number out of range (or not a number) shows the nearest page.
+    number = min(max(_int(request.GET.get("page")) if request.GET.get("page") else 1, 1), pages)
+    entries, total = history.case_history(referral, page=number)
     return render(
         request,
         "strategy/history.html",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from agencies.models import AuthEvent, auth_event_record
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,12 @@ EXPECTED = {
     "admin:agencies_user_delete": (LOGIN, {200}, {404}),
     "admin:agencies_user_change": (LOGIN, {200}, {404}),
     "admin:auth_user_password_change": (LOGIN, {200}, {404}),
+    # The whole sign-in audit: superusers only, read-only.
+    "admin:agencies_authevent_changelist": (LOGIN, {403}, None),
+    "admin:agencies_authevent_add": (LOGIN, {403}, None),
+    "admin:agencies_authevent_history": (LOGIN, {403}, {403}),
+    "admin:agencies_authevent_delete": (LOGIN, {403}, {403}),
+    "admin:agencies_authevent_change": (LOGIN, {403}, {403}),
 }
 
 
@@ -73,7 +80,7 @@ def test_every_admin_pattern_is_in_the_table():
 
 def _url(name: str, route: str, record: dict[str, str]) -> str:
     """Fill in a pattern for a record: its model (from the URL name), its id, and a history row of it."""
-    model = next((key for key in ("partnership", "agency", "user", "group") if f"_{key}_" in name), "")
+    model = next((key for key in ("partnership", "agency", "user", "group", "authevent") if f"_{key}_" in name), "")
     object_id = record.get(model, "1")
     url = route.replace("<path:object_id>", object_id).replace("<id>", object_id)
     url = url.replace("<path:content_type_id>", "1")
@@ -98,6 +105,9 @@ def staff(world):
 
 
 def _records(world, mine: bool) -> dict[str, str]:
+    for user in (world["police"], world["outsider"]):
+        if not AuthEvent.objects.filter(user=user).exists():
+            auth_event_record(kind="signed_in", user=user, actor=user)
     partnership = world["partnership"] if mine else world["outsider"].agency.partnership
     agency = world["police_agency"] if mine else world["outsider"].agency
     user = world["police"] if mine else world["outsider"]
@@ -109,6 +119,7 @@ def _records(world, mine: bool) -> dict[str, str]:
         "user": str(user.pk),
         "user_history": str(user.history.latest().history_id),
         "group": str(agency.group_id),
+        "authevent": str(AuthEvent.objects.filter(user=user).latest("pk").pk),
     }
 
 

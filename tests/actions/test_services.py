@@ -183,3 +183,44 @@ def test_closing_the_case_cancels_unfinished_actions(police_action, world, discu
     police_action.refresh_from_db()
     assert (police_action.status, police_action.cancel_reason) == ("cancelled", "Case closed")
     assert Deadline.objects.get(pk=police_action.deadline_id).state == "stopped"
+
+
+def test_an_action_cannot_move_to_an_agency_that_cannot_see_the_case(police_action, world):
+    from tests.factories import AgencyFactory
+
+    school = AgencyFactory(partnership=world["partnership"], name="Invented Uninvited School", agency_type="education")
+    with pytest.raises(ValidationError, match="Invite Invented Uninvited School"):
+        services.action_reassign(
+            acting_user=world["tm"],
+            checker=_checker(world["tm"], police_action),
+            lead_agency=school,
+            person=None,
+            contact_name="Invented Teacher",
+        )
+    assert Action.objects.get(pk=police_action.pk).lead_agency == world["police_agency"]
+
+
+def test_a_progress_note_is_kept_in_the_history(police_action, world):
+    _set(world["police"], police_action, "in_progress", note="Invented: records requested")
+    latest = Action.objects.get(pk=police_action.pk).history.latest()
+    assert latest.history_change_reason == "Status: in progress: Invented: records requested"
+
+
+def test_only_the_chair_or_the_social_worker_moves_an_overdue_actions_date(police_action, world):
+    new_due = dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+    with pytest.raises(PermissionDenied):
+        services.action_change_due(
+            acting_user=world["police"],
+            checker=_checker(world["police"], police_action),
+            due_at=new_due,
+            reason="Invented",
+            now=AFTER_DUE,
+        )
+    services.action_change_due(
+        acting_user=world["tm"],
+        checker=_checker(world["tm"], police_action),
+        due_at=new_due,
+        reason="Invented",
+        now=AFTER_DUE,
+    )
+    assert Deadline.objects.get(pk=police_action.deadline_id).due_at == new_due

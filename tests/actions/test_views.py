@@ -45,18 +45,19 @@ def test_police_complete_their_action_with_a_note(police_action, police_client, 
     assert (deadline.state, deadline.met_at) == ("met", THURSDAY)
 
 
-def test_a_due_date_change_on_the_page_moves_the_deadline_and_keeps_the_reason(police_action, police_client, thursday):
+def test_a_due_date_change_on_the_page_moves_the_deadline_and_keeps_the_reason(police_action, police_client):
     url = reverse("actions:due", kwargs={"action_pk": police_action.pk})
-    response = police_client.post(
-        url,
-        {
-            "due-due_date_0": "30",
-            "due-due_date_1": "11",
-            "due-due_date_2": "2026",
-            "due-due_time": "12:00",
-            "due-reason": "Invented: waiting for a records check",
-        },
-    )
+    with time_machine.travel(dt.datetime(2026, 11, 24, 15, 0, tzinfo=LONDON), tick=False):  # before it is due
+        response = police_client.post(
+            url,
+            {
+                "due-due_date_0": "30",
+                "due-due_date_1": "11",
+                "due-due_date_2": "2026",
+                "due-due_time": "12:00",
+                "due-reason": "Invented: waiting for a records check",
+            },
+        )
     assert response.status_code == 302
     assert Deadline.objects.get(pk=police_action.deadline_id).due_at == dt.datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
     page = police_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()

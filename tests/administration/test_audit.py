@@ -121,3 +121,19 @@ def test_role_and_agency_changes_in_the_admin_are_recorded_with_who_did_it(world
     kinds = set(AuthEvent.objects.filter(user=target, actor=admin).values_list("kind", flat=True))
     assert kinds == {"roles_changed", "agency_changed"}
     assert User.objects.get(pk=target.pk).agency == world["csc"]
+
+
+def test_lists_that_showed_a_case_are_on_its_who_looked_page_and_the_users_page(world, persona_client):
+    referral = make_referral(acting_user=world["sw"], children=[{"first_name": "Quill", "last_name": "Listedname"}])
+    persona_client("sw").get(reverse("referrals:list"), {"q": "Listedname"})
+    case_page = persona_client("tm").get(reverse("audit:case_looks", args=[referral.pk])).content.decode()
+    assert "Lists and searches that showed this case" in case_page and "q=Listedname" in case_page
+    user_page = persona_client("hos").get(reverse("audit:user_looks", args=[world["sw"].pk])).content.decode()
+    assert "referral list" in user_page and "q=Listedname" in user_page
+
+
+def test_a_history_page_number_out_of_range_shows_the_nearest_page(world, tm_client):
+    referral = make_referral(acting_user=world["sw"])
+    url = reverse("strategy:history", args=[referral.pk])
+    for page in ("99999999999999999999999", "0", "abc", "-3"):
+        assert tm_client.get(url, {"page": page}).status_code == 200

@@ -43,4 +43,4 @@ def test_history_is_paginated(convene, tm_client, world):
     assert "Page 1 of 2" in first and "Worry 29" in first and "Worry 0<" not in first
     second = tm_client.get(url, {"page": 2}).content.decode()
     assert "Page 2 of 2" in second
-    assert tm_client.get(url, {"page": 9}).status_code == 404
+    assert "Page 2 of 2" in tm_client.get(url, {"page": 9}).content.decode()  # the nearest page, as other lists
