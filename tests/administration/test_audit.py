@@ -137,3 +137,17 @@ def test_a_history_page_number_out_of_range_shows_the_nearest_page(world, tm_cli
     url = reverse("strategy:history", args=[referral.pk])
     for page in ("99999999999999999999999", "0", "abc", "-3"):
         assert tm_client.get(url, {"page": page}).status_code == 200
+
+
+def test_the_database_refuses_to_rewrite_the_sign_in_audit(world, sw_client):
+    from django.db import connection
+
+    assert AuthEvent.objects.exists()  # sw_client signed in
+    for attempt in (
+        lambda: AuthEvent.objects.update(detail="forged"),
+        lambda: AuthEvent.objects.all().delete(),
+        lambda: connection.cursor().execute("UPDATE agencies_authevent SET detail = 'forged'"),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert not AuthEvent.objects.filter(detail="forged").exists()
