@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from actions.access import get_action_for_user
@@ -186,17 +187,24 @@ def test_cancelling_with_a_long_reason_is_saved(police_client):
 
 
 def test_changing_the_due_date_with_a_long_reason_is_saved(police_client):
-    action = police_action()
-    response = police_client.post(
-        f"/actions/{action.pk}/due/",
-        {
-            "due-due_date_0": "15",
-            "due-due_date_1": "6",
-            "due-due_date_2": "2031",
-            "due-due_time": "17:00",
-            "due-reason": LONG_REASON,
-        },
+    # At the seeding moment, one of police's own actions not yet due (an overdue one's date is the chair's to move).
+    action = (
+        Action.objects.filter(lead_agency__name="Demo Police", status=ActionStatus.OPEN, due_at__gt=MOMENTS[0])
+        .order_by("due_at")
+        .first()
     )
+    with time_machine.travel(MOMENTS[0], tick=False):
+        police_client.force_login(user("police.demo"))  # a session of that moment
+        response = police_client.post(
+            f"/actions/{action.pk}/due/",
+            {
+                "due-due_date_0": "15",
+                "due-due_date_1": "6",
+                "due-due_date_2": "2031",
+                "due-due_time": "17:00",
+                "due-reason": LONG_REASON,
+            },
+        )
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.due_at.year == 2031
