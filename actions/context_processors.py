@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.utils import timezone
 
+from actions.models import Notification
 from actions.selectors import overdue_count
 from referrals.access import can_audit_users
 
@@ -13,4 +14,5 @@ def overdue(request: HttpRequest) -> dict[str, int]:
     return {
         "overdue_count": overdue_count(user, timezone.now()),  # type: ignore[arg-type]
         "can_audit": can_audit_users(user),  # type: ignore[arg-type]
+        "unread_count": Notification.objects.filter(user=user, read_at=None).count(),
     }

@@ -71,3 +71,50 @@ class Action(models.Model):
     @property
     def lead_name(self) -> str:
         return str(self.person) if self.person_id else self.contact_name or f"{self.lead_agency} (to allocate)"
+
+
+class AlertStage(models.IntegerChoices):
+    """DOMAIN section 5: due soon -> the responsible person; overdue -> them and their manager (or the agency's
+    leads); overdue by a working day more -> the agency's heads of service / strategy discussion leads."""
+
+    DUE_SOON = 1, "Due soon"
+    OVERDUE = 2, "Overdue"
+    ESCALATED = 3, "Overdue by a working day more"
+
+
+class Alert(models.Model):
+    """One stage raised for one deadline at one due moment: never twice, whatever the sweeps, workers or retries."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="alerts")
+    stage = models.PositiveSmallIntegerField(choices=AlertStage.choices)
+    due_at = models.DateTimeField(help_text="The due moment it was raised for: a moved deadline is judged afresh.")
+    raised_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "stage", "due_at"], name="one_alert_per_deadline_stage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.deadline}"
+
+
+class Notification(models.Model):
+    """An alert as one person receives it: in the app (read or not) and by email (a link only)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="one_notification_per_person")]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="notification_by_user"),
+            models.Index(fields=["user"], condition=Q(read_at=None), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} for {self.user}"

@@ -12,4 +12,6 @@ urlpatterns = [
     path("actions/<int:action_pk>/due/", views.action_due, name="due"),
     path("actions/<int:action_pk>/reassign/", views.action_reassign, name="reassign"),
     path("deadlines/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:notification_pk>/read/", views.notification_read, name="notification_read"),
 ]

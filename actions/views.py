@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from actions import forms, selectors, services
 from actions.access import ActionChecker, get_action_for_user
-from actions.models import Action
+from actions.models import Action, Notification
 from agencies.models import Agency, User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.timescales import to_local
+from referrals import access as case_access
 from referrals import services as case_services
 from referrals.access import PRACTITIONER_ROLES, agency_sees_case
 
@@ -244,3 +245,47 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "has_errors": not valid,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
+    """The user's alerts, newest first: what is due soon or overdue, with a link to the case."""
+    rows = (
+        Notification.objects.filter(user=request.user)
+        .select_related("alert__deadline__referral", "alert__deadline__child")
+        .order_by("-pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    visible = set(
+        case_access.referrals_visible_to(request.user)
+        .filter(pk__in=[n.alert.deadline.referral_id for n in page])
+        .values_list("pk", flat=True)
+    )
+    return render(request, "actions/notifications.html", {"page": page, "visible": visible, "query": ""})
+
+
+def _own_notification(request: AuthenticatedRequest, notification_pk: int, **_kwargs) -> Notification:
+    notification = (
+        Notification.objects.filter(pk=notification_pk, user=request.user)
+        .select_related("alert__deadline__action")
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such notification")
+    return notification
+
+
+@case_methods(["POST"], _own_notification)
+def notification_read(request: AuthenticatedRequest, notification_pk: int) -> HttpResponse:
+    """Mark it read and go to what it is about (the action, or the case), if the user may still see it."""
+    notification = _own_notification(request, notification_pk)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
+    deadline = notification.alert.deadline
+    if not case_access.referrals_visible_to(request.user).filter(pk=deadline.referral_id).exists():
+        messages.info(request, "Marked as read. You can no longer see that case.")
+        return redirect("actions:notifications")
+    action = getattr(deadline, "action", None)
+    if action is not None:
+        return redirect("actions:detail", action_pk=action.pk)
+    return redirect("referrals:detail", pk=deadline.referral_id)

@@ -133,6 +133,10 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="strategy-discussions@localhost")
+# The address alert emails link to (they carry a link only, never case details).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# How often beat runs the deadline sweep (DOMAIN section 5).
+DEADLINE_SWEEP_MINUTES = env.int("DEADLINE_SWEEP_MINUTES", default=5)
 
 # Celery. The embedded default is a filesystem broker: it needs no server and
 # really reaches a separate worker and beat (the in-memory broker does not).

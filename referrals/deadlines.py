@@ -72,6 +72,8 @@ def deadline_open(
         escalate_at=escalate,
         responsible=responsible,
         agency=agency,
+        alerted_stage=0,
+        next_alert_at=due_soon,
     )
     with transaction.atomic():
         record(deadline, acting_user, reason)
@@ -109,6 +111,8 @@ def deadline_move(
     if (deadline.rule, deadline.starts_at, deadline.due_at, deadline.due_soon_at, deadline.escalate_at) == new:
         return False
     deadline.rule, deadline.starts_at, deadline.due_at, deadline.due_soon_at, deadline.escalate_at = new
+    # Judged again from its new moments: alerts for the old due moment stay raised; the new one starts afresh.
+    deadline.alerted_stage, deadline.next_alert_at = 0, due_soon
     record(deadline, acting_user, reason)
     deadline.full_clean()
     deadline.save()

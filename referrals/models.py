@@ -350,11 +350,16 @@ class Deadline(models.Model):
     met_by = models.CharField(max_length=200, blank=True, help_text="What met it, e.g. strategy discussion held.")
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True, help_text="Why it no longer applies.")
-    history = HistoricalRecords()
+    # The watcher (DOMAIN section 5): the last alert stage raised for the current due moment, and when the next
+    # one falls (due soon, overdue, escalation), so a sweep is one indexed query on open rows.
+    alerted_stage = models.PositiveSmallIntegerField(default=0, editable=False)
+    next_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["alerted_stage", "next_alert_at"])
 
     class Meta:
         ordering = ["due_at"]
         indexes = [
+            models.Index(fields=["next_alert_at"], condition=Q(state="open"), name="deadline_open_next_alert"),
             # The watcher: open deadlines by the next moment that matters (DOMAIN section 5).
             models.Index(fields=["due_soon_at"], condition=Q(state="open"), name="deadline_open_due_soon"),
             models.Index(fields=["due_at"], condition=Q(state="open"), name="deadline_open_due"),

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from actions.models import Alert, Notification
 from strategy import services as strategy_services
 from strategy.access import get_discussion_for_user
 from tests.factories import make_referral
@@ -105,6 +106,13 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "actions:mine": listing(who("200")),
     "actions:agency": listing(who("200")),
     "actions:dashboard": listing(who("200")),
+    "actions:notifications": listing(who("200")),
+    # One of sw's own alerts: only its owner opens it; everyone else 404 whatever the method.
+    "actions:notification_read": {
+        "get": who("404", sw="405"),
+        "post": who("404", sw="302"),
+        "other": who("404", sw="405"),
+    },
     "actions:detail": case("200", "405", readers_post="405", police_post="405"),
     "actions:status": post_only("400", police="400"),
     "actions:due": post_only("400", police="400"),
@@ -173,7 +181,15 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         },
         now=now,
     )
-    ids = {"pk": referral.pk, "discussion_pk": discussion.pk, "action_pk": action.pk, "user_pk": world["sw"].pk}
+    alert = Alert.objects.create(deadline=referral.strategy_discussion_deadline(), stage=1, due_at=now, raised_at=now)
+    notification = Notification.objects.create(alert=alert, user=world["sw"])
+    ids = {
+        "pk": referral.pk,
+        "discussion_pk": discussion.pk,
+        "action_pk": action.pk,
+        "user_pk": world["sw"].pk,
+        "notification_pk": notification.pk,
+    }
     client = persona_client(persona)
     for name, route, converters in case_patterns():
         url = "/" + route

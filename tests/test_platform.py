@@ -237,3 +237,36 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
     assert result.returncode == 0, result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert '"app.css"' in manifest and '"govuk/govuk-frontend.min.js"' in manifest
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sweeps_deadlines_and_two_sweeps_raise_each_alert_once():
+    from actions.models import Alert
+    from actions.tasks import sweep_deadlines
+    from agencies.models import RoleCode
+    from referrals.deadlines import deadline_open
+    from tests.factories import AgencyFactory, UserFactory, make_referral
+
+    csc = AgencyFactory(name="Sweep CSC", agency_type="csc")
+    worker_user = UserFactory(username="sweep_sw", agency=csc, roles=[RoleCode.SOCIAL_WORKER])
+    UserFactory(username="sweep_hos", agency=csc, roles=[RoleCode.HEAD_OF_SERVICE])
+    referral = make_referral(acting_user=worker_user)
+    # Due long ago, so overdue and escalated whatever the clock of the worker.
+    deadline = deadline_open(
+        acting_user=worker_user,
+        referral=referral,
+        rule="ACTION",
+        starts_at=LONG_AGO,
+        agreed_due=LONG_AGO,
+        responsible=worker_user,
+        agency=csc,
+        reason="Invented overdue action",
+    )
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        sweep_deadlines.delay()
+        sweep_deadlines.delay()
+        until = time.monotonic() + 20
+        while Alert.objects.filter(deadline=deadline).count() < 2 and time.monotonic() < until:
+            time.sleep(0.2)
+        time.sleep(1)  # let the second sweep finish too
+    assert sorted(Alert.objects.filter(deadline=deadline).values_list("stage", flat=True)) == [2, 3]

@@ -473,8 +473,8 @@ class TestList:
         assert few == many
         # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
         # the user's overdue count for the header, count, the page of referrals, the children of the page (one
-        # prefetch), and the one row recording which cases the list showed.
-        with django_assert_num_queries(10):
+        # prefetch), the one row recording which cases the list showed, and the unread alerts count (header).
+        with django_assert_num_queries(11):
             sw_client.get(reverse("referrals:list"))
 
 

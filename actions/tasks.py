@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.utils import timezone
+
+from actions import alerts
+
+
+@shared_task(name="actions.sweep_deadlines")
+def sweep_deadlines() -> int:
+    """Beat runs this every few minutes (DEADLINE_SWEEP_MINUTES): raise the alerts that have fallen due."""
+    return sum(alerts.sweep(now=timezone.now()).values())

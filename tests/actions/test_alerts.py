@@ -1,0 +1,165 @@
+"""The deadline watcher: each stage raised once, to the right people, from the stored moments (DOMAIN section 5)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from actions import alerts
+from actions.models import Alert, Notification
+from core.timescales import LONDON
+from referrals.deadlines import deadline_meet, deadline_move
+from tests.factories import UserFactory, make_referral
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)  # SD_STANDARD: due Thursday 26 Nov 17:00
+DUE = dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def case(world):
+    world["sw"].line_manager = world["tm"]
+    world["sw"].save()
+    return make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+
+
+def _raised(deadline) -> list[tuple[int, set[str]]]:
+    return [
+        (alert.stage, {n.user.username for n in alert.notifications.select_related("user")})
+        for alert in Alert.objects.filter(deadline=deadline).order_by("stage")
+    ]
+
+
+def test_each_stage_is_raised_once_to_the_right_people(case, world):
+    deadline = case.strategy_discussion_deadline()
+    assert deadline.due_at == DUE and deadline.next_alert_at == deadline.due_soon_at
+    assert alerts.sweep(now=deadline.due_soon_at - dt.timedelta(minutes=1)) == {}
+    assert alerts.sweep(now=deadline.due_soon_at) == {1: 1}
+    assert alerts.sweep(now=deadline.due_soon_at + dt.timedelta(hours=1)) == {}  # the same stage never twice
+    assert alerts.sweep(now=DUE + dt.timedelta(seconds=1)) == {2: 1}
+    # Escalation: the end of the next working day, Friday 17:00 (stored when the deadline was).
+    assert deadline.escalate_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    assert alerts.sweep(now=deadline.escalate_at) == {3: 1}
+    assert alerts.sweep(now=deadline.escalate_at + dt.timedelta(days=3)) == {}
+    assert _raised(deadline) == [(1, {"sw"}), (2, {"sw", "tm"}), (3, {"hos"})]
+
+
+def test_a_deadline_first_seen_overdue_raises_overdue_not_due_soon(case):
+    deadline = case.strategy_discussion_deadline()
+    assert alerts.sweep(now=DUE + dt.timedelta(hours=1)) == {2: 1}
+    assert [stage for stage, _ in _raised(deadline)] == [2]
+
+
+def test_a_met_deadline_raises_nothing_more(case, world):
+    deadline = case.strategy_discussion_deadline()
+    alerts.sweep(now=deadline.due_soon_at)
+    deadline_meet(
+        acting_user=world["tm"], deadline=deadline, at=DUE - dt.timedelta(hours=1), by="Strategy discussion held"
+    )
+    assert alerts.sweep(now=DUE + dt.timedelta(days=5)) == {}
+
+
+def test_a_moved_deadline_is_judged_again_from_its_new_moments(case, world):
+    deadline = case.strategy_discussion_deadline()
+    alerts.sweep(now=DUE + dt.timedelta(hours=1))  # overdue raised
+    deadline.refresh_from_db()
+    deadline_move(
+        acting_user=world["tm"],
+        deadline=deadline,
+        starts_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=LONDON),
+        reason="Corrected",
+    )
+    deadline.refresh_from_db()
+    assert deadline.alerted_stage == 0 and deadline.next_alert_at == deadline.due_soon_at
+    assert alerts.sweep(now=deadline.due_at + dt.timedelta(minutes=1)) == {2: 1}  # overdue again, for the new due
+    assert Alert.objects.filter(deadline=deadline, stage=2).count() == 2
+
+
+def test_two_sweeps_claiming_the_same_deadline_raise_it_once(case):
+    deadline = case.strategy_discussion_deadline()
+    stale = type(deadline).objects.get(pk=deadline.pk)  # a second sweep that loaded the row before the first claimed
+    assert alerts.sweep(now=DUE + dt.timedelta(hours=1)) == {2: 1}
+    assert alerts._claim(stale, DUE + dt.timedelta(hours=1)) == []
+    assert Alert.objects.filter(deadline=deadline).count() == 1
+
+
+def test_another_agencys_overdue_action_tells_its_person_and_its_leads(world, case):
+    from agencies.models import RoleCode
+    from referrals.deadlines import deadline_open
+
+    police_lead = UserFactory(username="police_lead", agency=world["police_agency"], roles=[RoleCode.HEAD_OF_SERVICE])
+    deadline = deadline_open(
+        acting_user=world["tm"],
+        referral=case,
+        rule="ACTION",
+        starts_at=MONDAY_10AM,
+        agreed_due=DUE,
+        responsible=world["police"],
+        agency=world["police_agency"],
+        reason="Invented action",
+    )
+    alerts.sweep(now=DUE + dt.timedelta(minutes=1))
+    notified = {n.user for n in Notification.objects.filter(alert__deadline=deadline, alert__stage=2)}
+    assert notified == {world["police"], police_lead}
+
+
+def test_the_command_prints_each_stage_and_the_total_and_a_second_run_raises_none(case, time_machine):
+    time_machine.move_to(DUE + dt.timedelta(hours=1), tick=False)
+    out = io.StringIO()
+    call_command("sweep_deadlines", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "due soon: 0",
+        "overdue: 1",
+        "overdue by a working day more: 0",
+        "alerts raised: 1",
+    ]
+    again = io.StringIO()
+    call_command("sweep_deadlines", stdout=again)
+    assert again.getvalue().splitlines()[-1] == "alerts raised: 0"
+
+
+def test_alert_emails_carry_a_link_and_no_case_detail(case, world, mailoutbox, django_capture_on_commit_callbacks):
+    world["sw"].email = "sw@example.invalid"
+    world["sw"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.sweep(now=DUE + dt.timedelta(minutes=1))
+    assert [m.to for m in mailoutbox] == [["sw@example.invalid"]]
+    message = mailoutbox[0]
+    for detail in ("Robin", "Testchild", case.reference, case.concern_summary):
+        assert detail not in message.subject + message.body
+    assert "/notifications/" in message.body
+
+
+def test_the_notifications_page_is_the_users_own(case, world, persona_client):
+    alerts.sweep(now=DUE + dt.timedelta(minutes=1))
+    notification = Notification.objects.get(user=world["sw"])
+    page = persona_client("sw").get(reverse("actions:notifications")).content.decode()
+    assert case.reference in page and "1 new" in page
+    read_url = reverse("actions:notification_read", args=[notification.pk])
+    assert persona_client("hos").post(read_url).status_code == 404
+    response = persona_client("sw").post(read_url)
+    assert response.status_code == 302 and response["Location"] == reverse("referrals:detail", args=[case.pk])
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from referrals.models import Person, Referral
+
+    settings.DEBUG = True
+    seeded_at = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
+    call_command("seed_demo", now=seeded_at.isoformat(), stdout=io.StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = alerts.sweep(now=seeded_at)
+    assert raised[1] > 0 and raised[2] > 0  # the demo has due-soon and overdue items
+    assert mailoutbox
+    names = {p.first_name for p in Person.objects.exclude(first_name="")} | {p.last_name for p in Person.objects.all()}
+    references = set(Referral.objects.values_list("reference", flat=True))
+    for message in mailoutbox:
+        text = message.subject + message.body
+        assert not [word for word in names | references if word in text], message.body
