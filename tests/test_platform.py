@@ -247,6 +247,9 @@ def test_a_real_worker_sweeps_deadlines_and_two_sweeps_raise_each_alert_once():
     from referrals.deadlines import deadline_open
     from tests.factories import AgencyFactory, UserFactory, make_referral
 
+    from administration.management.commands.seed_demo import ensure_reference_rows
+
+    ensure_reference_rows()  # a transactional test before this one may have flushed the role rows
     csc = AgencyFactory(name="Sweep CSC", agency_type="csc")
     worker_user = UserFactory(username="sweep_sw", agency=csc, roles=[RoleCode.SOCIAL_WORKER])
     UserFactory(username="sweep_hos", agency=csc, roles=[RoleCode.HEAD_OF_SERVICE])
