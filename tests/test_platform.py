@@ -243,11 +243,10 @@ def test_production_static_files_collect_with_hashed_names(tmp_path):
 def test_a_real_worker_sweeps_deadlines_and_two_sweeps_raise_each_alert_once():
     from actions.models import Alert
     from actions.tasks import sweep_deadlines
+    from administration.management.commands.seed_demo import ensure_reference_rows
     from agencies.models import RoleCode
     from referrals.deadlines import deadline_open
     from tests.factories import AgencyFactory, UserFactory, make_referral
-
-    from administration.management.commands.seed_demo import ensure_reference_rows
 
     ensure_reference_rows()  # a transactional test before this one may have flushed the role rows
     csc = AgencyFactory(name="Sweep CSC", agency_type="csc")
