@@ -30,7 +30,7 @@ def stage_at(deadline: Deadline, now: dt.datetime) -> int:
     """The stage a deadline has reached at `now`, from its stored moments."""
     if now >= deadline.escalate_at:
         return AlertStage.ESCALATED
-    if now >= deadline.due_at:
+    if now > deadline.due_at:  # at the due moment itself it is still in time (as the engine's is_overdue)
         return AlertStage.OVERDUE
     if now >= deadline.due_soon_at:
         return AlertStage.DUE_SOON

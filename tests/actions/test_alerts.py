@@ -163,3 +163,34 @@ def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(
     for message in mailoutbox:
         text = message.subject + message.body
         assert not [word for word in names | references if word in text], message.body
+
+
+@pytest.mark.parametrize(
+    ("received", "escalates"),
+    [
+        # Thursday 24 December 2026 16:30, immediate action: due Tue 29 Dec 17:00 (25 and 28 Dec are bank
+        # holidays); escalated at the end of the next working day, Wed 30 Dec 17:00.
+        (dt.datetime(2026, 12, 24, 16, 30, tzinfo=LONDON), dt.datetime(2026, 12, 30, 17, 0, tzinfo=LONDON)),
+        # Friday 26 March 2027 10:00 GMT, immediate action: the clocks go forward on Sunday 28 March, which is
+        # Easter Day, and Monday 29 is Easter Monday: due Tue 30 March 17:00 BST, escalated Wed 31 March 17:00 BST.
+        (dt.datetime(2027, 3, 26, 10, 0, tzinfo=LONDON), dt.datetime(2027, 3, 31, 17, 0, tzinfo=LONDON)),
+    ],
+)
+def test_stages_follow_the_stored_moments_across_bank_holidays_and_a_clock_change(world, received, escalates):
+    from referrals.models import Urgency
+
+    referral = make_referral(
+        acting_user=world["sw"],
+        received_at=received,
+        urgency=Urgency.IMMEDIATE_ACTION,
+        immediate_action_taken=True,
+        immediate_action_agency=world["police_agency"],
+        immediate_action_details="Invented protective action",
+    )
+    deadline = referral.strategy_discussion_deadline()
+    assert deadline.escalate_at == escalates
+    assert alerts.sweep(now=deadline.due_soon_at - dt.timedelta(seconds=1)) == {}
+    assert alerts.sweep(now=deadline.due_at) == {1: 1}  # at the due moment itself it is still in time
+    assert alerts.sweep(now=deadline.due_at + dt.timedelta(minutes=1)) == {2: 1}
+    assert alerts.sweep(now=escalates - dt.timedelta(seconds=1)) == {}
+    assert alerts.sweep(now=escalates) == {3: 1}
