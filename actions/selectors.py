@@ -6,7 +6,6 @@ costs the same whatever the number of rows.
 """
 
 import datetime as dt
-import re
 
 import django_filters
 from django.db.models import QuerySet
@@ -14,34 +13,13 @@ from django.db.models import QuerySet
 from actions.access import actions_visible_to
 from actions.models import Action, ActionStatus
 from agencies.models import RoleCode, User
-from core.presenters import present_deadline
+from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import Rule, to_local
 from referrals.access import referrals_visible_to
 from referrals.models import Deadline, DeadlineState
+from referrals.selectors import normalise_reference
 
 UNFINISHED = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
-REFERENCE = re.compile(r"[A-Z]{2,10}-\d{4}-\d{1,9}", re.IGNORECASE)
-
-RULE_NAMES = {
-    Rule.SD_SAME_DAY: "Strategy discussion (same day)",
-    Rule.SD_IMMEDIATE_ACTION: "Strategy discussion (1 working day)",
-    Rule.SD_STANDARD: "Strategy discussion",
-    Rule.SD_COMPLEX: "Strategy discussion (complex)",
-    Rule.SD_MISSING_CHILD: "Strategy discussion (child missing)",
-    Rule.MINUTES_CIRCULATED: "Minutes circulated",
-    Rule.ICPC: "Initial child protection conference",
-    Rule.MEDICAL_REPORT: "Medical report",
-    Rule.ASSESSMENT: "Assessment",
-    Rule.ACTION: "Action",
-}
-
-
-def _reference(value: str) -> str | None:
-    value = value.strip().upper()
-    if not REFERENCE.fullmatch(value):
-        return None
-    prefix, year, number = value.split("-")
-    return f"{prefix}-{year}-{int(number):05d}"
 
 
 class ActionFilter(django_filters.FilterSet):
@@ -77,7 +55,7 @@ class ActionFilter(django_filters.FilterSet):
     def filter_reference(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         if not value.strip():
             return queryset
-        reference = _reference(value)
+        reference = normalise_reference(value)
         return queryset.filter(referral__reference=reference) if reference else queryset.none()
 
     def filter_due(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
@@ -155,7 +133,7 @@ def dashboard_tabs(user: User) -> list[str]:
 class DeadlineFilter(django_filters.FilterSet):
     rule = django_filters.ChoiceFilter(
         label="Deadline",
-        choices=[(rule.value, name) for rule, name in RULE_NAMES.items()],
+        choices=list(RULE_NAMES.items()),
         empty_label="Every kind",
         error_messages={"invalid_choice": "Select a kind of deadline from the list"},
     )
@@ -174,7 +152,7 @@ class DeadlineFilter(django_filters.FilterSet):
     def filter_reference(self, queryset: QuerySet[Deadline], name: str, value: str) -> QuerySet[Deadline]:
         if not value.strip():
             return queryset
-        reference = _reference(value)
+        reference = normalise_reference(value)
         return queryset.filter(referral__reference=reference) if reference else queryset.none()
 
 
@@ -196,7 +174,7 @@ def deadline_rows(page, *, now: dt.datetime) -> list[dict]:
     return [
         {
             "deadline": deadline,
-            "name": RULE_NAMES.get(Rule(deadline.rule), deadline.rule),
+            "name": RULE_NAMES.get(deadline.rule, deadline.rule),
             "action": getattr(deadline, "action", None),
             "view": present_deadline(
                 rule=deadline.rule,

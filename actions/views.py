@@ -16,6 +16,7 @@ from actions.models import Action, Notification
 from agencies.models import Agency, User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
@@ -130,17 +131,6 @@ def action_detail(request: AuthenticatedRequest, action_pk: int) -> HttpResponse
     return _page(request, action, checker)
 
 
-def _route(form, exc: ValidationError, rename: dict[str, str]) -> None:
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.message_dict.items():
-        target = rename.get(field, field)
-        for message in errors:
-            form.add_error(target if target in form.fields else None, message)
-
-
 @case_methods(["POST"], _sees_action)
 def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
@@ -155,7 +145,7 @@ def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _route(form, exc, {})
+            add_service_errors(form, exc, {})
         else:
             messages.success(request, f"Action marked {saved.get_status_display().lower()}")
             return redirect("actions:detail", action_pk=action.pk)
@@ -176,7 +166,7 @@ def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _route(form, exc, {"due": "due_date"})
+            add_service_errors(form, exc, {"due": "due_date"})
         else:
             messages.success(request, "Due date changed")
             return redirect("actions:detail", action_pk=action.pk)
@@ -204,7 +194,7 @@ def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpRespon
                 contact_name=form.cleaned_data.get("contact_name", ""),
             )
         except ValidationError as exc:
-            _route(form, exc, {})
+            add_service_errors(form, exc, {})
         else:
             messages.success(request, "Action reassigned")
             return redirect("actions:detail", action_pk=action.pk)

@@ -121,3 +121,17 @@ def local_moment(form: forms.Form, date_field: str, time_field: str) -> dt.datet
         )
         return None
     return moment
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError, rename: dict[str, str | None] | None = None) -> None:
+    """Put a service's ValidationError on the form: each key on its field (renamed where the service's key is not a
+    field name), anything else on the form as a whole, so the error summary lists it."""
+    rename = rename or {}
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in exc.message_dict.items():
+        target = rename.get(key, key)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)

@@ -11,6 +11,20 @@ from core.timescales import describe_rule, describe_time_left, is_due_today, is_
 
 SD_RULE_IDS = ("SD_SAME_DAY", "SD_IMMEDIATE_ACTION", "SD_STANDARD", "SD_COMPLEX", "SD_MISSING_CHILD")
 
+# Each rule of DOMAIN section 3 as pages name it (the case page, the dashboard and its filter, the timeline).
+RULE_NAMES = {
+    "SD_SAME_DAY": "Strategy discussion (same day)",
+    "SD_IMMEDIATE_ACTION": "Strategy discussion (1 working day)",
+    "SD_STANDARD": "Strategy discussion",
+    "SD_COMPLEX": "Strategy discussion (complex)",
+    "SD_MISSING_CHILD": "Strategy discussion (child missing)",
+    "MINUTES_CIRCULATED": "Minutes circulated",
+    "ICPC": "Initial child protection conference",
+    "MEDICAL_REPORT": "Medical report",
+    "ASSESSMENT": "Assessment",
+    "ACTION": "Action",
+}
+
 
 @dataclass(frozen=True)
 class DeadlineView:

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from agencies.models import User
-from core.presenters import present_deadline
+from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import to_local
 from referrals.access import referrals_visible_to
 from referrals.models import (
@@ -24,6 +24,15 @@ from referrals.models import (
 )
 
 REFERENCE = re.compile(r"[A-Z]{2,10}-\d{4}-\d{1,9}", re.IGNORECASE)
+
+
+def normalise_reference(value: str) -> str | None:
+    """A case reference as stored (DSC-2026-00017) from what was typed (dsc-2026-17), or None if it is not one."""
+    value = value.strip().upper()
+    if not REFERENCE.fullmatch(value):
+        return None
+    prefix, year, number = value.split("-")
+    return f"{prefix}-{year}-{int(number):05d}"
 
 
 class OpenFirstOrdering(django_filters.OrderingFilter):
@@ -84,9 +93,8 @@ class ReferralFilter(django_filters.FilterSet):
 
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         """Every word must match a first name, last name or alias of someone in the referral, or the reference."""
-        if REFERENCE.fullmatch(value.strip()):
-            prefix, year, number = value.strip().upper().split("-")
-            return queryset.filter(reference=f"{prefix}-{year}-{int(number):05d}")
+        if reference := normalise_reference(value):
+            return queryset.filter(reference=reference)
         words = fold_for_search(value).split()
         if not words:
             return queryset
@@ -138,20 +146,6 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
         "others": [p for p in current if p.kind in OTHER_PERSON_KINDS],
         "removed": [p for p in people if p.removed_at is not None],
     }
-
-
-RULE_NAMES = {
-    "SD_SAME_DAY": "Strategy discussion",
-    "SD_IMMEDIATE_ACTION": "Strategy discussion",
-    "SD_STANDARD": "Strategy discussion",
-    "SD_COMPLEX": "Strategy discussion",
-    "SD_MISSING_CHILD": "Strategy discussion (child missing)",
-    "MINUTES_CIRCULATED": "Minutes circulated",
-    "ICPC": "Initial child protection conference",
-    "MEDICAL_REPORT": "Medical report",
-    "ASSESSMENT": "Assessment",
-    "ACTION": "Action",
-}
 
 
 def case_overview(referral: Referral, *, now: dt.datetime) -> dict:

@@ -4,7 +4,6 @@ Each section of the meeting page is its own form with its own prefix (so the pag
 clash) and carries the version of the section it was loaded from.
 """
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -520,12 +519,3 @@ def team_managers(referral: Referral):
         .distinct()
         .order_by("first_name", "last_name")
     )
-
-
-def initial_local(moment: dt.datetime | None) -> tuple[dt.date | None, str]:
-    from core.timescales import to_local
-
-    if moment is None:
-        return None, ""
-    local = to_local(moment)
-    return local.date(), local.strftime("%H:%M")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from agencies.models import CORE_AGENCY_TYPES, AgencyType
 from referrals.models import ConcernCategory, EducationStatus, Person, PersonKind
+from strategy.models import Attendance
 
 MEDICAL_CONCERNS = {
     ConcernCategory.PHYSICAL,
@@ -161,6 +162,22 @@ class Quoracy:
     csc_missing: list[str]  # the chair or a CSC social worker: the discussion cannot go ahead without them
     missing_core_types: list[str]  # police or health with nobody attending (invited or not)
     missing_others: dict[int, str]  # other invited agencies (the school...) with nobody attending, by id
+
+
+def quoracy_of(invitations: Iterable, *, chair_id: int) -> Quoracy:
+    """Quoracy of a discussion's active invitations (each with its agency loaded)."""
+    return quoracy(
+        attendance=[
+            (
+                i.agency_id,
+                i.agency.agency_type,
+                i.agency.name,
+                i.person_id == chair_id,
+                i.attendance == Attendance.ATTENDED,
+            )
+            for i in invitations
+        ]
+    )
 
 
 def quoracy(*, attendance: Iterable[tuple[int, str, str, bool, bool]]) -> Quoracy:

@@ -9,7 +9,7 @@ from referrals.access import PRACTITIONER_ROLES
 from referrals.models import ConcernCategory, PersonKind
 from strategy import rules
 from strategy.access import DiscussionChecker
-from strategy.models import Attendance, Discussion, InvitationStatus
+from strategy.models import Discussion, InvitationStatus
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
@@ -30,18 +30,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
     plan = {item.item: item for item in discussion.plan_items.all()}
     agencies = list(Agency.objects.filter(partnership_id=referral.partnership_id).order_by("name"))
     invited_agencies = sorted({i.agency for i in active}, key=lambda a: a.name)
-    quoracy = rules.quoracy(
-        attendance=[
-            (
-                i.agency_id,
-                i.agency.agency_type,
-                i.agency.name,
-                i.person_id == discussion.chair_id,
-                i.attendance == Attendance.ATTENDED,
-            )
-            for i in active
-        ]
-    )
+    quoracy = rules.quoracy_of(active, chair_id=discussion.chair_id)
     return {
         "discussion": discussion,
         "referral": referral,

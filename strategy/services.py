@@ -36,7 +36,6 @@ from strategy.access import DiscussionChecker
 from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
-    Attendance,
     ChildDecision,
     Discussion,
     DiscussionStatus,
@@ -443,17 +442,8 @@ def end_problems(discussion: Discussion) -> list[str]:
 
 
 def discussion_quoracy(discussion: Discussion) -> rules.Quoracy:
-    rows = [
-        (
-            i.agency_id,
-            i.agency.agency_type,
-            i.agency.name,
-            i.person_id == discussion.chair_id,
-            i.attendance == Attendance.ATTENDED,
-        )
-        for i in discussion.invitations.select_related("agency").filter(status=InvitationStatus.INVITED)
-    ]
-    return rules.quoracy(attendance=rows)
+    invitations = discussion.invitations.select_related("agency").filter(status=InvitationStatus.INVITED)
+    return rules.quoracy_of(invitations, chair_id=discussion.chair_id)
 
 
 def attendance_save(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from agencies.models import AgencyType
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
@@ -91,7 +92,7 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 **form.service_kwargs(),
             )
         except ValidationError as exc:
-            _route_errors(
+            add_service_errors(
                 form, exc, {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
             )
         else:
@@ -120,20 +121,6 @@ def _meeting_harms(referral) -> list[str]:
     codes = set(referral.concerns.values_list("code", flat=True))
     listed = referral.partnership.meeting_harm_codes()
     return [ConcernCategory(code).label for code in listed if code in codes]
-
-
-def _route_errors(form, exc: ValidationError, rename: dict[str, str | None]) -> None:
-    """Put a service's errors on the form's fields (non-field errors on the form)."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.message_dict.items():
-        target = rename.get(field, field)
-        if target is not None and target not in form.fields:
-            target = None
-        for message in errors:
-            form.add_error(target if field != "__all__" else None, message)
 
 
 # --- The meeting page --------------------------------------------------------------------------------------
@@ -492,7 +479,7 @@ def discussion_section(request: AuthenticatedRequest, discussion_pk: int, sectio
         return _page(request, fresh, checker, bound={key: form}, section=key, stale=True, status=409)
     except ValidationError as exc:
         key, form = slot["key"], slot["form"]
-        _route_errors(form, exc, RENAME)
+        add_service_errors(form, exc, RENAME)
     return _page(request, discussion, checker, bound={key: form}, section=key, status=400)
 
 
