@@ -40,7 +40,7 @@ lint: install ## Check the code with ruff, the templates with djlint, and the ty
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --lint templates */templates
-	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions administration config
+	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions minutes administration config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "actions.sweep_deadlines",
         "schedule": timedelta(minutes=int(os.environ.get("DEADLINE_SWEEP_MINUTES", "5"))),
     },
+    "render-pending-minutes": {
+        "task": "minutes.render_pending",
+        "schedule": timedelta(minutes=10),
+    },
     "clear-expired-sessions": {
         "task": "agencies.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "referrals",
     "strategy",
     "actions",
+    "minutes",
     "administration",
 ]
 
@@ -132,6 +133,8 @@ STORAGES = {
 # Email: console on a laptop, SMTP in production (EMAIL_URL=smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# How long an emailed link to the minutes works for a recipient who is not a user (it also works only once).
+MINUTES_LINK_DAYS = env.int("MINUTES_LINK_DAYS", default=14)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="strategy-discussions@localhost")
 # The address alert emails link to (they carry a link only, never case details).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -189,6 +192,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint reports each step of every PDF at INFO: only its warnings matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Reverting a row from its admin history is not offered: every change goes through a form that checks it.

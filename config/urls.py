@@ -13,6 +13,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),
     path("", include("actions.urls")),
+    path("", include("minutes.urls")),
     path("", include("administration.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -47,7 +47,7 @@ export VAR_DIR="$run_dir/var"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/djlint --lint templates */templates
-.venv/bin/mypy core agencies referrals strategy actions administration config
+.venv/bin/mypy core agencies referrals strategy actions minutes administration config
 .venv/bin/python -m pytest "$@"
 # Once more with the clock well ahead (a year and more on, just before midnight), browser tests left out:
 # no test may depend on the day it was written. Any moment can be tried: TEST_CLOCK=2028-02-29T23:58 make test.

@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. core: shared building blocks and the pure timescale engine; administration: the Django admin.
-LAYERS = ["core", "agencies", "referrals", "actions", "strategy", "administration"]
+LAYERS = ["core", "agencies", "referrals", "actions", "strategy", "minutes", "administration"]
 
 
 def imported_apps(app: str) -> set[tuple[str, str]]:

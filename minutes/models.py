@@ -1,0 +1,153 @@
+"""Minutes of a strategy discussion (DOMAIN section 6): approved versions, their PDFs, who they go to.
+
+The record is the minutes: approving it freezes a numbered version holding the record as it
+then was (a snapshot), and its full and family PDFs are rendered from that snapshot once and
+kept with their SHA-256, so what was circulated can be retrieved later byte for byte.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from strategy.models import Discussion, Invitation
+
+
+class Kind(models.TextChoices):
+    FULL = "full", "Full version"
+    FAMILY = "family", "Family version"
+
+
+class MinutesVersion(models.Model):
+    """One approved version (v1, v2...) of a discussion's minutes; never changed once made."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="minutes_versions")
+    number = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField(help_text="The record as approved: what the PDFs are rendered from.")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["discussion", "-number"]
+        constraints = [models.UniqueConstraint(fields=["discussion", "number"], name="one_minutes_version_number")]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("An approved version of the minutes cannot be changed: approve a new one")
+        super().save(*args, **kwargs)
+
+
+class MinutesDocument(models.Model):
+    """One rendered PDF (full or family) of an approved version, stored once."""
+
+    version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    pages = models.PositiveSmallIntegerField()
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "kind"], name="one_document_per_version_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("A rendered PDF of the minutes cannot be changed")
+        super().save(*args, **kwargs)
+
+
+class Source(models.TextChoices):
+    INVITEE = "invitee", "Invited to the discussion"
+    GP = "gp", "The child's GP"
+    HEALTH = "health", "Health visitor, school nurse or midwife"
+    EDUCATION = "education", "Education setting (designated safeguarding lead)"
+    FAMILY = "family", "Family"
+    OTHER = "other", "Added"
+
+
+class Sends(models.TextChoices):
+    FULL = "full", "Full version"
+    FAMILY = "family", "Family version"
+    NONE = "none", "Nothing yet"
+
+
+class Recipient(models.Model):
+    """One line of the distribution list: built from the record (DOMAIN section 6), edited before sending."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="recipients")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_key = models.CharField(
+        max_length=250, blank=True, editable=False, help_text="What it was built from, so it is built once."
+    )
+    invitation = models.ForeignKey(Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    sends = models.CharField("version sent", max_length=10, choices=Sends.choices, default=Sends.NONE)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["discussion", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["discussion", "source_key"], condition=~Q(source_key=""), name="recipient_built_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="family") | Q(sends__in=["family", "none"]), name="family_gets_family_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
+class Circulation(models.Model):
+    """Who was sent which version, when; a recipient who is not a user gets a single-use, time-limited link."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="circulations")
+    version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="circulations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["version", "recipient"], name="circulation_by_version")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.kind} to {self.recipient}"
+
+
+class ExternalDownload(models.Model):
+    """A download through an emailed link by someone who is not a user: append-only, like the case view log."""
+
+    circulation = models.ForeignKey(Circulation, on_delete=models.PROTECT, related_name="downloads")
+    downloaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.circulation} downloaded"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Download records cannot be changed")
+        super().save(*args, **kwargs)

@@ -1,0 +1,247 @@
+"""The minutes' content: the discussion record as plain data, in the order of DOMAIN section 6.
+
+`snapshot(discussion)` reads the record (a fixed number of queries) into JSON-ready data,
+dates already in words in UK time: an approved version stores it, and its PDFs are rendered
+from it, never from the live record. `changed_sections` compares two snapshots section by
+section, and `for_family` leaves out what must not be shared with the family.
+"""
+
+import datetime as dt
+from typing import Any
+
+from core.timescales import to_local
+from referrals.models import PersonKind
+from strategy import rules
+from strategy.models import DECISIONS, PLAN_ITEMS, Discussion, InvitationStatus
+
+# Every section of DOMAIN section 6, in order: (key, heading).
+SECTIONS = [
+    ("people", "Children and household"),
+    ("reason", "Reason for the discussion"),
+    ("attendance", "Attendance"),
+    ("quoracy", "Quoracy"),
+    ("information", "Information shared by agency"),
+    ("risk", "Risk analysis"),
+    ("decisions", "Decisions for each child"),
+    ("plan", "Enquiry plan"),
+    ("actions", "Action plan"),
+    ("next_meeting", "Next meeting"),
+    ("distribution", "Distribution list"),
+]
+HEADINGS = dict(SECTIONS)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return to_local(moment).strftime("%-d %B %Y, %H:%M") if moment else ""
+
+
+def _day(day: dt.date | None) -> str:
+    return day.strftime("%-d %B %Y") if day else ""
+
+
+def _yes(flag: bool) -> str:
+    return "Yes" if flag else "No"
+
+
+def _person(person, *, on: dt.date) -> dict[str, Any]:
+    age = person.age_on(on)
+    born = (
+        f"Unborn, expected {_day(person.expected_date)}"
+        if person.unborn
+        else (f"{_day(person.date_of_birth)} (age {age})" if person.date_of_birth else "Not known")
+    )
+    facts = [
+        ("Also known as", person.aliases),
+        ("Date of birth", born),
+        ("Address", person.address),
+        ("Relationship", person.relationship),
+    ]
+    if person.kind == PersonKind.CHILD:
+        education = person.get_education_status_display() if person.education_status else ""
+        if person.education_setting:
+            education = f"{education}: {person.education_setting}" if education else person.education_setting
+        facts += [
+            ("Looked-after child", _yes(person.looked_after)),
+            (
+                "Placement and responsible authority",
+                ", ".join(filter(None, [person.placement, person.responsible_authority])),
+            ),
+            ("Disability", _yes(person.disability)),
+            ("First language", person.first_language + (" (interpreter needed)" if person.interpreter_needed else "")),
+            ("Communication needs", person.communication_needs),
+            ("Ethnicity", person.ethnicity),
+            ("Religion", person.religion),
+            ("Education", education),
+            ("GP practice", person.gp),
+            ("Health visitor, school nurse or midwife", person.health_visitor_or_school_nurse),
+            ("Plan", person.get_plan_display() if person.plan else "None"),
+            ("In hospital", person.hospital or "Yes" if person.in_hospital else "No"),
+        ]
+    else:
+        facts += [
+            ("A child (under 18)", _yes(person.under_18)) if person.kind in (PersonKind.ALLEGED_ABUSER,) else ("", ""),
+            ("Works with children", _yes(person.works_with_children))
+            if person.kind in (PersonKind.ALLEGED_ABUSER, PersonKind.SIGNIFICANT_ADULT)
+            else ("", ""),
+        ]
+    return {
+        "name": person.full_name or "Unborn baby",
+        "kind": person.get_kind_display(),
+        "facts": [[label, value] for label, value in facts if label and value],
+    }
+
+
+def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[str, Any]:
+    """The record of one discussion as the minutes show it (JSON-ready; the same record gives the same data)."""
+    referral = discussion.referral
+    held_on = to_local(discussion.held_at or discussion.scheduled_at).date()
+    children = list(discussion.children.order_by("position", "pk"))
+    child_ids = {c.pk for c in children}
+    others = list(referral.people.filter(removed_at=None).exclude(pk__in=child_ids).order_by("kind", "position", "pk"))
+    invitations = list(
+        discussion.invitations.filter(status=InvitationStatus.INVITED).select_related("agency", "person").order_by("pk")
+    )
+    quoracy = rules.quoracy_of(invitations, chair_id=discussion.chair_id)
+    proceeded = list(discussion.proceeded_without.order_by("name"))
+    decisions = {d.child_id: d for d in discussion.decisions.select_related("s47_authorised_by")}
+    plan = {item.item: item for item in discussion.plan_items.all()}
+    actions = list(
+        discussion.actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk")  # type: ignore[attr-defined]
+    )
+    information = list(discussion.information.select_related("agency").order_by("agency__name", "recorded_at", "pk"))
+
+    sections: dict[str, Any] = {
+        "people": {
+            "children": [_person(c, on=held_on) for c in children],
+            "others": [_person(p, on=held_on) for p in others],
+        },
+        "reason": {
+            "prompted_by": f"{discussion.get_trigger_display()}, identified {_when(discussion.concern_identified_at)}",
+            "urgency": discussion.get_urgency_display(),
+            "reason": discussion.reason,
+            "purpose": discussion.purpose,
+            "reconvened": (
+                f"Reconvened from the discussion of {_day(to_local(discussion.reconvened_from.scheduled_at).date())}: "  # type: ignore[union-attr]
+                f"{discussion.reconvene_rationale}"
+                if discussion.reconvened_from_id
+                else ""
+            ),
+        },
+        "attendance": [
+            {
+                "agency": i.agency.name,
+                "person": str(i.person) if i.person_id else i.contact_name,
+                "role": ("Chair. " if i.person_id == discussion.chair_id else "") + i.role,
+                "attendance": i.get_attendance_display(),
+                "in_advance": _yes(i.information_sent_in_advance),
+            }
+            for i in invitations
+        ],
+        "quoracy": {
+            "quorate": quoracy.quorate,
+            "missing": quoracy.missing,
+            "proceeded_without": [a.name for a in proceeded],
+            "reason": discussion.proceed_reason if proceeded else "",
+            "urgency": discussion.proceed_urgency if proceeded else "",
+        },
+        "information": [
+            {
+                "id": entry.pk,
+                "agency": entry.agency.name,
+                "information": entry.information,
+                "checks": entry.checks_done,
+                "consent": entry.get_consent_display(),
+                "not_for_family": entry.not_for_family,
+            }
+            for entry in information
+        ],
+        "risk": [
+            [str(Discussion._meta.get_field(field).verbose_name).capitalize(), getattr(discussion, field)]  # type: ignore[union-attr]
+            for field in ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
+        ],
+        "decisions": [_decision(child, decisions.get(child.pk)) for child in children],
+        "plan": [
+            {
+                "item": label,
+                "answer": plan[code].answer if code in plan else "",
+                "not_needed_because": plan[code].not_needed_because if code in plan else "",
+            }
+            for code, label in PLAN_ITEMS.items()
+            if code in plan
+        ],
+        "actions": [
+            {
+                "what": a.what,
+                "measure": a.measure,
+                "agency": a.lead_agency.name,
+                "person": str(a.person) if a.person_id else a.contact_name,
+                "due": _when(a.due_at),
+                "status": a.get_status_display(),
+            }
+            for a in actions
+        ],
+        "next_meeting": [
+            {
+                "child": d.child.full_name or "Unborn baby",
+                "on": _day(d.reconvene_on),
+                "rationale": d.reconvene_rationale,
+            }
+            for d in decisions.values()
+            if d.reconvene
+        ],
+        "distribution": [
+            {"name": r.name, "role": r.role, "organisation": r.organisation, "sends": r.get_sends_display()}
+            for r in (recipients or [])
+        ],
+    }
+    return {
+        "reference": referral.reference,
+        "partnership": referral.partnership.name,
+        "held": f"{_when(discussion.held_at)} to {to_local(discussion.ended_at).strftime('%H:%M')}"
+        if discussion.held_at and discussion.ended_at
+        else _when(discussion.scheduled_at),
+        "format": discussion.get_format_display(),
+        "chair": str(discussion.chair),
+        "sections": sections,
+    }
+
+
+def _decision(child, decision) -> dict[str, Any]:
+    name = child.full_name or "Unborn baby"
+    if decision is None:
+        return {"child": name, "decided": [], "reasoning": "", "details": []}
+    details = [
+        ["Investigation", decision.get_investigation_type_display()] if decision.investigation_type else None,
+        ["Police decision maker", decision.police_decision_maker] if decision.police_decision_maker else None,
+        [
+            "Section 47 authorised",
+            f"by {decision.s47_authorised_by}, {_when(decision.s47_authorised_at)}",
+        ]
+        if decision.s47_authorised
+        else None,
+    ]
+    return {
+        "child": name,
+        "decided": [DECISIONS[code] for code in decision.decided_codes()],
+        "reasoning": decision.reasoning,
+        "details": [d for d in details if d],
+    }
+
+
+def for_family(data: dict[str, Any]) -> dict[str, Any]:
+    """The family version: every information entry marked not to be shared with the family left out."""
+    sections = dict(data["sections"])
+    sections["information"] = [e for e in sections["information"] if not e["not_for_family"]]
+    return {**data, "sections": sections}
+
+
+def changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """Headings of the sections that differ between two snapshots (all of them when there is no before)."""
+    if before is None:
+        return [heading for _key, heading in SECTIONS]
+    old, new = before.get("sections", {}), after["sections"]
+    changed = [heading for key, heading in SECTIONS if old.get(key) != new.get(key)]
+    header_keys = ("reference", "held", "format", "chair")
+    if any(before.get(k) != after.get(k) for k in header_keys) and "Reason for the discussion" not in changed:
+        changed.insert(0, "Details of the discussion")
+    return changed

@@ -1,0 +1,446 @@
+"""Writes for the minutes: approve a version, render its PDFs once, build and edit the distribution list,
+circulate, and let a recipient who is not a user download their version once through an emailed link.
+
+One transaction per user action; rules are checked before anything is written.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import User
+from core.history import record
+from core.timescales import to_local
+from minutes import pdf
+from minutes import record as minutes_record
+from minutes.access import MinutesChecker
+from minutes.models import (
+    Circulation,
+    ExternalDownload,
+    Kind,
+    MinutesDocument,
+    MinutesVersion,
+    Recipient,
+    Sends,
+    Source,
+)
+from referrals.deadlines import deadline_meet
+from referrals.models import EducationStatus, PersonKind
+from referrals.services import case_view_record
+from strategy.models import Discussion, InvitationStatus
+
+log = logging.getLogger(__name__)
+
+
+def _when(moment: dt.datetime) -> str:
+    return to_local(moment).strftime("%-d %B %Y, %H:%M")
+
+
+# --- The distribution list -----------------------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def proposed_recipients(discussion: Discussion) -> list[Recipient]:
+    """The distribution of DOMAIN section 6: every invitee (attended or not); each child's GP, health visitor,
+    school nurse or midwife, and education setting's designated safeguarding lead where the case records them."""
+    invitations = list(
+        discussion.invitations.filter(status=InvitationStatus.INVITED).select_related("agency", "person").order_by("pk")
+    )
+    found: list[Recipient] = []
+    for invitation in invitations:
+        person = invitation.person
+        found.append(
+            Recipient(
+                source=Source.INVITEE,
+                source_key=f"invitation:{invitation.pk}",
+                invitation=invitation,
+                user=person,
+                name=(person.get_full_name() or person.username)
+                if person
+                else (invitation.contact_name or "Named contact"),
+                role=invitation.role,
+                organisation=invitation.agency.name,
+                email=person.email if person else "",
+                sends=Sends.FULL,
+            )
+        )
+    invited_names = {_key(i.agency.name) for i in invitations}
+    for child in discussion.children.filter(kind=PersonKind.CHILD).order_by("position", "pk"):
+        if child.gp:
+            found.append(
+                Recipient(
+                    source=Source.GP,
+                    source_key=f"gp:{_key(child.gp)}",
+                    name="GP",
+                    role="GP",
+                    organisation=child.gp,
+                    sends=Sends.FULL,
+                )
+            )
+        if child.health_visitor_or_school_nurse:
+            role = "Midwife" if child.unborn else "Health visitor or school nurse"
+            found.append(
+                Recipient(
+                    source=Source.HEALTH,
+                    source_key=f"health:{_key(child.health_visitor_or_school_nurse)}",
+                    name=role,
+                    role=role,
+                    organisation=child.health_visitor_or_school_nurse,
+                    sends=Sends.FULL,
+                )
+            )
+        if (
+            child.education_setting
+            and child.education_status in ("", EducationStatus.ON_ROLL)
+            and _key(child.education_setting) not in invited_names
+        ):
+            found.append(
+                Recipient(
+                    source=Source.EDUCATION,
+                    source_key=f"education:{_key(child.education_setting)}",
+                    name="Designated safeguarding lead",
+                    role="Designated safeguarding lead",
+                    organisation=child.education_setting,
+                    sends=Sends.FULL,
+                )
+            )
+    unique: dict[str, Recipient] = {}
+    for recipient in found:
+        unique.setdefault(recipient.source_key, recipient)
+    return list(unique.values())
+
+
+def recipients_ensure(*, acting_user: User, discussion: Discussion) -> list[Recipient]:
+    """Build the distribution list once, when the minutes are first opened after the meeting; then it is edited."""
+    if discussion.ended and not discussion.recipients.exists():  # type: ignore[attr-defined]
+        with transaction.atomic():
+            Discussion.objects.select_for_update().get(pk=discussion.pk)
+            if not discussion.recipients.exists():  # type: ignore[attr-defined]
+                for recipient in proposed_recipients(discussion):
+                    recipient.discussion, recipient.added_by = discussion, acting_user
+                    record(recipient, acting_user, "Distribution list built from the record")
+                    recipient.save()
+    return list(discussion.recipients.filter(removed_at=None).select_related("user").order_by("pk"))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    name: str
+    role: str
+    organisation: str
+    email: str
+    family: bool
+    sends: str = Sends.NONE
+
+
+def _sends_allowed(recipient_family: bool, sends: str) -> None:
+    if recipient_family and sends == Sends.FULL:
+        raise ValidationError({"sends": "A family member can be sent the family version only, or nothing"})
+
+
+def recipient_add(*, acting_user: User, checker: MinutesChecker, data: RecipientInput) -> Recipient:
+    """Add someone to the distribution list; only the chair chooses what they are sent (else: nothing yet)."""
+    if not checker.can_circulate() and not checker.can_approve():
+        raise PermissionDenied("You cannot change the distribution list")
+    sends = data.sends if checker.can_approve() else Sends.NONE
+    _sends_allowed(data.family, sends)
+    with transaction.atomic():
+        recipient = Recipient(
+            discussion=checker.discussion,
+            source=Source.FAMILY if data.family else Source.OTHER,
+            name=data.name,
+            role=data.role,
+            organisation=data.organisation,
+            email=data.email,
+            sends=sends,
+            added_by=acting_user,
+        )
+        recipient.full_clean()
+        record(recipient, acting_user, "Added to the distribution list")
+        recipient.save()
+    return recipient
+
+
+def _recipient(checker: MinutesChecker, pk: int) -> Recipient:
+    recipient = checker.discussion.recipients.select_for_update().filter(pk=pk, removed_at=None).first()  # type: ignore[attr-defined]
+    if recipient is None:
+        raise ValidationError({"recipient": "That person is no longer on the distribution list"})
+    return recipient
+
+
+def distribution_save(
+    *, acting_user: User, checker: MinutesChecker, emails: dict[int, str], choices: dict[int, str] | None = None
+) -> int:
+    """Save the distribution list: email addresses of those who are not users, and (the chair only) which version
+    each recipient gets. One transaction; returns how many recipients changed."""
+    if not checker.can_circulate() and not checker.can_approve():
+        raise PermissionDenied("You cannot change the distribution list")
+    if choices and not checker.can_approve():
+        raise PermissionDenied("Only the chair (a team manager) chooses which version each recipient gets")
+    choices = choices or {}
+    changed = 0
+    with transaction.atomic():
+        recipients = {
+            r.pk: r
+            for r in checker.discussion.recipients.select_for_update().filter(removed_at=None)  # type: ignore[attr-defined]
+        }
+        errors = {}
+        for pk, sends in choices.items():
+            recipient = recipients.get(pk)
+            if recipient is None:
+                continue
+            if sends not in Sends.values:
+                errors[f"sends-{pk}"] = f"Choose what {recipient} is sent"
+            elif recipient.source == Source.FAMILY and sends == Sends.FULL:
+                errors[f"sends-{pk}"] = f"{recipient} is family: they can be sent the family version only, or nothing"
+        if errors:
+            raise ValidationError(errors)
+        for pk, recipient in recipients.items():
+            reasons = []
+            if pk in emails and not recipient.user_id and emails[pk] != recipient.email:
+                recipient.email = emails[pk]
+                reasons.append("email address changed")
+            if pk in choices and choices[pk] != recipient.sends:
+                recipient.sends = choices[pk]
+                reasons.append(f"chair chose: {recipient.get_sends_display().lower()}")
+            if reasons:
+                recipient.full_clean()
+                record(recipient, acting_user, "; ".join(reasons).capitalize())
+                recipient.save()
+                changed += 1
+    return changed
+
+
+def recipient_remove(*, acting_user: User, checker: MinutesChecker, pk: int, now: dt.datetime) -> Recipient:
+    if not checker.can_circulate() and not checker.can_approve():
+        raise PermissionDenied("You cannot change the distribution list")
+    with transaction.atomic():
+        recipient = _recipient(checker, pk)
+        recipient.removed_at = now
+        record(recipient, acting_user, "Taken off the distribution list")
+        recipient.save()
+    return recipient
+
+
+# --- Approval and the PDFs ------------------------------------------------------------------------------------
+
+
+def live_snapshot(discussion: Discussion) -> dict:
+    recipients = list(discussion.recipients.filter(removed_at=None).order_by("pk"))  # type: ignore[attr-defined]
+    return minutes_record.snapshot(discussion, recipients=recipients)
+
+
+def latest_version(discussion: Discussion) -> MinutesVersion | None:
+    return discussion.minutes_versions.select_related("approved_by").order_by("-number").first()  # type: ignore[attr-defined]
+
+
+def minutes_approve(*, acting_user: User, checker: MinutesChecker, now: dt.datetime) -> MinutesVersion:
+    """The chair approves the record as it now is: a new numbered version, its PDFs rendered once (in Celery)."""
+    if not checker.discussion.ended:
+        raise ValidationError("The minutes can be approved once the meeting has ended")
+    if not checker.can_approve():
+        raise PermissionDenied("Only the chair (a team manager in children's social care) approves the minutes")
+    with transaction.atomic():
+        discussion = Discussion.objects.select_for_update().get(pk=checker.discussion.pk)
+        previous = latest_version(discussion)
+        data = live_snapshot(discussion)
+        if previous is not None and not minutes_record.changed_sections(previous.snapshot, data):
+            raise ValidationError(f"Nothing has changed since version {previous.number} was approved")
+        version = MinutesVersion.objects.create(
+            discussion=discussion,
+            number=(previous.number + 1) if previous else 1,
+            snapshot=data,
+            approved_by=acting_user,
+            approved_at=now,
+        )
+        transaction.on_commit(partial(_publish_render, version.pk))
+    return version
+
+
+def _publish_render(version_pk: int) -> None:
+    from minutes.tasks import render_version
+
+    try:
+        render_version.apply_async(args=[version_pk], retry=False)
+    except Exception:  # the broker is down: the catch-up task (or the first download) renders it
+        log.warning("could not queue the PDFs of minutes version %s", version_pk, exc_info=True)
+
+
+def documents_ensure(version: MinutesVersion) -> dict[str, MinutesDocument]:
+    """The full and family PDFs of an approved version, rendered the first time only (whoever asks first)."""
+    existing = {d.kind: d for d in version.documents.all()}  # type: ignore[attr-defined]
+    if len(existing) == len(Kind.values):
+        return existing
+    with transaction.atomic():
+        MinutesVersion.objects.select_for_update().get(pk=version.pk)
+        existing = {d.kind: d for d in version.documents.all()}  # type: ignore[attr-defined]
+        for kind in Kind.values:
+            if kind in existing:
+                continue
+            rendered = pdf.render(
+                version.snapshot, family=kind == Kind.FAMILY, version=version, approved=_when(version.approved_at)
+            )
+            existing[kind] = MinutesDocument.objects.create(
+                version=version,
+                kind=kind,
+                pdf=rendered.pdf,
+                sha256=rendered.sha256,
+                size=len(rendered.pdf),
+                pages=rendered.pages,
+                rendered_at=timezone.now(),
+            )
+    return existing
+
+
+def render_pending(*, since: dt.datetime) -> int:
+    """Render every version approved since `since` whose PDFs are missing (after a broker outage). Returns how many."""
+    pending = MinutesVersion.objects.filter(approved_at__gte=since).exclude(
+        pk__in=MinutesDocument.objects.filter(kind=Kind.FAMILY).values("version_id")
+    )
+    count = 0
+    for version in pending.select_related("approved_by").order_by("approved_at")[:100]:
+        documents_ensure(version)
+        count += 1
+    return count
+
+
+def draft_pdf(discussion: Discussion, *, now: dt.datetime, family: bool) -> pdf.Rendered:
+    """The record as it is now, marked DRAFT on every page; rendered on demand, never stored."""
+    return pdf.render(live_snapshot(discussion), family=family, printed=_when(now))
+
+
+def document_download(*, user: User, checker: MinutesChecker, version: MinutesVersion, kind: str) -> MinutesDocument:
+    """An approved PDF, byte for byte as stored; the look is logged on the case."""
+    document = documents_ensure(version)[kind]
+    case_view_record(
+        user=user, referral=checker.discussion.referral, page=f"minutes v{version.number} ({kind} version) PDF"
+    )
+    return document
+
+
+# --- Circulation ----------------------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.datetime) -> list[Circulation]:
+    """Send the latest approved version to everyone on the list with a version chosen: a link each, never the PDF.
+
+    A user gets a link to the minutes page; anyone else a single-use link to their version only,
+    valid for MINUTES_LINK_DAYS. Meets the 48-hour MINUTES_CIRCULATED clock (late if after it).
+    """
+    if not checker.can_circulate():
+        raise PermissionDenied("Only business support, social workers and team managers circulate the minutes")
+    with transaction.atomic():
+        discussion = (
+            Discussion.objects.select_for_update().select_related("minutes_deadline").get(pk=checker.discussion.pk)
+        )
+        version = latest_version(discussion)
+        if version is None:
+            raise ValidationError("The chair must approve the minutes before they are circulated")
+        recipients = list(discussion.recipients.select_for_update().filter(removed_at=None).order_by("pk"))
+        sending = [r for r in recipients if r.sends != Sends.NONE]
+        errors = {
+            f"email-{r.pk}": f"Enter an email address for {r}, or ask the chair to send them nothing"
+            for r in sending
+            if not (r.user.email if r.user_id else r.email)  # type: ignore[union-attr]
+        }
+        if errors:
+            raise ValidationError(errors)
+        if not sending:
+            raise ValidationError("Nobody on the distribution list is to be sent a version: the chair chooses")
+        documents_ensure(version)
+        sent, tokens = [], {}
+        expires = now + dt.timedelta(days=settings.MINUTES_LINK_DAYS)
+        for recipient in sending:
+            circulation = Circulation(
+                recipient=recipient, version=version, kind=recipient.sends, sent_at=now, sent_by=acting_user
+            )
+            if not recipient.user_id:
+                token = secrets.token_urlsafe(32)
+                circulation.token_hash, circulation.expires_at = _token_hash(token), expires
+            circulation.save()
+            if not recipient.user_id:
+                tokens[circulation.pk] = token
+            sent.append(circulation)
+        if discussion.minutes_deadline_id:
+            deadline_meet(
+                acting_user=acting_user,
+                deadline=discussion.minutes_deadline,  # type: ignore[arg-type]
+                at=now,
+                by=f"Minutes version {version.number} circulated",
+            )
+        transaction.on_commit(partial(_email_circulation, [c.pk for c in sent], tokens))
+    return sent
+
+
+def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> None:
+    """A link to each recipient; no child's name and no case detail (email is not a secure channel)."""
+    base = settings.SITE_URL.rstrip("/")
+    for circulation in Circulation.objects.filter(pk__in=circulation_pks).select_related("recipient__user", "version"):
+        recipient = circulation.recipient
+        if circulation.pk in tokens:
+            link = base + reverse("minutes:link", args=[tokens[circulation.pk]])
+            expiry = f"The link works once and until {_when(circulation.expires_at)}."  # type: ignore[arg-type]
+            address = recipient.email
+        else:
+            link = base + reverse("minutes:minutes", args=[circulation.version.discussion_id])
+            expiry = "Sign in to read them."
+            address = recipient.user.email  # type: ignore[union-attr]
+        try:
+            send_mail(
+                subject="Strategy Discussions: minutes for you to read",
+                message=(
+                    "You have been sent the minutes of a strategy discussion.\n\n"
+                    f"{link}\n\n{expiry}\n\nThis email holds no case details on purpose. "
+                    "If it was not meant for you, delete it and tell the sender."
+                ),
+                from_email=None,
+                recipient_list=[address],
+                fail_silently=False,
+            )
+        except Exception:
+            log.warning("minutes circulation %s could not be emailed", circulation.pk, exc_info=True)
+            continue
+        Circulation.objects.filter(pk=circulation.pk).update(emailed_at=timezone.now())
+
+
+def link_circulation(token: str, *, now: dt.datetime) -> Circulation | None:
+    """The circulation an emailed link is for, while it is unused and in date; else None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Circulation.objects.select_related("version__discussion__referral", "recipient")
+        .filter(token_hash=_token_hash(token), used_at=None, expires_at__gt=now)
+        .first()
+    )
+
+
+def link_download(token: str, *, now: dt.datetime) -> tuple[Circulation, MinutesDocument] | None:
+    """Use an emailed link: once only. Returns its version's PDF, or None (used, expired, unknown)."""
+    with transaction.atomic():
+        circulation = link_circulation(token, now=now)
+        if circulation is None:
+            return None
+        claimed = Circulation.objects.filter(pk=circulation.pk, used_at=None).update(used_at=now)
+        if not claimed:
+            return None
+        ExternalDownload.objects.create(circulation=circulation)
+        document = documents_ensure(circulation.version)[circulation.kind]
+    return circulation, document

@@ -1,0 +1,239 @@
+"""The minutes page (versions, PDFs, distribution, circulation) and the emailed link for recipients who are not users.
+
+Every view asks the one access policy first (404 for a discussion the user may not see);
+every POST checks the role again in the service.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
+from core.forms import add_service_errors
+from minutes import forms, pdf, record, services
+from minutes.access import MinutesChecker, get_minutes_for_user
+from minutes.models import Circulation, Kind
+from referrals import services as case_services
+from strategy.models import Discussion
+
+
+def _sees(request: AuthenticatedRequest, discussion_pk: int, **_kwargs) -> None:
+    get_minutes_for_user(request.user, discussion_pk)
+
+
+def _kind(kind: str) -> str:
+    if kind not in Kind.values:
+        raise Http404("No such version")
+    return kind
+
+
+def _pdf_response(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _page(
+    request: AuthenticatedRequest,
+    discussion: Discussion,
+    checker: MinutesChecker,
+    *,
+    distribution: forms.DistributionForm | None = None,
+    add: forms.RecipientAddForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion) if discussion.ended else []
+    versions = list(
+        discussion.minutes_versions.select_related("approved_by")  # type: ignore[attr-defined]
+        .prefetch_related("documents")
+        .defer("snapshot")
+        .order_by("-number")
+    )
+    latest = services.latest_version(discussion) if versions else None
+    changed = record.changed_sections(latest.snapshot if latest else None, services.live_snapshot(discussion))
+    if distribution is None:
+        distribution = forms.DistributionForm(recipients=recipients, chair=checker.can_approve())
+    circulations = list(
+        Circulation.objects.filter(version__discussion=discussion)
+        .select_related("recipient", "version", "sent_by")
+        .order_by("-sent_at", "-pk")[:200]
+    )
+    context: dict[str, Any] = {
+        "discussion": discussion,
+        "referral": discussion.referral,
+        "checker": checker,
+        "versions": [(v, {d.kind: d for d in v.documents.all()}) for v in versions],
+        "latest": latest,
+        "changed": changed if latest else [],
+        "can_approve_now": checker.can_approve() and (latest is None or bool(changed)),
+        "distribution": distribution,
+        "add": add or forms.RecipientAddForm(),
+        "errors": errors or [],
+        "circulations": circulations,
+        "minutes_deadline": discussion.minutes_deadline,
+        "has_errors": status == 400,
+    }
+    return render(request, "minutes/minutes.html", context, status=status)
+
+
+@case_methods(["GET"], _sees)
+def minutes_page(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    case_services.case_view_record(user=request.user, referral=discussion.referral, page="minutes")
+    return _page(request, discussion, checker)
+
+
+@case_methods(["POST"], _sees)
+def minutes_approve(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
+    try:
+        version = services.minutes_approve(acting_user=request.user, checker=checker, now=timezone.now())
+    except ValidationError as exc:
+        return _page(request, discussion, checker, errors=exc.messages, status=400)
+    messages.success(request, f"Version {version.number} of the minutes is approved")
+    return redirect("minutes:minutes", discussion.pk)
+
+
+@case_methods(["POST"], _sees)
+def distribution_save(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
+    if not (checker.can_circulate() or checker.can_approve()):
+        raise PermissionDenied("You cannot change the distribution list")
+    recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion)
+    form = forms.DistributionForm(request.POST, recipients=recipients, chair=checker.can_approve())
+    if form.is_valid():
+        try:
+            services.distribution_save(
+                acting_user=request.user, checker=checker, emails=form.emails(), choices=form.choices() or None
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The distribution list is saved")
+            return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
+    return _page(request, discussion, checker, distribution=form, status=400)
+
+
+@case_methods(["POST"], _sees)
+def recipient_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
+    form = forms.RecipientAddForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.recipient_add(
+                acting_user=request.user,
+                checker=checker,
+                data=services.RecipientInput(
+                    name=data["name"],
+                    role=data["role"],
+                    organisation=data["organisation"],
+                    email=data["email"],
+                    family=data["family"],
+                ),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{data['name']} is added to the distribution list")
+            return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
+    return _page(request, discussion, checker, add=form, status=400)
+
+
+@case_methods(["POST"], _sees)
+def recipient_remove(request: AuthenticatedRequest, discussion_pk: int, recipient_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
+    try:
+        recipient = services.recipient_remove(
+            acting_user=request.user, checker=checker, pk=recipient_pk, now=timezone.now()
+        )
+    except ValidationError as exc:
+        return _page(request, discussion, checker, errors=exc.messages, status=400)
+    messages.success(request, f"{recipient} is taken off the distribution list")
+    return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
+
+
+@case_methods(["POST"], _sees)
+def minutes_circulate(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
+    try:
+        sent = services.minutes_circulate(acting_user=request.user, checker=checker, now=timezone.now())
+    except ValidationError as exc:
+        recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion)
+        form = forms.DistributionForm(recipients=recipients, chair=checker.can_approve())
+        form.is_bound = True
+        form.data = {f"email-{r.pk}": r.email for r in recipients} | {f"sends-{r.pk}": r.sends for r in recipients}
+        form.full_clean()
+        add_service_errors(form, exc)
+        return _page(request, discussion, checker, distribution=form, status=400)
+    version = sent[0].version
+    messages.success(request, f"Version {version.number} of the minutes is sent to {len(sent)} recipients")
+    return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#circulation")
+
+
+@case_methods(["GET"], _sees)
+def draft_pdf(request: AuthenticatedRequest, discussion_pk: int, kind: str) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    kind = _kind(kind)
+    rendered = services.draft_pdf(discussion, now=timezone.now(), family=kind == Kind.FAMILY)
+    case_services.case_view_record(user=request.user, referral=discussion.referral, page=f"minutes draft ({kind}) PDF")
+    return _pdf_response(
+        rendered.pdf, pdf.filename(discussion.referral.reference, family=kind == Kind.FAMILY, number=None)
+    )
+
+
+@case_methods(["GET"], _sees)
+def version_pdf(request: AuthenticatedRequest, discussion_pk: int, number: int, kind: str) -> HttpResponse:
+    discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    kind = _kind(kind)
+    version = discussion.minutes_versions.filter(number=number).first()  # type: ignore[attr-defined]
+    if version is None:
+        raise Http404("No such version")
+    document = services.document_download(user=request.user, checker=checker, version=version, kind=kind)
+    return _pdf_response(
+        bytes(document.pdf), pdf.filename(discussion.referral.reference, family=kind == Kind.FAMILY, number=number)
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """An emailed link for a recipient who is not a user: their version only, downloaded once, until it expires.
+
+    GET shows a button (a link scanner following the URL does not use it up); POST downloads.
+    An unknown, used or expired link answers 404 with the same page, so it tells nothing.
+    """
+    now = timezone.now()
+    circulation: Circulation | None
+    if request.method == "POST":
+        found = services.link_download(token, now=now)
+        if found is not None:
+            circulation, document = found
+            return _pdf_response(
+                bytes(document.pdf),
+                pdf.filename(
+                    circulation.version.snapshot["reference"],
+                    family=circulation.kind == Kind.FAMILY,
+                    number=circulation.version.number,
+                ),
+            )
+        circulation = None
+    else:
+        circulation = services.link_circulation(token, now=now)
+    response = render(
+        request, "minutes/link.html", {"circulation": circulation}, status=200 if circulation is not None else 404
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

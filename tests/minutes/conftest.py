@@ -1,0 +1,91 @@
+"""A held discussion (Mon 23 - Tue 24 November 2026) with an entry not to be shared with the family, and an action."""
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from minutes.access import MinutesChecker
+from strategy import services as strategy_services
+from strategy.models import Consent
+from tests.factories import child, make_referral
+from tests.strategy import support
+
+AFTER = support.ENDED + dt.timedelta(hours=2)  # Tuesday 24 November 2026, 13:00: minutes due Thursday 11:00
+SECRET = "Invented police intelligence that must not reach the family"
+OPEN_ENTRY = "Invented health entry the family may read"
+
+
+@pytest.fixture
+def held(world):
+    """The meeting held and ended; the clock stopped two hours after it ended."""
+    with time_machine.travel(support.MONDAY_10AM, tick=False):
+        referral = make_referral(
+            acting_user=world["sw"],
+            children=[
+                child(
+                    "Robin",
+                    "Testchild",
+                    gp="Invented Surgery",
+                    health_visitor_or_school_nurse="Invented school nursing team",
+                    education_status="on_roll",
+                    education_setting="Invented Primary School",
+                )
+            ],
+            received_at=support.MONDAY_10AM,
+            now=support.MONDAY_10AM + dt.timedelta(minutes=5),
+        )
+    discussion = support.convene(world, referral)
+    support.start(world, discussion)
+    support.attend(world, discussion)
+    tm_checker = support.checker(world["tm"], discussion)
+    for agency, text, secret in (
+        (world["police_agency"], SECRET, True),
+        (world["health"].agency, OPEN_ENTRY, False),
+    ):
+        strategy_services.information_add(
+            acting_user=world["tm"],
+            checker=tm_checker,
+            agency=agency,
+            data={"information": text, "checks_done": "", "consent": Consent.NOT_SOUGHT, "not_for_family": secret},
+            now=support.MEETING,
+        )
+    strategy_services.discussion_action_add(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], discussion),
+        data={
+            "what": "Invented: share police records with the social worker",
+            "measure": "Invented: records received",
+            "lead_agency": world["police_agency"],
+            "person": world["police"],
+            "due_at": support.ENDED + dt.timedelta(days=1),
+        },
+        now=support.MEETING,
+    )
+    for person in discussion.children.all():
+        support.decide(world, discussion, person)
+    support.end(world, discussion)
+    discussion.refresh_from_db()
+    with time_machine.travel(AFTER, tick=False):
+        yield discussion
+
+
+def minutes_checker(user, discussion) -> MinutesChecker:
+    from minutes.access import get_minutes_for_user
+
+    return get_minutes_for_user(user, discussion.pk)[1]
+
+
+def pdf_pages(content: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page, as poppler's pdftotext reads it."""
+    path = tmp_path / "read.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,  # noqa: S607
+    ).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")

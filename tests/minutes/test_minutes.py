@@ -1,0 +1,353 @@
+"""Approval and versions, the PDFs read back, the family version, and who may do what (DOMAIN section 6)."""
+
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from pypdf import PdfReader
+
+from minutes import record, services
+from minutes.models import Kind, MinutesVersion, Sends, Source
+from referrals.models import CaseView
+from strategy import services as strategy_services
+from tests.minutes.conftest import AFTER, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages
+from tests.strategy import support
+
+pytestmark = pytest.mark.django_db
+
+
+def approve(world, discussion, user=None) -> MinutesVersion:
+    user = user or world["tm"]
+    services.recipients_ensure(acting_user=user, discussion=discussion)
+    return services.minutes_approve(acting_user=user, checker=minutes_checker(user, discussion), now=AFTER)
+
+
+def test_only_a_team_manager_approves_and_only_after_the_meeting(world, held):
+    for name in ("sw", "admin", "police", "hos"):
+        with pytest.raises(PermissionDenied):
+            approve(world, held, world[name])
+    assert not MinutesVersion.objects.exists()
+    referral = support.case(world)
+    convened = support.convene(world, referral)
+    with pytest.raises(ValidationError, match="once the meeting has ended"):
+        services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], convened), now=AFTER)
+
+
+def test_approval_freezes_v1_and_a_change_needs_a_new_approval_making_v2(world, held):
+    v1 = approve(world, held)
+    assert (v1.number, v1.approved_by, v1.approved_at) == (1, world["tm"], AFTER)
+    with pytest.raises(ValidationError, match="Nothing has changed since version 1"):
+        approve(world, held)
+    strategy_services.risk_save(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], held),
+        data={
+            "risk_worry": "Invented: a changed worry",
+            "risk_impact": "",
+            "risk_factors": "",
+            "risk_reduce": "",
+            "risk_review": "",
+        },
+        version=None,
+    )
+    held.refresh_from_db()
+    changed = record.changed_sections(v1.snapshot, services.live_snapshot(held))
+    assert changed == ["Risk analysis"]
+    v2 = approve(world, held)
+    assert v2.number == 2
+    assert v2.snapshot["sections"]["risk"][0][1] == "Invented: a changed worry"
+    assert MinutesVersion.objects.get(pk=v1.pk).snapshot["sections"]["risk"][0][1] != "Invented: a changed worry"
+    with pytest.raises(PermissionError):
+        v1.save()
+
+
+def test_the_page_shows_the_current_version_and_what_changed_since(world, held, tm_client):
+    url = f"/discussions/{held.pk}/minutes/"
+    page = tm_client.get(url).content.decode()
+    assert "Not yet approved" in page and "Approve the record as version 1" in page
+    assert tm_client.post(f"/discussions/{held.pk}/minutes/approve/").status_code == 302
+    page = tm_client.get(url).content.decode()
+    assert "Version 1, approved by" in page and "Nothing: the record is as approved" in page
+    assert "Approve the record as version" not in page
+    services.recipient_add(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], held),
+        data=services.RecipientInput(
+            name="Invented Parent",
+            role="Mother",
+            organisation="",
+            email="parent@example.org",
+            family=True,
+            sends=Sends.FAMILY,
+        ),
+    )
+    page = tm_client.get(url).content.decode()
+    assert "Changed</strong> Distribution list" in page and "Approve the record as version 2" in page
+    response = tm_client.post(f"/discussions/{held.pk}/minutes/approve/")
+    assert response.status_code == 302
+    second = tm_client.post(f"/discussions/{held.pk}/minutes/approve/")
+    assert second.status_code == 400
+    assert "Nothing has changed since version 2 was approved" in second.content.decode()
+
+
+SECTION_HEADINGS = [f"{n}. {heading}" for n, (_key, heading) in enumerate(record.SECTIONS, start=1)]
+
+
+def test_the_full_pdf_has_every_section_in_order_and_the_marking_on_every_page(world, held, tmp_path):
+    version = approve(world, held)
+    document = services.documents_ensure(version)[Kind.FULL]
+    pages = pdf_pages(bytes(document.pdf), tmp_path)
+    assert len(pages) == document.pages >= 2
+    text = "\n".join(pages)
+    positions = [text.find(heading) for heading in SECTION_HEADINGS]
+    assert -1 not in positions, [h for h, p in zip(SECTION_HEADINGS, positions, strict=True) if p == -1]
+    assert positions == sorted(positions)
+    for number, page in enumerate(pages, start=1):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2, f"page {number}: the marking top and bottom"
+        assert f"Page {number} of {len(pages)}" in page
+        assert held.referral.reference in page
+        assert "Version 1, approved by" in page and "DRAFT" not in page
+    assert SECRET in text and OPEN_ENTRY in text
+    assert "Not to be shared with the family" in text
+    assert "Invented: share police" in text and "Invented: records" in text
+    for header in ("Action", "Measure of done", "Lead agency", "Person", "Due", "Status"):
+        assert header in text
+    assert "Family version" not in pages[0]
+
+
+def test_the_family_version_leaves_out_every_restricted_entry_and_says_so(world, held, tmp_path):
+    version = approve(world, held)
+    family = services.documents_ensure(version)[Kind.FAMILY]
+    pages = pdf_pages(bytes(family.pdf), tmp_path)
+    text = "\n".join(pages)
+    assert "Family version" in pages[0]
+    assert SECRET not in text and "Not to be shared with the family" not in text
+    assert OPEN_ENTRY in text
+    for number, page in enumerate(pages, start=1):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2 and f"Page {number} of {len(pages)}" in page
+
+
+def test_pdf_metadata_and_file_names_name_no_child(world, held, tm_client):
+    approve(world, held)
+    response = tm_client.get(f"/discussions/{held.pk}/minutes/v1-full.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    disposition = response["Content-Disposition"]
+    assert disposition == f'attachment; filename="{held.referral.reference}-minutes-v1-full.pdf"'
+    assert "Robin" not in disposition and "Testchild" not in disposition
+    from io import BytesIO
+
+    metadata = PdfReader(BytesIO(response.content)).metadata
+    assert metadata.title == f"Strategy discussion minutes {held.referral.reference}, version 1 (full version)"
+    assert "Testchild" not in str(dict(metadata))
+
+
+def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held, tm_client):
+    v1 = approve(world, held)
+    first = tm_client.get(f"/discussions/{held.pk}/minutes/v1-family.pdf").content
+    strategy_services.information_add(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], held),
+        agency=world["health"].agency,
+        data={
+            "information": "Invented later entry",
+            "checks_done": "",
+            "consent": "not_sought",
+            "not_for_family": False,
+        },
+        now=AFTER,
+    )
+    approve(world, held)
+    again = tm_client.get(f"/discussions/{held.pk}/minutes/v1-family.pdf").content
+    assert again == first
+    import hashlib
+
+    assert hashlib.sha256(again).hexdigest() == v1.documents.get(kind=Kind.FAMILY).sha256
+    assert b"Invented later entry" not in again
+    assert CaseView.objects.filter(user=world["tm"], page="minutes v1 (family version) PDF").count() == 2
+
+
+def test_a_draft_is_marked_draft_on_every_page(world, held, sw_client, tmp_path):
+    response = sw_client.get(f"/discussions/{held.pk}/minutes/draft-full.pdf")
+    assert response.status_code == 200
+    pages = pdf_pages(response.content, tmp_path)
+    for page in pages:
+        assert "DRAFT" in page and "OFFICIAL-SENSITIVE" in page
+    assert not MinutesVersion.objects.exists()
+
+
+def test_uninvolved_users_get_404_for_the_minutes_and_their_pdfs(world, held, client):
+    approve(world, held)
+    for name in ("outsider", "analyst", "other_sw", "health"):
+        if name == "health":
+            continue  # health was invited to this discussion
+        client.force_login(world[name])
+        for url in ("", "v1-full.pdf", "v1-family.pdf", "draft-full.pdf"):
+            assert client.get(f"/discussions/{held.pk}/minutes/{url}").status_code == 404, (name, url)
+        assert client.post(f"/discussions/{held.pk}/minutes/circulate/").status_code == 404
+
+
+def test_invited_police_read_the_minutes_but_cannot_approve_or_circulate(world, held, police_client):
+    approve(world, held)
+    assert police_client.get(f"/discussions/{held.pk}/minutes/").status_code == 200
+    assert police_client.get(f"/discussions/{held.pk}/minutes/v1-full.pdf").status_code == 200
+    assert police_client.post(f"/discussions/{held.pk}/minutes/approve/").status_code == 403
+    assert police_client.post(f"/discussions/{held.pk}/minutes/circulate/").status_code == 403
+
+
+def test_the_distribution_list_is_built_from_the_record(world, held):
+    recipients = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    by_source: dict[str, list] = {}
+    for r in recipients:
+        by_source.setdefault(r.source, []).append(r)
+    invitees = {r.organisation for r in by_source[Source.INVITEE]}
+    assert {"Invented Police", "Invented Health", "Invented CSC"} <= invitees
+    assert all(r.sends == Sends.FULL for r in by_source[Source.INVITEE])
+    assert [r.organisation for r in by_source[Source.GP]] == ["Invented Surgery"]
+    assert [r.organisation for r in by_source[Source.HEALTH]] == ["Invented school nursing team"]
+    assert [(r.organisation, r.role) for r in by_source[Source.EDUCATION]] == [
+        ("Invented Primary School", "Designated safeguarding lead")
+    ]
+    again = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    assert [r.pk for r in again] == [r.pk for r in recipients]
+
+
+def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(world, held):
+    services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    parent = services.recipient_add(
+        acting_user=world["admin"],
+        checker=minutes_checker(world["admin"], held),
+        data=services.RecipientInput(
+            name="Invented Parent",
+            role="Father",
+            organisation="",
+            email="dad@example.org",
+            family=True,
+            sends=Sends.FAMILY,
+        ),
+    )
+    assert parent.sends == Sends.NONE  # business support cannot choose: the family gets nothing until the chair does
+    with pytest.raises(PermissionDenied):
+        services.distribution_save(
+            acting_user=world["admin"],
+            checker=minutes_checker(world["admin"], held),
+            emails={},
+            choices={parent.pk: Sends.FAMILY},
+        )
+    with pytest.raises(ValidationError, match="family version only"):
+        services.distribution_save(
+            acting_user=world["tm"],
+            checker=minutes_checker(world["tm"], held),
+            emails={},
+            choices={parent.pk: Sends.FULL},
+        )
+    services.distribution_save(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], held),
+        emails={},
+        choices={parent.pk: Sends.FAMILY},
+    )
+    parent.refresh_from_db()
+    assert parent.sends == Sends.FAMILY
+    assert parent.history.first().history_user == world["tm"]
+
+
+def test_a_bad_email_on_the_distribution_list_is_a_gov_uk_error_and_saves_nothing(world, held, admin_client):
+    recipients = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    gp = next(r for r in recipients if r.source == Source.GP)
+    school = next(r for r in recipients if r.source == Source.EDUCATION)
+    response = admin_client.post(
+        f"/discussions/{held.pk}/minutes/distribution/",
+        {f"email-{gp.pk}": "not an email", f"email-{school.pk}": "dsl@example.org"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and f'href="#id_email-{gp.pk}"' in page
+    assert "Enter the email address of GP (Invented Surgery) like name@example.org" in page
+    assert 'value="not an email"' in page and 'value="dsl@example.org"' in page
+    school.refresh_from_db()
+    assert school.email == ""
+
+
+def test_large_meeting_renders_with_the_action_header_on_every_page_it_spans(tmp_path):
+    from minutes import pdf
+
+    data = large_snapshot()
+    rendered = pdf.render(data, family=False, printed="1 December 2026, 10:00")
+    pages = pdf_pages(rendered.pdf, tmp_path)
+    start = next(i for i, p in enumerate(pages) if "9. Action plan" in p)
+    end = next(i for i, p in enumerate(pages) if "10. Next meeting" in p)
+    assert end > start + 1, "the action plan spans several pages"
+    for page in pages[start : end + 1]:
+        assert re.search(r"Action\s+Measure of done\s+Lead", page), "the header row repeats"
+    for n in range(60):  # no row cut in half: each action's cells are on one page
+        holding = [i for i, p in enumerate(pages) if f"Action {n:02d} to do" in p]
+        measured = [i for i, p in enumerate(pages) if f"Measure {n:02d} met" in p]
+        assert len(holding) == 1 and holding == measured, n
+    text = "\n".join(pages)
+    assert all(f"Entry {n:02d} of the invented information" in text for n in range(40))
+
+
+def large_snapshot() -> dict:
+    """10 agencies, 40 information entries, 60 actions, 4 children: the shape `record.snapshot` gives."""
+    agencies = [f"Invented Agency {n}" for n in range(10)]
+    person = {"name": "Invented Child", "kind": "Child", "facts": [["Date of birth", "1 January 2020 (age 6)"]]}
+    return {
+        "reference": "DSC-2026-99999",
+        "partnership": "Invented Partnership",
+        "held": "1 December 2026, 10:00 to 11:30",
+        "format": "Virtual meeting",
+        "chair": "Invented Chair",
+        "sections": {
+            "people": {"children": [dict(person, name=f"Invented Child {n}") for n in range(4)], "others": []},
+            "reason": {
+                "prompted_by": "New referral",
+                "urgency": "Standard",
+                "reason": "Invented",
+                "purpose": "",
+                "reconvened": "",
+            },
+            "attendance": [
+                {"agency": a, "person": f"Person {n}", "role": "Lead", "attendance": "Attended", "in_advance": "Yes"}
+                for n, a in enumerate(agencies)
+            ],
+            "quoracy": {"quorate": True, "missing": [], "proceeded_without": [], "reason": "", "urgency": ""},
+            "information": [
+                {
+                    "id": n,
+                    "agency": agencies[n % 10],
+                    "information": f"Entry {n:02d} of the invented information. " * 6,
+                    "checks": "Invented checks",
+                    "consent": "Consent not sought",
+                    "not_for_family": n % 4 == 0,
+                }
+                for n in range(40)
+            ],
+            "risk": [["What harm are we most worried about", "Invented"]],
+            "decisions": [
+                {
+                    "child": f"Invented Child {n}",
+                    "decided": ["No further action"],
+                    "reasoning": "Invented",
+                    "details": [],
+                }
+                for n in range(4)
+            ],
+            "plan": [],
+            "actions": [
+                {
+                    "what": f"Action {n:02d} to do. " + "Invented detail of what is to be done. " * 3,
+                    "measure": f"Measure {n:02d} met. " + "Invented measure. " * 2,
+                    "agency": agencies[n % 10],
+                    "person": f"Person {n % 10}",
+                    "due": "3 December 2026, 17:00",
+                    "status": "Open",
+                }
+                for n in range(60)
+            ],
+            "next_meeting": [],
+            "distribution": [
+                {"name": f"Person {n}", "role": "Lead", "organisation": a, "sends": "Full version"}
+                for n, a in enumerate(agencies)
+            ],
+        },
+    }
