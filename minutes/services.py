@@ -349,7 +349,9 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
         raise PermissionDenied("Only business support, social workers and team managers circulate the minutes")
     with transaction.atomic():
         discussion = (
-            Discussion.objects.select_for_update().select_related("minutes_deadline").get(pk=checker.discussion.pk)
+            Discussion.objects.select_for_update(of=("self",))
+            .select_related("minutes_deadline")
+            .get(pk=checker.discussion.pk)
         )
         version = latest_version(discussion)
         if version is None:
@@ -357,7 +359,12 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
         recipients = list(discussion.recipients.select_for_update().filter(removed_at=None).order_by("pk"))
         sending = [r for r in recipients if r.sends != Sends.NONE]
         errors = {
-            f"email-{r.pk}": f"Enter an email address for {r}, or ask the chair to send them nothing"
+            f"email-{r.pk}": (
+                f"{r} has no email address on their account: ask an administrator to add one, "
+                "or ask the chair to send them nothing"
+                if r.user_id
+                else f"Enter an email address for {r}, or ask the chair to send them nothing"
+            )
             for r in sending
             if not (r.user.email if r.user_id else r.email)  # type: ignore[union-attr]
         }

@@ -1,0 +1,188 @@
+"""Circulation: a link to each recipient (never the PDF), recorded against the 48-hour clock; the emailed link for a
+recipient who is not a user works once, for that version only, until it expires."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from minutes import services
+from minutes.models import Circulation, ExternalDownload, Kind, Sends, Source
+from referrals.models import DeadlineState
+from tests.minutes.conftest import AFTER, SECRET, minutes_checker
+
+pytestmark = pytest.mark.django_db
+LINK = re.compile(r"http://testserver(/minutes/link/[^/\s]+/)")
+
+
+@pytest.fixture
+def approved(world, held, settings):
+    settings.SITE_URL = "http://testserver"
+    recipients = services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    for recipient in recipients:
+        if recipient.user_id:
+            recipient.user.email = f"{recipient.user.username}@example.org"
+            recipient.user.save()
+    services.distribution_save(
+        acting_user=world["admin"],
+        checker=minutes_checker(world["admin"], held),
+        emails={r.pk: f"recipient{r.pk}@example.org" for r in recipients if not r.user_id},
+    )
+    parent = services.recipient_add(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], held),
+        data=services.RecipientInput(
+            name="Invented Parent",
+            role="Mother",
+            organisation="",
+            email="mum@example.org",
+            family=True,
+            sends=Sends.FAMILY,
+        ),
+    )
+    version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
+    return {"discussion": held, "version": version, "parent": parent}
+
+
+def circulate(world, discussion, *, now=AFTER, user="admin"):
+    return services.minutes_circulate(
+        acting_user=world[user], checker=minutes_checker(world[user], discussion), now=now
+    )
+
+
+def test_the_minutes_cannot_be_circulated_before_the_chair_approves_them(world, held):
+    services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    with pytest.raises(ValidationError, match="must approve the minutes before"):
+        circulate(world, held)
+
+
+def test_a_recipient_without_an_email_address_stops_the_whole_circulation(world, held, admin_client):
+    services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
+    response = admin_client.post(f"/discussions/{held.pk}/minutes/circulate/")
+    assert response.status_code == 400
+    page = response.content.decode()
+    gp = held.recipients.get(source=Source.GP)
+    assert f'<a href="#id_email-{gp.pk}">Enter an email address for GP (Invented Surgery)' in page
+    assert not Circulation.objects.exists()
+    held.minutes_deadline.refresh_from_db()
+    assert held.minutes_deadline.state == DeadlineState.OPEN
+
+
+def test_circulating_sends_each_recipient_a_link_only_and_meets_the_clock(
+    world, approved, mailoutbox, django_capture_on_commit_callbacks
+):
+    discussion = approved["discussion"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = circulate(world, discussion)
+    recipients = {r.pk: r for r in discussion.recipients.filter(removed_at=None)}
+    assert {c.recipient_id for c in sent} == {pk for pk, r in recipients.items() if r.sends != Sends.NONE}
+    assert {c.kind for c in sent if c.recipient_id == approved["parent"].pk} == {Kind.FAMILY}
+    assert all(c.version == approved["version"] and c.sent_by == world["admin"] for c in sent)
+    assert len(mailoutbox) == len(sent)
+    child = discussion.children.get()
+    for message in mailoutbox:
+        body = message.subject + message.body
+        assert "http://testserver/" in body
+        for detail in (child.first_name, child.last_name, discussion.referral.reference, SECRET, "Invented Surgery"):
+            assert detail not in body
+        assert not message.attachments
+    users = {c.recipient.user.email for c in sent if c.recipient.user_id}
+    for message in mailoutbox:
+        if message.to[0] in users:
+            assert f"/discussions/{discussion.pk}/minutes/" in message.body and "Sign in" in message.body
+        else:
+            assert LINK.search(message.body)
+    deadline = discussion.minutes_deadline
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.MET and deadline.met_at == AFTER and not deadline.met_late
+    assert Circulation.objects.filter(emailed_at=None).count() == 0
+
+
+def test_circulating_after_48_hours_records_the_minutes_as_late(world, approved):
+    discussion = approved["discussion"]
+    late = discussion.minutes_deadline.due_at + dt.timedelta(hours=1)
+    with time_machine.travel(late, tick=False):
+        circulate(world, discussion, now=late)
+    discussion.minutes_deadline.refresh_from_db()
+    assert discussion.minutes_deadline.met_late
+
+
+def _links(mailoutbox) -> dict[str, str]:
+    return {m.to[0]: LINK.search(m.body).group(1) for m in mailoutbox if LINK.search(m.body)}
+
+
+def test_the_emailed_link_gives_that_version_once_to_someone_signed_out(
+    world, approved, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    discussion, version = approved["discussion"], approved["version"]
+    with django_capture_on_commit_callbacks(execute=True):
+        circulate(world, discussion)
+    links = _links(mailoutbox)
+    family_link, gp_link = (
+        links["mum@example.org"],
+        links[f"recipient{discussion.recipients.get(source=Source.GP).pk}@example.org"],
+    )
+    page = client.get(family_link)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Download the minutes (PDF)" in text and "family version" in text
+    child = discussion.children.get()
+    assert child.last_name not in text and discussion.referral.reference not in text
+    download = client.post(family_link)
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert download.content == bytes(version.documents.get(kind=Kind.FAMILY).pdf)
+    assert SECRET.encode() not in download.content
+    assert client.post(family_link).status_code == 404  # once only
+    assert client.get(family_link).status_code == 404
+    assert ExternalDownload.objects.filter(circulation__recipient=approved["parent"]).count() == 1
+    gp = client.post(gp_link)
+    assert gp.content == bytes(version.documents.get(kind=Kind.FULL).pdf)
+    assert client.get(f"/discussions/{discussion.pk}/minutes/").status_code == 302  # nothing else of the case
+
+
+def test_the_emailed_link_expires(world, approved, client, mailoutbox, django_capture_on_commit_callbacks, settings):
+    discussion = approved["discussion"]
+    with django_capture_on_commit_callbacks(execute=True):
+        circulate(world, discussion)
+    link = _links(mailoutbox)["mum@example.org"]
+    with time_machine.travel(AFTER + dt.timedelta(days=settings.MINUTES_LINK_DAYS, minutes=1), tick=False):
+        assert client.get(link).status_code == 404
+        assert client.post(link).status_code == 404
+    assert client.get("/minutes/link/not-a-real-token/").status_code == 404
+    assert client.post("/minutes/link/" + "x" * 150 + "/").status_code == 404
+    assert not ExternalDownload.objects.exists()
+
+
+def test_a_later_version_leaves_an_earlier_link_on_its_own_version(
+    world, approved, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    discussion, v1 = approved["discussion"], approved["version"]
+    with django_capture_on_commit_callbacks(execute=True):
+        circulate(world, discussion)
+    link = _links(mailoutbox)["mum@example.org"]
+    services.distribution_save(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], discussion),
+        emails={},
+        choices={approved["parent"].pk: Sends.NONE},
+    )
+    v2 = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], discussion), now=AFTER)
+    assert v2.number == 2
+    download = client.post(link)
+    assert download.content == bytes(v1.documents.get(kind=Kind.FAMILY).pdf)
+    assert 'filename="' + f"{discussion.referral.reference}-minutes-v1-family.pdf" + '"' == download[
+        "Content-Disposition"
+    ].removeprefix("attachment; ")
+
+
+def test_circulation_is_shown_on_the_minutes_page(world, approved, admin_client, django_capture_on_commit_callbacks):
+    discussion = approved["discussion"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/discussions/{discussion.pk}/minutes/circulate/")
+    assert response.status_code == 302
+    page = admin_client.get(f"/discussions/{discussion.pk}/minutes/").content.decode()
+    assert "Not yet used (until" in page and "1, family version" in page and "To their account" in page
+    assert "circulated 24 November 2026, 13:00" in page and "in time" in page
