@@ -144,3 +144,20 @@ def test_users_never_invited_reach_no_case_data_anywhere(demo, username, setting
         assert client.get(f"/discussions/{discussion.pk}/").status_code == 404
     for action in Action.objects.all():
         assert client.get(f"/actions/{action.pk}/").status_code == 404
+
+
+def test_the_held_discussion_has_approved_minutes_with_both_pdfs_ready_to_circulate(demo):
+    from minutes import record, services
+    from minutes.access import get_minutes_for_user
+    from minutes.models import Kind
+
+    held = Discussion.objects.get(referral=case("Mia"))
+    version = held.minutes_versions.get()
+    assert version.number == 1 and version.approved_by.username == "tm.demo"
+    assert {d.kind for d in version.documents.all()} == {Kind.FULL, Kind.FAMILY}
+    assert record.changed_sections(version.snapshot, services.live_snapshot(held)) == []
+    admin = User.objects.get(username="admin.demo")
+    checker = get_minutes_for_user(admin, held.pk)[1]
+    assert checker.can_circulate()
+    sent = services.minutes_circulate(acting_user=admin, checker=checker, now=SEEDED_AT)
+    assert len(sent) == held.recipients.exclude(sends="none").count() >= 5

@@ -23,6 +23,8 @@ from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, Use
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.timescales import LONDON, add_working_days, end_of_working_day_after, to_local
+from minutes import services as minutes_services
+from minutes.access import get_minutes_for_user
 from referrals import services
 from referrals.models import Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
 from strategy import rules
@@ -712,6 +714,27 @@ class DemoDiscussions:
             ],
             minutes=50,
         )
+        self.approve_minutes(discussion)
+
+    def approve_minutes(self, discussion: Discussion) -> None:
+        """The chair approves the minutes (v1) once the actions' first updates are in; business support circulates.
+
+        The GP, school nurse and nursery on the distribution list get invented addresses, so the
+        minutes can be circulated from the browser at once.
+        """
+        discussion.refresh_from_db()
+        chair = self.users[CHAIR]
+        checker = get_minutes_for_user(chair, discussion.pk)[1]
+        recipients = minutes_services.recipients_ensure(acting_user=chair, discussion=discussion)
+        minutes_services.distribution_save(
+            acting_user=self.users["admin.demo"],
+            checker=get_minutes_for_user(self.users["admin.demo"], discussion.pk)[1],
+            emails={r.pk: f"minutes{n}@example.invalid" for n, r in enumerate(recipients, start=1) if not r.user_id},
+        )
+        assert discussion.ended_at is not None  # noqa: S101 (held just now)
+        approved_at = min(_later(discussion.ended_at, minutes=40), self.now)
+        version = minutes_services.minutes_approve(acting_user=chair, checker=checker, now=approved_at)
+        minutes_services.documents_ensure(version)
 
     def brightwater(self, referral: Referral) -> None:
         """Upcoming: convened, to be held on the next working day; police, health and the school invited."""

@@ -1,0 +1,60 @@
+"""Business support downloads both versions of the approved minutes and circulates them, in Chromium.
+
+admin.demo opens the held demo discussion (Mia and Ella), finds version 1 approved by the chair,
+downloads the full and the family PDF (byte for byte what was stored at approval), and
+circulates version 1: the page then lists who was sent which version, and the 48-hour clock is
+met. axe-core runs on every page visited.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from minutes.models import Circulation, Kind
+from referrals.models import DeadlineState
+from strategy.models import Discussion
+from tests.e2e.test_log_referral import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_business_support_downloads_both_versions_and_circulates_them(
+    page: Page, live_server, demo_data, check_a11y, mailoutbox
+) -> None:
+    base = live_server.url
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    held = Discussion.objects.select_related("referral").get(referral__people__first_name="Mia")
+    version = held.minutes_versions.get()
+    stored = {d.kind: bytes(d.pdf) for d in version.documents.all()}
+
+    sign_in(page, base, "admin.demo")
+    page.goto(f"{base}/referrals/{held.referral.pk}/")
+    page.get_by_role("link", name=re.compile("^Open the discussion")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Strategy discussion")
+    page.get_by_role("link", name="Minutes: approve, download and circulate").click()
+    expect(page.get_by_role("heading", name="Minutes of the strategy discussion", level=1)).to_be_visible()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Version 1, approved by")
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)  # the chair's act
+    check_a11y(page, "the minutes page")
+
+    for kind, label in ((Kind.FULL, "Full version 1"), (Kind.FAMILY, "Family version 1")):
+        with page.expect_download() as info:
+            page.get_by_role("link", name=re.compile(f"^{label}")).click()
+        download = info.value
+        assert download.suggested_filename == f"{held.referral.reference}-minutes-v1-{kind}.pdf"
+        assert Path(download.path()).read_bytes() == stored[kind]
+
+    page.get_by_role("button", name="Circulate version 1").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 1 of the minutes is sent to")
+    table = page.get_by_role("table").filter(has_text="Emailed link")
+    sent = Circulation.objects.filter(version=version)
+    expect(table.locator("tbody tr")).to_have_count(sent.count())
+    expect(table).to_contain_text("1, full version")
+    check_a11y(page, "the minutes page after circulation")
+    held.minutes_deadline.refresh_from_db()
+    assert held.minutes_deadline.state == DeadlineState.MET
+    assert len(mailoutbox) == sent.count()
+    assert errors == []
