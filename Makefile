@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: help run test install lint format lock seed clean bench
+.PHONY: help run test install lint format lock seed clean bench docs
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,5 +55,9 @@ seed: install ## Load the demo data again (idempotent)
 clean: ## Remove the local database, broker folders and built assets
 	rm -rf var static/dist
 
-bench: install ## Time the referral list with 2,000 referrals (SQLite under var/)
+bench: install ## Time the referral list with 2,000 referrals (SQLite under var/) and a large meeting's minutes PDF
 	$(RUN_ENV) $(PY) bench/referral_list.py
+	$(RUN_ENV) $(PY) bench/minutes_pdf.py
+
+docs: install ## Draw the first page of each version of the demo minutes as PNG under docs/ (for the README)
+	$(RUN_ENV) $(PY) scripts/docs-minutes.py
