@@ -13,6 +13,7 @@ from agencies.models import AuthEvent, User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.timescales import LONDON
+from minutes.models import ExternalDownload
 from referrals import access, services
 from referrals.models import CaseView, ListLook
 from referrals.selectors import list_looks_of_case
@@ -66,6 +67,11 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             lists = lists.filter(user__agency=form.cleaned_data["agency"])
     query = request.GET.copy()
     query.pop("page", None)
+    link_downloads = (
+        ExternalDownload.objects.filter(circulation__version__discussion__referral=referral)
+        .select_related("circulation__recipient", "circulation__version")
+        .order_by("-downloaded_at", "-pk")[:100]
+    )
     return render(
         request,
         "administration/case_looks.html",
@@ -73,6 +79,7 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "referral": referral,
             "form": form,
             "page": page,
+            "link_downloads": link_downloads,
             "lists": lists[:PAGE_SIZE],
             "query": query.urlencode(),
             "has_errors": bool(form.errors),

@@ -138,6 +138,10 @@ def test_the_emailed_link_gives_that_version_once_to_someone_signed_out(
     assert client.post(family_link).status_code == 404  # once only
     assert client.get(family_link).status_code == 404
     assert ExternalDownload.objects.filter(circulation__recipient=approved["parent"]).count() == 1
+    client.force_login(world["tm"])
+    looks = client.get(f"/referrals/{discussion.referral.pk}/looks/").content.decode()
+    assert "Minutes downloaded through an emailed link" in looks and "Invented Parent" in looks
+    client.logout()
     gp = client.post(gp_link)
     assert gp.content == bytes(version.documents.get(kind=Kind.FULL).pdf)
     assert client.get(f"/discussions/{discussion.pk}/minutes/").status_code == 302  # nothing else of the case
