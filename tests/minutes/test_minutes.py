@@ -351,3 +351,21 @@ def large_snapshot() -> dict:
             ],
         },
     }
+
+
+def test_bad_input_never_gives_a_server_error(world, held, tm_client, client):
+    approve(world, held)
+    for url in (
+        f"/discussions/{held.pk}/minutes/v99999999999999999-full.pdf",
+        f"/discussions/{held.pk}/minutes/v1-other.pdf",
+        "/discussions/99999999999999999999/minutes/",
+        f"/discussions/{held.pk}/minutes/draft-x.pdf",
+    ):
+        assert tm_client.get(url).status_code == 404, url
+    remove = tm_client.post(f"/discussions/{held.pk}/minutes/recipients/99999999999999999999/remove/")
+    assert remove.status_code in (400, 404)
+    bogus = tm_client.post(f"/discussions/{held.pk}/minutes/distribution/", {"sends-1": "bogus", "email-5": "x" * 300})
+    assert bogus.status_code == 400
+    null = tm_client.post(f"/discussions/{held.pk}/minutes/recipients/add/", {"add-name": "\x00", "add-email": "a@b"})
+    assert null.status_code == 400
+    assert client.post("/minutes/link/%00/").status_code == 404
