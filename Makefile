@@ -36,11 +36,12 @@ node_modules/.installed: package-lock.json
 static/dist/app.css: node_modules/.installed scripts/build-static.sh $(wildcard static/src/*)
 	sh scripts/build-static.sh
 
-lint: install ## Check the code with ruff, the templates with djlint, and the types with mypy (as `make test` does)
+lint: install ## Check the code with ruff, the templates with djlint, the types with mypy and security with bandit (as `make test` does)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --lint templates */templates
 	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions minutes administration config
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' core agencies referrals strategy actions minutes administration config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
