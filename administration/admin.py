@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
+from agencies.lockout import account_unlock
 from agencies.services import user_agency_group_sync
 from core.history import record
 from referrals.deadlines import deadlines_reschedule
@@ -155,6 +156,15 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
             {"fields": ("first_name", "last_name", "email", "agency", "roles", "job_title", "line_manager")},
         ),
     )
+
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in for the selected users (after failed sign-ins)")
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        for user in queryset:  # already limited to the administrator's partnership
+            account_unlock(actor=actor, user=user)  # type: ignore[arg-type]
+        self.message_user(request, f"Unlocked {queryset.count()} user(s): they can sign in now.")
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))

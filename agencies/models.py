@@ -218,6 +218,8 @@ class AuthEventKind(models.TextChoices):
     ROLES_CHANGED = "roles_changed", "Roles changed"
     AGENCY_CHANGED = "agency_changed", "Agency changed"
     ACTIVE_CHANGED = "active_changed", "Activated or deactivated"
+    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+    UNLOCKED = "unlocked", "Unlocked by an administrator"
 
 
 class AuthEvent(models.Model):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from axes.signals import user_locked_out
 from django.dispatch import receiver
 
 from agencies.models import AuthEventKind, User, auth_event_record
@@ -25,3 +26,10 @@ def _sign_in_failed(sender: Any, credentials: dict, request: Any = None, **kwarg
     username = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=username).select_related("agency").first()
     auth_event_record(kind=AuthEventKind.SIGN_IN_FAILED, user=user, username=username)
+
+
+@receiver(user_locked_out)
+def _locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
+    name = str(username or "")[:150]
+    user = User.objects.filter(username=name).select_related("agency").first()
+    auth_event_record(kind=AuthEventKind.LOCKED_OUT, user=user, username=name, detail="Locked for 15 minutes")

@@ -8,6 +8,7 @@ import pytest
 import redis
 import time_machine
 from django.conf import settings
+from django.http import HttpRequest
 from django.test import Client
 
 from administration.management.commands.seed_demo import ensure_reference_rows
@@ -101,7 +102,7 @@ def world(db):
 
 def _client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=TEST_PASSWORD)
     return client
 
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -126,7 +127,7 @@ def _records(world, mine: bool) -> dict[str, str]:
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_no_one_but_staff_reaches_the_admin(world, persona):
     client = Client()
-    assert client.login(username=world[persona].username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=world[persona].username, password=TEST_PASSWORD)
     mine = _records(world, mine=True)
     for name, route in admin_patterns():
         response = client.get(_url(name, route, mine))
@@ -137,7 +138,7 @@ def test_no_one_but_staff_reaches_the_admin(world, persona):
 
 def test_staff_reach_their_partnership_and_get_404_for_another(world, staff):
     client = Client()
-    assert client.login(username=staff.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=staff.username, password=TEST_PASSWORD)
     for mine in (True, False):
         records = _records(world, mine=mine)
         for name, route in admin_patterns():

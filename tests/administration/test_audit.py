@@ -3,6 +3,7 @@ the sign-in audit (DOMAIN section 2; Data Protection Act 2018 section 62)."""
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -63,7 +64,7 @@ def test_sign_ins_failures_and_sign_outs_are_recorded_without_passwords(world, p
     client = Client()
     client.post(reverse("login"), {"username": world["police"].username, "password": "wrong-password"})
     client.post(reverse("login"), {"username": "nobody-at-all", "password": "wrong-password"})
-    assert client.login(username=world["police"].username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=world["police"].username, password=TEST_PASSWORD)
     client.post(reverse("logout"))
     events = list(
         AuthEvent.objects.filter(user=world["police"])
@@ -95,7 +96,7 @@ def test_role_and_agency_changes_in_the_admin_are_recorded_with_who_did_it(world
     admin.save()
     admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies", codename__endswith="user"))
     client = Client()
-    assert client.login(username=admin.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=admin.username, password=TEST_PASSWORD)
     target = world["police"]
     url = reverse("admin:agencies_user_change", args=[target.pk])
     form = client.get(url).context["adminform"].form

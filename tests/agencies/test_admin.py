@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.http import HttpRequest
 from django.urls import reverse
 
 from agencies.models import Agency, Partnership, User
@@ -16,7 +17,7 @@ def staff_client(world, client):
     admin.is_staff = True
     admin.save()
     admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies"))
-    assert client.login(username=admin.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=admin.username, password=TEST_PASSWORD)
     return client
 
 
@@ -137,7 +138,7 @@ def test_end_of_working_day_must_be_plausible(world):
 
 def test_signing_in_adds_no_history_row(client, world):
     before = world["sw"].history.count()
-    assert client.login(username="sw", password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username="sw", password=TEST_PASSWORD)
     assert world["sw"].history.count() == before
 
 

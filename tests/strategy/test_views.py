@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -103,7 +104,7 @@ def _client(user):
     from tests.factories import TEST_PASSWORD
 
     client = Client()
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=TEST_PASSWORD)
     return client
 
 
