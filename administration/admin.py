@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from agencies.lockout import account_unlock
 from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
-from agencies.lockout import account_unlock
 from agencies.services import user_agency_group_sync
 from core.history import record
 from referrals.deadlines import deadlines_reschedule
