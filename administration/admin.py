@@ -7,18 +7,28 @@ own partnership (so never themselves or a fellow administrator), and cannot gran
 anyone superuser, staff or model permissions.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from agencies.accounts import password_reset_link_send, roles_granted_notify, sessions_end
+from agencies.forms import UserInviteForm
 from agencies.lockout import account_unlock
 from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.history import record
 from referrals.deadlines import deadlines_reschedule
+
+
+class NoPasswordWidget(forms.Widget):
+    template_name = "administration/widgets/no_password.html"
+    read_only = True
+
 
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
@@ -149,15 +159,34 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         *(DjangoUserAdmin.fieldsets or ()),
         ("Agency and roles", {"fields": ("agency", "roles", "job_title", "line_manager")}),
     )
+    # A new user chooses their own password through an emailed link: nobody else ever sets or knows it.
+    add_form = UserInviteForm
     add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
         (
-            "Agency and roles",
-            {"fields": ("first_name", "last_name", "email", "agency", "roles", "job_title", "line_manager")},
+            None,
+            {
+                "fields": ("username", "first_name", "last_name", "email", "agency", "roles", "job_title"),
+                "description": "The new user is emailed a link to choose their own password.",
+            },
         ),
+        ("Line manager", {"fields": ("line_manager",)}),
     )
 
-    actions = ["unlock_sign_in"]
+    actions = ["unlock_sign_in", "send_reset_link"]
+
+    @admin.action(description="Send a password reset link to the selected users")
+    def send_reset_link(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        sent = 0
+        for user in queryset:  # already limited to the administrator's partnership
+            try:
+                password_reset_link_send(actor=actor, user=user)
+            except ValidationError as exc:
+                self.message_user(request, exc.messages[0], level=messages.ERROR)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"Sent a password reset link to {sent} user(s).")
 
     @admin.action(description="Unlock sign-in for the selected users (after failed sign-ins)")
     def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -177,15 +206,18 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
 
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        if "password" in form.base_fields:
+            # Not even a "Reset password" button: nobody sets or sees another user's password.
+            form.base_fields["password"].widget = NoPasswordWidget()
+            form.base_fields["password"].help_text = ""
         if not request.user.is_superuser and "agency" in form.base_fields:
             # A user with no agency would fall outside every administrator's partnership, unmanageable.
             form.base_fields["agency"].required = True
         return form
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
-        if not self._in_scope(request, id):
-            raise Http404("No such record")
-        return super().user_change_password(request, id, form_url)
+        """Nobody sets another user's password, superusers included: they send a reset link instead."""
+        raise Http404("Send a password reset link instead")
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         before = User.objects.filter(pk=obj.pk).select_related("agency").first() if change else None
@@ -200,12 +232,16 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         # After the groups field (superusers) is saved: the agency's group follows the agency and active flag.
         user_agency_group_sync(user)
         before = getattr(request, "_user_before", None)
-        if before is None:
+        actor = request.user if isinstance(request.user, User) else None
+        user._role_codes = None  # roles were just saved: read them again
+        if before is None:  # a new user: their roles are granted, and they choose their password by email
+            roles_granted_notify(actor=actor, user=user, granted=user.role_codes())
+            if user.email:
+                password_reset_link_send(actor=actor, user=user)
             return
         agency, roles, active = before
-        user._role_codes = None  # roles were just saved: read them again
-        actor = request.user if isinstance(request.user, User) else None
         now_roles = set(user.role_codes())
+        roles_granted_notify(actor=actor, user=user, granted=now_roles - roles)
         if roles != now_roles:
             auth_event_record(
                 kind=AuthEventKind.ROLES_CHANGED,
@@ -217,6 +253,8 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
             auth_event_record(
                 kind=AuthEventKind.AGENCY_CHANGED, user=user, actor=actor, detail=f"Agency: {agency} -> {user.agency}"
             )
+        if active and not user.is_active:
+            sessions_end(user)
         if active != user.is_active:
             auth_event_record(
                 kind=AuthEventKind.ACTIVE_CHANGED,

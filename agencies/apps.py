@@ -6,4 +6,4 @@ class AgenciesConfig(AppConfig):
     verbose_name = "Partnerships, agencies and people"
 
     def ready(self) -> None:
-        from agencies import signals  # noqa: F401 (connects the sign-in audit)
+        from agencies import checks, signals  # noqa: F401 (registers the system check; connects the sign-in audit)

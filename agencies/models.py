@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -220,6 +221,7 @@ class AuthEventKind(models.TextChoices):
     ACTIVE_CHANGED = "active_changed", "Activated or deactivated"
     LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
     UNLOCKED = "unlocked", "Unlocked by an administrator"
+    RESET_LINK_SENT = "reset_link_sent", "Password reset link sent"
 
 
 class AuthEvent(models.Model):
@@ -263,3 +265,14 @@ def auth_event_record(
         partnership_id=partnership_id,
         detail=detail[:500],
     )
+
+
+class UserSession(models.Model):
+    """Which sessions a user signed in with, so deactivating them ends every one at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} session"

@@ -6,12 +6,17 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from agencies.models import AuthEventKind, User, auth_event_record
+from agencies.models import AuthEventKind, User, UserSession, auth_event_record
 
 
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     auth_event_record(kind=AuthEventKind.SIGNED_IN, user=user, actor=user)
+    session = getattr(request, "session", None)
+    if session is not None:
+        if session.session_key is None:
+            session.save()
+        UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
 
 
 @receiver(user_logged_out)

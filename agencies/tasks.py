@@ -6,3 +6,8 @@ from django.core import management
 def clear_expired_sessions() -> None:
     """Nightly housekeeping: expired sessions hold no value and should not linger."""
     management.call_command("clearsessions")
+    from django.contrib.sessions.models import Session
+
+    from agencies.models import UserSession
+
+    UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()

@@ -118,6 +118,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # unlocking is an action on the partnership-scoped user admin
 AXES_VERBOSE = False
+# axes warns when the lockout is not also by IP address. It is by username on purpose: a council's whole office
+# signs in from one address, and one person's typos must not lock out everyone behind it. A username-only lock
+# cannot be dodged by changing cookies or browser, which is what the warning is about.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

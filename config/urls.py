@@ -9,6 +9,19 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referrals:list", permanent=False), name="home"),
     path("sign-in/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
+    # Choosing one's own password from an emailed link (a new user, or one an administrator sent a link to).
+    path(
+        "password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_confirm.html", success_url="/password/done/"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
     path("healthz", core_views.healthz, name="healthz"),
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),

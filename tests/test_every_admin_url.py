@@ -52,7 +52,7 @@ EXPECTED = {
     "admin:agencies_user_simple_history": (LOGIN, {200}, {404}),
     "admin:agencies_user_delete": (LOGIN, {200}, {404}),
     "admin:agencies_user_change": (LOGIN, {200}, {404}),
-    "admin:auth_user_password_change": (LOGIN, {200}, {404}),
+    "admin:auth_user_password_change": (LOGIN, {404}, {404}),  # nobody sets another user's password
     # The whole sign-in audit: superusers only, read-only.
     "admin:agencies_authevent_changelist": (LOGIN, {403}, None),
     "admin:agencies_authevent_add": (LOGIN, {403}, None),

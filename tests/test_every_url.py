@@ -20,7 +20,7 @@ from tests.factories import make_referral
 pytestmark = pytest.mark.django_db
 
 # The emailed minutes link answers anyone holding its token (tests/minutes/test_circulation.py), not the case policy.
-OUTSIDE_THE_POLICY = ("admin:", "login", "logout", "healthz", "home", "minutes:link")
+OUTSIDE_THE_POLICY = ("admin:", "login", "logout", "healthz", "home", "minutes:link", "password_reset")
 PERSONAS = ["sw", "tm", "hos", "admin", "analyst", "police", "health", "outsider", "other_sw"]
 # In the walk's world: sw logged the case (its social worker), tm chairs the discussion, police are invited to it
 # and lead the action; hos and admin (business support) are CSC readers; analyst, health (never invited),

@@ -63,6 +63,7 @@ def test_a_real_worker_runs_the_nightly_session_clean_up():
     assert Session.objects.filter(pk=live.pk).exists()
 
 
+@pytest.mark.django_db  # importing the task modules makes Celery's Django fixup check the connection
 def test_beat_schedule_names_registered_tasks():
     celery_app.loader.import_default_modules()
     for entry in celery_app.conf.beat_schedule.values():
