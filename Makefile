@@ -55,5 +55,7 @@ seed: install ## Load the demo data again (idempotent)
 clean: ## Remove the local database, broker folders and built assets
 	rm -rf var static/dist
 
-bench: install ## Time the referral list with 2,000 referrals (SQLite under var/)
-	$(RUN_ENV) $(PY) bench/referral_list.py
+BENCHES ?= bench/referral_list.py bench/sweep.py
+
+bench: install ## Time the referral list (2,000 referrals) and a deadline sweep (100,000 deadlines); SQLite under var/, or DATABASE_URL
+	@status=0; for script in $(BENCHES); do $(RUN_ENV) $(PY) $$script || status=1; done; exit $$status
