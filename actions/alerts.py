@@ -1,21 +1,28 @@
 """The deadline watcher (DOMAIN section 5): due soon, overdue and escalation alerts, each raised once.
 
 A sweep is one indexed query on the stored moments (open deadlines whose next alert moment has
-passed). Each deadline's next stage is claimed with a conditional update on its stored stage, as
-healthchecks' `sendalerts` claims a check, so two sweeps at once (two beats, two workers, a retry)
-raise it once; a unique constraint on (deadline, stage, due moment) is the last guard. No working-day
+passed), read in batches. Each deadline's next stage is claimed with a conditional update on its
+stored stage, as healthchecks' `sendalerts` claims a check, so two sweeps at once (two beats, two
+workers, a retry) raise it once; a unique constraint on (deadline, stage, due moment) is the last
+guard. A batch's claims, alerts and notifications commit together: a worker killed mid-sweep leaves
+each deadline either fully raised or untouched, for the retried or next sweep. No working-day
 arithmetic happens here: the moments were computed by the timescale engine when the deadline was
 stored, escalation included.
+
+Emails go after the alerts are saved, from the notifications still waiting for one (an indexed
+moment, `email_next_try_at`), a bounded number per sweep. Each is claimed with a conditional update
+before it is sent; a mail server that fails leaves it for the next sweep, and never undoes an alert.
 """
 
 import datetime as dt
 import logging
-from collections import Counter
-from functools import partial
+import smtplib
+from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 
 from actions.models import Alert, AlertStage, Notification
@@ -23,7 +30,11 @@ from agencies.models import RoleCode, User
 from referrals.models import Deadline, DeadlineState
 
 log = logging.getLogger(__name__)
-BATCH = 500
+# A claimed email not marked sent by then (its sender died mid-send) may be claimed again: far longer than
+# a send can take with EMAIL_TIMEOUT, short enough that nobody waits long for an email.
+EMAIL_CLAIM = dt.timedelta(minutes=5)
+# What the sweep reads of a deadline: its stored moments, stage, person and agency.
+WATCHED = ("next_alert_at", "due_soon_at", "due_at", "escalate_at", "alerted_stage", "responsible", "agency")
 
 
 def stage_at(deadline: Deadline, now: dt.datetime) -> int:
@@ -42,98 +53,202 @@ def next_moment(deadline: Deadline, stage: int) -> dt.datetime | None:
     return {0: deadline.due_soon_at, 1: deadline.due_at, 2: deadline.escalate_at}.get(stage)
 
 
-def _leads(deadline: Deadline) -> list[User]:
-    """The agency's heads of service / strategy discussion leads."""
-    if deadline.agency_id is None:
+class Audience:
+    """Everyone a batch of deadlines may tell, loaded in two queries however long the batch: the people
+    responsible (with their line managers) and each agency's heads of service / strategy discussion leads."""
+
+    def __init__(self, deadlines: list[Deadline]) -> None:
+        people = {d.responsible_id for d in deadlines if d.responsible_id}
+        self.people: dict[int, User] = User.objects.select_related("line_manager").in_bulk(people)  # type: ignore[assignment]
+        self.leads: dict[int, list[User]] = defaultdict(list)
+        agencies = {d.agency_id for d in deadlines if d.agency_id}
+        leads = User.objects.filter(agency_id__in=agencies, is_active=True, roles__code=RoleCode.HEAD_OF_SERVICE)
+        for user in leads.distinct().order_by("pk"):
+            self.leads[user.agency_id].append(user)  # type: ignore[index]
+
+    def recipients(self, deadline: Deadline, stage: int) -> list[User]:
+        """Who is told at each stage (DOMAIN section 5)."""
+        agency_leads = self.leads.get(deadline.agency_id, []) if deadline.agency_id else []  # type: ignore[call-overload]
+        person = self.people.get(deadline.responsible_id) if deadline.responsible_id else None  # type: ignore[arg-type]
+        if person is not None and not person.is_active:
+            person = None
+        if stage == AlertStage.DUE_SOON:
+            return [person] if person else list(agency_leads)
+        if stage == AlertStage.OVERDUE:
+            manager = person.line_manager if person and person.line_manager_id else None
+            told = [person] if person else []
+            if manager is not None and manager.is_active and manager.agency_id == deadline.agency_id:
+                told.append(manager)
+            else:
+                told.extend(agency_leads)  # another agency's action, or nobody's manager recorded: its leads
+            return list(dict.fromkeys(told))
+        return list(agency_leads)
+
+
+def _claim(batch: list[Deadline], now: dt.datetime) -> list[tuple[Deadline, list[int]]]:
+    """Move each deadline's stored stage on if nobody else has; returns the stages this sweep must raise for each.
+
+    A conditional update, a batch at a time: the rows are locked (in key order, so two sweeps cannot deadlock),
+    and each is taken only if it is still as this sweep read it, open at the same stage for the same due
+    moment. A second sweep that read the same rows waits for the first to commit, then finds them moved on.
+    Call it inside the transaction that raises the alerts.
+    """
+    wanted = {deadline.pk: deadline for deadline in batch if stage_at(deadline, now) > deadline.alerted_stage}
+    if not wanted:
         return []
-    return list(
-        User.objects.filter(
-            agency_id=deadline.agency_id, is_active=True, roles__code=RoleCode.HEAD_OF_SERVICE
-        ).distinct()
+    current = (
+        Deadline.objects.select_for_update()
+        .filter(pk__in=list(wanted), state=DeadlineState.OPEN)
+        .order_by("pk")
+        .values_list("pk", "alerted_stage", "due_at")
     )
+    claimed: list[tuple[Deadline, list[int]]] = []
+    reaching: dict[int, list[int]] = defaultdict(list)
+    for pk, alerted_stage, due_at in current:
+        deadline = wanted[pk]
+        if (alerted_stage, due_at) != (deadline.alerted_stage, deadline.due_at):
+            continue  # claimed by another sweep, or moved, since this sweep read it
+        reached = stage_at(deadline, now)
+        stages = list(range(deadline.alerted_stage + 1, reached + 1))
+        if reached >= AlertStage.OVERDUE:
+            stages = [s for s in stages if s != AlertStage.DUE_SOON]  # already overdue: "due soon" would be noise
+        claimed.append((deadline, stages))
+        reaching[reached].append(pk)
+    # The next moment is one of the row's own (as next_moment says): one plain update per stage reached.
+    then = {AlertStage.DUE_SOON: F("due_at"), AlertStage.OVERDUE: F("escalate_at"), AlertStage.ESCALATED: None}
+    for reached, pks in reaching.items():
+        Deadline.objects.filter(pk__in=pks).update(alerted_stage=reached, next_alert_at=then[reached])  # type: ignore[index]
+    return claimed
 
 
-def recipients(deadline: Deadline, stage: int) -> list[User]:
-    """Who is told at each stage (DOMAIN section 5)."""
-    person = deadline.responsible if deadline.responsible_id and deadline.responsible.is_active else None  # type: ignore[union-attr]
-    if stage == AlertStage.DUE_SOON:
-        return [person] if person else _leads(deadline)
-    if stage == AlertStage.OVERDUE:
-        manager = person.line_manager if person and person.line_manager_id else None
-        told = [person] if person else []
-        if manager is not None and manager.is_active and manager.agency_id == deadline.agency_id:
-            told.append(manager)
-        else:
-            told.extend(_leads(deadline))  # another agency's action, or nobody's manager recorded: its leads
-        return list(dict.fromkeys(told))
-    return _leads(deadline)
-
-
-def _raise(deadline: Deadline, stage: int, now: dt.datetime) -> Alert | None:
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(deadline=deadline, stage=stage, due_at=deadline.due_at, raised_at=now)
-            for user in recipients(deadline, stage):
-                Notification.objects.create(alert=alert, user=user)
-    except IntegrityError:
-        return None  # raised already (a retry after a crash between claim and raise)
-    return alert
-
-
-def _claim(deadline: Deadline, now: dt.datetime) -> list[int]:
-    """Move the stored stage on if nobody else has; returns the stages this sweep must raise."""
-    reached = stage_at(deadline, now)
-    if reached <= deadline.alerted_stage:
-        return []
-    claimed = Deadline.objects.filter(
-        pk=deadline.pk, state=DeadlineState.OPEN, alerted_stage=deadline.alerted_stage, due_at=deadline.due_at
-    ).update(alerted_stage=reached, next_alert_at=next_moment(deadline, reached))
-    if not claimed:
-        return []
-    stages = list(range(deadline.alerted_stage + 1, reached + 1))
-    if reached >= AlertStage.OVERDUE:
-        stages = [s for s in stages if s != AlertStage.DUE_SOON]  # already overdue: "due soon" would be noise
-    return stages
+def _raise_batch(batch: list[Deadline], now: dt.datetime) -> Counter:
+    """Claim, raise and address one batch in one transaction: all of it is saved, or none of it."""
+    raised: Counter = Counter()
+    with transaction.atomic():
+        claimed = _claim(batch, now)
+        if not claimed:
+            return raised
+        # Raised already for this due moment (a deadline moved away and back): the unique constraint's case.
+        existing = set(
+            Alert.objects.filter(deadline__in=[d for d, _ in claimed])
+            .order_by()
+            .values_list("deadline_id", "stage", "due_at")
+        )
+        new = [
+            (deadline, Alert(deadline_id=deadline.pk, stage=stage, due_at=deadline.due_at, raised_at=now))
+            for deadline, stages in claimed
+            for stage in stages
+            if (deadline.pk, stage, deadline.due_at) not in existing
+        ]
+        Alert.objects.bulk_create([alert for _, alert in new])
+        audience = Audience([deadline for deadline, _ in claimed])
+        Notification.objects.bulk_create(
+            Notification(alert=alert, user=user, email_next_try_at=now if user.email else None)
+            for deadline, alert in new
+            for user in audience.recipients(deadline, alert.stage)
+        )
+        raised.update(alert.stage for _, alert in new)
+    return raised
 
 
 def sweep(*, now: dt.datetime) -> Counter:
     """Raise every alert that has fallen due; return how many per stage. Safe to run at once in many places."""
     raised: Counter = Counter()
+    size = settings.DEADLINE_SWEEP_BATCH
+    due = Deadline.objects.filter(state=DeadlineState.OPEN, next_alert_at__lte=now)
     while True:
-        due = list(
+        batch = list(due.only(*WATCHED).order_by("next_alert_at", "pk")[:size])
+        if not batch:
+            return raised
+        try:
+            raised += _raise_batch(batch, now)
+        except IntegrityError:
+            # Another sweep raised one of these in the same instant: this batch is left whole for the next sweep.
+            log.warning("deadline sweep: a batch from deadline %s conflicted; left for the next sweep", batch[0].pk)
+        if len(batch) < size:
+            return raised
+        # On from the last row looked at (keyset), so a row with nothing to raise yet is not read again.
+        last = batch[-1]
+        due = (
             Deadline.objects.filter(state=DeadlineState.OPEN, next_alert_at__lte=now)
-            .select_related("responsible__line_manager")
-            .order_by("next_alert_at", "pk")[:BATCH]
+            .filter(next_alert_at__gte=last.next_alert_at)  # a range on the index, not an OR it cannot seek
+            .exclude(next_alert_at=last.next_alert_at, pk__lte=last.pk)
         )
-        if not due:
-            return raised
-        for deadline in due:
-            for stage in _claim(deadline, now):
-                alert = _raise(deadline, stage, now)
-                if alert is not None:
-                    raised[stage] += 1
-                    transaction.on_commit(partial(email_alert, alert.pk))
-        if len(due) < BATCH:
-            return raised
 
 
-def email_alert(alert_pk: int) -> None:
-    """Email each recipient a link: never a child's name or any case detail (email is not a secure channel)."""
-    from django.utils import timezone
-
-    alert = Alert.objects.get(pk=alert_pk)
+def _message(notification: Notification, connection) -> EmailMessage:
+    """A link and the stage, nothing else: never a child's name or any case detail (email is not a secure channel)."""
     link = settings.SITE_URL.rstrip("/") + reverse("actions:notifications")
-    for notification in alert.notifications.filter(emailed_at=None).select_related("user"):
-        if not notification.user.email:
-            continue
-        send_mail(
-            subject="Strategy Discussions: a deadline needs your attention",
-            message=(
-                f"A deadline you are responsible for, or oversee, is {alert.get_stage_display().lower()}.\n\n"
-                f"Sign in to see it: {link}\n\nThis email holds no case details on purpose."
-            ),
-            from_email=None,
-            recipient_list=[notification.user.email],
+    stage = AlertStage(notification.alert.stage).label.lower()
+    return EmailMessage(
+        subject="Strategy Discussions: a deadline needs your attention",
+        body=(
+            f"A deadline you are responsible for, or oversee, is {stage}.\n\n"
+            f"Sign in to see it: {link}\n\nThis email holds no case details on purpose."
+        ),
+        to=[notification.user.email],
+        connection=connection,
+    )
+
+
+def _claim_email(notification: Notification, now: dt.datetime) -> bool:
+    """Take the email for this sweep unless another has (or took it over EMAIL_CLAIM ago and died)."""
+    return bool(
+        Notification.objects.filter(pk=notification.pk, emailed_at=None, email_next_try_at__lte=now).update(
+            email_next_try_at=now + EMAIL_CLAIM
         )
-        Notification.objects.filter(pk=notification.pk, emailed_at=None).update(emailed_at=timezone.now())
-    log.info("alert %s emailed", alert_pk)
+    )
+
+
+def email_pending(*, now: dt.datetime, limit: int | None = None) -> int:
+    """Send the alert emails still waiting (new, or failed before), at most `limit`; return how many went.
+
+    A mail server that cannot be reached, or times out (EMAIL_TIMEOUT), ends this batch: the emails stay
+    waiting for the next sweep. One refused message is logged and retried next time. Log lines carry ids only.
+    """
+    pending = list(
+        Notification.objects.filter(email_next_try_at__lte=now)
+        .select_related("user", "alert")
+        .order_by("email_next_try_at", "pk")[: limit or settings.ALERT_EMAILS_PER_SWEEP]
+    )
+    if not pending:
+        return 0
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except OSError as exc:  # smtplib's errors are OSErrors, as are refused connections and timeouts
+        log.warning(
+            "alert emails: mail server unavailable (%s); %d left for the next sweep", type(exc).__name__, len(pending)
+        )
+        return 0
+    sent = 0
+    try:
+        for notification in pending:
+            if not _claim_email(notification, now):
+                continue
+            user = notification.user
+            if not (user.email and user.is_active):  # the address was removed since: nothing to send
+                Notification.objects.filter(pk=notification.pk).update(email_next_try_at=None)
+                continue
+            try:
+                connection.send_messages([_message(notification, connection)])
+            except OSError as exc:
+                log.warning(
+                    "notification %s: email not sent (%s); retried by the next sweep",
+                    notification.pk,
+                    type(exc).__name__,
+                )
+                Notification.objects.filter(pk=notification.pk, emailed_at=None).update(email_next_try_at=now)
+                if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                    continue  # this message was refused; the server is still there for the others
+                break  # the server went away or timed out: the rest wait for the next sweep
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=now, email_next_try_at=None)
+            sent += 1
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            log.info("alert emails: the mail connection did not close cleanly")
+    if sent:
+        log.info("alert emails: %d sent", sent)
+    return sent

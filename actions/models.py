@@ -107,6 +107,9 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The email still to send: when the next sweep may try it (a sender's claim moves it a few minutes on);
+    # empty once sent, or when the person had no email address.
+    email_next_try_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-pk"]
@@ -114,6 +117,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "-id"], name="notification_by_user"),
             models.Index(fields=["user"], condition=Q(read_at=None), name="notification_unread"),
+            models.Index(
+                fields=["email_next_try_at"],
+                condition=Q(email_next_try_at__isnull=False),
+                name="notification_email_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -159,10 +159,15 @@ vars().update(EMAIL_CONFIG)
 # How long an emailed link to the minutes works for a recipient who is not a user (it also works only once).
 MINUTES_LINK_DAYS = env.int("MINUTES_LINK_DAYS", default=14)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="strategy-discussions@localhost")
+# Seconds an SMTP connection may wait on the server, so a dead mail server cannot hang a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The address alert emails link to (they carry a link only, never case details).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How often beat runs the deadline sweep (DOMAIN section 5).
 DEADLINE_SWEEP_MINUTES = env.int("DEADLINE_SWEEP_MINUTES", default=5)
+# Deadlines claimed and raised per transaction, and alert emails sent per sweep (the rest wait for the next).
+DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=500)
+ALERT_EMAILS_PER_SWEEP = env.int("ALERT_EMAILS_PER_SWEEP", default=500)
 
 # Celery. The embedded default is a filesystem broker: it needs no server and
 # really reaches a separate worker and beat (the in-memory broker does not).

@@ -14,6 +14,7 @@ from django.test import Client
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
+from tests.services import SmtpServer
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -71,6 +72,21 @@ def _fast_hasher(settings) -> None:
 @pytest.fixture
 def redis_url() -> str:
     return os.environ["REDIS_URL"]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, with Django's SMTP backend pointed at it (not the in-memory outbox)."""
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from agencies.models import Agency, Partnership, User
 from agencies.tasks import clear_expired_sessions
 from config.celery import app as celery_app
 from referrals.models import Person, Referral
+from tests.services import current_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 # A worker is another process with the real clock, which a moved test clock (TEST_CLOCK) does not reach:
@@ -193,7 +194,7 @@ def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_pa
         **os.environ,
         "CELERY_BROKER_URL": "filesystem://",
         "VAR_DIR": str(tmp_path),
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": current_database_url(),
     }
     worker = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"],
@@ -219,11 +220,6 @@ def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_pa
     finally:
         worker.terminate()
         worker.wait(timeout=20)
-
-
-def _test_database_url() -> str:
-    settings_dict = connection.settings_dict
-    return f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
 
 
 def test_production_static_files_collect_with_hashed_names(tmp_path):

@@ -8,10 +8,11 @@ from actions.models import AlertStage
 
 
 class Command(BaseCommand):
-    help = "Raise every due-soon, overdue and escalation alert that has fallen due (each is raised once)."
+    help = "Raise every due-soon, overdue and escalation alert that has fallen due (each once), then email them."
 
     def handle(self, *args, **options) -> None:
         raised = alerts.sweep(now=timezone.now())
+        alerts.email_pending(now=timezone.now())
         for stage in AlertStage:
             self.stdout.write(f"{stage.label.lower()}: {raised.get(stage.value, 0)}")
         self.stdout.write(f"alerts raised: {sum(raised.values())}")
