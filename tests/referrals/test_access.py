@@ -57,8 +57,9 @@ def test_outsider_404_does_not_reveal_whether_the_referral_exists(outsider_clien
     missing = outsider_client.get(reverse("referrals:detail", args=[referral.pk + 1000]))
     assert real.status_code == missing.status_code == 404
 
-    def page(response) -> str:  # the CSRF token is masked afresh on every response
-        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    def page(response) -> str:  # the CSRF token is masked afresh, and the script nonce made afresh, every response
+        text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+        return re.sub(r'nonce="[^"]+"', "", text)
 
     assert page(real) == page(missing)
 
