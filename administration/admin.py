@@ -13,8 +13,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from agencies import two_factor
 from agencies.accounts import password_reset_link_send, roles_granted_notify, sessions_end
 from agencies.forms import UserInviteForm
 from agencies.lockout import account_unlock
@@ -172,7 +175,14 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         ("Line manager", {"fields": ("line_manager",)}),
     )
 
-    actions = ["unlock_sign_in", "send_reset_link"]
+    actions = ["unlock_sign_in", "send_reset_link", "reset_two_factor"]
+
+    @admin.action(description="Remove two-factor sign-in of the selected users (a lost phone): they set it up again")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        for user in queryset:  # already limited to the administrator's partnership
+            two_factor.devices_remove(actor=actor, user=user)  # type: ignore[arg-type]
+        self.message_user(request, f"Removed two-factor sign-in of {queryset.count()} user(s).")
 
     @admin.action(description="Send a password reset link to the selected users")
     def send_reset_link(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -297,3 +307,10 @@ class AuthEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# The authenticators themselves are never shown in the admin (their keys are secrets, and the library's pages
+# are not limited to one partnership): an administrator removes a user's with the action on the users list.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -222,6 +222,8 @@ class AuthEventKind(models.TextChoices):
     LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
     UNLOCKED = "unlocked", "Unlocked by an administrator"
     RESET_LINK_SENT = "reset_link_sent", "Password reset link sent"
+    TWO_FACTOR_SET_UP = "two_factor_set_up", "Two-factor sign-in set up"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Wrong two-factor code"
 
 
 class AuthEvent(models.Model):

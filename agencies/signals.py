@@ -14,6 +14,9 @@ def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     auth_event_record(kind=AuthEventKind.SIGNED_IN, user=user, actor=user)
     session = getattr(request, "session", None)
     if session is not None:
+        from agencies import two_factor
+
+        session[two_factor.STATE_KEY] = two_factor.sign_in_state(user)
         if session.session_key is None:
             session.save()
         UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "agencies",
     "referrals",
@@ -65,7 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "agencies.middleware.TwoFactorMiddleware",
     "core.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -122,6 +127,8 @@ AXES_VERBOSE = False
 # signs in from one address, and one person's typos must not lock out everyone behind it. A username-only lock
 # cannot be dodged by changing cookies or browser, which is what the warning is about.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Two-factor sign-in (django-otp): the name authenticator apps show for this service's accounts.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Strategy Discussions")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include("agencies.urls")),
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),
     path("", include("actions.urls")),

@@ -64,6 +64,44 @@ def _real_services_only() -> None:
         pytest.fail(f"Redis at {url} did not answer: {exc}", pytrace=False)
 
 
+def pass_second_factor(client: Client, user) -> None:
+    """What a user whose role needs two-factor sign-in does after the password: an authenticator, and this
+    session verified with it (tests of the sign-in itself go through /sign-in/ and /sign-in/code/ instead)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import two_factor
+
+    if not two_factor.required(user):
+        return
+    device = two_factor.app_device(user) or TOTPDevice.objects.create(
+        user=user, name=two_factor.APP_DEVICE, confirmed=True
+    )
+    session = client.session
+    two_factor.mark_verified(session, device)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_means_both_factors(monkeypatch) -> None:
+    """`client.login()` / `client.force_login()` in a test stand for a whole sign-in, second factor included."""
+    original_login, original_force_login = Client.login, Client.force_login
+
+    def login(self, **credentials):
+        if not original_login(self, **credentials):
+            return False
+        from agencies.models import User
+
+        pass_second_factor(self, User.objects.get(pk=self.session["_auth_user_id"]))
+        return True
+
+    def force_login(self, user, backend=None):
+        original_force_login(self, user, backend)
+        pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "login", login)
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

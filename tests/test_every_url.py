@@ -133,6 +133,10 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "minutes:recipient_add": post_only("403"),
     "minutes:recipient_remove": post_only("403"),
     "minutes:circulate": post_only("403"),
+    # One's own second factor: every signed-in persona here has passed it (or needs none), so the code page
+    # sends them on, and the set-up page shows their own set-up.
+    "agencies:two_factor_code": {"get": who("302"), "post": who("302"), "other": who("405")},
+    "agencies:two_factor_setup": {"get": who("200"), "post": who("200"), "other": who("405")},
     "audit:user_looks": listing(AUDITORS_ONLY),
     "audit:auth_events": listing(AUDITORS_ONLY),
 }

@@ -15,10 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from actions import services as actions
 from actions.access import get_action_for_user
 from actions.models import Action, ActionStatus
+from agencies import two_factor
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
@@ -279,6 +281,8 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
 # --- Strategy discussions, written through the strategy services as the chair and the agencies would --------
 
 CHAIR, CONVENER = "tm.demo", "sw.demo"
+# The demo authenticator key: the invented bytes "invented-demo-secret" (base32 NFXHMZLOORSWILLEMVWW6LLTMVRXEZLU).
+DEMO_TOTP_KEY = "696e76656e7465642d64656d6f2d736563726574"
 # Who speaks for each demo agency in a meeting, and who is named on its actions.
 AGENCY_USERS = {
     "Demo Children's Social Care": "sw.demo",
@@ -1202,6 +1206,11 @@ class Command(BaseCommand):
                 content_type__app_label="agencies", content_type__model__in=ADMIN_PERMISSION_MODELS
             )
         )
+        # Those who must use two-factor sign-in get an authenticator with one known, invented key (README;
+        # `manage.py demo_code` prints its current code). The demo data, and so this key, exist only with DEBUG on.
+        for user in users.values():
+            if two_factor.required(user) and two_factor.app_device(user) is None:
+                TOTPDevice.objects.create(user=user, name=two_factor.APP_DEVICE, key=DEMO_TOTP_KEY, confirmed=True)
         return users
 
     def _referral_rows(
