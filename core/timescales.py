@@ -20,6 +20,7 @@ Clock facts (DOMAIN.md section 3):
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 from dataclasses import dataclass
@@ -162,6 +163,38 @@ def add_working_days(start: date, days: int, calendar: Calendar) -> date:
         raise TypeError("add_working_days takes a date, not a datetime: use to_local(moment).date()")
     if days < 0:
         raise ValueError(f"days must not be negative, not {days}")
+    if days == 0:
+        return start
+    # A lookup in the calendar's precomputed working days, not a walk day by day: a 45-working-day rule costs
+    # what a 1-day rule does. Years are tabled in blocks, so the answer never depends on where a block starts.
+    first_year = start.year - start.year % WORKING_DAY_BLOCK_YEARS
+    if first_year + WORKING_DAY_BLOCK_YEARS + 1 > date.max.year:
+        return _walk_working_days(start, days, calendar)  # the last years of the calendar: no table
+    table = _working_days(calendar, first_year)
+    index = bisect.bisect_right(table, start.toordinal()) + days - 1
+    if index < len(table):
+        return date.fromordinal(table[index])
+    return _walk_working_days(start, days, calendar)  # beyond the table (years ahead): the plain walk
+
+
+WORKING_DAY_BLOCK_YEARS = 4
+
+
+@functools.lru_cache(maxsize=256)
+def _working_days(calendar: Calendar, first_year: int) -> tuple[int, ...]:
+    """The ordinals of every working day from 1 January of `first_year` for a block of years and one more."""
+    day = date(first_year, 1, 1)
+    end = date(first_year + WORKING_DAY_BLOCK_YEARS + 1, 12, 31)
+    days = []
+    while day <= end:
+        if is_working_day(day, calendar):
+            days.append(day.toordinal())
+        day += timedelta(days=1)
+    return tuple(days)
+
+
+def _walk_working_days(start: date, days: int, calendar: Calendar) -> date:
+    """Day by day: the definition the table must always agree with (tests compare the two)."""
     day = start
     remaining = days
     while remaining:

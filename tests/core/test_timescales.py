@@ -594,3 +594,22 @@ def test_time_left_is_real_time_across_the_clocks_going_back():
     now = datetime(2027, 10, 31, 0, 30, tzinfo=LONDON)
     due = datetime(2027, 10, 31, 1, 30, tzinfo=LONDON).replace(fold=1)
     assert time_left(due, now) == timedelta(hours=2)
+
+
+def test_the_working_day_table_agrees_with_the_day_by_day_walk_everywhere():
+    """The precomputed table (a lookup, so 45 working days cost what 1 does) gives what counting day by day gives:
+    every start in four years and some, every jurisdiction, with closure days, across block edges."""
+    from core.timescales import _walk_working_days
+
+    closures = frozenset({date(2026, 12, 29), date(2027, 1, 4), date(2028, 12, 27)})
+    calendars = [Calendar(jurisdiction=j) for j in ("ENG", "SCT", "NIR")]
+    calendars.append(Calendar(closure_days=closures))
+    for calendar in calendars:
+        day = date(2026, 11, 1)
+        while day < date(2031, 3, 1):
+            for days in (1, 2, 5, 15, 45, 300):
+                expected = _walk_working_days(day, days, calendar)
+                assert add_working_days(day, days, calendar) == expected, (calendar, day, days)
+            day += timedelta(days=3)
+    far = date(2026, 12, 30)
+    assert add_working_days(far, 2000, calendars[0]) == _walk_working_days(far, 2000, calendars[0])
