@@ -133,6 +133,9 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "minutes:recipient_add": post_only("403"),
     "minutes:recipient_remove": post_only("403"),
     "minutes:circulate": post_only("403"),
+    # The session's time left, and "stay signed in": anyone, signed in or not (a signed-out one is told so).
+    "session_status": listing(who("200")),
+    "session_keep_alive": {"get": who("405"), "post": who("200"), "other": who("405")},
     "audit:user_looks": listing(AUDITORS_ONLY),
     "audit:auth_events": listing(AUDITORS_ONLY),
 }
