@@ -3,6 +3,7 @@
 from typing import Any
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -24,8 +25,15 @@ def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
 
 @receiver(user_logged_out)
 def _signed_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
-    if user is not None:
-        auth_event_record(kind=AuthEventKind.SIGNED_OUT, user=user, actor=user)
+    if user is None:
+        return
+    # Ended by a time-out rather than the sign-out button (core.middleware.SessionTimeoutMiddleware).
+    ended_by = getattr(request, "session_ended_by", "")
+    detail = {
+        "idle": f"Timed out after {settings.SESSION_IDLE_MINUTES} minutes without activity",
+        "absolute": f"Timed out {settings.SESSION_ABSOLUTE_HOURS} hours after signing in",
+    }.get(ended_by, "")
+    auth_event_record(kind=AuthEventKind.SIGNED_OUT, user=user, actor=user, detail=detail)
 
 
 @receiver(user_login_failed)

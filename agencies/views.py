@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from agencies import two_factor
 from agencies.models import AuthEventKind, auth_event_record
 from agencies.types import AuthenticatedRequest
+from core.sessions import sign_in_step
 
 
 class CodeForm(forms.Form):
@@ -39,6 +40,7 @@ def _verified(request: AuthenticatedRequest, device) -> None:
     two_factor.mark_verified(request.session, device)
 
 
+@sign_in_step
 @require_http_methods(["GET", "HEAD", "POST"])
 def two_factor_code(request: AuthenticatedRequest) -> HttpResponse:
     """After the password: the code from the authenticator app (or a recovery code)."""
@@ -56,6 +58,7 @@ def two_factor_code(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "agencies/two_factor_code.html", {"form": form, "next": _next(request)}, status=status)
 
 
+@sign_in_step
 @require_http_methods(["GET", "HEAD", "POST"])
 def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app (required for managers and administrators, offered to everyone)."""

@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("agencies.urls")),
+    path("session/", core_views.session_status, name="session_status"),
+    path("session/keep-alive/", core_views.session_keep_alive, name="session_keep_alive"),
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),
     path("", include("actions.urls")),

@@ -2,8 +2,17 @@ import json
 import logging
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.datastructures import MultiValueDict
+
+from core import sessions
 
 
 class NoStoreWhenSignedInMiddleware:
@@ -59,3 +68,84 @@ class CspReportMiddleware:
                 str(details.get("document-uri") or details.get("documentURL") or "?").split("?")[0][:200],
             )
         return HttpResponse(status=204)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session after the idle or the absolute timeout (ASVS 7.3.1, 7.3.2), on the server.
+
+    Every request to a view counts as activity (noted to the minute), except those that only ask how long
+    is left (`sessions.passive`). An ended session is flushed; the new anonymous one remembers whose it was
+    and why it ended, for the sign-in page and for keeping a form posted after it (`sessions.keep_work`).
+    Sits after the authentication middleware and before the sign-in requirement.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict) -> None:
+        if not request.user.is_authenticated:
+            return
+        now = timezone.now().timestamp()
+        session = request.session
+        session.setdefault(sessions.SIGNED_IN_AT, now)  # a session from before time-outs: it starts now
+        reason = sessions.ended_by(session, now)
+        if reason is not None:
+            user_pk = request.user.pk
+            request.session_ended_by = reason  # type: ignore[attr-defined]  # for the sign-in audit's detail
+            logout(request)
+            request.session[sessions.TIMED_OUT] = {"user": user_pk, "reason": reason}
+        elif not getattr(view_func, "session_passive", False):
+            sessions.touch(session, now)
+
+
+class LoginRequiredKeepingWorkMiddleware(LoginRequiredMiddleware):
+    """Django's sign-in requirement, except that what was typed into a form is never lost to a time-out.
+
+    A form posted after the session ended is kept (`sessions.keep_work`) before the usual redirect to
+    sign in. After the same user signs in, the first page they open takes them back to where they
+    posted, and the form is posted there again: saved with a message, or shown with its errors.
+    A background (htmx) save answers 401 instead, so the page posts the form the plain way.
+    """
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponseBase | None:
+        if (
+            request.method == "GET"
+            and request.user.is_authenticated
+            and sessions.KEPT_WORK in request.session
+            and not getattr(view_func, "session_passive", False)
+            and not getattr(view_func, "sign_in_step", False)
+        ):
+            kept = sessions.kept_work_for(request.session, request.user.pk)
+            if kept is not None and request.get_full_path() != kept["path"]:
+                if kept.get("redirected"):  # once only: the page may have gone since (a new release)
+                    del request.session[sessions.KEPT_WORK]
+                    return super().process_view(request, view_func, view_args, view_kwargs)
+                request.session[sessions.KEPT_WORK] = {**kept, "redirected": True}
+                return redirect(kept["path"])
+            if kept is not None:
+                del request.session[sessions.KEPT_WORK]
+                # The original post passed the CSRF check; this request has passed it as a GET, and is
+                # the same user's, on the same page, so it is posted again as it was typed.
+                request.method = request.META["REQUEST_METHOD"] = "POST"
+                request.POST = sessions.as_post(kept)  # type: ignore[assignment]  # immutable, as Django's own
+                request._files = MultiValueDict()  # type: ignore[attr-defined]
+                messages.info(
+                    request,
+                    "You were signed out before this was saved. What you typed has been sent again now that you "
+                    "have signed in: check it below.",
+                )
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(  # type: ignore[override]  # a 401 for scripts, not only a redirect
+        self, request: HttpRequest, view_func: Callable
+    ) -> HttpResponseBase:
+        if request.method == "POST":
+            sessions.keep_work(request)
+        if request.headers.get("HX-Request") or not request.accepts("text/html"):
+            return HttpResponse("Sign in again", status=401, content_type="text/plain")
+        return super().handle_no_permission(request, view_func)

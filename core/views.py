@@ -3,7 +3,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from core import sessions
 
 
 @login_not_required
@@ -34,3 +38,30 @@ class SignOutView(auth_views.LogoutView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return render(request, "registration/sign_out.html")
+
+
+def _session_answer(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0})
+    left = sessions.seconds_left(request.session, timezone.now().timestamp())
+    return JsonResponse({"signed_in": True, "seconds_left": left, "warn_seconds": sessions.WARN_SECONDS})
+
+
+# Both answer whether the session is still signed in, rather than redirecting a script to the sign-in page.
+@login_not_required
+@never_cache
+@sessions.passive
+@require_safe
+def session_status(request: HttpRequest) -> HttpResponse:
+    """How long the session has left. Asking does not count as activity, so a page left open still times out."""
+    return _session_answer(request)
+
+
+@login_not_required
+@never_cache
+@require_POST
+def session_keep_alive(request: HttpRequest) -> HttpResponse:
+    """Stay signed in: restarts the idle clock to the second (not the absolute one)."""
+    if request.user.is_authenticated:
+        sessions.touch(request.session, timezone.now().timestamp(), force=True)
+    return _session_answer(request)

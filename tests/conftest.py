@@ -107,6 +107,14 @@ def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_session_timeouts(settings) -> None:
+    """Tests move the clock by days with a client signed in: the session time-outs are off (ten years) except
+    in their own tests (tests/core/test_sessions.py, tests/e2e/test_session_timeout.py), which set them."""
+    settings.SESSION_IDLE_MINUTES = 10 * 365 * 24 * 60
+    settings.SESSION_ABSOLUTE_HOURS = 10 * 365 * 24
+
+
 @pytest.fixture
 def redis_url() -> str:
     return os.environ["REDIS_URL"]

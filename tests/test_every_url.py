@@ -137,6 +137,9 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     # sends them on, and the set-up page shows their own set-up.
     "agencies:two_factor_code": {"get": who("302"), "post": who("302"), "other": who("405")},
     "agencies:two_factor_setup": {"get": who("200"), "post": who("200"), "other": who("405")},
+    # The session's time left, and "stay signed in": anyone, signed in or not (a signed-out one is told so).
+    "session_status": listing(who("200")),
+    "session_keep_alive": {"get": who("405"), "post": who("200"), "other": who("405")},
     "audit:user_looks": listing(AUDITORS_ONLY),
     "audit:auth_events": listing(AUDITORS_ONLY),
 }
