@@ -56,7 +56,7 @@ seed: install ## Load the demo data again (idempotent)
 clean: ## Remove the local database, broker folders and built assets
 	rm -rf var static/dist
 
-BENCHES ?= bench/referral_list.py bench/sweep.py bench/minutes_pdf.py bench/timescales.py
+BENCHES ?= bench/referral_list.py bench/sweep.py bench/minutes_pdf.py bench/timescales.py bench/reschedule.py
 
 bench: install ## Time the referral list (2,000 referrals), a deadline sweep (100,000 deadlines) and a large meeting's minutes PDF; SQLite under var/, or DATABASE_URL
 	@status=0; for script in $(BENCHES); do $(RUN_ENV) $(PY) $$script || status=1; done; exit $$status

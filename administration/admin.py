@@ -13,6 +13,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,7 +26,7 @@ from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partne
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.history import record
-from referrals.deadlines import deadlines_reschedule
+from referrals.services import calendar_changed
 
 
 class NoPasswordWidget(forms.Widget):
@@ -119,6 +120,17 @@ class PartnershipAdmin(PartnershipScopedAdmin):
     partnership_path = "id"
     list_display = ["name", "jurisdiction", "standard_sd_days", "end_of_working_day", "reference_prefix"]
     inlines = [ClosureDayInline]
+    readonly_fields = ["deadlines_status"]
+
+    @admin.display(description="Open deadlines")
+    def deadlines_status(self, partnership: Partnership) -> str:
+        if partnership.pk is None or partnership.calendar_changed_at is None:
+            return "They follow this calendar."
+        if partnership.deadlines_moving:
+            changed = timezone.localtime(partnership.calendar_changed_at)
+            return f"Being moved to the calendar as changed at {changed:%H:%M on %d %B %Y}: reload to see when done."
+        moved = timezone.localtime(partnership.deadlines_moved_at)
+        return f"They follow this calendar: moved to it at {moved:%H:%M on %d %B %Y}."
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         # The calendar as it was, to tell after saving whether the open deadlines must move.
@@ -131,13 +143,13 @@ class PartnershipAdmin(PartnershipScopedAdmin):
         partnership = form.instance
         before = getattr(request, "_calendar_before", None)
         if change and before != _calendar(partnership):
-            # Closure days and settings feed every stored moment: the open deadlines follow them now.
-            moved = deadlines_reschedule(
-                acting_user=request.user,  # type: ignore[arg-type]
-                partnership=partnership,
-                reason="Partnership calendar changed in the admin",
+            # Closure days and settings feed every stored moment: the open deadlines follow them, in Celery
+            # (a national partnership has hundreds of thousands); this request returns at once.
+            calendar_changed(acting_user=request.user, partnership=partnership)  # type: ignore[arg-type]
+            self.message_user(
+                request,
+                "The open deadlines are being moved to the new calendar. This page says when that is done.",
             )
-            self.message_user(request, f"{moved} open deadline{'s' if moved != 1 else ''} moved to the new calendar")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super(PartnershipScopedAdmin, self).get_queryset(request)

@@ -64,10 +64,20 @@ class Partnership(models.Model):
         help_text="Concern codes, separated by commas: a discussion about one of them held by telephone shows a "
         "warning (DOMAIN section 1; usually organised, fii, position_of_trust).",
     )
-    history = HistoricalRecords()
+    # When the calendar last changed, and when the open deadlines last caught up with it (in Celery).
+    calendar_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deadlines_moved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["calendar_changed_at", "deadlines_moved_at"])
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def deadlines_moving(self) -> bool:
+        """The calendar changed and the open deadlines have not yet been moved to it."""
+        return self.calendar_changed_at is not None and (
+            self.deadlines_moved_at is None or self.deadlines_moved_at < self.calendar_changed_at
+        )
 
     def meeting_harm_codes(self) -> list[str]:
         return [code.strip() for code in self.meeting_harms.split(",") if code.strip()]

@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "task": "minutes.render_pending",
         "schedule": timedelta(minutes=10),
     },
+    "reschedule-pending-calendars": {
+        "task": "referrals.reschedule_pending",
+        "schedule": timedelta(minutes=5),
+    },
     "clear-expired-sessions": {
         "task": "agencies.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -368,6 +368,8 @@ class Deadline(models.Model):
             models.Index(fields=["responsible", "due_at"], condition=Q(state="open"), name="deadline_open_mine"),
             models.Index(fields=["agency", "due_at"], condition=Q(state="open"), name="deadline_open_agency"),
             models.Index(fields=["partnership", "due_at"], condition=Q(state="open"), name="deadline_open_partner"),
+            # Rescheduling a partnership walks its open clocks in key order, a batch at a time.
+            models.Index(fields=["partnership", "id"], condition=Q(state="open"), name="deadline_open_partner_key"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,12 +7,15 @@ for the first child's last name (the pages route each one to its field).
 """
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
 from core.history import record
@@ -481,3 +484,24 @@ def case_view_record(*, user: User, referral: Referral, page: str) -> None:
 def list_look_record(*, user: User, page: str, query: str, referral_ids: Sequence[int]) -> None:
     """Log that `user` was shown a list of cases with children's names (one row per list, in the same request)."""
     ListLook.objects.create(user=user, page=page, query=query[:500], referral_ids=sorted(set(referral_ids)))
+
+
+def calendar_changed(*, acting_user: User, partnership: Partnership) -> None:
+    """A partnership's calendar or settings changed: its open deadlines are moved to it in Celery.
+
+    The request only notes the moment; the task is queued once the change is committed (one attempt,
+    never held up by a broker that is down: `referrals.reschedule_pending` catches up).
+    """
+    now = timezone.now()
+    Partnership.objects.filter(pk=partnership.pk).update(calendar_changed_at=now)
+    partnership.calendar_changed_at = now
+    transaction.on_commit(partial(_queue_reschedule, partnership.pk, acting_user.pk if acting_user else None))
+
+
+def _queue_reschedule(partnership_id: int, user_id: int | None) -> None:
+    from referrals.tasks import reschedule_partnership
+
+    try:
+        reschedule_partnership.apply_async(args=[partnership_id, user_id], retry=False)
+    except Exception:  # the broker is down: the beat's catch-up moves them
+        logging.getLogger(__name__).warning("could not queue rescheduling of partnership %s", partnership_id)

@@ -162,10 +162,13 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
     return data
 
 
-def test_a_closure_day_added_in_the_admin_moves_open_deadlines_through_the_service(staff_client, world):
+def test_a_closure_day_added_in_the_admin_returns_at_once_and_a_celery_task_moves_open_deadlines(
+    staff_client, world, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     from core.timescales import LONDON
+    from referrals.tasks import reschedule_partnership
     from tests.factories import make_referral
 
     monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -173,14 +176,25 @@ def test_a_closure_day_added_in_the_admin_moves_open_deadlines_through_the_servi
     assert waiting.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
     partnership = world["partnership"]
-    response = staff_client.post(
-        reverse("admin:agencies_partnership_change", args=[partnership.pk]),
-        _partnership_post(partnership, [("2026-11-24", "Office move")]),
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = staff_client.post(
+            reverse("admin:agencies_partnership_change", args=[partnership.pk]),
+            _partnership_post(partnership, [("2026-11-24", "Office move")]),
+            follow=True,
+        )
     assert response.status_code == 200
-    assert "1 open deadline moved to the new calendar" in response.content.decode()
+    assert "The open deadlines are being moved to the new calendar" in response.content.decode()
+    assert len(queued) == 1  # the task, queued once the change is committed
+    deadline = waiting.strategy_discussion_deadline()
+    assert deadline.due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)  # not moved in the request
+    page = staff_client.get(reverse("admin:agencies_partnership_change", args=[partnership.pk])).content.decode()
+    assert "Being moved to the calendar as changed at" in page
+
+    assert reschedule_partnership(partnership.pk, world["admin"].pk) == 1  # what the worker runs
     deadline = waiting.strategy_discussion_deadline()
     assert deadline.due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
     assert deadline.history.first().history_user == world["admin"]
-    assert deadline.history.first().history_change_reason == "Partnership calendar changed in the admin"
+    assert deadline.history.first().history_change_reason == "Partnership calendar changed"
+    page = staff_client.get(reverse("admin:agencies_partnership_change", args=[partnership.pk])).content.decode()
+    assert "They follow this calendar: moved to it at" in page
+    assert reschedule_partnership(partnership.pk, world["admin"].pk) == 0  # done: nothing to do again

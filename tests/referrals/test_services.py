@@ -199,3 +199,45 @@ def test_deadlines_are_stored_in_one_table_for_one_indexed_watch_query(world, dj
     with django_assert_num_queries(1):
         overdue = list(Deadline.objects.filter(state="open", due_at__lt=dt.datetime(2026, 11, 27, tzinfo=LONDON)))
     assert [d.rule for d in overdue] == ["SD_STANDARD"]
+
+
+def test_rescheduling_runs_in_batches_whose_queries_do_not_grow_with_their_size(world):
+    """One select, one bulk update and one bulk history insert per batch, whatever the batch holds."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.models import ClosureDay
+    from core.timescales import LONDON
+    from referrals.models import Deadline
+
+    monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+    for _ in range(12):
+        make_referral(acting_user=world["sw"], received_at=monday)
+    partnership = world["partnership"]
+    ClosureDay.objects.create(partnership=partnership, date=dt.date(2026, 11, 24), reason="Invented closure")
+
+    def queries(batch_size: int) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            moved = deadlines_reschedule(
+                acting_user=world["admin"], partnership=partnership, reason="Closure", batch_size=batch_size
+            )
+        return moved, len(context.captured_queries)
+
+    closure = dt.date(2026, 11, 24)
+    due_after_closure = dt.datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
+    counts = []
+    for batch_size in (12, 6, 4):  # one batch, two, three (each run then an empty look for more)
+        moved, count = queries(batch_size)
+        assert moved == 12
+        counts.append(count)
+        moved_to_closure = Deadline.objects.filter(partnership=partnership, due_at=due_after_closure).count()
+        assert moved_to_closure == (12 if ClosureDay.objects.filter(partnership=partnership).exists() else 0)
+        if ClosureDay.objects.filter(partnership=partnership).exists():
+            ClosureDay.objects.filter(partnership=partnership).delete()
+        else:
+            ClosureDay.objects.create(partnership=partnership, date=closure, reason="Invented closure")
+    assert counts[1] - counts[0] == counts[2] - counts[1] > 0  # each batch costs the same, 4 rows or 12
+    first = Deadline.objects.filter(partnership=partnership).first()
+    assert [h.history_change_reason for h in first.history.all()[:3]] == ["Closure", "Closure", "Closure"]
