@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from agencies.models import Agency, Partnership, User
 from agencies.selectors import partnership_calendar
@@ -220,23 +221,30 @@ def deadlines_reschedule(
                 deadline.alerted_stage, deadline.next_alert_at = 0, due_soon
                 changed.append(deadline)
             if changed:
-                _moments_save(changed)
-                _history_save(changed, acting_user=acting_user, reason=reason[:100])
+                _moved_save(changed, acting_user=acting_user, reason=reason[:100])
             moved += len(changed)
         if len(batch) < batch_size:
             return moved
 
 
-def _moments_save(changed: list[Deadline]) -> None:
-    """One UPDATE for a batch of moved clocks (their history rows are written alongside by the caller).
+def _moved_save(changed: list[Deadline], *, acting_user: User, reason: str) -> None:
+    """Save a batch of moved clocks and a history row ("changed", by whom, why) for each.
 
-    On PostgreSQL an UPDATE ... FROM (VALUES ...) joins the new moments by key: Django's bulk_update
-    writes a CASE per field and row, several times slower at a thousand rows. Elsewhere (SQLite in
-    `make run`), bulk_update.
+    On PostgreSQL: one UPDATE ... FROM (VALUES ...) and one INSERT ... SELECT (Django's bulk_update
+    writes a CASE per field and row, several times slower at a thousand rows). Elsewhere (SQLite in
+    `make run`): simple-history's bulk_update_with_history.
     """
     if connection.vendor != "postgresql":
-        Deadline.objects.bulk_update(changed, MOVED_FIELDS)  # history: the caller's bulk_history_create
+        bulk_update_with_history(
+            changed, Deadline, MOVED_FIELDS, default_user=acting_user, default_change_reason=reason
+        )
         return
+    _moments_save(changed)
+    _history_save(changed, acting_user=acting_user, reason=reason)
+
+
+def _moments_save(changed: list[Deadline]) -> None:
+    """One UPDATE for a batch of moved clocks on PostgreSQL, joining the new moments by key."""
     rows = "(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s::timestamptz)"
     params: list = []
     for d in changed:
@@ -253,17 +261,9 @@ def _moments_save(changed: list[Deadline]) -> None:
 
 
 def _history_save(changed: list[Deadline], *, acting_user: User, reason: str) -> None:
-    """One history row ("changed", by whom, why) per moved clock, written in one statement.
-
-    On PostgreSQL the rows are copied from the table just updated (INSERT ... SELECT), so the history
-    holds exactly what was saved; elsewhere simple-history's bulk_history_create.
-    """
+    """One history row per moved clock on PostgreSQL, copied from the rows just updated (INSERT ... SELECT),
+    so the history holds exactly what was saved."""
     historical = Deadline.history.model  # type: ignore[attr-defined]
-    if connection.vendor != "postgresql":
-        Deadline.history.bulk_history_create(  # type: ignore[attr-defined]
-            changed, update=True, default_user=acting_user, default_change_reason=reason
-        )
-        return
     columns = ", ".join(connection.ops.quote_name(f.column) for f in historical.tracked_fields)
     table = connection.ops.quote_name(historical._meta.db_table)
     # Table and column names come from the models, never from input; every value is a parameter.
