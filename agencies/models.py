@@ -234,6 +234,8 @@ class AuthEventKind(models.TextChoices):
     RESET_LINK_SENT = "reset_link_sent", "Password reset link sent"
     TWO_FACTOR_SET_UP = "two_factor_set_up", "Two-factor sign-in set up"
     TWO_FACTOR_FAILED = "two_factor_failed", "Wrong two-factor code"
+    TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor sign-in removed by an administrator"
+    RECOVERY_CODE_USED = "recovery_code_used", "Signed in with a recovery code"
 
 
 class AuthEvent(models.Model):

@@ -95,7 +95,7 @@ def code_check(*, user: User, code: str):
         return device
     recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE, confirmed=True).first()
     if recovery is not None and recovery.verify_token(token):
-        auth_event_record(kind=AuthEventKind.SIGNED_IN, user=user, actor=user, detail="Used a recovery code")
+        auth_event_record(kind=AuthEventKind.RECOVERY_CODE_USED, user=user, actor=user)
         return recovery
     return None
 
@@ -118,6 +118,4 @@ def devices_remove(*, actor: User | None, user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        auth_event_record(
-            kind=AuthEventKind.TWO_FACTOR_SET_UP, user=user, actor=actor, detail="Two-factor sign-in removed"
-        )
+        auth_event_record(kind=AuthEventKind.TWO_FACTOR_REMOVED, user=user, actor=actor)

@@ -41,6 +41,10 @@ class MinutesChecker:
         """Approve a version and choose each recipient's version: the chair's acts, a CSC team manager's."""
         return self._open_and_ended() and self.meeting.can_chair()
 
+    def can_edit_distribution(self) -> bool:
+        """Add, remove and give email addresses to recipients: whoever circulates, and the chair."""
+        return self.can_circulate() or self.can_approve()
+
     def can_circulate(self) -> bool:
         """Edit the distribution list and send: CSC business support, social workers and team managers."""
         return self._open_and_ended() and self.meeting.case.is_csc and self.user.has_role(*CIRCULATE_ROLES)
@@ -50,6 +54,6 @@ def get_minutes_for_user(user: User, discussion_pk: int, *, write: bool = False)
     """The discussion whose minutes the user may see, or 404; with write, 403 for one they may only read."""
     discussion, meeting = get_discussion_for_user(user, discussion_pk)
     checker = MinutesChecker(meeting=meeting)
-    if write and not (checker.can_approve() or checker.can_circulate()):
+    if write and not checker.can_edit_distribution():
         raise PermissionDenied("You can read these minutes but not approve or circulate them")
     return discussion, checker

@@ -31,7 +31,7 @@ SECTIONS = [
 HEADINGS = dict(SECTIONS)
 
 
-def _when(moment: dt.datetime | None) -> str:
+def when(moment: dt.datetime | None) -> str:
     return to_local(moment).strftime("%-d %B %Y, %H:%M") if moment else ""
 
 
@@ -116,7 +116,7 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
             "others": [_person(p, on=held_on) for p in others],
         },
         "reason": {
-            "prompted_by": f"{discussion.get_trigger_display()}, identified {_when(discussion.concern_identified_at)}",
+            "prompted_by": f"{discussion.get_trigger_display()}, identified {when(discussion.concern_identified_at)}",
             "urgency": discussion.get_urgency_display(),
             "reason": discussion.reason,
             "purpose": discussion.purpose,
@@ -175,7 +175,7 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
                 "measure": a.measure,
                 "agency": a.lead_agency.name,
                 "person": str(a.person) if a.person_id else a.contact_name,
-                "due": _when(a.due_at),
+                "due": when(a.due_at),
                 "status": a.get_status_display(),
             }
             for a in actions
@@ -197,9 +197,9 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
     return {
         "reference": referral.reference,
         "partnership": referral.partnership.name,
-        "held": f"{_when(discussion.held_at)} to {to_local(discussion.ended_at).strftime('%H:%M')}"
+        "held": f"{when(discussion.held_at)} to {to_local(discussion.ended_at).strftime('%H:%M')}"
         if discussion.held_at and discussion.ended_at
-        else _when(discussion.scheduled_at),
+        else when(discussion.scheduled_at),
         "format": discussion.get_format_display(),
         "chair": str(discussion.chair),
         "sections": sections,
@@ -215,7 +215,7 @@ def _decision(child, decision) -> dict[str, Any]:
         ["Police decision maker", decision.police_decision_maker] if decision.police_decision_maker else None,
         [
             "Section 47 authorised",
-            f"by {decision.s47_authorised_by}, {_when(decision.s47_authorised_at)}",
+            f"by {decision.s47_authorised_by}, {when(decision.s47_authorised_at)}",
         ]
         if decision.s47_authorised
         else None,

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from agencies.models import User
 from core.history import record
-from core.timescales import to_local
 from minutes import pdf
 from minutes import record as minutes_record
 from minutes.access import MinutesChecker
@@ -41,10 +40,6 @@ from referrals.services import case_view_record
 from strategy.models import Discussion, InvitationStatus
 
 log = logging.getLogger(__name__)
-
-
-def _when(moment: dt.datetime) -> str:
-    return to_local(moment).strftime("%-d %B %Y, %H:%M")
 
 
 # --- The distribution list -----------------------------------------------------------------------------------
@@ -147,17 +142,23 @@ class RecipientInput:
     sends: str = Sends.NONE
 
 
-def _sends_allowed(recipient_family: bool, sends: str) -> None:
-    if recipient_family and sends == Sends.FULL:
-        raise ValidationError({"sends": "A family member can be sent the family version only, or nothing"})
+def _sends_problem(name: str, *, family: bool, sends: str) -> str | None:
+    """The one rule of what a recipient may be sent: a family member never the full version."""
+    if sends not in Sends.values:
+        return f"Choose what {name} is sent"
+    if family and sends == Sends.FULL:
+        return f"{name} is family: they can be sent the family version only, or nothing"
+    return None
 
 
 def recipient_add(*, acting_user: User, checker: MinutesChecker, data: RecipientInput) -> Recipient:
     """Add someone to the distribution list; only the chair chooses what they are sent (else: nothing yet)."""
-    if not checker.can_circulate() and not checker.can_approve():
+    if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
     sends = data.sends if checker.can_approve() else Sends.NONE
-    _sends_allowed(data.family, sends)
+    problem = _sends_problem(data.name, family=data.family, sends=sends)
+    if problem:
+        raise ValidationError({"sends": problem})
     with transaction.atomic():
         recipient = Recipient(
             discussion=checker.discussion,
@@ -187,7 +188,7 @@ def distribution_save(
 ) -> int:
     """Save the distribution list: email addresses of those who are not users, and (the chair only) which version
     each recipient gets. One transaction; returns how many recipients changed."""
-    if not checker.can_circulate() and not checker.can_approve():
+    if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
     if choices and not checker.can_approve():
         raise PermissionDenied("Only the chair (a team manager) chooses which version each recipient gets")
@@ -203,10 +204,9 @@ def distribution_save(
             recipient = recipients.get(pk)
             if recipient is None:
                 continue
-            if sends not in Sends.values:
-                errors[f"sends-{pk}"] = f"Choose what {recipient} is sent"
-            elif recipient.source == Source.FAMILY and sends == Sends.FULL:
-                errors[f"sends-{pk}"] = f"{recipient} is family: they can be sent the family version only, or nothing"
+            problem = _sends_problem(str(recipient), family=recipient.source == Source.FAMILY, sends=sends)
+            if problem:
+                errors[f"sends-{pk}"] = problem
         if errors:
             raise ValidationError(errors)
         for pk, recipient in recipients.items():
@@ -226,7 +226,7 @@ def distribution_save(
 
 
 def recipient_remove(*, acting_user: User, checker: MinutesChecker, pk: int, now: dt.datetime) -> Recipient:
-    if not checker.can_circulate() and not checker.can_approve():
+    if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
     with transaction.atomic():
         recipient = _recipient(checker, pk)
@@ -292,7 +292,10 @@ def documents_ensure(version: MinutesVersion) -> dict[str, MinutesDocument]:
             if kind in existing:
                 continue
             rendered = pdf.render(
-                version.snapshot, family=kind == Kind.FAMILY, version=version, approved=_when(version.approved_at)
+                version.snapshot,
+                family=kind == Kind.FAMILY,
+                version=version,
+                approved=minutes_record.when(version.approved_at),
             )
             existing[kind] = MinutesDocument.objects.create(
                 version=version,
@@ -320,7 +323,7 @@ def render_pending(*, since: dt.datetime) -> int:
 
 def draft_pdf(discussion: Discussion, *, now: dt.datetime, family: bool) -> pdf.Rendered:
     """The record as it is now, marked DRAFT on every page; rendered on demand, never stored."""
-    return pdf.render(live_snapshot(discussion), family=family, printed=_when(now))
+    return pdf.render(live_snapshot(discussion), family=family, printed=minutes_record.when(now))
 
 
 def document_download(*, user: User, checker: MinutesChecker, version: MinutesVersion, kind: str) -> MinutesDocument:
@@ -404,7 +407,7 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
         recipient = circulation.recipient
         if circulation.pk in tokens:
             link = base + reverse("minutes:link", args=[tokens[circulation.pk]])
-            expiry = f"The link works once and until {_when(circulation.expires_at)}."  # type: ignore[arg-type]
+            expiry = f"The link works once and until {minutes_record.when(circulation.expires_at)}."  # type: ignore[arg-type]
             address = recipient.email
         else:
             link = base + reverse("minutes:minutes", args=[circulation.version.discussion_id])

@@ -90,6 +90,7 @@ def test_a_recovery_code_works_once(enrolled):
     client = password_sign_in(tm.username)
     assert client.post("/sign-in/code/", {"code": codes[0], "next": "/referrals/"}).status_code == 302
     assert client.get("/referrals/").status_code == 200
+    assert AuthEvent.objects.filter(user=tm, kind=AuthEventKind.RECOVERY_CODE_USED).count() == 1
     again = password_sign_in(tm.username)
     assert again.post("/sign-in/code/", {"code": codes[0]}).status_code == 400
 
@@ -159,7 +160,7 @@ def test_an_administrator_removes_a_lost_authenticator_and_the_user_sets_up_agai
     )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=tm).exists()
-    event = AuthEvent.objects.get(user=tm, detail="Two-factor sign-in removed")
+    event = AuthEvent.objects.get(user=tm, kind=AuthEventKind.TWO_FACTOR_REMOVED)
     assert event.actor == admin
     client = password_sign_in(tm.username)
     assert client.get("/referrals/")["Location"].startswith("/account/two-factor/")
