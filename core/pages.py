@@ -17,10 +17,11 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import QueryDict
 
@@ -99,7 +100,7 @@ def decode_cursor(model: type[Model], keys: Sequence[str], cursor: str) -> tuple
         if value is None or isinstance(value, (dict, list)):
             return None
         try:
-            python = model._meta.get_field(key).to_python(value)
+            python = _field(model, key).to_python(value)
         except (ValidationError, TypeError, ValueError):
             return None
         if isinstance(python, dt.datetime) and python.tzinfo is None:
@@ -116,7 +117,7 @@ def keyset_page(
     descending: bool = False,
     size: int = PAGE_SIZE,
     cap: int = COUNT_CAP,
-    decorate: Callable[[QuerySet], QuerySet] | None = None,
+    decorate: Callable[[Any], QuerySet] | None = None,
 ) -> KeysetPage:
     """The page of `queryset` that `params` asks for ("after" or "before" a cursor), sorted by `keys`.
 
@@ -164,5 +165,12 @@ def keyset_page(
     )
 
 
+def _field(model: type[Model], key: str) -> Field:
+    field = model._meta.get_field(key)
+    if not isinstance(field, Field):
+        raise TypeError(f"{key} is not a column of {model.__name__}")
+    return field
+
+
 def _attname(model: type[Model], key: str) -> str:
-    return model._meta.get_field(key).attname
+    return _field(model, key).attname

@@ -188,6 +188,11 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return self.reference or "New referral"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.sd_due_at is None:  # until its deadline is opened, listed by when it was received
+            self.sd_due_at = self.received_at
+        super().save(*args, **kwargs)
+
     @property
     def awaiting_discussion(self) -> bool:
         return self.status == ReferralStatus.AWAITING_DISCUSSION
@@ -196,11 +201,6 @@ class Referral(models.Model):
     def referrer_from(self) -> str:
         """The referrer's agency, or what was typed for a member of the public."""
         return self.referrer_agency.name if self.referrer_agency else self.referrer_organisation
-
-    def save(self, *args, **kwargs) -> None:
-        if self.sd_due_at is None:  # until its deadline is opened, listed by when it was received
-            self.sd_due_at = self.received_at
-        super().save(*args, **kwargs)
 
     def strategy_discussion_deadline(self) -> "Deadline":
         """The case's current strategy discussion deadline (the referral's own until a discussion is held)."""
@@ -413,7 +413,9 @@ class Deadline(models.Model):
             # Dashboards: mine, my agency's, my partnership's, soonest first.
             models.Index(fields=["responsible", "due_at", "id"], condition=Q(state="open"), name="deadline_open_mine"),
             models.Index(fields=["agency", "due_at", "id"], condition=Q(state="open"), name="deadline_open_agency"),
-            models.Index(fields=["partnership", "due_at", "id"], condition=Q(state="open"), name="deadline_open_partner"),
+            models.Index(
+                fields=["partnership", "due_at", "id"], condition=Q(state="open"), name="deadline_open_partner"
+            ),
             # Rescheduling a partnership walks its open clocks in key order, a batch at a time.
             models.Index(fields=["partnership", "id"], condition=Q(state="open"), name="deadline_open_partner_key"),
         ]

@@ -142,6 +142,21 @@ def overdue(queryset: ReferralQuerySet, now: dt.datetime) -> ReferralQuerySet:
     return queryset.filter(list_rank=0, sd_due_at__lt=now, sd_deadline__state=DeadlineState.OPEN)
 
 
+def _listed(page: ReferralQuerySet) -> ReferralQuerySet:
+    """What a listed row shows: its deadline (one join), its partnership and its children (one prefetch)."""
+    return (
+        page.with_sd_deadline()
+        .select_related("partnership")
+        .prefetch_related(
+            Prefetch(
+                "people",
+                queryset=Person.objects.filter(kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk"),
+                to_attr="children",
+            )
+        )
+    )
+
+
 def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[ReferralFilter, KeysetPage]:
     """The list page: the filter form and one page of referrals, each query one index range at any scale.
 
@@ -156,15 +171,7 @@ def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[R
         keys=keys,
         descending=descending,
         params=params,
-        decorate=lambda page: page.with_sd_deadline()
-        .select_related("partnership")
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=Person.objects.filter(kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk"),
-                to_attr="children",
-            )
-        ),
+        decorate=_listed,
     )
     return filterset, page
 

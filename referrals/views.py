@@ -15,6 +15,7 @@ from referrals import access, selectors, services
 from referrals.forms import GROUP_TITLES, ReferralForms, add_another, people_initial
 from referrals.models import DeadlineState, Referral
 
+
 @require_http_methods(["GET", "HEAD"])
 def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
