@@ -92,17 +92,18 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     if can_view_partnership_cases(user):
         return Referral.objects.filter(partnership_id=user.partnership_id or 0)
     if may_be_invited(user):
+        # Not closed: list_rank < 2 (the status as the list's rank), so the list reads one range of its index
+        # and checks each row against the agency's grants; the grants subquery is django-guardian's.
+        open_cases = Referral.objects.filter(partnership_id=user.partnership_id or 0, list_rank__lt=2)
         granted = get_objects_for_user(
             user,
             VIEW_PERMISSION,
-            klass=Referral.objects.filter(partnership_id=user.partnership_id or 0).exclude(
-                status=ReferralStatus.CLOSED
-            ),
+            klass=open_cases,
             use_groups=True,
             with_superuser=False,
             accept_global_perms=False,
         )
-        return Referral.objects.filter(pk__in=granted.values("pk"))
+        return open_cases.filter(pk__in=granted.values("pk"))
     return Referral.objects.none()
 
 
