@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Field, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 PAGE_SIZE = 25
@@ -118,6 +119,7 @@ def keyset_page(
     size: int = PAGE_SIZE,
     cap: int = COUNT_CAP,
     decorate: Callable[[Any], QuerySet] | None = None,
+    sort_matches: bool = False,
 ) -> KeysetPage:
     """The page of `queryset` that `params` asks for ("after" or "before" a cursor), sorted by `keys`.
 
@@ -125,11 +127,17 @@ def keyset_page(
     way (`descending` for newest first). The queryset must not be sliced or ordered already.
     Costs two queries: the page (`size` + 1 rows, to know whether there is a next one) and the
     capped count; `decorate` adds joins and prefetches to the page's query only, not to the count.
+
+    `sort_matches`: the filter is more selective than the sort (a name search): read the matching
+    rows by the filter's own index and sort just those, rather than walking the sort's index and
+    testing every row of the partnership. The first key is sorted through an expression the sort's
+    index cannot serve, which leaves the planner that one way.
     """
     model = queryset.model
     columns = Tuple(*[F(key) for key in keys])
-    forward = [f"-{key}" if descending else key for key in keys]
-    backward = [key if descending else f"-{key}" for key in keys]
+    sorted_by = [Coalesce(F(keys[0]), F(keys[0])) if sort_matches else F(keys[0])] + [F(key) for key in keys[1:]]
+    forward = [key.desc() if descending else key.asc() for key in sorted_by]
+    backward = [key.asc() if descending else key.desc() for key in sorted_by]
     after = decode_cursor(model, keys, params.get(AFTER, "")) if params.get(AFTER) else None
     before = decode_cursor(model, keys, params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
     count, capped = count_capped(queryset, cap)

@@ -22,16 +22,16 @@ import enum
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef
 from django.http import Http404
 
 from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from core.queries import ProbedExists
 from referrals.models import (
     Referral,
     ReferralGroupObjectPermission,
     ReferralQuerySet,
     ReferralStatus,
-    ReferralUserObjectPermission,
 )
 
 CSC_VIEW_ROLES = (
@@ -99,17 +99,17 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     if can_view_partnership_cases(user):
         return Referral.objects.filter(partnership_id=user.partnership_id or 0)
     if may_be_invited(user):
-        # The partnership's open cases (list_rank < 2: not closed) that the user's agency, or the user, holds
-        # a django-guardian grant on. The grant is checked for each row by its case (EXISTS on the grant
-        # tables' case index), so a list reads one range of its own index and stops at the page, however many
-        # cases the agency has been invited to over the years.
-        grants = {"content_object": OuterRef("pk"), "permission__codename": VIEW_CODENAME}
-        return Referral.objects.filter(
-            Exists(ReferralGroupObjectPermission.objects.filter(group__user=user, **grants))
-            | Exists(ReferralUserObjectPermission.objects.filter(user=user, **grants)),
-            partnership_id=user.partnership_id or 0,
-            list_rank__lt=2,
+        # The partnership's open cases (list_rank < 2: not closed) that the user's agency holds a
+        # django-guardian grant on. Invitations are granted to an agency's group, and every active user is in
+        # exactly their own agency's group (agencies.services.user_agency_group_sync), so the grant is looked
+        # up by that group and checked for each row by its case (one EXISTS on the grant table's case index):
+        # a list reads one range of its own index and stops at the page, however many cases the agency has
+        # been invited to over the years. Grants to single users are not used by the product.
+        group_id = user.agency.group_id if user.agency else None
+        grants = ReferralGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), group_id=group_id or 0, permission__codename=VIEW_CODENAME
         )
+        return Referral.objects.filter(ProbedExists(grants), partnership_id=user.partnership_id or 0, list_rank__lt=2)
     return Referral.objects.none()
 
 

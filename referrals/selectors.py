@@ -106,6 +106,12 @@ class ReferralFilter(django_filters.FilterSet):
         chosen = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         return SORTS[chosen or "deadline"]
 
+    @property
+    def searches_by_name(self) -> bool:
+        """A name was searched for: its matches are read by the trigram index and sorted (core.pages)."""
+        value = self.form.cleaned_data.get("q", "") if self.form.is_valid() else ""
+        return bool(value.strip()) and normalise_reference(value) is None
+
     def filter_sort(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         return queryset  # the page is read in this order by core.pages.keyset_page
 
@@ -171,6 +177,7 @@ def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[R
         keys=keys,
         descending=descending,
         params=params,
+        sort_matches=filterset.searches_by_name,
         decorate=_listed,
     )
     return filterset, page
