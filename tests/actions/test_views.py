@@ -6,10 +6,12 @@ import re
 import pytest
 import time_machine
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Action, Alert, Notification
+from actions.selectors import ACTION_KEYS
 from core import pages
 from core.timescales import LONDON
 from referrals.models import Deadline
@@ -185,6 +187,27 @@ def test_the_team_and_agency_tabs_page_through_every_open_deadline_once(world, p
         expected = list(deadlines.filter(state="open").order_by("due_at", "id").values_list("referral__reference"))
         shown = walk(persona_client(persona), reverse("actions:dashboard"), reference, {"tab": tab})
         assert len(shown) >= 2 and listed(shown) == [ref for (ref,) in expected], tab
+
+
+def test_small_pages_walk_both_ways_through_the_finished_run_as_one_index_range(many_actions):
+    """Cursors inside the finished run too (`finished` is the leading key); the range is written `>=` without the
+    cursor's own row, which PostgreSQL estimates from the column's statistics (core.pages._beyond)."""
+    actions = Action.objects.filter(person=many_actions[0].person)
+    expected = list(actions.order_by("finished", "due_at", "id").values_list("pk", flat=True))
+    forward, page = [], pages.keyset_page(actions, keys=ACTION_KEYS, params=QueryDict(), size=4)
+    while True:
+        forward.append([a.pk for a in page])
+        if not page.has_next:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            page = pages.keyset_page(actions, keys=ACTION_KEYS, params=QueryDict(page.next_query), size=4)
+        assert ") >= (" in queries[-1]["sql"] and "NOT (" in queries[-1]["sql"]
+    assert [pk for rows in forward for pk in rows] == expected
+    backward = []
+    while page.has_previous:
+        page = pages.keyset_page(actions, keys=ACTION_KEYS, params=QueryDict(page.previous_query), size=4)
+        backward.insert(0, [a.pk for a in page])
+    assert backward == forward[:-1]
 
 
 def test_a_bad_or_stale_page_address_lists_from_the_start(police_action, police_client):
