@@ -1,25 +1,31 @@
 """Reads for the pages people work from: their actions and their open deadlines (DOMAIN sections 4 and 5).
 
 Every query starts from the access policy and is bounded by its page: the sort keys are on the
-row listed (an action's status and due moment; a deadline's stored due moment), so a page
-costs the same whatever the number of rows.
+row listed (an action's finished flag and due moment; a deadline's stored due moment), each list
+is read a page at a time from one index by keyset (core.pages) and its count stops at the cap, so
+a page costs the same whatever the number of rows.
 """
 
 import datetime as dt
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from actions.access import actions_visible_to
-from actions.models import Action, ActionStatus
+from actions.models import Action, ActionStatus, Notification
 from agencies.models import RoleCode, User
+from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import Rule, to_local
 from referrals.access import referrals_visible_to
 from referrals.models import Deadline, DeadlineState
 from referrals.selectors import normalise_reference
 
-UNFINISHED = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+# Unfinished first (so the overdue ones lead), then by due moment: the keys of the person and agency indexes
+# after their first column.
+ACTION_KEYS = ("finished", "due_at", "id")
+DEADLINE_KEYS = ("due_at", "id")
 
 
 class ActionFilter(django_filters.FilterSet):
@@ -27,6 +33,7 @@ class ActionFilter(django_filters.FilterSet):
         label="Status",
         choices=ActionStatus.choices,
         empty_label="Any status",
+        method="filter_status",
         error_messages={"invalid_choice": "Select a status from the list"},
     )
     reference = django_filters.CharFilter(
@@ -52,6 +59,12 @@ class ActionFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.now = now
 
+    def filter_status(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
+        if not value:
+            return queryset
+        finished = value in (ActionStatus.DONE, ActionStatus.CANCELLED)
+        return queryset.filter(finished=finished, status=value)  # one range of the list index, then the status
+
     def filter_reference(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         if not value.strip():
             return queryset
@@ -62,7 +75,7 @@ class ActionFilter(django_filters.FilterSet):
         now = self.now
         local = to_local(now)
         end_of_today = local.replace(hour=23, minute=59, second=59, microsecond=0)
-        unfinished = queryset.filter(status__in=UNFINISHED)
+        unfinished = queryset.filter(finished=False)  # the unfinished range of the index, then due_at within it
         if value == "overdue":
             return unfinished.filter(due_at__lt=now)
         if value == "today":
@@ -74,22 +87,30 @@ class ActionFilter(django_filters.FilterSet):
         return queryset
 
 
-def _actions(queryset: QuerySet[Action], params, now: dt.datetime) -> ActionFilter:
-    """Unfinished first (so the overdue ones lead), then by due moment."""
-    ordered = queryset.select_related("referral", "child", "lead_agency", "person", "deadline").order_by(
-        "finished", "due_at", "id"
-    )
-    return ActionFilter(params, queryset=ordered, now=now)
-
-
 def my_actions(*, user: User, params, now: dt.datetime) -> ActionFilter:
-    """Actions the user is the named person for, on cases they may see."""
-    return _actions(actions_visible_to(user).filter(person=user), params, now)
+    """Actions the user is the named person for, on cases they may see (index action_person_list)."""
+    return ActionFilter(params, queryset=actions_visible_to(user).filter(person=user), now=now)
 
 
 def agency_actions(*, user: User, params, now: dt.datetime) -> ActionFilter:
-    """Actions led by the user's agency, on cases they may see."""
-    return _actions(actions_visible_to(user).filter(lead_agency_id=user.agency_id or 0), params, now)
+    """Actions led by the user's agency, on cases they may see (index action_agency_list)."""
+    return ActionFilter(params, queryset=actions_visible_to(user).filter(lead_agency_id=user.agency_id or 0), now=now)
+
+
+def _listed_actions(page: QuerySet[Action]) -> QuerySet[Action]:
+    return page.select_related("referral", "child", "lead_agency", "person", "deadline")
+
+
+def action_list(*, user: User, which: str, params: QueryDict, now: dt.datetime) -> tuple[ActionFilter, KeysetPage]:
+    """ "My actions" or "my agency's actions": the filter form and one page, unfinished first, then by due moment.
+
+    A filter that does not make sense lists nothing (the form shows the error) rather than everything.
+    """
+    build = my_actions if which == "mine" else agency_actions
+    filterset = build(user=user, params=params, now=now)
+    results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
+    page = keyset_page(results, keys=ACTION_KEYS, params=params, decorate=_listed_actions)
+    return filterset, page
 
 
 def action_rows(page, *, now: dt.datetime) -> list[dict]:
@@ -157,17 +178,35 @@ class DeadlineFilter(django_filters.FilterSet):
 
 
 def open_deadlines(*, user: User, tab: str, params) -> DeadlineFilter:
-    """The open deadlines of one tab, soonest (so overdue) first, on cases the user may see."""
+    """The open deadlines of one tab, on cases the user may see.
+
+    Mine and my agency's are each one range of a partial index on open deadlines, (responsible, due_at, id)
+    and (agency, due_at, id), read in order a page at a time.
+    """
     base = Deadline.objects.filter(state=DeadlineState.OPEN, partnership_id=user.partnership_id or 0)
     if tab == "team":
+        # No single index range holds several people's deadlines: this tab reads the open deadlines of the
+        # manager's direct reports (each one range of the responsible index) and sorts them. What bounds it is
+        # one team's open deadlines (a few people's caseloads, hundreds of rows), not the partnership's.
         base = base.filter(responsible__line_manager=user)
     elif tab == "agency":
         base = base.filter(agency_id=user.agency_id or 0)
     else:
         base = base.filter(responsible=user)
     visible = base.filter(referral__in=referrals_visible_to(user))
-    ordered = visible.select_related("referral", "child", "responsible", "agency", "action").order_by("due_at", "pk")
-    return DeadlineFilter(params, queryset=ordered)
+    return DeadlineFilter(params, queryset=visible)
+
+
+def _listed_deadlines(page: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    return page.select_related("referral", "child", "responsible", "agency", "action")
+
+
+def deadline_list(*, user: User, tab: str, params: QueryDict) -> tuple[DeadlineFilter, KeysetPage]:
+    """One tab of the dashboard: the filter form and one page of open deadlines, soonest (so overdue) first."""
+    filterset = open_deadlines(user=user, tab=tab, params=params)
+    results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
+    page = keyset_page(results, keys=DEADLINE_KEYS, params=params, decorate=_listed_deadlines)
+    return filterset, page
 
 
 def deadline_rows(page, *, now: dt.datetime) -> list[dict]:
@@ -197,3 +236,21 @@ def overdue_deadlines(user: User, now: dt.datetime) -> QuerySet[Deadline]:
 def overdue_count(user: User, now: dt.datetime) -> int:
     """How many of the user's own deadlines are overdue."""
     return overdue_deadlines(user, now).count()
+
+
+def notification_list(*, user: User, params: QueryDict) -> tuple[KeysetPage, set[int]]:
+    """The user's alerts, newest first, a page at a time from the (user, -id) index; and which of the page's
+    cases they may still see (one query for the page)."""
+    page = keyset_page(
+        Notification.objects.filter(user=user),
+        keys=("id",),
+        descending=True,
+        params=params,
+        decorate=lambda page: page.select_related("alert__deadline__referral", "alert__deadline__child"),
+    )
+    visible = set(
+        referrals_visible_to(user)
+        .filter(pk__in=[n.alert.deadline.referral_id for n in page])
+        .values_list("pk", flat=True)
+    )
+    return page, visible

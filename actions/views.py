@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,18 +21,10 @@ from referrals import access as case_access
 from referrals import services as case_services
 from referrals.access import PRACTITIONER_ROLES, agency_sees_case
 
-PAGE_SIZE = 25
-
 
 def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
     now = timezone.now()
-    build = selectors.my_actions if which == "mine" else selectors.agency_actions
-    filterset = build(user=request.user, params=request.GET, now=now)
-    valid = filterset.form.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filterset, page = selectors.action_list(user=request.user, which=which, params=request.GET, now=now)
     rows = selectors.action_rows(page, now=now)
     case_services.list_look_record(
         user=request.user,
@@ -50,8 +41,7 @@ def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
-            "has_errors": not valid,
+            "has_errors": not filterset.form.is_valid(),
         },
     )
 
@@ -209,12 +199,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if tab not in tabs:
         raise Http404("No such tab")
     now = timezone.now()
-    filterset = selectors.open_deadlines(user=request.user, tab=tab, params=request.GET)
-    valid = filterset.form.is_valid()
-    results = filterset.qs if valid else filterset.queryset.none()
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filterset, page = selectors.deadline_list(user=request.user, tab=tab, params=request.GET)
     rows = selectors.deadline_rows(page, now=now)
     case_services.list_look_record(
         user=request.user,
@@ -231,8 +216,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
-            "has_errors": not valid,
+            "has_errors": not filterset.form.is_valid(),
         },
     )
 
@@ -240,18 +224,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def notifications(request: AuthenticatedRequest) -> HttpResponse:
     """The user's alerts, newest first: what is due soon or overdue, with a link to the case."""
-    rows = (
-        Notification.objects.filter(user=request.user)
-        .select_related("alert__deadline__referral", "alert__deadline__child")
-        .order_by("-pk")
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    visible = set(
-        case_access.referrals_visible_to(request.user)
-        .filter(pk__in=[n.alert.deadline.referral_id for n in page])
-        .values_list("pk", flat=True)
-    )
-    return render(request, "actions/notifications.html", {"page": page, "visible": visible, "query": ""})
+    page, visible = selectors.notification_list(user=request.user, params=request.GET)
+    return render(request, "actions/notifications.html", {"page": page, "visible": visible})
 
 
 def _own_notification(request: AuthenticatedRequest, notification_pk: int, **_kwargs) -> Notification:

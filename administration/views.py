@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -12,12 +11,16 @@ from administration.forms import LookFilter
 from agencies.models import AuthEvent, User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from core.pages import keyset_page
 from core.timescales import LONDON
 from minutes.models import ExternalDownload
 from referrals import access, services
 from referrals.models import CaseView, ListLook
 from referrals.selectors import list_looks_of_case
 
+# Each log is read newest first, a page at a time by keyset (core.pages), from an index that ends with (moment, id):
+# CaseView's (referral, viewed_at, id) and (user, viewed_at, id), AuthEvent's (partnership, at, id). The date
+# filters are a range of the same index.
 PAGE_SIZE = 50
 
 
@@ -54,19 +57,26 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.case_view_record(user=request.user, referral=referral, page="who looked")
     agencies = list(referral.partnership.agencies.order_by("name"))
     form = LookFilter(request.GET or None, agencies=agencies)
-    looks = CaseView.objects.filter(referral=referral).select_related("user__agency").order_by("-viewed_at", "-pk")
+    looks = CaseView.objects.filter(referral=referral)
     if form.is_bound:
         looks = _filtered(looks, form, "viewed_at")
         if form.is_valid() and form.cleaned_data.get("agency"):
+            # Not a column of the index: the case's looks are read newest first and those of other agencies
+            # skipped, so this is bounded by the looks at one case.
             looks = looks.filter(user__agency=form.cleaned_data["agency"])
-    page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        looks,
+        keys=("viewed_at", "id"),
+        params=request.GET,
+        decorate=lambda page: page.select_related("user__agency"),
+        descending=True,
+        size=PAGE_SIZE,
+    )
     lists = list_looks_of_case(referral).select_related("user__agency").order_by("-looked_at", "-pk")
     if form.is_bound:
         lists = _filtered(lists, form, "looked_at")
         if form.is_valid() and form.cleaned_data.get("agency"):
             lists = lists.filter(user__agency=form.cleaned_data["agency"])
-    query = request.GET.copy()
-    query.pop("page", None)
     link_downloads = (
         ExternalDownload.objects.filter(circulation__version__discussion__referral=referral)
         .select_related("circulation__recipient", "circulation__version")
@@ -81,7 +91,6 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "page": page,
             "link_downloads": link_downloads,
             "lists": lists[:PAGE_SIZE],
-            "query": query.urlencode(),
             "has_errors": bool(form.errors),
         },
     )
@@ -100,15 +109,20 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     if subject is None:
         raise Http404("No such user")
     form = LookFilter(request.GET or None)
-    looks = CaseView.objects.filter(user=subject).select_related("referral").order_by("-viewed_at", "-pk")
+    looks = CaseView.objects.filter(user=subject)
     if form.is_bound:
         looks = _filtered(looks, form, "viewed_at")
-    page = Paginator(looks, PAGE_SIZE).get_page(request.GET.get("page"))
-    lists = ListLook.objects.filter(user=subject).order_by("-looked_at", "-pk")
+    page = keyset_page(
+        looks,
+        keys=("viewed_at", "id"),
+        params=request.GET,
+        decorate=lambda page: page.select_related("referral"),
+        descending=True,
+        size=PAGE_SIZE,
+    )
+    lists = ListLook.objects.filter(user=subject).order_by("-looked_at", "-id")  # (user, looked_at, id), backwards
     if form.is_bound:
         lists = _filtered(lists, form, "looked_at")
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "administration/user_looks.html",
@@ -117,7 +131,6 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
             "form": form,
             "page": page,
             "lists": lists[:PAGE_SIZE],
-            "query": query.urlencode(),
             "has_errors": bool(form.errors),
         },
     )
@@ -129,16 +142,17 @@ def auth_events(request: AuthenticatedRequest) -> HttpResponse:
     if not access.can_audit_users(request.user):
         raise Http404("No such page")
     form = LookFilter(request.GET or None)
-    events = (
-        AuthEvent.objects.filter(partnership_id=request.user.partnership_id or 0)
-        .select_related("user", "actor")
-        .order_by("-at", "-pk")
-    )
+    events = AuthEvent.objects.filter(partnership_id=request.user.partnership_id or 0)
     if form.is_bound:
         events = _filtered(events, form, "at")
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset_page(
+        events,
+        keys=("at", "id"),
+        params=request.GET,
+        decorate=lambda page: page.select_related("user", "actor"),
+        descending=True,
+        size=PAGE_SIZE,
+    )
     people = list(
         User.objects.filter(agency__partnership_id=request.user.partnership_id or 0)
         .select_related("agency")
@@ -147,5 +161,5 @@ def auth_events(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "administration/auth_events.html",
-        {"form": form, "page": page, "query": query.urlencode(), "people": people, "has_errors": bool(form.errors)},
+        {"form": form, "page": page, "people": people, "has_errors": bool(form.errors)},
     )

@@ -252,7 +252,8 @@ class AuthEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["partnership", "-at"], name="authevent_by_partnership")]
+        # The sign-in records page: the partnership's events newest first, a page at a time by keyset (core.pages).
+        indexes = [models.Index(fields=["partnership", "at", "id"], name="authevent_partner_list")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username}"

@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Field, Model, QuerySet
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThanOrEqual, TupleLessThanOrEqual
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
@@ -143,14 +143,12 @@ def keyset_page(
     count, capped = count_capped(queryset, cap)
     read = decorate(queryset) if decorate else queryset
     if before is not None:
-        later = TupleGreaterThan if descending else TupleLessThan
-        rows = list(read.filter(later(columns, before)).order_by(*backward)[: size + 1])
+        rows = list(_beyond(read, keys, columns, before, upwards=descending).order_by(*backward)[: size + 1])
         has_previous, has_next = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
         if after is not None:
-            later = TupleLessThan if descending else TupleGreaterThan
-            read = read.filter(later(columns, after))
+            read = _beyond(read, keys, columns, after, upwards=not descending)
         rows = list(read.order_by(*forward)[: size + 1])
         has_previous, has_next = after is not None, len(rows) > size
         rows = rows[:size]
@@ -171,6 +169,19 @@ def keyset_page(
         next_query=link(AFTER, rows[-1]) if has_next and rows else None,
         first_query=base.urlencode(),
     )
+
+
+def _beyond(queryset: QuerySet, keys: Sequence[str], columns: Tuple, cursor: tuple, *, upwards: bool) -> QuerySet:
+    """The rows strictly after (`upwards`) or before the cursor: one range of the index on `keys`.
+
+    Written as `(a, b, id) >= (x, y, z)` without the cursor's own row rather than `(a, b, id) > (x, y, z)`: the same
+    range, but PostgreSQL estimates a row comparison from its first column alone, and `finished > true` (a cursor
+    in the last run of a leading flag or rank) looks like no rows at all. The planner then joins and sorts every
+    row after the cursor instead of reading the index in order (700 ms at 60,000 rows after it, not 1 ms).
+    `finished >= true` is estimated from the column's statistics, so the page stays one short index read.
+    """
+    within = TupleGreaterThanOrEqual if upwards else TupleLessThanOrEqual
+    return queryset.filter(within(columns, cursor)).exclude(**dict(zip(keys, cursor, strict=True)))
 
 
 def _field(model: type[Model], key: str) -> Field:

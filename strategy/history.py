@@ -1,17 +1,25 @@
 """The history of a case: every change to the referral, its people, discussions, invitations, information,
 decisions, enquiry plan and actions, field by field, newest first (DOMAIN section 2: every change is kept).
 
-Read from django-simple-history's tables; a page costs the same whatever the length of the history: each
-table gives at most one page's worth of rows, and only those rows are compared with their previous version.
+Read from django-simple-history's tables of one case, merged newest first. Pages go by keyset, as the lists do
+(core.pages): a page is the changes after (older than) the last one shown, so each table gives at most one
+page's worth of rows whatever the depth, and only those rows are compared with their previous version. Each
+table's rows are found by the case's key (an index of the history table) and sorted there: what bounds a page
+is one case's history, never the partnership's. The count stops at the cap, as the lists' do.
 """
 
+import base64
+import binascii
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.http import QueryDict
 
 from actions.models import Action
+from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, encode_cursor
 from referrals.models import Person, Referral
 from strategy.models import ChildDecision, Discussion, EnquiryPlanItem, InformationEntry, Invitation
 
@@ -98,35 +106,99 @@ def _changes(record: Any) -> list[Change]:
     return result
 
 
-def case_history_count(referral: Referral) -> int:
-    discussion_ids = list(Discussion.objects.filter(referral=referral).values_list("pk", flat=True))
-    return sum(model.objects.filter(condition).count() for _w, model, condition in _sources(referral, discussion_ids))
+# A change's place in the merged history: (when, which table, its history id). Newest first; on the same moment
+# the tables in `_sources` order; then the newest id. That is (when, -table, id), descending.
+Key = tuple[dt.datetime, int, int]
 
 
-def case_history(referral: Referral, *, page: int) -> tuple[list[Entry], int]:
-    """One page of the case's history, newest first, and the number of changes in all."""
+def _decode(cursor: str) -> Key | None:
+    """The key a cursor holds, or None if it is not one (the page then starts from the newest change)."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode())
+        when, source, history_id = values
+        moment = dt.datetime.fromisoformat(when)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if moment.tzinfo is None or type(source) is not int or type(history_id) is not int:
+        return None
+    return moment, source, history_id
+
+
+def _after(source: int, cursor: Key) -> models.Q:
+    """This table's rows that come after `cursor` in the merged order (older)."""
+    when, cursor_source, history_id = cursor
+    if source < cursor_source:
+        return models.Q(history_date__lt=when)
+    if source > cursor_source:
+        return models.Q(history_date__lte=when)
+    return models.Q(history_date__lt=when) | models.Q(history_date=when, history_id__lt=history_id)
+
+
+def _before(source: int, cursor: Key) -> models.Q:
+    """This table's rows that come before `cursor` in the merged order (newer)."""
+    when, cursor_source, history_id = cursor
+    if source < cursor_source:
+        return models.Q(history_date__gte=when)
+    if source > cursor_source:
+        return models.Q(history_date__gt=when)
+    return models.Q(history_date__gt=when) | models.Q(history_date=when, history_id__gt=history_id)
+
+
+def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE, cap: int = COUNT_CAP) -> KeysetPage:
+    """One page of the case's history, newest first, with links to the newer and older pages and the (capped)
+    number of changes in all. `params` may hold a cursor ("after" or "before"), as the lists' addresses do."""
     discussion_ids = list(Discussion.objects.filter(referral=referral).values_list("pk", flat=True))
-    wanted = page * PAGE_SIZE
-    rows: list[tuple[str, Any]] = []
-    total = 0
-    for what, model, condition in _sources(referral, discussion_ids):
+    after = _decode(params.get(AFTER, "")) if params.get(AFTER) else None
+    before = _decode(params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
+    rows: list[tuple[Key, str, Any]] = []
+    total, capped = 0, False
+    for source, (what, model, condition) in enumerate(_sources(referral, discussion_ids)):
         history = model.objects.filter(condition)
-        total += history.count()
-        rows.extend(
-            (what, record)
-            for record in history.select_related("history_user").order_by("-history_date", "-history_id")[:wanted]
-        )
-    rows.sort(key=lambda item: item[1].history_date, reverse=True)
-    entries = []
-    for what, record in rows[(page - 1) * PAGE_SIZE : wanted]:
-        entries.append(
-            Entry(
-                when=record.history_date,
-                what=f"{what}: {record.instance}" if what != "Referral" else f"Referral {record.reference}",
-                kind={"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type],
-                who=str(record.history_user) if record.history_user else "The system",
-                reason=record.history_change_reason or "",
-                changes=_changes(record),
-            )
-        )
-    return entries, total
+        counted, over = count_capped(history, cap)
+        total, capped = total + counted, capped or over
+        read = history.select_related("history_user")
+        if before is not None:
+            read = read.filter(_before(source, before)).order_by("history_date", "history_id")
+        else:
+            if after is not None:
+                read = read.filter(_after(source, after))
+            read = read.order_by("-history_date", "-history_id")
+        rows.extend(((record.history_date, source, record.history_id), what, record) for record in read[: size + 1])
+    # Newest first; for the page before a cursor, the nearest newer changes first (reversed again below).
+    rows.sort(key=lambda row: (row[0][0], -row[0][1], row[0][2]), reverse=before is None)
+    if before is not None:
+        has_previous, has_next = len(rows) > size, True
+        rows = rows[:size][::-1]
+    else:
+        has_previous, has_next = after is not None, len(rows) > size
+        rows = rows[:size]
+    base = params.copy()
+    for name in (AFTER, BEFORE, "page"):
+        base.pop(name, None)
+
+    def link(direction: str, key: Key) -> str:
+        query = base.copy()
+        query[direction] = encode_cursor(key)
+        return query.urlencode()
+
+    return KeysetPage(
+        rows=[_entry(what, record) for _key, what, record in rows],
+        count=min(total, cap),
+        count_capped=capped or total > cap,
+        previous_query=link(BEFORE, rows[0][0])
+        if has_previous and rows
+        else (base.urlencode() if has_previous else None),
+        next_query=link(AFTER, rows[-1][0]) if has_next and rows else None,
+        first_query=base.urlencode(),
+    )
+
+
+def _entry(what: str, record: Any) -> Entry:
+    return Entry(
+        when=record.history_date,
+        what=f"{what}: {record.instance}" if what != "Referral" else f"Referral {record.reference}",
+        kind={"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type],
+        who=str(record.history_user) if record.history_user else "The system",
+        reason=record.history_change_reason or "",
+        changes=_changes(record),
+    )

@@ -581,13 +581,6 @@ def case_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every change to the case, field by field, newest first: for whoever may see the case."""
     referral, checker = case_access.get_referral_for_user(request.user, pk)
     case_services.case_view_record(user=request.user, referral=referral, page="history")
-    total = history.case_history_count(referral)
-    pages = max((total + history.PAGE_SIZE - 1) // history.PAGE_SIZE, 1)
-    # As the other lists do: a page number out of range (or not a number) shows the nearest page.
-    number = min(max(_int(request.GET.get("page")) if request.GET.get("page") else 1, 1), pages)
-    entries, total = history.case_history(referral, page=number)
-    return render(
-        request,
-        "strategy/history.html",
-        {"referral": referral, "entries": entries, "number": number, "pages": pages, "total": total},
-    )
+    # Newer and older pages go by keyset, as the lists do; a cursor that does not parse starts from the newest.
+    page = history.case_history(referral, params=request.GET)
+    return render(request, "strategy/history.html", {"referral": referral, "page": page})

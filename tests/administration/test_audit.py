@@ -1,15 +1,21 @@
 """Every look and every sign-in traceable: the list log, "who looked at this record", what a user looked at, and
 the sign-in audit (DOMAIN section 2; Data Protection Act 2018 section 62)."""
 
+import datetime as dt
+
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from agencies.models import AuthEvent
+from agencies.models import AuthEvent, auth_event_record
+from core import pages
 from referrals.models import CaseView, ListLook
 from tests.factories import TEST_PASSWORD, make_referral
+from tests.paging import listed, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -133,11 +139,123 @@ def test_lists_that_showed_a_case_are_on_its_who_looked_page_and_the_users_page(
     assert "referral list" in user_page and "q=Listedname" in user_page
 
 
-def test_a_history_page_number_out_of_range_shows_the_nearest_page(world, tm_client):
+def test_a_bad_or_stale_history_address_lists_from_the_newest_change(world, tm_client):
     referral = make_referral(acting_user=world["sw"])
     url = reverse("strategy:history", args=[referral.pk])
-    for page in ("99999999999999999999999", "0", "abc", "-3"):
-        assert tm_client.get(url, {"page": page}).status_code == 200
+    for params in (
+        {"page": "99999999999999999999999"},
+        {"page": "abc"},
+        {"after": "x"},
+        {"before": "%%%"},
+        {"after": "WzEsMl0"},  # [1,2]
+        {"after": "WyJ4IiwxLDJd"},  # ["x",1,2]
+        {"after": "WyIyMDI2LTExLTI5VDEwOjAwOjAwIiwxLDJd"},  # a moment without its time zone
+        {"before": "WyIyMDI2LTExLTI5VDEwOjAwOjAwKzAwOjAwIiwxLDk5OTk5OTk5OTk5OTk5OTk5OTk5OTld"},  # an id too big
+    ):
+        response = tm_client.get(url, params)
+        assert response.status_code == 200, params
+
+
+# --- The audit lists, by keyset (core.pages) -------------------------------------------------------------------
+
+LOOK = r">(look \d+)</td>"
+
+
+@pytest.fixture
+def looked_at(world):
+    """A case the social worker has looked at 55 times (more than one page of 50)."""
+    referral = make_referral(acting_user=world["sw"])
+    for n in range(55):
+        CaseView.objects.create(user=world["sw"], referral=referral, page=f"look {n:02d}")
+    return referral
+
+
+def _looks(**where) -> list[str]:
+    rows = CaseView.objects.filter(page__startswith="look ", **where).order_by("-viewed_at", "-id")
+    return list(rows.values_list("page", flat=True))
+
+
+def test_who_looked_pages_through_every_look_once_newest_first(world, looked_at, persona_client):
+    url = reverse("audit:case_looks", args=[looked_at.pk])
+    for params in (None, {"agency": world["csc"].pk}):  # the filter is kept from page to page
+        shown = walk(persona_client("tm"), url, LOOK, params)
+        assert len(shown) == 2 and listed(shown) == _looks(referral=looked_at), params
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    since = {"since_0": tomorrow.day, "since_1": tomorrow.month, "since_2": tomorrow.year}
+    assert "No looks match." in persona_client("tm").get(url, since).content.decode()
+
+
+def test_what_a_user_looked_at_pages_through_every_look_once_newest_first(world, looked_at, persona_client):
+    url = reverse("audit:user_looks", args=[world["sw"].pk])
+    today = timezone.localdate()
+    for params in (None, {"since_0": today.day, "since_1": today.month, "since_2": today.year}):
+        shown = walk(persona_client("hos"), url, LOOK, params)
+        assert [len(page) for page in shown] == [50, 5] and listed(shown) == _looks(user=world["sw"]), params
+
+
+def test_the_sign_in_records_page_through_every_record_once_newest_first(world, persona_client):
+    for n in range(55):
+        auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n:02d}")
+    expected = list(
+        AuthEvent.objects.filter(detail__startswith="Invented ").order_by("-at", "-id").values_list("detail", flat=True)
+    )
+    today = timezone.localdate()
+    for params in (None, {"until_0": today.day, "until_1": today.month, "until_2": today.year}):
+        shown = walk(persona_client("hos"), reverse("audit:auth_events"), r">(Invented \d+)</td>", params)
+        assert len(shown) == 2 and listed(shown) == expected, params
+    yesterday = today - dt.timedelta(days=1)
+    until = {"until_0": yesterday.day, "until_1": yesterday.month, "until_2": yesterday.year}
+    assert "No records match." in persona_client("hos").get(reverse("audit:auth_events"), until).content.decode()
+
+
+def test_a_bad_or_stale_audit_page_address_lists_from_the_start(world, looked_at, persona_client):
+    auth_event_record(kind="signed_in", user=world["sw"], detail="Invented newest")
+    for persona, url, newest in (
+        ("tm", reverse("audit:case_looks", args=[looked_at.pk]), ">look 54<"),
+        ("hos", reverse("audit:user_looks", args=[world["sw"].pk]), ">look 54<"),
+        ("hos", reverse("audit:auth_events"), ">Invented newest<"),
+    ):
+        for bad in ({"page": "999"}, {"after": "x"}, {"before": "%%%"}, {"after": "WzEsMl0"}, {"after": "WyJ4Il0"}):
+            response = persona_client(persona).get(url, bad)
+            assert response.status_code == 200 and newest in response.content.decode(), (url, bad)
+
+
+def test_the_audit_counts_stop_at_the_cap(world, looked_at, persona_client, monkeypatch):
+    monkeypatch.setattr(pages.keyset_page, "__kwdefaults__", {**pages.keyset_page.__kwdefaults__, "cap": 3})
+    for persona, url, noun in (
+        ("tm", reverse("audit:case_looks", args=[looked_at.pk]), "looks"),
+        ("hos", reverse("audit:user_looks", args=[world["sw"].pk]), "looks"),
+        ("hos", reverse("audit:auth_events"), "records"),
+    ):
+        assert f"More than 3 {noun}" in persona_client(persona).get(url).content.decode(), url
+
+
+def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
+    referral = make_referral(acting_user=world["sw"])
+    urls = (
+        ("tm", reverse("audit:case_looks", args=[referral.pk])),
+        ("hos", reverse("audit:user_looks", args=[world["sw"].pk])),
+        ("hos", reverse("audit:auth_events")),
+    )
+    clients = {persona: persona_client(persona) for persona in ("tm", "hos")}
+
+    def count() -> list[int]:
+        counts = []
+        for persona, url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert clients[persona].get(url).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    CaseView.objects.create(user=world["sw"], referral=referral, page="look")
+    few = count()
+    for n in range(60):
+        CaseView.objects.create(user=world["sw"], referral=referral, page=f"look {n}")
+        auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n}")
+    # Each: session, user, roles (the sign-in), the access check; the page of the log (its capped count and its
+    # rows with who and which case joined); who looked also: the case view it records, the agencies of the
+    # filter, the lists that showed the case and the minutes downloaded; the sign-in records: the people.
+    assert count() == few
 
 
 def test_the_database_refuses_to_rewrite_the_sign_in_audit(world, sw_client):

@@ -1,10 +1,18 @@
 """The case history page: every change, field by field, who and when, newest first, for whoever sees the case."""
 
+import datetime as dt
+import re
+
 import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from referrals.models import CaseView
+from referrals.models import CaseView, Person, Referral
 from strategy import history
+from strategy.models import Discussion, Invitation
+from tests.paging import listed, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +39,86 @@ def test_history_is_for_those_who_see_the_case(convene, persona_client, world):
         assert persona_client(persona).get(url).status_code == 404, persona
 
 
-def test_history_is_paginated(convene, tm_client, world):
-    discussion = convene()
-    for n in range(history.PAGE_SIZE + 5):
+def _worries(tm_client, discussion, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
         tm_client.post(
             reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk}),
             {"risk-version": str(n), "risk-risk_worry": f"Worry {n}"},
         )
+
+
+def test_history_pages_follow_the_last_change_shown(convene, tm_client, world):
+    discussion = convene()
+    _worries(tm_client, discussion, history.PAGE_SIZE + 5)
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
+    # The value after each change (the last cell of its row): each worry once, newest first, across the pages.
+    shown = walk(tm_client, url, r'<td class="govuk-table__cell">(Worry \d+)</td></tr>')
+    assert len(shown) >= 2 and len(shown[0]) == history.PAGE_SIZE
+    assert listed(shown) == [f"Worry {n}" for n in reversed(range(history.PAGE_SIZE + 5))]
     first = tm_client.get(url).content.decode()
-    assert "Page 1 of 2" in first and "Worry 29" in first and "Worry 0<" not in first
-    second = tm_client.get(url, {"page": 2}).content.decode()
-    assert "Page 2 of 2" in second
-    assert "Page 2 of 2" in tm_client.get(url, {"page": 9}).content.decode()  # the nearest page, as other lists
+    assert re.search(r"newest first: \d+ changes\s* in all", first)
+
+
+def test_history_merges_its_tables_in_one_order_across_every_page_break(convene, tm_client, world):
+    """Pages of 3 walk the same changes in the same order as one page of all, ties of moment included."""
+    discussion = convene()
+    _worries(tm_client, discussion, 4)
+    referral = discussion.referral
+    tie = discussion.created_at.replace(microsecond=0) - dt.timedelta(minutes=5)
+    for model, where in (
+        (Referral.history.model, {"id": referral.pk}),
+        (Person.history.model, {"referral_id": referral.pk}),
+        (Discussion.history.model, {"referral_id": referral.pk}),
+        (Invitation.history.model, {"discussion_id": discussion.pk}),
+    ):
+        model.objects.filter(**where).filter(history_type="+").update(history_date=tie)
+    everything = history.case_history(referral, params=QueryDict(), size=1000)
+    assert not everything.has_next and len(everything) > 12
+    assert sum(entry.when == tie for entry in everything) > 3  # a tie across tables spans a page break
+
+    def seen(page):
+        return [(entry.when, entry.what, entry.kind, [(c.field, c.new) for c in entry.changes]) for entry in page]
+
+    pages, page = [], history.case_history(referral, params=QueryDict(), size=3)
+    while True:
+        pages.append(page)
+        if not page.has_next:
+            break
+        page = history.case_history(referral, params=QueryDict(page.next_query), size=3)
+    assert [row for page in pages for row in seen(page)] == seen(everything)
+    for earlier, later in zip(pages, pages[1:], strict=False):  # previous goes back to the page before
+        assert seen(history.case_history(referral, params=QueryDict(later.previous_query), size=3)) == seen(earlier)
+
+
+def test_a_stale_or_forged_history_cursor_starts_from_the_newest(convene, tm_client):
+    discussion = convene()
+    _worries(tm_client, discussion, 2)
+    url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
+    for params in ({"after": "x"}, {"before": "WyJ4Il0"}, {"page": "2"}, {"after": "WzEsMiwzXQ"}):
+        response = tm_client.get(url, params)
+        assert response.status_code == 200 and "Worry 1" in response.content.decode(), params
+
+
+def test_the_history_count_stops_at_the_cap(convene, tm_client, monkeypatch):
+    discussion = convene()
+    _worries(tm_client, discussion, 2)
+    monkeypatch.setattr(history.case_history, "__kwdefaults__", {**history.case_history.__kwdefaults__, "cap": 3})
+    page = tm_client.get(reverse("strategy:history", kwargs={"pk": discussion.referral.pk})).content.decode()
+    assert "More than 3 changes" in page
+
+
+def test_a_history_page_costs_the_same_however_long_the_history(convene, tm_client):
+    discussion = convene()
+    url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert tm_client.get(url).status_code == 200
+        return len(queries)
+
+    _worries(tm_client, discussion, history.PAGE_SIZE + 2)
+    few = count()
+    _worries(tm_client, discussion, 3 * history.PAGE_SIZE, start=history.PAGE_SIZE + 2)
+    # Session, user, roles, the case and its access check, the case view it records; the discussions of the
+    # case; per history table its capped count and one page of rows; each change's previous version (one page).
+    assert count() == few
