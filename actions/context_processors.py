@@ -2,17 +2,26 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from actions.models import Notification
-from actions.selectors import overdue_count
+from actions.selectors import overdue_deadlines
+from core.pages import count_capped
 from referrals.access import can_audit_users
 
+HEADER_COUNT_CAP = 99  # the header says "99+" beyond this, so its counts stop there at any scale
 
-def overdue(request: HttpRequest) -> dict[str, int]:
-    """The signed-in user's count of overdue deadlines (linking to the dashboard), and whether to link the audit."""
+
+def overdue(request: HttpRequest) -> dict[str, object]:
+    """The signed-in user's overdue deadlines and unread alerts for the header (each counted up to 99, then
+    "99+"), and whether to link the audit."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "overdue_count": overdue_count(user, timezone.now()),  # type: ignore[arg-type]
+        "overdue_count": _shown(overdue_deadlines(user, timezone.now())),  # type: ignore[arg-type]
         "can_audit": can_audit_users(user),  # type: ignore[arg-type]
-        "unread_count": Notification.objects.filter(user=user, read_at=None).count(),
+        "unread_count": _shown(Notification.objects.filter(user=user, read_at=None)),
     }
+
+
+def _shown(queryset) -> str:
+    count, capped = count_capped(queryset, HEADER_COUNT_CAP)
+    return f"{count}+" if capped else (str(count) if count else "")

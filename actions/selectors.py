@@ -189,6 +189,11 @@ def deadline_rows(page, *, now: dt.datetime) -> list[dict]:
     ]
 
 
+def overdue_deadlines(user: User, now: dt.datetime) -> QuerySet[Deadline]:
+    """The user's own overdue deadlines (one range of the open-deadline index)."""
+    return Deadline.objects.filter(state=DeadlineState.OPEN, responsible=user, due_at__lt=now)
+
+
 def overdue_count(user: User, now: dt.datetime) -> int:
-    """The user's own overdue deadlines, for the header (one query on the open-deadline index)."""
-    return Deadline.objects.filter(state=DeadlineState.OPEN, responsible=user, due_at__lt=now).count()
+    """How many of the user's own deadlines are overdue."""
+    return overdue_deadlines(user, now).count()

@@ -15,12 +15,13 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import QueryDict
 
@@ -70,8 +71,18 @@ def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(counted, cap), counted > cap
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Moments to the microsecond (DjangoJSONEncoder keeps milliseconds: two rows a few microseconds apart would
+    share a cursor and a page would repeat or skip rows)."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def encode_cursor(values: Sequence) -> str:
-    text = json.dumps(list(values), cls=DjangoJSONEncoder, separators=(",", ":"))
+    text = json.dumps(list(values), cls=_CursorEncoder, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -89,7 +100,7 @@ def decode_cursor(model: type[Model], keys: Sequence[str], cursor: str) -> tuple
         if value is None or isinstance(value, (dict, list)):
             return None
         try:
-            python = model._meta.get_field(key).to_python(value)
+            python = _field(model, key).to_python(value)
         except (ValidationError, TypeError, ValueError):
             return None
         if isinstance(python, dt.datetime) and python.tzinfo is None:
@@ -106,13 +117,14 @@ def keyset_page(
     descending: bool = False,
     size: int = PAGE_SIZE,
     cap: int = COUNT_CAP,
+    decorate: Callable[[Any], QuerySet] | None = None,
 ) -> KeysetPage:
     """The page of `queryset` that `params` asks for ("after" or "before" a cursor), sorted by `keys`.
 
     `keys` are model fields, never null, ending with a unique one (the id), all sorted the same
     way (`descending` for newest first). The queryset must not be sliced or ordered already.
     Costs two queries: the page (`size` + 1 rows, to know whether there is a next one) and the
-    capped count.
+    capped count; `decorate` adds joins and prefetches to the page's query only, not to the count.
     """
     model = queryset.model
     columns = Tuple(*[F(key) for key in keys])
@@ -121,16 +133,17 @@ def keyset_page(
     after = decode_cursor(model, keys, params.get(AFTER, "")) if params.get(AFTER) else None
     before = decode_cursor(model, keys, params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
     count, capped = count_capped(queryset, cap)
+    read = decorate(queryset) if decorate else queryset
     if before is not None:
         later = TupleGreaterThan if descending else TupleLessThan
-        rows = list(queryset.filter(later(columns, before)).order_by(*backward)[: size + 1])
+        rows = list(read.filter(later(columns, before)).order_by(*backward)[: size + 1])
         has_previous, has_next = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
         if after is not None:
             later = TupleLessThan if descending else TupleGreaterThan
-            queryset = queryset.filter(later(columns, after))
-        rows = list(queryset.order_by(*forward)[: size + 1])
+            read = read.filter(later(columns, after))
+        rows = list(read.order_by(*forward)[: size + 1])
         has_previous, has_next = after is not None, len(rows) > size
         rows = rows[:size]
     base = params.copy()
@@ -152,5 +165,12 @@ def keyset_page(
     )
 
 
+def _field(model: type[Model], key: str) -> Field:
+    field = model._meta.get_field(key)
+    if not isinstance(field, Field):
+        raise TypeError(f"{key} is not a column of {model.__name__}")
+    return field
+
+
 def _attname(model: type[Model], key: str) -> str:
-    return model._meta.get_field(key).attname
+    return _field(model, key).attname

@@ -22,11 +22,17 @@ import enum
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
-from referrals.models import Referral, ReferralGroupObjectPermission, ReferralQuerySet, ReferralStatus
+from referrals.models import (
+    Referral,
+    ReferralGroupObjectPermission,
+    ReferralQuerySet,
+    ReferralStatus,
+    ReferralUserObjectPermission,
+)
 
 CSC_VIEW_ROLES = (
     RoleCode.SOCIAL_WORKER,
@@ -48,6 +54,7 @@ INVITED_ROLES = (
 # Who may be named on a discussion (an invitee, an action's lead): practitioners, never an analyst.
 PRACTITIONER_ROLES = tuple(dict.fromkeys((*CSC_EDIT_ROLES, *INVITED_ROLES)))
 VIEW_PERMISSION = "referrals.view_referral"
+VIEW_CODENAME = "view_referral"
 
 
 class Relationship(enum.Enum):
@@ -92,17 +99,17 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     if can_view_partnership_cases(user):
         return Referral.objects.filter(partnership_id=user.partnership_id or 0)
     if may_be_invited(user):
-        granted = get_objects_for_user(
-            user,
-            VIEW_PERMISSION,
-            klass=Referral.objects.filter(partnership_id=user.partnership_id or 0).exclude(
-                status=ReferralStatus.CLOSED
-            ),
-            use_groups=True,
-            with_superuser=False,
-            accept_global_perms=False,
+        # The partnership's open cases (list_rank < 2: not closed) that the user's agency, or the user, holds
+        # a django-guardian grant on. The grant is checked for each row by its case (EXISTS on the grant
+        # tables' case index), so a list reads one range of its own index and stops at the page, however many
+        # cases the agency has been invited to over the years.
+        grants = {"content_object": OuterRef("pk"), "permission__codename": VIEW_CODENAME}
+        return Referral.objects.filter(
+            Exists(ReferralGroupObjectPermission.objects.filter(group__user=user, **grants))
+            | Exists(ReferralUserObjectPermission.objects.filter(user=user, **grants)),
+            partnership_id=user.partnership_id or 0,
+            list_rank__lt=2,
         )
-        return Referral.objects.filter(pk__in=granted.values("pk"))
     return Referral.objects.none()
 
 

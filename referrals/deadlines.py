@@ -9,6 +9,7 @@ and actions (the apps above this one) open and close their clocks through these 
 import datetime as dt
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -118,7 +119,15 @@ def deadline_move(
     record(deadline, acting_user, reason)
     deadline.full_clean()
     deadline.save()
+    _listed_due_keep([deadline.pk])
     return True
+
+
+def _listed_due_keep(deadline_ids: list[int]) -> None:
+    """The referral list sorts by its listed deadline's due moment, copied onto the referral: copy it again."""
+    Referral.objects.filter(sd_deadline_id__in=deadline_ids).update(
+        sd_due_at=Subquery(Deadline.objects.filter(pk=OuterRef("sd_deadline_id")).values("due_at")[:1])
+    )
 
 
 def deadline_assign(*, acting_user: User, deadline: Deadline, responsible: User | None, reason: str) -> bool:
@@ -222,6 +231,7 @@ def deadlines_reschedule(
                 changed.append(deadline)
             if changed:
                 _moved_save(changed, acting_user=acting_user, reason=reason[:100])
+                _listed_due_keep([d.pk for d in changed])
             moved += len(changed)
         if len(batch) < batch_size:
             return moved

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -70,10 +70,10 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(status=ReferralStatus.AWAITING_DISCUSSION)
 
     def with_sd_deadline(self) -> "ReferralQuerySet":
-        """Each referral with its current strategy discussion deadline as sd_rule, sd_due_at, ... (one join)."""
+        """Each referral with its current strategy discussion deadline as sd_rule, sd_state, ... (one join; its due
+        moment is on the referral as sd_due_at)."""
         return self.annotate(
             sd_rule=F("sd_deadline__rule"),
-            sd_due_at=F("sd_deadline__due_at"),
             sd_met_at=F("sd_deadline__met_at"),
             sd_state=F("sd_deadline__state"),
             sd_stopped_at=F("sd_deadline__stopped_at"),
@@ -140,19 +140,58 @@ class Referral(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every save; a stale edit is refused.")
     # From the form that logged it: the same form sent twice (a double click, a retry) logs one referral.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[concerns], excluded_fields=["sd_deadline"])
+    # What the referral list sorts and searches by, kept on the row so a page is one index range at any scale:
+    # the listed deadline's due moment (kept with sd_deadline), the status as a rank (awaiting, held, closed;
+    # and reversed, for the latest-first sorts) and the folded names of the case's people (kept by Person.save).
+    sd_due_at = models.DateTimeField(editable=False)
+    list_rank = models.GeneratedField(
+        expression=Case(
+            When(status="awaiting_discussion", then=Value(0)), When(status="discussion_held", then=Value(1)), default=2
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    list_rank_reversed = models.GeneratedField(
+        expression=Case(
+            When(status="awaiting_discussion", then=Value(2)), When(status="discussion_held", then=Value(1)), default=0
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    search_text = models.TextField(blank=True, editable=False)
+    history = HistoricalRecords(
+        m2m_fields=[concerns],
+        excluded_fields=["sd_deadline", "sd_due_at", "list_rank", "list_rank_reversed", "search_text"],
+    )
 
     objects = ReferralQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["partnership", "status"])]
+        indexes = [
+            models.Index(fields=["partnership", "status"]),
+            # The referral list's four sorts (DOMAIN: awaiting first), each one index range read a page at a time
+            # (core.pages); latest-first sorts read the reversed-rank indexes backwards.
+            models.Index(fields=["partnership", "list_rank", "sd_due_at", "id"], name="referral_list_deadline"),
+            models.Index(
+                fields=["partnership", "list_rank_reversed", "sd_due_at", "id"], name="referral_list_deadline_r"
+            ),
+            models.Index(fields=["partnership", "list_rank", "received_at", "id"], name="referral_list_received"),
+            models.Index(
+                fields=["partnership", "list_rank_reversed", "received_at", "id"], name="referral_list_received_r"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["partnership", "reference"], name="unique_reference_per_partnership")
         ]
 
     def __str__(self) -> str:
         return self.reference or "New referral"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.sd_due_at is None:  # until its deadline is opened, listed by when it was received
+            self.sd_due_at = self.received_at
+        super().save(*args, **kwargs)
 
     @property
     def awaiting_discussion(self) -> bool:
@@ -284,6 +323,7 @@ class Person(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+        referral_search_text_refresh(self.referral_id)
 
     @property
     def removed(self) -> bool:
@@ -308,6 +348,12 @@ def fold_for_search(text: str) -> str:
     """Lower case without accents or curly quotes, the same in SQLite and PostgreSQL."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_NOT_DECOMPOSED).translate(_QUOTES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def referral_search_text_refresh(referral_id: int) -> None:
+    """Keep the referral's search text (what the list's trigram index holds) as its current people's folded names."""
+    names = Person.objects.filter(referral_id=referral_id, removed_at=None).order_by("pk").values_list("search_text")
+    Referral.objects.filter(pk=referral_id).update(search_text=" | ".join(text for (text,) in names))
 
 
 def years_of_age(born: date, day: date) -> int:
@@ -365,9 +411,11 @@ class Deadline(models.Model):
             models.Index(fields=["due_at"], condition=Q(state="open"), name="deadline_open_due"),
             models.Index(fields=["escalate_at"], condition=Q(state="open"), name="deadline_open_escalate"),
             # Dashboards: mine, my agency's, my partnership's, soonest first.
-            models.Index(fields=["responsible", "due_at"], condition=Q(state="open"), name="deadline_open_mine"),
-            models.Index(fields=["agency", "due_at"], condition=Q(state="open"), name="deadline_open_agency"),
-            models.Index(fields=["partnership", "due_at"], condition=Q(state="open"), name="deadline_open_partner"),
+            models.Index(fields=["responsible", "due_at", "id"], condition=Q(state="open"), name="deadline_open_mine"),
+            models.Index(fields=["agency", "due_at", "id"], condition=Q(state="open"), name="deadline_open_agency"),
+            models.Index(
+                fields=["partnership", "due_at", "id"], condition=Q(state="open"), name="deadline_open_partner"
+            ),
             # Rescheduling a partnership walks its open clocks in key order, a batch at a time.
             models.Index(fields=["partnership", "id"], condition=Q(state="open"), name="deadline_open_partner_key"),
         ]
@@ -409,9 +457,9 @@ class CaseView(models.Model):
     class Meta:
         ordering = ["-viewed_at"]
         indexes = [
-            # "Who has looked at this child's record" and "what has this user looked at", newest first.
-            models.Index(fields=["referral", "-viewed_at"], name="caseview_by_case"),
-            models.Index(fields=["user", "-viewed_at"], name="caseview_by_user"),
+            # "Who has looked at this child's record" and "what has this user looked at", newest first (read backwards).
+            models.Index(fields=["referral", "viewed_at", "id"], name="caseview_by_case"),
+            models.Index(fields=["user", "viewed_at", "id"], name="caseview_by_user"),
         ]
 
     def __str__(self) -> str:
@@ -440,7 +488,7 @@ class ListLook(models.Model):
 
     class Meta:
         ordering = ["-looked_at"]
-        indexes = [models.Index(fields=["user", "-looked_at"], name="listlook_by_user")]
+        indexes = [models.Index(fields=["user", "looked_at", "id"], name="listlook_by_user")]
 
     def __str__(self) -> str:
         return f"{self.user} listed {len(self.referral_ids)} cases ({self.page})"

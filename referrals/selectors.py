@@ -5,9 +5,11 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import QueryDict
 
 from agencies.models import User
+from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import to_local
 from referrals.access import referrals_visible_to
@@ -35,18 +37,24 @@ def normalise_reference(value: str) -> str | None:
     return f"{prefix}-{year}-{int(number):05d}"
 
 
-class OpenFirstOrdering(django_filters.OrderingFilter):
-    """Sort as asked, but referrals still awaiting a discussion always come before held and closed ones."""
-
-    def filter(self, qs: QuerySet[Referral], value: list[str] | None) -> QuerySet[Referral]:
-        ordering = [self.get_ordering_value(param) for param in value or []]
-        return qs.annotate(
-            closed_last=Case(When(status=ReferralStatus.AWAITING_DISCUSSION, then=Value(0)), default=Value(1))
-        ).order_by("closed_last", *ordering, "pk")
+# The list's sorts: a sort key on the referral row, read a page at a time from one index (core.pages). Referrals
+# awaiting a strategy discussion come first, then held, then closed; the latest-first sorts keep that by reading
+# the reversed rank backwards.
+SORTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "deadline": (("list_rank", "sd_due_at", "id"), False),
+    "-deadline": (("list_rank_reversed", "sd_due_at", "id"), True),
+    "received": (("list_rank", "received_at", "id"), False),
+    "-received": (("list_rank_reversed", "received_at", "id"), True),
+}
+STATUS_RANKS = {
+    ReferralStatus.AWAITING_DISCUSSION: 0,
+    ReferralStatus.DISCUSSION_HELD: 1,
+    ReferralStatus.CLOSED: 2,
+}
 
 
 class ReferralFilter(django_filters.FilterSet):
-    """Search by child's name; filter by status, urgency and overdue; sort by deadline."""
+    """Search by name or reference; filter by status, urgency and overdue; sort (see SORTS)."""
 
     q = django_filters.CharFilter(
         label="Name or reference",
@@ -59,6 +67,7 @@ class ReferralFilter(django_filters.FilterSet):
         label="Status",
         choices=ReferralStatus.choices,
         empty_label="Any status",
+        method="filter_status",
         error_messages={"invalid_choice": "Select a status from the list"},
     )
     urgency = django_filters.ChoiceFilter(
@@ -68,15 +77,15 @@ class ReferralFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "Select an urgency from the list"},
     )
     overdue = django_filters.BooleanFilter(label="Only overdue", method="filter_overdue", widget=forms.CheckboxInput)
-    sort = OpenFirstOrdering(
+    sort = django_filters.ChoiceFilter(
         label="Sort by",
-        fields=(("sd_due_at", "deadline"), ("received_at", "received")),
-        field_labels={
-            "sd_due_at": "Deadline, soonest first",
-            "-deadline": "Deadline, latest first",
-            "received_at": "Received, oldest first",
-            "-received": "Received, newest first",
-        },
+        choices=[
+            ("deadline", "Deadline, soonest first"),
+            ("-deadline", "Deadline, latest first"),
+            ("received", "Received, oldest first"),
+            ("-received", "Received, newest first"),
+        ],
+        method="filter_sort",
         help_text="Referrals awaiting a strategy discussion always come first",
         error_messages={"invalid_choice": "Select a sort order from the list"},
         empty_label=None,
@@ -91,8 +100,26 @@ class ReferralFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.now = now
 
+    @property
+    def sort_keys(self) -> tuple[tuple[str, ...], bool]:
+        """The keys and direction of the sort asked for (the default when the form is not valid)."""
+        chosen = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        return SORTS[chosen or "deadline"]
+
+    def filter_sort(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+        return queryset  # the page is read in this order by core.pages.keyset_page
+
+    def filter_status(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+        if not value:
+            return queryset
+        return queryset.filter(list_rank=STATUS_RANKS[ReferralStatus(value)])  # one range of the list index
+
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
-        """Every word must match a first name, last name or alias of someone in the referral, or the reference."""
+        """Every word must match a first name, last name or alias of one person in the referral, or the reference.
+
+        Each word is first matched in the referral's own search text (a trigram index on PostgreSQL, within
+        the partnership), then checked against one current person of the case.
+        """
         if reference := normalise_reference(value):
             return queryset.filter(reference=reference)
         words = fold_for_search(value).split()
@@ -100,6 +127,7 @@ class ReferralFilter(django_filters.FilterSet):
             return queryset
         people = Person.objects.filter(referral=OuterRef("pk"), removed_at=None)
         for word in words:
+            queryset = queryset.filter(search_text__contains=word)
             people = people.filter(search_text__contains=word)
         return queryset.filter(Exists(people))
 
@@ -110,15 +138,14 @@ class ReferralFilter(django_filters.FilterSet):
 
 
 def overdue(queryset: ReferralQuerySet, now: dt.datetime) -> ReferralQuerySet:
-    """Referrals awaiting a strategy discussion whose deadline has passed (queryset from with_sd_deadline)."""
-    return queryset.awaiting_discussion().filter(sd_state=DeadlineState.OPEN, sd_due_at__lt=now)
+    """Referrals awaiting a strategy discussion whose deadline has passed."""
+    return queryset.filter(list_rank=0, sd_due_at__lt=now, sd_deadline__state=DeadlineState.OPEN)
 
 
-def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilter:
-    """The list page's filtered queryset: children prefetched so the page costs the same for 5 rows or 500."""
-    queryset = (
-        referrals_visible_to(user)
-        .with_sd_deadline()
+def _listed(page: ReferralQuerySet) -> ReferralQuerySet:
+    """What a listed row shows: its deadline (one join), its partnership and its children (one prefetch)."""
+    return (
+        page.with_sd_deadline()
         .select_related("partnership")
         .prefetch_related(
             Prefetch(
@@ -128,10 +155,25 @@ def referral_list(*, user: User, params: dict, now: dt.datetime) -> ReferralFilt
             )
         )
     )
-    data = params.copy()
-    if not data.get("sort"):
-        data["sort"] = "deadline"
-    return ReferralFilter(data, queryset=queryset, now=now)
+
+
+def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[ReferralFilter, KeysetPage]:
+    """The list page: the filter form and one page of referrals, each query one index range at any scale.
+
+    Children are prefetched and the listed deadline joined, so a page costs the same for 5 rows or 5 million.
+    A filter that does not make sense lists nothing (the form shows the error) rather than everything.
+    """
+    filterset = ReferralFilter(params, queryset=referrals_visible_to(user), now=now)
+    results = filterset.qs if filterset.form.is_valid() else Referral.objects.none()
+    keys, descending = filterset.sort_keys
+    page = keyset_page(
+        results,
+        keys=keys,
+        descending=descending,
+        params=params,
+        decorate=_listed,
+    )
+    return filterset, page
 
 
 def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Person]]:

@@ -361,8 +361,8 @@ def _referral_insert(
 
 def referral_point_at_sd_deadline(*, referral: Referral, deadline: Deadline) -> None:
     """Make `deadline` the strategy discussion clock the case is listed and sorted by (a derived pointer)."""
-    Referral.objects.filter(pk=referral.pk).update(sd_deadline=deadline)
-    referral.sd_deadline = deadline
+    Referral.objects.filter(pk=referral.pk).update(sd_deadline=deadline, sd_due_at=deadline.due_at)
+    referral.sd_deadline, referral.sd_due_at = deadline, deadline.due_at
 
 
 def referral_update(

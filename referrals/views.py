@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,18 +15,11 @@ from referrals import access, selectors, services
 from referrals.forms import GROUP_TITLES, ReferralForms, add_another, people_initial
 from referrals.models import DeadlineState, Referral
 
-PAGE_SIZE = 25
-
 
 @require_http_methods(["GET", "HEAD"])
 def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
-    filterset = selectors.referral_list(user=request.user, params=request.GET, now=now)
-    # Filters that do not make sense show an error rather than quietly listing everything.
-    results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    filterset, page = selectors.referral_list(user=request.user, params=request.GET, now=now)
     rows = selectors.referral_rows(page, now=now)
     if access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user):
         services.list_look_record(
@@ -43,7 +35,6 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
             "can_log": access.can_log_referral(request.user),
             "sees_cases": access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user),
             "invited_only": access.may_be_invited(request.user),

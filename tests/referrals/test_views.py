@@ -442,19 +442,49 @@ class TestList:
         assert "There is a problem" in html and message in html
         assert referral.reference not in html
 
-    def test_out_of_range_pages_show_the_last_page(self, sw_client, world):
+    def test_a_bad_or_stale_page_address_lists_from_the_start(self, sw_client, world):
         referral = make_referral(acting_user=world["sw"])
-        for page in ("999", "x", "-1"):
-            response = sw_client.get(reverse("referrals:list"), {"page": page})
+        for params in ({"page": "999"}, {"after": "x"}, {"before": "%%%"}, {"after": "WzEsMl0"}, {"after": "WyJ4Il0"}):
+            response = sw_client.get(reverse("referrals:list"), params)
             assert response.status_code == 200 and referral.reference in response.content.decode()
 
-    def test_list_is_paginated(self, sw_client, world):
-        for i in range(27):
-            make_referral(acting_user=world["sw"], children=[child(f"Kid{i}", "Page")])
+    def test_list_pages_follow_the_last_row_shown(self, sw_client, world):
+        made = [make_referral(acting_user=world["sw"], children=[child(f"Kid{i}", "Page")]) for i in range(27)]
         first = sw_client.get(reverse("referrals:list")).content.decode()
-        second = sw_client.get(reverse("referrals:list"), {"page": "2"}).content.decode()
         assert first.count("Page</td>") + first.count("Page<br>") == 25
-        assert "27 referrals" in first and "2 of 2" in second
+        assert "27 referrals" in first and 'rel="prev"' not in first
+        second = sw_client.get(reverse("referrals:list") + _link(first, "next")).content.decode()
+        assert second.count("Page</td>") + second.count("Page<br>") == 2 and 'rel="next"' not in second
+        shown = {r.reference for r in made if r.reference in first + second}
+        assert len(shown) == 27  # every referral once, none twice
+        back = sw_client.get(reverse("referrals:list") + _link(second, "prev")).content.decode()
+        assert [r.reference for r in made if r.reference in back] == [r.reference for r in made if r.reference in first]
+
+    @pytest.mark.parametrize("sort", ["deadline", "-deadline", "received", "-received"])
+    def test_every_sort_pages_through_every_row_once_awaiting_first(self, sw_client, world, sort):
+        made = [make_referral(acting_user=world["sw"]) for _ in range(30)]
+        for referral in made[:6]:
+            Referral.objects.filter(pk=referral.pk).update(status="closed")
+        pages, params = [], {"sort": sort}
+        while True:
+            html = sw_client.get(reverse("referrals:list"), params).content.decode()
+            pages.append(re.findall(r">([A-Z]+-\d{4}-\d{5})</a>", html))
+            if 'rel="next"' not in html:
+                break
+            params = dict(htmllib.unescape(_link(html, "next"))[1:].split("&")[i].split("=", 1) for i in range(2))
+        listed = [reference for page in pages for reference in page]
+        assert sorted(listed) == sorted(r.reference for r in made) and len(pages) == 2
+        closed = {r.reference for r in made[:6]}
+        assert all(reference in closed for reference in listed[-6:])  # awaiting first in every sort
+
+    def test_the_count_stops_at_the_cap(self, sw_client, world, settings, monkeypatch):
+        from core import pages
+
+        for _ in range(4):
+            make_referral(acting_user=world["sw"])
+        monkeypatch.setattr(pages, "COUNT_CAP", 3)
+        monkeypatch.setattr(pages.keyset_page, "__kwdefaults__", {**pages.keyset_page.__kwdefaults__, "cap": 3})
+        assert "More than 3 referrals" in sw_client.get(reverse("referrals:list")).content.decode()
 
     def test_query_count_does_not_grow_with_rows(self, sw_client, world, django_assert_num_queries):
         def count_queries() -> int:
@@ -637,3 +667,10 @@ def test_a_post_claiming_ten_thousand_people_builds_no_more_than_the_limit(sw_cl
     assert "A referral can have at most 20 people in each list" in error_summary(response)
     assert len(response.content) < 1_000_000  # 40 blank forms at most; it was 12 MB for 1,020 forms
     assert not Referral.objects.exists()
+
+
+def _link(html: str, rel: str) -> str:
+    """The address of the page's previous or next link (query string only)."""
+    match = re.search(rf'href="(\?[^"]*)" rel="{rel}"', html)
+    assert match, f"no {rel} link"
+    return htmllib.unescape(match.group(1))
