@@ -406,7 +406,7 @@ class _Generator:
             CREATE TEMP TABLE bench_r ON COMMIT DROP AS
             WITH s AS (
                 SELECT i,
-                       CASE WHEN pg_temp.rnd(i, 1) < %(big)s THEN 0 ELSE 1 + mod(i, %(np)s - 1) END AS p,
+                       CASE WHEN i <= 3 OR pg_temp.rnd(i, 1) < %(big)s THEN 0 ELSE 1 + mod(i, %(np)s - 1) END AS p,
                        (i - 1 + pg_temp.rnd(i, 2)) / %(n)s AS f
                 FROM generate_series(1, %(n)s) AS i
             ), t AS (
@@ -431,7 +431,8 @@ class _Generator:
                 SELECT t.*,
                        CASE WHEN t.status = 'discussion_held' THEN 'ended'
                             WHEN t.status = 'closed' AND pg_temp.rnd(t.i, 4) < 0.85 THEN 'ended'
-                            WHEN t.status = 'awaiting_discussion' AND pg_temp.rnd(t.i, 4) < 0.5 THEN 'convened'
+                            WHEN t.status = 'awaiting_discussion' AND (t.i = 1 OR pg_temp.rnd(t.i, 4) < 0.5)
+                            THEN 'convened'
                             ELSE 'none' END AS disc,
                        CASE WHEN t.urgency IN ('serious_risk', 'forensic') THEN t.received_at + interval '8 hours'
                             ELSE (date_trunc('day', t.received_at AT TIME ZONE 'Europe/London')
@@ -984,7 +985,7 @@ class _Generator:
         awaiting = case("status = 'awaiting_discussion' AND disc = 'convened'")
         closed = case("status = 'closed' AND disc = 'ended'")
         if held is None or awaiting is None or closed is None:
-            raise RuntimeError("too few referrals for the personas: generate at least 2,000")
+            raise RuntimeError("too few referrals for the personas: generate more")
         rid, i, surname, reference = held
         return {
             "partnership": partnership,
