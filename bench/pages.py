@@ -471,7 +471,7 @@ def _markdown(runs: list[dict]) -> str:
             if any(by_size[s].get(name, {}).get("ratio", 0) > FLOOR for s in sizes):
                 problems.append(f"over {FLOOR:g}x its floor")
             if len({by_size[s].get(name, {}).get("queries") for s in sizes}) > 1:
-                problems.append("queries grow")
+                problems.append("queries differ")
             verdict = ", ".join(problems) or "ok"
         persona = by_size[smallest][name]["persona"].replace("_", " ")
         lines.append(f"| {name} | {persona} |" + "".join(cells) + f" {flat} | {verdict} |")
