@@ -3,9 +3,10 @@
 Each page must cost at 2 million referrals within 1.5x of its time at 20,000 (flat) and within 3x of its
 floor, with a constant number of queries. For each size in BENCH_SIZES (default 20000,100000,2000000) a
 database of its own on the server of DATABASE_URL (`strategy_bench_<size>`) is filled once by
-bench/generate.py and kept for the next run (made again when the generator or a migration changes). Then,
-signed in as the personas the generator returns (two-factor passed, as tests do), each page is requested
-BENCH_REQUESTS times (default 30) through django.test.Client with DEBUG off, and we record:
+bench/generate.py and kept for the next run (migrated as production would be; made again only when the
+generator changes). Then, signed in as the personas the generator returns (two-factor passed, as tests do),
+each page is requested BENCH_REQUESTS times (default 30) through django.test.Client with DEBUG off, and we
+record:
 
 * p50 and p95 of the whole request, and the number of queries (CaptureQueriesContext);
 * SQL alone: each query of the page run again by itself on a cursor, summed (the best of five);
@@ -57,10 +58,10 @@ def _database_url(base: str, name: str) -> str:
 
 
 def _key(size: int) -> str:
-    """What the kept database was made from: the generator, every migration, the size."""
+    """What the kept database was made from: the generator and the size. Migrations added since are applied to
+    it as they would be in production (`migrate`), the data kept."""
     digest = hashlib.sha256(f"{size}/{PARTNERSHIPS}".encode())
-    for path in [ROOT / "bench" / "generate.py", *sorted(ROOT.glob("*/migrations/0*.py"))]:
-        digest.update(path.name.encode() + path.read_bytes())
+    digest.update((ROOT / "bench" / "generate.py").read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -87,7 +88,7 @@ def _prepare_database(base_url: str, size: int) -> str:
     if key != _key(size):
         with admin.cursor() as cursor:
             if exists:
-                print(f"{name}: made by another generator or migrations; made again")
+                print(f"{name}: made by another version of bench/generate.py; made again")
                 cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
@@ -182,13 +183,16 @@ def measure(size: int) -> dict:
     else:
         print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
     personas = meta["made"]
+    load_before = os.getloadavg()[0]
     pages = [_measure_page(page, size) for page in _pages(personas)]
+    load_after = os.getloadavg()[0]
     result = {
         "size": size,
         "at": _now_text(),
         "commit": _commit(),
         "command": os.environ.get("BENCH_COMMAND", "python bench/pages.py"),
         "machine": _machine(connection),
+        "load": [round(load_before, 2), round(load_after, 2)],  # other work on the machine shows in the times
         "generated_seconds": personas["seconds"],
         "vacuum_seconds": meta["vacuum_seconds"],
         "generated_at": meta["generated_at"],
@@ -440,13 +444,17 @@ def _markdown(runs: list[dict]) -> str:
         "database (the request less the time its queries took in it). *Ratio*: p50 over the floor (target: "
         f"{FLOOR:g}x at most). *Flat*: p50 at {largest:,} over p50 at {smallest:,} (target: {FLAT:g}x at most).",
         "",
-        "| Referrals | measured | commit | command | data generated in | VACUUM ANALYZE |",
-        "| ---: | --- | --- | --- | ---: | ---: |",
+        "- *Load*: the machine's 1-minute load average before and after the pages were timed; above the number "
+        "of CPUs, other work was running and the times are higher than on a quiet machine.",
+        "",
+        "| Referrals | measured | commit | command | data generated in | VACUUM ANALYZE | load |",
+        "| ---: | --- | --- | --- | ---: | ---: | --- |",
     ]
     for run in runs:
+        load = " / ".join(str(n) for n in run.get("load", [])) or "not recorded"
         lines.append(
             f"| {run['size']:,} | {run['at']} | {run['commit']} | `{run['command']}` | "
-            f"{_duration(run['generated_seconds'])} | {_duration(run['vacuum_seconds'])} |"
+            f"{_duration(run['generated_seconds'])} | {_duration(run['vacuum_seconds'])} | {load} |"
         )
     lines += ["", "## Pages", ""]
     header = "| Page | persona |" + "".join(f" {s:,}: p50 / p95 ms | queries | ratio |" for s in sizes)
