@@ -56,9 +56,9 @@ seed: install ## Load the demo data again (idempotent)
 clean: ## Remove the local database, broker folders and built assets
 	rm -rf var static/dist
 
-BENCHES ?= bench/referral_list.py bench/sweep.py bench/minutes_pdf.py bench/timescales.py bench/reschedule.py
+BENCHES ?= bench/referral_list.py bench/sweep.py bench/minutes_pdf.py bench/timescales.py bench/reschedule.py bench/pages.py
 
-bench: install ## Time the referral list (2,000 referrals), a deadline sweep (100,000 deadlines) and a large meeting's minutes PDF; SQLite under var/, or DATABASE_URL
+bench: install ## Time the referral list (2,000 referrals), a deadline sweep (100,000 deadlines), a large meeting's minutes PDF, the timescale engine, rescheduling, and (PostgreSQL DATABASE_URL only) every list and dashboard page at BENCH_SIZES referrals (default 20000,100000,2000000; databases kept between runs) into docs/benchmarks.md; SQLite under var/, or DATABASE_URL
 	@status=0; for script in $(BENCHES); do $(RUN_ENV) $(PY) $$script || status=1; done; exit $$status
 
 docs: install ## Draw the first page of each version of the demo minutes as PNG under docs/ (for the README)

@@ -1,0 +1,574 @@
+"""Benchmark: every list and dashboard page at 20,000, 100,000 and 2 million referrals (issue 18).
+
+Each page must cost at 2 million referrals within 1.5x of its time at 20,000 (flat) and within 3x of its
+floor, with a constant number of queries. For each size in BENCH_SIZES (default 20000,100000,2000000) a
+database of its own on the server of DATABASE_URL (`strategy_bench_<size>`) is filled once by
+bench/generate.py and kept for the next run (migrated as production would be; made again only when the
+generator changes). Then, signed in as the personas the generator returns (two-factor passed, as tests do),
+each page is requested BENCH_REQUESTS times (default 30) through django.test.Client with DEBUG off, and we
+record:
+
+* p50 and p95 of the whole request, and the number of queries (CaptureQueriesContext);
+* SQL alone: each query of the page run again by itself on a cursor, summed (the best of five);
+* Python alone: the request less the time its queries took in it (the page rendered without the database);
+* the floor (SQL alone + Python alone) and the ratio of p50 to it;
+* EXPLAIN (ANALYZE, BUFFERS) of the page's slowest query, into docs/benchmarks-explain.md.
+
+The results go to var/bench/pages-<size>.json; docs/benchmarks.md (machine, date, command, tables) and
+docs/benchmarks.png (time against referrals) are written from every size measured so far, each size with
+the moment and commit it was measured at. BENCH_OTHERS=1 also runs the other benchmarks (sweep, minutes PDF,
+rescheduling, timescales) on PostgreSQL and records what they print.
+
+    DATABASE_URL=postgres://... BENCH_SIZES=20000,100000 .venv/bin/python bench/pages.py
+"""
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "var" / "bench"
+DOCS = ROOT / "docs"
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
+PARTNERSHIPS = int(os.environ.get("BENCH_PARTNERSHIPS", "150"))
+FLAT, FLOOR = 1.5, 3.0  # the targets of issue 18
+CHARTED = ["Referrals list", "Search by surname", "Deadlines: mine", "Deadlines: team", "Deadlines: agency"]
+
+
+# --- the parent: one child process per size, then the documents ------------------------------------------------
+
+
+def _sizes() -> list[int]:
+    return [int(size) for size in os.environ.get("BENCH_SIZES", "20000,100000,2000000").split(",") if size.strip()]
+
+
+def _database_url(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _key(size: int) -> str:
+    """What the kept database was made from: the generator and the size. Migrations added since are applied to
+    it as they would be in production (`migrate`), the data kept."""
+    digest = hashlib.sha256(f"{size}/{PARTNERSHIPS}".encode())
+    digest.update((ROOT / "bench" / "generate.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _prepare_database(base_url: str, size: int) -> str:
+    """The size's database, kept if it was made by this generator and these migrations, else made empty."""
+    import psycopg2
+
+    name = f"strategy_bench_{size}"
+    admin = psycopg2.connect(_database_url(base_url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+    key = None
+    if exists:
+        connection = psycopg2.connect(_database_url(base_url, name))
+        with connection, connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
+            if cursor.fetchone()[0]:
+                cursor.execute("SELECT key FROM bench_meta")
+                row = cursor.fetchone()
+                key = row[0] if row else None
+        connection.close()
+    if key != _key(size):
+        with admin.cursor() as cursor:
+            if exists:
+                print(f"{name}: made by another version of bench/generate.py; made again")
+                cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return _database_url(base_url, name)
+
+
+def main() -> None:
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        print("bench/pages.py: skipped, it needs PostgreSQL (DATABASE_URL=postgres://...)")
+        return
+    command = "BENCH_SIZES={} {}".format(",".join(str(s) for s in _sizes()), "python bench/pages.py")
+    status = 0
+    for size in _sizes():
+        url = _prepare_database(base_url, size)
+        env = {**os.environ, "DATABASE_URL": url, "BENCH_COMMAND": command}
+        status |= subprocess.run([sys.executable, __file__, "--size", str(size)], env=env, check=False).returncode  # noqa: S603
+    if os.environ.get("BENCH_OTHERS") == "1":
+        _run_others(base_url)
+    _write_documents()
+    sys.exit(status)
+
+
+def _run_others(base_url: str) -> None:
+    """The other benchmarks, on a PostgreSQL database of their own, with what they print kept for the docs."""
+    import psycopg2
+
+    admin = psycopg2.connect(_database_url(base_url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute('DROP DATABASE IF EXISTS "strategy_bench_others" WITH (FORCE)')
+        cursor.execute('CREATE DATABASE "strategy_bench_others"')
+    admin.close()
+    env = {**os.environ, "DATABASE_URL": _database_url(base_url, "strategy_bench_others")}
+    others = []
+    for script in ["bench/sweep.py", "bench/minutes_pdf.py", "bench/reschedule.py", "bench/timescales.py"]:
+        start = time.perf_counter()
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, str(ROOT / script)], env=env, capture_output=True, text=True, check=False, cwd=ROOT
+        )
+        print(done.stdout, end="")
+        others.append(
+            {
+                "script": script,
+                "output": done.stdout.strip(),
+                "status": done.returncode,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "others.json").write_text(json.dumps({"at": _now_text(), "commit": _commit(), "runs": others}))
+
+
+# --- one size, in its own process ------------------------------------------------------------------------------
+
+
+def measure(size: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", "No directory at")  # whitenoise: the static files are not collected here
+    django.setup()
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    # As in production: no query log, templates without debug information (set before the first render).
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.SESSION_IDLE_MINUTES = 24 * 60
+    call_command("migrate", verbosity=0)
+    meta = _meta(connection)
+    if meta is None:
+        from bench.generate import generate
+
+        print(f"{size:,} referrals: generating")
+        made = generate(size, PARTNERSHIPS, log=print)
+        print(f"  generated in {made['seconds']} s")
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would have, on tables that only grew
+        vacuum = round(time.perf_counter() - start, 1)
+        print(f"  VACUUM (ANALYZE): {vacuum} s")
+        meta = {"made": made, "vacuum_seconds": vacuum, "generated_at": _now_text()}
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_meta (key text, meta jsonb)")
+            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
+    else:
+        print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    personas = meta["made"]
+    load_before = os.getloadavg()[0]
+    pages = [_measure_page(page, size) for page in _pages(personas)]
+    load_after = os.getloadavg()[0]
+    result = {
+        "size": size,
+        "at": _now_text(),
+        "commit": _commit(),
+        "command": os.environ.get("BENCH_COMMAND", "python bench/pages.py"),
+        "machine": _machine(connection),
+        "load": [round(load_before, 2), round(load_after, 2)],  # other work on the machine shows in the times
+        "generated_seconds": personas["seconds"],
+        "vacuum_seconds": meta["vacuum_seconds"],
+        "generated_at": meta["generated_at"],
+        "rows": personas["rows"],
+        "pages": pages,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"pages-{size}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _meta(connection) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute("SELECT meta FROM bench_meta")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0] if isinstance(row[0], dict) else json.loads(row[0])
+
+
+def _pages(personas: dict) -> list[dict]:
+    """Each page, who asks for it and its address. Names typed into a search are never printed or written."""
+    from referrals.models import Person
+
+    child = Person.objects.filter(referral_id=personas["referral"], kind="child").order_by("position", "pk").first()
+    referral, discussion = personas["referral"], personas["discussion"]
+    sw, tm, hos, police = "social_worker", "team_manager", "head_of_service", "police_officer"
+    pages = [
+        ("Referrals list", sw, "/referrals/"),
+        ("Referrals list, next page", sw, "next:/referrals/"),
+        ("Referrals list, received newest first", sw, "/referrals/?sort=-received"),
+        ("Referrals list, overdue", sw, "/referrals/?overdue=on"),
+        ("Referrals list, invited police", police, "/referrals/"),
+        ("Search by surname", sw, f"/referrals/?q={personas['surname']}"),
+        ("Search by first name and surname", sw, f"/referrals/?q={child.first_name}+{child.last_name}"),
+        ("Search by reference", sw, f"/referrals/?q={personas['reference']}"),
+        ("Case page", sw, f"/referrals/{referral}/"),
+        ("Meeting page, ended", sw, f"/discussions/{discussion}/"),
+        ("Meeting page, convened", tm, f"/discussions/{personas['awaiting_discussion']}/"),
+        ("My actions", sw, "/actions/mine/"),
+        ("My actions, police", police, "/actions/mine/"),
+        ("My agency's actions", sw, "/actions/agency/"),
+        ("Deadlines: mine", sw, "/deadlines/?tab=mine"),
+        ("Deadlines: team", tm, "/deadlines/?tab=team"),
+        ("Deadlines: agency", hos, "/deadlines/?tab=agency"),
+        ("Who has looked", tm, f"/referrals/{referral}/looks/"),
+        ("History", sw, f"/referrals/{referral}/history/"),
+        ("Notifications", sw, "/notifications/"),
+    ]
+    return [{"name": name, "persona": who, "user": personas[who], "url": url} for name, who, url in pages]
+
+
+_clients: dict = {}
+
+
+def _client(user_id: int):
+    """A client signed in as the user, second factor passed (as tests/conftest.py's pass_second_factor)."""
+    if user_id not in _clients:
+        from django.test import Client
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from agencies import two_factor
+        from agencies.models import User
+
+        user = User.objects.get(pk=user_id)
+        client = Client()
+        client.force_login(user)
+        if two_factor.required(user):
+            device = two_factor.app_device(user) or TOTPDevice.objects.create(
+                user=user, name=two_factor.APP_DEVICE, confirmed=True
+            )
+            session = client.session
+            two_factor.mark_verified(session, device)
+            session.save()
+        _clients[user_id] = client
+    return _clients[user_id]
+
+
+NEXT_LINK = re.compile(r'href="([^"]*)" rel="next"')
+TABLE_BODY = re.compile(r"<tbody[^>]*>(.*?)</tbody>", re.S)
+
+
+def _measure_page(page: dict, size: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(page["user"])
+    url = page["url"]
+    if url.startswith("next:"):  # the page the first page's "Next" link leads to, however it is paginated
+        first = client.get(url[5:]).content.decode()
+        found = NEXT_LINK.search(first)
+        url = url[5:] + html.unescape(found.group(1)) if found else url[5:]
+    in_db: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_db[-1] += time.perf_counter() - start
+
+    for _ in range(2):  # warm the caches and the connection
+        response = client.get(url)
+    if response.status_code != 200:
+        print(f"  {page['name']}: answered {response.status_code}")
+        return {**page, "url": "", "status": response.status_code}
+    totals, pythons = [], []
+    with connection.execute_wrapper(timed):
+        for _ in range(REQUESTS):
+            in_db.append(0.0)
+            start = time.perf_counter()
+            client.get(url)
+            total = time.perf_counter() - start
+            totals.append(total * 1000)
+            pythons.append((total - in_db[-1]) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url).content.decode()
+    queries = [q["sql"] for q in captured.captured_queries]
+    raw, slowest = _raw_sql(queries)
+    p50, p95 = _percentile(totals, 50), _percentile(totals, 95)
+    python = statistics.median(pythons)
+    floor = raw + python
+    rows = sum(chunk.count("<tr") for chunk in TABLE_BODY.findall(body))
+    result = {
+        "name": page["name"],
+        "persona": page["persona"],
+        "url": _shown_url(page["url"]),
+        "status": 200,
+        "p50": round(p50, 1),
+        "p95": round(p95, 1),
+        "queries": len(queries),
+        "db_in_request": round(statistics.median(t - p for t, p in zip(totals, pythons, strict=True)), 1),
+        "sql_alone": round(raw, 1),
+        "python_alone": round(python, 1),
+        "floor": round(floor, 1),
+        "ratio": round(p50 / floor, 2) if floor else None,
+        "table_rows": rows,
+        "slowest": slowest,
+    }
+    print(
+        f"  {page['name']}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(queries)} queries, SQL alone {raw:.1f} ms, "
+        f"Python alone {python:.1f} ms, {result['ratio']}x its floor, {rows} rows"
+    )
+    return result
+
+
+def _shown_url(url: str) -> str:
+    """The address as the docs show it: what was searched for is left out (names of invented children even)."""
+    return re.sub(r"q=[^&]*", "q=...", url.removeprefix("next:")) + (" (Next link)" if url.startswith("next:") else "")
+
+
+def _raw_sql(queries: list[str]) -> tuple[float, dict]:
+    """Each query run again alone (the best of five), in a transaction rolled back; and the slowest explained."""
+    from django.db import connection, transaction
+
+    statements = [q for q in queries if not q.upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    best = [float("inf")] * len(statements)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for _ in range(5):
+                for n, sql in enumerate(statements):
+                    start = time.perf_counter()
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+                    best[n] = min(best[n], (time.perf_counter() - start) * 1000)
+            slowest = max(range(len(statements)), key=best.__getitem__) if statements else None
+            plan = ""
+            if slowest is not None and statements[slowest].upper().startswith(("SELECT", "WITH")):
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statements[slowest]}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    if slowest is None:
+        return 0.0, {}
+    return sum(best), {"sql": statements[slowest], "ms": round(best[slowest], 2), "plan": plan}
+
+
+def _percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _machine(connection) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0]
+        settings = {}
+        for name in ["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit"]:
+            cursor.execute(f"SHOW {name}")
+            settings[name] = cursor.fetchone()[0]
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
+        memory = f"{kib / 1024 / 1024:.0f} GiB"
+    return {
+        "cpus": os.cpu_count(),
+        "memory": memory,
+        "postgresql": version.split(" on ")[0],
+        "postgresql_settings": settings,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def _now_text() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)  # noqa: S603, S607
+    return done.stdout.strip()
+
+
+# --- the documents -------------------------------------------------------------------------------------------
+
+
+def _write_documents() -> None:
+    runs = sorted((json.loads(path.read_text()) for path in RESULTS.glob("pages-*.json")), key=lambda run: run["size"])
+    if not runs:
+        return
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmarks.md").write_text(_markdown(runs))
+    (DOCS / "benchmarks-explain.md").write_text(_explain(runs))
+    _chart(runs)
+    print(f"wrote {DOCS / 'benchmarks.md'}, {DOCS / 'benchmarks-explain.md'} and {DOCS / 'benchmarks.png'}")
+
+
+def _markdown(runs: list[dict]) -> str:
+    machine = runs[-1]["machine"]
+    sizes = [run["size"] for run in runs]
+    by_size = {run["size"]: {page["name"]: page for page in run["pages"]} for run in runs}
+    smallest, largest = sizes[0], sizes[-1]
+    lines = [
+        "# Benchmarks: the pages at national scale (issue 18)",
+        "",
+        "Written by `bench/pages.py` (`make bench` runs it); do not edit by hand.",
+        "",
+        f"- Machine: {machine['cpus']} CPUs, {machine['memory']} RAM, {machine['system']}, Python {machine['python']}",
+        f"- Database: {machine['postgresql']}, "
+        + ", ".join(f"{k} {v}" for k, v in machine["postgresql_settings"].items()),
+        "- Each page requested "
+        f"{REQUESTS} times after two warm-up requests, by django.test.Client with DEBUG off, signed in as a "
+        "persona of the first partnership (the largest: 4% of the cases; the social worker holds half of them).",
+        "- *Floor*: the page's own queries run again alone (summed, best of five) plus the page without the "
+        "database (the request less the time its queries took in it). *Ratio*: p50 over the floor (target: "
+        f"{FLOOR:g}x at most). *Flat*: p50 at {largest:,} over p50 at {smallest:,} (target: {FLAT:g}x at most).",
+        "",
+        "- *Load*: the machine's 1-minute load average before and after the pages were timed; above the number "
+        "of CPUs, other work was running and the times are higher than on a quiet machine.",
+        "",
+        "| Referrals | measured | commit | command | data generated in | VACUUM ANALYZE | load |",
+        "| ---: | --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for run in runs:
+        load = " / ".join(str(n) for n in run.get("load", [])) or "not recorded"
+        lines.append(
+            f"| {run['size']:,} | {run['at']} | {run['commit']} | `{run['command']}` | "
+            f"{_duration(run['generated_seconds'])} | {_duration(run['vacuum_seconds'])} | {load} |"
+        )
+    lines += ["", "## Pages", ""]
+    header = "| Page | persona |" + "".join(f" {s:,}: p50 / p95 ms | queries | ratio |" for s in sizes)
+    header += " flat | verdict |"
+    lines += [header, "| --- | --- |" + " ---: | ---: | ---: |" * len(sizes) + " ---: | --- |"]
+    for name in [page["name"] for page in runs[0]["pages"]]:
+        cells = []
+        for size in sizes:
+            page = by_size[size].get(name)
+            if not page or page.get("status") != 200:
+                cells.append(f" {page.get('status') if page else '-'} | | |")
+                continue
+            cells.append(f" {page['p50']} / {page['p95']} | {page['queries']} | {page['ratio']}x |")
+        first, last = by_size[smallest].get(name), by_size[largest].get(name)
+        flat, verdict = "", ""
+        if first and last and first.get("p50") and last.get("p50") and len(sizes) > 1:
+            growth = last["p50"] / first["p50"]
+            flat = f"{growth:.2f}x"
+            problems = []
+            if growth > FLAT:
+                problems.append("not flat")
+            if any(by_size[s].get(name, {}).get("ratio", 0) > FLOOR for s in sizes):
+                problems.append(f"over {FLOOR:g}x its floor")
+            if len({by_size[s].get(name, {}).get("queries") for s in sizes}) > 1:
+                problems.append("queries differ")
+            verdict = ", ".join(problems) or "ok"
+        persona = by_size[smallest][name]["persona"].replace("_", " ")
+        lines.append(f"| {name} | {persona} |" + "".join(cells) + f" {flat} | {verdict} |")
+    lines += ["", "Table rows shown on each page (the same page can show fewer rows on a smaller database):", ""]
+    lines += ["| Page |" + "".join(f" {s:,} |" for s in sizes), "| --- |" + " ---: |" * len(sizes)]
+    for name in [page["name"] for page in runs[0]["pages"]]:
+        lines.append(f"| {name} |" + "".join(f" {by_size[s].get(name, {}).get('table_rows', '')} |" for s in sizes))
+    lines += ["", "Where the time goes, at each size (ms: SQL alone + Python alone = floor):", ""]
+    lines += ["| Page |" + "".join(f" {s:,} |" for s in sizes), "| --- |" + " --- |" * len(sizes)]
+    for name in [page["name"] for page in runs[0]["pages"]]:
+        cells = []
+        for size in sizes:
+            page = by_size[size].get(name, {})
+            cells.append(
+                f" {page.get('sql_alone')} + {page.get('python_alone')} = {page.get('floor')} |"
+                if page.get("p50")
+                else " |"
+            )
+        lines.append(f"| {name} |" + "".join(cells))
+    lines += ["", "![p50 against referrals](benchmarks.png)", ""]
+    lines += ["## Rows generated", "", "| Table |" + "".join(f" {s:,} |" for s in sizes)]
+    lines += ["| --- |" + " ---: |" * len(sizes)]
+    for table in runs[-1]["rows"]:
+        lines.append(f"| {table} |" + "".join(f" {run['rows'].get(table, 0):,} |" for run in runs))
+    others = RESULTS / "others.json"
+    if others.exists():
+        data = json.loads(others.read_text())
+        lines += [
+            "",
+            "## The other benchmarks",
+            "",
+            f"On PostgreSQL, {data['at']}, commit {data['commit']} (`BENCH_OTHERS=1 python bench/pages.py`):",
+            "",
+        ]
+        for run in data["runs"]:
+            status = "" if run["status"] == 0 else f" (exit {run['status']}: its target missed)"
+            lines += [f"`{run['script']}`{status}, {run['seconds']} s in all:", "", "```", run["output"], "```", ""]
+    lines += ["", "The slowest query of each page, explained: [benchmarks-explain.md](benchmarks-explain.md).", ""]
+    return "\n".join(lines)
+
+
+def _explain(runs: list[dict]) -> str:
+    lines = ["# The slowest query of each page, explained", "", "Written by `bench/pages.py`.", ""]
+    for run in runs:
+        lines += [f"## {run['size']:,} referrals ({run['at']}, commit {run['commit']})", ""]
+        for page in run["pages"]:
+            slowest = page.get("slowest") or {}
+            if not slowest.get("plan"):
+                continue
+            sql = re.sub(r"LIKE '%[^']*%'", "LIKE '%...%'", slowest["sql"])  # what was searched for is left out
+            plan = re.sub(r"~~ '%[^']*%'", "~~ '%...%'", slowest["plan"])
+            lines += [f"### {page['name']}: {slowest['ms']} ms", "", "```sql", sql, "```", "", "```", plan, "```", ""]
+    return "\n".join(lines)
+
+
+def _chart(runs: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [run["size"] for run in runs]
+    figure, axes = plt.subplots(figsize=(8, 5), dpi=110)
+    for name in CHARTED:
+        times = [next((p.get("p50") for p in run["pages"] if p["name"] == name), None) for run in runs]
+        points = [(s, t) for s, t in zip(sizes, times, strict=True) if t is not None]
+        if points:
+            axes.plot([s for s, _ in points], [t for _, t in points], marker="o", label=name)
+    axes.set_xscale("log")
+    axes.set_xticks(sizes, [f"{s:,}" for s in sizes])
+    axes.set_xlabel("referrals in the database")
+    axes.set_ylabel("p50 of the whole request (ms)")
+    axes.set_ylim(bottom=0)
+    axes.set_title("Page time against the size of the database")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(DOCS / "benchmarks.png")
+    plt.close(figure)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--size":
+        measure(int(sys.argv[2]))
+    elif len(sys.argv) == 2 and sys.argv[1] == "--documents":
+        _write_documents()
+    else:
+        main()
