@@ -187,8 +187,9 @@ def test_who_looked_pages_through_every_look_once_newest_first(world, looked_at,
 
 def test_what_a_user_looked_at_pages_through_every_look_once_newest_first(world, looked_at, persona_client):
     url = reverse("audit:user_looks", args=[world["sw"].pk])
-    today = timezone.localdate()
-    for params in (None, {"since_0": today.day, "since_1": today.month, "since_2": today.year}):
+    # The day of the first look, not today's date: the suite also runs a minute before midnight.
+    first = timezone.localdate(CaseView.objects.filter(user=world["sw"]).earliest("viewed_at").viewed_at)
+    for params in (None, {"since_0": first.day, "since_1": first.month, "since_2": first.year}):
         shown = walk(persona_client("hos"), url, LOOK, params)
         assert [len(page) for page in shown] == [50, 5] and listed(shown) == _looks(user=world["sw"]), params
 
@@ -199,11 +200,13 @@ def test_the_sign_in_records_page_through_every_record_once_newest_first(world, 
     expected = list(
         AuthEvent.objects.filter(detail__startswith="Invented ").order_by("-at", "-id").values_list("detail", flat=True)
     )
-    today = timezone.localdate()
-    for params in (None, {"until_0": today.day, "until_1": today.month, "until_2": today.year}):
+    # The day of the newest record, not today's date: the suite also runs a minute before midnight.
+    last = timezone.localdate(AuthEvent.objects.filter(detail__startswith="Invented ").latest("at").at)
+    for params in (None, {"until_0": last.day, "until_1": last.month, "until_2": last.year}):
         shown = walk(persona_client("hos"), reverse("audit:auth_events"), r">(Invented \d+)</td>", params)
         assert len(shown) == 2 and listed(shown) == expected, params
-    yesterday = today - dt.timedelta(days=1)
+    first = timezone.localdate(AuthEvent.objects.earliest("at").at)
+    yesterday = first - dt.timedelta(days=1)
     until = {"until_0": yesterday.day, "until_1": yesterday.month, "until_2": yesterday.year}
     assert "No records match." in persona_client("hos").get(reverse("audit:auth_events"), until).content.decode()
 
