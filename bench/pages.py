@@ -443,9 +443,9 @@ def _markdown(runs: list[dict]) -> str:
         "- *Floor*: the page's own queries run again alone (summed, best of five) plus the page without the "
         "database (the request less the time its queries took in it). *Ratio*: p50 over the floor (target: "
         f"{FLOOR:g}x at most). *Flat*: p50 at {largest:,} over p50 at {smallest:,} (target: {FLAT:g}x at most).",
-        "",
         "- *Load*: the machine's 1-minute load average before and after the pages were timed; above the number "
         "of CPUs, other work was running and the times are higher than on a quiet machine.",
+        "",
         "",
         "| Referrals | measured | commit | command | data generated in | VACUUM ANALYZE | load |",
         "| ---: | --- | --- | --- | ---: | ---: | --- |",
