@@ -478,12 +478,21 @@ class _Generator:
         self.sql("CREATE INDEX ON bench_r (i)")
         # The personas' cases are the same at every size (their rows are made from a seed of their own, not from
         # their place in the series), so their pages show the same rows: the held one is the social worker's
-        # standard-urgency case with two children, two household members, a section 47 enquiry and three actions
-        # (one the police officer's); the newest (convened) has two children and two household members.
+        # standard-urgency case received 12 days ago, with two children, two household members, a section 47
+        # enquiry and three actions (one the police officer's); the newest (convened) has two children and two
+        # household members.
         self.sql(
             """UPDATE bench_r r SET sw = w.sws[1], tm = w.tms[1], police = w.pol[1], s47 = true, conference = true,
-                   n_actions = 3, n_children = 2, n_house = 2, surname = 137, seed = 1000000007
-            FROM bench_w w
+                   n_actions = 3, n_children = 2, n_house = 2, surname = 137, seed = 1000000007,
+                   received_at = c.received_at, sd_due = c.sd_due, held_at = c.held_at, scheduled_at = c.held_at,
+                   ended_at = c.held_at + interval '50 minutes', disc_created = c.received_at + interval '1 hour'
+            FROM bench_w w, (
+                SELECT b.received_at, b.sd_due, b.received_at + (b.sd_due - b.received_at) * 0.6 AS held_at
+                FROM (SELECT a.received_at,
+                             (date_trunc('day', a.received_at AT TIME ZONE 'Europe/London')
+                              + interval '3 days 17 hours') AT TIME ZONE 'Europe/London' AS sd_due
+                      FROM (SELECT date_trunc('hour', %(now)s - interval '12 days') AS received_at) a) b
+            ) c
             WHERE w.p = 0 AND r.i = (SELECT min(i) FROM bench_r
                                      WHERE p = 0 AND status = 'discussion_held' AND urgency = 'standard')"""
         )
