@@ -15,7 +15,7 @@ from django.http import Http404
 
 from actions.models import Action
 from agencies.models import User
-from referrals.access import ReferralChecker, Relationship, referrals_visible_to, relationship
+from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
 from referrals.models import ReferralStatus
 
 
@@ -53,7 +53,7 @@ class ActionChecker:
 
 def actions_visible_to(user: User):
     """Every action of the cases the user may see."""
-    return Action.objects.filter(referral__in=referrals_visible_to(user))
+    return Action.objects.filter(visible_cases(user))
 
 
 def get_action_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Action, ActionChecker]:

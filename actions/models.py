@@ -27,9 +27,16 @@ class Action(models.Model):
     child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
     what = models.TextField("what will be done")
     measure = models.TextField("how we will know it is done")
-    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="actions")
+    # Indexed by the lists' (lead_agency, ...) and (person, ...) indexes; a lone index of their own would let the
+    # planner read a person's or an agency's every action to count a page's worth.
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="actions", db_index=False)
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        db_index=False,
     )
     contact_name = models.CharField("named contact", max_length=200, blank=True)
     due_at = models.DateTimeField()
@@ -104,7 +111,9 @@ class Notification(models.Model):
     """An alert as one person receives it: in the app (read or not) and by email (a link only)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications", db_index=False
+    )  # indexed by (user, -id) and the unread index
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     # The email still to send: when the next sweep may try it (a sender's claim moves it a few minutes on);

@@ -18,7 +18,7 @@ from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import Rule, to_local
-from referrals.access import referrals_visible_to
+from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState
 from referrals.selectors import normalise_reference
 
@@ -193,7 +193,7 @@ def open_deadlines(*, user: User, tab: str, params) -> DeadlineFilter:
         base = base.filter(agency_id=user.agency_id or 0)
     else:
         base = base.filter(responsible=user)
-    visible = base.filter(referral__in=referrals_visible_to(user))
+    visible = base.filter(visible_cases(user))
     return DeadlineFilter(params, queryset=visible)
 
 

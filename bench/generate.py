@@ -47,6 +47,7 @@ from referrals.models import Concern, ConcernCategory
 SEARCH_SEPARATOR = " | "
 SPAN_DAYS = 1096  # three years before `now`
 BIG_SHARE = 0.04  # the first partnership's share of the cases (the personas work there)
+PERSONA_CASELOAD = 0.5  # the persona social worker's share of their partnership's cases (a heavy caseload)
 HELD_SHARE = 0.08  # newest 8% of the cases: discussion held, enquiries running
 REBUILD_INDEXES_FROM = 200_000  # referrals; below this, loading into the indexes is quicker than rebuilding them
 
@@ -164,6 +165,7 @@ class _Generator:
             "n": referrals,
             "np": partnerships,
             "big": BIG_SHARE,
+            "load": PERSONA_CASELOAD,
             "a": awaiting,
             "h": HELD_SHARE,
             "span": SPAN_DAYS * 86400,
@@ -422,7 +424,7 @@ class _Generator:
                             WHEN pg_temp.rnd(s.i, 5) < 0.22 THEN 'immediate_action'
                             WHEN pg_temp.rnd(s.i, 5) < 0.27 THEN 'complex'
                             ELSE 'standard' END AS urgency,
-                       CASE WHEN s.p = 0 AND pg_temp.rnd(s.i, 14) < 0.5 THEN 1
+                       CASE WHEN s.p = 0 AND pg_temp.rnd(s.i, 14) < %(load)s THEN 1
                             ELSE 1 + floor(pg_temp.rnd(s.i, 15) * 30)::int END AS swk,
                        CASE WHEN s.p = 0 AND pg_temp.rnd(s.i, 16) < 0.34 THEN 1
                             ELSE 1 + floor(pg_temp.rnd(s.i, 17) * 8)::int END AS polk

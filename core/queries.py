@@ -16,5 +16,6 @@ class ProbedExists(Exists):
 
     def as_postgresql(self, compiler, connection, template=None, **extra_context):
         sql, params = self.as_sql(compiler, connection, template=template, **extra_context)
-        assert sql.endswith(")"), sql  # noqa: S101 (the EXISTS(...) Django writes)
+        if not sql.startswith("EXISTS(") or not sql.endswith(")"):
+            return sql, params  # an empty inner queryset compiles to a constant: nothing to fence
         return f"{sql[:-1]} OFFSET 0)", params

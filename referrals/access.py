@@ -113,6 +113,17 @@ def referrals_visible_to(user: User) -> ReferralQuerySet:
     return Referral.objects.none()
 
 
+def visible_cases(user: User, field: str = "referral") -> ProbedExists:
+    """A filter for the rows of cases (actions, deadlines, discussions): the user may see the row's case.
+
+    Checked for each row by the case's key (one probe of the referral's primary key, and of the
+    agency's grant for an invited agency), so a list of actions or deadlines read from its own
+    index stops at its page; `referral__in=referrals_visible_to(user)` would let the planner read
+    the whole partnership's cases into a hash first.
+    """
+    return ProbedExists(referrals_visible_to(user).filter(pk=OuterRef(field)))
+
+
 def relationship(user: User, referral: Referral, *, granted: bool | None = None) -> Relationship:
     """The user's relationship to the case (see the module docstring). `granted`: already known to be visible."""
     if can_view_partnership_cases(user) and referral.partnership_id == user.partnership_id:

@@ -89,7 +89,9 @@ class ReferralStatus(models.TextChoices):
 class Referral(models.Model):
     """A case: the concern, its children and the people around them (DOMAIN sections 1 and 4)."""
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="referrals")
+    # No index of its own: the list's indexes lead with it (a lone one lured the planner into reading a whole
+    # partnership to filter by status).
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="referrals", db_index=False)
     reference = models.CharField(
         max_length=30, editable=False, help_text="PREFIX-YEAR-NUMBER, assigned once when logged, never renumbered."
     )
@@ -169,7 +171,6 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["partnership", "status"]),
             # The referral list's four sorts (DOMAIN: awaiting first), each one index range read a page at a time
             # (core.pages); latest-first sorts read the reversed-rank indexes backwards.
             models.Index(fields=["partnership", "list_rank", "sd_due_at", "id"], name="referral_list_deadline"),
@@ -182,7 +183,9 @@ class Referral(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["partnership", "reference"], name="unique_reference_per_partnership")
+            # Reference first: the list's indexes lead with the partnership, and a second one would tempt the
+            # planner to read a whole partnership's references into a bitmap.
+            models.UniqueConstraint(fields=["reference", "partnership"], name="unique_reference_per_partnership")
         ]
 
     def __str__(self) -> str:
@@ -379,7 +382,8 @@ class Deadline(models.Model):
     computed when it is stored (as healthchecks stores ``alert_after``), never at sweep time.
     """
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    # Read by the open-deadline indexes that lead with it (a lone index lured counts into every deadline ever).
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+", db_index=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="deadlines")
     child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
     rule = models.CharField(max_length=30, choices=[(r.value, r.value) for r in Rule])
@@ -387,10 +391,19 @@ class Deadline(models.Model):
     due_at = models.DateTimeField()
     due_soon_at = models.DateTimeField(help_text="From here the responsible person is told it is due soon.")
     escalate_at = models.DateTimeField(help_text="Overdue by one working day more: the agency's leads are told.")
+    # Read by the open-deadline indexes below only (dashboards, counts): an index over every deadline a person or
+    # agency ever had would let the planner read them all for a page of open ones.
     responsible = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        db_index=False,
     )
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines", db_index=False
+    )
     state = models.CharField(max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN)
     met_at = models.DateTimeField(null=True, blank=True, help_text="When it was met.")
     met_by = models.CharField(max_length=200, blank=True, help_text="What met it, e.g. strategy discussion held.")
@@ -449,8 +462,9 @@ class CaseView(models.Model):
     left unrecorded because a worker or Redis is down.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="views")
+    # Both indexed by the log's (user, ...) and (referral, ...) indexes below.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="views", db_index=False)
     page = models.CharField(max_length=100)
     viewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -480,7 +494,9 @@ class ListLook(models.Model):
     One row per list shown (not per case). Append-only like the case view log, enforced by the database.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # indexed by (user, looked_at, id)
     page = models.CharField(max_length=100)
     query = models.CharField(max_length=500, blank=True)
     referral_ids = models.JSONField(default=list)

@@ -5,12 +5,13 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import QueryDict
 
 from agencies.models import User
 from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline
+from core.queries import ProbedExists
 from core.timescales import to_local
 from referrals.access import referrals_visible_to
 from referrals.models import (
@@ -118,7 +119,9 @@ class ReferralFilter(django_filters.FilterSet):
     def filter_status(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         if not value:
             return queryset
-        return queryset.filter(list_rank=STATUS_RANKS[ReferralStatus(value)])  # one range of the list index
+        rank = STATUS_RANKS[ReferralStatus(value)]
+        # Both ranks, so whichever index the sort reads (rank, or reversed rank for latest first) has it as a range.
+        return queryset.filter(list_rank=rank, list_rank_reversed=2 - rank)
 
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         """Every word must match a first name, last name or alias of one person in the referral, or the reference.
@@ -135,7 +138,7 @@ class ReferralFilter(django_filters.FilterSet):
         for word in words:
             queryset = queryset.filter(search_text__contains=word)
             people = people.filter(search_text__contains=word)
-        return queryset.filter(Exists(people))
+        return queryset.filter(ProbedExists(people))
 
     def filter_overdue(self, queryset: ReferralQuerySet, name: str, value: bool) -> ReferralQuerySet:
         if not value:
@@ -145,7 +148,7 @@ class ReferralFilter(django_filters.FilterSet):
 
 def overdue(queryset: ReferralQuerySet, now: dt.datetime) -> ReferralQuerySet:
     """Referrals awaiting a strategy discussion whose deadline has passed."""
-    return queryset.filter(list_rank=0, sd_due_at__lt=now, sd_deadline__state=DeadlineState.OPEN)
+    return queryset.filter(list_rank=0, list_rank_reversed=2, sd_due_at__lt=now, sd_deadline__state=DeadlineState.OPEN)
 
 
 def _listed(page: ReferralQuerySet) -> ReferralQuerySet:

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from agencies.models import User
-from referrals.access import ReferralChecker, Relationship, referrals_visible_to, relationship
+from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
 from referrals.models import ReferralStatus
 from strategy.models import Discussion
 
@@ -61,7 +61,7 @@ class DiscussionChecker:
 
 def discussions_visible_to(user: User):
     """Every discussion the user may see: those of the cases they may see."""
-    return Discussion.objects.filter(referral__in=referrals_visible_to(user))
+    return Discussion.objects.filter(visible_cases(user))
 
 
 def get_discussion_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Discussion, DiscussionChecker]:

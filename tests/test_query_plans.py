@@ -1,0 +1,121 @@
+"""The main pages' queries are each an index range bounded by the page, on a 20,000-referral database (issue 18).
+
+The database is made by the benchmark's generator (`bench/generate.py`), committed and vacuumed,
+and flushed after the module (as the transactional tests flush theirs). Each page is requested
+through the real middleware as the persona who works from it, and every SELECT it ran is explained
+with ANALYZE: no whole large table is read, no node reads or sorts more rows than the page needs
+(a capped count reads up to its cap), whatever the plan's timings. Plans, not times: times belong in
+`make bench`.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from agencies.models import User
+from tests.plans import large_tables, page_plans, problems
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import generate as generator  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+REFERRALS = 20_000
+# The personas' partnership holds a fifth of the cases (4,000), so a page that read it whole would read 20 times
+# what a page may: a plan that scans the partnership cannot pass for a bounded one by being small.
+PERSONAS_SHARE = 0.2
+# The persona social worker holds 5% of those cases (200): a heavy caseload, not a tenth of the nation's, which
+# would skew the planner's statistics for their alerts and deadlines as no real caseload does.
+PERSONA_CASELOAD = 0.05
+
+
+@pytest.fixture(scope="module")
+def big(django_db_setup, django_db_blocker):
+    """20,000 invented referrals in 150 partnerships, committed and vacuumed as a live database would be (so the
+    planner sees index-only scans as it would in production), then flushed when the module ends."""
+    with django_db_blocker.unblock():
+        shape = generator.BIG_SHARE, generator.PERSONA_CASELOAD
+        generator.BIG_SHARE, generator.PERSONA_CASELOAD = PERSONAS_SHARE, PERSONA_CASELOAD
+        try:
+            made = generator.generate(REFERRALS, history=True)
+        finally:
+            generator.BIG_SHARE, generator.PERSONA_CASELOAD = shape
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            yield made | {"large": large_tables()}
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def _client(user_pk: int) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(pk=user_pk))
+    return client
+
+
+def _next(client: Client, url: str, params: dict) -> dict:
+    """The query of the page after the first (follows the page's own "Next" link)."""
+    import html
+    import re
+    from urllib.parse import parse_qsl
+
+    body = client.get(url, params).content.decode()
+    match = re.search(r'href="\?([^"]*)" rel="next"', body)
+    assert match, "the first page has no next page"
+    return dict(parse_qsl(html.unescape(match.group(1))))
+
+
+PAGES = [
+    # (persona, url, params); {referral}, {discussion}, {action}, {surname}, {reference} from the generator
+    ("social_worker", "/referrals/", {}),
+    ("social_worker", "/referrals/", {"sort": "-deadline"}),
+    ("social_worker", "/referrals/", {"sort": "received"}),
+    ("social_worker", "/referrals/", {"sort": "-received"}),
+    ("social_worker", "/referrals/", {"status": "discussion_held"}),
+    ("social_worker", "/referrals/", {"status": "closed", "sort": "-received"}),
+    ("social_worker", "/referrals/", {"overdue": "on"}),
+    ("social_worker", "/referrals/", {"urgency": "standard"}),
+    ("social_worker", "/referrals/", {"q": "{surname}"}),
+    ("social_worker", "/referrals/", {"q": "{reference}"}),
+    ("social_worker", "/referrals/", {"next": "1"}),
+    ("police_officer", "/referrals/", {}),
+    ("police_officer", "/referrals/", {"q": "{surname}"}),
+    ("social_worker", "/referrals/{referral}/", {}),
+    ("social_worker", "/referrals/{referral}/history/", {}),
+    ("team_manager", "/referrals/{referral}/looks/", {}),
+    ("social_worker", "/discussions/{discussion}/", {}),
+    ("police_officer", "/discussions/{discussion}/", {}),
+    ("social_worker", "/actions/mine/", {}),
+    ("police_officer", "/actions/agency/", {}),
+    ("social_worker", "/deadlines/", {"tab": "mine"}),
+    ("team_manager", "/deadlines/", {"tab": "team"}),
+    ("head_of_service", "/deadlines/", {"tab": "agency"}),
+    ("social_worker", "/notifications/", {}),
+]
+
+
+@pytest.mark.parametrize(("persona", "url", "params"), PAGES, ids=[f"{p}:{u}{q}" for p, u, q in PAGES])
+def test_each_query_of_the_page_is_bounded_by_the_page(big, persona, url, params):
+    url = url.format(**big)
+    params = {key: value.format(**big) for key, value in params.items()}
+    client = _client(big[persona])
+    if params.pop("next", None):
+        params = _next(client, url, params)
+    status, plans = page_plans(client, url, params)
+    assert status == 200
+    assert plans, "the page ran no query"
+    found = problems(plans, big["large"])
+    assert not found, "\n\n".join(found)
+
+
+def test_the_generated_partnership_is_large_enough_to_show_a_scan(big):
+    """A page that read the persona's whole partnership would read more rows than a page may."""
+    from referrals.models import Referral
+    from tests.plans import PAGE_ROWS
+
+    assert Referral.objects.filter(partnership_id=big["partnership"]).count() > 15 * PAGE_ROWS
+    assert "referrals_referral" in big["large"] and "referrals_person" in big["large"]
