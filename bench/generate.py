@@ -473,21 +473,32 @@ class _Generator:
                    w.csc, w.police_a, w.health_a, w.edu_a, w.police_g, w.health_g, v.year,
                    row_number() OVER (PARTITION BY v.p ORDER BY v.i) AS k,
                    row_number() OVER (PARTITION BY v.p, v.year ORDER BY v.i DESC) AS number,
-                   w.prefix
+                   w.prefix, v.i::bigint AS seed
             FROM v JOIN bench_w w ON w.p = v.p
             """
         )
         self.sql("CREATE INDEX ON bench_r (i)")
-        # The personas' cases have the same shape at every size, so their pages show the same rows: the held one
-        # is the social worker's, with two children, two household members, a section 47 enquiry and three
-        # actions (one the police officer's); the newest (convened) has two children and two household members.
+        # The personas' cases are the same at every size (their rows are made from a seed of their own, not from
+        # their place in the series), so their pages show the same rows: the held one is the social worker's
+        # standard-urgency case received 12 days ago, with two children, two household members, a section 47
+        # enquiry and three actions (one the police officer's); the newest (convened) has two children and two
+        # household members.
         self.sql(
             """UPDATE bench_r r SET sw = w.sws[1], tm = w.tms[1], police = w.pol[1], s47 = true, conference = true,
-                   n_actions = 3, n_children = 2, n_house = 2
-            FROM bench_w w
-            WHERE w.p = 0 AND r.i = (SELECT min(i) FROM bench_r WHERE p = 0 AND status = 'discussion_held')"""
+                   n_actions = 3, n_children = 2, n_house = 2, surname = 137, seed = 1000000007,
+                   received_at = c.received_at, sd_due = c.sd_due, held_at = c.held_at, scheduled_at = c.held_at,
+                   ended_at = c.held_at + interval '50 minutes', disc_created = c.received_at + interval '1 hour'
+            FROM bench_w w, (
+                SELECT b.received_at, b.sd_due, b.received_at + (b.sd_due - b.received_at) * 0.6 AS held_at
+                FROM (SELECT a.received_at,
+                             (date_trunc('day', a.received_at AT TIME ZONE 'Europe/London')
+                              + interval '3 days 17 hours') AT TIME ZONE 'Europe/London' AS sd_due
+                      FROM (SELECT date_trunc('hour', %(now)s - interval '12 days') AS received_at) a) b
+            ) c
+            WHERE w.p = 0 AND r.i = (SELECT min(i) FROM bench_r
+                                     WHERE p = 0 AND status = 'discussion_held' AND urgency = 'standard')"""
         )
-        self.sql("UPDATE bench_r SET n_children = 2, n_house = 2 WHERE i = 1")
+        self.sql("UPDATE bench_r SET n_children = 2, n_house = 2, surname = 241, seed = 1000000009 WHERE i = 1")
         self.sql("ANALYZE bench_r")
 
     # --- the rows of each table ----------------------------------------------------------------------------------
@@ -498,17 +509,19 @@ class _Generator:
             SELECT y.*, lower(y.fn || ' ' || y.ln || ' ' || y.al) AS st FROM (
                 SELECT x.*,
                        CASE WHEN x.unborn THEN ''
-                            WHEN x.child THEN (%(child_names)s::text[])[1 + floor(pg_temp.rnd(x.id, 22) * %(nc)s)::int]
-                            ELSE (%(adult_names)s::text[])[1 + floor(pg_temp.rnd(x.id, 22) * %(na)s)::int] END AS fn,
-                       CASE WHEN x.pos = x.n_children + 2 AND pg_temp.rnd(x.id, 23) < 0.4
-                            THEN (%(surnames)s::text[])[1 + floor(pg_temp.rnd(x.id, 24) * %(ns)s)::int]
+                            WHEN x.child
+                            THEN (%(child_names)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 22) * %(nc)s)::int]
+                            ELSE (%(adult_names)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 22) * %(na)s)::int] END AS fn,
+                       CASE WHEN x.pos = x.n_children + 2 AND pg_temp.rnd(x.pkey, 23) < 0.4
+                            THEN (%(surnames)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 24) * %(ns)s)::int]
                             ELSE (%(surnames)s::text[])[x.surname] END AS ln,
-                       CASE WHEN pg_temp.rnd(x.id, 25) < 0.05
-                            THEN (%(nicknames)s::text[])[1 + floor(pg_temp.rnd(x.id, 26) * %(nn)s)::int]
+                       CASE WHEN pg_temp.rnd(x.pkey, 25) < 0.05
+                            THEN (%(nicknames)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 26) * %(nn)s)::int]
                             ELSE '' END AS al
                 FROM (
-                    SELECT r.*, q.pos, %(pbase)s + (r.i - 1) * 6 + q.pos AS id, q.pos <= r.n_children AS child,
-                           q.pos = 1 AND pg_temp.rnd(r.i, 21) < 0.02 AS unborn
+                    SELECT r.*, q.pos, %(pbase)s + (r.i - 1) * 6 + q.pos AS id, r.seed * 6 + q.pos AS pkey,
+                           q.pos <= r.n_children AS child,
+                           q.pos = 1 AND pg_temp.rnd(r.seed, 21) < 0.02 AS unborn
                     FROM bench_r r CROSS JOIN LATERAL generate_series(1, r.n_children + r.n_house) AS q(pos)
                 ) x
             ) y
@@ -526,20 +539,20 @@ class _Generator:
                 "search_text": "z.st",
                 "unborn": "z.unborn",
                 "expected_date": f"""CASE WHEN z.unborn
-                    THEN {local_day} + 30 + floor(pg_temp.rnd(z.id, 27) * 150)::int END""",
+                    THEN {local_day} + 30 + floor(pg_temp.rnd(z.pkey, 27) * 150)::int END""",
                 "date_of_birth": f"""CASE WHEN z.unborn THEN NULL
-                    WHEN z.child THEN {local_day} - (365 * (1 + floor(pg_temp.rnd(z.id, 27) * 17))
-                                                     + floor(pg_temp.rnd(z.id, 28) * 360))::int
-                    ELSE {local_day} - (365 * (19 + floor(pg_temp.rnd(z.id, 27) * 40)))::int END""",
+                    WHEN z.child THEN {local_day} - (365 * (1 + floor(pg_temp.rnd(z.pkey, 27) * 17))
+                                                     + floor(pg_temp.rnd(z.pkey, 28) * 360))::int
+                    ELSE {local_day} - (365 * (19 + floor(pg_temp.rnd(z.pkey, 27) * 40)))::int END""",
                 "relationship": """CASE WHEN z.pos = 1 THEN 'Subject child' WHEN z.child THEN 'Sibling'
                     WHEN z.pos = z.n_children + 1 THEN 'Parent' WHEN z.pos = z.n_children + 2 THEN 'Parent''s partner'
                     ELSE 'Grandparent' END""",
                 "position": "CASE WHEN z.child THEN z.pos - 1 ELSE z.pos - z.n_children - 1 END",
                 "first_language": "'English'",
                 "education_status": "CASE WHEN z.child AND NOT z.unborn THEN 'on_roll' ELSE '' END",
-                "removed_at": """CASE WHEN NOT z.child AND z.status = 'closed' AND pg_temp.rnd(z.id, 29) < 0.02
+                "removed_at": """CASE WHEN NOT z.child AND z.status = 'closed' AND pg_temp.rnd(z.pkey, 29) < 0.02
                     THEN z.received_at + interval '1 day' END""",
-                "removed_by_id": """CASE WHEN NOT z.child AND z.status = 'closed' AND pg_temp.rnd(z.id, 29) < 0.02
+                "removed_by_id": """CASE WHEN NOT z.child AND z.status = 'closed' AND pg_temp.rnd(z.pkey, 29) < 0.02
                     THEN z.sw END""",
             },
             source,
@@ -552,7 +565,7 @@ class _Generator:
         # An action falls due at 17:00 London time, 3 to 42 days after the meeting (on a case still open, to 102).
         action_due = """(date_trunc('day', r.ended_at AT TIME ZONE 'Europe/London')
             + make_interval(days => 3 + floor(CASE WHEN r.status = 'closed' THEN 40 ELSE 100 END
-                                              * pg_temp.rnd(r.i * 3 + q.k, 40))::int, hours => 17))
+                                              * pg_temp.rnd(r.seed * 3 + q.k, 40))::int, hours => 17))
             AT TIME ZONE 'Europe/London'"""
         branches = [
             # The strategy discussion: met when the discussion was held (late if after its due moment).
@@ -563,28 +576,28 @@ class _Generator:
             FROM bench_r r""",
             f"""SELECT {slot.format(1)}, r.pid, r.rid, NULL, 'MINUTES_CIRCULATED', r.ended_at,
                 r.ended_at + interval '48 hours', r.tm, r.csc,
-                r.ended_at + interval '12 hours' + interval '48 hours' * pg_temp.rnd(r.i, 31), 'Minutes circulated',
+                r.ended_at + interval '12 hours' + interval '48 hours' * pg_temp.rnd(r.seed, 31), 'Minutes circulated',
                 NULL, '', r.closed_at
             FROM bench_r r WHERE r.disc = 'ended'""",
             f"""SELECT {slot.format(2)}, r.pid, r.rid, {child}, 'ICPC', r.held_at, r.held_at + interval '21 days',
                 r.sw, r.csc,
-                CASE WHEN r.conference THEN r.held_at + interval '1 day' * (17 + 6 * pg_temp.rnd(r.i, 32)) END,
+                CASE WHEN r.conference THEN r.held_at + interval '1 day' * (17 + 6 * pg_temp.rnd(r.seed, 32)) END,
                 'Initial child protection conference held',
                 CASE WHEN NOT r.conference THEN r.held_at + interval '10 days' END,
                 'No conference needed: the concerns were not substantiated', r.closed_at
             FROM bench_r r WHERE r.s47""",
             f"""SELECT {slot.format(3)}, r.pid, r.rid, {child}, 'ASSESSMENT', r.received_at,
                 r.received_at + interval '63 days', r.sw, r.csc,
-                r.received_at + interval '1 day' * (45 + 25 * pg_temp.rnd(r.i, 33)), 'Assessment completed',
+                r.received_at + interval '1 day' * (45 + 25 * pg_temp.rnd(r.seed, 33)), 'Assessment completed',
                 NULL, '', r.closed_at
             FROM bench_r r WHERE r.s47""",
             f"""SELECT %(dbase)s + (r.i - 1) * 8 + 5 + q.k, r.pid, r.rid, NULL, 'ACTION', r.ended_at,
                 {action_due},
                 CASE q.k WHEN 0 THEN r.sw WHEN 1 THEN r.police ELSE r.health END,
                 CASE q.k WHEN 0 THEN r.csc WHEN 1 THEN r.police_a ELSE r.health_a END,
-                CASE WHEN pg_temp.rnd(r.i * 3 + q.k, 41) < CASE WHEN r.status = 'closed' THEN 0.8 ELSE 0.15 END
+                CASE WHEN pg_temp.rnd(r.seed * 3 + q.k, 41) < CASE WHEN r.status = 'closed' THEN 0.8 ELSE 0.15 END
                      THEN r.ended_at + ({action_due} - r.ended_at)
-                          * (0.3 + 0.85 * pg_temp.rnd(r.i * 3 + q.k, 42)) END,
+                          * (0.3 + 0.85 * pg_temp.rnd(r.seed * 3 + q.k, 42)) END,
                 'Action done', NULL, '', r.closed_at
             FROM bench_r r CROSS JOIN LATERAL generate_series(0, r.n_actions - 1) AS q(k)""",
         ]
@@ -637,6 +650,7 @@ class _Generator:
         )
 
     def referral_rows(self) -> None:
+        referrer = "pg_temp.rnd(r.seed, 34)"  # an agency of the partnership (60%), or a member of the public
         names = """(SELECT referral_id, string_agg(search_text, %(sep)s ORDER BY id) AS st FROM referrals_person
             WHERE id > %(pbase)s AND removed_at IS NULL GROUP BY referral_id) n"""
         self.insert(
@@ -646,13 +660,13 @@ class _Generator:
                 "partnership_id": "r.pid",
                 "reference": "r.prefix || '-' || r.year || '-' || lpad(r.number::text, 5, '0')",
                 "received_at": "r.received_at",
-                "referrer_name": """CASE WHEN pg_temp.rnd(r.i, 34) < 0.6 THEN 'Duty desk (invented)'
+                "referrer_name": f"""CASE WHEN {referrer} < 0.6 THEN 'Duty desk (invented)'
                     ELSE 'A neighbour (invented)' END""",
-                "referrer_agency_id": """CASE WHEN pg_temp.rnd(r.i, 34) < 0.2 THEN r.police_a
-                    WHEN pg_temp.rnd(r.i, 34) < 0.4 THEN r.health_a WHEN pg_temp.rnd(r.i, 34) < 0.6 THEN r.edu_a END""",
-                "referrer_organisation": "CASE WHEN pg_temp.rnd(r.i, 34) < 0.6 THEN '' ELSE 'Member of the public' END",
+                "referrer_agency_id": f"""CASE WHEN {referrer} < 0.2 THEN r.police_a
+                    WHEN {referrer} < 0.4 THEN r.health_a WHEN {referrer} < 0.6 THEN r.edu_a END""",
+                "referrer_organisation": f"CASE WHEN {referrer} < 0.6 THEN '' ELSE 'Member of the public' END",
                 "referrer_contact": "'01632 960000'",
-                "concern_summary": "(%(summaries)s::text[])[1 + mod(r.i, 6)]",
+                "concern_summary": "(%(summaries)s::text[])[1 + mod(r.seed, 6)]",
                 "urgency": "r.urgency",
                 "immediate_action_taken": "r.urgency = 'immediate_action'",
                 "immediate_action_agency_id": "CASE WHEN r.urgency = 'immediate_action' THEN r.police_a END",
@@ -672,14 +686,14 @@ class _Generator:
             },
             f"bench_r r LEFT JOIN {names} ON n.referral_id = r.rid",
         )
-        concern = "(%(concerns)s::text[])[1 + mod(floor(pg_temp.rnd(r.i, 35) * %(nk)s)::int + {}, %(nk)s)]"
+        concern = "(%(concerns)s::text[])[1 + mod(floor(pg_temp.rnd(r.seed, 35) * %(nk)s)::int + {}, %(nk)s)]"
         self.insert(
             "referrals_referral_concerns", {"referral_id": "r.rid", "concern_id": concern.format(0)}, "bench_r r"
         )
         self.insert(
             "referrals_referral_concerns",
             {"referral_id": "r.rid", "concern_id": concern.format(1)},
-            "bench_r r WHERE pg_temp.rnd(r.i, 36) < 0.3",
+            "bench_r r WHERE pg_temp.rnd(r.seed, 36) < 0.3",
         )
 
     def discussions(self) -> None:
@@ -694,7 +708,7 @@ class _Generator:
                 "urgency": "r.urgency",
                 "scheduled_at": "r.scheduled_at",
                 "format": """(ARRAY['virtual', 'virtual', 'telephone', 'face_to_face', 'calls'])
-                    [1 + floor(pg_temp.rnd(r.i, 37) * 5)::int]""",
+                    [1 + floor(pg_temp.rnd(r.seed, 37) * 5)::int]""",
                 "chair_id": "r.tm",
                 "convened_by_id": "r.sw",
                 "reason": "'Invented: to share what each agency knows and decide whether to start enquiries.'",
@@ -735,7 +749,7 @@ class _Generator:
                 ),
                 "status": "'invited'",
                 "attendance": f"""CASE WHEN NOT {ended} THEN 'invited'
-                    WHEN q.k > 2 AND pg_temp.rnd(r.i * 4 + q.k, 38) < 0.08 THEN 'apologies' ELSE 'attended' END""",
+                    WHEN q.k > 2 AND pg_temp.rnd(r.seed * 4 + q.k, 38) < 0.08 THEN 'apologies' ELSE 'attended' END""",
                 "created_by_id": "r.sw",
                 "created_at": "r.disc_created",
             },
@@ -758,8 +772,8 @@ class _Generator:
                 "information": """CASE q.k WHEN 1 THEN 'Invented: two earlier call-outs to the address.'
                     ELSE 'Invented: missed health appointments this year.' END""",
                 "checks_done": "CASE q.k WHEN 1 THEN 'Police systems' ELSE 'GP and health visitor records' END",
-                "consent": "CASE WHEN pg_temp.rnd(r.i * 2 + q.k, 39) < 0.7 THEN 'given' ELSE 'not_sought' END",
-                "not_for_family": "q.k = 1 AND pg_temp.rnd(r.i, 39) < 0.2",
+                "consent": "CASE WHEN pg_temp.rnd(r.seed * 2 + q.k, 39) < 0.7 THEN 'given' ELSE 'not_sought' END",
+                "not_for_family": "q.k = 1 AND pg_temp.rnd(r.seed, 39) < 0.2",
                 "recorded_by_id": "CASE q.k WHEN 1 THEN r.police ELSE r.health END",
                 "recorded_at": "r.held_at + interval '15 minutes'",
             },
@@ -769,7 +783,7 @@ class _Generator:
     def decisions(self) -> None:
         """A decision for every child of an ended discussion; a quarter start a section 47 enquiry."""
         first = "q.pos = 1 AND r.s47"
-        other = "pg_temp.rnd(r.i * 3 + q.pos, 45)"
+        other = "pg_temp.rnd(r.seed * 3 + q.pos, 45)"
         icpc = "%(dbase)s + (r.i - 1) * 8 + 3"
         self.insert(
             "strategy_childdecision",
@@ -777,7 +791,7 @@ class _Generator:
                 "discussion_id": "%(sbase)s + r.i",
                 "child_id": "%(pbase)s + (r.i - 1) * 6 + q.pos",
                 "s47": first,
-                "police_investigation": f"{first} AND pg_temp.rnd(r.i, 44) < 0.5",
+                "police_investigation": f"{first} AND pg_temp.rnd(r.seed, 44) < 0.5",
                 "icpc": f"{first} AND r.conference",
                 "nfa": f"NOT ({first}) AND {other} < 0.35",
                 "s17": f"NOT ({first}) AND {other} >= 0.35 AND {other} < 0.75",
@@ -830,7 +844,7 @@ class _Generator:
                 "person_id": "d.responsible_id",
                 "due_at": "d.due_at",
                 "status": """CASE d.state WHEN 'met' THEN 'done' WHEN 'stopped' THEN 'cancelled'
-                    ELSE CASE WHEN pg_temp.rnd(r.i * 3 + q.k, 43) < 0.35 THEN 'in_progress' ELSE 'open' END END""",
+                    ELSE CASE WHEN pg_temp.rnd(r.seed * 3 + q.k, 43) < 0.35 THEN 'in_progress' ELSE 'open' END END""",
                 "finished": "d.state <> 'open'",
                 "completion_note": "CASE WHEN d.state = 'met' THEN 'Invented: done and recorded.' ELSE '' END",
                 "cancel_reason": "CASE WHEN d.state = 'stopped' THEN d.stop_reason ELSE '' END",
@@ -989,7 +1003,7 @@ class _Generator:
                 f"FROM bench_r WHERE p = 0 AND {where} ORDER BY i LIMIT 1"
             )
 
-        held = case("status = 'discussion_held'")
+        held = case("seed = 1000000007")
         awaiting = case("i = 1")
         closed = case("status = 'closed' AND disc = 'ended'")
         if held is None or awaiting is None or closed is None:

@@ -443,9 +443,9 @@ def _markdown(runs: list[dict]) -> str:
         "- *Floor*: the page's own queries run again alone (summed, best of five) plus the page without the "
         "database (the request less the time its queries took in it). *Ratio*: p50 over the floor (target: "
         f"{FLOOR:g}x at most). *Flat*: p50 at {largest:,} over p50 at {smallest:,} (target: {FLAT:g}x at most).",
-        "",
         "- *Load*: the machine's 1-minute load average before and after the pages were timed; above the number "
         "of CPUs, other work was running and the times are higher than on a quiet machine.",
+        "",
         "",
         "| Referrals | measured | commit | command | data generated in | VACUUM ANALYZE | load |",
         "| ---: | --- | --- | --- | ---: | ---: | --- |",
@@ -530,6 +530,7 @@ def _explain(runs: list[dict]) -> str:
             if not slowest.get("plan"):
                 continue
             sql = re.sub(r"LIKE '%[^']*%'", "LIKE '%...%'", slowest["sql"])  # what was searched for is left out
+            sql = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", sql, count=1, flags=re.S)  # not every column
             plan = re.sub(r"~~ '%[^']*%'", "~~ '%...%'", slowest["plan"])
             lines += [f"### {page['name']}: {slowest['ms']} ms", "", "```sql", sql, "```", "", "```", plan, "```", ""]
     return "\n".join(lines)
