@@ -185,9 +185,8 @@ def open_deadlines(*, user: User, tab: str, params) -> DeadlineFilter:
     """
     base = Deadline.objects.filter(state=DeadlineState.OPEN, partnership_id=user.partnership_id or 0)
     if tab == "team":
-        # No single index range holds several people's deadlines: this tab reads the open deadlines of the
-        # manager's direct reports (each one range of the responsible index) and sorts them. What bounds it is
-        # one team's open deadlines (a few people's caseloads, hundreds of rows), not the partnership's.
+        # No single index range holds several people's deadlines: the page reads each direct report's first
+        # page from their own range of the responsible index and merges them (deadline_list, merge_by).
         base = base.filter(responsible__line_manager=user)
     elif tab == "agency":
         base = base.filter(agency_id=user.agency_id or 0)
@@ -205,7 +204,9 @@ def deadline_list(*, user: User, tab: str, params: QueryDict) -> tuple[DeadlineF
     """One tab of the dashboard: the filter form and one page of open deadlines, soonest (so overdue) first."""
     filterset = open_deadlines(user=user, tab=tab, params=params)
     results = filterset.qs if filterset.form.is_valid() else filterset.queryset.none()
-    page = keyset_page(results, keys=DEADLINE_KEYS, params=params, decorate=_listed_deadlines)
+    # The team's: each member's first page from their own range of the open-deadline index, merged.
+    team = ("responsible_id", list(user.reports.values_list("pk", flat=True))) if tab == "team" else None
+    page = keyset_page(results, keys=DEADLINE_KEYS, params=params, decorate=_listed_deadlines, merge_by=team)
     return filterset, page
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.db.models import F, Field, Model, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThanOrEqual, TupleLessThanOrEqual
 from django.db.models.functions import Coalesce
@@ -120,6 +121,7 @@ def keyset_page(
     cap: int = COUNT_CAP,
     decorate: Callable[[Any], QuerySet] | None = None,
     sort_matches: bool = False,
+    merge_by: tuple[str, Sequence] | None = None,
 ) -> KeysetPage:
     """The page of `queryset` that `params` asks for ("after" or "before" a cursor), sorted by `keys`.
 
@@ -132,6 +134,11 @@ def keyset_page(
     rows by the filter's own index and sort just those, rather than walking the sort's index and
     testing every row of the partnership. The first key is sorted through an expression the sort's
     index cannot serve, which leaves the planner that one way.
+
+    `merge_by=(field, values)`: the list holds several people's rows (a team's deadlines) and each
+    person's are one range of an index on (field, keys...). On PostgreSQL the page is then read as
+    each value's own first `size` + 1 rows, merged (one UNION ALL), so it reads at most a page per
+    person instead of sorting everyone's rows; then the rows of the page are fetched by key.
     """
     model = queryset.model
     columns = Tuple(*[F(key) for key in keys])
@@ -141,15 +148,31 @@ def keyset_page(
     after = decode_cursor(model, keys, params.get(AFTER, "")) if params.get(AFTER) else None
     before = decode_cursor(model, keys, params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
     count, capped = count_capped(queryset, cap)
-    read = decorate(queryset) if decorate else queryset
+    merging = merge_by is not None and not sort_matches and connection.vendor == "postgresql"
+
+    def fetch(candidates: QuerySet, order: list) -> list:
+        if not merging or merge_by is None:
+            return list((decorate(candidates) if decorate else candidates).order_by(*order)[: size + 1])
+        field, values = merge_by
+        parts = [
+            candidates.filter(**{field: value}).order_by(*order).values_list(*keys)[: size + 1] for value in values
+        ]
+        if not parts:
+            return []
+        names = [f"-{key}" if ordering.descending else key for key, ordering in zip(keys, order, strict=True)]
+        merged = parts[0].union(*parts[1:], all=True).order_by(*names)[: size + 1] if len(parts) > 1 else parts[0]
+        ids = [row[-1] for row in merged]  # the last key is the id
+        chosen = model.objects.filter(pk__in=ids)
+        found = {row.pk: row for row in (decorate(chosen) if decorate else chosen)}
+        return [found[pk] for pk in ids if pk in found]
+
     if before is not None:
-        rows = list(_beyond(read, keys, columns, before, upwards=descending).order_by(*backward)[: size + 1])
+        rows = fetch(_beyond(queryset, keys, columns, before, upwards=descending), backward)
         has_previous, has_next = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
-        if after is not None:
-            read = _beyond(read, keys, columns, after, upwards=not descending)
-        rows = list(read.order_by(*forward)[: size + 1])
+        candidates = _beyond(queryset, keys, columns, after, upwards=not descending) if after is not None else queryset
+        rows = fetch(candidates, forward)
         has_previous, has_next = after is not None, len(rows) > size
         rows = rows[:size]
     base = params.copy()

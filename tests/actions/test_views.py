@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.models import Action, Alert, Notification
 from actions.selectors import ACTION_KEYS
@@ -325,3 +326,23 @@ def test_the_header_shows_no_count_when_nothing_is_overdue(police_action, police
     with time_machine.travel(AGREED + dt.timedelta(hours=1), tick=False):
         page = police_client.get(reverse("actions:mine")).content.decode()
     assert "overdue</strong>" not in page
+
+
+def test_the_team_tab_merges_each_members_first_page_in_due_order(world, persona_client):
+    """Two reports with interleaved and tied due moments: the tab reads a page from each and merges them, and
+    walking it shows every open deadline once, soonest first, ties by id, in both directions."""
+    from agencies.models import RoleCode
+    from tests.factories import UserFactory
+
+    second = UserFactory(username="sw2", agency=world["csc"], roles=[RoleCode.SOCIAL_WORKER], line_manager=world["tm"])
+    world["sw"].line_manager = world["tm"]
+    world["sw"].save()
+    start = timezone.now() - dt.timedelta(days=2)
+    for i in range(30):
+        worker = world["sw"] if i % 3 else second
+        make_referral(acting_user=worker, received_at=start + dt.timedelta(hours=i // 2))
+    team = Deadline.objects.filter(responsible__line_manager=world["tm"], state="open")
+    assert team.filter(responsible=second).count() >= 10 and team.filter(responsible=world["sw"]).count() >= 20
+    expected = [ref for (ref,) in team.order_by("due_at", "id").values_list("referral__reference")]
+    shown = walk(persona_client("tm"), reverse("actions:dashboard"), r">([A-Z]+-\d{4}-\d{5})</a>", {"tab": "team"})
+    assert [len(page) for page in shown] == [25, len(expected) - 25] and listed(shown) == expected
