@@ -234,11 +234,6 @@ def overdue_deadlines(user: User, now: dt.datetime) -> QuerySet[Deadline]:
     return Deadline.objects.filter(state=DeadlineState.OPEN, responsible=user, due_at__lt=now)
 
 
-def overdue_count(user: User, now: dt.datetime) -> int:
-    """How many of the user's own deadlines are overdue."""
-    return overdue_deadlines(user, now).count()
-
-
 def notification_list(*, user: User, params: QueryDict) -> tuple[KeysetPage, set[int]]:
     """The user's alerts, newest first, a page at a time from the (user, -id) index; and which of the page's
     cases they may still see (one query for the page)."""

@@ -16,7 +16,7 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,8 +41,6 @@ class KeysetPage:
     count_capped: bool
     previous_query: str | None = None
     next_query: str | None = None
-    first_query: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def __iter__(self) -> Iterator:
         return iter(self.rows)
@@ -88,14 +86,20 @@ def encode_cursor(values: Sequence) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(model: type[Model], keys: Sequence[str], cursor: str) -> tuple | None:
-    """The sort key a cursor holds, each value checked by its model field; None if it is not one."""
+def cursor_values(cursor: str) -> list | None:
+    """The list of values a cursor holds (unchecked), or None if it does not hold one."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    if not isinstance(values, list) or len(values) != len(keys):
+    return values if isinstance(values, list) else None
+
+
+def decode_cursor(model: type[Model], keys: Sequence[str], cursor: str) -> tuple | None:
+    """The sort key a cursor holds, each value checked by its model field; None if it is not one."""
+    values = cursor_values(cursor)
+    if values is None or len(values) != len(keys):
         return None
     parsed = []
     for key, value in zip(keys, values, strict=True):
@@ -175,22 +179,45 @@ def keyset_page(
         rows = fetch(candidates, forward)
         has_previous, has_next = after is not None, len(rows) > size
         rows = rows[:size]
+    return page_with_links(
+        rows,
+        count=count,
+        count_capped=capped,
+        params=params,
+        has_previous=has_previous,
+        has_next=has_next,
+        key_of=lambda row: [getattr(row, _attname(model, key)) for key in keys],
+    )
+
+
+def page_with_links(
+    rows: list,
+    *,
+    count: int,
+    count_capped: bool,
+    params: QueryDict,
+    has_previous: bool,
+    has_next: bool,
+    key_of: Callable[[Any], Sequence],
+) -> KeysetPage:
+    """A page and its previous and next links: the address as it was, with the cursor of the first or last row
+    (`key_of`) in place of any cursor or old page number. A previous page with no rows to hang it on (a cursor
+    past the end) links to the first page."""
     base = params.copy()
     for name in (AFTER, BEFORE, "page"):
         base.pop(name, None)
 
     def link(direction: str, row) -> str:
         query = base.copy()
-        query[direction] = encode_cursor([getattr(row, _attname(model, key)) for key in keys])
+        query[direction] = encode_cursor(key_of(row))
         return query.urlencode()
 
     return KeysetPage(
         rows=rows,
         count=count,
-        count_capped=capped,
+        count_capped=count_capped,
         previous_query=link(BEFORE, rows[0]) if has_previous and rows else (base.urlencode() if has_previous else None),
         next_query=link(AFTER, rows[-1]) if has_next and rows else None,
-        first_query=base.urlencode(),
     )
 
 

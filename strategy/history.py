@@ -8,10 +8,7 @@ table's rows are found by the case's key (an index of the history table) and sor
 is one case's history, never the partnership's. The count stops at the cap, as the lists' do.
 """
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +16,7 @@ from django.db import models
 from django.http import QueryDict
 
 from actions.models import Action
-from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, encode_cursor
+from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, cursor_values, page_with_links
 from referrals.models import Person, Referral
 from strategy.models import ChildDecision, Discussion, EnquiryPlanItem, InformationEntry, Invitation
 
@@ -113,11 +110,13 @@ Key = tuple[dt.datetime, int, int]
 
 def _decode(cursor: str) -> Key | None:
     """The key a cursor holds, or None if it is not one (the page then starts from the newest change)."""
+    values = cursor_values(cursor)
+    if values is None or len(values) != 3:
+        return None
+    when, source, history_id = values
     try:
-        values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode())
-        when, source, history_id = values
         moment = dt.datetime.fromisoformat(when)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError):
         return None
     if moment.tzinfo is None or type(source) is not int or type(history_id) is not int:
         return None
@@ -172,25 +171,17 @@ def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE
     else:
         has_previous, has_next = after is not None, len(rows) > size
         rows = rows[:size]
-    base = params.copy()
-    for name in (AFTER, BEFORE, "page"):
-        base.pop(name, None)
-
-    def link(direction: str, key: Key) -> str:
-        query = base.copy()
-        query[direction] = encode_cursor(key)
-        return query.urlencode()
-
-    return KeysetPage(
-        rows=[_entry(what, record) for _key, what, record in rows],
+    page = page_with_links(
+        rows,
         count=min(total, cap),
         count_capped=capped or total > cap,
-        previous_query=link(BEFORE, rows[0][0])
-        if has_previous and rows
-        else (base.urlencode() if has_previous else None),
-        next_query=link(AFTER, rows[-1][0]) if has_next and rows else None,
-        first_query=base.urlencode(),
+        params=params,
+        has_previous=has_previous,
+        has_next=has_next,
+        key_of=lambda row: row[0],
     )
+    page.rows = [_entry(what, record) for _key, what, record in rows]
+    return page
 
 
 def _entry(what: str, record: Any) -> Entry:

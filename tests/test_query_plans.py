@@ -8,19 +8,17 @@ with ANALYZE: no whole large table is read, no node reads or sorts more rows tha
 `make bench`.
 """
 
-import sys
-from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+import bench.generate as generator
 from agencies.models import User
+from tests.paging import link
 from tests.plans import large_tables, page_plans, problems
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import generate as generator  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 REFERRALS = 20_000
@@ -59,14 +57,7 @@ def _client(user_pk: int) -> Client:
 
 def _next(client: Client, url: str, params: dict) -> dict:
     """The query of the page after the first (follows the page's own "Next" link)."""
-    import html
-    import re
-    from urllib.parse import parse_qsl
-
-    body = client.get(url, params).content.decode()
-    match = re.search(r'href="\?([^"]*)" rel="next"', body)
-    assert match, "the first page has no next page"
-    return dict(parse_qsl(html.unescape(match.group(1))))
+    return dict(parse_qsl(link(client.get(url, params).content.decode(), "next")[1:]))
 
 
 PAGES = [

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from actions.models import Action, ActionStatus
-from actions.selectors import overdue_count
+from actions.selectors import overdue_deadlines
 from agencies.models import User
 from referrals.models import DeadlineState
 from tests.e2e.test_log_referral import sign_in
@@ -37,7 +37,7 @@ def test_police_mark_an_overdue_action_done_and_the_team_manager_sees_the_team(
     police = User.objects.get(username="police.demo")
     action = Action.objects.select_related("deadline").get(what=OVERDUE_POLICE_ACTION)
     assert action.status == ActionStatus.OPEN and action.due_at < now and action.person == police
-    overdue = overdue_count(police, now)
+    overdue = overdue_deadlines(police, now).count()
     assert overdue >= 1
 
     # The header shows police.demo's overdue deadlines in red.

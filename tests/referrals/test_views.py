@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.timescales import LONDON, to_local
 from referrals.models import Person, Referral, Urgency
 from tests.factories import child, make_referral
+from tests.paging import link, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -453,11 +454,11 @@ class TestList:
         first = sw_client.get(reverse("referrals:list")).content.decode()
         assert first.count("Page</td>") + first.count("Page<br>") == 25
         assert "27 referrals" in first and 'rel="prev"' not in first
-        second = sw_client.get(reverse("referrals:list") + _link(first, "next")).content.decode()
+        second = sw_client.get(reverse("referrals:list") + link(first, "next")).content.decode()
         assert second.count("Page</td>") + second.count("Page<br>") == 2 and 'rel="next"' not in second
         shown = {r.reference for r in made if r.reference in first + second}
         assert len(shown) == 27  # every referral once, none twice
-        back = sw_client.get(reverse("referrals:list") + _link(second, "prev")).content.decode()
+        back = sw_client.get(reverse("referrals:list") + link(second, "prev")).content.decode()
         assert [r.reference for r in made if r.reference in back] == [r.reference for r in made if r.reference in first]
 
     @pytest.mark.parametrize("sort", ["deadline", "-deadline", "received", "-received"])
@@ -465,24 +466,17 @@ class TestList:
         made = [make_referral(acting_user=world["sw"]) for _ in range(30)]
         for referral in made[:6]:
             Referral.objects.filter(pk=referral.pk).update(status="closed")
-        pages, params = [], {"sort": sort}
-        while True:
-            html = sw_client.get(reverse("referrals:list"), params).content.decode()
-            pages.append(re.findall(r">([A-Z]+-\d{4}-\d{5})</a>", html))
-            if 'rel="next"' not in html:
-                break
-            params = dict(htmllib.unescape(_link(html, "next"))[1:].split("&")[i].split("=", 1) for i in range(2))
+        pages = walk(sw_client, reverse("referrals:list"), r">([A-Z]+-\d{4}-\d{5})</a>", {"sort": sort})
         listed = [reference for page in pages for reference in page]
         assert sorted(listed) == sorted(r.reference for r in made) and len(pages) == 2
         closed = {r.reference for r in made[:6]}
         assert all(reference in closed for reference in listed[-6:])  # awaiting first in every sort
 
-    def test_the_count_stops_at_the_cap(self, sw_client, world, settings, monkeypatch):
+    def test_the_count_stops_at_the_cap(self, sw_client, world, monkeypatch):
         from core import pages
 
         for _ in range(4):
             make_referral(acting_user=world["sw"])
-        monkeypatch.setattr(pages, "COUNT_CAP", 3)
         monkeypatch.setattr(pages.keyset_page, "__kwdefaults__", {**pages.keyset_page.__kwdefaults__, "cap": 3})
         assert "More than 3 referrals" in sw_client.get(reverse("referrals:list")).content.decode()
 
@@ -667,10 +661,3 @@ def test_a_post_claiming_ten_thousand_people_builds_no_more_than_the_limit(sw_cl
     assert "A referral can have at most 20 people in each list" in error_summary(response)
     assert len(response.content) < 1_000_000  # 40 blank forms at most; it was 12 MB for 1,020 forms
     assert not Referral.objects.exists()
-
-
-def _link(html: str, rel: str) -> str:
-    """The address of the page's previous or next link (query string only)."""
-    match = re.search(rf'href="(\?[^"]*)" rel="{rel}"', html)
-    assert match, f"no {rel} link"
-    return htmllib.unescape(match.group(1))
