@@ -49,6 +49,19 @@ class Partnership(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text="A deadline is due soon when this share of its time is left (DOMAIN section 5; usually 25).",
     )
+    minutes_hours = models.PositiveSmallIntegerField(
+        "hours to circulate the minutes",
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="The minutes are due this many hours after the discussion ends (DOMAIN section 3; usually 48).",
+    )
+    meeting_not_ended_hours = models.PositiveSmallIntegerField(
+        "hours before a meeting left running is chased",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="A meeting started and not ended (or abandoned) after this many hours is chased like any other "
+        "deadline (DOMAIN section 3; usually 4).",
+    )
     reference_prefix = models.CharField(
         max_length=10,
         default="DSC",

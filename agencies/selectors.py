@@ -11,4 +11,6 @@ def partnership_calendar(partnership: Partnership) -> Calendar:
         end_of_day=partnership.end_of_working_day,
         standard_days=partnership.standard_sd_days,
         closure_days=frozenset(partnership.closure_days.values_list("date", flat=True)),
+        minutes_hours=partnership.minutes_hours,
+        meeting_hours=partnership.meeting_not_ended_hours,
     )

@@ -23,6 +23,9 @@ RULE_NAMES = {
     "MEDICAL_REPORT": "Medical report",
     "ASSESSMENT": "Assessment",
     "ACTION": "Action",
+    "RECONVENE": "Reconvene the discussion",
+    "RISK_REVIEW": "Risk review",
+    "MEETING_NOT_ENDED": "Meeting started and not ended",
 }
 
 

@@ -49,6 +49,14 @@ class Rule(enum.StrEnum):
     MEDICAL_REPORT = "MEDICAL_REPORT"
     ASSESSMENT = "ASSESSMENT"
     ACTION = "ACTION"
+    RECONVENE = "RECONVENE"
+    RISK_REVIEW = "RISK_REVIEW"
+    MEETING_NOT_ENDED = "MEETING_NOT_ENDED"
+
+
+# Clocks whose due moment a person set (an agreed action date, a reconvene or risk review date): the engine
+# never computes them, so a change of the partnership's calendar leaves them where they are.
+SET_BY_PERSON: frozenset[Rule] = frozenset({Rule.ACTION, Rule.RECONVENE, Rule.RISK_REVIEW})
 
 
 RULE_DESCRIPTIONS: dict[Rule, str] = {
@@ -62,6 +70,9 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
     Rule.MEDICAL_REPORT: "10 calendar days",
     Rule.ASSESSMENT: "45 working days",
     Rule.ACTION: "The due date agreed for the action",
+    Rule.RECONVENE: "The date set to reconvene",
+    Rule.RISK_REVIEW: "The date set to review the risk",
+    Rule.MEETING_NOT_ENDED: "4 hours (partnership setting)",
 }
 
 
@@ -73,6 +84,16 @@ def describe_rule(rule: Rule | str, standard_days: int) -> str:
     return RULE_DESCRIPTIONS[rule]
 
 
+def describe_rule_for(rule: Rule | str, calendar: Calendar) -> str:
+    """The rule's timescale in words with every partnership setting that shapes it ("48 hours", "4 hours")."""
+    rule = Rule(rule)
+    if rule is Rule.MINUTES_CIRCULATED:
+        return _plural(calendar.minutes_hours, "hour")
+    if rule is Rule.MEETING_NOT_ENDED:
+        return _plural(calendar.meeting_hours, "hour")
+    return describe_rule(rule, calendar.standard_days)
+
+
 _FIXED_WORKING_DAYS: dict[Rule, int] = {
     Rule.SD_IMMEDIATE_ACTION: 1,
     Rule.SD_COMPLEX: 5,
@@ -82,8 +103,12 @@ _FIXED_WORKING_DAYS: dict[Rule, int] = {
 
 _ELAPSED_HOURS: dict[Rule, int] = {
     Rule.SD_MISSING_CHILD: 24,
-    Rule.MINUTES_CIRCULATED: 48,
 }
+# Elapsed hours set by the partnership (DOMAIN section 3): the minutes (default 48) and a meeting left running
+# (default 4).
+_SETTING_HOURS = (Rule.MINUTES_CIRCULATED, Rule.MEETING_NOT_ENDED)
+HOURS_MIN = 1
+HOURS_MAX = 240
 
 _CALENDAR_DAYS: dict[Rule, int] = {
     Rule.MEDICAL_REPORT: 10,
@@ -106,6 +131,8 @@ class Calendar:
     end_of_day: time = time(17, 0)
     standard_days: int = 3
     closure_days: frozenset[date] = frozenset()
+    minutes_hours: int = 48
+    meeting_hours: int = 4
 
     def __post_init__(self) -> None:
         if self.jurisdiction not in JURISDICTIONS:
@@ -123,6 +150,12 @@ class Calendar:
                 f"standard_days must be a whole number from {STANDARD_DAYS_MIN} to {STANDARD_DAYS_MAX}, "
                 f"not {self.standard_days!r}"
             )
+        for name in ("minutes_hours", "meeting_hours"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not HOURS_MIN <= value <= HOURS_MAX:
+                raise ValueError(
+                    f"{name} must be a whole number of hours from {HOURS_MIN} to {HOURS_MAX}, not {value!r}"
+                )
         # Callers often hold a set or list; a frozenset keeps the calendar hashable.
         closure_days = frozenset(self.closure_days)
         if any(isinstance(day, datetime) or not isinstance(day, date) for day in closure_days):
@@ -245,18 +278,41 @@ def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALEN
     _require_aware("start", start)
     local_start = to_local(start)
 
-    if rule is Rule.ACTION:
+    if rule in SET_BY_PERSON:
         return local_start
     if rule is Rule.SD_SAME_DAY:
         return _local_moment(local_start.date(), END_OF_CALENDAR_DAY)
-    if rule in _ELAPSED_HOURS:
+    if rule in _ELAPSED_HOURS or rule in _SETTING_HOURS:
+        hours = (
+            _ELAPSED_HOURS.get(rule)
+            or {Rule.MINUTES_CIRCULATED: calendar.minutes_hours, Rule.MEETING_NOT_ENDED: calendar.meeting_hours}[rule]
+        )
         # Real elapsed time: add in UTC so a clock change neither adds nor removes an hour.
-        return to_local(start.astimezone(UTC) + timedelta(hours=_ELAPSED_HOURS[rule]))
+        return to_local(start.astimezone(UTC) + timedelta(hours=hours))
     if rule in _CALENDAR_DAYS:
         return _local_moment(local_start.date() + timedelta(days=_CALENDAR_DAYS[rule]), END_OF_CALENDAR_DAY)
 
     days = calendar.standard_days if rule is Rule.SD_STANDARD else _FIXED_WORKING_DAYS[rule]
     return _local_moment(add_working_days(local_start.date(), days, calendar), calendar.end_of_day)
+
+
+def end_of_date(day: date) -> datetime:
+    """23:59:59 London time on ``day``: when a clock due "by" a date a person set falls due (reconvene, review)."""
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError("end_of_date takes a date")
+    return _local_moment(day, END_OF_CALENDAR_DAY)
+
+
+def step_moment(day: date, started: datetime) -> datetime:
+    """The moment a step recorded by its date meets its clock: the start of that day, never before the clock began.
+
+    A conference held, a report received, a review done: people record the day, sometimes days later. Counting
+    from the start of the day means a step on the due day is on time whenever that day it happened.
+    """
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError("step_moment takes a date")
+    _require_aware("started", started)
+    return max(_local_moment(day, time(0, 0)), to_local(started))
 
 
 def end_of_working_day_after(start: datetime, days: int, calendar: Calendar = DEFAULT_CALENDAR) -> datetime:

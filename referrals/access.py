@@ -83,6 +83,11 @@ def can_log_referral(user: User) -> bool:
     return _is_csc(user) and user.has_role(*CSC_EDIT_ROLES)
 
 
+def can_move_deadlines(user: User, referral: Referral) -> bool:
+    """Move a case's clock later (with a reason): a CSC team manager of the case's partnership only (DOMAIN 1)."""
+    return _is_csc(user) and user.partnership_id == referral.partnership_id and user.has_role(RoleCode.TEAM_MANAGER)
+
+
 def may_be_invited(user: User) -> bool:
     return _active_agency(user) is not None and not _is_csc(user) and user.has_role(*INVITED_ROLES)
 

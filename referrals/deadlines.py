@@ -8,6 +8,7 @@ and actions (the apps above this one) open and close their clocks through these 
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -16,7 +17,8 @@ from simple_history.utils import bulk_update_with_history
 from agencies.models import Agency, Partnership, User
 from agencies.selectors import partnership_calendar
 from core.history import record
-from core.timescales import Calendar, Rule, due_at, due_soon_at, escalation_at
+from core.timescales import SET_BY_PERSON, Calendar, Rule, due_at, due_soon_at, escalation_at, to_local
+from referrals.access import can_move_deadlines
 from referrals.models import Deadline, DeadlineState, Person, Referral
 
 
@@ -30,13 +32,13 @@ def deadline_moments(
 ) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """Due, due-soon and escalation moments of a clock that started at `starts_at`.
 
-    An action's due moment is the one agreed for it (`agreed_due`); every other rule's comes
-    from the engine.
+    A due moment a person set (an agreed action date, a reconvene or review date, a clock a team
+    manager moved) is `agreed_due`; every other comes from the engine.
     """
-    if Rule(rule) is Rule.ACTION:
-        if agreed_due is None:
-            raise ValueError("An action's deadline needs the due moment agreed for it")
+    if agreed_due is not None:
         due = agreed_due
+    elif Rule(rule) in SET_BY_PERSON:
+        raise ValueError(f"A {Rule(rule).value} deadline needs the due moment agreed for it")
     else:
         due = due_at(rule, starts_at, calendar)
     return due, due_soon_at(starts_at, due, due_soon_share), escalation_at(due, calendar)
@@ -71,6 +73,8 @@ def deadline_open(
         rule=Rule(rule).value,
         starts_at=starts_at,
         due_at=due,
+        original_due_at=due,
+        set_by_person=Rule(rule) in SET_BY_PERSON,
         due_soon_at=due_soon,
         escalate_at=escalate,
         responsible=responsible,
@@ -108,19 +112,49 @@ def deadline_move(
         starts_at,
         calendar=calendar or partnership_calendar(deadline.partnership),
         due_soon_share=deadline.partnership.due_soon_share,
-        agreed_due=agreed_due or (deadline.due_at if rule is Rule.ACTION else None),
+        agreed_due=agreed_due or (deadline.due_at if deadline.set_by_person else None),
     )
     new = (rule.value, starts_at, due, due_soon, escalate)
     if (deadline.rule, deadline.starts_at, deadline.due_at, deadline.due_soon_at, deadline.escalate_at) == new:
         return False
+    if not deadline.set_by_person:
+        deadline.original_due_at = due  # a computed clock corrected (a start typed wrong, a calendar changed)
     deadline.rule, deadline.starts_at, deadline.due_at, deadline.due_soon_at, deadline.escalate_at = new
     # Judged again from its new moments: alerts for the old due moment stay raised; the new one starts afresh.
-    deadline.alerted_stage, deadline.next_alert_at = 0, due_soon
+    deadline.alerted_stage, deadline.next_alert_at = 0, None if deadline.paused else due_soon
     record(deadline, acting_user, reason)
     deadline.full_clean()
     deadline.save()
     _listed_due_keep([deadline.pk])
     return True
+
+
+def deadline_bring_forward(
+    *,
+    acting_user: User,
+    deadline: Deadline,
+    rule: Rule | str,
+    starts_at: dt.datetime,
+    reason: str,
+    calendar: Calendar | None = None,
+) -> bool:
+    """Count an open clock from an earlier concern or a tighter rule, if that makes it due sooner. Returns whether
+    it moved.
+
+    Convening or editing never moves a clock later (DOMAIN section 1): an overdue case stays overdue. Only a team
+    manager moves one later, with a reason (`deadline_move_later`).
+    """
+    if deadline.state != DeadlineState.OPEN or deadline.set_by_person:
+        return False
+    calendar = calendar or partnership_calendar(deadline.partnership)
+    due, _soon, _escalate = deadline_moments(
+        rule, starts_at, calendar=calendar, due_soon_share=deadline.partnership.due_soon_share
+    )
+    if due >= deadline.due_at:
+        return False
+    return deadline_move(
+        acting_user=acting_user, deadline=deadline, reason=reason, rule=rule, starts_at=starts_at, calendar=calendar
+    )
 
 
 def _listed_due_keep(deadline_ids: list[int]) -> None:
@@ -157,11 +191,19 @@ def deadline_hand_over(
     return True
 
 
-def deadline_meet(*, acting_user: User, deadline: Deadline, at: dt.datetime, by: str) -> bool:
-    """The clock is met at `at` by `by` ("Strategy discussion held"); late if after it was due."""
+def deadline_meet(
+    *, acting_user: User, deadline: Deadline, at: dt.datetime, by: str, note: str = "", recorded: bool = False
+) -> bool:
+    """The clock is met at `at` by `by` ("Strategy discussion held"); late if after it was due.
+
+    `note`: what the step found (a review's outcome); `recorded`: a person recorded the step (who is kept).
+    """
     if deadline.state != DeadlineState.OPEN:
         return False
     deadline.state, deadline.met_at, deadline.met_by = DeadlineState.MET, at, by
+    deadline.met_note = note
+    deadline.met_recorded_by = acting_user if recorded else None
+    deadline.paused = False
     record(deadline, acting_user, by)
     deadline.full_clean()
     deadline.save()
@@ -172,9 +214,77 @@ def deadline_stop(*, acting_user: User, deadline: Deadline, at: dt.datetime, rea
     """The clock no longer applies (case closed, action cancelled, conference not needed), with the reason."""
     if deadline.state != DeadlineState.OPEN:
         return False
-    deadline.state, deadline.stopped_at, deadline.stop_reason = DeadlineState.STOPPED, at, reason
+    deadline.state, deadline.stopped_at, deadline.stop_reason = DeadlineState.STOPPED, at, reason[:200]
+    deadline.paused = False
     record(deadline, acting_user, reason)
     deadline.full_clean()
+    deadline.save()
+    return True
+
+
+def deadline_move_later(
+    *, acting_user: User, deadline: Deadline, due: dt.datetime, reason: str, now: dt.datetime
+) -> Deadline:
+    """A team manager moves an open clock later, with a reason that is kept and shown (DOMAIN section 1).
+
+    Nothing else moves a clock later: convening, editing a referral and the calendar never do. The
+    original due moment stays on the row for the timeliness report; the clock keeps its new date when
+    the partnership's calendar changes.
+    """
+    if not can_move_deadlines(acting_user, deadline.referral):
+        raise PermissionDenied("Only a team manager in children's social care moves a deadline later")
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["reason"] = "Give the reason for moving the deadline later"
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().select_related("partnership").get(pk=deadline.pk)
+        if deadline.state != DeadlineState.OPEN:
+            errors["__all__"] = "This deadline has been met or stopped: it cannot move"
+        elif Rule(deadline.rule) is Rule.ACTION:
+            errors["__all__"] = "Change an action's due date on the action's page"
+        elif due <= deadline.due_at:
+            errors["due"] = f"The new deadline must be later than {to_local(deadline.due_at):%d %B %Y %H:%M}"
+        elif due <= now:
+            errors["due"] = "The new deadline must be in the future"
+        if errors:
+            raise ValidationError(errors)
+        before = deadline.due_at
+        if deadline.original_due_at is None:
+            deadline.original_due_at = before
+        moved = deadline_move(
+            acting_user=acting_user,
+            deadline=deadline,
+            agreed_due=due,
+            reason=f"Moved later by a team manager: {reason.strip()}"[:100],
+        )
+        if not moved:  # pragma: no cover - a later due always moves it
+            raise RuntimeError("The deadline did not move")
+        deadline.set_by_person = True
+        deadline.moved_from, deadline.moved_by, deadline.moved_at = before, acting_user, now
+        deadline.moved_reason = reason.strip()
+        deadline.times_moved += 1
+        record(deadline, acting_user, "Deadline moved later")
+        deadline.save()
+    return deadline
+
+
+def deadline_pause(*, acting_user: User, deadline: Deadline, reason: str) -> bool:
+    """Stop watching an open clock for now (its meeting is in progress and has a clock of its own)."""
+    if deadline.state != DeadlineState.OPEN or deadline.paused:
+        return False
+    deadline.paused, deadline.next_alert_at = True, None
+    record(deadline, acting_user, reason)
+    deadline.save()
+    return True
+
+
+def deadline_resume(*, acting_user: User, deadline: Deadline, reason: str) -> bool:
+    """Watch a paused clock again exactly where it was: overdue if it was, with the alerts already raised kept."""
+    if deadline.state != DeadlineState.OPEN or not deadline.paused:
+        return False
+    stages = {0: deadline.due_soon_at, 1: deadline.due_at, 2: deadline.escalate_at}
+    deadline.paused, deadline.next_alert_at = False, stages.get(deadline.alerted_stage)
+    record(deadline, acting_user, reason)
     deadline.save()
     return True
 
@@ -187,7 +297,7 @@ def deadlines_stop_for_case(*, acting_user: User, referral: Referral, at: dt.dat
 
 
 RESCHEDULE_BATCH = 1000
-MOVED_FIELDS = ["due_at", "due_soon_at", "escalate_at", "alerted_stage", "next_alert_at"]
+MOVED_FIELDS = ["due_at", "original_due_at", "due_soon_at", "escalate_at", "alerted_stage", "next_alert_at"]
 
 
 def deadlines_reschedule(
@@ -221,13 +331,16 @@ def deadlines_reschedule(
                     deadline.starts_at,
                     calendar=calendar,
                     due_soon_share=share,
-                    agreed_due=deadline.due_at if deadline.rule == Rule.ACTION else None,
+                    # A date a person set stays where it is; only computed clocks follow the calendar.
+                    agreed_due=deadline.due_at if deadline.set_by_person else None,
                 )
                 if (deadline.due_at, deadline.due_soon_at, deadline.escalate_at) == (due, due_soon, escalate):
                     continue
+                if deadline.due_at != due:
+                    deadline.original_due_at = due
                 deadline.due_at, deadline.due_soon_at, deadline.escalate_at = due, due_soon, escalate
                 # Judged again from its new moments, as deadline_move does.
-                deadline.alerted_stage, deadline.next_alert_at = 0, due_soon
+                deadline.alerted_stage, deadline.next_alert_at = 0, None if deadline.paused else due_soon
                 changed.append(deadline)
             if changed:
                 _moved_save(changed, acting_user=acting_user, reason=reason[:100])
@@ -255,16 +368,18 @@ def _moved_save(changed: list[Deadline], *, acting_user: User, reason: str) -> N
 
 def _moments_save(changed: list[Deadline]) -> None:
     """One UPDATE for a batch of moved clocks on PostgreSQL, joining the new moments by key."""
-    rows = "(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s::timestamptz)"
+    rows = "(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s::timestamptz)"
     params: list = []
     for d in changed:
-        params += [d.pk, d.due_at, d.due_soon_at, d.escalate_at, d.alerted_stage, d.next_alert_at]
+        params += [d.pk, d.due_at, d.original_due_at, d.due_soon_at, d.escalate_at, d.alerted_stage, d.next_alert_at]
     # Only placeholders are put into the statement; every value is a parameter.
     sql = (
-        "UPDATE referrals_deadline AS d SET due_at = v.due_at, due_soon_at = v.due_soon_at, "  # noqa: S608
+        "UPDATE referrals_deadline AS d SET due_at = v.due_at, original_due_at = v.original_due_at, "  # noqa: S608
+        "due_soon_at = v.due_soon_at, "
         "escalate_at = v.escalate_at, alerted_stage = v.alerted_stage, next_alert_at = v.next_alert_at "
         f"FROM (VALUES {', '.join([rows] * len(changed))}) "
-        "AS v(id, due_at, due_soon_at, escalate_at, alerted_stage, next_alert_at) WHERE d.id = v.id"  # nosec B608
+        "AS v(id, due_at, original_due_at, due_soon_at, escalate_at, alerted_stage, next_alert_at) "
+        "WHERE d.id = v.id"  # nosec B608
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from agencies.models import Agency, AgencyType, Partnership, User
-from core.forms import GovDateField, GovFormMixin, GovTimeField, quiet
+from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment, quiet
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import ALLOCATABLE_ROLES, MAX_PEOPLE_PER_GROUP, PERSON_FIELDS
@@ -422,3 +422,22 @@ def add_another(data: QueryDict, group: str) -> QueryDict:
     except ValueError:
         data[key] = "1"
     return data
+
+
+class DeadlineMoveForm(GovFormMixin, forms.Form):
+    """A team manager moves a clock later: the new date and time, and the reason (kept and shown)."""
+
+    due_date = GovDateField(label="New date it is due")
+    due_time = GovTimeField(label="New time it is due", what="it is due")
+    reason = forms.CharField(
+        label="Why is it moved later?",
+        help_text="Shown on the case page and in the minutes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Give the reason for moving the deadline later"},
+    )
+
+    def clean(self) -> dict:
+        super().clean()
+        self.cleaned_data["due"] = local_moment(self, "due_date", "due_time")
+        return self.cleaned_data

@@ -404,9 +404,29 @@ class Deadline(models.Model):
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines", db_index=False
     )
+    # Against the original deadline, always (DOMAIN section 1): a clock a person moved later keeps what it first was.
+    original_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was first due; a move by a person never changes it."
+    )
+    # A date a person set (moved by a team manager, an agreed action, a reconvene or review date): the background
+    # reschedule after a calendar change leaves it where it is and moves only computed clocks.
+    set_by_person = models.BooleanField(default=False)
+    moved_from = models.DateTimeField(null=True, blank=True, help_text="The due moment before the last move.")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    moved_at = models.DateTimeField(null=True, blank=True)
+    moved_reason = models.TextField(blank=True, help_text="Why a team manager moved it later.")
+    times_moved = models.PositiveSmallIntegerField(default=0, help_text="How often a person moved it later.")
     state = models.CharField(max_length=10, choices=DeadlineState.choices, default=DeadlineState.OPEN)
     met_at = models.DateTimeField(null=True, blank=True, help_text="When it was met.")
     met_by = models.CharField(max_length=200, blank=True, help_text="What met it, e.g. strategy discussion held.")
+    met_note = models.TextField(blank=True, help_text="What the step that met it found (a review's outcome).")
+    met_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    # Paused while its meeting is in progress: the meeting's own clock is watched instead (DOMAIN section 1).
+    paused = models.BooleanField(default=False)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=200, blank=True, help_text="Why it no longer applies.")
     # The watcher (DOMAIN section 5): the last alert stage raised for the current due moment, and when the next
@@ -453,6 +473,10 @@ class Deadline(models.Model):
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.met_at > self.due_at
+
+    @property
+    def moved(self) -> bool:
+        return self.times_moved > 0
 
 
 class CaseView(models.Model):

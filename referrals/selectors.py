@@ -207,7 +207,9 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
     through their reverse relations only, never imported.
     """
     standard_days = referral.partnership.standard_sd_days
-    deadlines = list(referral.deadlines.select_related("child", "responsible", "agency").order_by("due_at", "pk"))
+    deadlines = list(
+        referral.deadlines.select_related("child", "responsible", "agency", "moved_by").order_by("due_at", "pk")
+    )
     discussions = list(
         referral.discussions.select_related("chair", "deadline")  # type: ignore[attr-defined]
         .prefetch_related("children", "decisions__child", "decisions__s47_authorised_by")
@@ -246,7 +248,9 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
         timeline.append((action.created_at, f"Action agreed: {action.lead_agency}"))
     for d in deadlines:
         if d.met_at:
-            timeline.append((d.met_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline met"))
+            timeline.append((d.met_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline met: {d.met_by.lower()}"))
+        if d.moved_at:
+            timeline.append((d.moved_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline moved later by {d.moved_by}"))
         if d.stopped_at:
             timeline.append((d.stopped_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline stopped: {d.stop_reason}"))
     if referral.closed_at:
@@ -277,6 +281,10 @@ def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
         ),
         "deadline_row": sd,
     }
+
+
+def deadline_name(deadline) -> str:
+    return RULE_NAMES.get(deadline.rule, deadline.rule)
 
 
 def referral_rows(page, *, now: dt.datetime) -> list[dict]:

@@ -21,7 +21,13 @@ from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
 from core.history import record
 from core.timescales import to_local
 from referrals import access, rules
-from referrals.deadlines import deadline_assign, deadline_meet, deadline_move, deadline_open, deadlines_stop_for_case
+from referrals.deadlines import (
+    deadline_assign,
+    deadline_bring_forward,
+    deadline_meet,
+    deadline_open,
+    deadlines_stop_for_case,
+)
 from referrals.models import (
     OTHER_PERSON_KINDS,
     SD_RULES,
@@ -408,7 +414,9 @@ def referral_update(
         # Once a discussion has taken the clock over, it counts from that discussion's concern and urgency.
         taken_over = Deadline.objects.filter(pk=deadline.pk, discussion__isnull=False).exists()
         if not taken_over:
-            deadline_move(
+            # An earlier receipt or a tighter urgency brings the clock forward; nothing typed here moves it later
+            # (DOMAIN section 1): a team manager does that on the case page, with the reason.
+            deadline_bring_forward(
                 acting_user=acting_user,
                 deadline=deadline,
                 rule=URGENCY_RULES[referral.urgency],

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.referral_create, name="create"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/edit/", views.referral_edit, name="edit"),
+    path("<int:pk>/deadlines/<int:deadline_pk>/move/", views.deadline_move, name="deadline_move"),
 ]

@@ -2,18 +2,21 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import RoleCode
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from core.forms import add_service_errors
 from core.timescales import to_local
-from referrals import access, selectors, services
-from referrals.forms import GROUP_TITLES, ReferralForms, add_another, people_initial
-from referrals.models import DeadlineState, Referral
+from referrals import access, selectors, services, steps
+from referrals.deadlines import deadline_move_later
+from referrals.forms import GROUP_TITLES, DeadlineMoveForm, ReferralForms, add_another, people_initial
+from referrals.models import Deadline, DeadlineState, Referral
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -159,6 +162,12 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_audit_case": access.can_audit_case(checker),
         **selectors.referral_detail(referral, now=timezone.now()),
     }
+    can_move = access.can_move_deadlines(request.user, referral)
+    for row in context["deadline_rows"]:
+        deadline = row["deadline"]
+        # The step that meets each clock after the meeting, for whoever records it; a team manager moves clocks.
+        row["step"] = steps.step_for(deadline) if steps.can_record_step(checker, deadline) else None
+        row["can_move"] = can_move and deadline.state == DeadlineState.OPEN and deadline.rule != "ACTION"
     return render(request, "referrals/referral_detail.html", context)
 
 
@@ -168,3 +177,33 @@ def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="referral edit")
     return _form_page(request, referral=referral)
+
+
+@case_methods(["GET", "POST"], _sees_case)
+def deadline_move(request: AuthenticatedRequest, pk: int, deadline_pk: int) -> HttpResponse:
+    """A team manager moves one of the case's open clocks later, with the reason (DOMAIN section 1)."""
+    referral, _checker = access.get_referral_for_user(request.user, pk)
+    deadline = Deadline.objects.select_related("child").filter(pk=deadline_pk, referral=referral).first()
+    if deadline is None:
+        raise Http404("No such deadline")
+    if not access.can_move_deadlines(request.user, referral):
+        raise PermissionDenied("Only a team manager in children's social care moves a deadline later")
+    form = DeadlineMoveForm(request.POST or None)
+    if request.method == "GET":
+        services.case_view_record(user=request.user, referral=referral, page="move a deadline")
+    elif form.is_valid() and form.cleaned_data.get("due"):
+        try:
+            deadline_move_later(
+                acting_user=request.user,
+                deadline=deadline,
+                due=form.cleaned_data["due"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"due": "due_date"})
+        else:
+            messages.success(request, "Deadline moved later: the reason is kept on the case and in the minutes")
+            return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+    context = {"referral": referral, "deadline": deadline, "form": form, "name": selectors.deadline_name(deadline)}
+    return render(request, "referrals/deadline_move.html", context, status=400 if form.errors else 200)

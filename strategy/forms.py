@@ -15,6 +15,7 @@ from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
     Attendance,
+    ConferenceOutcome,
     Consent,
     Discussion,
     Format,
@@ -287,6 +288,11 @@ class RiskForm(VersionedForm):
     risk_review = forms.CharField(
         label="When will it be reviewed?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
+    risk_review_on = GovDateField(
+        label="Date of the risk review",
+        required=False,
+        help_text="Once the meeting ends this is a deadline: met by recording that the review happened",
+    )
 
 
 class DecisionForm(VersionedForm):
@@ -355,6 +361,41 @@ class DecisionForm(VersionedForm):
                 )
             },
         }
+
+
+class StepForm(GovFormMixin, forms.Form):
+    """The step that meets a clock after the meeting: its date, and for a conference or a review its outcome."""
+
+    def __init__(self, *args: Any, step: Any, rule: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"] = GovDateField(label=step.date_label, help_text="It may be earlier than today")
+        if rule == "ICPC":
+            self.fields["outcome"] = forms.ChoiceField(
+                label=step.outcome_label,
+                choices=ConferenceOutcome.choices,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Select the outcome of the conference",
+                    "invalid_choice": "Select the outcome of the conference",
+                },
+            )
+        elif step.outcome_label:
+            self.fields["outcome"] = forms.CharField(
+                label=step.outcome_label,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=5000,
+                error_messages={"required": "Say what the review found"},
+            )
+
+
+class AbandonForm(GovFormMixin, forms.Form):
+    abandon_reason = forms.CharField(
+        label="Why is the meeting abandoned?",
+        help_text="The discussion is then not held: its deadline is open again where it was",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Give the reason for abandoning the meeting"},
+    )
 
 
 class OutcomeForm(GovFormMixin, forms.Form):

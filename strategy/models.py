@@ -60,8 +60,17 @@ class Discussion(models.Model):
     reconvene_rationale = models.TextField(blank=True)
     deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, related_name="discussion")
     status = models.CharField(max_length=20, choices=DiscussionStatus.choices, default=DiscussionStatus.CONVENED)
-    held_at = models.DateTimeField(null=True, blank=True, help_text="When the meeting started: meets the deadline.")
+    held_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the meeting began: once it ends quorate, the deadline is met at this."
+    )
     ended_at = models.DateTimeField(null=True, blank=True, help_text="The minutes are due 48 hours after this.")
+    # A meeting started and not ended is chased like any clock (MEETING_NOT_ENDED); abandoning it stops that clock
+    # and opens the discussion's own again exactly where it was (DOMAIN section 1).
+    meeting_deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="meeting_of"
+    )
+    abandoned_at = models.DateTimeField(null=True, blank=True, help_text="When the meeting was last abandoned.")
+    abandon_reason = models.TextField(blank=True)
     minutes_deadline = models.OneToOneField(
         Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="minutes_of"
     )
@@ -75,6 +84,10 @@ class Discussion(models.Model):
     risk_factors = models.TextField("what makes harm more or less likely", blank=True)
     risk_reduce = models.TextField("what is needed to reduce it", blank=True)
     risk_review = models.TextField("when it will be reviewed", blank=True)
+    risk_review_on = models.DateField("date of the risk review", null=True, blank=True)
+    risk_review_deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="risk_review_of"
+    )
     # Each section of the meeting page saves on its own; two people saving one section: the second is refused.
     section_versions = models.JSONField(default=dict, blank=True, editable=False)
     # From the form that convened it: the same form sent twice convenes one discussion.
@@ -211,6 +224,7 @@ class InvestigationType(models.TextChoices):
 DECISIONS = {
     "nfa": "No further action",
     "s47": "Section 47 enquiry",
+    "s47_continued": "Section 47 enquiry continues (one is already under way)",
     "s17": "Section 17 child in need assessment",
     "early_help": "Early help or referral to another agency",
     "police_investigation": "Police criminal investigation",
@@ -221,6 +235,11 @@ DECISIONS = {
 }
 
 
+class ConferenceOutcome(models.TextChoices):
+    PLAN = "plan", "Child protection plan"
+    NO_PLAN = "no_plan", "No child protection plan"
+
+
 class ChildDecision(models.Model):
     """What was decided for one child, with the reasoning; s47 needs a team manager's authorisation."""
 
@@ -228,6 +247,7 @@ class ChildDecision(models.Model):
     child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="decisions")
     nfa = models.BooleanField(DECISIONS["nfa"], default=False)
     s47 = models.BooleanField(DECISIONS["s47"], default=False)
+    s47_continued = models.BooleanField(DECISIONS["s47_continued"], default=False)
     s17 = models.BooleanField(DECISIONS["s17"], default=False)
     early_help = models.BooleanField(DECISIONS["early_help"], default=False)
     police_investigation = models.BooleanField(DECISIONS["police_investigation"], default=False)
@@ -240,6 +260,9 @@ class ChildDecision(models.Model):
     police_decision_maker = models.CharField(max_length=200, blank=True)
     reconvene_on = models.DateField(null=True, blank=True)
     reconvene_rationale = models.TextField(blank=True)
+    reconvene_deadline = models.OneToOneField(
+        Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="reconvene_of"
+    )
     s47_authorised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -254,6 +277,9 @@ class ChildDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    # The conference itself, recorded after the meeting: meets the ICPC clock at its date (DOMAIN section 3).
+    conference_held_on = models.DateField("date of the initial child protection conference", null=True, blank=True)
+    conference_outcome = models.CharField(max_length=20, choices=ConferenceOutcome.choices, blank=True)
     history = HistoricalRecords()
 
     class Meta:

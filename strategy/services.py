@@ -19,12 +19,20 @@ from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
 from core.history import record
-from core.timescales import Rule, end_of_working_day_after, to_local
+from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import services as referral_services
 from referrals.access import PRACTITIONER_ROLES, VIEW_PERMISSION, ReferralChecker
-from referrals.deadlines import deadline_meet, deadline_move, deadline_open, deadline_stop
+from referrals.deadlines import (
+    deadline_bring_forward,
+    deadline_meet,
+    deadline_open,
+    deadline_pause,
+    deadline_resume,
+    deadline_stop,
+)
 from referrals.models import (
     URGENCY_RULES,
+    Deadline,
     DeadlineState,
     Person,
     PersonKind,
@@ -182,9 +190,10 @@ def discussion_convene(
         current = referral.sd_deadline
         first = not referral.discussions.exists()
         if first and current is not None and current.state == DeadlineState.OPEN:
-            # The first discussion takes over the clock the referral started, counted from this concern.
+            # The first discussion takes over the clock the referral started. Convening never moves it later (an
+            # overdue case stays overdue); an earlier concern or a tighter urgency brings it forward (DOMAIN 1).
             current.partnership = referral.partnership
-            deadline_move(
+            deadline_bring_forward(
                 acting_user=acting_user,
                 deadline=current,
                 rule=rule,
@@ -349,7 +358,12 @@ def invitation_withdraw(
 
 
 def discussion_start(*, acting_user: User, checker: DiscussionChecker, now: dt.datetime) -> Discussion:
-    """The meeting starts: holding it meets the discussion's deadline (late if after it)."""
+    """The meeting starts: the time it began is recorded, and its own clock starts (MEETING_NOT_ENDED).
+
+    Starting is not holding (DOMAIN section 1): the discussion's deadline is met only when the meeting
+    ends quorate, at the time it began. Meanwhile that deadline raises no alert; a meeting left running
+    past the partnership's setting (default 4 hours) is chased instead.
+    """
     if not checker.can_chair():
         raise PermissionDenied("Only a team manager in children's social care starts the meeting (the chair)")
     with transaction.atomic():
@@ -357,17 +371,59 @@ def discussion_start(*, acting_user: User, checker: DiscussionChecker, now: dt.d
         if discussion.status != DiscussionStatus.CONVENED:
             return discussion
         discussion.status, discussion.held_at = DiscussionStatus.IN_PROGRESS, now
+        chair = discussion.chair
+        discussion.meeting_deadline = deadline_open(
+            acting_user=acting_user,
+            referral=discussion.referral,
+            rule=Rule.MEETING_NOT_ENDED,
+            starts_at=now,
+            responsible=chair,
+            agency=chair.agency,
+            reason="Meeting started",
+        )
+        deadline_pause(acting_user=acting_user, deadline=discussion.deadline, reason="Meeting started")
         record(discussion, acting_user, "Meeting started")
         discussion.save()
-        deadline_meet(acting_user=acting_user, deadline=discussion.deadline, at=now, by="Strategy discussion held")
+    return discussion
+
+
+def discussion_abandon(*, acting_user: User, checker: DiscussionChecker, reason: str, now: dt.datetime) -> Discussion:
+    """The chair abandons a meeting in progress, with the reason: it was not held.
+
+    The discussion's clock is open again exactly where it was (overdue if it was), and the meeting's own
+    clock stops. What was recorded stays, for the meeting when it is started again.
+    """
+    if not checker.can_chair():
+        raise PermissionDenied("Only the chair abandons the meeting")
+    if not reason.strip():
+        raise ValidationError({"abandon_reason": "Give the reason for abandoning the meeting"})
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        if discussion.status != DiscussionStatus.IN_PROGRESS:
+            raise ValidationError("Only a meeting in progress can be abandoned")
+        discussion.status, discussion.held_at = DiscussionStatus.CONVENED, None
+        discussion.abandoned_at, discussion.abandon_reason = now, reason.strip()
+        if discussion.meeting_deadline is not None:
+            deadline_stop(
+                acting_user=acting_user,
+                deadline=discussion.meeting_deadline,
+                at=now,
+                reason=f"Meeting abandoned: {reason.strip()}",
+            )
+            discussion.meeting_deadline = None
+        deadline_resume(acting_user=acting_user, deadline=discussion.deadline, reason="Meeting abandoned")
+        record(discussion, acting_user, f"Meeting abandoned: {reason.strip()}"[:100])
+        discussion.save()
     return discussion
 
 
 def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.datetime) -> Discussion:
     """The meeting ends: quorate or proceeding-without recorded, a decision for every child, the plan complete.
 
-    The minutes are then due 48 hours later (MINUTES_CIRCULATED), and invited agencies keep
-    read-only access to the case until it is closed.
+    Ending it quorate is what holds the discussion (DOMAIN section 1): its deadline is met at the time the
+    meeting began; the meeting's own clock is met now; the minutes are due 48 hours later (the partnership's
+    setting); each reconvene date and the risk review date become clocks; a reconvene clock an earlier
+    discussion set for these children is met. Invited agencies keep read-only access until the case closes.
     """
     if not checker.can_chair():
         raise PermissionDenied("Only a team manager in children's social care ends the meeting (the chair)")
@@ -378,34 +434,72 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         errors = end_problems(discussion)
         if errors:
             raise ValidationError(errors)
-        discussion.status, discussion.ended_at = DiscussionStatus.ENDED, now
-        if discussion.held_at is None:
-            discussion.held_at = now
-            deadline_meet(acting_user=acting_user, deadline=discussion.deadline, at=now, by="Strategy discussion held")
+        began = discussion.held_at or now
+        discussion.status, discussion.held_at, discussion.ended_at = DiscussionStatus.ENDED, began, now
+        deadline_meet(acting_user=acting_user, deadline=discussion.deadline, at=began, by="Strategy discussion held")
+        if discussion.meeting_deadline is not None:
+            deadline_meet(acting_user=acting_user, deadline=discussion.meeting_deadline, at=now, by="Meeting ended")
         chair = discussion.chair
+        referral = discussion.referral
         discussion.minutes_deadline = deadline_open(
             acting_user=acting_user,
-            referral=discussion.referral,
+            referral=referral,
             rule=Rule.MINUTES_CIRCULATED,
             starts_at=now,
             responsible=chair,
             agency=chair.agency,
             reason="Strategy discussion ended",
         )
+        children = list(discussion.children.all())
+        _reconvene_clocks_meet(acting_user, discussion, children, began)
+        worker = referral.allocated_social_worker or discussion.convened_by
+        for decision in discussion.decisions.select_for_update().select_related("child"):
+            if decision.reconvene and decision.reconvene_on and decision.reconvene_deadline_id is None:
+                decision.reconvene_deadline = deadline_open(
+                    acting_user=acting_user,
+                    referral=referral,
+                    rule=Rule.RECONVENE,
+                    starts_at=now,
+                    agreed_due=end_of_date(decision.reconvene_on),
+                    responsible=worker,
+                    agency=worker.agency,
+                    child=decision.child,
+                    reason="Reconvene date set",
+                )
+                record(decision, acting_user, "Reconvene date set")
+                decision.save()
+        if discussion.risk_review_on and discussion.risk_review_deadline_id is None:
+            discussion.risk_review_deadline = deadline_open(
+                acting_user=acting_user,
+                referral=referral,
+                rule=Rule.RISK_REVIEW,
+                starts_at=now,
+                agreed_due=end_of_date(discussion.risk_review_on),
+                responsible=worker,
+                agency=worker.agency,
+                reason="Risk review date set",
+            )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
-        if (
-            not discussion.referral.discussions.exclude(pk=discussion.pk)
-            .exclude(status=DiscussionStatus.ENDED)
-            .exists()
-        ):
+        if not referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED).exists():
             referral_services.referral_record_discussion_held(
                 acting_user=acting_user,
-                referral=discussion.referral,
+                referral=referral,
                 held_at=discussion.held_at,
                 deadline=discussion.deadline,
             )
     return discussion
+
+
+def _reconvene_clocks_meet(
+    acting_user: User, discussion: Discussion, children: Sequence[Person], held_at: dt.datetime
+) -> None:
+    """A discussion held about a child meets the reconvene clocks an earlier discussion set for that child."""
+    open_ = discussion.referral.deadlines.select_for_update().filter(
+        rule=Rule.RECONVENE, state=DeadlineState.OPEN, child__in=children
+    )
+    for deadline in open_:
+        deadline_meet(acting_user=acting_user, deadline=deadline, at=held_at, by="Reconvened discussion held")
 
 
 def end_problems(discussion: Discussion) -> list[str]:
@@ -519,16 +613,25 @@ RISK_FIELDS = ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk
 
 
 def risk_save(
-    *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, str], version: int | None
+    *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], version: int | None
 ) -> Discussion:
-    """The risk analysis: the five questions [002]."""
+    """The risk analysis: the five questions [002], and the date of the review (a clock once the meeting ends)."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the risk analysis")
+    review_on = data.get("risk_review_on")
+    discussion_day = to_local(checker.discussion.held_at or checker.discussion.scheduled_at).date()
+    if review_on is not None and review_on <= discussion_day:
+        raise ValidationError({"risk_review_on": "The date of the risk review must be after the discussion"})
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         _bump(discussion, "risk", version)
         for field in RISK_FIELDS:
             setattr(discussion, field, data.get(field, ""))
+        if discussion.risk_review_deadline_id is not None and review_on != discussion.risk_review_on:
+            raise ValidationError(
+                {"risk_review_on": "The review date is a deadline now: a team manager moves it on the case page"}
+            )
+        discussion.risk_review_on = review_on
         record(discussion, acting_user, "Risk analysis recorded")
         discussion.save()
     return discussion
@@ -621,11 +724,25 @@ def decision_save(
         errors["decisions"] = f"Select at least one decision for {child.full_name}"
     if data.get("nfa") and len(chosen) > 1:
         errors["decisions"] = "No further action cannot be combined with another decision"
-    if data.get("icpc") and not data.get("s47"):
+    if data.get("icpc") and not (data.get("s47") or data.get("s47_continued")):
         errors["decisions"] = "An initial child protection conference needs a section 47 enquiry first"
+    under_way = enquiry_under_way(discussion, child)
+    if data.get("s47") and data.get("s47_continued"):
+        errors["decisions"] = "Select a new section 47 enquiry or the one under way continuing, not both"
+    elif data.get("s47") and under_way is not None:
+        errors["decisions"] = (
+            f"A section 47 enquiry is already under way for {child.full_name}: select that it continues "
+            "(its conference clock runs on), not a new one"
+        )
+    elif data.get("s47_continued") and under_way is None:
+        errors["decisions"] = (
+            f"No section 47 enquiry is under way for {child.full_name}: select a new section 47 enquiry"
+        )
     if not str(data.get("reasoning", "")).strip():
         errors["reasoning"] = f"Give the reasoning for the decision about {child.full_name}"
-    if (data.get("s47") or data.get("police_investigation")) and not data.get("investigation_type"):
+    if (data.get("s47") or data.get("s47_continued") or data.get("police_investigation")) and not data.get(
+        "investigation_type"
+    ):
         errors["investigation_type"] = "Select the type of investigation"
     if data.get("police_investigation") and not str(data.get("police_decision_maker", "")).strip():
         errors["police_decision_maker"] = "Name the police decision maker"
@@ -684,6 +801,22 @@ def decision_save(
     return decision
 
 
+def enquiry_under_way(discussion: Discussion, child: Person) -> Deadline | None:
+    """The conference clock of a section 47 enquiry already under way for the child on this case, if any.
+
+    One ICPC clock per child per enquiry (DOMAIN section 3): it is under way from its authorisation until
+    the conference is held or the outcome says none is needed. This discussion's own authorisation is not
+    "already" under way.
+    """
+    return (
+        Deadline.objects.filter(
+            referral_id=discussion.referral_id, child=child, rule=Rule.ICPC, state=DeadlineState.OPEN
+        )
+        .exclude(pk__in=discussion.decisions.filter(child=child).exclude(icpc_deadline=None).values("icpc_deadline"))
+        .first()
+    )
+
+
 def _health_agency(discussion: Discussion) -> Agency | None:
     invitation = (
         discussion.invitations.filter(agency__agency_type=AgencyType.HEALTH, status=InvitationStatus.INVITED)
@@ -726,6 +859,11 @@ def decision_authorise_s47(
             raise ValidationError("Record a section 47 enquiry for this child before authorising it")
         if decision.s47_authorised:
             return decision
+        if enquiry_under_way(discussion, decision.child) is not None:
+            raise ValidationError(
+                f"A section 47 enquiry is already under way for {decision.child.full_name}: "
+                "record that it continues instead (one conference clock per child per enquiry)"
+            )
         held = discussion.held_at or now
         decision.s47_authorised_by, decision.s47_authorised_at = acting_user, now
         decision.icpc_deadline = deadline_open(

@@ -25,9 +25,10 @@ from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
-from referrals.models import ConcernCategory, PersonKind, ReferralStatus
+from referrals import steps as case_steps
+from referrals.models import ConcernCategory, Deadline, PersonKind, ReferralStatus
 from referrals.selectors import referral_people
-from strategy import forms, history, rules, selectors, services
+from strategy import forms, history, rules, selectors, services, steps
 from strategy.access import DiscussionChecker, get_discussion_for_user
 from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, DiscussionStatus, Invitation
 
@@ -143,6 +144,7 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
             prefix="risk",
             initial={
                 **{f: getattr(discussion, f) for f in services.RISK_FIELDS},
+                "risk_review_on": discussion.risk_review_on,
                 "version": discussion.section_version("risk"),
             },
         ),
@@ -176,6 +178,7 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         ),
         "invite_form": bound.get("invite")
         or forms.InviteForm(prefix="invite", agencies=context["agencies"], people=context["people"]),
+        "abandon_form": bound.get("abandon") or forms.AbandonForm(prefix="abandon"),
     }
     rows = []
     for child, decision in context["child_rows"]:
@@ -498,10 +501,34 @@ def discussion_start(request: AuthenticatedRequest, discussion_pk: int) -> HttpR
     if discussion.status != DiscussionStatus.CONVENED:
         messages.info(request, "The meeting had already started")
         return redirect("strategy:meeting", discussion_pk=discussion.pk)
-    started = services.discussion_start(acting_user=request.user, checker=checker, now=timezone.now())
-    late = " late" if started.deadline.met_late else ""
-    messages.success(request, f"Meeting started: the strategy discussion is recorded as held{late}")
+    services.discussion_start(acting_user=request.user, checker=checker, now=timezone.now())
+    messages.success(
+        request, "Meeting started: the discussion is recorded as held when you end it, with its quoracy and decisions"
+    )
     return redirect("strategy:meeting", discussion_pk=discussion.pk)
+
+
+@case_methods(["POST"], _sees_discussion)
+def discussion_abandon(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    """The chair abandons a meeting in progress, with the reason: the discussion is not held."""
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
+    if not checker.can_chair():
+        raise PermissionDenied("Only the chair abandons the meeting")
+    form = forms.AbandonForm(request.POST, prefix="abandon")
+    if form.is_valid():
+        try:
+            services.discussion_abandon(
+                acting_user=request.user,
+                checker=checker,
+                reason=form.cleaned_data["abandon_reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {})
+        else:
+            messages.success(request, "Meeting abandoned: the discussion has not been held and its deadline runs on")
+            return redirect("strategy:meeting", discussion_pk=discussion.pk)
+    return _page(request, discussion, checker, bound={"abandon": form}, section="abandon", status=400)
 
 
 @case_methods(["POST"], _sees_discussion)
@@ -574,6 +601,32 @@ def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Case {referral.reference} closed")
     return redirect("referrals:detail", pk=referral.pk)
+
+
+@case_methods(["GET", "POST"], _sees_case)
+def deadline_step(request: AuthenticatedRequest, pk: int, deadline_pk: int) -> HttpResponse:
+    """Record the step that meets a clock after the meeting (the conference, the assessment, the medical report,
+    the risk review): for the people whose work it is; anyone else who sees the case gets 404 for the page."""
+    referral, checker = case_access.get_referral_for_user(request.user, pk)
+    deadline = Deadline.objects.select_related("child").filter(pk=deadline_pk, referral=referral).first()
+    if deadline is None or not case_steps.can_record_step(checker, deadline):
+        raise Http404("No such step to record")
+    step = case_steps.step_for(deadline)
+    form = forms.StepForm(request.POST or None, step=step, rule=deadline.rule)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="record a step")
+    elif form.is_valid():
+        try:
+            steps.deadline_step_record(
+                acting_user=request.user, checker=checker, deadline=deadline, data=form.cleaned_data, now=timezone.now()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {})
+        else:
+            messages.success(request, f"{step.met_by}: recorded" if step else "Recorded")
+            return redirect(reverse("referrals:detail", kwargs={"pk": referral.pk}) + "#deadlines")
+    context = {"referral": referral, "deadline": deadline, "step": step, "form": form}
+    return render(request, "strategy/step.html", context, status=400 if form.errors else 200)
 
 
 @case_methods(["GET"], _sees_case)

@@ -145,7 +145,8 @@ def test_options_may_be_given_as_keywords() -> None:
         pytest.param(
             ["FOO", "--from", "2026-11-23T10:00"],
             "Unknown rule 'FOO'. Known rules: SD_SAME_DAY, SD_IMMEDIATE_ACTION, SD_STANDARD, SD_COMPLEX, "
-            "SD_MISSING_CHILD, MINUTES_CIRCULATED, ICPC, MEDICAL_REPORT, ASSESSMENT, ACTION",
+            "SD_MISSING_CHILD, MINUTES_CIRCULATED, ICPC, MEDICAL_REPORT, ASSESSMENT, ACTION, RECONVENE, "
+            "RISK_REVIEW, MEETING_NOT_ENDED",
             id="unknown-rule",
         ),
         pytest.param(

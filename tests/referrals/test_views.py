@@ -503,7 +503,7 @@ class TestList:
 
 
 class TestEdit:
-    def test_edit_changes_urgency_and_recomputes_the_deadline(self, tm_client, world, at_noon_on_24_november):
+    def test_edit_changes_urgency_but_never_moves_the_deadline_later(self, tm_client, world, at_noon_on_24_november):
         referral = make_referral(acting_user=world["sw"], received_at=dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON))
         page = tm_client.get(reverse("referrals:edit", args=[referral.pk])).content.decode()
         assert 'value="Robin"' in page and 'name="version" value="1"' in page
@@ -525,9 +525,10 @@ class TestEdit:
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.version == 2
-        assert referral.strategy_discussion_deadline().rule == "SD_COMPLEX"
-        # Mon 23 Nov + 5 working days = Mon 30 Nov, 17:00.
-        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+        assert referral.urgency == Urgency.COMPLEX
+        # Complex would be Mon 30 Nov; only a team manager moves a clock later, with a reason (DOMAIN section 1).
+        assert referral.strategy_discussion_deadline().rule == "SD_STANDARD"
+        assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
         person.refresh_from_db()
         assert person.last_name == "Renamed"
         assert referral.people.count() == 2  # Robin, and the household member added on the form

@@ -152,10 +152,10 @@ def test_decisions_wait_for_the_meeting_to_start(world):
 # --- 2. Deadlines are the engine's -------------------------------------------------------------------------------
 
 
-def test_the_first_discussion_takes_over_the_referrals_deadline_counted_from_the_concern_by_its_urgency(world):
+def test_the_first_discussion_takes_over_the_referrals_deadline_and_a_later_concern_never_moves_it_later(world):
     referral = case(world)  # SD_STANDARD from Mon 10:00: Thu 26 November 17:00
     referrals_own = referral.strategy_discussion_deadline()
-    identified = dt.datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)
+    identified = dt.datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)  # counted from here, complex would be Tue 1 Dec
     discussion = convene(
         world,
         referral,
@@ -168,9 +168,20 @@ def test_the_first_discussion_takes_over_the_referrals_deadline_counted_from_the
     assert deadline.pk == referrals_own.pk
     referral.refresh_from_db()
     assert referral.sd_deadline_id == deadline.pk
-    assert (deadline.rule, deadline.starts_at, deadline.state) == (Rule.SD_COMPLEX, identified, "open")
-    assert deadline.due_at == due_at(Rule.SD_COMPLEX, identified, calendar_of(world))
-    assert deadline.due_at == dt.datetime(2026, 12, 1, 17, 0, tzinfo=LONDON)  # 5 working days from Tue 24
+    assert (deadline.rule, deadline.starts_at, deadline.state) == (Rule.SD_STANDARD, MONDAY_10AM, "open")
+    assert deadline.due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
+
+
+def test_the_first_discussion_brings_the_referrals_deadline_forward_by_an_earlier_concern_and_tighter_urgency(world):
+    referral = case(world)  # SD_STANDARD from Mon 10:00: Thu 26 November 17:00
+    identified = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
+    discussion = convene(
+        world, referral, concern_identified_at=identified, urgency=Urgency.SERIOUS_RISK, trigger=Trigger.NEW_REFERRAL
+    )
+    deadline = fresh(discussion.deadline)
+    assert (deadline.rule, deadline.starts_at) == (Rule.SD_SAME_DAY, identified)
+    assert deadline.due_at == due_at(Rule.SD_SAME_DAY, identified, calendar_of(world))
+    assert deadline.original_due_at == deadline.due_at
 
 
 def test_a_second_discussion_needs_the_rationale_for_reconvening(world):
@@ -218,18 +229,25 @@ def test_a_discussion_about_a_missing_child_is_due_within_24_hours(world):
     assert deadline.due_at == identified + dt.timedelta(hours=24)
 
 
-def test_starting_the_meeting_in_time_meets_the_deadline(world):
+def test_starting_the_meeting_does_not_meet_the_deadline_ending_it_quorate_does_at_the_time_it_began(world):
     discussion = convene(world, case(world))
     start(world, discussion, now=MEETING)
+    deadline = fresh(discussion.deadline)
+    assert (deadline.state, deadline.paused, deadline.next_alert_at) == ("open", True, None)
+    hold_rest = dt.datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # ended the day after it was due; began in time
+    attend(world, discussion)
+    for person in discussion.children.all():
+        decide(world, discussion, person)
+    end(world, discussion, now=hold_rest)
     deadline = fresh(discussion.deadline)
     assert (deadline.state, deadline.met_at, deadline.met_by) == ("met", MEETING, "Strategy discussion held")
     assert not deadline.met_late
 
 
-def test_starting_the_meeting_after_the_deadline_meets_it_late(world):
+def test_a_meeting_begun_after_the_deadline_is_held_late(world):
     discussion = convene(world, case(world))
     late = dt.datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # due Thu 26 17:00
-    start(world, discussion, now=late)
+    hold(world, discussion, started=late, ended=late + dt.timedelta(hours=1))
     deadline = fresh(discussion.deadline)
     assert (deadline.state, deadline.met_at) == ("met", late)
     assert deadline.met_late
@@ -690,4 +708,4 @@ def test_editing_the_referral_keeps_the_deadline_the_first_discussion_took_over(
         now=identified + dt.timedelta(hours=2),
     )
     deadline = fresh(discussion.deadline)
-    assert (deadline.rule, deadline.starts_at, deadline.due_at) == (Rule.SD_COMPLEX, identified, taken_over)
+    assert (deadline.rule, deadline.starts_at, deadline.due_at) == (Rule.SD_STANDARD, MONDAY_10AM, taken_over)
