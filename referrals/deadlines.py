@@ -251,6 +251,7 @@ def deadline_move_later(
         before = deadline.due_at
         if deadline.original_due_at is None:
             deadline.original_due_at = before
+        deadline.set_by_person = True  # from now on a date a person set: the original stays as it was
         moved = deadline_move(
             acting_user=acting_user,
             deadline=deadline,
@@ -259,7 +260,6 @@ def deadline_move_later(
         )
         if not moved:  # pragma: no cover - a later due always moves it
             raise RuntimeError("The deadline did not move")
-        deadline.set_by_person = True
         deadline.moved_from, deadline.moved_by, deadline.moved_at = before, acting_user, now
         deadline.moved_reason = reason.strip()
         deadline.times_moved += 1
