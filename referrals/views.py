@@ -188,7 +188,7 @@ def deadline_move(request: AuthenticatedRequest, pk: int, deadline_pk: int) -> H
         raise Http404("No such deadline")
     if not access.can_move_deadlines(request.user, referral):
         raise PermissionDenied("Only a team manager in children's social care moves a deadline later")
-    form = DeadlineMoveForm(request.POST or None)
+    form = DeadlineMoveForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="move a deadline")
     elif form.is_valid() and form.cleaned_data.get("due"):

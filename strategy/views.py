@@ -612,7 +612,7 @@ def deadline_step(request: AuthenticatedRequest, pk: int, deadline_pk: int) -> H
     if deadline is None or not case_steps.can_record_step(checker, deadline):
         raise Http404("No such step to record")
     step = case_steps.step_for(deadline)
-    form = forms.StepForm(request.POST or None, step=step, rule=deadline.rule)
+    form = forms.StepForm(request.POST if request.method == "POST" else None, step=step, rule=deadline.rule)
     if request.method == "GET":
         case_services.case_view_record(user=request.user, referral=referral, page="record a step")
     elif form.is_valid():

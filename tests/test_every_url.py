@@ -103,7 +103,17 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         **post_only("404"),
         "post": {**post_only("404")["post"], "sw": {403}},
     },
+    "strategy:abandon": {**post_only("400"), "post": {**post_only("400")["post"], "sw": {403}}},  # the chair's act
     "strategy:withdraw": post_only("404"),
+    # The walk's deadline is the discussion's own clock, which no step meets (the discussion held does): 404 for
+    # everyone who sees the case (tests/strategy/test_clocks.py records a conference through this page).
+    "strategy:step": case("404", "404", readers_get="404", readers_post="404", police_get="404", police_post="404"),
+    # Moving a clock later: team managers only (DOMAIN section 1); an empty form is 400.
+    "referrals:deadline_move": {
+        **case("200", "400", readers_get="403", police_get="403"),
+        "get": {**case("200", "400", readers_get="403", police_get="403")["get"], "sw": {403}},
+        "post": {**case("200", "400", readers_get="403", police_get="403")["post"], "sw": {403}},
+    },
     "strategy:close_case": post_only("302"),
     "actions:mine": listing(who("200")),
     "actions:agency": listing(who("200")),
@@ -208,6 +218,7 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         "user_pk": world["sw"].pk,
         "notification_pk": notification.pk,
         "recipient_pk": 1,
+        "deadline_pk": referral.strategy_discussion_deadline().pk,
         "number": 1,
         "kind": "full",
     }

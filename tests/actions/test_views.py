@@ -284,7 +284,7 @@ def test_the_dashboard_tabs_show_exactly_what_each_persona_may_see(world, discus
     health_action = add_action(
         world, discussion, lead=world["health"].agency, person=world["health"], what="Health one"
     )
-    sd = discussion.deadline  # the case's strategy discussion clock, the social worker's (met: not listed)
+    sd = discussion.deadline  # the case's strategy discussion clock, the social worker's (paused: meeting under way)
     assessment_owner = world["sw"]
     open_sd = Deadline.objects.filter(referral=discussion.referral, state="open", responsible=assessment_owner)
     mine = {
@@ -313,7 +313,8 @@ def test_the_dashboard_tabs_show_exactly_what_each_persona_may_see(world, discus
     assert _tab(persona_client("tm"), "agency").status_code == 404
     agency = _tab(persona_client("hos"), "agency").content.decode()
     assert police_action.what not in agency
-    assert Deadline.objects.get(pk=sd.pk).state == "met"
+    # Started is not held (DOMAIN section 1): the clock stays open, unwatched while the meeting is in progress.
+    assert (Deadline.objects.get(pk=sd.pk).state, Deadline.objects.get(pk=sd.pk).paused) == ("open", True)
 
 
 def test_the_header_shows_the_users_overdue_count(police_action, police_client, thursday):

@@ -161,3 +161,23 @@ def test_the_held_discussion_has_approved_minutes_with_both_pdfs_ready_to_circul
     assert checker.can_circulate()
     sent = services.minutes_circulate(acting_user=admin, checker=checker, now=SEEDED_AT)
     assert len(sent) == held.recipients.exclude(sends="none").count() >= 5
+
+
+def test_the_demo_records_the_steps_after_a_meeting_and_the_sweep_leaves_them_alone(demo):
+    """Jacob's medical report received, assessment completed and conference held (with a plan) meet their clocks;
+    the sweep at the seeding moment and a month on raises nothing for any clock whose step was recorded."""
+    from actions import alerts
+    from actions.models import Alert
+    from referrals.models import Deadline
+
+    wren = case("Jacob")
+    met = {d.rule: d for d in Deadline.objects.filter(referral=wren, rule__in=["MEDICAL_REPORT", "ASSESSMENT", "ICPC"])}
+    assert {rule: d.state for rule, d in met.items()} == {"MEDICAL_REPORT": "met", "ASSESSMENT": "met", "ICPC": "met"}
+    assert met["ICPC"].met_note == "Child protection plan" and not met["ICPC"].met_late
+    assert ChildDecision.objects.get(icpc_deadline=met["ICPC"]).conference_outcome == "plan"
+    assert met["MEDICAL_REPORT"].met_recorded_by.username == "health.demo"
+    alerts.sweep(now=SEEDED_AT)
+    alerts.sweep(now=SEEDED_AT + dt.timedelta(days=31))
+    stepped = Deadline.objects.filter(state="met").exclude(met_recorded_by=None)
+    assert stepped.count() >= 3
+    assert not Alert.objects.filter(deadline__in=stepped, raised_at__gte=SEEDED_AT).exists()

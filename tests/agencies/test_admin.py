@@ -149,6 +149,8 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
         "standard_sd_days": str(partnership.standard_sd_days),
         "end_of_working_day": partnership.end_of_working_day.strftime("%H:%M"),
         "due_soon_percent": str(partnership.due_soon_percent),
+        "minutes_hours": str(partnership.minutes_hours),
+        "meeting_not_ended_hours": str(partnership.meeting_not_ended_hours),
         "reference_prefix": partnership.reference_prefix,
         "meeting_harms": partnership.meeting_harms,
         "closure_days-TOTAL_FORMS": str(len(closure_days)),

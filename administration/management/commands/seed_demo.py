@@ -24,13 +24,15 @@ from agencies import two_factor
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
-from core.timescales import LONDON, add_working_days, end_of_working_day_after, to_local
+from core.timescales import LONDON, Rule, add_working_days, end_of_working_day_after, to_local
 from minutes import services as minutes_services
 from minutes.access import get_minutes_for_user
 from referrals import services
+from referrals.access import ReferralChecker
 from referrals.models import Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
 from strategy import rules
 from strategy import services as strategy
+from strategy import steps as strategy_steps
 from strategy.access import get_discussion_for_user
 from strategy.models import (
     Attendance,
@@ -1078,6 +1080,26 @@ class DemoDiscussions:
                     ],
                 ),
             ],
+        )
+
+        # After the meeting, the steps that meet the clocks it opened (DOMAIN section 3): the medical report
+        # came with the action that sent it, the assessment was completed, and the conference held.
+        self.step(referral, Rule.MEDICAL_REPORT, jacob, "health.demo", _later(agreed, days=2, hours=1))
+        self.step(referral, Rule.ASSESSMENT, jacob, "sw.demo", _later(agreed, days=3))
+        self.step(referral, Rule.ICPC, jacob, "sw.demo", _later(agreed, days=3, hours=4), outcome="plan")
+
+    def step(
+        self, referral: Referral, rule: Rule, child: Person, username: str, at: dt.datetime, outcome: str = ""
+    ) -> None:
+        """Record the step that meets a clock, on the day it happened, as that person does on the case page."""
+        user = self.users[username]
+        deadline = referral.deadlines.get(rule=rule, child=child, state="open")
+        strategy_steps.deadline_step_record(
+            acting_user=user,
+            checker=ReferralChecker.for_user(user, referral),
+            deadline=deadline,
+            data={"on": to_local(self.past(at)).date(), "outcome": outcome},
+            now=at,
         )
 
     def penrose(self, referral: Referral) -> None:
