@@ -23,7 +23,7 @@ from minutes.models import Kind
 
 # PDF/A-3a: archival (PDF/A-3) at level "a" (accessible: tagged, with a logical structure and language).
 PDF_VARIANT = "pdf/a-3a"
-TEMPLATES = {Kind.FULL: "pdf/minutes.html", Kind.SUMMARY: "pdf/family_summary.html"}
+TEMPLATES: dict[str, str] = {Kind.FULL: "pdf/minutes.html", Kind.SUMMARY: "pdf/family_summary.html"}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The history of a case: every change to the referral, its people, discussions, invitations, information,
-decisions, enquiry plan, what the family is told and actions, field by field, newest first (DOMAIN section 2: every change is kept).
+decisions, enquiry plan, what the family is told and actions, field by field, newest first (DOMAIN section 2:
+every change is kept).
 
 Read from django-simple-history's tables of one case, merged newest first. Pages go by keyset, as the lists do
 (core.pages): a page is the changes after (older than) the last one shown, so each table gives at most one
