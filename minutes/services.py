@@ -349,7 +349,7 @@ def document_download(
 ) -> MinutesDocument | None:
     """An approved PDF, byte for byte as stored; the look is logged on the case. None when the version has no
     such document: no family summary in it, or a superseded family version that only CSC may read."""
-    if kind == Kind.FAMILY and not checker.meeting.case.is_csc:
+    if kind == Kind.FAMILY and not checker.can_read_superseded_family_version():
         return None
     document = documents_ensure(version).get(kind)
     if document is None:
