@@ -440,7 +440,8 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
     base = settings.SITE_URL.rstrip("/")
     for circulation in Circulation.objects.filter(pk__in=circulation_pks).select_related("recipient__user", "version"):
         recipient = circulation.recipient
-        what = "a summary from children's social care" if circulation.kind == Kind.SUMMARY else "the minutes"
+        summary = circulation.kind == Kind.SUMMARY
+        what = "a family summary from children's social care" if summary else "the minutes of a strategy discussion"
         if circulation.pk in tokens:
             link = base + reverse("minutes:link", args=[tokens[circulation.pk]])
             expiry = f"The link works once and until {minutes_record.when(circulation.expires_at)}."  # type: ignore[arg-type]
@@ -451,10 +452,9 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
             address = recipient.user.email  # type: ignore[union-attr]
         try:
             send_mail(
-                subject=f"Strategy Discussions: {'a summary' if circulation.kind == Kind.SUMMARY else 'minutes'} "
-                "for you to read",
+                subject=f"Strategy Discussions: {'a summary' if summary else 'minutes'} for you to read",
                 message=(
-                    f"You have been sent {what} of a strategy discussion.\n\n"
+                    f"You have been sent {what}.\n\n"
                     f"{link}\n\n{expiry}\n\nThis email holds no case details on purpose. "
                     "If it was not meant for you, delete it and tell the sender."
                 ),
