@@ -91,9 +91,10 @@ SUMMARIES = [
     "An invented concern: domestic abuse incident attended by police, children present.",
     "An invented concern: the home conditions are very poor and the baby is underweight.",
 ]
+# strategy.models.PLAN_ITEMS ("what is shared with the family" is the family summary now, not a plan item).
 PLAN_ITEMS = [
     "medical", "abe", "seeing_child", "wishes", "parents", "further_information", "check_consent",
-    "medical_consent", "sharing", "other_children", "social_media", "discharge", "criminal",
+    "medical_consent", "other_children", "social_media", "discharge", "criminal",
 ]  # fmt: skip
 SD_RULE = """CASE r.urgency WHEN 'serious_risk' THEN 'SD_SAME_DAY' WHEN 'forensic' THEN 'SD_SAME_DAY'
     WHEN 'immediate_action' THEN 'SD_IMMEDIATE_ACTION' WHEN 'complex' THEN 'SD_COMPLEX' ELSE 'SD_STANDARD' END"""

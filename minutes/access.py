@@ -5,6 +5,7 @@
   recipient gets.
 * Printing and circulating: CSC business support administrators, social workers and team managers.
 * None of it once the case is closed, nor before the meeting has ended.
+* The superseded family version of the minutes (made before the family summary): CSC only, to read.
 """
 
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ class MinutesChecker:
 
     def can_view(self) -> bool:
         return self.meeting.can_view()
+
+    def can_read_superseded_family_version(self) -> bool:
+        """The family version made before the family summary is kept as it was circulated, for CSC to read."""
+        return self.can_view() and self.meeting.case.is_csc
 
     def can_approve(self) -> bool:
         """Approve a version and choose each recipient's version: the chair's acts, a CSC team manager's."""

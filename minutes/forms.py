@@ -63,7 +63,9 @@ class RecipientAddForm(GovFormMixin, forms.Form):
         },
     )
     family = forms.BooleanField(
-        label="A member of the child's family", required=False, help_text="They can be sent the family version only."
+        label="A member of the child's family",
+        required=False,
+        help_text="They can be sent the family summary only, never the minutes.",
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -1,8 +1,13 @@
 """Minutes of a strategy discussion (DOMAIN section 6): approved versions, their PDFs, who they go to.
 
 The record is the minutes: approving it freezes a numbered version holding the record as it
-then was (a snapshot), and its full and family PDFs are rendered from that snapshot once and
-kept with their SHA-256, so what was circulated can be retrieved later byte for byte.
+then was (a snapshot), and its PDFs (the full minutes and, when the chair decided to share
+something with the family, the family summary) are rendered from that snapshot once and kept
+with their SHA-256, so what was circulated can be retrieved later byte for byte.
+
+The family never get the minutes (DOMAIN section 6). The "family version of the minutes" made
+before the family summary existed is superseded: its stored PDFs stay readable to CSC, nothing
+new is rendered or sent as one, and its emailed links still in date were withdrawn.
 """
 
 from django.conf import settings
@@ -15,7 +20,9 @@ from strategy.models import Discussion, Invitation
 
 class Kind(models.TextChoices):
     FULL = "full", "Full version"
-    FAMILY = "family", "Family version"
+    SUMMARY = "summary", "Family summary"
+    # Superseded: kept for the PDFs and circulations made before the family summary; never rendered or sent again.
+    FAMILY = "family", "Family version of the minutes (superseded)"
 
 
 class MinutesVersion(models.Model):
@@ -41,7 +48,7 @@ class MinutesVersion(models.Model):
 
 
 class MinutesDocument(models.Model):
-    """One rendered PDF (full or family) of an approved version, stored once."""
+    """One rendered PDF (the full minutes or the family summary) of an approved version, stored once."""
 
     version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -74,7 +81,7 @@ class Source(models.TextChoices):
 
 class Sends(models.TextChoices):
     FULL = "full", "Full version"
-    FAMILY = "family", "Family version"
+    SUMMARY = "summary", "Family summary"
     NONE = "none", "Nothing yet"
 
 
@@ -106,7 +113,7 @@ class Recipient(models.Model):
                 fields=["discussion", "source_key"], condition=~Q(source_key=""), name="recipient_built_once"
             ),
             models.CheckConstraint(
-                condition=~Q(source="family") | Q(sends__in=["family", "none"]), name="family_gets_family_version"
+                condition=~Q(source="family") | Q(sends__in=["summary", "none"]), name="family_gets_family_summary"
             ),
         ]
 
@@ -126,6 +133,17 @@ class Circulation(models.Model):
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # A link withdrawn before it was used (the superseded family version): it then says so, and gives nothing.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system withdrew it (the family summary replacing the family version).",
+    )
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

@@ -1,18 +1,27 @@
 """The minutes' content: the discussion record as plain data, in the order of DOMAIN section 6.
 
-`snapshot(discussion)` reads the record (a fixed number of queries) into JSON-ready data,
-dates already in words in UK time: an approved version stores it, and its PDFs are rendered
-from it, never from the live record. `changed_sections` compares two snapshots section by
-section, and `for_family` leaves out what must not be shared with the family.
+`snapshot(discussion, now=...)` reads the record (a fixed number of queries) into JSON-ready
+data, dates already in words in UK time: an approved version stores it, and its PDFs are
+rendered from it, never from the live record. `changed_sections` compares two snapshots
+section by section. `family_document` is all the family's document is built from: the family
+summary section and the details the chair ticked, nothing else of the record.
 """
 
 import datetime as dt
 from typing import Any
 
+from core.presenters import RULE_NAMES
 from core.timescales import to_local
-from referrals.models import PersonKind
+from referrals.models import DeadlineState, PersonKind
 from strategy import rules
-from strategy.models import DECISIONS, PLAN_ITEMS, Discussion, InvitationStatus
+from strategy.models import (
+    DECISIONS,
+    PLAN_ITEMS,
+    RETIRED_PLAN_ITEMS,
+    Discussion,
+    FamilySummary,
+    InvitationStatus,
+)
 
 # Every section of DOMAIN section 6, in order: (key, heading).
 SECTIONS = [
@@ -24,11 +33,18 @@ SECTIONS = [
     ("risk", "Risk analysis"),
     ("decisions", "Decisions for each child"),
     ("plan", "Enquiry plan"),
+    ("family", "What the family is told"),
     ("actions", "Action plan"),
+    ("deadlines", "Deadlines of the case"),
     ("next_meeting", "Next meeting"),
     ("distribution", "Distribution list"),
 ]
 HEADINGS = dict(SECTIONS)
+# The deadlines are shown as they stood at approval: a clock met or stopped later does not make a version out of
+# date, so they are never compared (DOMAIN section 6).
+UNCOMPARED = {"deadlines"}
+# Nothing decided: nothing is shared (the default). Also what a version approved before the section existed had.
+FAMILY_UNDECIDED: dict[str, Any] = {"decided": False, "shares": False}
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -91,8 +107,11 @@ def _person(person, *, on: dt.date) -> dict[str, Any]:
     }
 
 
-def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[str, Any]:
-    """The record of one discussion as the minutes show it (JSON-ready; the same record gives the same data)."""
+def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | None = None) -> dict[str, Any]:
+    """The record of one discussion as the minutes show it (JSON-ready; the same record gives the same data).
+
+    `now` only says whether an open deadline was overdue at that moment (the approval, or the draft's printing).
+    """
     referral = discussion.referral
     held_on = to_local(discussion.held_at or discussion.scheduled_at).date()
     children = list(discussion.children.order_by("position", "pk"))
@@ -109,6 +128,8 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
         discussion.actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk")  # type: ignore[attr-defined]
     )
     information = list(discussion.information.select_related("agency").order_by("agency__name", "recorded_at", "pk"))
+    family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
+    deadlines = list(referral.deadlines.select_related("child").order_by("due_at", "pk"))
 
     sections: dict[str, Any] = {
         "people": {
@@ -169,6 +190,7 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
             for code, label in PLAN_ITEMS.items()
             if code in plan
         ],
+        "family": _family(family, children=children, held_on=held_on),
         "actions": [
             {
                 "what": a.what,
@@ -180,6 +202,7 @@ def snapshot(discussion: Discussion, *, recipients: list | None = None) -> dict[
             }
             for a in actions
         ],
+        "deadlines": [_deadline(d, now=now) for d in deadlines],
         "next_meeting": [
             {
                 "child": d.child.full_name or "Unborn baby",
@@ -228,19 +251,95 @@ def _decision(child, decision) -> dict[str, Any]:
     }
 
 
-def for_family(data: dict[str, Any]) -> dict[str, Any]:
-    """The family version: every information entry marked not to be shared with the family left out."""
-    sections = dict(data["sections"])
-    sections["information"] = [e for e in sections["information"] if not e["not_for_family"]]
-    return {**data, "sections": sections}
+def _family(summary: FamilySummary | None, *, children: list, held_on: dt.date) -> dict[str, Any]:
+    """What the family is told, with only the case details the chair ticked for the family's document."""
+    if summary is None:
+        return dict(FAMILY_UNDECIDED)
+    data: dict[str, Any] = {
+        "decided": True,
+        "shares": summary.shares,
+        "recorded": f"by {summary.recorded_by}, {when(summary.recorded_at)}",
+    }
+    if not summary.shares:
+        return {**data, "not_yet": summary.get_not_yet_reason_display(), "not_yet_detail": summary.not_yet_detail}
+    return {
+        **data,
+        "for_family": summary.for_family,
+        "for_child": summary.for_child,
+        "told_by": summary.told_by,
+        "told_on": summary.told_on.strftime("%A %-d %B %Y") if summary.told_on else "",
+        "children": [c.full_name or "Unborn baby" for c in children] if summary.include_names else [],
+        "held_on": _day(held_on) if summary.include_date else "",
+        "outcome": summary.outcome if summary.include_outcome else "",
+    }
+
+
+def _deadline(deadline, *, now: dt.datetime) -> dict[str, Any]:
+    """One clock of the case as it stands at `now`: the rule in words, the child, due, and its state in words."""
+    if deadline.state == DeadlineState.MET:
+        late = " (late)" if deadline.met_at > deadline.due_at else ""
+        state = f"Met {when(deadline.met_at)}{late}" + (f": {deadline.met_by}" if deadline.met_by else "")
+    elif deadline.state == DeadlineState.STOPPED:
+        state = f"Stopped {when(deadline.stopped_at)}: {deadline.stop_reason}"
+    else:
+        state = "Open, overdue" if deadline.due_at < now else "Open"
+    return {
+        "rule": RULE_NAMES.get(deadline.rule, deadline.rule),
+        "child": (deadline.child.full_name or "Unborn baby") if deadline.child_id else "",
+        "due": when(deadline.due_at),
+        "state": deadline.state,
+        "state_words": state,
+        # Another change of issue 24 adds here: "moved" (from, to, by whom, why) for a clock a team manager moved,
+        # and the conference date for the ICPC clock. templates/pdf/minutes.html shows them in this row.
+    }
+
+
+def family_document(data: dict[str, Any]) -> dict[str, Any] | None:
+    """All the family's document is built from: the family summary section and the details the chair ticked,
+    with the case reference and partnership to quote. None when there is nothing to send them."""
+    family = data["sections"].get("family") or FAMILY_UNDECIDED
+    if not family.get("shares"):
+        return None
+    return {"reference": data["reference"], "partnership": data["partnership"], "family": family}
+
+
+def family_document_missing(data: dict[str, Any]) -> str:
+    """Why a snapshot has no family document, in words ("" when it has one)."""
+    family = data["sections"].get("family") or FAMILY_UNDECIDED
+    if family.get("shares"):
+        return ""
+    if not family.get("decided"):
+        return "the chair has not decided what the family is told, so nothing is shared with them"
+    reason = family.get("not_yet", "")
+    return f"the chair decided nothing is shared with the family yet ({reason[:1].lower() + reason[1:]})"
+
+
+_RETIRED_PLAN_LABELS = set(RETIRED_PLAN_ITEMS.values())
+
+
+def _comparable(key: str, section: Any) -> Any:
+    """A section as compared; an older snapshot's shape read as today's (missing family section: undecided;
+    a retired enquiry plan item: no longer part of the plan)."""
+    if key == "family" and section is None:
+        return FAMILY_UNDECIDED
+    if key == "plan" and section:
+        return [row for row in section if row.get("item") not in _RETIRED_PLAN_LABELS]
+    return section
 
 
 def changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """Headings of the sections that differ between two snapshots (all of them when there is no before)."""
+    """Headings of the sections that differ between two snapshots (all of them when there is no before).
+
+    The deadlines are never compared: they are a picture of the clocks when the version was approved.
+    """
     if before is None:
-        return [heading for _key, heading in SECTIONS]
+        return [heading for key, heading in SECTIONS if key not in UNCOMPARED]
     old, new = before.get("sections", {}), after["sections"]
-    changed = [heading for key, heading in SECTIONS if old.get(key) != new.get(key)]
+    changed = [
+        heading
+        for key, heading in SECTIONS
+        if key not in UNCOMPARED and _comparable(key, old.get(key)) != _comparable(key, new.get(key))
+    ]
     header_keys = ("reference", "held", "format", "chair")
     if any(before.get(k) != after.get(k) for k in header_keys) and "Reason for the discussion" not in changed:
         changed.insert(0, "Details of the discussion")

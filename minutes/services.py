@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -143,11 +144,11 @@ class RecipientInput:
 
 
 def _sends_problem(name: str, *, family: bool, sends: str) -> str | None:
-    """The one rule of what a recipient may be sent: a family member never the full version."""
+    """The one rule of what a recipient may be sent: a family member never the minutes, only the family summary."""
     if sends not in Sends.values:
         return f"Choose what {name} is sent"
     if family and sends == Sends.FULL:
-        return f"{name} is family: they can be sent the family version only, or nothing"
+        return f"{name} is family: they can be sent the family summary only, or nothing"
     return None
 
 
@@ -239,9 +240,9 @@ def recipient_remove(*, acting_user: User, checker: MinutesChecker, pk: int, now
 # --- Approval and the PDFs ------------------------------------------------------------------------------------
 
 
-def live_snapshot(discussion: Discussion) -> dict:
+def live_snapshot(discussion: Discussion, *, now: dt.datetime) -> dict:
     recipients = list(discussion.recipients.filter(removed_at=None).order_by("pk"))  # type: ignore[attr-defined]
-    return minutes_record.snapshot(discussion, recipients=recipients)
+    return minutes_record.snapshot(discussion, recipients=recipients, now=now)
 
 
 def latest_version(discussion: Discussion) -> MinutesVersion | None:
@@ -257,7 +258,7 @@ def minutes_approve(*, acting_user: User, checker: MinutesChecker, now: dt.datet
     with transaction.atomic():
         discussion = Discussion.objects.select_for_update().get(pk=checker.discussion.pk)
         previous = latest_version(discussion)
-        data = live_snapshot(discussion)
+        data = live_snapshot(discussion, now=now)
         if previous is not None and not minutes_record.changed_sections(previous.snapshot, data):
             raise ValidationError(f"Nothing has changed since version {previous.number} was approved")
         version = MinutesVersion.objects.create(
@@ -280,20 +281,30 @@ def _publish_render(version_pk: int) -> None:
         log.warning("could not queue the PDFs of minutes version %s", version_pk, exc_info=True)
 
 
+def version_kinds(snapshot: dict) -> list[str]:
+    """The documents an approved version has: the full minutes, and the family summary when something is shared."""
+    return [Kind.FULL, *([Kind.SUMMARY] if minutes_record.family_document(snapshot) else [])]
+
+
 def documents_ensure(version: MinutesVersion) -> dict[str, MinutesDocument]:
-    """The full and family PDFs of an approved version, rendered the first time only (whoever asks first)."""
+    """The PDFs of an approved version, rendered the first time only (whoever asks first).
+
+    A superseded family version made before the family summary is returned when it was stored,
+    never rendered now.
+    """
+    wanted = version_kinds(version.snapshot)
     existing = {d.kind: d for d in version.documents.all()}  # type: ignore[attr-defined]
-    if len(existing) == len(Kind.values):
+    if all(kind in existing for kind in wanted):
         return existing
     with transaction.atomic():
         MinutesVersion.objects.select_for_update().get(pk=version.pk)
         existing = {d.kind: d for d in version.documents.all()}  # type: ignore[attr-defined]
-        for kind in Kind.values:
+        for kind in wanted:
             if kind in existing:
                 continue
             rendered = pdf.render(
                 version.snapshot,
-                family=kind == Kind.FAMILY,
+                kind=kind,
                 version=version,
                 approved=minutes_record.when(version.approved_at),
             )
@@ -311,8 +322,10 @@ def documents_ensure(version: MinutesVersion) -> dict[str, MinutesDocument]:
 
 def render_pending(*, since: dt.datetime) -> int:
     """Render every version approved since `since` whose PDFs are missing (after a broker outage). Returns how many."""
-    pending = MinutesVersion.objects.filter(approved_at__gte=since).exclude(
-        pk__in=MinutesDocument.objects.filter(kind=Kind.FAMILY).values("version_id")
+    documents = MinutesDocument.objects.values("version_id")
+    pending = MinutesVersion.objects.filter(approved_at__gte=since).filter(
+        ~Q(pk__in=documents.filter(kind=Kind.FULL))
+        | (Q(snapshot__sections__family__shares=True) & ~Q(pk__in=documents.filter(kind=Kind.SUMMARY)))
     )
     count = 0
     for version in pending.select_related("approved_by").order_by("approved_at")[:100]:
@@ -321,17 +334,28 @@ def render_pending(*, since: dt.datetime) -> int:
     return count
 
 
-def draft_pdf(discussion: Discussion, *, now: dt.datetime, family: bool) -> pdf.Rendered:
-    """The record as it is now, marked DRAFT on every page; rendered on demand, never stored."""
-    return pdf.render(live_snapshot(discussion), family=family, printed=minutes_record.when(now))
+def draft_pdf(discussion: Discussion, *, now: dt.datetime, kind: str) -> pdf.Rendered | None:
+    """The record as it is now, marked DRAFT on every page; rendered on demand, never stored.
+
+    None for the family summary while there is none (not decided, or nothing shared yet)."""
+    data = live_snapshot(discussion, now=now)
+    if kind == Kind.SUMMARY and minutes_record.family_document(data) is None:
+        return None
+    return pdf.render(data, kind=kind, printed=minutes_record.when(now))
 
 
-def document_download(*, user: User, checker: MinutesChecker, version: MinutesVersion, kind: str) -> MinutesDocument:
-    """An approved PDF, byte for byte as stored; the look is logged on the case."""
-    document = documents_ensure(version)[kind]
-    case_view_record(
-        user=user, referral=checker.discussion.referral, page=f"minutes v{version.number} ({kind} version) PDF"
-    )
+def document_download(
+    *, user: User, checker: MinutesChecker, version: MinutesVersion, kind: str
+) -> MinutesDocument | None:
+    """An approved PDF, byte for byte as stored; the look is logged on the case. None when the version has no
+    such document: no family summary in it, or a superseded family version that only CSC may read."""
+    if kind == Kind.FAMILY and not checker.can_read_superseded_family_version():
+        return None
+    document = documents_ensure(version).get(kind)
+    if document is None:
+        return None
+    label = dict(Kind.choices)[kind].lower()
+    case_view_record(user=user, referral=checker.discussion.referral, page=f"minutes v{version.number} ({label}) PDF")
     return document
 
 
@@ -375,6 +399,17 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
             raise ValidationError(errors)
         if not sending:
             raise ValidationError("Nobody on the distribution list is to be sent a version: the chair chooses")
+        missing = minutes_record.family_document_missing(version.snapshot)
+        if missing:
+            # No family document to send: circulating one is refused, with why (DOMAIN section 6).
+            refused = {
+                f"sends-{r.pk}": f"There is no family summary to send {r} in version {version.number}: {missing}. "
+                "The chair chooses nothing for them, or records what the family is told and approves a new version"
+                for r in sending
+                if r.sends == Sends.SUMMARY
+            }
+            if refused:
+                raise ValidationError(refused)
         documents_ensure(version)
         sent, tokens = [], {}
         expires = now + dt.timedelta(days=settings.MINUTES_LINK_DAYS)
@@ -405,6 +440,8 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
     base = settings.SITE_URL.rstrip("/")
     for circulation in Circulation.objects.filter(pk__in=circulation_pks).select_related("recipient__user", "version"):
         recipient = circulation.recipient
+        summary = circulation.kind == Kind.SUMMARY
+        what = "a family summary from children's social care" if summary else "the minutes of a strategy discussion"
         if circulation.pk in tokens:
             link = base + reverse("minutes:link", args=[tokens[circulation.pk]])
             expiry = f"The link works once and until {minutes_record.when(circulation.expires_at)}."  # type: ignore[arg-type]
@@ -415,9 +452,9 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
             address = recipient.user.email  # type: ignore[union-attr]
         try:
             send_mail(
-                subject="Strategy Discussions: minutes for you to read",
+                subject=f"Strategy Discussions: {'a summary' if summary else 'minutes'} for you to read",
                 message=(
-                    "You have been sent the minutes of a strategy discussion.\n\n"
+                    f"You have been sent {what}.\n\n"
                     f"{link}\n\n{expiry}\n\nThis email holds no case details on purpose. "
                     "If it was not meant for you, delete it and tell the sender."
                 ),
@@ -437,9 +474,16 @@ def link_circulation(token: str, *, now: dt.datetime) -> Circulation | None:
         return None
     return (
         Circulation.objects.select_related("version__discussion__referral", "recipient")
-        .filter(token_hash=_token_hash(token), used_at=None, expires_at__gt=now)
+        .filter(token_hash=_token_hash(token), used_at=None, expires_at__gt=now, withdrawn_at=None)
         .first()
     )
+
+
+def link_withdrawn(token: str) -> Circulation | None:
+    """The circulation an emailed link is for, when it was withdrawn before it was used (else None)."""
+    if not token or len(token) > 100:
+        return None
+    return Circulation.objects.filter(token_hash=_token_hash(token), withdrawn_at__isnull=False, used_at=None).first()
 
 
 def link_download(token: str, *, now: dt.datetime) -> tuple[Circulation, MinutesDocument] | None:
@@ -452,5 +496,8 @@ def link_download(token: str, *, now: dt.datetime) -> tuple[Circulation, Minutes
         if not claimed:
             return None
         ExternalDownload.objects.create(circulation=circulation)
-        document = documents_ensure(circulation.version)[circulation.kind]
+        document = documents_ensure(circulation.version).get(circulation.kind)
+        if document is None:  # a kind no longer rendered and never stored: nothing to give
+            transaction.set_rollback(True)
+            return None
     return circulation, document

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,9 +30,9 @@ def _sees(request: AuthenticatedRequest, discussion_pk: int, **_kwargs) -> None:
     get_minutes_for_user(request.user, discussion_pk)
 
 
-def _kind(kind: str) -> str:
-    if kind not in Kind.values:
-        raise Http404("No such version")
+def _kind(kind: str, *, allowed: tuple[str, ...] = (Kind.FULL, Kind.SUMMARY, Kind.FAMILY)) -> str:
+    if kind not in allowed:
+        raise Http404("No such document")
     return kind
 
 
@@ -54,27 +55,41 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion) if discussion.ended else []
+    now = timezone.now()
     versions = list(
         discussion.minutes_versions.select_related("approved_by")  # type: ignore[attr-defined]
         .prefetch_related("documents")
+        .annotate(family=KeyTransform("family", KeyTransform("sections", "snapshot")))
         .defer("snapshot")
         .order_by("-number")
     )
     latest = services.latest_version(discussion) if versions else None
-    changed = record.changed_sections(latest.snapshot if latest else None, services.live_snapshot(discussion))
+    live = services.live_snapshot(discussion, now=now)
+    changed = record.changed_sections(latest.snapshot if latest else None, live)
     if distribution is None:
         distribution = forms.DistributionForm(recipients=recipients, chair=checker.can_approve())
     circulations = list(
         Circulation.objects.filter(version__discussion=discussion)
-        .select_related("recipient", "version", "sent_by")
+        .select_related("recipient", "version", "sent_by", "withdrawn_by")
+        .defer("version__snapshot")
         .order_by("-sent_at", "-pk")[:200]
     )
     context: dict[str, Any] = {
         "discussion": discussion,
         "referral": discussion.referral,
         "checker": checker,
-        "versions": [(v, {d.kind: d for d in v.documents.all()}) for v in versions],
+        "versions": [
+            (
+                v,
+                {d.kind: d for d in v.documents.all()},
+                record.family_document_missing({"sections": {"family": v.family}}),
+            )
+            for v in versions
+        ],
         "latest": latest,
+        # Why there is no family document: in the record as it is now, and in the version that would be sent.
+        "family_missing_now": record.family_document_missing(live),
+        "family_missing_latest": record.family_document_missing(latest.snapshot) if latest else "",
         "changed": changed if latest else [],
         "can_approve_now": checker.can_approve() and (latest is None or bool(changed)),
         "distribution": distribution,
@@ -183,12 +198,12 @@ def minutes_circulate(request: AuthenticatedRequest, discussion_pk: int) -> Http
 @case_methods(["GET"], _sees)
 def draft_pdf(request: AuthenticatedRequest, discussion_pk: int, kind: str) -> HttpResponse:
     discussion, checker = get_minutes_for_user(request.user, discussion_pk)
-    kind = _kind(kind)
-    rendered = services.draft_pdf(discussion, now=timezone.now(), family=kind == Kind.FAMILY)
+    kind = _kind(kind, allowed=(Kind.FULL, Kind.SUMMARY))
+    rendered = services.draft_pdf(discussion, now=timezone.now(), kind=kind)
+    if rendered is None:
+        raise Http404("There is no family summary: nothing is shared with the family")
     case_services.case_view_record(user=request.user, referral=discussion.referral, page=f"minutes draft ({kind}) PDF")
-    return _pdf_response(
-        rendered.pdf, pdf.filename(discussion.referral.reference, family=kind == Kind.FAMILY, number=None)
-    )
+    return _pdf_response(rendered.pdf, pdf.filename(discussion.referral.reference, kind=kind, number=None))
 
 
 @case_methods(["GET"], _sees)
@@ -199,9 +214,9 @@ def version_pdf(request: AuthenticatedRequest, discussion_pk: int, number: int, 
     if version is None:
         raise Http404("No such version")
     document = services.document_download(user=request.user, checker=checker, version=version, kind=kind)
-    return _pdf_response(
-        bytes(document.pdf), pdf.filename(discussion.referral.reference, family=kind == Kind.FAMILY, number=number)
-    )
+    if document is None:
+        raise Http404("This version has no such document")
+    return _pdf_response(bytes(document.pdf), pdf.filename(discussion.referral.reference, kind=kind, number=number))
 
 
 @login_not_required
@@ -210,10 +225,16 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     """An emailed link for a recipient who is not a user: their version only, downloaded once, until it expires.
 
     GET shows a button (a link scanner following the URL does not use it up); POST downloads.
-    An unknown, used or expired link answers 404 with the same page, so it tells nothing.
+    An unknown, used or expired link answers 404 with the same page, so it tells nothing. A withdrawn one
+    (the superseded family version) answers 410 and says it was withdrawn, with nothing of the case.
     """
     now = timezone.now()
     circulation: Circulation | None
+    if services.link_withdrawn(token) is not None:
+        response = render(request, "minutes/link.html", {"withdrawn": True}, status=410)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     if request.method == "POST":
         found = services.link_download(token, now=now)
         if found is not None:
@@ -221,9 +242,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             return _pdf_response(
                 bytes(document.pdf),
                 pdf.filename(
-                    circulation.version.snapshot["reference"],
-                    family=circulation.kind == Kind.FAMILY,
-                    number=circulation.version.number,
+                    circulation.version.snapshot["reference"], kind=circulation.kind, number=circulation.version.number
                 ),
             )
         circulation = None

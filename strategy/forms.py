@@ -18,9 +18,11 @@ from strategy.models import (
     ConferenceOutcome,
     Consent,
     Discussion,
+    FamilySharing,
     Format,
     InvestigationType,
     Invitation,
+    NotYetReason,
     Trigger,
 )
 from strategy.rules import Proposal
@@ -431,6 +433,61 @@ class PlanForm(VersionedForm):
         return {
             item: (self.cleaned_data[f"{item}_answer"], self.cleaned_data[f"{item}_not_needed"]) for item in PLAN_ITEMS
         }
+
+
+class FamilySummaryForm(VersionedForm):
+    """What the family is told: the chair's decision. The rules (what each choice needs) are in the service."""
+
+    sharing = forms.ChoiceField(
+        label="What is the family told?",
+        choices=FamilySharing.choices,
+        widget=forms.RadioSelect,
+        help_text="Until you decide, nothing is shared with the family.",
+        error_messages={
+            "required": "Select whether the family is told now or nothing is shared yet",
+            "invalid_choice": "Select whether the family is told now or nothing is shared yet",
+        },
+    )
+    for_family = forms.CharField(
+        label="What will be shared with the family",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=5000,
+        required=False,
+        help_text="Only this, and the details you tick below, goes into the family's document.",
+    )
+    for_child = forms.CharField(
+        label="What will be shared with the child, in words they understand",
+        widget=forms.Textarea(attrs=TEXT),
+        max_length=5000,
+        required=False,
+        help_text="Leave it empty if the child is too young to be told.",
+    )
+    told_by = forms.CharField(label="Who will tell them", max_length=200, required=False)
+    told_on = GovDateField(label="Date they will be told", required=False)
+    not_yet_reason = forms.ChoiceField(
+        label="Why is nothing shared yet?",
+        choices=NotYetReason.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Select why nothing is shared with the family yet"},
+    )
+    not_yet_detail = forms.CharField(
+        label="Explain why nothing is shared yet",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        help_text="Needed for another reason. This stays in the minutes; the family is not sent it.",
+    )
+    include_names = forms.BooleanField(label="The children's names", required=False)
+    include_date = forms.BooleanField(label="The date of the discussion", required=False)
+    include_outcome = forms.BooleanField(label="The outcome, in plain words", required=False)
+    outcome = forms.CharField(
+        label="The outcome in plain words",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        help_text="Write it for the family: no names of other people, no police or agency information.",
+    )
 
 
 class ProceedForm(VersionedForm):

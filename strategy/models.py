@@ -310,7 +310,6 @@ PLAN_ITEMS = {
     "further_information": "Further information needed and how it is obtained",
     "check_consent": "Parents' consent for agency checks (sought, refused, or not sought: the manager's reason)",
     "medical_consent": "Medical consent from whoever holds parental responsibility (if withheld: legal advice)",
-    "sharing": "What is shared with the family, by whom and when (or why not yet)",
     "other_children": "Other children affected",
     "social_media": "Social media search",
     "discharge": "Safe discharge if the child is in hospital",
@@ -318,9 +317,14 @@ PLAN_ITEMS = {
 }
 
 
+# Items no longer asked: their old answers stay in the database and its history, neither asked nor counted.
+# "sharing" is now the family summary (FamilySummary), the one home for what the family is told.
+RETIRED_PLAN_ITEMS = {"sharing": "What is shared with the family, by whom and when (or why not yet)"}
+
+
 class EnquiryPlanItem(models.Model):
     discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="plan_items")
-    item = models.CharField(max_length=30, choices=list(PLAN_ITEMS.items()))
+    item = models.CharField(max_length=30, choices=[*PLAN_ITEMS.items(), *RETIRED_PLAN_ITEMS.items()])
     answer = models.TextField(blank=True)
     not_needed_because = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -331,3 +335,64 @@ class EnquiryPlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.get_item_display()
+
+
+class FamilySharing(models.TextChoices):
+    SHARE = "share", "Tell the family now"
+    NOT_YET = "not_yet", "Nothing is shared with the family yet"
+
+
+class NotYetReason(models.TextChoices):
+    POLICE = "police", "It could jeopardise a police investigation"
+    RISK = "risk", "It could put the child at greater risk"
+    OTHER = "other", "Another reason"
+
+
+class FamilySummary(models.Model):
+    """What the family is told, decided by the chair in the discussion (DOMAIN sections 1 and 6).
+
+    Either what is shared with the family and with the child (in words they understand), by whom
+    and when; or why nothing is shared yet. With no row, nothing is shared: the default until the
+    chair decides. The family's document is built from this row and the details the chair ticks,
+    never from the rest of the record.
+    """
+
+    discussion = models.OneToOneField(Discussion, on_delete=models.PROTECT, related_name="family_summary")
+    sharing = models.CharField("what the family is told", max_length=10, choices=FamilySharing.choices)
+    for_family = models.TextField("what is shared with the family", blank=True)
+    for_child = models.TextField("what is shared with the child, in words they understand", blank=True)
+    told_by = models.CharField("who tells them", max_length=200, blank=True)
+    told_on = models.DateField("when they are told", null=True, blank=True)
+    not_yet_reason = models.CharField(
+        "why nothing is shared yet", max_length=10, choices=NotYetReason.choices, blank=True
+    )
+    not_yet_detail = models.TextField("why nothing is shared yet, in words", blank=True)
+    # The case details the chair ticks for the family's document.
+    include_names = models.BooleanField("the children's names", default=False)
+    include_date = models.BooleanField("the date of the discussion", default=False)
+    include_outcome = models.BooleanField("the outcome in plain words", default=False)
+    outcome = models.TextField("the outcome in plain words", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sharing="share") | (~Q(for_family="") & ~Q(told_by="") & Q(told_on__isnull=False)),
+                name="family_summary_share_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(sharing="not_yet") | ~Q(not_yet_reason=""), name="family_summary_not_yet_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(include_outcome=False) | ~Q(outcome=""), name="family_summary_outcome_written"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Family summary of {self.discussion}"
+
+    @property
+    def shares(self) -> bool:
+        return self.sharing == FamilySharing.SHARE

@@ -9,7 +9,7 @@ from referrals.access import PRACTITIONER_ROLES
 from referrals.models import ConcernCategory, PersonKind
 from strategy import rules
 from strategy.access import DiscussionChecker
-from strategy.models import Discussion, InvitationStatus
+from strategy.models import PLAN_ITEMS, Discussion, FamilySummary, InvitationStatus
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
@@ -27,7 +27,8 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
             "s47_authorised_by", "icpc_deadline", "medical_deadline", "outcome_recorded_by"
         )
     }
-    plan = {item.item: item for item in discussion.plan_items.all()}
+    plan = {item.item: item for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS))}
+    family_summary = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
     agencies = list(Agency.objects.filter(partnership_id=referral.partnership_id).order_by("name"))
     invited_agencies = sorted({i.agency for i in active}, key=lambda a: a.name)
     quoracy = rules.quoracy_of(active, chair_id=discussion.chair_id)
@@ -42,6 +43,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "decisions": decisions,
         "child_rows": [(child, decisions.get(child.pk)) for child in children],
         "plan": plan,
+        "family_summary": family_summary,
         "information": list(discussion.information.select_related("agency", "recorded_by")),
         "actions": list(discussion.actions.select_related("lead_agency", "person", "child", "deadline")),
         "agencies": agencies,

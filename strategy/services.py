@@ -48,9 +48,12 @@ from strategy.models import (
     Discussion,
     DiscussionStatus,
     EnquiryPlanItem,
+    FamilySharing,
+    FamilySummary,
     InformationEntry,
     Invitation,
     InvitationStatus,
+    NotYetReason,
     Trigger,
 )
 
@@ -526,8 +529,11 @@ def end_problems(discussion: Discussion) -> list[str]:
         if child.pk not in decided:
             problems.append(f"Record the decision for {child.full_name}")
     if discussion.decisions.filter(s47=True).exists():
+        # Only the items still asked count: a retired item's old answer neither fills nor leaves a gap.
         answered = {
-            item.item for item in discussion.plan_items.all() if item.answer.strip() or item.not_needed_because.strip()
+            item.item
+            for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS))
+            if item.answer.strip() or item.not_needed_because.strip()
         }
         if len(answered) < len(PLAN_ITEMS):
             left = len(PLAN_ITEMS) - len(answered)
@@ -943,6 +949,91 @@ def plan_save(
             record(row, acting_user, "Enquiry plan recorded")
             row.save()
     return discussion
+
+
+FAMILY_SUMMARY_FIELDS = (
+    "sharing",
+    "for_family",
+    "for_child",
+    "told_by",
+    "told_on",
+    "not_yet_reason",
+    "not_yet_detail",
+    "include_names",
+    "include_date",
+    "include_outcome",
+    "outcome",
+)
+
+
+def family_summary_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    data: Mapping[str, Any],
+    version: int | None,
+    now: dt.datetime,
+) -> FamilySummary:
+    """What the family is told (DOMAIN sections 1 and 6): the chair's decision, one row per discussion.
+
+    Either what is shared with the family (and with the child, in words they understand), by whom
+    and when; or why nothing is shared yet. Plus the case details the chair ticks for the family's
+    document. Until this is saved nothing is shared. What does not apply to the choice is cleared,
+    so the record says one thing (history keeps the earlier one).
+    """
+    if not checker.can_chair():
+        raise PermissionDenied(
+            "Only the chair (a team manager in children's social care) decides what the family is told"
+        )
+    discussion = checker.discussion
+    _require_started(discussion, "Start the meeting before recording what the family is told")
+    text = {key: str(data.get(key) or "").strip() for key in FAMILY_SUMMARY_FIELDS if key != "told_on"}
+    sharing, reason = text["sharing"], text["not_yet_reason"]
+    errors: dict[str, str] = {}
+    if sharing not in FamilySharing.values:
+        errors["sharing"] = "Select whether the family is told now or nothing is shared yet"
+    if sharing == FamilySharing.SHARE:
+        if not text["for_family"]:
+            errors["for_family"] = "Enter what will be shared with the family"
+        if not text["told_by"]:
+            errors["told_by"] = "Enter who will tell the family"
+        told_on = data.get("told_on")
+        held_on = to_local(discussion.held_at or now).date()
+        if told_on is None:
+            errors["told_on"] = "Enter the date the family will be told"
+        elif told_on < held_on:
+            errors["told_on"] = "The date the family will be told must be on or after the day of the discussion"
+    if sharing == FamilySharing.NOT_YET:
+        if reason not in NotYetReason.values:
+            errors["not_yet_reason"] = "Select why nothing is shared with the family yet"
+        elif reason == NotYetReason.OTHER and not text["not_yet_detail"]:
+            errors["not_yet_detail"] = "Explain why nothing is shared with the family yet"
+    if sharing == FamilySharing.SHARE and data.get("include_outcome") and not text["outcome"]:
+        errors["outcome"] = "Write the outcome in plain words, or untick it"
+    if errors:
+        raise ValidationError(errors)
+    share = sharing == FamilySharing.SHARE
+    with transaction.atomic():
+        discussion = _locked(discussion)
+        _bump(discussion, "family", version)
+        summary = FamilySummary.objects.select_for_update().filter(discussion=discussion).first()
+        summary = summary or FamilySummary(discussion=discussion)
+        summary.sharing = sharing
+        summary.for_family = text["for_family"] if share else ""
+        summary.for_child = text["for_child"] if share else ""
+        summary.told_by = text["told_by"] if share else ""
+        summary.told_on = data.get("told_on") if share else None
+        summary.not_yet_reason = "" if share else reason
+        summary.not_yet_detail = "" if share else text["not_yet_detail"]
+        summary.include_names = share and bool(data.get("include_names"))
+        summary.include_date = share and bool(data.get("include_date"))
+        summary.include_outcome = share and bool(data.get("include_outcome"))
+        summary.outcome = text["outcome"] if summary.include_outcome else ""
+        summary.recorded_by, summary.recorded_at = acting_user, now
+        record(summary, acting_user, "What the family is told recorded")
+        summary.full_clean()
+        summary.save()
+    return summary
 
 
 def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], now: dt.datetime):

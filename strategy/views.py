@@ -168,6 +168,8 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
                 "version": discussion.section_version("proceed"),
             },
         ),
+        "family_form": bound.get("family")
+        or forms.FamilySummaryForm(prefix="family", initial=_family_initial(context["family_summary"], discussion)),
         "action_form": bound.get("action")
         or forms.ActionForm(
             prefix="action",
@@ -190,6 +192,13 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         rows.append({"child": child, "decision": decision, "form": form, "outcome_form": outcome})
     result["decision_rows"] = rows
     return result
+
+
+def _family_initial(summary, discussion: Discussion) -> dict[str, Any]:
+    initial: dict[str, Any] = {"version": discussion.section_version("family")}
+    if summary is None:
+        return initial
+    return {**initial, **{field: getattr(summary, field) for field in services.FAMILY_SUMMARY_FIELDS}}
 
 
 def _decision_initial(child, decision: ChildDecision | None, discussion: Discussion) -> dict[str, Any]:
@@ -373,6 +382,17 @@ def _proceed(request, discussion, checker, now, slot):
     return "proceed", form, ""
 
 
+def _family(request, discussion, checker, now, slot):
+    form = forms.FamilySummaryForm(request.POST, prefix="family")
+    slot.update(form=form, key=form.prefix)
+    if form.is_valid():
+        services.family_summary_save(
+            acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form), now=now
+        )
+        return "family", form, "What the family is told"
+    return "family", form, ""
+
+
 def _partnership_people(discussion):
     return selectors.practitioners(discussion.referral.partnership_id)
 
@@ -441,6 +461,7 @@ HANDLERS: dict[str, Handler] = {
     "decision": _decision,
     "plan": _plan,
     "proceed": _proceed,
+    "family": _family,
     "action": _action,
     "invite": _invite,
     "outcome": _outcome,
@@ -448,6 +469,8 @@ HANDLERS: dict[str, Handler] = {
 
 # What an invited agency records for itself; everything else is the chair's and CSC's.
 OWN_AGENCY_SECTIONS = {"attendance", "information"}
+# What only the chair (a CSC team manager) records.
+CHAIR_SECTIONS = {"family"}
 
 RENAME = {
     "concern_identified": None,
@@ -467,6 +490,8 @@ def discussion_section(request: AuthenticatedRequest, discussion_pk: int, sectio
         raise Http404("No such section")
     if section not in OWN_AGENCY_SECTIONS and not checker.can_record_all():
         raise PermissionDenied("Only children's social care records this part of the discussion")
+    if section in CHAIR_SECTIONS and not checker.can_chair():
+        raise PermissionDenied("Only the chair (a team manager in children's social care) records this")
     now = timezone.now()
     slot: dict[str, Any] = {}
     try:

@@ -95,6 +95,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "strategy:plan": post_only("409"),
     "strategy:proceed": post_only("400"),
     "strategy:action": post_only("400"),
+    "strategy:family": {**post_only("400"), "post": {**post_only("400")["post"], "sw": {403}}},  # the chair's
     "strategy:invite": post_only("400"),
     "strategy:outcome": post_only("404"),
     "strategy:start": {**post_only("302"), "post": {**post_only("302")["post"], "sw": {403}}},  # the chair's act

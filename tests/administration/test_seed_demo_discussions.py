@@ -48,7 +48,7 @@ def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_
     assert mia.s47 and mia.s47_authorised_by.username == "tm.demo" and mia.s47_authorised_at <= SEEDED_AT
     assert mia.icpc_deadline is not None
     assert ella.nfa and ella.decided() == ["No further action"]
-    assert held.plan_items.count() == 13 and all(i.answer or i.not_needed_because for i in held.plan_items.all())
+    assert held.plan_items.count() == 12 and all(i.answer or i.not_needed_because for i in held.plan_items.all())
     assert held.risk_worry and held.risk_review
     assert set(held.information.values_list("agency__name", flat=True)) >= {
         "Demo Police",
@@ -146,7 +146,7 @@ def test_users_never_invited_reach_no_case_data_anywhere(demo, username, setting
         assert client.get(f"/actions/{action.pk}/").status_code == 404
 
 
-def test_the_held_discussion_has_approved_minutes_with_both_pdfs_ready_to_circulate(demo):
+def test_the_held_discussion_has_approved_minutes_and_family_summary_ready_to_circulate(demo):
     from minutes import record, services
     from minutes.access import get_minutes_for_user
     from minutes.models import Kind
@@ -154,8 +154,12 @@ def test_the_held_discussion_has_approved_minutes_with_both_pdfs_ready_to_circul
     held = Discussion.objects.get(referral=case("Mia"))
     version = held.minutes_versions.get()
     assert version.number == 1 and version.approved_by.username == "tm.demo"
-    assert {d.kind for d in version.documents.all()} == {Kind.FULL, Kind.FAMILY}
-    assert record.changed_sections(version.snapshot, services.live_snapshot(held)) == []
+    assert {d.kind for d in version.documents.all()} == {Kind.FULL, Kind.SUMMARY}
+    assert version.snapshot["sections"]["family"]["shares"]  # the family summary agreed is in the approved version
+    assert held.family_summary.shares and held.family_summary.recorded_by.username == "tm.demo"
+    assert record.changed_sections(version.snapshot, services.live_snapshot(held, now=SEEDED_AT)) == []
+    parent = held.recipients.get(source="family")
+    assert parent.sends == "summary" and parent.email
     admin = User.objects.get(username="admin.demo")
     checker = get_minutes_for_user(admin, held.pk)[1]
     assert checker.can_circulate()

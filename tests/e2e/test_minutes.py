@@ -1,9 +1,9 @@
-"""Business support downloads both versions of the approved minutes and circulates them, in Chromium.
+"""Business support downloads the approved minutes and the family summary and circulates them, in Chromium.
 
 admin.demo opens the held demo discussion (Mia and Ella), finds version 1 approved by the chair,
-downloads the full and the family PDF (byte for byte what was stored at approval), and
-circulates version 1: the page then lists who was sent which version, and the 48-hour clock is
-met. axe-core runs on every page visited.
+downloads the full minutes and the family summary (byte for byte what was stored at approval), and
+circulates version 1: the page then lists who was sent which document, the mother the family summary
+only, and the 48-hour clock is met. axe-core runs on every page visited.
 """
 
 import re
@@ -40,11 +40,15 @@ def test_business_support_downloads_both_versions_and_circulates_them(
     expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)  # the chair's act
     check_a11y(page, "the minutes page")
 
-    for kind, label in ((Kind.FULL, "Full version 1"), (Kind.FAMILY, "Family version 1")):
+    names = {
+        Kind.FULL: f"{held.referral.reference}-minutes-v1-full.pdf",
+        Kind.SUMMARY: f"{held.referral.reference}-family-summary-v1.pdf",
+    }
+    for kind, label in ((Kind.FULL, "Full version 1"), (Kind.SUMMARY, "Family summary 1")):
         with page.expect_download() as info:
             page.get_by_role("link", name=re.compile(f"^{label}")).click()
         download = info.value
-        assert download.suggested_filename == f"{held.referral.reference}-minutes-v1-{kind}.pdf"
+        assert download.suggested_filename == names[kind]
         assert Path(download.path()).read_bytes() == stored[kind]
 
     page.get_by_role("button", name="Circulate version 1").click()
@@ -53,6 +57,7 @@ def test_business_support_downloads_both_versions_and_circulates_them(
     sent = Circulation.objects.filter(version=version)
     expect(table.locator("tbody tr")).to_have_count(sent.count())
     expect(table).to_contain_text("1, full version")
+    expect(table.locator("tr", has_text="Jade Thornbury")).to_contain_text("1, family summary")
     check_a11y(page, "the minutes page after circulation")
     held.minutes_deadline.refresh_from_db()
     assert held.minutes_deadline.state == DeadlineState.MET

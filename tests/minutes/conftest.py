@@ -16,6 +16,7 @@ from tests.strategy import support
 AFTER = support.ENDED + dt.timedelta(hours=2)  # Tuesday 24 November 2026, 13:00: minutes due Thursday 11:00
 SECRET = "Invented police intelligence that must not reach the family"
 OPEN_ENTRY = "Invented health entry the family may read"
+FOR_FAMILY = "Invented words for the parents about the enquiry starting this week"
 
 
 @pytest.fixture
@@ -70,6 +71,25 @@ def held(world):
     discussion.refresh_from_db()
     with time_machine.travel(AFTER, tick=False):
         yield discussion
+
+
+def share_with_family(world, discussion, **overrides):
+    """The chair records what the family is told: something shared, with the names and the date ticked."""
+    from strategy.models import FamilySharing
+
+    data = {
+        "sharing": FamilySharing.SHARE,
+        "for_family": FOR_FAMILY,
+        "for_child": "Invented words for Robin",
+        "told_by": "Invented Social Worker",
+        "told_on": support.MEETING.date() + dt.timedelta(days=1),
+        "include_names": True,
+        "include_date": True,
+        **overrides,
+    }
+    return strategy_services.family_summary_save(
+        acting_user=world["tm"], checker=support.checker(world["tm"], discussion), data=data, version=None, now=AFTER
+    )
 
 
 def minutes_checker(user, discussion) -> MinutesChecker:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from minutes import services
 from minutes.models import Circulation, ExternalDownload, Kind, Sends, Source
 from referrals.models import DeadlineState
-from tests.minutes.conftest import AFTER, SECRET, minutes_checker
+from tests.minutes.conftest import AFTER, SECRET, minutes_checker, share_with_family
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"http://testserver(/minutes/link/[^/\s]+/)")
@@ -39,9 +39,10 @@ def approved(world, held, settings):
             organisation="",
             email="mum@example.org",
             family=True,
-            sends=Sends.FAMILY,
+            sends=Sends.SUMMARY,
         ),
     )
+    share_with_family(world, held)
     version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
     return {"discussion": held, "version": version, "parent": parent}
 
@@ -79,7 +80,7 @@ def test_circulating_sends_each_recipient_a_link_only_and_meets_the_clock(
         sent = circulate(world, discussion)
     recipients = {r.pk: r for r in discussion.recipients.filter(removed_at=None)}
     assert {c.recipient_id for c in sent} == {pk for pk, r in recipients.items() if r.sends != Sends.NONE}
-    assert {c.kind for c in sent if c.recipient_id == approved["parent"].pk} == {Kind.FAMILY}
+    assert {c.kind for c in sent if c.recipient_id == approved["parent"].pk} == {Kind.SUMMARY}
     assert all(c.version == approved["version"] and c.sent_by == world["admin"] for c in sent)
     assert len(mailoutbox) == len(sent)
     child = discussion.children.get()
@@ -128,12 +129,12 @@ def test_the_emailed_link_gives_that_version_once_to_someone_signed_out(
     page = client.get(family_link)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Download the minutes (PDF)" in text and "family version" in text
+    assert "Download the family summary (PDF)" in text and "version 1 of the family summary" in text
     child = discussion.children.get()
     assert child.last_name not in text and discussion.referral.reference not in text
     download = client.post(family_link)
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
-    assert download.content == bytes(version.documents.get(kind=Kind.FAMILY).pdf)
+    assert download.content == bytes(version.documents.get(kind=Kind.SUMMARY).pdf)
     assert SECRET.encode() not in download.content
     assert client.post(family_link).status_code == 404  # once only
     assert client.get(family_link).status_code == 404
@@ -176,8 +177,8 @@ def test_a_later_version_leaves_an_earlier_link_on_its_own_version(
     v2 = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], discussion), now=AFTER)
     assert v2.number == 2
     download = client.post(link)
-    assert download.content == bytes(v1.documents.get(kind=Kind.FAMILY).pdf)
-    assert 'filename="' + f"{discussion.referral.reference}-minutes-v1-family.pdf" + '"' == download[
+    assert download.content == bytes(v1.documents.get(kind=Kind.SUMMARY).pdf)
+    assert 'filename="' + f"{discussion.referral.reference}-family-summary-v1.pdf" + '"' == download[
         "Content-Disposition"
     ].removeprefix("attachment; ")
 
@@ -188,5 +189,5 @@ def test_circulation_is_shown_on_the_minutes_page(world, approved, admin_client,
         response = admin_client.post(f"/discussions/{discussion.pk}/minutes/circulate/")
     assert response.status_code == 302
     page = admin_client.get(f"/discussions/{discussion.pk}/minutes/").content.decode()
-    assert "Not yet used (until" in page and "1, family version" in page and "To their account" in page
+    assert "Not yet used (until" in page and "1, family summary" in page and "To their account" in page
     assert "circulated 24 November 2026, 13:00" in page and "in time" in page

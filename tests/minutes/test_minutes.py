@@ -1,4 +1,4 @@
-"""Approval and versions, the PDFs read back, the family version, and who may do what (DOMAIN section 6)."""
+"""Approval and versions, the PDFs read back, the family summary, and who may do what (DOMAIN section 6)."""
 
 import re
 
@@ -10,7 +10,7 @@ from minutes import record, services
 from minutes.models import Kind, MinutesVersion, Sends, Source
 from referrals.models import CaseView
 from strategy import services as strategy_services
-from tests.minutes.conftest import AFTER, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages
+from tests.minutes.conftest import AFTER, FOR_FAMILY, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages, share_with_family
 from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_approval_freezes_v1_and_a_change_needs_a_new_approval_making_v2(world, 
         version=None,
     )
     held.refresh_from_db()
-    changed = record.changed_sections(v1.snapshot, services.live_snapshot(held))
+    changed = record.changed_sections(v1.snapshot, services.live_snapshot(held, now=AFTER))
     assert changed == ["Risk analysis"]
     v2 = approve(world, held)
     assert v2.number == 2
@@ -78,7 +78,7 @@ def test_the_page_shows_the_current_version_and_what_changed_since(world, held, 
             organisation="",
             email="parent@example.org",
             family=True,
-            sends=Sends.FAMILY,
+            sends=Sends.SUMMARY,
         ),
     )
     page = tm_client.get(url).content.decode()
@@ -91,6 +91,24 @@ def test_the_page_shows_the_current_version_and_what_changed_since(world, held, 
 
 
 SECTION_HEADINGS = [f"{n}. {heading}" for n, (_key, heading) in enumerate(record.SECTIONS, start=1)]
+
+
+def test_the_sections_follow_domain_section_6():
+    assert [key for key, _ in record.SECTIONS] == [
+        "people",
+        "reason",
+        "attendance",
+        "quoracy",
+        "information",
+        "risk",
+        "decisions",
+        "plan",
+        "family",
+        "actions",
+        "deadlines",
+        "next_meeting",
+        "distribution",
+    ]
 
 
 def test_the_full_pdf_has_every_section_in_order_and_the_marking_on_every_page(world, held, tmp_path):
@@ -112,19 +130,48 @@ def test_the_full_pdf_has_every_section_in_order_and_the_marking_on_every_page(w
     assert "Invented: share police" in text and "Invented: records" in text
     for header in ("Action", "Measure of done", "Lead agency", "Person", "Due", "Status"):
         assert header in text
-    assert "Family version" not in pages[0]
+    assert "Not for the family" in pages[0]
+    assert "Not decided: nothing is shared with the family." in text
 
 
-def test_the_family_version_leaves_out_every_restricted_entry_and_says_so(world, held, tmp_path):
+def test_the_family_summary_holds_only_what_the_chair_decided_to_share(world, held, tmp_path):
+    share_with_family(world, held)
     version = approve(world, held)
-    family = services.documents_ensure(version)[Kind.FAMILY]
-    pages = pdf_pages(bytes(family.pdf), tmp_path)
-    text = "\n".join(pages)
-    assert "Family version" in pages[0]
-    assert SECRET not in text and "Not to be shared with the family" not in text
-    assert OPEN_ENTRY in text
+    documents = services.documents_ensure(version)
+    assert set(documents) == {Kind.FULL, Kind.SUMMARY}
+    pages = pdf_pages(bytes(documents[Kind.SUMMARY].pdf), tmp_path)
+    text = " ".join(" ".join(pages).split())
+    assert "Family summary" in pages[0] and FOR_FAMILY in text and "Invented Social Worker" in text
+    assert "Robin Testchild" in text  # the names were ticked
+    assert "24 November 2026" in text  # the date was ticked
+    for never in (SECRET, OPEN_ENTRY, "Invented reasoning", "Invented: share police", "Invented: records received"):
+        assert never not in text, never
     for number, page in enumerate(pages, start=1):
         assert page.count("OFFICIAL-SENSITIVE") >= 2 and f"Page {number} of {len(pages)}" in page
+    full = " ".join(" ".join(pdf_pages(bytes(documents[Kind.FULL].pdf), tmp_path)).split())
+    assert "9. What the family is told" in full and FOR_FAMILY in full
+
+
+def test_unticked_details_stay_out_of_the_family_summary(world, held, tmp_path):
+    share_with_family(world, held, include_names=False, include_date=False, for_child="Invented words for the child")
+    version = approve(world, held)
+    text = " ".join(" ".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.SUMMARY].pdf), tmp_path)).split())
+    assert "Robin" not in text and "Testchild" not in text and "Date of the meeting" not in text
+    assert FOR_FAMILY in text
+
+
+@pytest.mark.parametrize("decided", [False, True])
+def test_no_family_document_until_the_chair_decides_to_share(world, held, tm_client, decided):
+    if decided:
+        share_with_family(world, held, sharing="not_yet", not_yet_reason="police")
+    version = approve(world, held)
+    assert set(services.documents_ensure(version)) == {Kind.FULL}
+    assert tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").status_code == 404
+    assert tm_client.get(f"/discussions/{held.pk}/minutes/draft-summary.pdf").status_code == 404
+    page = tm_client.get(f"/discussions/{held.pk}/minutes/").content.decode()
+    why = "nothing is shared with the family yet" if decided else "has not decided what the family is told"
+    assert f"None to send with version 1: the chair {'decided' if decided else ''}" in page
+    assert why in page and 'id="no-family-document"' in page
 
 
 def test_pdf_metadata_and_file_names_name_no_child(world, held, tm_client):
@@ -139,11 +186,17 @@ def test_pdf_metadata_and_file_names_name_no_child(world, held, tm_client):
     metadata = PdfReader(BytesIO(response.content)).metadata
     assert metadata.title == f"Strategy discussion minutes {held.referral.reference}, version 1 (full version)"
     assert "Testchild" not in str(dict(metadata))
+    share_with_family(world, held)
+    approve(world, held)
+    summary = tm_client.get(f"/discussions/{held.pk}/minutes/v2-summary.pdf")
+    assert summary["Content-Disposition"] == f'attachment; filename="{held.referral.reference}-family-summary-v2.pdf"'
+    assert PdfReader(BytesIO(summary.content)).metadata.title == f"Family summary {held.referral.reference}, version 2"
 
 
 def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held, tm_client):
+    share_with_family(world, held)
     v1 = approve(world, held)
-    first = tm_client.get(f"/discussions/{held.pk}/minutes/v1-family.pdf").content
+    first = tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").content
     strategy_services.information_add(
         acting_user=world["tm"],
         checker=support.checker(world["tm"], held),
@@ -156,14 +209,15 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
         },
         now=AFTER,
     )
+    share_with_family(world, held, for_family="Invented later words for the family")
     approve(world, held)
-    again = tm_client.get(f"/discussions/{held.pk}/minutes/v1-family.pdf").content
+    again = tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").content
     assert again == first
     import hashlib
 
-    assert hashlib.sha256(again).hexdigest() == v1.documents.get(kind=Kind.FAMILY).sha256
-    assert b"Invented later entry" not in again
-    assert CaseView.objects.filter(user=world["tm"], page="minutes v1 (family version) PDF").count() == 2
+    assert hashlib.sha256(again).hexdigest() == v1.documents.get(kind=Kind.SUMMARY).sha256
+    assert b"Invented later" not in again
+    assert CaseView.objects.filter(user=world["tm"], page="minutes v1 (family summary) PDF").count() == 2
 
 
 def test_a_draft_is_marked_draft_on_every_page(world, held, sw_client, tmp_path):
@@ -181,7 +235,7 @@ def test_uninvolved_users_get_404_for_the_minutes_and_their_pdfs(world, held, cl
         if name == "health":
             continue  # health was invited to this discussion
         client.force_login(world[name])
-        for url in ("", "v1-full.pdf", "v1-family.pdf", "draft-full.pdf"):
+        for url in ("", "v1-full.pdf", "v1-summary.pdf", "draft-full.pdf"):
             assert client.get(f"/discussions/{held.pk}/minutes/{url}").status_code == 404, (name, url)
         assert client.post(f"/discussions/{held.pk}/minutes/circulate/").status_code == 404
 
@@ -222,7 +276,7 @@ def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(
             organisation="",
             email="dad@example.org",
             family=True,
-            sends=Sends.FAMILY,
+            sends=Sends.SUMMARY,
         ),
     )
     assert parent.sends == Sends.NONE  # business support cannot choose: the family gets nothing until the chair does
@@ -231,9 +285,9 @@ def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(
             acting_user=world["admin"],
             checker=minutes_checker(world["admin"], held),
             emails={},
-            choices={parent.pk: Sends.FAMILY},
+            choices={parent.pk: Sends.SUMMARY},
         )
-    with pytest.raises(ValidationError, match="family version only"):
+    with pytest.raises(ValidationError, match="family summary only"):
         services.distribution_save(
             acting_user=world["tm"],
             checker=minutes_checker(world["tm"], held),
@@ -244,10 +298,10 @@ def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(
         acting_user=world["tm"],
         checker=minutes_checker(world["tm"], held),
         emails={},
-        choices={parent.pk: Sends.FAMILY},
+        choices={parent.pk: Sends.SUMMARY},
     )
     parent.refresh_from_db()
-    assert parent.sends == Sends.FAMILY
+    assert parent.sends == Sends.SUMMARY
     assert parent.history.first().history_user == world["tm"]
 
 
@@ -272,10 +326,10 @@ def test_large_meeting_renders_with_the_action_header_on_every_page_it_spans(tmp
     from minutes import pdf
 
     data = large_snapshot()
-    rendered = pdf.render(data, family=False, printed="1 December 2026, 10:00")
+    rendered = pdf.render(data, kind=Kind.FULL, printed="1 December 2026, 10:00")
     pages = pdf_pages(rendered.pdf, tmp_path)
-    start = next(i for i, p in enumerate(pages) if "9. Action plan" in p)
-    end = next(i for i, p in enumerate(pages) if "10. Next meeting" in p)
+    start = next(i for i, p in enumerate(pages) if "10. Action plan" in p)
+    end = next(i for i, p in enumerate(pages) if "11. Deadlines of the case" in p)
     assert end > start + 1, "the action plan spans several pages"
     for page in pages[start : end + 1]:
         assert re.search(r"Action\s+Measure of done\s+Lead", page), "the header row repeats"
@@ -360,6 +414,7 @@ def test_bad_input_never_gives_a_server_error(world, held, tm_client, client):
         f"/discussions/{held.pk}/minutes/v1-other.pdf",
         "/discussions/99999999999999999999/minutes/",
         f"/discussions/{held.pk}/minutes/draft-x.pdf",
+        f"/discussions/{held.pk}/minutes/draft-family.pdf",
     ):
         assert tm_client.get(url).status_code == 404, url
     remove = tm_client.post(f"/discussions/{held.pk}/minutes/recipients/99999999999999999999/remove/")

@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from config.celery import app as celery_app
 from minutes import services
 from minutes.models import Kind, MinutesDocument, Sends
-from tests.minutes.conftest import AFTER, minutes_checker
+from tests.minutes.conftest import AFTER, minutes_checker, share_with_family
 
 
 @pytest.mark.django_db(transaction=True)
 def test_approving_queues_the_pdfs_and_a_real_worker_renders_them_once(world, held):
     services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    share_with_family(world, held)
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         version = services.minutes_approve(
             acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER
@@ -25,7 +26,7 @@ def test_approving_queues_the_pdfs_and_a_real_worker_renders_them_once(world, he
         while MinutesDocument.objects.filter(version=version).count() < 2 and time.monotonic() < until:
             time.sleep(0.3)
     documents = {d.kind: d for d in MinutesDocument.objects.filter(version=version)}
-    assert set(documents) == {Kind.FULL, Kind.FAMILY}
+    assert set(documents) == {Kind.FULL, Kind.SUMMARY}
     before = {kind: d.sha256 for kind, d in documents.items()}
     assert {k: d.sha256 for k, d in services.documents_ensure(version).items()} == before  # never rendered twice
 

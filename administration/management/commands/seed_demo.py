@@ -25,8 +25,10 @@ from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, Use
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.timescales import LONDON, Rule, add_working_days, end_of_working_day_after, to_local
+from minutes import record as minutes_record
 from minutes import services as minutes_services
 from minutes.access import get_minutes_for_user
+from minutes.models import Sends
 from referrals import services
 from referrals.access import ReferralChecker
 from referrals.models import Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
@@ -312,11 +314,6 @@ THORNBURY_PLAN = {
     "further_information": ("Nursery attendance and injury records; GP records for Mia and her mother.", ""),
     "check_consent": ("Sought from Jade Thornbury and given for the health and nursery checks.", ""),
     "medical_consent": ("Jade Thornbury holds parental responsibility and consented to the medical.", ""),
-    "sharing": (
-        "The social worker tells Jade Thornbury today that an enquiry is under way; the police information "
-        "is not shared with the family.",
-        "",
-    ),
     "other_children": ("Ella Thornbury, half-sister: no further action (see her decision).", ""),
     "social_media": ("", "Nothing suggests an online element."),
     "discharge": (
@@ -336,11 +333,27 @@ WREN_PLAN = {
     "further_information": ("Identify Jacob's father and anyone else who cares for him; GP records.", ""),
     "check_consent": ("Sought from Megan Wren and given.", ""),
     "medical_consent": ("Megan Wren consented to the skeletal survey and bloods.", ""),
-    "sharing": ("The social worker explains the enquiry to Megan Wren at the home visit.", ""),
     "other_children": ("", "No other children live in the household or are cared for there."),
     "social_media": ("", "Nothing suggests an online element."),
     "discharge": ("", "Jacob is not in hospital."),
     "criminal": ("Police decide after the skeletal survey whether to investigate.", ""),
+}
+
+
+# What the family is told (DOMAIN section 1), decided by the chair: the family summary is built from this alone.
+# Written so that it repeats nothing of the information shared, the risk analysis, the plan, the reasoning or the
+# actions (tests/minutes/test_family_document.py compares them, five words at a time).
+THORNBURY_FAMILY = {
+    "sharing": "share",
+    "for_family": "We are worried about the bruises on Mia's arms. Children's social care will make enquiries to "
+    "understand how she was hurt, and a doctor will examine her. Mia stays in hospital for now; we will talk "
+    "with you about where she goes when she leaves.",
+    "for_child": "Mia: the nurses and doctors are looking after you. Sam will come to play and talk with you.",
+    "told_by": "Sam Walker, social worker",
+    "include_names": True,
+    "include_date": True,
+    "include_outcome": True,
+    "outcome": "Children's social care will make enquiries about Mia. Nothing more is needed for Ella for now.",
 }
 
 
@@ -442,6 +455,7 @@ class DemoDiscussions:
         decisions: list[tuple[Person, dict]],
         authorise: tuple[Person, ...] = (),
         plan: dict[str, tuple[str, str]] | None = None,
+        family: dict | None = None,
         actions: Sequence[dict] = (),
         apologies: tuple[Agency, ...] = (),
         proceed: tuple[str, str] | None = None,
@@ -495,6 +509,15 @@ class DemoDiscussions:
             )
         if plan is not None:
             strategy.plan_save(acting_user=chair, checker=checker, answers=plan, version=None)
+        if family is not None:
+            # The family are told on the day of the meeting, by whoever the chair named.
+            strategy.family_summary_save(
+                acting_user=chair,
+                checker=self.checker(CHAIR, discussion),
+                data={"told_on": to_local(started).date(), **family},
+                version=None,
+                now=decided_at,
+            )
         agreed = []
         for action in actions:
             data = {key: value for key, value in action.items() if key != "then"}
@@ -657,6 +680,7 @@ class DemoDiscussions:
             ],
             authorise=(mia,),
             plan=THORNBURY_PLAN,
+            family=THORNBURY_FAMILY,
             actions=[
                 self.action(
                     "Arrange the joint ABE interview with the social worker; interview Craig Pellow afterwards",
@@ -737,6 +761,20 @@ class DemoDiscussions:
             checker=get_minutes_for_user(self.users["admin.demo"], discussion.pk)[1],
             emails={r.pk: f"minutes{n}@example.invalid" for n, r in enumerate(recipients, start=1) if not r.user_id},
         )
+        if minutes_record.family_document(minutes_services.live_snapshot(discussion, now=self.now)):
+            # The family get the family summary (never the minutes): the chair adds the parent and chooses it.
+            minutes_services.recipient_add(
+                acting_user=chair,
+                checker=checker,
+                data=minutes_services.RecipientInput(
+                    name="Jade Thornbury",
+                    role="Mother",
+                    organisation="",
+                    email="family1@example.invalid",
+                    family=True,
+                    sends=Sends.SUMMARY,
+                ),
+            )
         assert discussion.ended_at is not None  # noqa: S101 (held just now)
         approved_at = min(_later(discussion.ended_at, minutes=40), self.now)
         version = minutes_services.minutes_approve(acting_user=chair, checker=checker, now=approved_at)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('referrals', '0020_clocks'),
-        ('strategy', '0002_submission_keys'),
+        ('strategy', '0003_family_summary'),
     ]
 
     operations = [

@@ -1,0 +1,69 @@
+"""The migration that retires the family version of the minutes, run on PostgreSQL with rows made before it:
+in-date unused family links withdrawn, a family member's "family version" choice turned to nothing (in history),
+and the rule "a family member gets the family summary or nothing" in the database afterwards."""
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from minutes import legacy
+from minutes.models import Circulation, Kind, Recipient, Source
+from tests.minutes.conftest import AFTER
+
+BEFORE = [("minutes", "0002_family_summary")]
+
+
+def migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def latest() -> list[tuple[str, str]]:
+    executor = MigrationExecutor(connection)
+    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "minutes"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_withdraws_in_date_family_links_and_keeps_what_was_sent(world, held):
+    from minutes import services
+    from tests.minutes.conftest import minutes_checker
+
+    services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
+    migrate(BEFORE)
+    try:
+        # As it was before: a parent chosen to get the family version, and a link to it emailed, still in date.
+        parent = Recipient.objects.create(
+            discussion=held,
+            source=Source.FAMILY,
+            name="Invented Parent",
+            email="mum@example.org",
+            sends="family",
+            added_by=world["tm"],
+        )
+        sent_at = timezone.now() - dt.timedelta(days=1)
+        link = Circulation.objects.create(
+            recipient=parent,
+            version=version,
+            kind=Kind.FAMILY,
+            sent_at=sent_at,
+            sent_by=world["admin"],
+            emailed_at=sent_at,
+            token_hash=hashlib.sha256(b"invented").hexdigest(),
+            expires_at=timezone.now() + dt.timedelta(days=13),
+        )
+    finally:
+        migrate(latest())
+    link.refresh_from_db()
+    assert link.withdrawn_at is not None and link.withdrawn_reason == legacy.WITHDRAWN_REASON
+    assert (link.kind, link.sent_at, link.recipient_id) == (Kind.FAMILY, sent_at, parent.pk)
+    parent.refresh_from_db()
+    assert parent.sends == "none"
+    assert parent.history.first().history_change_reason == legacy.RECIPIENT_REASON
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recipient.objects.filter(pk=parent.pk).update(sends="full")
