@@ -129,7 +129,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     )
     information = list(discussion.information.select_related("agency").order_by("agency__name", "recorded_at", "pk"))
     family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
-    deadlines = list(referral.deadlines.select_related("child").order_by("due_at", "pk"))
+    deadlines = list(referral.deadlines.select_related("child", "moved_by").order_by("due_at", "pk"))
 
     sections: dict[str, Any] = {
         "people": {
@@ -275,22 +275,31 @@ def _family(summary: FamilySummary | None, *, children: list, held_on: dt.date) 
 
 
 def _deadline(deadline, *, now: dt.datetime) -> dict[str, Any]:
-    """One clock of the case as it stands at `now`: the rule in words, the child, due, and its state in words."""
+    """One clock of the case as it stands at `now`: the rule in words, the child, due, its state in words, and any
+    move later by a team manager with its reason (DOMAIN section 6)."""
     if deadline.state == DeadlineState.MET:
         late = " (late)" if deadline.met_at > deadline.due_at else ""
-        state = f"Met {when(deadline.met_at)}{late}" + (f": {deadline.met_by}" if deadline.met_by else "")
+        # A step recorded by its date (a conference held, a report received) happened that day, at no given hour.
+        met = _day(to_local(deadline.met_at).date()) if deadline.met_recorded_by_id else when(deadline.met_at)
+        state = f"Met {met}{late}" + (f": {deadline.met_by}" if deadline.met_by else "")
+        state += f" ({deadline.met_note})" if deadline.met_note else ""
     elif deadline.state == DeadlineState.STOPPED:
         state = f"Stopped {when(deadline.stopped_at)}: {deadline.stop_reason}"
     else:
         state = "Open, overdue" if deadline.due_at < now else "Open"
+    moved = ""
+    if deadline.times_moved:
+        moved = (
+            f"Deadline moved from {when(deadline.moved_from)} to {when(deadline.due_at)} by {deadline.moved_by} "
+            f"because {deadline.moved_reason}"
+        )
     return {
         "rule": RULE_NAMES.get(deadline.rule, deadline.rule),
         "child": (deadline.child.full_name or "Unborn baby") if deadline.child_id else "",
         "due": when(deadline.due_at),
         "state": deadline.state,
         "state_words": state,
-        # Another change of issue 24 adds here: "moved" (from, to, by whom, why) for a clock a team manager moved,
-        # and the conference date for the ICPC clock. templates/pdf/minutes.html shows them in this row.
+        "moved": moved,
     }
 
 

@@ -464,3 +464,34 @@ def test_the_step_page_records_the_conference_and_is_404_for_those_who_do_not_re
     icpc = fresh(decision.icpc_deadline)
     assert (icpc.state, icpc.met_at) == ("met", dt.datetime(2026, 12, 10, tzinfo=LONDON))
     assert icpc.met_at <= due_at(Rule.ICPC, MEETING)  # 15 working days from the discussion: in time
+
+
+def test_the_minutes_show_a_moved_deadline_with_its_reason_and_the_conference_held(world):
+    from minutes import record as minutes_record
+
+    discussion, decision = s47_held(world)
+    steps.deadline_step_record(
+        acting_user=world["sw"],
+        checker=ReferralChecker.for_user(world["sw"], discussion.referral),
+        deadline=decision.icpc_deadline,
+        data={"on": dt.date(2026, 12, 3), "outcome": "plan"},
+        now=dt.datetime(2026, 12, 3, 16, 0, tzinfo=LONDON),
+    )
+    assessment = Deadline.objects.get(referral=discussion.referral, rule=Rule.ASSESSMENT)
+    deadline_move_later(
+        acting_user=world["tm"],
+        deadline=assessment,
+        due=assessment.due_at + dt.timedelta(days=7),
+        reason="The family moved house.",
+        now=dt.datetime(2026, 12, 3, 16, 0, tzinfo=LONDON),
+    )
+    rows = {
+        row["rule"]: row
+        for row in minutes_record.snapshot(discussion, now=dt.datetime(2026, 12, 3, 17, 0, tzinfo=LONDON))["sections"][
+            "deadlines"
+        ]
+    }
+    conference = rows["Initial child protection conference"]["state_words"]
+    assert conference == "Met 3 December 2026: Initial child protection conference held (Child protection plan)"
+    assert rows["Assessment"]["moved"].startswith("Deadline moved from ")
+    assert rows["Assessment"]["moved"].endswith("because The family moved house.")
