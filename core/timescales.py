@@ -84,16 +84,6 @@ def describe_rule(rule: Rule | str, standard_days: int) -> str:
     return RULE_DESCRIPTIONS[rule]
 
 
-def describe_rule_for(rule: Rule | str, calendar: Calendar) -> str:
-    """The rule's timescale in words with every partnership setting that shapes it ("48 hours", "4 hours")."""
-    rule = Rule(rule)
-    if rule is Rule.MINUTES_CIRCULATED:
-        return _plural(calendar.minutes_hours, "hour")
-    if rule is Rule.MEETING_NOT_ENDED:
-        return _plural(calendar.meeting_hours, "hour")
-    return describe_rule(rule, calendar.standard_days)
-
-
 _FIXED_WORKING_DAYS: dict[Rule, int] = {
     Rule.SD_IMMEDIATE_ACTION: 1,
     Rule.SD_COMPLEX: 5,

@@ -565,11 +565,16 @@ def discussion_end(request: AuthenticatedRequest, discussion_pk: int) -> HttpRes
         messages.info(request, "The meeting had already ended")
         return redirect("strategy:meeting", discussion_pk=discussion.pk)
     try:
-        services.discussion_end(acting_user=request.user, checker=checker, now=timezone.now())
+        ended = services.discussion_end(acting_user=request.user, checker=checker, now=timezone.now())
     except ValidationError:
         # What stops it ending is listed at the top of the page, each linked to its section.
         return _page(request, discussion, checker, section="end", status=400)
-    messages.success(request, "Meeting ended: the minutes are due within 48 hours")
+    due = to_local(ended.minutes_deadline.due_at) if ended.minutes_deadline else None
+    messages.success(
+        request,
+        "Meeting ended: the strategy discussion is held"
+        + (f"; the minutes are due by {due.day} {due:%B %Y %H:%M}" if due else ""),
+    )
     return redirect("strategy:meeting", discussion_pk=discussion.pk)
 
 
