@@ -84,7 +84,7 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     # Decisions, per child: s47 for Rowan, no further action for Wren.
     rowan, wren = discussion.children.order_by("first_name")
     block = page.locator(f"#decision-{rowan.pk}")
-    block.get_by_role("checkbox", name="Section 47 enquiry").check()
+    block.get_by_role("checkbox", name="Section 47 enquiry", exact=True).check()
     block.get_by_role("radio", name="Joint").check()
     block.get_by_label("Reasoning").fill("Invented: injuries unexplained; joint enquiry needed.")
     block.get_by_role("button", name=re.compile("Save the decision")).click()
