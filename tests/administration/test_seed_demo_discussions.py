@@ -37,7 +37,7 @@ def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo):
     invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
     assert {"Demo Police", "Demo Health Trust"} <= invited
     assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
-    assert "demo data ready: 10 users, 8 referrals created\n6 strategy discussions" in demo
+    assert "demo data ready: 10 users, 9 referrals created\n6 strategy discussions" in demo
 
 
 def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo):
