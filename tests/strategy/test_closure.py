@@ -233,7 +233,7 @@ def test_the_close_page_keeps_what_was_typed_with_an_error_summary(world, tm_cli
     response = tm_client.post(url, {"reason": "Invented: the typed reason"})
     page = response.content.decode()
     assert response.status_code == 400
-    assert "govuk-error-summary" in page and '<a href="#id_outcome">Select the outcome of the case</a>' in page
+    assert "govuk-error-summary" in page and '<a href="#id_outcome_0">Select the outcome of the case</a>' in page
     assert "Invented: the typed reason" in page
 
     response = tm_client.post(url, {"outcome": "early_help", "reason": "Invented: the typed reason"})
