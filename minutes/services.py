@@ -290,8 +290,10 @@ def minutes_clock_check(*, acting_user: User, discussion: Discussion, now: dt.da
         return False
     if firsts:
         at, by = max(first for first in firsts if first is not None), "Minutes sent to every required recipient"
-    else:
+    elif discussion.minutes_versions.exists():  # type: ignore[attr-defined]
         at, by = now, "Every required recipient taken off the distribution list"
+    else:
+        return False  # nothing approved yet: nothing has been circulated
     return deadline_meet(acting_user=acting_user, deadline=deadline, at=at, by=by)
 
 
@@ -326,6 +328,8 @@ def minutes_approve(*, acting_user: User, checker: MinutesChecker, now: dt.datet
             approved_by=acting_user,
             approved_at=now,
         )
+        # Every required recipient may have been taken off the list before anything was approved.
+        minutes_clock_check(acting_user=acting_user, discussion=discussion, now=now)
         transaction.on_commit(partial(_publish_render, version.pk))
     return version
 
