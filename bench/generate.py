@@ -681,7 +681,8 @@ class _Generator:
                 "closed_by_id": "CASE WHEN r.closed_at IS NOT NULL THEN r.tm END",
                 # Closed after a discussion: one of the outcomes that follow one; without: threshold not met.
                 "closure_outcome": """CASE WHEN r.closed_at IS NULL THEN '' WHEN r.disc = 'ended'
-                    THEN (ARRAY['s47_completed', 'child_in_need', 'early_help', 'nfa_after_assessment'])[1 + mod(r.seed, 4)]
+                    THEN (ARRAY['s47_completed', 'child_in_need', 'early_help', 'nfa_after_assessment'])
+                         [1 + mod(r.seed, 4)]
                     ELSE 'threshold_not_met' END""",
                 "closure_reason": "CASE WHEN r.closed_at IS NULL THEN '' ELSE 'Invented reason for closing' END",
                 "sd_deadline_id": "%(dbase)s + (r.i - 1) * 8 + 1",
