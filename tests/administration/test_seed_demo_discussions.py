@@ -161,3 +161,24 @@ def test_the_held_discussion_has_approved_minutes_with_both_pdfs_ready_to_circul
     assert checker.can_circulate()
     sent = services.minutes_circulate(acting_user=admin, checker=checker, now=SEEDED_AT)
     assert len(sent) == held.recipients.exclude(sends="none").count() >= 5
+
+
+def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circulate_and_one_reopened(demo):
+    from core.timescales import Rule
+    from referrals.models import DeadlineState
+
+    isla = case("Isla")
+    assert (isla.status, isla.closure_outcome, isla.closed_by.username) == ("closed", "early_help", "tm.demo")
+    assert "early help" in isla.closure_reason
+    minutes = isla.deadlines.get(rule=Rule.MINUTES_CIRCULATED)
+    assert minutes.state == DeadlineState.OPEN  # closing left the duty to circulate running
+    assert Discussion.objects.get(referral=isla).minutes_versions.count() == 1
+    assert not isla.deadlines.exclude(rule=Rule.MINUTES_CIRCULATED).filter(state=DeadlineState.OPEN).exists()
+
+    sam = case("Sam")
+    assert (sam.status, sam.closure_outcome) == ("awaiting_discussion", "threshold_not_met")
+    assert sam.reopened_by.username == "tm.demo" and "bruise" in sam.reopen_reason
+    assert sam.closed_at < sam.reopened_at < SEEDED_AT
+    clock = sam.strategy_discussion_deadline()
+    assert (clock.state, clock.starts_at) == (DeadlineState.OPEN, sam.reopened_at)
+    assert clock.due_at > SEEDED_AT  # counted from the reopening, not from the original receipt

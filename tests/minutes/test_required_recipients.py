@@ -211,3 +211,13 @@ def test_someone_never_sent_the_minutes_gets_404_after_closure(world, listed, ou
     for who in (outsider_client, client):
         assert who.get(reverse("minutes:pdf", args=[listed.pk, 1, Kind.FULL])).status_code == 404
         assert who.get(reverse("minutes:minutes", args=[listed.pk])).status_code == 404
+
+
+def test_taking_everyone_off_before_approval_meets_nothing_until_a_version_is_approved(world, listed):
+    for recipient in listed.recipients.all():
+        remove(world, listed, recipient, reason="Invented: no address known")
+    listed.minutes_deadline.refresh_from_db()
+    assert listed.minutes_deadline.state == DeadlineState.OPEN  # nothing approved, nothing circulated
+    approve(world, listed, now=LATER)
+    listed.minutes_deadline.refresh_from_db()
+    assert (listed.minutes_deadline.state, listed.minutes_deadline.met_at) == (DeadlineState.MET, LATER)
