@@ -16,7 +16,6 @@ from django.http import Http404
 from actions.models import Action
 from agencies.models import User
 from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
-from referrals.models import ReferralStatus
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class ActionChecker:
 
     def can_update(self) -> bool:
         """The lead agency's practitioners, the chair and the case's social worker, while the case is open."""
-        if self.action.referral.status == ReferralStatus.CLOSED or self.case.relation is Relationship.NONE:
+        if self.case.relation in (Relationship.NONE, Relationship.CSC_CLOSED):
             return False
         if self.is_chair() or self.is_case_social_worker():
             return True

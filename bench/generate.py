@@ -686,6 +686,12 @@ class _Generator:
                 "updated_at": "coalesce(r.closed_at, r.ended_at, least(r.received_at + interval '5 minutes', %(now)s))",
                 "closed_at": "r.closed_at",
                 "closed_by_id": "CASE WHEN r.closed_at IS NOT NULL THEN r.tm END",
+                # Closed after a discussion: one of the outcomes that follow one; without: threshold not met.
+                "closure_outcome": """CASE WHEN r.closed_at IS NULL THEN '' WHEN r.disc = 'ended'
+                    THEN (ARRAY['s47_completed', 'child_in_need', 'early_help', 'nfa_after_assessment'])
+                         [1 + mod(r.seed, 4)]
+                    ELSE 'threshold_not_met' END""",
+                "closure_reason": "CASE WHEN r.closed_at IS NULL THEN '' ELSE 'Invented reason for closing' END",
                 "sd_deadline_id": "%(dbase)s + (r.i - 1) * 8 + 1",
                 "version": "CASE r.status WHEN 'closed' THEN 3 WHEN 'discussion_held' THEN 2 ELSE 1 END",
                 "sd_due_at": "r.sd_due",

@@ -70,3 +70,21 @@ class RecipientAddForm(GovFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, prefix="add", **kwargs)
+
+
+class RecipientRemoveForm(GovFormMixin, forms.Form):
+    """Taking someone off the distribution list: the reason is needed for one the distribution requires."""
+
+    reason = forms.CharField(
+        label="Reason for taking them off the list",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="For example, no address known, or they have left the agency.",
+        error_messages={"required": "Enter the reason for taking them off the list"},
+    )
+
+    def __init__(self, *args, required: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+        if not required:
+            self.fields["reason"].label = "Reason for taking them off the list (optional)"

@@ -79,6 +79,11 @@ class Source(models.TextChoices):
     OTHER = "other", "Added"
 
 
+# Whom the distribution of DOMAIN section 6 requires: the minutes' clock is met once each was sent the approved
+# record (or the chair took them off the list with the reason).
+REQUIRED_SOURCES = (Source.INVITEE, Source.GP, Source.HEALTH, Source.EDUCATION)
+
+
 class Sends(models.TextChoices):
     FULL = "full", "Full version"
     SUMMARY = "summary", "Family summary"
@@ -103,6 +108,10 @@ class Recipient(models.Model):
     email = models.EmailField(blank=True)
     sends = models.CharField("version sent", max_length=10, choices=Sends.choices, default=Sends.NONE)
     removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removed_reason = models.TextField("reason for taking them off the list", blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
@@ -119,6 +128,10 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+    @property
+    def required(self) -> bool:
+        return self.source in REQUIRED_SOURCES
 
 
 class Circulation(models.Model):

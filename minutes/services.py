@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from minutes import pdf
 from minutes import record as minutes_record
 from minutes.access import MinutesChecker
 from minutes.models import (
+    REQUIRED_SOURCES,
     Circulation,
     ExternalDownload,
     Kind,
@@ -36,7 +37,7 @@ from minutes.models import (
     Source,
 )
 from referrals.deadlines import deadline_meet
-from referrals.models import EducationStatus, PersonKind
+from referrals.models import Deadline, DeadlineState, EducationStatus, PersonKind
 from referrals.services import case_view_record
 from strategy.models import Discussion, InvitationStatus
 
@@ -226,15 +227,74 @@ def distribution_save(
     return changed
 
 
-def recipient_remove(*, acting_user: User, checker: MinutesChecker, pk: int, now: dt.datetime) -> Recipient:
+def recipient_remove(
+    *, acting_user: User, checker: MinutesChecker, pk: int, reason: str = "", now: dt.datetime
+) -> Recipient:
+    """Take someone off the distribution list. One the distribution requires (an invitee, the GP, health visitor,
+    school nurse or midwife, the school) only the chair takes off, with the reason (no address known, left the
+    agency); they then no longer count towards the minutes' clock, which may be met by it."""
     if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
+    reason = (reason or "").strip()
     with transaction.atomic():
         recipient = _recipient(checker, pk)
-        recipient.removed_at = now
-        record(recipient, acting_user, "Taken off the distribution list")
+        if recipient.required:
+            if not checker.can_approve():
+                raise PermissionDenied("Only the chair takes a recipient the distribution requires off the list")
+            if not reason:
+                raise ValidationError({"reason": f"Enter the reason for taking {recipient} off the list"})
+        recipient.removed_at, recipient.removed_by, recipient.removed_reason = now, acting_user, reason
+        record(recipient, acting_user, f"Taken off the distribution list: {reason}" if reason else "Taken off the list")
         recipient.save()
+        minutes_clock_check(acting_user=acting_user, discussion=checker.discussion, now=now)
     return recipient
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far circulation has gone: required recipients sent the approved record, of those still required."""
+
+    sent: int
+    required: int
+
+    @property
+    def complete(self) -> bool:
+        return self.sent == self.required
+
+
+def _required_first_sent(discussion: Discussion) -> list[dt.datetime | None]:
+    """When each recipient the distribution still requires was first sent an approved version (None: not yet)."""
+    return list(
+        discussion.recipients.filter(removed_at=None, source__in=REQUIRED_SOURCES)  # type: ignore[attr-defined]
+        .annotate(first_sent=Min("circulations__sent_at"))
+        .order_by("pk")
+        .values_list("first_sent", flat=True)
+    )
+
+
+def circulation_progress(discussion: Discussion) -> Progress:
+    """ "Sent to 7 of 9 required recipients" (DOMAIN section 6)."""
+    firsts = _required_first_sent(discussion)
+    return Progress(sent=sum(first is not None for first in firsts), required=len(firsts))
+
+
+def minutes_clock_check(*, acting_user: User, discussion: Discussion, now: dt.datetime) -> bool:
+    """Meet the 48-hour MINUTES_CIRCULATED clock once every recipient the distribution requires has been sent the
+    approved record (DOMAIN section 3): at the moment the last of them was sent (late if after it was due).
+    Sending to some of them leaves it open. Returns whether it was met now."""
+    deadline = Deadline.objects.select_for_update().filter(minutes_of=discussion, state=DeadlineState.OPEN).first()
+    if deadline is None:
+        return False
+    firsts = _required_first_sent(discussion)
+    if any(first is None for first in firsts):
+        return False
+    if firsts:
+        at, by = max(first for first in firsts if first is not None), "Minutes sent to every required recipient"
+    elif discussion.minutes_versions.exists():  # type: ignore[attr-defined]
+        at, by = now, "Every required recipient taken off the distribution list"
+    else:
+        return False  # nothing approved yet: nothing has been circulated
+    return deadline_meet(acting_user=acting_user, deadline=deadline, at=at, by=by)
 
 
 # --- Approval and the PDFs ------------------------------------------------------------------------------------
@@ -268,6 +328,8 @@ def minutes_approve(*, acting_user: User, checker: MinutesChecker, now: dt.datet
             approved_by=acting_user,
             approved_at=now,
         )
+        # Every required recipient may have been taken off the list before anything was approved.
+        minutes_clock_check(acting_user=acting_user, discussion=discussion, now=now)
         transaction.on_commit(partial(_publish_render, version.pk))
     return version
 
@@ -345,17 +407,16 @@ def draft_pdf(discussion: Discussion, *, now: dt.datetime, kind: str) -> pdf.Ren
 
 
 def document_download(
-    *, user: User, checker: MinutesChecker, version: MinutesVersion, kind: str
+    *, user: User, discussion: Discussion, version: MinutesVersion, kind: str
 ) -> MinutesDocument | None:
-    """An approved PDF, byte for byte as stored; the look is logged on the case. None when the version has no
-    such document: no family summary in it, or a superseded family version that only CSC may read."""
-    if kind == Kind.FAMILY and not checker.can_read_superseded_family_version():
-        return None
+    """An approved PDF, byte for byte as stored (the caller has checked the user may open it, and that a superseded
+    family version is CSC's to read); the look is logged on the case. None when the version has no such document
+    (no family summary in it)."""
     document = documents_ensure(version).get(kind)
     if document is None:
         return None
     label = dict(Kind.choices)[kind].lower()
-    case_view_record(user=user, referral=checker.discussion.referral, page=f"minutes v{version.number} ({label}) PDF")
+    case_view_record(user=user, referral=discussion.referral, page=f"minutes v{version.number} ({label}) PDF")
     return document
 
 
@@ -370,7 +431,9 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
     """Send the latest approved version to everyone on the list with a version chosen: a link each, never the PDF.
 
     A user gets a link to the minutes page; anyone else a single-use link to their version only,
-    valid for MINUTES_LINK_DAYS. Meets the 48-hour MINUTES_CIRCULATED clock (late if after it).
+    valid for MINUTES_LINK_DAYS. Meets the 48-hour MINUTES_CIRCULATED clock (late if after it) once every
+    recipient the distribution requires has been sent it (`minutes_clock_check`). The case may be closed: the
+    duty survives closure.
     """
     if not checker.can_circulate():
         raise PermissionDenied("Only business support, social workers and team managers circulate the minutes")
@@ -424,13 +487,7 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
             if not recipient.user_id:
                 tokens[circulation.pk] = token
             sent.append(circulation)
-        if discussion.minutes_deadline_id:
-            deadline_meet(
-                acting_user=acting_user,
-                deadline=discussion.minutes_deadline,  # type: ignore[arg-type]
-                at=now,
-                by=f"Minutes version {version.number} circulated",
-            )
+        minutes_clock_check(acting_user=acting_user, discussion=discussion, now=now)
         transaction.on_commit(partial(_email_circulation, [c.pk for c in sent], tokens))
     return sent
 

@@ -20,7 +20,7 @@ from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
-from minutes.access import MinutesChecker, get_minutes_for_user
+from minutes.access import MinutesChecker, get_minutes_for_user, sent_to
 from minutes.models import Circulation, Kind
 from referrals import services as case_services
 from strategy.models import Discussion
@@ -97,6 +97,10 @@ def _page(
         "errors": errors or [],
         "circulations": circulations,
         "minutes_deadline": discussion.minutes_deadline,
+        "progress": services.circulation_progress(discussion) if discussion.ended else None,
+        "removed": list(
+            discussion.recipients.exclude(removed_at=None).select_related("removed_by").order_by("removed_at", "pk")  # type: ignore[attr-defined]
+        ),
         "has_errors": status == 400,
     }
     return render(request, "minutes/minutes.html", context, status=status)
@@ -104,9 +108,23 @@ def _page(
 
 @case_methods(["GET"], _sees)
 def minutes_page(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
-    discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    try:
+        discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    except Http404:
+        return _sent_page(request, discussion_pk)
     case_services.case_view_record(user=request.user, referral=discussion.referral, page="minutes")
     return _page(request, discussion, checker)
+
+
+def _sent_page(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    """A recipient who may not see the case (it is closed, or they were never invited): the versions they were
+    sent, and nothing else of it; anyone else 404."""
+    sent = sent_to(request.user, discussion_pk)
+    if not sent:
+        raise Http404("No such discussion")
+    discussion = sent[0].version.discussion
+    case_services.case_view_record(user=request.user, referral=discussion.referral, page="minutes sent to them")
+    return render(request, "minutes/sent.html", {"discussion": discussion, "sent": sent})
 
 
 @case_methods(["POST"], _sees)
@@ -164,17 +182,37 @@ def recipient_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpResp
     return _page(request, discussion, checker, add=form, status=400)
 
 
-@case_methods(["POST"], _sees)
+@case_methods(["GET", "POST"], _sees)
 def recipient_remove(request: AuthenticatedRequest, discussion_pk: int, recipient_pk: int) -> HttpResponse:
+    """Take someone off the distribution list; one the distribution requires: the chair, with the reason."""
     discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
-    try:
-        recipient = services.recipient_remove(
-            acting_user=request.user, checker=checker, pk=recipient_pk, now=timezone.now()
-        )
-    except ValidationError as exc:
-        return _page(request, discussion, checker, errors=exc.messages, status=400)
-    messages.success(request, f"{recipient} is taken off the distribution list")
-    return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
+    recipient = discussion.recipients.filter(pk=recipient_pk, removed_at=None).first()  # type: ignore[attr-defined]
+    if recipient is None:
+        raise Http404("No such recipient")
+    form = forms.RecipientRemoveForm(request.POST if request.method == "POST" else None, required=recipient.required)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recipient_remove(
+                acting_user=request.user,
+                checker=checker,
+                pk=recipient.pk,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{recipient} is taken off the distribution list")
+            return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
+    context = {
+        "discussion": discussion,
+        "referral": discussion.referral,
+        "recipient": recipient,
+        "form": form,
+        "chair": checker.can_approve(),
+        "has_errors": bool(form.errors),
+    }
+    return render(request, "minutes/recipient_remove.html", context, status=400 if form.errors else 200)
 
 
 @case_methods(["POST"], _sees)
@@ -208,12 +246,22 @@ def draft_pdf(request: AuthenticatedRequest, discussion_pk: int, kind: str) -> H
 
 @case_methods(["GET"], _sees)
 def version_pdf(request: AuthenticatedRequest, discussion_pk: int, number: int, kind: str) -> HttpResponse:
-    discussion, checker = get_minutes_for_user(request.user, discussion_pk)
     kind = _kind(kind)
+    checker: MinutesChecker | None = None
+    try:
+        discussion, checker = get_minutes_for_user(request.user, discussion_pk)
+    except Http404:
+        # A recipient who may not see the case opens exactly the version and kind they were sent.
+        sent = [c for c in sent_to(request.user, discussion_pk) if c.version.number == number and c.kind == kind]
+        if not sent:
+            raise
+        discussion = sent[0].version.discussion
     version = discussion.minutes_versions.filter(number=number).first()  # type: ignore[attr-defined]
     if version is None:
         raise Http404("No such version")
-    document = services.document_download(user=request.user, checker=checker, version=version, kind=kind)
+    if kind == Kind.FAMILY and (checker is None or not checker.can_read_superseded_family_version()):
+        raise Http404("The family version was superseded by the family summary")
+    document = services.document_download(user=request.user, discussion=discussion, version=version, kind=kind)
     if document is None:
         raise Http404("This version has no such document")
     return _pdf_response(bytes(document.pdf), pdf.filename(discussion.referral.reference, kind=kind, number=number))

@@ -10,8 +10,15 @@ once, and both the list filter and every ``can_*`` derive from it, so they canno
 * ``INVITED``: a user of an agency invited to a strategy discussion about the case, while the
   case awaits a discussion: they see the case and record their own agency's entries.
 * ``INVITED_READ_ONLY``: the same agency after the discussion, until the case is closed.
+* ``CSC_CLOSED``: CSC staff of the partnership once the case is closed (DOMAIN section 1, step 6):
+  they read it, nobody changes it; a team manager may reopen it, and CSC still approve and
+  circulate its minutes (a duty that survives closure, minutes/access.py).
 * ``NONE``: everyone else (other agencies, partnership analysts, users with no agency,
-  superusers included), and invited agencies once the case is closed.
+  superusers included), and invited agencies once the case is closed. A user sent the minutes
+  still opens the version they were sent, and nothing else (minutes/access.py).
+
+"Closed" lives here and nowhere else: every ``can_*`` of the case, its discussions, actions and
+minutes derives from the relationship, so no view checks the case's status itself.
 
 The invitation is stored as a grant only (django-guardian, on the referral, to the agency's
 group, in a direct foreign-key table); "read-only" and "gone" are derived from the case's
@@ -62,6 +69,7 @@ class Relationship(enum.Enum):
     CSC_READER = "csc reader"
     INVITED = "invited"
     INVITED_READ_ONLY = "invited, read-only"
+    CSC_CLOSED = "csc, case closed"
     NONE = "none"
 
 
@@ -132,6 +140,8 @@ def visible_cases(user: User, field: str = "referral") -> ProbedExists:
 def relationship(user: User, referral: Referral, *, granted: bool | None = None) -> Relationship:
     """The user's relationship to the case (see the module docstring). `granted`: already known to be visible."""
     if can_view_partnership_cases(user) and referral.partnership_id == user.partnership_id:
+        if referral.status == ReferralStatus.CLOSED:
+            return Relationship.CSC_CLOSED
         return Relationship.CSC_EDITOR if user.has_role(*CSC_EDIT_ROLES) else Relationship.CSC_READER
     if not may_be_invited(user) or referral.status == ReferralStatus.CLOSED:
         return Relationship.NONE
@@ -158,14 +168,20 @@ class ReferralChecker:
 
     @property
     def is_csc(self) -> bool:
-        return self.relation in (Relationship.CSC_EDITOR, Relationship.CSC_READER)
+        return self.relation in (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_CLOSED)
+
+    @property
+    def closed(self) -> bool:
+        """The case is closed (only CSC still see it): read-only for everyone."""
+        return self.relation is Relationship.CSC_CLOSED
 
     def can_view(self) -> bool:
         """CSC staff of the partnership; an invited agency's practitioners until the case is closed."""
         return self.relation is not Relationship.NONE
 
     def can_edit(self) -> bool:
-        """CSC social workers and team managers of the referral's partnership: edit, convene, invite, close."""
+        """CSC social workers and team managers of the referral's partnership, while it is open: edit, convene,
+        invite."""
         return self.relation is Relationship.CSC_EDITOR
 
     def can_contribute(self) -> bool:
@@ -175,6 +191,14 @@ class ReferralChecker:
     def can_authorise_s47(self) -> bool:
         """Authorise a section 47 enquiry and chair: CSC team managers only (DOMAIN section 2)."""
         return self.can_edit() and self.user.has_role(RoleCode.TEAM_MANAGER)
+
+    def can_close(self) -> bool:
+        """Close the case, with an outcome and a reason: a CSC team manager of the partnership (DOMAIN 1, step 6)."""
+        return self.can_edit() and self.user.has_role(RoleCode.TEAM_MANAGER)
+
+    def can_reopen(self) -> bool:
+        """Reopen a closed case, with a reason: a CSC team manager of the partnership (DOMAIN 1, step 6)."""
+        return self.closed and self.user.has_role(RoleCode.TEAM_MANAGER)
 
 
 def agency_sees_case(agency: Agency, referral: Referral) -> bool:
@@ -207,7 +231,9 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
     referral = (
         referrals_visible_to(user)
-        .select_related("partnership", "immediate_action_agency", "sd_deadline", "created_by", "closed_by")
+        .select_related(
+            "partnership", "immediate_action_agency", "sd_deadline", "created_by", "closed_by", "reopened_by"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -7,6 +7,7 @@ and actions (the apps above this one) open and close their clocks through these 
 """
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -289,10 +290,18 @@ def deadline_resume(*, acting_user: User, deadline: Deadline, reason: str) -> bo
     return True
 
 
-def deadlines_stop_for_case(*, acting_user: User, referral: Referral, at: dt.datetime, reason: str) -> int:
-    """Stop every open clock of a case (it was closed). Returns how many stopped."""
+def deadlines_stop_for_case(
+    *, acting_user: User, referral: Referral, at: dt.datetime, reason: str, keep: Sequence[Rule | str] = ()
+) -> int:
+    """Stop every open clock of a case (it was closed) but those of the rules in `keep` (the minutes' clock runs on
+    after closure, DOMAIN section 1, step 6). Returns how many stopped."""
     with transaction.atomic():
-        open_ = referral.deadlines.select_for_update().filter(state=DeadlineState.OPEN).select_related("partnership")
+        open_ = (
+            referral.deadlines.select_for_update()
+            .filter(state=DeadlineState.OPEN)
+            .exclude(rule__in=[Rule(rule).value for rule in keep])
+            .select_related("partnership")
+        )
         return sum(deadline_stop(acting_user=acting_user, deadline=d, at=at, reason=reason) for d in open_)
 
 

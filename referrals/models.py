@@ -86,6 +86,17 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ClosureOutcome(models.TextChoices):
+    """Why a case was closed (DOMAIN section 1, step 6): a fixed list, each with the manager's reason."""
+
+    S47_COMPLETED = "s47_completed", "Section 47 enquiry completed"
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
+    EARLY_HELP = "early_help", "Early help"
+    NFA_AFTER_ASSESSMENT = "nfa_after_assessment", "No further action after assessment"
+    THRESHOLD_NOT_MET = "threshold_not_met", "Threshold not met at referral"
+    TRANSFERRED = "transferred", "Transferred to another authority"
+
+
 class Referral(models.Model):
     """A case: the concern, its children and the people around them (DOMAIN sections 1 and 4)."""
 
@@ -134,6 +145,14 @@ class Referral(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The last closure's outcome and reason (kept when the case is reopened; every closure is in history).
+    closure_outcome = models.CharField("outcome", max_length=30, choices=ClosureOutcome.choices, blank=True)
+    closure_reason = models.TextField("reason for closing", blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField("reason for reopening", blank=True)
     # The strategy discussion clock the case is listed by: the referral's own until a discussion is held,
     # then a later discussion's (reconvened, new information) while one is awaited.
     sd_deadline = models.ForeignKey(

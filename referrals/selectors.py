@@ -254,7 +254,10 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
         if d.stopped_at:
             timeline.append((d.stopped_at, f"{RULE_NAMES.get(d.rule, d.rule)} deadline stopped: {d.stop_reason}"))
     if referral.closed_at:
-        timeline.append((referral.closed_at, f"Case closed by {referral.closed_by}"))
+        outcome = referral.get_closure_outcome_display().lower() or "no outcome recorded"  # type: ignore[attr-defined]
+        timeline.append((referral.closed_at, f"Case closed by {referral.closed_by}: {outcome}"))
+    if referral.reopened_at:
+        timeline.append((referral.reopened_at, f"Case reopened by {referral.reopened_by}: {referral.reopen_reason}"))
     return {
         "discussions": discussions,
         "actions": actions,

@@ -26,7 +26,6 @@ from referrals.deadlines import (
     deadline_bring_forward,
     deadline_meet,
     deadline_open,
-    deadlines_stop_for_case,
 )
 from referrals.models import (
     OTHER_PERSON_KINDS,
@@ -423,13 +422,21 @@ def referral_update(
                 starts_at=referral.received_at,
                 reason="Referral edited",
             )
-        deadline_assign(
-            acting_user=acting_user,
-            deadline=deadline,
-            responsible=referral.allocated_social_worker,
-            reason="Social worker allocated",
-        )
+        current = referral.sd_deadline if referral.sd_deadline_id else None
+        for clock in dict.fromkeys(c for c in (deadline, current) if c is not None):
+            # The first clock, and the one the case is listed by now (a clock opened when the case was reopened).
+            deadline_assign(
+                acting_user=acting_user,
+                deadline=clock,
+                responsible=referral.allocated_social_worker,
+                reason="Social worker allocated",
+            )
     return referral
+
+
+def discussion_ever_held(referral: Referral) -> bool:
+    """Whether a strategy discussion of the case has ever been held: one of its discussion clocks was met."""
+    return referral.deadlines.filter(rule__in=SD_RULES, state=DeadlineState.MET).exists()
 
 
 def referral_record_discussion_held(
@@ -452,36 +459,12 @@ def referral_record_discussion_held(
 
 
 def non_mobile_guard_applies(referral: Referral) -> bool:
-    """An injury to a non-mobile infant: a strategy discussion is always needed (DOMAIN section 4)."""
+    """An injury to a non-mobile infant: a strategy discussion is always needed (DOMAIN section 4), so the case never
+    closes without one (strategy.services.case_close)."""
     return (
         referral.non_mobile_infant_injury is True
         or referral.concerns.filter(code=ConcernCategory.NON_MOBILE_INJURY).exists()
     )
-
-
-def referral_close(*, acting_user: User, referral: Referral, now: dt.datetime) -> Referral:
-    """Close a case: every open deadline of it stops. An injured non-mobile infant needs a discussion first."""
-    if not access.ReferralChecker.for_user(acting_user, referral).can_edit():
-        raise PermissionDenied("You cannot close this referral")
-    with transaction.atomic():
-        referral = Referral.objects.select_for_update().get(pk=referral.pk)
-        if referral.status == ReferralStatus.CLOSED:
-            return referral
-        # Read through the reverse relation of the strategy app (above this one), never importing it.
-        if referral.discussions.filter(status="in_progress").exists():  # type: ignore[attr-defined]
-            raise ValidationError("A strategy discussion is being held: end it before closing the case")
-        held = referral.deadlines.filter(rule__in=SD_RULES, state=DeadlineState.MET).exists()
-        if not held and non_mobile_guard_applies(referral):
-            raise ValidationError(
-                "A referral about an injury to a non-mobile infant cannot be closed without a strategy discussion"
-            )
-        referral.status = ReferralStatus.CLOSED
-        referral.closed_at, referral.closed_by = now, acting_user
-        referral.version += 1
-        record(referral, acting_user, "Referral closed")
-        referral.save()
-        deadlines_stop_for_case(acting_user=acting_user, referral=referral, at=now, reason="Case closed")
-    return referral
 
 
 def case_view_record(*, user: User, referral: Referral, page: str) -> None:

@@ -7,7 +7,9 @@ A discussion is visible exactly when its case is. Recording on the meeting page:
 * an invited agency's practitioners mark their own agency's attendance and add their own
   agency's information, while the case awaits the discussion and this discussion is not over
   (after it they keep read-only access until the case is closed);
-* only a CSC team manager chairs and authorises a section 47 enquiry (DOMAIN section 2).
+* only a CSC team manager chairs and authorises a section 47 enquiry (DOMAIN section 2);
+* nobody records anything once the case is closed: the case's relationship says so
+  (``Relationship.CSC_CLOSED``), and every ``can_*`` here derives from it.
 """
 
 from dataclasses import dataclass
@@ -17,7 +19,6 @@ from django.http import Http404
 
 from agencies.models import User
 from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
-from referrals.models import ReferralStatus
 from strategy.models import Discussion
 
 
@@ -38,7 +39,7 @@ class DiscussionChecker:
 
     def can_record_all(self) -> bool:
         """Every section, any agency's entries: CSC social workers and team managers, while the case is open."""
-        return self.case.can_edit() and self.discussion.referral.status != ReferralStatus.CLOSED
+        return self.case.can_edit()
 
     def can_record_for_own_agency(self) -> bool:
         """Attendance and information of the user's own agency, invited to this discussion and not over."""
@@ -52,7 +53,7 @@ class DiscussionChecker:
         return self.can_record_all() or (self.can_record_for_own_agency() and agency_id == self.user.agency_id)
 
     def can_authorise_s47(self) -> bool:
-        return self.case.can_authorise_s47() and self.discussion.referral.status != ReferralStatus.CLOSED
+        return self.case.can_authorise_s47()
 
     def can_chair(self) -> bool:
         """Start and end the meeting: the chair's acts, so a CSC team manager's (DOMAIN section 2)."""
@@ -82,6 +83,4 @@ def get_discussion_for_user(user: User, pk: int, *, write: bool = False) -> tupl
     checker = DiscussionChecker(case=case, discussion=discussion, invited_agency_ids=invited)
     if write and not (checker.can_record_all() or checker.can_record_for_own_agency()):
         raise PermissionDenied("You can read this discussion but not record on it")
-    if write and referral.status == ReferralStatus.CLOSED:
-        raise PermissionDenied("This case is closed: its strategy discussions can be read, not changed")
     return discussion, checker

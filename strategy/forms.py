@@ -10,7 +10,7 @@ from django import forms
 
 from agencies.models import Agency, AgencyType, RoleCode, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
-from referrals.models import Person, Referral, Urgency
+from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
@@ -617,4 +617,35 @@ def team_managers(referral: Referral):
         )
         .distinct()
         .order_by("first_name", "last_name")
+    )
+
+
+class CloseCaseForm(GovFormMixin, forms.Form):
+    """Closing a case: the outcome from the fixed list and the team manager's reason (DOMAIN section 1, step 6)."""
+
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=ClosureOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the outcome of the case",
+            "invalid_choice": "Select the outcome of the case",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason for closing the case",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="Shown on the case and kept in its history.",
+        error_messages={"required": "Enter the reason for closing the case"},
+    )
+
+
+class ReopenCaseForm(GovFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for reopening the case",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="For example, new information received. Shown on the case and kept in its history.",
+        error_messages={"required": "Enter the reason for reopening the case"},
     )

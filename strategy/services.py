@@ -29,9 +29,11 @@ from referrals.deadlines import (
     deadline_pause,
     deadline_resume,
     deadline_stop,
+    deadlines_stop_for_case,
 )
 from referrals.models import (
     URGENCY_RULES,
+    ClosureOutcome,
     Deadline,
     DeadlineState,
     Person,
@@ -146,8 +148,6 @@ def discussion_convene(
     if submission_key and (earlier := Discussion.objects.filter(submission_key=submission_key).first()):
         return earlier  # the same form sent twice (a double click, a retry) convenes one discussion
     errors: dict[str, str] = {}
-    if referral.status == ReferralStatus.CLOSED:
-        errors["__all__"] = "This case is closed: reopen it before convening a discussion"
     chair = data.get("chair")
     if not is_team_manager_of(chair, referral):
         errors["chair"] = "The chair must be a team manager in children's social care of this partnership"
@@ -1070,13 +1070,91 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
         )
 
 
-def case_close(*, acting_user: User, referral: Referral, now: dt.datetime) -> Referral:
-    """Close a case: every open deadline stops and every unfinished action is cancelled, in one transaction.
+# --- Closing and reopening a case ------------------------------------------------------------------------------
 
-    Refused while a discussion is being held, and for an injured non-mobile infant with no discussion
-    held (referrals.services.referral_close).
+CLOSE_REASON = "Case closed"
+
+
+def case_close(*, acting_user: User, referral: Referral, outcome: str, reason: str, now: dt.datetime) -> Referral:
+    """Close a case (DOMAIN section 1, step 6): the one way to, for the page, the demo data and everything else.
+
+    A CSC team manager of the partnership closes it with an outcome from the fixed list and a
+    reason. Without a strategy discussion ever held, only "threshold not met at referral"
+    applies, and never for an injured non-mobile infant (DOMAIN section 4). Refused while a
+    discussion is being held. Every open clock stops except the minutes' (circulating them is a
+    duty that survives closure), and every unfinished action is cancelled, in one transaction.
     """
+    if not ReferralChecker.for_user(acting_user, referral).can_close():
+        raise PermissionDenied("Only a team manager in children's social care closes a case")
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    if outcome not in ClosureOutcome.values:
+        errors["outcome"] = "Select the outcome of the case"
+    if not reason:
+        errors["reason"] = "Enter the reason for closing the case"
     with transaction.atomic():
-        closed = referral_services.referral_close(acting_user=acting_user, referral=referral, now=now)
-        actions_cancel_for_closed_case(acting_user=acting_user, referral=closed, now=now)
-    return closed
+        referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
+        if referral.status == ReferralStatus.CLOSED:
+            raise ValidationError({"__all__": "This case has already been closed"})
+        if referral.discussions.filter(status=DiscussionStatus.IN_PROGRESS).exists():
+            errors["__all__"] = "A strategy discussion is being held: end it before closing the case"
+        elif not referral_services.discussion_ever_held(referral):
+            if referral_services.non_mobile_guard_applies(referral):
+                errors["__all__"] = (
+                    "A referral about an injury to a non-mobile infant cannot be closed without a strategy discussion"
+                )
+            elif outcome in ClosureOutcome.values and outcome != ClosureOutcome.THRESHOLD_NOT_MET:
+                errors["outcome"] = (
+                    "No strategy discussion has been held: the only outcome is threshold not met at referral"
+                )
+        if errors:
+            raise ValidationError(errors)
+        referral.status = ReferralStatus.CLOSED
+        referral.closed_at, referral.closed_by = now, acting_user
+        referral.closure_outcome, referral.closure_reason = outcome, reason
+        referral.version += 1
+        record(referral, acting_user, f"Case closed: {ClosureOutcome(outcome).label.lower()}")
+        referral.save()
+        deadlines_stop_for_case(
+            acting_user=acting_user, referral=referral, at=now, reason=CLOSE_REASON, keep=(Rule.MINUTES_CIRCULATED,)
+        )
+        actions_cancel_for_closed_case(acting_user=acting_user, referral=referral, now=now)
+    return referral
+
+
+def case_reopen(*, acting_user: User, referral: Referral, reason: str, now: dt.datetime) -> Referral:
+    """Reopen a closed case with the team manager's reason (DOMAIN section 1, step 6).
+
+    A case whose discussion was held returns to "discussion held"; its stopped clocks and
+    cancelled actions stay as they were (history), and a new concern gets a discussion of its
+    own, with its own clock, when one is convened. A case closed with no discussion held awaits
+    one again, with a new strategy discussion clock by the referral's urgency counted from the
+    reopening: that is when the concern is looked at afresh (counted from the original receipt it
+    would be overdue the moment it opened, for weeks nobody can now give back).
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
+        if not ReferralChecker.for_user(acting_user, referral).can_reopen():
+            raise PermissionDenied("Only a team manager in children's social care reopens a closed case")
+        if not reason:
+            raise ValidationError({"reason": "Enter the reason for reopening the case"})
+        held = referral_services.discussion_ever_held(referral)
+        referral.status = ReferralStatus.DISCUSSION_HELD if held else ReferralStatus.AWAITING_DISCUSSION
+        referral.reopened_at, referral.reopened_by, referral.reopen_reason = now, acting_user, reason
+        referral.version += 1
+        record(referral, acting_user, "Case reopened")
+        referral.save()
+        if not held:
+            worker = referral.allocated_social_worker or acting_user
+            deadline = deadline_open(
+                acting_user=acting_user,
+                referral=referral,
+                rule=URGENCY_RULES[referral.urgency],
+                starts_at=now,
+                responsible=worker,
+                agency=worker.agency,
+                reason="Case reopened",
+            )
+            referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+    return referral

@@ -7,6 +7,7 @@ app_name = "strategy"
 urlpatterns = [
     path("referrals/<int:pk>/discussions/new/", views.discussion_convene, name="convene"),
     path("referrals/<int:pk>/close/", views.case_close, name="close_case"),
+    path("referrals/<int:pk>/reopen/", views.case_reopen, name="reopen_case"),
     path("referrals/<int:pk>/history/", views.case_history, name="history"),
     path("referrals/<int:pk>/deadlines/<int:deadline_pk>/step/", views.deadline_step, name="step"),
     path("discussions/<int:discussion_pk>/", views.discussion_meeting, name="meeting"),

@@ -26,7 +26,7 @@ from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
 from referrals import steps as case_steps
-from referrals.models import ConcernCategory, Deadline, PersonKind, ReferralStatus
+from referrals.models import ConcernCategory, Deadline, PersonKind
 from referrals.selectors import referral_people
 from strategy import forms, history, rules, selectors, services, steps
 from strategy.access import DiscussionChecker, get_discussion_for_user
@@ -79,8 +79,6 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
 @case_methods(["GET", "POST"], _sees_case)
 def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = case_access.get_referral_for_user(request.user, pk, write=True)
-    if referral.status == ReferralStatus.CLOSED:
-        raise PermissionDenied("This case is closed: a discussion cannot be convened on it")
     now = timezone.now()
     form = _convene_form(request, referral, now, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -616,21 +614,68 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invite")
 
 
-@case_methods(["POST"], _sees_case)
+@case_methods(["GET", "POST"], _sees_case)
 def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Close the case: its open deadlines stop and its unfinished actions are cancelled. Refused, with the
-    reason, while a discussion is being held or for an injured non-mobile infant with none held (DOMAIN 4)."""
-    referral, _checker = case_access.get_referral_for_user(request.user, pk, write=True)
-    if referral.status == ReferralStatus.CLOSED:
-        messages.info(request, f"Case {referral.reference} was already closed")
-        return redirect("referrals:detail", pk=referral.pk)
-    try:
-        services.case_close(acting_user=request.user, referral=referral, now=timezone.now())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Case {referral.reference} closed")
-    return redirect("referrals:detail", pk=referral.pk)
+    """Close the case with its outcome and the reason: a CSC team manager's act (DOMAIN section 1, step 6).
+
+    Refused, with what was typed kept, without an outcome or a reason, while a discussion is being
+    held, or with an outcome other than "threshold not met at referral" when no discussion was held.
+    """
+    referral, checker = case_access.get_referral_for_user(request.user, pk)
+    if not checker.can_close():
+        raise PermissionDenied("Only a team manager in children's social care closes an open case")
+    form = forms.CloseCaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_close(
+                acting_user=request.user,
+                referral=referral,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {referral.reference} closed")
+            return redirect("referrals:detail", pk=referral.pk)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="close case")
+    context = {
+        "referral": referral,
+        "form": form,
+        "held": case_services.discussion_ever_held(referral),
+        "has_errors": bool(form.errors),
+    }
+    return render(request, "strategy/case_close.html", context, status=400 if form.errors else 200)
+
+
+@case_methods(["GET", "POST"], _sees_case)
+def case_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Reopen a closed case with the reason: a CSC team manager's act (DOMAIN section 1, step 6)."""
+    referral, checker = case_access.get_referral_for_user(request.user, pk)
+    if not checker.can_reopen():
+        raise PermissionDenied("Only a team manager in children's social care reopens a closed case")
+    form = forms.ReopenCaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_reopen(
+                acting_user=request.user, referral=referral, reason=form.cleaned_data["reason"], now=timezone.now()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {referral.reference} reopened")
+            return redirect("referrals:detail", pk=referral.pk)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="reopen case")
+    context = {
+        "referral": referral,
+        "form": form,
+        "held": case_services.discussion_ever_held(referral),
+        "has_errors": bool(form.errors),
+    }
+    return render(request, "strategy/case_reopen.html", context, status=400 if form.errors else 200)
 
 
 @case_methods(["GET", "POST"], _sees_case)

@@ -73,6 +73,13 @@ def post_only(post: str, readers: str = "403", police: str = "403") -> dict[str,
     return table
 
 
+def team_manager_only(get: str, post: str) -> dict[str, dict[str, set[int]]]:
+    """A team manager's act on the case (closing it): everyone else who sees the case is refused (403)."""
+    table = case(get, post, readers_get="403", police_get="403")
+    table["get"]["sw"], table["post"]["sw"] = {403}, {403}
+    return table
+
+
 AUDITORS_ONLY = who("404", hos="200")
 
 EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
@@ -115,7 +122,9 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "get": {**case("200", "400", readers_get="403", police_get="403")["get"], "sw": {403}},
         "post": {**case("200", "400", readers_get="403", police_get="403")["post"], "sw": {403}},
     },
-    "strategy:close_case": post_only("302"),
+    # An empty post: the outcome and the reason are asked for (400). The walk's case is open: nothing to reopen.
+    "strategy:close_case": team_manager_only("200", "400"),
+    "strategy:reopen_case": case("403", "403", readers_get="403", police_get="403"),
     "actions:mine": listing(who("200")),
     "actions:agency": listing(who("200")),
     "actions:dashboard": listing(who("200")),
@@ -142,7 +151,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "minutes:approve": post_only("403"),
     "minutes:distribution": post_only("403"),
     "minutes:recipient_add": post_only("403"),
-    "minutes:recipient_remove": post_only("403"),
+    "minutes:recipient_remove": case("403", "403", readers_get="403", police_get="403"),
     "minutes:circulate": post_only("403"),
     # One's own second factor: every signed-in persona here has passed it (or needs none), so the code page
     # sends them on, and the set-up page shows their own set-up.
@@ -239,3 +248,77 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
             assert response.status_code in allowed, f"{persona} {method.upper()} {url}: {response.status_code}"
             if response.status_code in (403, 404, 405) and method != "head":
                 assert referral.referrer_name not in response.content.decode()
+
+
+# On a closed case these still change something: the minutes (a duty that survives closure), reopening, and what is
+# not about the case at all (one's own sign-in, session and alerts; logging a new referral).
+CLOSED_STILL_WRITABLE = (
+    "minutes:approve",
+    "minutes:distribution",
+    "minutes:recipient_add",
+    "minutes:recipient_remove",
+    "minutes:circulate",
+    "strategy:reopen_case",
+    "referrals:create",
+    "actions:notification_read",
+    "agencies:two_factor_code",
+    "agencies:two_factor_setup",
+    "session_keep_alive",
+)
+CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona_client, world, persona):
+    """Closed is read-only for everyone, through the policy (DOMAIN section 1, step 6): every POST to every other
+    URL of the case is refused; agencies that were invited, and everyone outside CSC, get 404 on all of it."""
+    from minutes import services as minutes_services
+    from tests.strategy import support
+
+    referral = support.case(world)
+    discussion = support.convene(world, referral)
+    support.start(world, discussion)
+    action = strategy_services.discussion_action_add(
+        acting_user=world["tm"],
+        checker=get_discussion_for_user(world["tm"], discussion.pk)[1],
+        data={
+            "what": "Invented action",
+            "measure": "Invented measure",
+            "lead_agency": world["police_agency"],
+            "person": world["police"],
+            "due_at": support.ENDED + dt.timedelta(days=2),
+        },
+        now=support.MEETING,
+    )
+    support.attend(world, discussion)
+    for person in discussion.children.all():
+        support.decide(world, discussion, person)
+    support.end(world, discussion)
+    discussion.refresh_from_db()
+    recipient = minutes_services.recipients_ensure(acting_user=world["tm"], discussion=discussion)[0]
+    strategy_services.case_close(
+        acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented", now=support.ENDED
+    )
+    ids = {
+        "pk": referral.pk,
+        "discussion_pk": discussion.pk,
+        "action_pk": action.pk,
+        "user_pk": world["sw"].pk,
+        "notification_pk": 0,
+        "recipient_pk": recipient.pk,
+        "number": 1,
+        "kind": "full",
+    }
+    client = persona_client(persona)
+    for name, route, converters in case_patterns():
+        url = "/" + route
+        for key in converters:
+            url = re.sub(rf"<(?:\w+:)?{key}>", str(ids[key]), url)
+        about_the_case = bool(CASE_KEYS & set(converters))
+        if name not in CLOSED_STILL_WRITABLE:
+            status = client.post(url).status_code
+            assert status in (403, 404, 405), f"{persona} POST {url} on a closed case: {status}"
+        if about_the_case and persona not in {"sw", "tm", "hos", "admin"}:
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                assert status == 404, f"{persona} {method.upper()} {url} on a closed case: {status}"

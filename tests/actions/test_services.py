@@ -179,7 +179,13 @@ def test_closing_the_case_cancels_unfinished_actions(police_action, world, discu
         now=BEFORE_DUE,
     )
     strategy_services.discussion_end(acting_user=world["tm"], checker=checker, now=BEFORE_DUE)
-    strategy_services.case_close(acting_user=world["tm"], referral=discussion.referral, now=BEFORE_DUE)
+    strategy_services.case_close(
+        acting_user=world["tm"],
+        referral=discussion.referral,
+        outcome="early_help",
+        reason="Invented reason",
+        now=BEFORE_DUE,
+    )
     police_action.refresh_from_db()
     assert (police_action.status, police_action.cancel_reason) == ("cancelled", "Case closed")
     assert Deadline.objects.get(pk=police_action.deadline_id).state == "stopped"

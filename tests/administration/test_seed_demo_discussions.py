@@ -37,7 +37,7 @@ def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo):
     invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
     assert {"Demo Police", "Demo Health Trust"} <= invited
     assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
-    assert "demo data ready: 10 users, 8 referrals created\n6 strategy discussions" in demo
+    assert "demo data ready: 10 users, 9 referrals created\n6 strategy discussions" in demo
 
 
 def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo):
@@ -185,3 +185,24 @@ def test_the_demo_records_the_steps_after_a_meeting_and_the_sweep_leaves_them_al
     stepped = Deadline.objects.filter(state="met").exclude(met_recorded_by=None)
     assert stepped.count() >= 3
     assert not Alert.objects.filter(deadline__in=stepped, raised_at__gte=SEEDED_AT).exists()
+
+
+def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circulate_and_one_reopened(demo):
+    from core.timescales import Rule
+    from referrals.models import DeadlineState
+
+    isla = case("Isla")
+    assert (isla.status, isla.closure_outcome, isla.closed_by.username) == ("closed", "early_help", "tm.demo")
+    assert "early help" in isla.closure_reason
+    minutes = isla.deadlines.get(rule=Rule.MINUTES_CIRCULATED)
+    assert minutes.state == DeadlineState.OPEN  # closing left the duty to circulate running
+    assert Discussion.objects.get(referral=isla).minutes_versions.count() == 1
+    assert not isla.deadlines.exclude(rule=Rule.MINUTES_CIRCULATED).filter(state=DeadlineState.OPEN).exists()
+
+    sam = case("Sam")
+    assert (sam.status, sam.closure_outcome) == ("awaiting_discussion", "threshold_not_met")
+    assert sam.reopened_by.username == "tm.demo" and "bruise" in sam.reopen_reason
+    assert sam.closed_at < sam.reopened_at < SEEDED_AT
+    clock = sam.strategy_discussion_deadline()
+    assert (clock.state, clock.starts_at) == (DeadlineState.OPEN, sam.reopened_at)
+    assert clock.due_at > SEEDED_AT  # counted from the reopening, not from the original receipt

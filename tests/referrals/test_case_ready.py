@@ -11,6 +11,7 @@ from core.timescales import LONDON, Rule
 from referrals import services
 from referrals.deadlines import deadline_open
 from referrals.models import SD_RULES, Deadline, Referral, Urgency
+from strategy.services import case_close
 from tests.factories import AgencyFactory, PartnershipFactory, UserFactory, child, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,9 @@ def test_closing_a_referral_stops_every_open_deadline_with_the_reason(world):
     assert open_deadlines().filter(referral=referral).count() == 2
 
     closed_at = MONDAY_10AM + dt.timedelta(days=1)
-    services.referral_close(acting_user=world["tm"], referral=referral, now=closed_at)
+    case_close(
+        acting_user=world["tm"], referral=referral, outcome="threshold_not_met", reason="Invented reason", now=closed_at
+    )
 
     assert not open_deadlines().filter(referral=referral).exists()
     for deadline in (referral.strategy_discussion_deadline(), Deadline.objects.get(pk=medical.pk)):
@@ -69,7 +72,9 @@ def test_a_met_deadline_is_not_among_the_open_ones(world):
     services.referral_record_discussion_held(acting_user=world["tm"], referral=held, held_at=AN_HOUR_LATER)
     assert list(open_deadlines().values_list("referral", flat=True)) == [waiting.pk]
     # A met deadline stays met when the case closes: it is history, not stopped.
-    services.referral_close(acting_user=world["tm"], referral=held, now=AN_HOUR_LATER)
+    case_close(
+        acting_user=world["tm"], referral=held, outcome="early_help", reason="Invented reason", now=AN_HOUR_LATER
+    )
     assert held.strategy_discussion_deadline().state == "met"
 
 
@@ -271,7 +276,13 @@ def test_a_young_infant_with_a_physical_harm_concern_needs_the_non_mobile_answer
     )
     # Answered yes: the guard applies, so the case cannot close without a discussion.
     with pytest.raises(ValidationError, match="non-mobile infant"):
-        services.referral_close(acting_user=world["sw"], referral=referral, now=AN_HOUR_LATER)
+        case_close(
+            acting_user=world["tm"],
+            referral=referral,
+            outcome="threshold_not_met",
+            reason="Invented",
+            now=AN_HOUR_LATER,
+        )
     # An older, mobile child with the same concern is not asked.
     make_referral(acting_user=world["sw"], received_at=MONDAY_10AM, concerns=["physical"])
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from agencies.models import ClosureDay, Jurisdiction
 from core.timescales import LONDON
@@ -158,37 +157,6 @@ def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calenda
         now=MONDAY_10AM + dt.timedelta(days=1),
     )
     assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
-
-
-def test_non_mobile_infant_referral_cannot_be_closed_without_a_discussion(world):
-    from django.core.exceptions import ValidationError
-
-    referral = make_referral(
-        acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], urgency=Urgency.SERIOUS_RISK
-    )
-    now = referral.received_at + dt.timedelta(hours=1)
-    with pytest.raises(ValidationError, match="injury to a non-mobile infant"):
-        services.referral_close(acting_user=world["sw"], referral=referral, now=now)
-    referral.refresh_from_db()
-    assert referral.status == "awaiting_discussion"
-
-    services.referral_record_discussion_held(
-        acting_user=world["tm"], referral=referral, held_at=referral.received_at + dt.timedelta(hours=2)
-    )
-    services.referral_close(acting_user=world["sw"], referral=referral, now=now + dt.timedelta(hours=2))
-    referral.refresh_from_db()
-    assert referral.status == "closed"
-
-
-def test_only_social_workers_and_team_managers_close_referrals(world):
-    from django.core.exceptions import PermissionDenied
-
-    referral = make_referral(acting_user=world["sw"])
-    for persona in ("admin", "hos", "police", "outsider"):
-        with pytest.raises(PermissionDenied):
-            services.referral_close(acting_user=world[persona], referral=referral, now=timezone.now())
-    referral.refresh_from_db()
-    assert referral.status == "awaiting_discussion"
 
 
 def test_deadlines_are_stored_in_one_table_for_one_indexed_watch_query(world, django_assert_num_queries):

@@ -114,7 +114,9 @@ def test_closing_an_injured_non_mobile_infants_case_without_a_discussion_is_refu
     referral = _infant_case(world)
     convene(world, referral)  # convened, not yet held
     with pytest.raises(ValidationError):
-        referral_services.referral_close(acting_user=world["tm"], referral=referral, now=CONVENED)
+        services.case_close(
+            acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented reason", now=CONVENED
+        )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.AWAITING_DISCUSSION
 
@@ -122,7 +124,13 @@ def test_closing_an_injured_non_mobile_infants_case_without_a_discussion_is_refu
 def test_closing_an_injured_non_mobile_infants_case_is_allowed_once_the_discussion_has_been_held(world):
     referral = _infant_case(world)
     hold(world, convene(world, referral))
-    referral_services.referral_close(acting_user=world["tm"], referral=referral, now=ENDED + dt.timedelta(hours=2))
+    services.case_close(
+        acting_user=world["tm"],
+        referral=referral,
+        outcome="early_help",
+        reason="Invented reason",
+        now=ENDED + dt.timedelta(hours=2),
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
 
@@ -131,7 +139,9 @@ def test_a_case_cannot_be_closed_while_its_discussion_is_being_held(world):
     referral = case(world)
     start(world, convene(world, referral))
     with pytest.raises(ValidationError, match="A strategy discussion is being held"):
-        referral_services.referral_close(acting_user=world["tm"], referral=referral, now=MEETING)
+        services.case_close(
+            acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented reason", now=MEETING
+        )
     referral.refresh_from_db()
     assert referral.status != ReferralStatus.CLOSED
 
@@ -574,7 +584,13 @@ def test_the_invited_agency_reads_only_after_the_discussion_and_loses_the_case_w
     referral.refresh_from_db()
     assert list(referrals_visible_to(world["police"])) == [referral]
     assert relationship(world["police"], referral) is Relationship.INVITED_READ_ONLY
-    referral_services.referral_close(acting_user=world["tm"], referral=referral, now=ENDED + dt.timedelta(days=1))
+    services.case_close(
+        acting_user=world["tm"],
+        referral=referral,
+        outcome="early_help",
+        reason="Invented reason",
+        now=ENDED + dt.timedelta(days=1),
+    )
     referral.refresh_from_db()
     assert relationship(world["police"], referral) is Relationship.NONE
     assert not referrals_visible_to(world["police"]).exists()
@@ -592,7 +608,13 @@ def test_the_neighbouring_partnerships_police_never_see_the_case(world):
     assert not sees()
     hold(world, discussion)
     assert not sees()
-    referral_services.referral_close(acting_user=world["tm"], referral=referral, now=ENDED + dt.timedelta(days=1))
+    services.case_close(
+        acting_user=world["tm"],
+        referral=referral,
+        outcome="early_help",
+        reason="Invented reason",
+        now=ENDED + dt.timedelta(days=1),
+    )
     assert not sees()
 
 

@@ -282,11 +282,15 @@ def test_only_a_team_manager_authorises_s47_through_the_page(convene, sw_client,
     assert Deadline.objects.filter(referral=discussion.referral, rule="ICPC", child=robin, state="open").exists()
 
 
-def test_closing_an_injured_infants_case_without_a_discussion_is_refused_on_the_page(world, sw_client):
+def test_closing_an_injured_infants_case_without_a_discussion_is_refused_on_the_page(world, sw_client, tm_client):
     referral = make_referral(
         acting_user=world["sw"], concerns=["non_mobile_injury", "physical"], non_mobile_infant_injury=True
     )
-    response = sw_client.post(reverse("strategy:close_case", kwargs={"pk": referral.pk}), follow=True)
+    url = reverse("strategy:close_case", kwargs={"pk": referral.pk})
+    data = {"outcome": "threshold_not_met", "reason": "Invented reason"}
+    assert sw_client.post(url, data).status_code == 403  # a team manager's act
+    response = tm_client.post(url, data)
+    assert response.status_code == 400
     assert "cannot be closed without a strategy discussion" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status != "closed"

@@ -31,7 +31,7 @@ from minutes.access import get_minutes_for_user
 from minutes.models import Sends
 from referrals import services
 from referrals.access import ReferralChecker
-from referrals.models import Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
+from referrals.models import ClosureOutcome, Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
 from strategy import rules
 from strategy import services as strategy
 from strategy import steps as strategy_steps
@@ -277,7 +277,36 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "summary": "Pupil described frightening arguments at home; parents engaged with early help.",
             "children": [_child("Isla", "Penrose", years(10), relationship="Subject child")],
             "household": [],
-            "closed": True,
+            # Closed by the team manager after its discussion was held; its minutes are still to be circulated.
+            "closure": (
+                ClosureOutcome.EARLY_HELP,
+                "Discussion held: no evidence of significant harm. Both parents accepted early help; the early help "
+                "worker reviews in six weeks.",
+                dt.timedelta(days=3),
+            ),
+        },
+        {
+            "received_at": now - dt.timedelta(days=10),
+            "referrer_name": "Dana Shore",
+            "referrer_agency": agencies["Demo Primary School"],
+            "concerns": ["physical", "emotional"],
+            "urgency": Urgency.STANDARD,
+            "summary": "Pupil said his father shouted at him and pushed him during a handover; parents separated and "
+            "in dispute over contact.",
+            "children": [_child("Sam", "Ellery", years(7), relationship="Subject child")],
+            "household": [{"first_name": "Nina", "last_name": "Ellery", "relationship": "Mother"}],
+            # Closed at referral without a discussion (threshold not met), then reopened on new information.
+            "closure": (
+                ClosureOutcome.THRESHOLD_NOT_MET,
+                "One remark during a contact dispute; no injury seen, and Sam told the school he feels safe at both "
+                "homes. Signposted to family mediation.",
+                dt.timedelta(days=1),
+            ),
+            "reopen": (
+                "The school reports a bruise on Sam's upper arm after a contact weekend, and Sam says his father "
+                "grabbed him: the threshold for a strategy discussion is now met.",
+                dt.timedelta(hours=3),
+            ),
         },
     ]
 
@@ -1195,6 +1224,8 @@ class DemoDiscussions:
             ],
             minutes=30,
         )
+        # The chair approved the minutes, but they were not circulated before the case closed: the duty runs on.
+        self.approve_minutes(discussion)
 
 
 def parse_now(value: str) -> dt.datetime:
@@ -1310,10 +1341,18 @@ class Command(BaseCommand):
             cases[row["children"][0]["last_name"]] = referral
         counts = DemoDiscussions(agencies=agencies, users=users, now=now).seed(cases)
         for row in rows:
-            if row.get("closed"):
-                # Closed after its discussion was held.
-                referral = cases[row["children"][0]["last_name"]]
-                services.referral_close(
-                    acting_user=users["tm.demo"], referral=referral, now=row["received_at"] + dt.timedelta(days=3)
+            # Closed (and reopened) by the team manager, through the one service each, as the case page does.
+            referral = cases[row["children"][0]["last_name"]]
+            if "closure" in row:
+                outcome, reason, after = row["closure"]
+                referral = strategy.case_close(
+                    acting_user=users["tm.demo"],
+                    referral=referral,
+                    outcome=outcome,
+                    reason=reason,
+                    now=row["received_at"] + after,
                 )
+            if "reopen" in row:
+                reason, before = row["reopen"]
+                strategy.case_reopen(acting_user=users["tm.demo"], referral=referral, reason=reason, now=now - before)
         return len(rows), counts
