@@ -392,9 +392,7 @@ class ChildRecord(models.Model):
     )
     cin_support_reason = models.TextField("what was considered, and why", blank=True)
     abuse_nature = models.TextField("nature of the alleged abuse", blank=True)
-    identity_needs = models.TextField(
-        "how ethnicity, religion, language and disability shape the plan", blank=True
-    )
+    identity_needs = models.TextField("how ethnicity, religion, language and disability shape the plan", blank=True)
     interpreter = models.BooleanField("an interpreter is needed", default=False)
     intermediary = models.BooleanField("an intermediary is needed", default=False)
     history = HistoricalRecords()

@@ -93,6 +93,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "strategy:risk": post_only("409"),
     "strategy:decision": post_only("404"),
     "strategy:plan": post_only("409"),
+    "strategy:standing": post_only("409"),
     "strategy:proceed": post_only("400"),
     "strategy:action": post_only("400"),
     "strategy:invite": post_only("400"),
