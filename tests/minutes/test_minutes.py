@@ -152,6 +152,7 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
             "information": "Invented later entry",
             "checks_done": "",
             "consent": "not_sought",
+            "consent_manager_reason": "Invented manager's reason.",
             "not_for_family": False,
         },
         now=AFTER,
