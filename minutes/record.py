@@ -23,13 +23,15 @@ SECTIONS = [
     ("information", "Information shared by agency"),
     ("risk", "Risk analysis"),
     ("decisions", "Decisions for each child"),
-    ("standing", "Recorded whatever the outcome"),
     ("plan", "Enquiry plan"),
     ("actions", "Action plan"),
     ("next_meeting", "Next meeting"),
     ("distribution", "Distribution list"),
 ]
 HEADINGS = dict(SECTIONS)
+# Parts shown inside a section of DOMAIN section 6 (under its heading): a change to one changes that section.
+SUBSECTIONS = {"standing": "decisions"}
+HEADINGS["standing"] = "Recorded whatever the outcome"
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -321,7 +323,12 @@ def changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> li
     if before is None:
         return [heading for _key, heading in SECTIONS]
     old, new = before.get("sections", {}), after["sections"]
-    changed = [heading for key, heading in SECTIONS if old.get(key) != new.get(key)]
+    changed = [
+        heading
+        for key, heading in SECTIONS
+        if old.get(key) != new.get(key)
+        or any(parent == key and old.get(sub) != new.get(sub) for sub, parent in SUBSECTIONS.items())
+    ]
     header_keys = ("reference", "held", "format", "chair")
     if any(before.get(k) != after.get(k) for k in header_keys) and "Reason for the discussion" not in changed:
         changed.insert(0, "Details of the discussion")

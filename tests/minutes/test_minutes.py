@@ -115,6 +115,26 @@ def test_the_full_pdf_has_every_section_in_order_and_the_marking_on_every_page(w
     assert "Family version" not in pages[0]
 
 
+def test_the_full_pdf_shows_what_every_discussion_records_and_everyone_left_out_on_purpose(world, held, tmp_path):
+    strategy_services.proceed_save(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], held),
+        agencies=[world["health"].agency],
+        reason="Invented: nurse off sick",
+        urgency="Invented: today",
+        now=AFTER,
+        version=None,
+    )
+    version = approve(world, held)
+    text = "\n".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.FULL].pdf), tmp_path))
+    assert "Recorded whatever the outcome" in text
+    assert "No criminal investigation: No offence disclosed (invented)." in text
+    assert "DS Invented" in text and "Not sought" in text
+    assert "Considered and not needed: Invented: early help in place." in text
+    assert "Left out on purpose" in text and "Proceeded without" in text and "Invented: nurse off sick" in text
+    assert "Can decide for" in text
+
+
 def test_the_family_version_leaves_out_every_restricted_entry_and_says_so(world, held, tmp_path):
     version = approve(world, held)
     family = services.documents_ensure(version)[Kind.FAMILY]
