@@ -467,7 +467,7 @@ class StandingForm(VersionedForm):
         if not lado:
             for name in ("lado_informed", "lado_informed_who", "lado_informed_on", "lado_not_informed_reason"):
                 del self.fields[name]
-        self.child_rows = []
+        self.child_rows: list[dict[str, Any]] = []
         for child in children:
             key = f"child_{child.pk}"
             name = child.full_name

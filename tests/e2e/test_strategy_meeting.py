@@ -1,9 +1,10 @@
 """A whole strategy discussion in Chromium, three users in turn: the chair, police and health.
 
 tm.demo convenes and chairs it, records a section 47 enquiry for one child and no further action
-for the sibling, authorises the enquiry and records the police decision on a criminal investigation; police.demo marks police attendance and adds police
-information; health.demo adds health information. Each section saves in the background (htmx)
-and says when; axe-core runs on every page visited; one screenshot of the meeting page is kept.
+for the sibling, authorises the enquiry and records the police decision on a criminal investigation;
+police.demo marks police attendance and adds police information; health.demo adds health
+information. Each section saves in the background (htmx) and says when; axe-core runs on every
+page visited; one screenshot of the meeting page is kept.
 """
 
 import datetime as dt
