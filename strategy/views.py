@@ -65,6 +65,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
     initial = {
         "trigger": "new_referral" if first else None,
         "urgency": urgency,
+        "urgency_reason": referral.urgency_reason if first else "",  # the referral's, if a longer one is chosen again
         "identified_date": local.date() if first else None,
         "identified_time": local.strftime("%H:%M") if first else "",
         "children": [c.pk for c in people["children"]],
