@@ -135,7 +135,7 @@ def test_the_full_pdf_shows_what_every_discussion_records_and_everyone_left_out_
     assert "Can decide for" in text
     family = "\n".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.FAMILY].pdf), tmp_path))
     assert "Recorded whatever the outcome" not in family and "No offence disclosed" not in family
-    assert "Invented: nurse off sick" not in family and "manager's reason" not in family
+    assert "Left out on purpose" not in family and "manager's reason" not in family
 
 
 def test_the_family_version_leaves_out_every_restricted_entry_and_says_so(world, held, tmp_path):
