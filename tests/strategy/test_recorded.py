@@ -205,6 +205,11 @@ def test_the_lado_is_proposed_as_an_invitee_and_found_among_the_agencies_by_name
     assert "Designated officer (LADO)" in page.content.decode()
 
 
+def test_without_a_lado_agency_the_convene_page_says_how_the_lado_is_found(world, tm_client):
+    page = tm_client.get(reverse("strategy:convene", kwargs={"pk": _lado_case(world).pk})).content.decode()
+    assert "No agency's name in this partnership contains lado or designated officer" in page
+
+
 # --- Per child: safe discharge, child in need support after no further action ---------------------------------
 
 
@@ -316,6 +321,13 @@ def test_each_agency_proceeded_without_keeps_its_own_reason_and_the_minutes_list
         ("Invented Health", "Proceeded without", "Health's nurse is off sick"),
         ("Invented Police", "Proceeded without", "Police on a call-out"),
     ]
+
+
+def test_a_change_to_what_every_discussion_records_marks_the_decisions_section_changed(world):
+    discussion = _started(world)
+    before = record.snapshot(discussion)
+    discussion = _save(world, discussion, POLICE)
+    assert record.changed_sections(before, record.snapshot(discussion)) == ["Decisions for each child"]
 
 
 # --- Urgency against the concern -------------------------------------------------------------------------------
