@@ -22,6 +22,10 @@ def validate_end_of_working_day(value: time) -> None:
         raise ValidationError("The end of the working day must be between 12:00 and 22:00")
 
 
+# DOMAIN section 1's list, and the harms issue 24 adds: child-on-child, extra-familial and pre-birth concerns.
+MEETING_HARMS_DEFAULT = "organised,fii,position_of_trust,child_on_child,extra_familial,unborn"
+
+
 class Partnership(models.Model):
     """A local safeguarding children partnership; its settings feed the timescale engine."""
 
@@ -72,10 +76,11 @@ class Partnership(models.Model):
     meeting_harms = models.CharField(
         "harms that need a meeting rather than calls",
         max_length=500,
-        default="organised,fii,position_of_trust",
+        default=MEETING_HARMS_DEFAULT,
         validators=[RegexValidator(r"^[a-z_]+(,[a-z_]+)*$", "List concern codes separated by commas")],
         help_text="Concern codes, separated by commas: a discussion about one of them held by telephone shows a "
-        "warning (DOMAIN section 1; usually organised, fii, position_of_trust).",
+        "warning (DOMAIN section 1; usually organised, fii, position_of_trust, child_on_child, extra_familial, "
+        "unborn).",
     )
     # When the calendar last changed, and when the open deadlines last caught up with it (in Celery).
     calendar_changed_at = models.DateTimeField(null=True, blank=True, editable=False)

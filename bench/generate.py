@@ -737,6 +737,11 @@ class _Generator:
                 "risk_reduce": f"CASE WHEN {ended} THEN 'Invented: a safety plan agreed with the family.' ELSE '' END",
                 "risk_review": f"CASE WHEN {ended} THEN 'Invented: at the review in four weeks.' ELSE '' END",
                 "abandon_reason": "''",
+                # What every held discussion records whatever the outcome (issue 24).
+                "police_decision": f"CASE WHEN {ended} THEN 'investigate' ELSE '' END",
+                "police_decision_maker": f"CASE WHEN {ended} THEN 'Invented Detective Sergeant' ELSE '' END",
+                "legal_advice_sought": f"CASE WHEN {ended} THEN false END",
+                "protection": f"CASE WHEN {ended} THEN 'none' ELSE '' END",
                 "section_versions": "'{}'::jsonb",
                 "created_at": "r.disc_created",
             },

@@ -45,6 +45,9 @@ HEADINGS = dict(SECTIONS)
 UNCOMPARED = {"deadlines"}
 # Nothing decided: nothing is shared (the default). Also what a version approved before the section existed had.
 FAMILY_UNDECIDED: dict[str, Any] = {"decided": False, "shares": False}
+# Parts shown inside a section of DOMAIN section 6 (under its heading): a change to one changes that section.
+SUBSECTIONS = {"standing": "decisions"}
+HEADINGS["standing"] = "Recorded whatever the outcome"
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -122,6 +125,11 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     )
     quoracy = rules.quoracy_of(invitations, chair_id=discussion.chair_id)
     proceeded = list(discussion.proceeded_without.order_by("name"))
+    proceeds = list(discussion.proceeds_without.select_related("agency", "recorded_by").order_by("agency__name", "pk"))
+    declined = list(
+        discussion.invitations.filter(status=InvitationStatus.DECLINED).select_related("agency").order_by("pk")
+    )
+    records = {r.child_id: r for r in discussion.child_records.all()}
     decisions = {d.child_id: d for d in discussion.decisions.select_related("s47_authorised_by")}
     plan = {item.item: item for item in discussion.plan_items.all()}
     actions = list(
@@ -139,6 +147,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
         "reason": {
             "prompted_by": f"{discussion.get_trigger_display()}, identified {when(discussion.concern_identified_at)}",
             "urgency": discussion.get_urgency_display(),
+            "urgency_reason": discussion.urgency_reason,
             "reason": discussion.reason,
             "purpose": discussion.purpose,
             "reconvened": (
@@ -155,6 +164,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
                 "role": ("Chair. " if i.person_id == discussion.chair_id else "") + i.role,
                 "attendance": i.get_attendance_display(),
                 "in_advance": _yes(i.information_sent_in_advance),
+                "can_decide": {True: "Yes", False: "No"}.get(i.can_decide, "Not recorded"),  # type: ignore[arg-type]
             }
             for i in invitations
         ],
@@ -164,6 +174,27 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             "proceeded_without": [a.name for a in proceeded],
             "reason": discussion.proceed_reason if proceeded else "",
             "urgency": discussion.proceed_urgency if proceeded else "",
+            # Every invitee left out on purpose, with the reason: proposals declined and agencies proceeded without.
+            "left_out": [
+                {
+                    "who": f"{i.role} ({i.agency.name})" if i.role else i.agency.name,
+                    "how": "Proposed, not invited",
+                    "reason": i.decline_reason,
+                    "urgency": "",
+                    "recorded": "",
+                }
+                for i in declined
+            ]
+            + [
+                {
+                    "who": p.agency.name,
+                    "how": "Proceeded without",
+                    "reason": p.reason,
+                    "urgency": p.urgency,
+                    "recorded": f"{p.recorded_by}, {when(p.recorded_at)}",
+                }
+                for p in proceeds
+            ],
         },
         "information": [
             {
@@ -172,6 +203,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
                 "information": entry.information,
                 "checks": entry.checks_done,
                 "consent": entry.get_consent_display(),
+                "manager_reason": entry.consent_manager_reason,
                 "not_for_family": entry.not_for_family,
             }
             for entry in information
@@ -181,6 +213,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             for field in ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
         ],
         "decisions": [_decision(child, decisions.get(child.pk)) for child in children],
+        "standing": _standing(discussion, children, records),
         "plan": [
             {
                 "item": label,
@@ -336,6 +369,56 @@ def _comparable(key: str, section: Any) -> Any:
     return section
 
 
+def _standing(discussion: Discussion, children: list, records: dict) -> dict[str, Any]:
+    """What every discussion records whatever the outcome (DOMAIN sections 1.3 and 4), as label and value rows."""
+    police = discussion.get_police_decision_display() if discussion.police_decision else "Not recorded"
+    if discussion.police_decision_reason:
+        police += f": {discussion.police_decision_reason}"
+    if discussion.lado_informed:
+        lado = f"Informed on {_day(discussion.lado_informed_on)} by {discussion.lado_informed_who}"
+    elif discussion.lado_informed is False:
+        lado = f"Not informed: {discussion.lado_not_informed_reason}"
+    else:
+        lado = ""
+    legal = {True: f"Sought: {discussion.legal_advice_outcome}", False: "Not sought"}.get(
+        discussion.legal_advice_sought,  # type: ignore[arg-type]
+        "Not recorded",
+    )
+    protection = discussion.get_protection_display() if discussion.protection else "Not recorded"
+    if discussion.protection_details:
+        protection += f": {discussion.protection_details}"
+    rows = [
+        ["Police decision on a criminal investigation", police],
+        ["Police decision maker", discussion.police_decision_maker],
+        ["Police-only discussion first", discussion.police_only_note if discussion.police_only_first else ""],
+        ["Designated officer (LADO)", lado],
+        ["Legal advice", legal],
+        ["Police protection or emergency protection order", protection],
+    ]
+    per_child = []
+    for child in children:
+        record_ = records.get(child.pk)
+        if record_ is None:
+            continue
+        needs = record_.identity_needs
+        extra = [
+            w for flag, w in ((record_.interpreter, "interpreter"), (record_.intermediary, "intermediary")) if flag
+        ]
+        if extra:
+            needs = f"{needs} ({' and '.join(extra)} needed)".strip()
+        facts = [
+            ["Nature of the alleged abuse", record_.abuse_nature],
+            ["Safe discharge from hospital", record_.safe_discharge],
+            [
+                "Child in need support",
+                f"{record_.get_cin_support_display()}: {record_.cin_support_reason}" if record_.cin_support else "",
+            ],
+            ["How ethnicity, religion, language and disability shape the plan", needs],
+        ]
+        per_child.append({"child": child.full_name or "Unborn baby", "facts": [f for f in facts if f[1]]})
+    return {"rows": [r for r in rows if r[1]], "children": [c for c in per_child if c["facts"]]}
+
+
 def changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     """Headings of the sections that differ between two snapshots (all of them when there is no before).
 
@@ -347,7 +430,11 @@ def changed_sections(before: dict[str, Any] | None, after: dict[str, Any]) -> li
     changed = [
         heading
         for key, heading in SECTIONS
-        if key not in UNCOMPARED and _comparable(key, old.get(key)) != _comparable(key, new.get(key))
+        if key not in UNCOMPARED
+        and (
+            _comparable(key, old.get(key)) != _comparable(key, new.get(key))
+            or any(parent == key and old.get(sub) != new.get(sub) for sub, parent in SUBSECTIONS.items())
+        )
     ]
     header_keys = ("reference", "held", "format", "chair")
     if any(before.get(k) != after.get(k) for k in header_keys) and "Reason for the discussion" not in changed:

@@ -81,11 +81,20 @@ class ReferralForm(GovFormMixin, forms.Form):
         label="Urgency",
         choices=Urgency.choices,
         widget=forms.RadioSelect,
-        help_text="This sets the deadline for the strategy discussion",
+        help_text="This sets the deadline for the strategy discussion. Sexual abuse where forensic evidence may be "
+        "lost, or an injury to a non-mobile infant: same day, unless you give the reason below",
         error_messages={
             "required": "Select the urgency",
             "invalid_choice": "Select the urgency from the list",
         },
+    )
+    urgency_reason = forms.CharField(
+        label="Why a longer timescale than same day (if you chose one)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        help_text="Only when the concern includes sexual abuse where forensic evidence may be lost, or an injury to "
+        "a non-mobile infant, and the urgency is not same day",
     )
     immediate_action_taken = forms.BooleanField(
         label="An agency has already taken immediate protective action",

@@ -45,7 +45,8 @@ class ConcernCategory(models.TextChoices):
     ORGANISED = "organised", "Organised or complex abuse"
     POSITION_OF_TRUST = "position_of_trust", "Allegation against a person in a position of trust"
     EXTRA_FAMILIAL = "extra_familial", "Extra-familial harm"
-    UNBORN = "unborn", "Unborn child"
+    CHILD_ON_CHILD = "child_on_child", "Child-on-child abuse"
+    UNBORN = "unborn", "Pre-birth concerns (an unborn child)"
     NON_MOBILE_INJURY = "non_mobile_injury", "Injury to a non-mobile infant"
 
 
@@ -123,6 +124,11 @@ class Referral(models.Model):
     concerns = models.ManyToManyField(Concern, related_name="referrals")
     concern_summary = models.TextField("the concern")
     urgency = models.CharField(max_length=30, choices=Urgency.choices)
+    urgency_reason = models.TextField(
+        "why a longer timescale than same day",
+        blank=True,
+        help_text="Needed when the concern calls for a same-day discussion (referrals.rules.same_day_concerns).",
+    )
     immediate_action_taken = models.BooleanField(default=False)
     immediate_action_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -134,3 +134,46 @@ def check_non_mobile_answer(
             "physical harm: answer whether this is an injury to a non-mobile infant"
         }
     return {}
+
+
+# DOMAIN section 3, SD_SAME_DAY: serious injury, or sexual abuse where forensic evidence may be lost.
+SAME_DAY_CONCERNS = {
+    ConcernCategory.SEXUAL: "sexual abuse, where forensic evidence may be lost",
+    ConcernCategory.NON_MOBILE_INJURY: "an injury to a non-mobile infant",
+}
+SAME_DAY_URGENCIES = (Urgency.SERIOUS_RISK, Urgency.FORENSIC)
+
+
+def same_day_concerns(concerns: Iterable[str], *, non_mobile_injury: bool | None = None) -> list[str]:
+    """What about the concern calls for a same-day discussion, in words (empty when nothing does).
+
+    Sexual abuse (forensic evidence may be lost) and an injury to a non-mobile infant (a serious injury
+    by the age of the child) do; other physical harm is too wide a category to presume it serious.
+    """
+    found = [words for code, words in SAME_DAY_CONCERNS.items() if code in set(concerns)]
+    if non_mobile_injury and SAME_DAY_CONCERNS[ConcernCategory.NON_MOBILE_INJURY] not in found:
+        found.append(SAME_DAY_CONCERNS[ConcernCategory.NON_MOBILE_INJURY])
+    return found
+
+
+def proposed_urgency(concerns: Iterable[str], *, non_mobile_injury: bool | None = None) -> str | None:
+    """The same-day urgency the forms pre-select for such a concern (None: nothing to propose)."""
+    codes = set(concerns)
+    if ConcernCategory.SEXUAL in codes:
+        return Urgency.FORENSIC
+    if same_day_concerns(codes, non_mobile_injury=non_mobile_injury):
+        return Urgency.SERIOUS_RISK
+    return None
+
+
+def check_urgency_against_concern(
+    urgency: str | None, reason: str, concerns: Iterable[str], *, non_mobile_injury: bool | None = None
+) -> Errors:
+    """A longer timescale than same day for a concern that calls for same day needs the reason (issue 24)."""
+    found = same_day_concerns(concerns, non_mobile_injury=non_mobile_injury)
+    if found and urgency and urgency not in SAME_DAY_URGENCIES and not reason.strip():
+        return {
+            "urgency_reason": f"The concern includes {' and '.join(found)}, so the discussion should be the same "
+            "day: give the reason for a longer timescale, or select a same-day urgency"
+        }
+    return {}

@@ -56,6 +56,7 @@ REFERRAL_FIELDS = (
     "immediate_action_details",
     "concern_summary",
     "non_mobile_infant_injury",
+    "urgency_reason",
 )
 PERSON_FIELDS = (
     "first_name",
@@ -252,6 +253,14 @@ def _check_referral(
     errors.add(
         rules.check_non_mobile_answer(data.get("non_mobile_infant_injury"), concerns, people.kept_children(), now=now)
     )
+    errors.add(
+        rules.check_urgency_against_concern(
+            data.get("urgency", referral.urgency),
+            str(data.get("urgency_reason", referral.urgency_reason) or ""),
+            concerns,
+            non_mobile_injury=data.get("non_mobile_infant_injury"),
+        )
+    )
     people.check_removals()
     return errors
 
@@ -278,6 +287,8 @@ def _apply(referral: Referral, data: Mapping[str, Any], errors: _Errors) -> None
         referral.immediate_action_agency, referral.immediate_action_details = None, ""
     if referral.referrer_agency_id:
         referral.referrer_organisation = ""
+    if referral.urgency in rules.SAME_DAY_URGENCIES:
+        referral.urgency_reason = ""  # same day needs no reason
     try:
         referral.full_clean(exclude=["reference", "created_by", "partnership"])
     except ValidationError as exc:

@@ -124,6 +124,7 @@ def _initial(referral: Referral | None, now) -> dict:
             "concerns": list(referral.concerns.values_list("code", flat=True)),
             "non_mobile_infant_injury": {True: "yes", False: "no", None: None}[referral.non_mobile_infant_injury],
             "urgency": referral.urgency,
+            "urgency_reason": referral.urgency_reason,
             "immediate_action_taken": referral.immediate_action_taken,
             "immediate_action_agency": referral.immediate_action_agency_id,
             "immediate_action_details": referral.immediate_action_details,

@@ -15,6 +15,7 @@ from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
     Attendance,
+    CinSupport,
     ConferenceOutcome,
     Consent,
     Discussion,
@@ -23,11 +24,15 @@ from strategy.models import (
     InvestigationType,
     Invitation,
     NotYetReason,
+    PoliceDecision,
+    Protection,
     Trigger,
 )
 from strategy.rules import Proposal
 
 TEXT = {"rows": 3}
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_VALUES = {"yes": True, "no": False}
 
 
 class PersonChoice(forms.ModelMultipleChoiceField):
@@ -54,6 +59,12 @@ class ConveneForm(GovFormMixin, forms.Form):
         widget=forms.RadioSelect,
         help_text="Sets how soon the discussion must be held. A missing child is always 24 hours.",
         error_messages={"required": "Select the urgency", "invalid_choice": "Select the urgency"},
+    )
+    urgency_reason = forms.CharField(
+        label="Why a longer timescale than same day (if you chose one)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
     )
     scheduled_date = GovDateField(label="Date of the discussion")
     scheduled_time = GovTimeField(label="Time of the discussion", what="of the discussion")
@@ -118,7 +129,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]
         self.proposal_rows: list[dict[str, Any]] = []
         for proposal in proposals:
-            options = [a for a in agencies if a.agency_type == proposal.agency_type]
+            options = [a for a in agencies if proposal.matches(a)]
             if not options:
                 self.proposal_rows.append({"proposal": proposal, "missing": True})
                 continue
@@ -179,6 +190,7 @@ class ConveneForm(GovFormMixin, forms.Form):
                     "trigger",
                     "concern_identified_at",
                     "urgency",
+                    "urgency_reason",
                     "scheduled_at",
                     "format",
                     "chair",
@@ -199,7 +211,8 @@ class VersionedForm(GovFormMixin, forms.Form):
 
 
 class AttendanceForm(VersionedForm):
-    """One line per invitee the user may record: attendance and information sent in advance."""
+    """One line per invitee the user may record: attendance, information sent in advance, their role and whether
+    they can decide for their agency (DOMAIN section 4)."""
 
     def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -215,15 +228,36 @@ class AttendanceForm(VersionedForm):
             self.fields[f"sent_{invitation.pk}"] = forms.BooleanField(
                 label="Information sent in advance", required=False, initial=invitation.information_sent_in_advance
             )
-            self.rows.append((invitation, self[f"attendance_{invitation.pk}"], self[f"sent_{invitation.pk}"]))
+            self.fields[f"role_{invitation.pk}"] = forms.CharField(
+                label=f"Role of {invitation.name}", max_length=200, required=False, initial=invitation.role
+            )
+            self.fields[f"decide_{invitation.pk}"] = forms.ChoiceField(
+                label=f"Can {invitation.name} decide for {invitation.agency}?",
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                required=False,
+                initial={True: "yes", False: "no"}.get(invitation.can_decide),  # type: ignore[arg-type]
+                error_messages={"invalid_choice": f"Select whether {invitation.name} can decide for their agency"},
+            )
+            self.rows.append(
+                (
+                    invitation,
+                    self[f"attendance_{invitation.pk}"],
+                    self[f"sent_{invitation.pk}"],
+                    self[f"role_{invitation.pk}"],
+                    self[f"decide_{invitation.pk}"],
+                )
+            )
 
-    def rows_data(self) -> dict[int, tuple[str, bool]]:
+    def rows_data(self) -> dict[int, tuple[str, bool, str, bool | None]]:
         return {
             invitation.pk: (
                 self.cleaned_data[f"attendance_{invitation.pk}"],
                 self.cleaned_data[f"sent_{invitation.pk}"],
+                self.cleaned_data[f"role_{invitation.pk}"],
+                YES_NO_VALUES.get(self.cleaned_data[f"decide_{invitation.pk}"] or ""),
             )
-            for invitation, _a, _s in self.rows
+            for invitation, *_fields in self.rows
         }
 
 
@@ -255,6 +289,13 @@ class InformationForm(GovFormMixin, forms.Form):
             "required": "Select whether consent was sought for the checks",
             "invalid_choice": "Select whether consent was sought for the checks",
         },
+    )
+    consent_manager_reason = forms.CharField(
+        label="The manager's reason, if consent was not sought or was refused",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        help_text="Name the manager who agreed to go ahead without consent, and why",
     )
     not_for_family = forms.BooleanField(
         label="Not to be shared with the family",
@@ -398,6 +439,159 @@ class AbandonForm(GovFormMixin, forms.Form):
         max_length=2000,
         error_messages={"required": "Give the reason for abandoning the meeting"},
     )
+
+
+def _yes_no(label: str, what: str, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": f"Select yes or no: {what}"},
+        **kwargs,
+    )
+
+
+def _text(label: str, rows: int = 2, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": rows}), max_length=5000, required=False, **kwargs
+    )
+
+
+class StandingForm(VersionedForm):
+    """What every discussion records whatever the outcome (DOMAIN sections 1.3 and 4), in a section of its own.
+
+    The LADO's fields are there only when an alleged abuser works with children; each child has
+    the nature of the alleged abuse, child in need support (after no further action), how their
+    identity and needs shape the plan, and safe discharge when in hospital.
+    """
+
+    police_decision = forms.ChoiceField(
+        label="Police decision on a criminal investigation",
+        choices=PoliceDecision.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="The police decide; the chair records it",
+        error_messages={"invalid_choice": "Select the police decision on a criminal investigation"},
+    )
+    police_decision_reason = _text("Why there is no criminal investigation")
+    police_decision_maker = forms.CharField(
+        label="Police decision maker",
+        max_length=200,
+        required=False,
+        help_text="Name and rank of the officer who made the decision",
+    )
+    police_only_first = forms.BooleanField(
+        label="The police asked for a police-only discussion first, and it was held", required=False
+    )
+    police_only_note = _text("The police-only discussion: when it was held, and why the police asked for it")
+    lado_informed = _yes_no("Has the designated officer (LADO) been informed?", "whether the LADO has been informed")
+    lado_informed_who = forms.CharField(
+        label="Who informed the LADO, and which officer was told", max_length=300, required=False
+    )
+    lado_informed_on = GovDateField(label="Date the LADO was informed", required=False)
+    lado_not_informed_reason = _text("Why the LADO has not been informed")
+    legal_advice_sought = _yes_no("Has legal advice been sought?", "whether legal advice has been sought")
+    legal_advice_outcome = _text("Outcome of the legal advice", help_text="Or say it is awaited")
+    protection = forms.ChoiceField(
+        label="Is police protection or an emergency protection order in place?",
+        choices=Protection.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={
+            "invalid_choice": "Select whether police protection or an emergency protection order is in place"
+        },
+    )
+    protection_details = _text("Details of the protection in place: when, and by whom")
+
+    def __init__(self, *args: Any, children: list[Person], lado: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lado = lado
+        if not lado:
+            for name in ("lado_informed", "lado_informed_who", "lado_informed_on", "lado_not_informed_reason"):
+                del self.fields[name]
+        self.child_rows: list[dict[str, Any]] = []
+        for child in children:
+            key = f"child_{child.pk}"
+            name = child.full_name
+            self.fields[f"{key}_abuse_nature"] = _text(f"Nature of the alleged abuse of {name}")
+            if child.in_hospital:
+                self.fields[f"{key}_safe_discharge"] = _text(
+                    f"Safe discharge of {name} from hospital",
+                    help_text="To whom, when, and what must be in place first",
+                )
+            self.fields[f"{key}_cin_support"] = forms.ChoiceField(
+                label=f"Child in need support for {name}",
+                choices=CinSupport.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                help_text="Needed where the decision is no further action",
+                error_messages={"invalid_choice": f"Select whether child in need support is offered to {name}"},
+            )
+            self.fields[f"{key}_cin_support_reason"] = _text(f"What was considered for {name}, and why")
+            self.fields[f"{key}_identity_needs"] = _text(
+                f"How ethnicity, religion, language and disability shape the plan for {name}"
+            )
+            self.fields[f"{key}_interpreter"] = forms.BooleanField(label="An interpreter is needed", required=False)
+            self.fields[f"{key}_intermediary"] = forms.BooleanField(
+                label="An intermediary is needed (to communicate with the child)", required=False
+            )
+            self.child_rows.append(
+                {"child": child, "fields": [self[n] for n in self.fields if n.startswith(f"{key}_")]}
+            )
+
+    def service_data(self) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+        data = dict(self.cleaned_data)
+        for name in ("lado_informed", "legal_advice_sought"):
+            data[name] = YES_NO_VALUES.get(data.get(name) or "")
+        children = {}
+        for row in self.child_rows:
+            key = f"child_{row['child'].pk}_"
+            children[row["child"].pk] = {
+                name.removeprefix(key): value for name, value in self.cleaned_data.items() if name.startswith(key)
+            }
+        return data, children
+
+
+def standing_initial(discussion: Discussion, records: dict[int, Any]) -> dict[str, Any]:
+    """The standing section's form as stored."""
+
+    def yes_no(value: bool | None) -> str | None:
+        return {True: "yes", False: "no"}.get(value)  # type: ignore[arg-type]
+
+    initial: dict[str, Any] = {
+        "version": discussion.section_version("standing"),
+        **{
+            name: getattr(discussion, name)
+            for name in (
+                "police_decision",
+                "police_decision_reason",
+                "police_decision_maker",
+                "police_only_first",
+                "police_only_note",
+                "lado_informed_who",
+                "lado_informed_on",
+                "lado_not_informed_reason",
+                "legal_advice_outcome",
+                "protection",
+                "protection_details",
+            )
+        },
+        "lado_informed": yes_no(discussion.lado_informed),
+        "legal_advice_sought": yes_no(discussion.legal_advice_sought),
+    }
+    for child_id, row in records.items():
+        for name in (
+            "abuse_nature",
+            "safe_discharge",
+            "cin_support",
+            "cin_support_reason",
+            "identity_needs",
+            "interpreter",
+            "intermediary",
+        ):
+            initial[f"child_{child_id}_{name}"] = getattr(row, name)
+    return initial
 
 
 class OutcomeForm(GovFormMixin, forms.Form):

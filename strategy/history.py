@@ -1,6 +1,6 @@
 """The history of a case: every change to the referral, its people, discussions, invitations, information,
-decisions, enquiry plan, what the family is told and actions, field by field, newest first (DOMAIN section 2:
-every change is kept).
+decisions, what is recorded per child, reasons to proceed without an agency, enquiry plan, what the family is
+told and actions, field by field, newest first (DOMAIN section 2: every change is kept).
 
 Read from django-simple-history's tables of one case, merged newest first. Pages go by keyset, as the lists do
 (core.pages): a page is the changes after (older than) the last one shown, so each table gives at most one
@@ -19,7 +19,16 @@ from django.http import QueryDict
 from actions.models import Action
 from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, cursor_values, page_with_links
 from referrals.models import Person, Referral
-from strategy.models import ChildDecision, Discussion, EnquiryPlanItem, FamilySummary, InformationEntry, Invitation
+from strategy.models import (
+    ChildDecision,
+    ChildRecord,
+    Discussion,
+    EnquiryPlanItem,
+    FamilySummary,
+    InformationEntry,
+    Invitation,
+    ProceedWithout,
+)
 
 PAGE_SIZE = 25
 # Bookkeeping, not what anyone changed.
@@ -53,6 +62,8 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
         ("Decision", ChildDecision.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Enquiry plan", EnquiryPlanItem.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("What the family is told", FamilySummary.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
+        ("Recorded for the child", ChildRecord.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
+        ("Proceeding without", ProceedWithout.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Action", Action.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]
     ]
 

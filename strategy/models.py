@@ -40,6 +40,20 @@ class DiscussionStatus(models.TextChoices):
     ENDED = "ended", "Held"
 
 
+class PoliceDecision(models.TextChoices):
+    """The police decision on a criminal investigation, recorded by the chair for every discussion (DOMAIN 2, 4)."""
+
+    INVESTIGATE = "investigate", "The police will investigate"
+    NO_INVESTIGATION = "no_investigation", "No criminal investigation"
+
+
+class Protection(models.TextChoices):
+    NONE = "none", "Neither police protection nor an emergency protection order"
+    POLICE_PROTECTION = "police_protection", "Police protection"
+    EPO = "epo", "Emergency protection order"
+    BOTH = "both", "Police protection, then an emergency protection order"
+
+
 class Discussion(models.Model):
     """One strategy discussion about one or more children of a case, with its own trigger and deadline."""
 
@@ -76,8 +90,11 @@ class Discussion(models.Model):
     )
     # Quoracy (DOMAIN section 4): proceeding without an expected agency needs the reason and the urgency.
     proceeded_without = models.ManyToManyField(Agency, blank=True, related_name="+")
+    # The last reason given, kept for older records; each agency's own reason is a ProceedWithout row.
     proceed_reason = models.TextField(blank=True)
     proceed_urgency = models.TextField(blank=True)
+    # A longer timescale than same day when the concern calls for same day (serious injury, forensic evidence).
+    urgency_reason = models.TextField("why a longer timescale than same day", blank=True)
     # Risk analysis: the five questions [002].
     risk_worry = models.TextField("what harm are we most worried about", blank=True)
     risk_impact = models.TextField("its impact on the child", blank=True)
@@ -88,6 +105,24 @@ class Discussion(models.Model):
     risk_review_deadline = models.OneToOneField(
         Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="risk_review_of"
     )
+    # Recorded by every discussion, whatever the outcome (DOMAIN sections 1.3 and 4).
+    police_decision = models.CharField(
+        "police decision on a criminal investigation", max_length=20, choices=PoliceDecision.choices, blank=True
+    )
+    police_decision_reason = models.TextField("why there is no criminal investigation", blank=True)
+    police_decision_maker = models.CharField("police decision maker", max_length=200, blank=True)
+    police_only_first = models.BooleanField("a police-only discussion was held first", default=False)
+    police_only_note = models.TextField("the police-only discussion: when, and why the police asked", blank=True)
+    lado_informed = models.BooleanField("the LADO informed", null=True, blank=True)
+    lado_informed_who = models.CharField("who informed the LADO, and which officer", max_length=300, blank=True)
+    lado_informed_on = models.DateField("date the LADO was informed", null=True, blank=True)
+    lado_not_informed_reason = models.TextField("why the LADO has not been informed", blank=True)
+    legal_advice_sought = models.BooleanField("legal advice sought", null=True, blank=True)
+    legal_advice_outcome = models.TextField("outcome of the legal advice", blank=True)
+    protection = models.CharField(
+        "police protection or emergency protection order", max_length=30, choices=Protection.choices, blank=True
+    )
+    protection_details = models.TextField("details of the protection in place", blank=True)
     # Each section of the meeting page saves on its own; two people saving one section: the second is refused.
     section_versions = models.JSONField(default=dict, blank=True, editable=False)
     # From the form that convened it: the same form sent twice convenes one discussion.
@@ -144,6 +179,9 @@ class Invitation(models.Model):
     withdraw_reason = models.TextField(blank=True)
     attendance = models.CharField(max_length=20, choices=Attendance.choices, default=Attendance.INVITED)
     information_sent_in_advance = models.BooleanField(default=False)
+    can_decide = models.BooleanField(
+        "senior enough to decide for their agency", null=True, blank=True, help_text="DOMAIN section 4"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -200,6 +238,9 @@ class InformationEntry(models.Model):
         "not to be shared with the family",
         default=False,
         help_text="It could place the child at risk or jeopardise a police investigation.",
+    )
+    consent_manager_reason = models.TextField(
+        "the manager's reason", blank=True, help_text="When consent was not sought or was refused."
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
@@ -396,3 +437,60 @@ class FamilySummary(models.Model):
     @property
     def shares(self) -> bool:
         return self.sharing == FamilySharing.SHARE
+
+
+class ProceedWithout(models.Model):
+    """One agency the discussion proceeds without: the reason and the urgency, who and when (DOMAIN section 4).
+
+    One row per agency; a later reason replaces it on the row and the earlier one stays in its history.
+    """
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="proceeds_without")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    urgency = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agency__name", "pk"]
+        verbose_name_plural = "proceeding without"
+        constraints = [
+            models.UniqueConstraint(fields=["discussion", "agency"], name="one_proceed_reason_per_agency"),
+            models.CheckConstraint(condition=~Q(reason=""), name="proceed_without_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proceeding without {self.agency}"
+
+
+class CinSupport(models.TextChoices):
+    OFFERED = "offered", "Child in need support offered"
+    NOT_NEEDED = "not_needed", "Considered and not needed"
+
+
+class ChildRecord(models.Model):
+    """What every discussion records for each child whatever the outcome (DOMAIN sections 1.3 and 4): safe
+    discharge from hospital, child in need support after no further action, the nature of the alleged abuse
+    and how the child's identity and needs shape the plan."""
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="child_records")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    safe_discharge = models.TextField("safe discharge from hospital", blank=True)
+    cin_support = models.CharField(
+        "child in need support after no further action", max_length=20, choices=CinSupport.choices, blank=True
+    )
+    cin_support_reason = models.TextField("what was considered, and why", blank=True)
+    abuse_nature = models.TextField("nature of the alleged abuse", blank=True)
+    identity_needs = models.TextField("how ethnicity, religion, language and disability shape the plan", blank=True)
+    interpreter = models.BooleanField("an interpreter is needed", default=False)
+    intermediary = models.BooleanField("an intermediary is needed", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["child__position", "child_id"]
+        constraints = [models.UniqueConstraint(fields=["discussion", "child"], name="one_record_per_child")]
+
+    def __str__(self) -> str:
+        return f"Record for {self.child}"

@@ -11,6 +11,18 @@ from agencies.models import CORE_AGENCY_TYPES, AgencyType
 from referrals.models import ConcernCategory, EducationStatus, Person, PersonKind
 from strategy.models import Attendance
 
+# Concerns a specialist service knows best (FGM clinic, exploitation or harmful sexual behaviour team).
+SPECIALIST_CONCERNS = {
+    ConcernCategory.FGM,
+    ConcernCategory.HONOUR_BASED,
+    ConcernCategory.CSE,
+    ConcernCategory.CCE,
+    ConcernCategory.EXTRA_FAMILIAL,
+    ConcernCategory.CHILD_ON_CHILD,
+}
+LADO_HINTS = ("lado", "designated officer")
+ADULT_SERVICES_HINTS = ("adult",)
+
 MEDICAL_CONCERNS = {
     ConcernCategory.PHYSICAL,
     ConcernCategory.SEXUAL,
@@ -30,6 +42,14 @@ class Proposal:
     reason: str
     core: bool = False
     setting: str = ""  # a name to match an agency by (the child's school)
+    # Words to find the agency by name when no agency type says what it is (the LADO, adult services).
+    name_hints: tuple[str, ...] = ()
+
+    def matches(self, agency) -> bool:
+        """Whether `agency` (any object with name and agency_type) can be this invitee."""
+        if self.name_hints:
+            return any(hint in agency.name.lower() for hint in self.name_hints)
+        return agency.agency_type == self.agency_type
 
 
 def _under_one(child: Person, today: dt.date) -> bool:
@@ -123,6 +143,7 @@ def proposals(
             )
     if referrer_agency_type and referrer_agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
         found.append(Proposal("referrer", referrer_agency_type, "Referrer", "They made the referral"))
+    others = list(others)
     if any(p.kind == PersonKind.ALLEGED_ABUSER and not p.under_18 for p in others):
         found.append(
             Proposal(
@@ -132,7 +153,71 @@ def proposals(
                 "An adult alleged abuser: probation may know them",
             )
         )
+    found += _household_proposals(others, concerns)
     return _merged(found)
+
+
+def _household_proposals(others: list[Person], concerns: set[str]) -> list[Proposal]:
+    """The LADO, housing, adult services and a specialist, when the household or the concern calls for them.
+
+    The LADO (an agency named "LADO" or "designated officer", of any type) where an alleged abuser
+    works with children or the concern is about a person in a position of trust; housing where the
+    concern is neglect (the home's conditions); adult services (an agency named "adult ...") where an
+    adult of the household has a disability or communication needs; a specialist service where the
+    concern is FGM, honour-based abuse, exploitation, extra-familial harm or child-on-child abuse.
+    """
+    found = []
+    workers = [p for p in others if p.kind == PersonKind.ALLEGED_ABUSER and p.works_with_children]
+    if workers or ConcernCategory.POSITION_OF_TRUST in concerns:
+        why = (
+            ", ".join(p.full_name for p in workers) + " works with children"
+            if workers
+            else "An allegation against a person in a position of trust"
+        )
+        found.append(Proposal("lado", AgencyType.OTHER, "Designated officer (LADO)", why, name_hints=LADO_HINTS))
+    if ConcernCategory.NEGLECT in concerns:
+        found.append(
+            Proposal(
+                "housing", AgencyType.HOUSING, "Housing officer", "Neglect: housing may know the home's conditions"
+            )
+        )
+    adults = [
+        p
+        for p in others
+        if p.kind == PersonKind.HOUSEHOLD and not p.under_18 and (p.disability or p.communication_needs)
+    ]
+    if adults:
+        found.append(
+            Proposal(
+                "adult-services",
+                AgencyType.OTHER,
+                "Adult social care",
+                "; ".join(f"{p.full_name} has care or support needs" for p in adults),
+                name_hints=ADULT_SERVICES_HINTS,
+            )
+        )
+    special = sorted(concerns & SPECIALIST_CONCERNS)
+    if special:
+        found.append(
+            Proposal(
+                "specialist",
+                AgencyType.SPECIALIST,
+                "Specialist service",
+                "Specialist knowledge of " + ", ".join(ConcernCategory(c).label.lower() for c in special),
+            )
+        )
+    return found
+
+
+def paediatrician_missing(invitations: Iterable, *, medical_needed: bool) -> bool:
+    """Where a medical is needed the paediatrician is an expectation of its own: another health attendee
+    does not meet it (DOMAIN section 4, who is expected). `invitations`: the active ones."""
+    if not medical_needed:
+        return False
+    return not any(
+        i.attendance == Attendance.ATTENDED and (i.proposal == "paediatrician" or "paediatric" in i.role.lower())
+        for i in invitations
+    )
 
 
 def _merged(found: list[Proposal]) -> list[Proposal]:
@@ -148,6 +233,7 @@ def _merged(found: list[Proposal]) -> list[Proposal]:
                 f"{first.reason}; {proposal.reason}",
                 first.core,
                 first.setting,
+                first.name_hints,
             )
         else:
             merged[proposal.key] = proposal

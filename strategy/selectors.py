@@ -29,6 +29,14 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
     }
     plan = {item.item: item for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS))}
     family_summary = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
+    records = {r.child_id: r for r in discussion.child_records.all()}
+    proceeds = list(discussion.proceeds_without.select_related("agency", "recorded_by"))
+    # A medical is, or may be, needed: the paediatrician was proposed, a medical was done, or the plan has one.
+    medical = (
+        any(i.proposal == "paediatrician" for i in invitations)
+        or any(d.medical_done_at for d in decisions.values())
+        or bool("medical" in plan and plan["medical"].answer.strip())
+    )
     agencies = list(Agency.objects.filter(partnership_id=referral.partnership_id).order_by("name"))
     invited_agencies = sorted({i.agency for i in active}, key=lambda a: a.name)
     quoracy = rules.quoracy_of(active, chair_id=discussion.chair_id)
@@ -51,6 +59,14 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "people": practitioners(referral.partnership_id),
         "quoracy": quoracy,
         "proceeded_without": list(discussion.proceeded_without.all()),
+        "proceeds": proceeds,
+        "child_records": records,
+        "standing_rows": [(child, records.get(child.pk)) for child in children],
+        "lado_abusers": list(
+            referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, works_with_children=True, removed_at=None)
+        ),
+        "paediatrician_missing": rules.paediatrician_missing(active, medical_needed=medical),
+        "cannot_decide": [i for i in active if i.can_decide is False and i.attendance == "attended"],
         "alleged_child_abusers": list(
             referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
         ),

@@ -20,6 +20,7 @@ from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
 from core.history import record
 from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
+from referrals import rules as referral_rules
 from referrals import services as referral_services
 from referrals.access import PRACTITIONER_ROLES, VIEW_PERMISSION, ReferralChecker
 from referrals.deadlines import (
@@ -47,6 +48,9 @@ from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
     ChildDecision,
+    ChildRecord,
+    CinSupport,
+    Consent,
     Discussion,
     DiscussionStatus,
     EnquiryPlanItem,
@@ -56,6 +60,9 @@ from strategy.models import (
     Invitation,
     InvitationStatus,
     NotYetReason,
+    PoliceDecision,
+    ProceedWithout,
+    Protection,
     Trigger,
 )
 
@@ -168,6 +175,15 @@ def discussion_convene(
         and scheduled.astimezone(dt.UTC) < identified.astimezone(dt.UTC)
     ):
         errors["scheduled"] = "The date and time of the discussion must be after the concern was identified"
+    if data.get("trigger") != Trigger.MISSING:
+        errors.update(
+            referral_rules.check_urgency_against_concern(
+                data.get("urgency"),
+                str(data.get("urgency_reason") or ""),
+                referral.concerns.values_list("code", flat=True),
+                non_mobile_injury=referral.non_mobile_infant_injury,
+            )
+        )
     previous = data.get("reconvened_from")
     if previous is not None and previous.referral_id != referral.pk:
         errors["reconvened_from"] = "Select a discussion of this case"
@@ -223,6 +239,9 @@ def discussion_convene(
             trigger=data["trigger"],
             concern_identified_at=identified,
             urgency=data["urgency"],
+            urgency_reason=""
+            if data["urgency"] in referral_rules.SAME_DAY_URGENCIES
+            else str(data.get("urgency_reason") or "").strip(),
             scheduled_at=data["scheduled_at"],
             format=data["format"],
             chair=chair,
@@ -538,6 +557,37 @@ def end_problems(discussion: Discussion) -> list[str]:
         if len(answered) < len(PLAN_ITEMS):
             left = len(PLAN_ITEMS) - len(answered)
             problems.append(f"Answer every item of the enquiry plan, or say why it is not needed ({left} left)")
+    problems += standing_problems(discussion)
+    return problems
+
+
+def lado_needed(discussion: Discussion) -> list[Person]:
+    """The case's alleged abusers who work with children: the LADO must be informed, or why not recorded."""
+    return list(
+        discussion.referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, works_with_children=True, removed_at=None)
+    )
+
+
+def standing_problems(discussion: Discussion) -> list[str]:
+    """What every discussion records whatever the outcome and has not yet (DOMAIN sections 1.3 and 4)."""
+    problems = []
+    if not discussion.police_decision:
+        problems.append("Record the police decision on a criminal investigation, and the police decision maker")
+    if discussion.lado_informed is None and (abusers := lado_needed(discussion)):
+        names = ", ".join(p.full_name for p in abusers)
+        problems.append(f"Record whether the LADO has been informed ({names} works with children), or why not")
+    if discussion.legal_advice_sought is None or not discussion.protection:
+        problems.append(
+            "Record whether legal advice was sought, and any police protection or emergency protection order"
+        )
+    records = {r.child_id: r for r in discussion.child_records.all()}
+    no_further_action = set(discussion.decisions.filter(nfa=True).values_list("child_id", flat=True))
+    for child in discussion.children.all():
+        record_ = records.get(child.pk)
+        if child.in_hospital and not (record_ and record_.safe_discharge.strip()):
+            problems.append(f"Record the safe discharge from hospital of {child.full_name}")
+        if child.pk in no_further_action and not (record_ and record_.cin_support):
+            problems.append(f"Record whether child in need support was considered for {child.full_name}")
     return problems
 
 
@@ -550,10 +600,11 @@ def attendance_save(
     *,
     acting_user: User,
     checker: DiscussionChecker,
-    rows: Mapping[int, tuple[str, bool]],
+    rows: Mapping[int, tuple],
     version: int | None,
 ) -> Discussion:
-    """Attendance per invitee (attended, apologies, no response; information sent in advance).
+    """Attendance per invitee (attended, apologies, no response; information sent in advance), and, when given,
+    their role and whether they can decide for their agency: (attendance, sent[, role, can_decide]).
 
     Invited agencies mark their own agency's lines; the chair and CSC anyone's.
     """
@@ -566,11 +617,20 @@ def attendance_save(
             if pk not in invitations or not checker.can_record_agency(invitations[pk].agency_id):
                 raise PermissionDenied("You can record attendance for your own agency only")
         _bump(discussion, "attendance", version)
-        for pk, (attendance, sent) in rows.items():
+        for pk, (attendance, sent, *more) in rows.items():
             invitation = invitations[pk]
-            if (invitation.attendance, invitation.information_sent_in_advance) == (attendance, sent):
+            role = str(more[0]).strip() if more else invitation.role
+            can_decide = more[1] if len(more) > 1 else invitation.can_decide
+            now_ = (attendance, sent, role, can_decide)
+            if (
+                invitation.attendance,
+                invitation.information_sent_in_advance,
+                invitation.role,
+                invitation.can_decide,
+            ) == now_:
                 continue
             invitation.attendance, invitation.information_sent_in_advance = attendance, sent
+            invitation.role, invitation.can_decide = role, can_decide
             record(invitation, acting_user, "Attendance recorded")
             invitation.full_clean()
             invitation.save()
@@ -596,6 +656,10 @@ def information_add(
         return earlier
     if agency.pk not in checker.invited_agency_ids:
         raise ValidationError({"agency": "Select an agency invited to this discussion"})
+    manager_reason = str(data.get("consent_manager_reason") or "").strip()
+    if data.get("consent") in (Consent.NOT_SOUGHT, Consent.SOUGHT_REFUSED) and not manager_reason:
+        # DOMAIN section 4, enquiry plan: consent not sought (or refused) needs the manager's reason.
+        raise ValidationError({"consent_manager_reason": "Give the manager's reason for going ahead without consent"})
     with transaction.atomic():
         _locked(checker.discussion)
         entry = InformationEntry(
@@ -605,6 +669,9 @@ def information_add(
             checks_done=data.get("checks_done", ""),
             consent=data["consent"],
             not_for_family=bool(data.get("not_for_family")),
+            consent_manager_reason=manager_reason
+            if data.get("consent") in (Consent.NOT_SOUGHT, Consent.SOUGHT_REFUSED)
+            else "",
             recorded_by=acting_user,
             recorded_at=now,
             submission_key=submission_key,
@@ -674,10 +741,20 @@ def proceed_save(
         discussion = _locked(checker.discussion)
         _bump(discussion, "proceed", version)
         already = set(discussion.proceeded_without.values_list("pk", flat=True))
+        # The latest reason stays on the discussion for older readers; each agency keeps its own on its row.
         discussion.proceed_reason, discussion.proceed_urgency = reason, urgency
         record(discussion, acting_user, "Proceeding without an agency")
         discussion.save()
         discussion.proceeded_without.add(*agencies)
+        rows = {r.agency_id: r for r in discussion.proceeds_without.select_for_update()}
+        for agency in agencies:
+            row = rows.get(agency.pk) or ProceedWithout(discussion=discussion, agency=agency)
+            if row.pk and (row.reason, row.urgency) == (reason, urgency):
+                continue
+            row.reason, row.urgency, row.recorded_by, row.recorded_at = reason, urgency, acting_user, now
+            record(row, acting_user, "Proceeding without an agency")
+            row.full_clean()
+            row.save()
         calendar = partnership_calendar(discussion.referral.partnership)
         invited = set(
             discussion.invitations.filter(status=InvitationStatus.INVITED).values_list("agency_id", flat=True)
@@ -706,6 +783,137 @@ def proceed_save(
                 automatic=True,
             )
     return discussion
+
+
+def standing_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    data: Mapping[str, Any],
+    children: Mapping[int, Mapping[str, Any]],
+    version: int | None,
+    now: dt.datetime,
+) -> Discussion:
+    """What every discussion records whatever the outcome (DOMAIN sections 1.3 and 4), recorded by the chair.
+
+    `data`: police_decision (with police_decision_reason when there is no investigation, and the
+    police_decision_maker), police_only_first and police_only_note, lado_informed (with
+    lado_informed_who and lado_informed_on, or lado_not_informed_reason), legal_advice_sought (with
+    legal_advice_outcome), protection (with protection_details). `children`, by child id:
+    safe_discharge (a child in hospital), cin_support and cin_support_reason, abuse_nature,
+    identity_needs, interpreter, intermediary. What is not yet known may be left blank; what is
+    given must be complete. Ending the meeting needs the lot (standing_problems).
+    """
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the decisions of the discussion")
+    discussion = checker.discussion
+    _require_started(discussion, "Start the meeting before recording its decisions")
+    errors = _standing_errors(discussion, data, children, now=now)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        discussion = _locked(discussion)
+        _bump(discussion, "standing", version)
+        decision = data.get("police_decision") or ""
+        discussion.police_decision = decision
+        discussion.police_decision_reason = (
+            _text(data, "police_decision_reason") if decision == PoliceDecision.NO_INVESTIGATION else ""
+        )
+        discussion.police_decision_maker = _text(data, "police_decision_maker")
+        discussion.police_only_first = bool(data.get("police_only_first"))
+        discussion.police_only_note = _text(data, "police_only_note") if discussion.police_only_first else ""
+        informed = data.get("lado_informed")
+        discussion.lado_informed = informed
+        discussion.lado_informed_who = _text(data, "lado_informed_who") if informed else ""
+        discussion.lado_informed_on = data.get("lado_informed_on") if informed else None
+        discussion.lado_not_informed_reason = _text(data, "lado_not_informed_reason") if informed is False else ""
+        sought = data.get("legal_advice_sought")
+        discussion.legal_advice_sought = sought
+        discussion.legal_advice_outcome = _text(data, "legal_advice_outcome") if sought else ""
+        discussion.protection = data.get("protection") or ""
+        discussion.protection_details = (
+            _text(data, "protection_details") if discussion.protection not in ("", Protection.NONE) else ""
+        )
+        record(discussion, acting_user, "Decisions of the discussion recorded")
+        discussion.full_clean()
+        discussion.save()
+        existing = {r.child_id: r for r in discussion.child_records.select_for_update()}
+        for child in discussion.children.all():
+            given = children.get(child.pk)
+            if given is None:
+                continue
+            row = existing.get(child.pk) or ChildRecord(discussion=discussion, child=child)
+            cin = given.get("cin_support") or ""
+            values = {
+                "safe_discharge": _text(given, "safe_discharge") if child.in_hospital else "",
+                "cin_support": cin,
+                "cin_support_reason": _text(given, "cin_support_reason") if cin else "",
+                "abuse_nature": _text(given, "abuse_nature"),
+                "identity_needs": _text(given, "identity_needs"),
+                "interpreter": bool(given.get("interpreter")),
+                "intermediary": bool(given.get("intermediary")),
+            }
+            if row.pk and all(getattr(row, k) == v for k, v in values.items()):
+                continue
+            for key, value in values.items():
+                setattr(row, key, value)
+            record(row, acting_user, "Recorded for the child")
+            row.full_clean()
+            row.save()
+    return discussion
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    return str(data.get(key) or "").strip()
+
+
+def _standing_errors(
+    discussion: Discussion, data: Mapping[str, Any], children: Mapping[int, Mapping[str, Any]], *, now: dt.datetime
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    decision = data.get("police_decision") or ""
+    if decision and decision not in PoliceDecision.values:
+        errors["police_decision"] = "Select the police decision on a criminal investigation"
+    if decision == PoliceDecision.NO_INVESTIGATION and not _text(data, "police_decision_reason"):
+        errors["police_decision_reason"] = "Give the reason there is no criminal investigation"
+    if decision and not _text(data, "police_decision_maker"):
+        errors["police_decision_maker"] = "Name the police decision maker"
+    if data.get("police_only_first") and not _text(data, "police_only_note"):
+        errors["police_only_note"] = "Say when the police-only discussion was held and why the police asked for it"
+    informed = data.get("lado_informed")
+    if informed:
+        if not _text(data, "lado_informed_who"):
+            errors["lado_informed_who"] = "Say who informed the LADO"
+        informed_on = data.get("lado_informed_on")
+        if informed_on is None:
+            errors["lado_informed_on"] = "Enter the date the LADO was informed"
+        elif informed_on > to_local(now).date():
+            errors["lado_informed_on"] = "The date the LADO was informed must be today or in the past"
+    elif informed is False and not _text(data, "lado_not_informed_reason"):
+        errors["lado_not_informed_reason"] = "Give the reason the LADO has not been informed"
+    if data.get("legal_advice_sought") and not _text(data, "legal_advice_outcome"):
+        errors["legal_advice_outcome"] = "Give the outcome of the legal advice, or say it is awaited"
+    protection = data.get("protection") or ""
+    if protection and protection not in Protection.values:
+        errors["protection"] = "Select whether police protection or an emergency protection order is in place"
+    if protection not in ("", Protection.NONE) and not _text(data, "protection_details"):
+        errors["protection_details"] = "Give the details of the protection in place: when, and by whom"
+    about = {c.pk: c for c in discussion.children.all()}
+    for pk, given in children.items():
+        child = about.get(pk)
+        if child is None:
+            errors["children"] = "This discussion is not about that child"
+            continue
+        if _text(given, "safe_discharge") and not child.in_hospital:
+            errors[f"child_{pk}_safe_discharge"] = f"{child.full_name} is not recorded as in hospital"
+        cin = given.get("cin_support") or ""
+        if cin and cin not in CinSupport.values:
+            errors[f"child_{pk}_cin_support"] = "Select whether child in need support is offered"
+        if cin and not _text(given, "cin_support_reason"):
+            errors[f"child_{pk}_cin_support_reason"] = (
+                f"Say what child in need support was considered for {child.full_name}, and why"
+            )
+    return errors
 
 
 def decision_save(

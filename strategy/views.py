@@ -24,6 +24,7 @@ from core.decorators import case_methods
 from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
+from referrals import rules as referral_rules
 from referrals import services as case_services
 from referrals import steps as case_steps
 from referrals.models import ConcernCategory, Deadline, PersonKind
@@ -47,18 +48,25 @@ def _sees_discussion(request: AuthenticatedRequest, discussion_pk: int, **_kwarg
 def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, data=None) -> forms.ConveneForm:
     people = referral_people(referral, today=to_local(now).date())
     agencies = list(referral.partnership.agencies.order_by("name"))
+    concerns = list(referral.concerns.values_list("code", flat=True))
     proposals = rules.proposals(
         children=people["children"],
-        others=people["others"],
-        concerns=list(referral.concerns.values_list("code", flat=True)),
+        others=[*people["others"], *people["household"]],
+        concerns=concerns,
         referrer_agency_type=referral.referrer_agency.agency_type if referral.referrer_agency else None,
         today=to_local(now).date(),
     )
     local = to_local(referral.received_at)
     first = not referral.discussions.exists()
+    # Serious injury or forensic evidence that may be lost: same day is proposed, whatever the referral said.
+    proposed = referral_rules.proposed_urgency(concerns, non_mobile_injury=referral.non_mobile_infant_injury)
+    urgency = referral.urgency if first else None
+    if proposed and urgency not in referral_rules.SAME_DAY_URGENCIES:
+        urgency = proposed
     initial = {
         "trigger": "new_referral" if first else None,
-        "urgency": referral.urgency if first else None,
+        "urgency": urgency,
+        "urgency_reason": referral.urgency_reason if first else "",  # the referral's, if a longer one is chosen again
         "identified_date": local.date() if first else None,
         "identified_time": local.strftime("%H:%M") if first else "",
         "children": [c.pk for c in people["children"]],
@@ -71,7 +79,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         children=people["children"],
         chairs=forms.team_managers(referral),
         proposals=proposals,
-        agencies=[a for a in agencies if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+        agencies=agencies,
         initial=initial,
     )
 
@@ -109,6 +117,9 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "alleged_child_abusers": list(alleged_children),
             "meeting_harms": _meeting_harms(referral),
+            "same_day_concerns": referral_rules.same_day_concerns(
+                referral.concerns.values_list("code", flat=True), non_mobile_injury=referral.non_mobile_infant_injury
+            ),
             "has_errors": bool(form.errors),
         },
         status=400 if form.errors else 200,
@@ -160,14 +171,24 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
             prefix="proceed",
             agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
             initial={
-                "agencies": [a.pk for a in context["proceeded_without"]] or context["quoracy"].missing_agency_ids,
-                "reason": discussion.proceed_reason,
-                "urgency": discussion.proceed_urgency,
+                # Each agency gets its own reason: those still missing and not yet excused are proposed.
+                "agencies": [
+                    pk
+                    for pk in context["quoracy"].missing_agency_ids
+                    if pk not in {a.pk for a in context["proceeded_without"]}
+                ],
                 "version": discussion.section_version("proceed"),
             },
         ),
         "family_form": bound.get("family")
         or forms.FamilySummaryForm(prefix="family", initial=_family_initial(context["family_summary"], discussion)),
+        "standing_form": bound.get("standing")
+        or forms.StandingForm(
+            prefix="standing",
+            children=context["children"],
+            lado=bool(context["lado_abusers"]),
+            initial=forms.standing_initial(discussion, context["child_records"]),
+        ),
         "action_form": bound.get("action")
         or forms.ActionForm(
             prefix="action",
@@ -352,6 +373,25 @@ def _decision(request, discussion, checker, now, slot):
     return key, form, ""
 
 
+def _standing(request, discussion, checker, now, slot):
+    children = list(discussion.children.order_by("position", "pk"))
+    lado = bool(services.lado_needed(discussion))
+    form = forms.StandingForm(request.POST, prefix="standing", children=children, lado=lado)
+    slot.update(form=form, key=form.prefix)
+    if form.is_valid():
+        data, by_child = form.service_data()
+        services.standing_save(
+            acting_user=request.user,
+            checker=checker,
+            data=data,
+            children=by_child,
+            version=_version(form),
+            now=now,
+        )
+        return "standing", form, "Decisions of the discussion"
+    return "standing", form, ""
+
+
 def _plan(request, discussion, checker, now, slot):
     form = forms.PlanForm(request.POST, prefix="plan")
     slot.update(form=form, key=form.prefix)
@@ -457,6 +497,7 @@ HANDLERS: dict[str, Handler] = {
     "information": _information,
     "risk": _risk,
     "decision": _decision,
+    "standing": _standing,
     "plan": _plan,
     "proceed": _proceed,
     "family": _family,
@@ -477,6 +518,7 @@ RENAME = {
     "decisions": "decisions",
     "reconvene_on": "reconvene_on",
     "agency": "agency",
+    "children": None,
 }
 
 

@@ -10,6 +10,7 @@ from agencies.models import Agency, AgencyType, Partnership, User
 from agencies.services import user_agency_group_sync
 from referrals import services
 from referrals.models import Referral, Urgency
+from referrals.rules import proposed_urgency
 
 TEST_PASSWORD = "a-long-test-password-2026"
 
@@ -81,6 +82,11 @@ def make_referral(
         "concern_summary": "An invented concern for a test.",
     }
     concerns = overrides.pop("concerns", ["neglect"])
+    if "urgency" not in overrides:
+        # As a social worker logs it: same day where the concern calls for it (serious injury, forensic evidence).
+        data["urgency"] = proposed_urgency(concerns, non_mobile_injury=overrides.get("non_mobile_infant_injury")) or (
+            Urgency.STANDARD
+        )
     household = overrides.pop("household", [])
     data.update(overrides)
     others = overrides.pop("others", [])

@@ -178,6 +178,20 @@ def test_closing_the_case_cancels_unfinished_actions(police_action, world, discu
         version=None,
         now=BEFORE_DUE,
     )
+    strategy_services.standing_save(
+        acting_user=world["tm"],
+        checker=checker,
+        data={
+            "police_decision": "no_investigation",
+            "police_decision_reason": "Invented",
+            "police_decision_maker": "DS Invented",
+            "legal_advice_sought": False,
+            "protection": "none",
+        },
+        children={child.pk: {"cin_support": "not_needed", "cin_support_reason": "Invented"}},
+        version=None,
+        now=BEFORE_DUE,
+    )
     strategy_services.discussion_end(acting_user=world["tm"], checker=checker, now=BEFORE_DUE)
     strategy_services.case_close(
         acting_user=world["tm"],

@@ -10,8 +10,17 @@ from actions.models import Action
 from agencies.models import User
 from core.timescales import LONDON
 from referrals.access import referrals_visible_to
-from referrals.models import Referral
-from strategy.models import Attendance, ChildDecision, Discussion, DiscussionStatus, InvitationStatus
+from referrals.models import Person, Referral
+from strategy import services
+from strategy.models import (
+    Attendance,
+    ChildDecision,
+    ChildRecord,
+    Discussion,
+    DiscussionStatus,
+    InvitationStatus,
+    ProceedWithout,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +215,24 @@ def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circul
     clock = sam.strategy_discussion_deadline()
     assert (clock.state, clock.starts_at) == (DeadlineState.OPEN, sam.reopened_at)
     assert clock.due_at > SEEDED_AT  # counted from the reopening, not from the original receipt
+
+
+def test_every_held_discussion_records_the_police_decision_legal_advice_and_protection(demo):
+    held = Discussion.objects.filter(status="ended")
+    assert held.exists()
+    for discussion in held:
+        assert discussion.police_decision and discussion.police_decision_maker
+        assert discussion.legal_advice_sought is not None and discussion.protection
+        assert services.end_problems(discussion) == []
+
+
+def test_the_demo_records_mias_safe_discharge_ellas_child_in_need_support_and_kais_police_protection(demo):
+    mia = Person.objects.get(first_name="Mia", last_name="Thornbury")
+    ella = Person.objects.get(first_name="Ella")
+    assert mia.in_hospital and ChildRecord.objects.get(child=mia).safe_discharge
+    assert ChildRecord.objects.get(child=ella).cin_support == "not_needed"
+    kai = Discussion.objects.get(children__first_name="Kai")
+    assert kai.protection == "police_protection" and kai.police_only_first
+    assert [(row.agency.name, row.reason) for row in ProceedWithout.objects.filter(discussion=kai)] == [
+        ("Demo Health Trust", kai.proceed_reason)
+    ]

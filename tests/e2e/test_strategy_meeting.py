@@ -1,9 +1,10 @@
 """A whole strategy discussion in Chromium, three users in turn: the chair, police and health.
 
 tm.demo convenes and chairs it, records a section 47 enquiry for one child and no further action
-for the sibling, and authorises the enquiry; police.demo marks police attendance and adds police
-information; health.demo adds health information. Each section saves in the background (htmx)
-and says when; axe-core runs on every page visited; one screenshot of the meeting page is kept.
+for the sibling, authorises the enquiry and records the police decision on a criminal investigation;
+police.demo marks police attendance and adds police information; health.demo adds health
+information. Each section saves in the background (htmx) and says when; axe-core runs on every
+page visited; one screenshot of the meeting page is kept.
 """
 
 import datetime as dt
@@ -97,6 +98,23 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     page.get_by_role("button", name=re.compile("Authorise the section 47 enquiry")).click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Section 47 enquiry authorised")
     check_a11y(page, "the meeting page with decisions")
+
+    # What every discussion records whatever the outcome: the police decision first (DOMAIN 1.3 and 4).
+    standing = page.locator("section#standing")
+    standing.get_by_role("radio", name="The police will investigate").check()
+    standing.get_by_label("Police decision maker").fill("DS Pat Oduya (invented)")
+    standing.get_by_role("group", name="Has legal advice been sought?").get_by_role(
+        "radio", name="No", exact=True
+    ).check()
+    standing.get_by_role("radio", name="Neither police protection nor an emergency protection order").check()
+    standing.get_by_role("group", name="Child in need support for Wren Inventedson").get_by_role(
+        "radio", name="Considered and not needed"
+    ).check()
+    standing.get_by_label("What was considered for Wren Inventedson, and why").fill("Invented: no needs found.")
+    standing.get_by_role("button", name="Save the decisions of the discussion").click()
+    expect(page.locator("section#standing")).to_contain_text(re.compile(r"Decisions of the discussion saved at"))
+    expect(page.locator("#standing-record")).to_contain_text("The police will investigate. Decided by DS Pat Oduya")
+    check_a11y(page, "the meeting page with the police decision")
     sign_out(page)
 
     # Police: their own attendance and information (not for the family).
@@ -104,7 +122,8 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     open_meeting(page, base, discussion)
     check_a11y(page, "the meeting page as police")
     attendance = page.locator("section#attendance")
-    expect(attendance.get_by_role("group")).to_have_count(1)  # only the police line is theirs to mark
+    # Only the police line is theirs to mark: its attendance, and whether they can decide for the police.
+    expect(attendance.get_by_role("group")).to_have_count(2)
     attendance.get_by_label("Attended").check()
     attendance.get_by_role("button", name="Save attendance").click()
     expect(page.locator("section#attendance")).to_contain_text("Attendance saved at")
@@ -112,6 +131,7 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     information.get_by_label("Information shared").fill("Invented: the father is known for violence.")
     information.get_by_label("Checks done").fill("Police national computer")
     information.get_by_role("radio", name="Consent not sought").check()
+    information.get_by_label("The manager's reason").fill("Invented: consent could alert the father.")
     information.get_by_label("Not to be shared with the family").check()
     information.get_by_role("button", name="Add information").click()
     expect(page.locator("section#information")).to_contain_text("Information saved at")
@@ -145,4 +165,6 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     assert entries.get(agency__name="Demo Police").not_for_family
     discussion.refresh_from_db()
     assert discussion.invitations.get(agency__name="Demo Police").attendance == "attended"
+    assert (discussion.police_decision, discussion.police_decision_maker) == ("investigate", "DS Pat Oduya (invented)")
+    assert discussion.child_records.get(child=wren).cin_support == "not_needed"
     assert errors == [], f"JavaScript errors: {errors}"

@@ -50,7 +50,13 @@ def held(world):
             acting_user=world["tm"],
             checker=tm_checker,
             agency=agency,
-            data={"information": text, "checks_done": "", "consent": Consent.NOT_SOUGHT, "not_for_family": secret},
+            data={
+                "information": text,
+                "checks_done": "",
+                "consent": Consent.NOT_SOUGHT,
+                "consent_manager_reason": "Invented: seeking consent could place the child at risk.",
+                "not_for_family": secret,
+            },
             now=support.MEETING,
         )
     strategy_services.discussion_action_add(

@@ -134,6 +134,30 @@ def test_the_full_pdf_has_every_section_in_order_and_the_marking_on_every_page(w
     assert "Not decided: nothing is shared with the family." in text
 
 
+def test_the_full_pdf_shows_what_every_discussion_records_and_everyone_left_out_on_purpose(world, held, tmp_path):
+    share_with_family(world, held)
+    strategy_services.proceed_save(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], held),
+        agencies=[world["health"].agency],
+        reason="Invented: nurse off sick",
+        urgency="Invented: today",
+        now=AFTER,
+        version=None,
+    )
+    version = approve(world, held)
+    text = "\n".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.FULL].pdf), tmp_path))
+    assert "Recorded whatever the outcome" in text
+    assert "No criminal investigation: No offence disclosed (invented)." in text
+    assert "DS Invented" in text and "Not sought" in text
+    assert "Considered and not needed: Invented: early help in place." in text
+    assert "Left out on purpose" in text and "Proceeded without" in text and "Invented: nurse off sick" in text
+    assert "Can decide for" in text
+    family = "\n".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.SUMMARY].pdf), tmp_path))
+    assert "Recorded whatever the outcome" not in family and "No offence disclosed" not in family
+    assert "Left out on purpose" not in family and "manager's reason" not in family
+
+
 def test_the_family_summary_holds_only_what_the_chair_decided_to_share(world, held, tmp_path):
     share_with_family(world, held)
     version = approve(world, held)
@@ -205,6 +229,7 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
             "information": "Invented later entry",
             "checks_done": "",
             "consent": "not_sought",
+            "consent_manager_reason": "Invented manager's reason.",
             "not_for_family": False,
         },
         now=AFTER,

@@ -192,6 +192,30 @@ class TestLogReferral:
         assert error_summary(response)[0].startswith("An agency has taken immediate protective action")
         assert not Referral.objects.exists()
 
+    def test_sexual_abuse_with_a_longer_timescale_asks_the_reason_keeps_what_was_typed_and_shows_it(
+        self, sw_client, at_noon_on_24_november
+    ):
+        response = sw_client.post(reverse("referrals:create"), form_data(concerns=["sexual"]))
+        assert response.status_code == 200
+        assert error_summary(response) == [
+            "The concern includes sexual abuse, where forensic evidence may be lost, so the discussion should be the "
+            "same day: give the reason for a longer timescale, or select a same-day urgency"
+        ]
+        assert "Two invented siblings arrive hungry." in response.content.decode()
+        assert not Referral.objects.exists()
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(concerns=["sexual"], urgency_reason="Invented: the abuse disclosed ended a year ago"),
+        )
+        assert response.status_code == 302
+        referral = Referral.objects.get()
+        assert (referral.urgency, referral.urgency_reason) == (
+            Urgency.STANDARD,
+            "Invented: the abuse disclosed ended a year ago",
+        )
+        page = sw_client.get(reverse("referrals:detail", kwargs={"pk": referral.pk})).content.decode()
+        assert "Longer than same day because: Invented: the abuse disclosed ended a year ago" in page
+
     def test_the_same_form_sent_twice_logs_one_referral(self, sw_client, at_noon_on_24_november):
         page = sw_client.get(reverse("referrals:create")).content.decode()
         key = re.search(r'name="submission_key" value="([0-9a-f-]+)"', page).group(1)

@@ -109,7 +109,48 @@ def start(world, discussion: Discussion, *, now: dt.datetime = MEETING) -> Discu
     return services.discussion_start(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
 
-def end(world, discussion: Discussion, *, now: dt.datetime = ENDED) -> Discussion:
+STANDING = {
+    "police_decision": "no_investigation",
+    "police_decision_reason": "No offence disclosed (invented).",
+    "police_decision_maker": "DS Invented",
+    "legal_advice_sought": False,
+    "protection": "none",
+    "lado_informed": False,
+    "lado_not_informed_reason": "Invented: the LADO referred the case.",
+}
+
+
+def record_standing(world, discussion: Discussion, *, now: dt.datetime = MEETING, **data) -> Discussion:
+    """What every discussion records whatever the outcome: the police decision, legal advice, protection, the
+    LADO where needed, and for each child safe discharge (in hospital) and child in need support (after NFA)."""
+    discussion.refresh_from_db()
+    children = {}
+    no_further_action = set(discussion.decisions.filter(nfa=True).values_list("child_id", flat=True))
+    for child in discussion.children.all():
+        row = {}
+        if child.in_hospital:
+            row["safe_discharge"] = "Invented: home with the mother once the ward agrees."
+        if child.pk in no_further_action:
+            row.update(cin_support="not_needed", cin_support_reason="Invented: early help in place.")
+        children[child.pk] = row
+    values = {**STANDING, **data}
+    if not services.lado_needed(discussion):
+        values["lado_informed"] = None
+    return services.standing_save(
+        acting_user=world["tm"],
+        checker=checker(world["tm"], discussion),
+        data=values,
+        children=children,
+        version=None,
+        now=now,
+    )
+
+
+def end(world, discussion: Discussion, *, now: dt.datetime = ENDED, standing: bool = True) -> Discussion:
+    """End the meeting; first (unless told not to) record what every discussion records, if it has started."""
+    discussion.refresh_from_db()
+    if standing and discussion.status == "in_progress":
+        record_standing(world, discussion, now=discussion.held_at or now)
     return services.discussion_end(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
 

@@ -323,6 +323,7 @@ def test_the_same_information_sent_twice_adds_one_entry(convene, police_client, 
         "information-agency": world["police_agency"].pk,
         "information-information": "Invented entry",
         "information-consent": "not_sought",
+        "information-consent_manager_reason": "Invented: the team manager agreed checks without consent.",
     }
     assert police_client.post(section_url(discussion, "information"), data).status_code == 302
     assert police_client.post(section_url(discussion, "information"), data).status_code == 302

@@ -38,11 +38,14 @@ from strategy import steps as strategy_steps
 from strategy.access import get_discussion_for_user
 from strategy.models import (
     Attendance,
+    CinSupport,
     Consent,
     Discussion,
     Format,
     InvestigationType,
     InvitationStatus,
+    PoliceDecision,
+    Protection,
     Trigger,
 )
 
@@ -71,6 +74,9 @@ USERS = [
     ("analyst.demo", "Ana", "Lyst", "Demo Children's Social Care", [RoleCode.PARTNERSHIP_ANALYST], "Analyst"),
     ("outsider.police", "Owen", "Sider", "Neighbouring Police", [RoleCode.POLICE_OFFICER], "Police constable"),
 ]
+
+# Checks made without the parents' consent: the team manager's reason, as the demo records it (DOMAIN section 4).
+MANAGER_CONSENT_REASON = "Tara Mendes (team manager): seeking consent first could place the child at risk."
 
 ADMIN_PERMISSION_MODELS = ("user", "agency", "partnership", "closureday")
 
@@ -488,6 +494,7 @@ class DemoDiscussions:
         actions: Sequence[dict] = (),
         apologies: tuple[Agency, ...] = (),
         proceed: tuple[str, str] | None = None,
+        standing: tuple[dict, dict[Person, dict]] = ({}, {}),
         minutes: int = 45,
     ) -> Discussion:
         """Hold a convened discussion at its scheduled time, record every section, and end it."""
@@ -521,7 +528,15 @@ class DemoDiscussions:
                 acting_user=self.users[username],
                 checker=self.checker(username, discussion),
                 agency=agency,
-                data={"information": text, "checks_done": checks, "consent": consent, "not_for_family": not_for_family},
+                data={
+                    "information": text,
+                    "checks_done": checks,
+                    "consent": consent,
+                    "consent_manager_reason": MANAGER_CONSENT_REASON
+                    if consent in (Consent.NOT_SOUGHT, Consent.SOUGHT_REFUSED)
+                    else "",
+                    "not_for_family": not_for_family,
+                },
                 now=_later(started, minutes=5 * minute),
             )
         checker = self.checker(CHAIR, discussion)
@@ -557,6 +572,15 @@ class DemoDiscussions:
             self.counts["actions"] += 1
         if proceed:
             self.counts["actions"] += len(apologies)  # the automatic "obtain information" actions
+        # What every discussion records whatever the outcome: the police decision, legal advice, protection.
+        strategy.standing_save(
+            acting_user=chair,
+            checker=self.checker(CHAIR, discussion),
+            data=standing[0],
+            children={child.pk: data for child, data in standing[1].items()},
+            version=None,
+            now=decided_at,
+        )
         ended_discussion = strategy.discussion_end(
             acting_user=chair, checker=self.checker(CHAIR, discussion), now=ended
         )
@@ -646,6 +670,27 @@ class DemoDiscussions:
         ended = _later(self.agreed_at(discussion, 50), minutes=5)
         self.hold(
             discussion,
+            standing=(
+                {
+                    "police_decision": PoliceDecision.INVESTIGATE,
+                    "police_decision_maker": "DS Pat Oduya",
+                    "legal_advice_sought": True,
+                    "legal_advice_outcome": "Legal gateway met if Mia's mother cannot keep her safe from Craig Pellow; "
+                    "no application now while Mia is on the ward and her mother agrees to the safety plan.",
+                    "protection": Protection.NONE,
+                },
+                {
+                    mia: {
+                        "abuse_nature": "Physical: bruising of different ages to both upper arms.",
+                        "safe_discharge": "Not before the medical and the ABE interview; to her grandmother's if her "
+                        "mother cannot keep Craig Pellow away; the ward tells the social worker before any discharge.",
+                    },
+                    ella: {
+                        "cin_support": CinSupport.NOT_NEEDED,
+                        "cin_support_reason": "Ella's father and school meet her needs; her school watches for change.",
+                    },
+                },
+            ),
             information=[
                 (
                     self.police,
@@ -888,6 +933,19 @@ class DemoDiscussions:
         agreed = self.agreed_at(discussion)
         self.hold(
             discussion,
+            standing=(
+                {
+                    "police_decision": PoliceDecision.INVESTIGATE,
+                    "police_decision_maker": "DS Pat Oduya",
+                    "police_only_first": True,
+                    "police_only_note": "Held at 20:30 between the police and the duty social worker: the police "
+                    "asked to plan the disruption of the address before health joined.",
+                    "legal_advice_sought": False,
+                    "protection": Protection.POLICE_PROTECTION,
+                    "protection_details": "Police protection from the night of the referral; ends within 72 hours.",
+                },
+                {kai: {"abuse_nature": "Criminal exploitation by a county lines network."}},
+            ),
             apologies=(self.health,),
             proceed=(
                 "Delay would increase the risk: police protection ends within 72 hours and where Kai lives has to be "
@@ -1004,6 +1062,16 @@ class DemoDiscussions:
         agreed = self.agreed_at(discussion)
         self.hold(
             discussion,
+            standing=(
+                {
+                    "police_decision": PoliceDecision.INVESTIGATE,
+                    "police_decision_maker": "DS Pat Oduya",
+                    "legal_advice_sought": True,
+                    "legal_advice_outcome": "Awaited: legal planning meeting once the skeletal survey is known.",
+                    "protection": Protection.NONE,
+                },
+                {jacob: {"abuse_nature": "Physical: a bruise to the cheek of a non-mobile baby."}},
+            ),
             information=[
                 (
                     self.health,
@@ -1189,6 +1257,16 @@ class DemoDiscussions:
         )
         self.hold(
             discussion,
+            standing=(
+                {
+                    "police_decision": PoliceDecision.NO_INVESTIGATION,
+                    "police_decision_reason": "No offence disclosed: arguments at home, no violence described.",
+                    "police_decision_maker": "DS Pat Oduya",
+                    "legal_advice_sought": False,
+                    "protection": Protection.NONE,
+                },
+                {isla: {"abuse_nature": "Emotional: frightening arguments between the parents."}},
+            ),
             information=[
                 (
                     self.school,
