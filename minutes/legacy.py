@@ -7,7 +7,7 @@ Nothing that was circulated is rewritten: the stored PDFs and the circulation ro
 * a recipient whose chosen version was the family version is sent nothing until the chair chooses the family
   summary (the new choice), with the reason in the recipient's history.
 
-The migration `minutes.0003_family_withdrawn` runs this with its historical models; tests run it with the real
+The migration `minutes.0004_family_withdrawn` runs this with its historical models; tests run it with the real
 ones. It takes the models as arguments so both can.
 """
 

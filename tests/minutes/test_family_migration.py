@@ -14,7 +14,7 @@ from minutes import legacy
 from minutes.models import Circulation, Kind, Recipient, Source
 from tests.minutes.conftest import AFTER
 
-BEFORE = [("minutes", "0002_family_summary")]
+BEFORE = [("minutes", "0003_family_summary")]
 
 
 def migrate(targets) -> None:

@@ -9,7 +9,19 @@ from django.urls import reverse
 
 from strategy import services
 from strategy.models import PLAN_ITEMS, EnquiryPlanItem, FamilySharing, FamilySummary, NotYetReason
-from tests.strategy.support import MEETING, attend, case, checker, children_of, convene, decide, end, full_plan, start
+from tests.strategy.support import (
+    MEETING,
+    attend,
+    case,
+    checker,
+    children_of,
+    convene,
+    decide,
+    end,
+    full_plan,
+    record_standing,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +132,8 @@ def test_the_enquiry_plan_no_longer_asks_what_is_shared_and_an_old_answer_is_kep
     problems = services.end_problems(started)
     assert f"({len(PLAN_ITEMS)} left)" in " ".join(problems)
     full_plan(world, started)
+    record_standing(world, started)
+    started.refresh_from_db()
     assert services.end_problems(started) == []
     assert EnquiryPlanItem.objects.filter(discussion=started, item="sharing").exists()
 

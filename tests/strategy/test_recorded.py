@@ -315,7 +315,7 @@ def test_each_agency_proceeded_without_keeps_its_own_reason_and_the_minutes_list
         "Health cannot join today",
         "Health's nurse is off sick",
     ]
-    left_out = record.snapshot(discussion)["sections"]["quoracy"]["left_out"]
+    left_out = record.snapshot(discussion, now=ENDED)["sections"]["quoracy"]["left_out"]
     assert [(row["who"], row["how"], row["reason"]) for row in left_out] == [
         ("Designated safeguarding lead (Invented School)", "Proposed, not invited", "Half term: nobody there"),
         ("Invented Health", "Proceeded without", "Health's nurse is off sick"),
@@ -325,9 +325,9 @@ def test_each_agency_proceeded_without_keeps_its_own_reason_and_the_minutes_list
 
 def test_a_change_to_what_every_discussion_records_marks_the_decisions_section_changed(world):
     discussion = _started(world)
-    before = record.snapshot(discussion)
+    before = record.snapshot(discussion, now=ENDED)
     discussion = _save(world, discussion, POLICE)
-    assert record.changed_sections(before, record.snapshot(discussion)) == ["Decisions for each child"]
+    assert record.changed_sections(before, record.snapshot(discussion, now=ENDED)) == ["Decisions for each child"]
 
 
 # --- Urgency against the concern -------------------------------------------------------------------------------
@@ -458,7 +458,7 @@ def test_each_attendee_role_and_whether_they_can_decide_is_recorded_on_the_atten
     assert response.status_code == 302
     police.refresh_from_db()
     assert (police.role, police.can_decide) == ("Detective constable", False)
-    snapshot = record.snapshot(Discussion.objects.get(pk=discussion.pk))
+    snapshot = record.snapshot(Discussion.objects.get(pk=discussion.pk), now=ENDED)
     row = next(r for r in snapshot["sections"]["attendance"] if r["agency"] == "Invented Police")
     assert (row["role"], row["can_decide"]) == ("Detective constable", "No")
 
@@ -485,7 +485,7 @@ def test_checks_without_consent_need_the_managers_reason(world):
         now=MEETING,
     )
     assert entry.consent_manager_reason == "Consent could alert the alleged abuser"
-    info = record.snapshot(discussion)["sections"]["information"][0]
+    info = record.snapshot(discussion, now=ENDED)["sections"]["information"][0]
     assert info["manager_reason"] == "Consent could alert the alleged abuser"
 
 
@@ -520,7 +520,7 @@ def test_the_section_saves_without_javascript_and_the_minutes_show_it(world, tm_
     for subject in children_of(discussion.referral):
         decide(world, discussion, subject, s17=True)
     ended = end(world, discussion, standing=False, now=ENDED)
-    rows = dict(map(tuple, record.snapshot(ended)["sections"]["standing"]["rows"]))
+    rows = dict(map(tuple, record.snapshot(ended, now=ENDED)["sections"]["standing"]["rows"]))
     assert (
         rows["Police decision on a criminal investigation"]
         == "No criminal investigation: No offence disclosed (invented)"

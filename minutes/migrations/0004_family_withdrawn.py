@@ -20,7 +20,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('minutes', '0002_family_summary'),
+        ('minutes', '0003_family_summary'),
         ('strategy', '0003_family_summary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

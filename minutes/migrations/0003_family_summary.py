@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('minutes', '0001_initial'),
+        ('minutes', '0002_circulation_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
