@@ -92,8 +92,14 @@ def can_log_referral(user: User) -> bool:
 
 
 def can_move_deadlines(user: User, referral: Referral) -> bool:
-    """Move a case's clock later (with a reason): a CSC team manager of the case's partnership only (DOMAIN 1)."""
-    return _is_csc(user) and user.partnership_id == referral.partnership_id and user.has_role(RoleCode.TEAM_MANAGER)
+    """Move a case's clock later (with a reason): a CSC team manager of the case's partnership only (DOMAIN 1), and
+    never on a closed case (read-only; its one clock left, the minutes', is met by circulating them)."""
+    return (
+        _is_csc(user)
+        and user.partnership_id == referral.partnership_id
+        and user.has_role(RoleCode.TEAM_MANAGER)
+        and referral.status != ReferralStatus.CLOSED
+    )
 
 
 def may_be_invited(user: User) -> bool:

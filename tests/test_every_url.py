@@ -267,7 +267,7 @@ CLOSED_STILL_WRITABLE = (
     "agencies:two_factor_setup",
     "session_keep_alive",
 )
-CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk"}
+CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk", "deadline_pk"}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -310,6 +310,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "recipient_pk": recipient.pk,
         "number": 1,
         "kind": "full",
+        "deadline_pk": discussion.minutes_deadline_id,  # the clock that runs on after closure
     }
     client = persona_client(persona)
     for name, route, converters in case_patterns():
