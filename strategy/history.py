@@ -19,7 +19,15 @@ from django.http import QueryDict
 from actions.models import Action
 from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, cursor_values, page_with_links
 from referrals.models import Person, Referral
-from strategy.models import ChildDecision, Discussion, EnquiryPlanItem, FamilySummary, InformationEntry, Invitation
+from strategy.models import (
+    ChildDecision,
+    ChildRisk,
+    Discussion,
+    EnquiryPlanItem,
+    FamilySummary,
+    InformationEntry,
+    Invitation,
+)
 
 PAGE_SIZE = 25
 # Bookkeeping, not what anyone changed.
@@ -51,6 +59,7 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
         ("Invitation", Invitation.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Information shared", InformationEntry.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Decision", ChildDecision.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
+        ("Risk analysis", ChildRisk.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Enquiry plan", EnquiryPlanItem.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("What the family is told", FamilySummary.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Action", Action.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]

@@ -9,7 +9,19 @@ from django.urls import reverse
 
 from strategy import services
 from strategy.models import PLAN_ITEMS, EnquiryPlanItem, FamilySharing, FamilySummary, NotYetReason
-from tests.strategy.support import MEETING, attend, case, checker, children_of, convene, decide, end, full_plan, start
+from tests.strategy.support import (
+    MEETING,
+    assess,
+    attend,
+    case,
+    checker,
+    children_of,
+    convene,
+    decide,
+    end,
+    full_plan,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +57,7 @@ def test_nothing_is_shared_until_the_chair_decides(world, started):
     attend(world, started)
     for subject in children_of(started.referral):
         decide(world, started, subject)
+    assess(world, started)
     end(world, started)  # the meeting may end undecided: the default stands, nothing is shared
     assert not FamilySummary.objects.filter(discussion=started).exists()
 
@@ -120,6 +133,7 @@ def test_the_enquiry_plan_no_longer_asks_what_is_shared_and_an_old_answer_is_kep
     problems = services.end_problems(started)
     assert f"({len(PLAN_ITEMS)} left)" in " ".join(problems)
     full_plan(world, started)
+    assess(world, started)
     assert services.end_problems(started) == []
     assert EnquiryPlanItem.objects.filter(discussion=started, item="sharing").exists()
 
