@@ -19,6 +19,7 @@ from strategy.models import (
     DECISIONS,
     PLAN_ITEMS,
     RETIRED_PLAN_ITEMS,
+    RISK_LEVEL_HINTS,
     RISK_QUESTIONS,
     ChildRisk,
     Discussion,
@@ -253,6 +254,7 @@ def _risk(discussion: Discussion, children: list, risks: dict[int, ChildRisk]) -
             {
                 "child": child.full_name or "Unborn baby",
                 "level": risks[child.pk].get_level_display() if child.pk in risks else "",
+                "meaning": RISK_LEVEL_HINTS.get(risks[child.pk].level, "") if child.pk in risks else "",
                 "answers": [list(pair) for pair in risks[child.pk].answers()]
                 if child.pk in risks
                 else [[RISK_QUESTIONS[key], ""] for key in CHILD_RISK_QUESTIONS],

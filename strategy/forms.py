@@ -296,7 +296,7 @@ class ChildRiskForm(VersionedForm):
             )
         self.fields["level"] = forms.ChoiceField(
             label=f"Level of risk for {child.full_name}",
-            choices=[(level.value, f"{level.label}: {RISK_LEVEL_HINTS[level]}") for level in RiskLevel],
+            choices=[(level.value, f"{level.label}: {RISK_LEVEL_HINTS[level].lower()}") for level in RiskLevel],
             widget=forms.RadioSelect,
             required=False,
             help_text="The risk of significant harm, as the discussion judges it today",

@@ -79,6 +79,7 @@ def test_the_pdf_shows_each_childs_level_and_the_plan_where_it_differs(world, tw
     version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], two), now=AFTER)
     text = " ".join(" ".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.FULL].pdf), tmp_path)).split())
     assert "Robin Testchild: high risk" in text and "Sky Testchild: low risk" in text
+    assert "High: significant harm is likely soon unless protective action is taken now" in text
     assert "Invented: Robin's worry" in text and "Invented: at the core group" in text
     assert "For Sky Testchild: not needed because Invented: no injury to Sky" in text
 
