@@ -62,7 +62,7 @@ class RiskLevel(models.TextChoices):
     LOW = "low", "Low"
 
 
-RISK_LEVEL_HINTS = {
+RISK_LEVEL_HINTS: dict[str, str] = {
     RiskLevel.HIGH: "Significant harm is likely soon unless protective action is taken now",
     RiskLevel.MEDIUM: "Significant harm is possible: the plan must reduce it, and it is reviewed",
     RiskLevel.LOW: "Significant harm is unlikely with the support and safety already in place",
