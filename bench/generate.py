@@ -258,6 +258,7 @@ class _Generator:
             ("strategy_informationentry", "infobase"),
             ("strategy_childdecision", "decbase"),
             ("strategy_enquiryplanitem", "planbase"),
+            ("strategy_childrisk", "riskbase"),
             ("actions_alert", "alertbase"),
         ]:
             self.params[key] = self.base(table)
@@ -268,7 +269,7 @@ class _Generator:
         self.timed("deadlines", self.deadlines)
         self.timed("referrals", self.referral_rows)
         self.timed("discussions, invitations, grants, information", self.discussions)
-        self.timed("decisions and enquiry plans", self.decisions)
+        self.timed("decisions, risk analyses and enquiry plans", self.decisions)
         self.timed("actions", self.actions)
         self.timed("alerts and notifications", self.alerts)
         self.timed("case view and list logs", self.looks)
@@ -731,10 +732,6 @@ class _Generator:
                 "held_at": "r.held_at",
                 "ended_at": "r.ended_at",
                 "minutes_deadline_id": f"CASE WHEN {ended} THEN %(dbase)s + (r.i - 1) * 8 + 2 END",
-                "risk_worry": f"CASE WHEN {ended} THEN 'Invented: physical harm if the pattern continues.' ELSE '' END",
-                "risk_impact": f"CASE WHEN {ended} THEN 'Invented: injury and fear.' ELSE '' END",
-                "risk_factors": f"CASE WHEN {ended} THEN 'Invented: a supportive grandparent nearby.' ELSE '' END",
-                "risk_reduce": f"CASE WHEN {ended} THEN 'Invented: a safety plan agreed with the family.' ELSE '' END",
                 "risk_review": f"CASE WHEN {ended} THEN 'Invented: at the review in four weeks.' ELSE '' END",
                 "abandon_reason": "''",
                 # What every held discussion records whatever the outcome (issue 24).
@@ -800,7 +797,8 @@ class _Generator:
         )
 
     def decisions(self) -> None:
-        """A decision for every child of an ended discussion; a quarter start a section 47 enquiry."""
+        """A decision and a risk analysis for every child of an ended discussion; a quarter start a section 47
+        enquiry."""
         first = "q.pos = 1 AND r.s47"
         other = "pg_temp.rnd(r.seed * 3 + q.pos, 45)"
         icpc = "%(dbase)s + (r.i - 1) * 8 + 3"
@@ -836,6 +834,19 @@ class _Generator:
             f"""bench_r r CROSS JOIN LATERAL generate_series(1, r.n_children) AS q(pos)
                 LEFT JOIN referrals_deadline d ON d.id = {icpc} AND r.s47
                 WHERE r.disc = 'ended'""",
+        )
+        self.insert(
+            "strategy_childrisk",
+            {
+                "discussion_id": "%(sbase)s + r.i",
+                "child_id": "%(pbase)s + (r.i - 1) * 6 + q.pos",
+                "worry": "'Invented: physical harm if the pattern continues.'",
+                "impact": "'Invented: injury and fear.'",
+                "factors": "'Invented: a supportive grandparent nearby.'",
+                "reduce": "'Invented: a safety plan agreed with the family.'",
+                "level": f"CASE WHEN {first} THEN 'high' WHEN {other} < 0.5 THEN 'medium' ELSE 'low' END",
+            },
+            "bench_r r CROSS JOIN LATERAL generate_series(1, r.n_children) AS q(pos) WHERE r.disc = 'ended'",
         )
         self.insert(
             "strategy_enquiryplanitem",
@@ -955,6 +966,9 @@ class _Generator:
             ("strategy_enquiryplanitem", "strategy_historicalenquiryplanitem",
              "strategy_enquiryplanitem t JOIN strategy_discussion o ON o.id = t.discussion_id", "o.ended_at",
              "o.chair_id", "t.id > %(planbase)s"),
+            ("strategy_childrisk", "strategy_historicalchildrisk",
+             "strategy_childrisk t JOIN strategy_discussion o ON o.id = t.discussion_id", "o.ended_at",
+             "o.chair_id", "t.id > %(riskbase)s"),
             ("actions_action", "actions_historicalaction", "actions_action t", "t.created_at", "t.created_by_id",
              "t.id > %(abase)s"),
         ]:  # fmt: skip
@@ -1063,6 +1077,7 @@ LOADED_TABLES = [
     "strategy_informationentry",
     "strategy_childdecision",
     "strategy_enquiryplanitem",
+    "strategy_childrisk",
     "actions_action",
     "actions_alert",
     "actions_notification",
@@ -1073,6 +1088,7 @@ LOADED_TABLES = [
     "strategy_historicalinformationentry",
     "strategy_historicalchilddecision",
     "strategy_historicalenquiryplanitem",
+    "strategy_historicalchildrisk",
     "actions_historicalaction",
 ]
 

@@ -15,9 +15,13 @@ from core.timescales import to_local
 from referrals.models import DeadlineState, PersonKind
 from strategy import rules
 from strategy.models import (
+    CHILD_RISK_QUESTIONS,
     DECISIONS,
     PLAN_ITEMS,
     RETIRED_PLAN_ITEMS,
+    RISK_LEVEL_HINTS,
+    RISK_QUESTIONS,
+    ChildRisk,
     Discussion,
     FamilySummary,
     InvitationStatus,
@@ -131,7 +135,10 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     )
     records = {r.child_id: r for r in discussion.child_records.all()}
     decisions = {d.child_id: d for d in discussion.decisions.select_related("s47_authorised_by")}
-    plan = {item.item: item for item in discussion.plan_items.all()}
+    plan_items = list(discussion.plan_items.all())
+    plan = {item.item: item for item in plan_items if item.child_id is None}
+    child_plan = {(item.item, item.child_id): item for item in plan_items if item.child_id and item.recorded}
+    risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
     actions = list(
         discussion.actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk")  # type: ignore[attr-defined]
     )
@@ -208,10 +215,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             }
             for entry in information
         ],
-        "risk": [
-            [str(Discussion._meta.get_field(field).verbose_name).capitalize(), getattr(discussion, field)]  # type: ignore[union-attr]
-            for field in ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
-        ],
+        "risk": _risk(discussion, children, risks),
         "decisions": [_decision(child, decisions.get(child.pk)) for child in children],
         "standing": _standing(discussion, children, records),
         "plan": [
@@ -219,9 +223,18 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
                 "item": label,
                 "answer": plan[code].answer if code in plan else "",
                 "not_needed_because": plan[code].not_needed_because if code in plan else "",
+                "children": [
+                    {
+                        "child": child.full_name or "Unborn baby",
+                        "answer": child_plan[code, child.pk].answer,
+                        "not_needed_because": child_plan[code, child.pk].not_needed_because,
+                    }
+                    for child in children
+                    if (code, child.pk) in child_plan
+                ],
             }
             for code, label in PLAN_ITEMS.items()
-            if code in plan
+            if code in plan or any((code, child.pk) in child_plan for child in children)
         ],
         "family": _family(family, children=children, held_on=held_on),
         "actions": [
@@ -259,6 +272,29 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
         "format": discussion.get_format_display(),
         "chair": str(discussion.chair),
         "sections": sections,
+    }
+
+
+def _risk(discussion: Discussion, children: list, risks: dict[int, ChildRisk]) -> dict[str, Any]:
+    """The risk analysis for each child with its level, when it is reviewed, and any analysis recorded for all
+    the children before it was per child."""
+    review = discussion.risk_review
+    if discussion.risk_review_on:
+        review = f"{review}\nBy {_day(discussion.risk_review_on)}".strip()
+    return {
+        "for_all": [[question, answer] for question, answer in discussion.legacy_risk_answers()],
+        "children": [
+            {
+                "child": child.full_name or "Unborn baby",
+                "level": risks[child.pk].get_level_display() if child.pk in risks else "",
+                "meaning": RISK_LEVEL_HINTS.get(risks[child.pk].level, "") if child.pk in risks else "",
+                "answers": [list(pair) for pair in risks[child.pk].answers()]
+                if child.pk in risks
+                else [[RISK_QUESTIONS[key], ""] for key in CHILD_RISK_QUESTIONS],
+            }
+            for child in children
+        ],
+        "review": [[RISK_QUESTIONS["review"], review]],
     }
 
 
@@ -357,6 +393,8 @@ def family_document_missing(data: dict[str, Any]) -> str:
 
 
 _RETIRED_PLAN_LABELS = set(RETIRED_PLAN_ITEMS.values())
+# How a snapshot taken before the risk analysis was per child named its last row.
+_OLD_REVIEW_QUESTION = "When it will be reviewed"
 
 
 def _comparable(key: str, section: Any) -> Any:
@@ -365,7 +403,22 @@ def _comparable(key: str, section: Any) -> Any:
     if key == "family" and section is None:
         return FAMILY_UNDECIDED
     if key == "plan" and section:
-        return [row for row in section if row.get("item") not in _RETIRED_PLAN_LABELS]
+        return [{"children": [], **row} for row in section if row.get("item") not in _RETIRED_PLAN_LABELS]
+    if key == "risk" and isinstance(section, list):
+        # Before the analysis was per child: one set of answers for all the children, the review last.
+        answers = [pair for pair in section if pair[0] != _OLD_REVIEW_QUESTION]
+        review = [pair for pair in section if pair[0] == _OLD_REVIEW_QUESTION]
+        return {
+            "for_all": [[RISK_QUESTIONS[k], a] for k, (_q, a) in zip(CHILD_RISK_QUESTIONS, answers, strict=False)]
+            if any(a.strip() for _q, a in answers)
+            else [],
+            "children": [],
+            "review": [[RISK_QUESTIONS["review"], review[0][1] if review else ""]],
+        }
+    if key == "risk" and section:
+        # A child with nothing recorded yet reads as an older snapshot's (no analysis per child).
+        recorded = [c for c in section.get("children", []) if c["level"] or any(a for _q, a in c["answers"])]
+        return {**section, "children": recorded}
     return section
 
 

@@ -12,8 +12,11 @@ from agencies.models import Agency, AgencyType, RoleCode, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
+    CHILD_RISK_QUESTIONS,
     DECISIONS,
     PLAN_ITEMS,
+    RISK_LEVEL_HINTS,
+    RISK_QUESTIONS,
     Attendance,
     CinSupport,
     ConferenceOutcome,
@@ -26,6 +29,7 @@ from strategy.models import (
     NotYetReason,
     PoliceDecision,
     Protection,
+    RiskLevel,
     Trigger,
 )
 from strategy.rules import Proposal
@@ -310,32 +314,38 @@ class InformationForm(GovFormMixin, forms.Form):
 
 
 class RiskForm(VersionedForm):
-    risk_worry = forms.CharField(
-        label="What harm are we most worried about?",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=10000,
-        required=False,
-    )
-    risk_impact = forms.CharField(
-        label="What is its impact on the child?", widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
-    )
-    risk_factors = forms.CharField(
-        label="What makes harm more or less likely?",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=10000,
-        required=False,
-    )
-    risk_reduce = forms.CharField(
-        label="What is needed to reduce it?", widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
-    )
+    """When the risk analysis is reviewed: once for the whole discussion."""
+
     risk_review = forms.CharField(
-        label="When will it be reviewed?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+        label=RISK_QUESTIONS["review"], widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
     risk_review_on = GovDateField(
         label="Date of the risk review",
         required=False,
         help_text="Once the meeting ends this is a deadline: met by recording that the review happened",
     )
+
+
+class ChildRiskForm(VersionedForm):
+    """The risk analysis for one child: the four questions and the level of risk (each may wait until the end)."""
+
+    def __init__(self, *args: Any, child: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key in CHILD_RISK_QUESTIONS:
+            self.fields[key] = forms.CharField(
+                label=RISK_QUESTIONS[key], widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
+            )
+        self.fields["level"] = forms.ChoiceField(
+            label=f"Level of risk for {child.full_name}",
+            choices=[(level.value, f"{level.label}: {RISK_LEVEL_HINTS[level].lower()}") for level in RiskLevel],
+            widget=forms.RadioSelect,
+            required=False,
+            help_text="The risk of significant harm, as the discussion judges it today",
+            error_messages={"invalid_choice": f"Select the level of risk for {child.full_name}: high, medium or low"},
+        )
+
+    def questions(self) -> list[forms.BoundField]:
+        return [self[key] for key in CHILD_RISK_QUESTIONS]
 
 
 class DecisionForm(VersionedForm):
@@ -611,8 +621,11 @@ class OutcomeForm(GovFormMixin, forms.Form):
 
 
 class PlanForm(VersionedForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    """The enquiry plan for the whole discussion, or (with a child) where it differs for that child."""
+
+    def __init__(self, *args: Any, child: Person | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.child = child
         self.rows = []
         for item, label in PLAN_ITEMS.items():
             self.fields[f"{item}_answer"] = forms.CharField(

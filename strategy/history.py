@@ -22,6 +22,7 @@ from referrals.models import Person, Referral
 from strategy.models import (
     ChildDecision,
     ChildRecord,
+    ChildRisk,
     Discussion,
     EnquiryPlanItem,
     FamilySummary,
@@ -60,6 +61,7 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
         ("Invitation", Invitation.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Information shared", InformationEntry.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Decision", ChildDecision.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
+        ("Risk analysis", ChildRisk.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Enquiry plan", EnquiryPlanItem.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("What the family is told", FamilySummary.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Recorded for the child", ChildRecord.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]

@@ -54,6 +54,35 @@ class Protection(models.TextChoices):
     BOTH = "both", "Police protection, then an emergency protection order"
 
 
+# The risk analysis of DOMAIN section 4 [002]: its five questions, worded once for every form, page and minutes.
+# The first four are answered for each child (ChildRisk); "review" once for the discussion.
+RISK_QUESTIONS = {
+    "worry": "What harm are we most worried about?",
+    "impact": "What is its impact on the child?",
+    "factors": "What makes harm more or less likely?",
+    "reduce": "What is needed to reduce it?",
+    "review": "When will it be reviewed?",
+}
+CHILD_RISK_QUESTIONS = ("worry", "impact", "factors", "reduce")
+LEGACY_RISK_FIELDS = {f"risk_{key}": key for key in CHILD_RISK_QUESTIONS}
+
+
+class RiskLevel(models.TextChoices):
+    """The level of risk of significant harm the discussion judges for one child: three steps, each with what it
+    means, so everyone reading the minutes reads the same thing."""
+
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+RISK_LEVEL_HINTS: dict[str, str] = {
+    RiskLevel.HIGH: "Significant harm is likely soon unless protective action is taken now",
+    RiskLevel.MEDIUM: "Significant harm is possible: the plan must reduce it, and it is reviewed",
+    RiskLevel.LOW: "Significant harm is unlikely with the support and safety already in place",
+}
+
+
 class Discussion(models.Model):
     """One strategy discussion about one or more children of a case, with its own trigger and deadline."""
 
@@ -95,12 +124,14 @@ class Discussion(models.Model):
     proceed_urgency = models.TextField(blank=True)
     # A longer timescale than same day when the concern calls for same day (serious injury, forensic evidence).
     urgency_reason = models.TextField("why a longer timescale than same day", blank=True)
-    # Risk analysis: the five questions [002].
-    risk_worry = models.TextField("what harm are we most worried about", blank=True)
-    risk_impact = models.TextField("its impact on the child", blank=True)
-    risk_factors = models.TextField("what makes harm more or less likely", blank=True)
-    risk_reduce = models.TextField("what is needed to reduce it", blank=True)
-    risk_review = models.TextField("when it will be reviewed", blank=True)
+    # Risk analysis [002]: the first four questions are answered per child (ChildRisk). These four columns hold
+    # what was recorded before that, one set for all the children: kept and shown as such, never written again.
+    risk_worry = models.TextField(RISK_QUESTIONS["worry"], blank=True)
+    risk_impact = models.TextField(RISK_QUESTIONS["impact"], blank=True)
+    risk_factors = models.TextField(RISK_QUESTIONS["factors"], blank=True)
+    risk_reduce = models.TextField(RISK_QUESTIONS["reduce"], blank=True)
+    # The fifth question, for the whole discussion, with its date (a clock once the meeting ends).
+    risk_review = models.TextField(RISK_QUESTIONS["review"], blank=True)
     risk_review_on = models.DateField("date of the risk review", null=True, blank=True)
     risk_review_deadline = models.OneToOneField(
         Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="risk_review_of"
@@ -147,6 +178,11 @@ class Discussion(models.Model):
 
     def section_version(self, section: str) -> int:
         return int(self.section_versions.get(section, 0))
+
+    def legacy_risk_answers(self) -> list[tuple[str, str]]:
+        """The risk analysis recorded for all the children before it was per child (empty when there is none)."""
+        answers = [(RISK_QUESTIONS[key], getattr(self, field)) for field, key in LEGACY_RISK_FIELDS.items()]
+        return answers if any(answer.strip() for _q, answer in answers) else []
 
 
 class InvitationStatus(models.TextChoices):
@@ -341,6 +377,37 @@ class ChildDecision(models.Model):
         return self.s47_authorised_at is not None
 
 
+class ChildRisk(models.Model):
+    """The risk analysis for one child [002]: the four questions answered for that child, and a level of risk.
+
+    Answers may be saved as the meeting goes; ending it needs every answer and the level for every child.
+    """
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="child_risks")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="risk_analyses")
+    worry = models.TextField(RISK_QUESTIONS["worry"], blank=True)
+    impact = models.TextField(RISK_QUESTIONS["impact"], blank=True)
+    factors = models.TextField(RISK_QUESTIONS["factors"], blank=True)
+    reduce = models.TextField(RISK_QUESTIONS["reduce"], blank=True)
+    level = models.CharField("level of risk", max_length=10, choices=RiskLevel.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["child__position", "child_id"]
+        constraints = [models.UniqueConstraint(fields=["discussion", "child"], name="one_risk_analysis_per_child")]
+
+    def __str__(self) -> str:
+        return f"Risk analysis for {self.child}"
+
+    def answers(self) -> list[tuple[str, str]]:
+        return [(RISK_QUESTIONS[key], getattr(self, key)) for key in CHILD_RISK_QUESTIONS]
+
+    def unanswered(self) -> list[str]:
+        """What is still missing, in words ("the level of risk" last); empty when complete."""
+        missing = [RISK_QUESTIONS[key] for key in CHILD_RISK_QUESTIONS if not getattr(self, key).strip()]
+        return missing + ([] if self.level else ["the level of risk"])
+
+
 # The enquiry plan of DOMAIN section 4: each item answered, or marked "not needed because...".
 PLAN_ITEMS = {
     "medical": "Medical assessment: child protection or forensic; when; by whom; who agreed its timing; siblings too",
@@ -355,6 +422,9 @@ PLAN_ITEMS = {
     "social_media": "Social media search",
     "discharge": "Safe discharge if the child is in hospital",
     "criminal": "Conduct and timing of the criminal investigation",
+    "interviews": "Who else is interviewed (siblings, the alleged abuser, witnesses), by whom and when",
+    "child_sharing": "What is shared with the child, by whom, and in what stages",
+    "s47_lead": "Who leads the section 47 enquiry, and by when it finishes",
 }
 
 
@@ -364,18 +434,37 @@ RETIRED_PLAN_ITEMS = {"sharing": "What is shared with the family, by whom and wh
 
 
 class EnquiryPlanItem(models.Model):
+    """One item of the enquiry plan: for the whole discussion (no child), or for a named child where the plan
+    differs for them (optional; both fields blank: no longer differs, the row kept for its history)."""
+
     discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="plan_items")
     item = models.CharField(max_length=30, choices=[*PLAN_ITEMS.items(), *RETIRED_PLAN_ITEMS.items()])
+    child = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="plan_items", verbose_name="for child"
+    )
     answer = models.TextField(blank=True)
     not_needed_because = models.TextField(blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["discussion", "item"], name="one_answer_per_plan_item")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["discussion", "item"], condition=Q(child=None), name="one_answer_per_plan_item"
+            ),
+            models.UniqueConstraint(
+                fields=["discussion", "item", "child"],
+                condition=Q(child__isnull=False),
+                name="one_answer_per_plan_item_per_child",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_item_display()
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.answer.strip() or self.not_needed_because.strip())
 
 
 class FamilySharing(models.TextChoices):

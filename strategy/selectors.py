@@ -27,7 +27,10 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
             "s47_authorised_by", "icpc_deadline", "medical_deadline", "outcome_recorded_by"
         )
     }
-    plan = {item.item: item for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS))}
+    plan_items = list(discussion.plan_items.filter(item__in=list(PLAN_ITEMS)))
+    plan = {item.item: item for item in plan_items if item.child_id is None}
+    child_plans = {child.pk: {i.item: i for i in plan_items if i.child_id == child.pk} for child in children}
+    risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
     family_summary = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
     records = {r.child_id: r for r in discussion.child_records.all()}
     proceeds = list(discussion.proceeds_without.select_related("agency", "recorded_by"))
@@ -51,6 +54,23 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "decisions": decisions,
         "child_rows": [(child, decisions.get(child.pk)) for child in children],
         "plan": plan,
+        "child_plans": child_plans,
+        # Each item of the plan as it stands: the whole discussion's answer, and each child's where it differs.
+        "plan_rows": [
+            {
+                "label": label,
+                "item": plan.get(code),
+                "children": [
+                    (child, child_plans[child.pk][code])
+                    for child in children
+                    if code in child_plans[child.pk] and child_plans[child.pk][code].recorded
+                ],
+            }
+            for code, label in PLAN_ITEMS.items()
+            if code in plan or any(code in child_plans[c.pk] and child_plans[c.pk][code].recorded for c in children)
+        ],
+        "risk_rows": [(child, risks.get(child.pk)) for child in children],
+        "legacy_risk": discussion.legacy_risk_answers(),
         "family_summary": family_summary,
         "information": list(discussion.information.select_related("agency", "recorded_by")),
         "actions": list(discussion.actions.select_related("lead_agency", "person", "child", "deadline")),

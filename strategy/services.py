@@ -45,10 +45,12 @@ from referrals.models import (
 from strategy import rules
 from strategy.access import DiscussionChecker
 from strategy.models import (
+    CHILD_RISK_QUESTIONS,
     DECISIONS,
     PLAN_ITEMS,
     ChildDecision,
     ChildRecord,
+    ChildRisk,
     CinSupport,
     Consent,
     Discussion,
@@ -63,6 +65,7 @@ from strategy.models import (
     PoliceDecision,
     ProceedWithout,
     Protection,
+    RiskLevel,
     Trigger,
 )
 
@@ -547,12 +550,21 @@ def end_problems(discussion: Discussion) -> list[str]:
     for child in discussion.children.all():
         if child.pk not in decided:
             problems.append(f"Record the decision for {child.full_name}")
+    risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
+    for child in discussion.children.all():
+        risk = risks.get(child.pk)
+        if risk is None:
+            problems.append(f"Record the risk analysis for {child.full_name}, with the level of risk")
+        elif missing := risk.unanswered():
+            problems.append(
+                f"Complete the risk analysis for {child.full_name}: "
+                + "; ".join(m[:1].lower() + m[1:].rstrip("?") for m in missing)
+            )
     if discussion.decisions.filter(s47=True).exists():
-        # Only the items still asked count: a retired item's old answer neither fills nor leaves a gap.
+        # Only the items still asked count: a retired item's old answer neither fills nor leaves a gap. An answer
+        # for one child where it differs is optional: the whole discussion's answer is what must be there.
         answered = {
-            item.item
-            for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS))
-            if item.answer.strip() or item.not_needed_because.strip()
+            item.item for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS), child=None) if item.recorded
         }
         if len(answered) < len(PLAN_ITEMS):
             left = len(PLAN_ITEMS) - len(answered)
@@ -682,13 +694,11 @@ def information_add(
     return entry
 
 
-RISK_FIELDS = ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
-
-
 def risk_save(
     *, acting_user: User, checker: DiscussionChecker, data: Mapping[str, Any], version: int | None
 ) -> Discussion:
-    """The risk analysis: the five questions [002], and the date of the review (a clock once the meeting ends)."""
+    """When the risk analysis will be reviewed [002], for the whole discussion: the words, and the date (a clock
+    once the meeting ends). The other questions are answered per child (`child_risk_save`)."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the risk analysis")
     review_on = data.get("risk_review_on")
@@ -698,16 +708,52 @@ def risk_save(
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         _bump(discussion, "risk", version)
-        for field in RISK_FIELDS:
-            setattr(discussion, field, data.get(field, ""))
+        discussion.risk_review = data.get("risk_review", "")
         if discussion.risk_review_deadline_id is not None and review_on != discussion.risk_review_on:
             raise ValidationError(
                 {"risk_review_on": "The review date is a deadline now: a team manager moves it on the case page"}
             )
         discussion.risk_review_on = review_on
-        record(discussion, acting_user, "Risk analysis recorded")
+        record(discussion, acting_user, "Risk review recorded")
         discussion.save()
     return discussion
+
+
+def child_risk_save(
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    child: Person,
+    data: Mapping[str, Any],
+    version: int | None,
+) -> ChildRisk:
+    """The risk analysis for one child [002]: the four questions and a level of risk (DOMAIN section 4).
+
+    It may be saved part-answered as the meeting goes; ending the meeting needs it complete.
+    """
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC record the risk analysis")
+    discussion = checker.discussion
+    if not discussion.children.filter(pk=child.pk).exists():
+        raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
+    level = str(data.get("level") or "")
+    if level and level not in RiskLevel.values:
+        raise ValidationError({"level": f"Select the level of risk for {child.full_name}: high, medium or low"})
+    with transaction.atomic():
+        discussion = _locked(discussion)
+        _bump(discussion, f"risk-{child.pk}", version)
+        risk = ChildRisk.objects.select_for_update().filter(discussion=discussion, child=child).first()
+        risk = risk or ChildRisk(discussion=discussion, child=child)
+        values = {key: str(data.get(key) or "") for key in CHILD_RISK_QUESTIONS}
+        if risk.pk and all(getattr(risk, k) == v for k, v in values.items()) and risk.level == level:
+            return risk
+        for key, value in values.items():
+            setattr(risk, key, value)
+        risk.level = level
+        record(risk, acting_user, "Risk analysis recorded")
+        risk.full_clean()
+        risk.save()
+    return risk
 
 
 def proceed_save(
@@ -1131,15 +1177,27 @@ def decision_record_outcome(
 
 
 def plan_save(
-    *, acting_user: User, checker: DiscussionChecker, answers: Mapping[str, tuple[str, str]], version: int | None
+    *,
+    acting_user: User,
+    checker: DiscussionChecker,
+    answers: Mapping[str, tuple[str, str]],
+    version: int | None,
+    child: Person | None = None,
 ) -> Discussion:
-    """The enquiry plan: each item answered, or "not needed because...", never both."""
+    """The enquiry plan: each item answered, or "not needed because...", never both (DOMAIN section 4).
+
+    With no child, the plan for the whole discussion. With a child, where the plan differs for that child
+    (optional, versioned per child): an item left blank there no longer differs, its row kept for history.
+    """
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the enquiry plan")
     if any(item not in PLAN_ITEMS for item in answers):
         raise ValidationError("Unknown enquiry plan item")
+    if child is not None and not checker.discussion.children.filter(pk=child.pk).exists():
+        raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
+    for_whom = f" for {child.full_name}" if child is not None else ""
     errors = {
-        f"{item}": f"{PLAN_ITEMS[item].split(':')[0]}: give an answer or say why it is not needed, not both"
+        f"{item}": f"{PLAN_ITEMS[item].split(':')[0]}{for_whom}: give an answer or say why it is not needed, not both"
         for item, (answer, not_needed) in answers.items()
         if answer.strip() and not_needed.strip()
     }
@@ -1147,14 +1205,16 @@ def plan_save(
         raise ValidationError(errors)
     with transaction.atomic():
         discussion = _locked(checker.discussion)
-        _bump(discussion, "plan", version)
-        existing = {i.item: i for i in discussion.plan_items.select_for_update()}
+        _bump(discussion, f"plan-{child.pk}" if child is not None else "plan", version)
+        existing = {i.item: i for i in discussion.plan_items.select_for_update().filter(child=child)}
         for item, (answer, not_needed) in answers.items():
-            row = existing.get(item) or EnquiryPlanItem(discussion=discussion, item=item)
+            row = existing.get(item) or EnquiryPlanItem(discussion=discussion, item=item, child=child)
             if row.pk and (row.answer, row.not_needed_because) == (answer, not_needed):
                 continue
+            if row.pk is None and child is not None and not (answer.strip() or not_needed.strip()):
+                continue
             row.answer, row.not_needed_because = answer, not_needed
-            record(row, acting_user, "Enquiry plan recorded")
+            record(row, acting_user, f"Enquiry plan recorded{for_whom}")
             row.save()
     return discussion
 

@@ -31,7 +31,15 @@ from referrals.models import ConcernCategory, Deadline, PersonKind
 from referrals.selectors import referral_people
 from strategy import forms, history, rules, selectors, services, steps
 from strategy.access import DiscussionChecker, get_discussion_for_user
-from strategy.models import PLAN_ITEMS, ChildDecision, Discussion, DiscussionStatus, Invitation
+from strategy.models import (
+    CHILD_RISK_QUESTIONS,
+    PLAN_ITEMS,
+    ChildDecision,
+    ChildRisk,
+    Discussion,
+    DiscussionStatus,
+    Invitation,
+)
 
 
 def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
@@ -152,7 +160,7 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         or forms.RiskForm(
             prefix="risk",
             initial={
-                **{f: getattr(discussion, f) for f in services.RISK_FIELDS},
+                "risk_review": discussion.risk_review,
                 "risk_review_on": discussion.risk_review_on,
                 "version": discussion.section_version("risk"),
             },
@@ -210,7 +218,38 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         )
         rows.append({"child": child, "decision": decision, "form": form, "outcome_form": outcome})
     result["decision_rows"] = rows
+    result["child_risk_rows"] = [
+        {
+            "child": child,
+            "risk": risk,
+            "form": bound.get(f"risk-{child.pk}") or _child_risk_form(child, risk, discussion),
+        }
+        for child, risk in context["risk_rows"]
+    ]
+    result["child_plan_rows"] = [
+        {
+            "child": child,
+            "form": bound.get(f"plan-{child.pk}")
+            or forms.PlanForm(
+                prefix=f"plan-{child.pk}",
+                child=child,
+                initial={
+                    **{f"{k}_answer": v.answer for k, v in context["child_plans"][child.pk].items()},
+                    **{f"{k}_not_needed": v.not_needed_because for k, v in context["child_plans"][child.pk].items()},
+                    "version": discussion.section_version(f"plan-{child.pk}"),
+                },
+            ),
+        }
+        for child in context["children"]
+    ]
     return result
+
+
+def _child_risk_form(child, risk: ChildRisk | None, discussion: Discussion) -> forms.ChildRiskForm:
+    initial: dict[str, Any] = {"version": discussion.section_version(f"risk-{child.pk}")}
+    if risk is not None:
+        initial.update({key: getattr(risk, key) for key in (*CHILD_RISK_QUESTIONS, "level")})
+    return forms.ChildRiskForm(prefix=f"risk-{child.pk}", child=child, initial=initial)
 
 
 def _family_initial(summary, discussion: Discussion) -> dict[str, Any]:
@@ -292,8 +331,8 @@ def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, secti
         return _page(request, fresh, checker, section=section, saved=message)
     messages.success(request, message, extra_tags=f"section:{section}")
     anchor = {"outcome": "decision"}.get(section.split("-")[0], section.split("-")[0])
-    if anchor == "decision":
-        anchor = section if section.startswith("decision-") else "decision"
+    if anchor in ("decision", "risk", "plan") and section.startswith(f"{anchor}-"):
+        anchor = section
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + f"#{anchor}")
 
 
@@ -343,12 +382,35 @@ def _information(request, discussion, checker, now, slot):
     return "information", form, ""
 
 
+def _child_of(request, discussion: Discussion):
+    child = discussion.children.filter(pk=_int(request.POST.get("child"))).first()
+    if child is None:
+        raise Http404("This discussion is not about that child")
+    return child
+
+
 def _risk(request, discussion, checker, now, slot):
+    """The risk analysis for one child (the form names the child), or when it is reviewed (the whole discussion)."""
+    if "child" in request.POST:
+        child = _child_of(request, discussion)
+        key = f"risk-{child.pk}"
+        child_form = forms.ChildRiskForm(request.POST, prefix=key, child=child)
+        slot.update(form=child_form, key=key)
+        if child_form.is_valid():
+            services.child_risk_save(
+                acting_user=request.user,
+                checker=checker,
+                child=child,
+                data=child_form.cleaned_data,
+                version=_version(child_form),
+            )
+            return key, child_form, f"Risk analysis for {child.full_name}"
+        return key, child_form, ""
     form = forms.RiskForm(request.POST, prefix="risk")
     slot.update(form=form, key=form.prefix)
     if form.is_valid():
         services.risk_save(acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form))
-        return "risk", form, "Risk analysis"
+        return "risk", form, "Risk review"
     return "risk", form, ""
 
 
@@ -393,12 +455,17 @@ def _standing(request, discussion, checker, now, slot):
 
 
 def _plan(request, discussion, checker, now, slot):
-    form = forms.PlanForm(request.POST, prefix="plan")
-    slot.update(form=form, key=form.prefix)
+    """The enquiry plan for the whole discussion, or where it differs for one child (the form names the child)."""
+    child = _child_of(request, discussion) if "child" in request.POST else None
+    key = f"plan-{child.pk}" if child is not None else "plan"
+    form = forms.PlanForm(request.POST, prefix=key, child=child)
+    slot.update(form=form, key=key)
     if form.is_valid():
-        services.plan_save(acting_user=request.user, checker=checker, answers=form.answers(), version=_version(form))
-        return "plan", form, "Enquiry plan"
-    return "plan", form, ""
+        services.plan_save(
+            acting_user=request.user, checker=checker, answers=form.answers(), version=_version(form), child=child
+        )
+        return key, form, f"Enquiry plan for {child.full_name}" if child is not None else "Enquiry plan"
+    return key, form, ""
 
 
 def _proceed(request, discussion, checker, now, slot):

@@ -192,6 +192,13 @@ def test_closing_the_case_cancels_unfinished_actions(police_action, world, discu
         version=None,
         now=BEFORE_DUE,
     )
+    strategy_services.child_risk_save(
+        acting_user=world["tm"],
+        checker=checker,
+        child=child,
+        data={"worry": "Invented", "impact": "Invented", "factors": "Invented", "reduce": "Invented", "level": "low"},
+        version=None,
+    )
     strategy_services.discussion_end(acting_user=world["tm"], checker=checker, now=BEFORE_DUE)
     strategy_services.case_close(
         acting_user=world["tm"],

@@ -13,6 +13,7 @@ from referrals.access import referrals_visible_to
 from referrals.models import Person, Referral
 from strategy import services
 from strategy.models import (
+    PLAN_ITEMS,
     Attendance,
     ChildDecision,
     ChildRecord,
@@ -20,6 +21,7 @@ from strategy.models import (
     DiscussionStatus,
     InvitationStatus,
     ProceedWithout,
+    RiskLevel,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +59,14 @@ def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_
     assert mia.s47 and mia.s47_authorised_by.username == "tm.demo" and mia.s47_authorised_at <= SEEDED_AT
     assert mia.icpc_deadline is not None
     assert ella.nfa and ella.decided() == ["No further action"]
-    assert held.plan_items.count() == 12 and all(i.answer or i.not_needed_because for i in held.plan_items.all())
-    assert held.risk_worry and held.risk_review
+    whole = held.plan_items.filter(child=None)
+    assert whole.count() == len(PLAN_ITEMS) and all(i.recorded for i in whole)
+    # Where the plan differs for Ella (no medical: she has no injuries), her answer is kept beside the whole plan's.
+    assert [(i.item, i.child) for i in held.plan_items.exclude(child=None)] == [("medical", ella.child)]
+    # A risk analysis for each child, every question answered, with its level; the review once for the discussion.
+    levels = {risk.child.first_name: risk.level for risk in held.child_risks.all() if not risk.unanswered()}
+    assert levels == {"Mia": RiskLevel.HIGH, "Ella": RiskLevel.LOW}
+    assert held.risk_review and not held.legacy_risk_answers()
     assert set(held.information.values_list("agency__name", flat=True)) >= {
         "Demo Police",
         "Demo Health Trust",

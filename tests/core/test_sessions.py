@@ -224,21 +224,21 @@ def test_a_risk_analysis_posted_after_the_timeout_is_saved_once_the_same_user_si
     url = reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk})
     clock(hours=3)
 
-    posted = client.post(url, {"risk-version": "0", "risk-risk_worry": "Invented worry typed for an hour"})
+    posted = client.post(url, {"risk-version": "0", "risk-risk_review": "Invented worry typed for an hour"})
 
     assert posted.status_code == 302 and posted["Location"] == f"{reverse('login')}?next={url}"
     discussion.refresh_from_db()
-    assert discussion.risk_worry == ""
+    assert discussion.risk_review == ""
     sign_in(client, world["tm"], next_url=url)
     page = client.get(url, follow=True)
 
     discussion.refresh_from_db()
-    assert discussion.risk_worry == "Invented worry typed for an hour"
+    assert discussion.risk_review == "Invented worry typed for an hour"
     assert page.redirect_chain == [
         (reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#risk", 302)
     ]
     html = page.content.decode()
-    assert "Risk analysis saved at 15:00" in html and "You were signed out before this was saved" in html
+    assert "Risk review saved at 15:00" in html and "You were signed out before this was saved" in html
 
 
 def test_a_background_save_after_the_timeout_answers_401_so_the_page_posts_it_plainly(signed_in, clock, world):
@@ -247,7 +247,7 @@ def test_a_background_save_after_the_timeout_answers_401_so_the_page_posts_it_pl
     clock(minutes=30)
     response = client.post(
         reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk}),
-        {"risk-version": "0", "risk-risk_worry": "Invented worry"},
+        {"risk-version": "0", "risk-risk_review": "Invented worry"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 401
@@ -310,7 +310,7 @@ def test_work_kept_from_a_timeout_waits_for_the_second_factor_then_is_saved(sign
     device = TOTPDevice.objects.get(user=world["tm"], confirmed=True)
     url = reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk})
     clock(hours=3)
-    client.post(url, {"risk-version": "0", "risk-risk_worry": "Invented worry kept through the code page"})
+    client.post(url, {"risk-version": "0", "risk-risk_review": "Invented worry kept through the code page"})
     password = client.post(reverse("login"), {"username": world["tm"].username, "password": TEST_PASSWORD, "next": url})
     assert password.status_code == 302
     to_code = client.get(url)
@@ -321,4 +321,4 @@ def test_work_kept_from_a_timeout_waits_for_the_second_factor_then_is_saved(sign
     assert entered.status_code == 302 and entered["Location"] == url
     client.get(url, follow=True)
     discussion.refresh_from_db()
-    assert discussion.risk_worry == "Invented worry kept through the code page"
+    assert discussion.risk_review == "Invented worry kept through the code page"

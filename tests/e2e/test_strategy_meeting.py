@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from agencies.models import User
 from core.timescales import to_local
 from referrals.models import Deadline
-from strategy.models import ChildDecision, Discussion, InformationEntry
+from strategy.models import ChildDecision, ChildRisk, Discussion, EnquiryPlanItem, InformationEntry
 from tests.e2e.test_log_referral import sign_in
 from tests.factories import make_referral
 
@@ -115,6 +115,26 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     expect(page.locator("section#standing")).to_contain_text(re.compile(r"Decisions of the discussion saved at"))
     expect(page.locator("#standing-record")).to_contain_text("The police will investigate. Decided by DS Pat Oduya")
     check_a11y(page, "the meeting page with the police decision")
+    # The risk analysis, for each child, with a level of risk.
+    for subject, level, worry in (
+        (rowan, "High", "Invented: further injury at home."),
+        (wren, "Low", "Invented: little contact with the adult concerned."),
+    ):
+        block = page.locator(f"#risk-{subject.pk}")
+        block.get_by_label("What harm are we most worried about?").fill(worry)
+        block.get_by_role("radio", name=re.compile(f"^{level}:")).check()
+        block.get_by_role("button", name=re.compile("Save the risk analysis")).click()
+        expect(page.locator(f"#risk-{subject.pk}")).to_contain_text(
+            re.compile(f"Risk analysis for {subject.full_name} saved at")
+        )
+
+    # The enquiry plan where it differs for Wren: no medical for her.
+    page.locator(f"#plan-{wren.pk}").get_by_text(f"Where the plan differs for {wren.full_name}").click()
+    differs = page.locator(f"#plan-{wren.pk}")
+    differs.get_by_label("Or: not needed because").first.fill("Invented: no injury seen on Wren.")
+    differs.get_by_role("button", name=re.compile("Save the plan")).click()
+    expect(page.locator(f"#plan-{wren.pk}")).to_contain_text(f"Enquiry plan for {wren.full_name} saved at")
+    check_a11y(page, "the meeting page with the risk analysis per child")
     sign_out(page)
 
     # Police: their own attendance and information (not for the family).
@@ -136,7 +156,11 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     information.get_by_role("button", name="Add information").click()
     expect(page.locator("section#information")).to_contain_text("Information saved at")
     expect(page.locator("section#information")).to_contain_text("Not to be shared with the family")
-    expect(page.get_by_role("button", name="Save risk analysis")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Save the risk"))).to_have_count(0)
+    expect(page.locator(f"#risk-{rowan.pk}")).to_contain_text("High")
+    expect(page.locator("section#plan")).to_contain_text(
+        f"For {wren.full_name}: Not needed because Invented: no injury seen on Wren."
+    )
     sign_out(page)
 
     # Health: their information (an error first: the entry is kept and nothing saved).
@@ -160,6 +184,9 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     assert decisions["Rowan"].s47 and decisions["Rowan"].s47_authorised_by.username == "tm.demo"
     assert decisions["Wren"].nfa and not decisions["Wren"].s47
     assert Deadline.objects.filter(referral=referral, rule="ICPC", child=rowan, state="open").count() == 1
+    levels = {r.child.first_name: r.level for r in ChildRisk.objects.filter(discussion=discussion)}
+    assert levels == {"Rowan": "high", "Wren": "low"}
+    assert EnquiryPlanItem.objects.get(discussion=discussion, child=wren).item == "medical"
     entries = InformationEntry.objects.filter(discussion=discussion)
     assert {e.agency.name for e in entries} == {"Demo Police", "Demo Health Trust"}
     assert entries.get(agency__name="Demo Police").not_for_family

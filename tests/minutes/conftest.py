@@ -73,6 +73,7 @@ def held(world):
     )
     for person in discussion.children.all():
         support.decide(world, discussion, person)
+    support.assess(world, discussion)
     support.end(world, discussion)
     discussion.refresh_from_db()
     with time_machine.travel(AFTER, tick=False):

@@ -38,7 +38,7 @@ from minutes.models import (
     Sends,
 )
 from referrals.models import DeadlineState
-from strategy.models import Discussion, EnquiryPlanItem, InformationEntry
+from strategy.models import ChildRisk, Discussion, EnquiryPlanItem, InformationEntry
 from tests.minutes.conftest import AFTER, minutes_checker, share_with_family
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +104,8 @@ def test_the_demo_family_summary_repeats_nothing_of_the_record_five_words_at_a_t
         "information shared": [
             f"{e.information} {e.checks_done}" for e in InformationEntry.objects.filter(discussion=demo)
         ],
-        "risk analysis": [
-            getattr(demo, f) for f in ("risk_worry", "risk_impact", "risk_factors", "risk_reduce", "risk_review")
-        ],
+        "risk analysis": [demo.risk_review]
+        + [" ".join(answer for _q, answer in risk.answers()) for risk in ChildRisk.objects.filter(discussion=demo)],
         "enquiry plan": [f"{i.answer} {i.not_needed_because}" for i in EnquiryPlanItem.objects.filter(discussion=demo)],
         "decisions' reasoning": [
             f"{d.reasoning} {d.reconvene_rationale} {d.no_conference_reason} {d.police_decision_maker}"

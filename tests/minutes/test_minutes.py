@@ -10,6 +10,7 @@ from minutes import record, services
 from minutes.models import Kind, MinutesVersion, Sends, Source
 from referrals.models import CaseView
 from strategy import services as strategy_services
+from strategy.models import CHILD_RISK_QUESTIONS
 from tests.minutes.conftest import AFTER, FOR_FAMILY, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages, share_with_family
 from tests.strategy import support
 
@@ -38,15 +39,15 @@ def test_approval_freezes_v1_and_a_change_needs_a_new_approval_making_v2(world, 
     assert (v1.number, v1.approved_by, v1.approved_at) == (1, world["tm"], AFTER)
     with pytest.raises(ValidationError, match="Nothing has changed since version 1"):
         approve(world, held)
-    strategy_services.risk_save(
+    subject = held.children.order_by("position", "pk").first()
+    strategy_services.child_risk_save(
         acting_user=world["tm"],
         checker=support.checker(world["tm"], held),
+        child=subject,
         data={
-            "risk_worry": "Invented: a changed worry",
-            "risk_impact": "",
-            "risk_factors": "",
-            "risk_reduce": "",
-            "risk_review": "",
+            **dict.fromkeys(CHILD_RISK_QUESTIONS, "Invented."),
+            "worry": "Invented: a changed worry",
+            "level": "high",
         },
         version=None,
     )
@@ -55,8 +56,13 @@ def test_approval_freezes_v1_and_a_change_needs_a_new_approval_making_v2(world, 
     assert changed == ["Risk analysis"]
     v2 = approve(world, held)
     assert v2.number == 2
-    assert v2.snapshot["sections"]["risk"][0][1] == "Invented: a changed worry"
-    assert MinutesVersion.objects.get(pk=v1.pk).snapshot["sections"]["risk"][0][1] != "Invented: a changed worry"
+
+    def robin(snapshot):
+        return snapshot["sections"]["risk"]["children"][0]
+
+    assert robin(v2.snapshot)["answers"][0] == ["What harm are we most worried about?", "Invented: a changed worry"]
+    assert robin(v2.snapshot)["level"] == "High"
+    assert robin(MinutesVersion.objects.get(pk=v1.pk).snapshot)["answers"][0][1] != "Invented: a changed worry"
     with pytest.raises(PermissionError):
         v1.save()
 

@@ -7,7 +7,16 @@ from core.timescales import LONDON
 from referrals.models import Person, PersonKind, Referral
 from strategy import services
 from strategy.access import DiscussionChecker, get_discussion_for_user
-from strategy.models import PLAN_ITEMS, Attendance, Discussion, Format, InvitationStatus, Trigger
+from strategy.models import (
+    CHILD_RISK_QUESTIONS,
+    PLAN_ITEMS,
+    Attendance,
+    Discussion,
+    Format,
+    InvitationStatus,
+    RiskLevel,
+    Trigger,
+)
 from tests.factories import make_referral
 
 # Mon 2026-11-23, GMT. Thu 26 is the SD_STANDARD deadline of a referral received now (DOMAIN section 3).
@@ -105,6 +114,18 @@ def full_plan(world, discussion: Discussion) -> None:
     )
 
 
+def assess(world, discussion: Discussion, *, level: str = RiskLevel.MEDIUM) -> None:
+    """A complete risk analysis for each child of the discussion (ending the meeting needs one)."""
+    for child in discussion.children.all():
+        services.child_risk_save(
+            acting_user=world["tm"],
+            checker=checker(world["tm"], discussion),
+            child=child,
+            data={**dict.fromkeys(CHILD_RISK_QUESTIONS, "Invented answer."), "level": level},
+            version=None,
+        )
+
+
 def start(world, discussion: Discussion, *, now: dt.datetime = MEETING) -> Discussion:
     return services.discussion_start(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
@@ -155,9 +176,10 @@ def end(world, discussion: Discussion, *, now: dt.datetime = ENDED, standing: bo
 
 
 def hold(world, discussion: Discussion, *, started: dt.datetime = MEETING, ended: dt.datetime = ENDED) -> Discussion:
-    """Start, everyone attends, no further action for every child, end."""
+    """Start, everyone attends, a risk analysis and no further action for every child, end."""
     start(world, discussion, now=started)
     attend(world, discussion)
+    assess(world, discussion)
     for child in discussion.children.all():
         decide(world, discussion, child, now=started)
     return end(world, discussion, now=ended)

@@ -21,6 +21,7 @@ from tests.strategy.support import (
     CONVENED,
     ENDED,
     MEETING,
+    assess,
     attend,
     case,
     checker,
@@ -59,6 +60,7 @@ def s47_held(world, *, started=MEETING, ended=ENDED, referral=None):
         acting_user=world["tm"], checker=checker(world["tm"], discussion), decision=decision, now=started
     )
     full_plan(world, discussion)
+    assess(world, discussion)
     end(world, discussion, now=ended)
     decision.refresh_from_db()
     return discussion, decision
@@ -296,6 +298,7 @@ def test_a_health_practitioner_records_the_medical_report_received(world):
         s17=True,
         medical_done_at=dt.datetime(2026, 11, 24, 9, 0, tzinfo=LONDON),
     )
+    assess(world, discussion)
     end(world, discussion)
     report = Deadline.objects.get(referral=referral, rule=Rule.MEDICAL_REPORT)
     health = ReferralChecker.for_user(world["health"], referral)
@@ -327,6 +330,7 @@ def test_the_risk_review_date_is_a_clock_met_by_recording_the_review_with_its_ou
     attend(world, discussion)
     for person in hold_children:
         decide(world, discussion, person)
+    assess(world, discussion)
     end(world, discussion)
     discussion.refresh_from_db()
     review = discussion.risk_review_deadline
@@ -370,6 +374,7 @@ def test_a_reconvene_date_is_a_clock_met_when_the_reconvened_discussion_is_held(
         reconvene_on=dt.date(2026, 12, 1),
         reconvene_rationale="To hear from the school.",
     )
+    assess(world, first)
     end(world, first)
     decision = ChildDecision.objects.get(discussion=first, child=subject)
     clock = decision.reconvene_deadline

@@ -11,6 +11,7 @@ from strategy import services
 from strategy.models import PLAN_ITEMS, EnquiryPlanItem, FamilySharing, FamilySummary, NotYetReason
 from tests.strategy.support import (
     MEETING,
+    assess,
     attend,
     case,
     checker,
@@ -57,6 +58,7 @@ def test_nothing_is_shared_until_the_chair_decides(world, started):
     attend(world, started)
     for subject in children_of(started.referral):
         decide(world, started, subject)
+    assess(world, started)
     end(world, started)  # the meeting may end undecided: the default stands, nothing is shared
     assert not FamilySummary.objects.filter(discussion=started).exists()
 
@@ -134,6 +136,7 @@ def test_the_enquiry_plan_no_longer_asks_what_is_shared_and_an_old_answer_is_kep
     full_plan(world, started)
     record_standing(world, started)
     started.refresh_from_db()
+    assess(world, started)
     assert services.end_problems(started) == []
     assert EnquiryPlanItem.objects.filter(discussion=started, item="sharing").exists()
 

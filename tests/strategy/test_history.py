@@ -19,9 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def test_history_shows_field_changes_with_who_newest_first(convene, tm_client, world):
     discussion = convene()
+    subject = discussion.children.first()
     tm_client.post(
         reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk}),
-        {"risk-version": "0", "risk-risk_worry": "Invented worry"},
+        {"child": subject.pk, f"risk-{subject.pk}-version": "0", f"risk-{subject.pk}-worry": "Invented worry"},
     )
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
     page = tm_client.get(url).content.decode()
@@ -43,7 +44,7 @@ def _worries(tm_client, discussion, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         tm_client.post(
             reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk}),
-            {"risk-version": str(n), "risk-risk_worry": f"Worry {n}"},
+            {"risk-version": str(n), "risk-risk_review": f"Worry {n}"},
         )
 
 

@@ -14,7 +14,7 @@ from referrals import services as referral_services
 from referrals.access import Relationship, referrals_visible_to, relationship
 from referrals.models import Deadline, ReferralStatus, Urgency
 from strategy import services
-from strategy.models import PLAN_ITEMS, Attendance, ChildDecision, Discussion, Invitation, Trigger
+from strategy.models import PLAN_ITEMS, Attendance, ChildDecision, ChildRisk, Discussion, Invitation, Trigger
 from strategy.services import StaleSectionError
 from tests.factories import AgencyFactory, child
 from tests.strategy.support import (
@@ -22,6 +22,7 @@ from tests.strategy.support import (
     ENDED,
     MEETING,
     MONDAY_10AM,
+    assess,
     attend,
     case,
     checker,
@@ -248,6 +249,7 @@ def test_starting_the_meeting_does_not_meet_the_deadline_ending_it_quorate_does_
     attend(world, discussion)
     for person in discussion.children.all():
         decide(world, discussion, person)
+    assess(world, discussion)
     end(world, discussion, now=hold_rest)
     deadline = fresh(discussion.deadline)
     assert (deadline.state, deadline.met_at, deadline.met_by) == ("met", MEETING, "Strategy discussion held")
@@ -367,10 +369,11 @@ def test_proceeding_without_health_creates_the_automatic_action_to_obtain_its_in
 
 
 def _ready_to_end(world, **decisions):
-    """A started discussion with everyone attending and a decision for every child."""
+    """A started discussion with everyone attending, a risk analysis and a decision for every child."""
     discussion = convene(world, case(world))
     start(world, discussion)
     attend(world, discussion)
+    assess(world, discussion)
     for subject in children_of(discussion.referral):
         decide(world, discussion, subject, **decisions)
     return discussion
@@ -414,6 +417,7 @@ def test_ending_refuses_while_a_child_has_no_decision(world):
     discussion = convene(world, referral)
     start(world, discussion)
     attend(world, discussion)
+    assess(world, discussion)
     decide(world, discussion, decided)
     assert _end_refused(world, discussion) == ["Record the decision for Undecided Testchild"]
 
@@ -463,15 +467,23 @@ def test_a_stale_attendance_save_is_refused_and_changes_nothing(world):
 
 def test_a_stale_risk_save_is_refused_and_changes_nothing(world):
     discussion = convene(world, case(world))
+    child = children_of(discussion.referral)[0]
     first, second = checker(world["tm"], discussion), checker(world["sw"], discussion)
-    services.risk_save(acting_user=world["tm"], checker=first, data={"risk_worry": "Saved first"}, version=0)
+    services.child_risk_save(
+        acting_user=world["tm"], checker=first, child=child, data={"worry": "Saved first"}, version=0
+    )
     with pytest.raises(StaleSectionError):
-        services.risk_save(
-            acting_user=world["sw"], checker=second, data={"risk_worry": "Stale", "risk_review": "Stale"}, version=0
+        services.child_risk_save(
+            acting_user=world["sw"], checker=second, child=child, data={"worry": "Stale", "level": "high"}, version=0
         )
+    risk = ChildRisk.objects.get(discussion=discussion, child=child)
+    assert (risk.worry, risk.level) == ("Saved first", "")
+    services.risk_save(acting_user=world["tm"], checker=first, data={"risk_review": "Saved first"}, version=0)
+    with pytest.raises(StaleSectionError):
+        services.risk_save(acting_user=world["sw"], checker=second, data={"risk_review": "Stale"}, version=0)
     discussion.refresh_from_db()
-    assert (discussion.risk_worry, discussion.risk_review) == ("Saved first", "")
-    assert discussion.section_versions == {"risk": 1}
+    assert discussion.risk_review == "Saved first"
+    assert discussion.section_versions == {f"risk-{child.pk}": 1, "risk": 1}
 
 
 def test_a_stale_plan_save_is_refused_and_changes_nothing(world):
@@ -493,15 +505,22 @@ def test_a_stale_plan_save_is_refused_and_changes_nothing(world):
 def test_saving_one_section_bumps_only_that_sections_version(world):
     discussion = convene(world, case(world))
     tm = checker(world["tm"], discussion)
-    services.risk_save(acting_user=world["tm"], checker=tm, data={"risk_worry": "Bruising"}, version=0)
+    services.risk_save(acting_user=world["tm"], checker=tm, data={"risk_review": "In a week"}, version=0)
     discussion.refresh_from_db()
     assert discussion.section_versions == {"risk": 1}
     services.plan_save(acting_user=world["tm"], checker=tm, answers={"medical": ("Today", "")}, version=0)
     discussion.refresh_from_db()
     assert discussion.section_versions == {"risk": 1, "plan": 1}
-    services.risk_save(acting_user=world["tm"], checker=tm, data={"risk_worry": "Bruising"}, version=1)
+    services.risk_save(acting_user=world["tm"], checker=tm, data={"risk_review": "In a week"}, version=1)
     discussion.refresh_from_db()
     assert discussion.section_versions == {"risk": 2, "plan": 1}
+    child = children_of(discussion.referral)[0]
+    services.child_risk_save(acting_user=world["tm"], checker=tm, child=child, data={"worry": "Bruising"}, version=0)
+    services.plan_save(
+        acting_user=world["tm"], checker=tm, answers={"medical": ("", "None for this child")}, version=0, child=child
+    )
+    discussion.refresh_from_db()
+    assert discussion.section_versions == {"risk": 2, "plan": 1, f"risk-{child.pk}": 1, f"plan-{child.pk}": 1}
 
 
 def test_a_plan_item_with_both_an_answer_and_not_needed_is_refused(world):
@@ -679,7 +698,7 @@ def test_the_discussion_and_a_decision_keep_history_with_the_acting_user(world):
     convened = discussion.history.earliest()
     assert (convened.history_user, convened.history_change_reason) == (world["sw"], "Strategy discussion convened")
     services.risk_save(
-        acting_user=world["tm"], checker=checker(world["tm"], discussion), data={"risk_worry": "Bruising"}, version=0
+        acting_user=world["tm"], checker=checker(world["tm"], discussion), data={"risk_review": "In a week"}, version=0
     )
     assert discussion.history.latest().history_user == world["tm"]
 

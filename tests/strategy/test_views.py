@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.models import Deadline
-from strategy.models import Discussion, InformationEntry
+from strategy.models import ChildRisk, Discussion, InformationEntry
 from tests.factories import child, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,16 @@ def _client(user):
     return client
 
 
+def _risk_post(discussion, *, version: int = 0, **answers: str) -> dict:
+    """The risk analysis form of the discussion's first child (Robin), as the meeting page posts it."""
+    subject = discussion.children.order_by("position", "pk").first()
+    return {
+        "child": subject.pk,
+        f"risk-{subject.pk}-version": str(version),
+        **{f"risk-{subject.pk}-{key}": value for key, value in answers.items()},
+    }
+
+
 def test_police_list_shows_exactly_the_cases_police_are_invited_to(convene, police_client, world):
     invited = convene(invite=[world["police_agency"]])
     not_invited = convene(invite=[])
@@ -124,36 +134,32 @@ def test_each_section_saves_on_its_own_while_another_is_invalid(convene, tm_clie
     assert "Enter the information shared" in bad.content.decode()
     assert not InformationEntry.objects.exists()
     # ...and the risk analysis, a different section, still saves.
-    good = tm_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented worry"})
+    good = tm_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="Invented worry"))
     assert good.status_code == 302
-    discussion.refresh_from_db()
-    assert discussion.risk_worry == "Invented worry"
+    assert ChildRisk.objects.get(discussion=discussion).worry == "Invented worry"
 
 
 def test_with_htmx_a_section_is_drawn_again_with_saved_at(convene, tm_client):
     discussion = convene()
     response = tm_client.post(
-        section_url(discussion, "risk"),
-        {"risk-version": "0", "risk-risk_worry": "Invented worry"},
-        headers={"HX-Request": "true"},
+        section_url(discussion, "risk"), _risk_post(discussion, worry="Invented worry"), headers={"HX-Request": "true"}
     )
     page = response.content.decode()
     assert response.status_code == 200
     assert page.lstrip().startswith('<section class="app-section')
-    assert "Risk analysis saved at" in page
+    assert "Risk analysis for Robin Testchild saved at" in page
 
 
 def test_the_second_of_two_saves_from_the_same_version_is_refused_with_both_versions(convene, tm_client, sw_client):
     discussion = convene()
-    first = sw_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "First worry"})
+    first = sw_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="First worry"))
     assert first.status_code == 302
-    second = tm_client.post(section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Second worry"})
+    second = tm_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="Second worry"))
     page = second.content.decode()
     assert second.status_code == 409
     assert "Someone else saved this section" in page
     assert "First worry" in page and "Second worry" in page  # theirs shown, yours kept in the form
-    discussion.refresh_from_db()
-    assert discussion.risk_worry == "First worry"
+    assert ChildRisk.objects.get(discussion=discussion).worry == "First worry"
 
 
 def test_police_mark_their_own_attendance_but_not_health(convene, police_client, world):
@@ -179,6 +185,8 @@ def test_police_mark_their_own_attendance_but_not_health(convene, police_client,
 def test_police_may_not_post_the_risk_analysis_or_authorise(convene, police_client):
     discussion = convene()
     assert police_client.post(section_url(discussion, "risk"), {"risk-version": "0"}).status_code == 403
+    assert police_client.post(section_url(discussion, "risk"), _risk_post(discussion, level="low")).status_code == 403
+    assert not ChildRisk.objects.exists()
     assert police_client.post(section_url(discussion, "authorise"), {"decision": "1"}).status_code in (403, 404)
 
 
@@ -332,13 +340,12 @@ def test_the_same_information_sent_twice_adds_one_entry(convene, police_client, 
 
 def test_saved_without_javascript_says_so_in_the_section_not_a_banner(convene, tm_client):
     discussion = convene()
-    response = tm_client.post(
-        section_url(discussion, "risk"), {"risk-version": "0", "risk-risk_worry": "Invented"}, follow=True
-    )
+    response = tm_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="Invented"), follow=True)
     page = response.content.decode()
-    assert response.redirect_chain[-1][0].endswith("#risk")
-    risk = page[page.index('id="risk"') :]
-    assert "Risk analysis saved at" in risk[: risk.index("</section>")]
+    subject = discussion.children.order_by("position", "pk").first()
+    assert response.redirect_chain[-1][0].endswith(f"#risk-{subject.pk}")
+    risk = page[page.index(f'id="risk-{subject.pk}"') :]
+    assert "Risk analysis for Robin Testchild saved at" in risk[: risk.index("</section>")]
     assert "govuk-notification-banner" not in page
 
 

@@ -46,6 +46,7 @@ from strategy.models import (
     InvitationStatus,
     PoliceDecision,
     Protection,
+    RiskLevel,
     Trigger,
 )
 
@@ -333,7 +334,7 @@ AGENCY_USERS = {
 THORNBURY_PLAN = {
     "medical": (
         "Child protection medical by the consultant paediatrician on the ward today; timing agreed with the "
-        "police, no forensic medical needed. Ella: no injuries reported, so none for her.",
+        "police, no forensic medical needed.",
         "",
     ),
     "abe": ("Joint ABE interview led by DS Oduya with the social worker once Mia is discharged.", ""),
@@ -357,6 +358,19 @@ THORNBURY_PLAN = {
         "",
     ),
     "criminal": ("Police investigate an assault; Craig Pellow is interviewed after the ABE interview.", ""),
+    "interviews": (
+        "The police interview Craig Pellow after Mia's ABE interview; the social worker speaks with the maternal "
+        "grandmother this week.",
+        "",
+    ),
+    "child_sharing": (
+        "On the ward, with the play specialist, in simple words: who is helping her first; more after the medical.",
+        "",
+    ),
+    "s47_lead": (
+        "The allocated social worker leads it; it finishes within 15 working days, before any conference.",
+        "",
+    ),
 }
 
 WREN_PLAN = {
@@ -372,6 +386,9 @@ WREN_PLAN = {
     "social_media": ("", "Nothing suggests an online element."),
     "discharge": ("", "Jacob is not in hospital."),
     "criminal": ("Police decide after the skeletal survey whether to investigate.", ""),
+    "interviews": ("The police speak with Jacob's father once he is named; the social worker with the GP.", ""),
+    "child_sharing": ("", "Jacob is three months old."),
+    "s47_lead": ("The allocated social worker leads it; it finishes within 15 working days.", ""),
 }
 
 
@@ -486,10 +503,12 @@ class DemoDiscussions:
         discussion: Discussion,
         *,
         information: list[tuple[Agency, str, str, str, bool]],
-        risk: dict[str, str],
+        risk: list[tuple[Person, dict[str, str]]],
+        risk_review: str,
         decisions: list[tuple[Person, dict]],
         authorise: tuple[Person, ...] = (),
         plan: dict[str, tuple[str, str]] | None = None,
+        child_plans: Sequence[tuple[Person, dict[str, tuple[str, str]]]] = (),
         family: dict | None = None,
         actions: Sequence[dict] = (),
         apologies: tuple[Agency, ...] = (),
@@ -540,7 +559,9 @@ class DemoDiscussions:
                 now=_later(started, minutes=5 * minute),
             )
         checker = self.checker(CHAIR, discussion)
-        strategy.risk_save(acting_user=chair, checker=checker, data=risk, version=None)
+        for child, analysis in risk:
+            strategy.child_risk_save(acting_user=chair, checker=checker, child=child, data=analysis, version=None)
+        strategy.risk_save(acting_user=chair, checker=checker, data={"risk_review": risk_review}, version=None)
         decided_at = _later(ended, minutes=-10)
         made = {}
         for child, data in decisions:
@@ -553,6 +574,8 @@ class DemoDiscussions:
             )
         if plan is not None:
             strategy.plan_save(acting_user=chair, checker=checker, answers=plan, version=None)
+        for child, answers in child_plans:
+            strategy.plan_save(acting_user=chair, checker=checker, answers=answers, version=None, child=child)
         if family is not None:
             # The family are told on the day of the meeting, by whoever the chair named.
             strategy.family_summary_save(
@@ -723,14 +746,30 @@ class DemoDiscussions:
                     False,
                 ),
             ],
-            risk={
-                "risk_worry": "Further physical abuse of Mia by an adult in the household.",
-                "risk_impact": "Injury, fear, and harm to Mia's development and sense of safety at home.",
-                "risk_factors": "More likely: Craig Pellow's history of violence. Less likely: a protective "
-                "grandmother nearby, Mia's nursery attendance.",
-                "risk_reduce": "A safe discharge plan, the medical, and an enquiry before Mia returns home.",
-                "risk_review": "At the ABE planning meeting, within two working days.",
-            },
+            risk=[
+                (
+                    mia,
+                    {
+                        "worry": "Further physical abuse of Mia by an adult in the household.",
+                        "impact": "Injury, fear, and harm to Mia's development and sense of safety at home.",
+                        "factors": "More likely: Craig Pellow's history of violence. Less likely: a protective "
+                        "grandmother nearby, Mia's nursery attendance.",
+                        "reduce": "A safe discharge plan, the medical, and an enquiry before Mia returns home.",
+                        "level": RiskLevel.HIGH,
+                    },
+                ),
+                (
+                    ella,
+                    {
+                        "worry": "That Ella meets Craig Pellow on weekend stays with her mother.",
+                        "impact": "Fear and physical harm, as for her younger half-sister.",
+                        "factors": "Less likely: she lives with her father, and her school has no concerns.",
+                        "reduce": "Weekend stays away from Craig Pellow while Mia's enquiry goes on; the school alert.",
+                        "level": RiskLevel.LOW,
+                    },
+                ),
+            ],
+            risk_review="At the ABE planning meeting, within two working days.",
             decisions=[
                 (
                     mia,
@@ -754,6 +793,7 @@ class DemoDiscussions:
             ],
             authorise=(mia,),
             plan=THORNBURY_PLAN,
+            child_plans=[(ella, {"medical": ("", "Ella has no injuries reported and was not in the household.")})],
             family=THORNBURY_FAMILY,
             actions=[
                 self.action(
@@ -968,13 +1008,20 @@ class DemoDiscussions:
                     False,
                 ),
             ],
-            risk={
-                "risk_worry": "Kai is exploited again and harmed by the network.",
-                "risk_impact": "Violence, arrest, missed education and debt bondage.",
-                "risk_factors": "More likely: contact with the network's phone. Less likely: his aunt's supervision.",
-                "risk_reduce": "A safety plan, disruption of the address and a trusted adult for Kai.",
-                "risk_review": "In two weeks, or at once if Kai goes missing.",
-            },
+            risk=[
+                (
+                    kai,
+                    {
+                        "worry": "Kai is exploited again and harmed by the network.",
+                        "impact": "Violence, arrest, missed education and debt bondage.",
+                        "factors": "More likely: contact with the network's phone. "
+                        "Less likely: his aunt's supervision.",
+                        "reduce": "A safety plan, disruption of the address and a trusted adult for Kai.",
+                        "level": RiskLevel.MEDIUM,
+                    },
+                ),
+            ],
+            risk_review="In two weeks, or at once if Kai goes missing.",
             decisions=[
                 (
                     kai,
@@ -1088,14 +1135,20 @@ class DemoDiscussions:
                     False,
                 ),
             ],
-            risk={
-                "risk_worry": "An inflicted injury to a baby who cannot move away from harm.",
-                "risk_impact": "Serious injury; babies are the most vulnerable to physical harm.",
-                "risk_factors": "More likely: an unexplained bruise, carers not yet known. Less likely: mother "
-                "engaged with the health visitor.",
-                "risk_reduce": "The skeletal survey, knowing who cares for Jacob, and a safety plan at home.",
-                "risk_review": "When the skeletal survey results are known.",
-            },
+            risk=[
+                (
+                    jacob,
+                    {
+                        "worry": "An inflicted injury to a baby who cannot move away from harm.",
+                        "impact": "Serious injury; babies are the most vulnerable to physical harm.",
+                        "factors": "More likely: an unexplained bruise, carers not yet known. Less likely: mother "
+                        "engaged with the health visitor.",
+                        "reduce": "The skeletal survey, knowing who cares for Jacob, and a safety plan at home.",
+                        "level": RiskLevel.HIGH,
+                    },
+                ),
+            ],
+            risk_review="When the skeletal survey results are known.",
             decisions=[
                 (
                     jacob,
@@ -1284,13 +1337,19 @@ class DemoDiscussions:
                 ),
                 (self.health, "No concerns from the GP or school nurse.", "GP records", Consent.SOUGHT_GIVEN, False),
             ],
-            risk={
-                "risk_worry": "Isla's emotional wellbeing if the arguments go on.",
-                "risk_impact": "Anxiety and fear at home.",
-                "risk_factors": "Less likely: both parents engaged and accept help.",
-                "risk_reduce": "Early help with the family's consent.",
-                "risk_review": "By the early help worker in six weeks.",
-            },
+            risk=[
+                (
+                    isla,
+                    {
+                        "worry": "Isla's emotional wellbeing if the arguments go on.",
+                        "impact": "Anxiety and fear at home.",
+                        "factors": "Less likely: both parents engaged and accept help.",
+                        "reduce": "Early help with the family's consent.",
+                        "level": RiskLevel.LOW,
+                    },
+                ),
+            ],
+            risk_review="By the early help worker in six weeks.",
             decisions=[
                 (
                     isla,
