@@ -11,6 +11,7 @@ from strategy.models import (
     CHILD_RISK_QUESTIONS,
     PLAN_ITEMS,
     Attendance,
+    ChildRisk,
     Discussion,
     Format,
     InvitationStatus,
@@ -167,11 +168,24 @@ def record_standing(world, discussion: Discussion, *, now: dt.datetime = MEETING
     )
 
 
-def end(world, discussion: Discussion, *, now: dt.datetime = ENDED, standing: bool = True) -> Discussion:
-    """End the meeting; first (unless told not to) record what every discussion records, if it has started."""
+def end(
+    world, discussion: Discussion, *, now: dt.datetime = ENDED, standing: bool = True, risk: bool = True
+) -> Discussion:
+    """End the meeting; first (unless told not to) record what every discussion records, and a risk analysis for
+    each child that has none yet, if it has started."""
     discussion.refresh_from_db()
     if standing and discussion.status == "in_progress":
         record_standing(world, discussion, now=discussion.held_at or now)
+    if risk and discussion.status == "in_progress":
+        assessed = set(ChildRisk.objects.filter(discussion=discussion).values_list("child_id", flat=True))
+        for child in discussion.children.exclude(pk__in=assessed):
+            services.child_risk_save(
+                acting_user=world["tm"],
+                checker=checker(world["tm"], discussion),
+                child=child,
+                data={**dict.fromkeys(CHILD_RISK_QUESTIONS, "Invented answer."), "level": RiskLevel.MEDIUM},
+                version=None,
+            )
     return services.discussion_end(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
 

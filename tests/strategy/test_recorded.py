@@ -21,6 +21,7 @@ from tests.factories import AgencyFactory, child
 from tests.strategy.support import (
     ENDED,
     MEETING,
+    assess,
     attend,
     case,
     checker,
@@ -39,9 +40,11 @@ LEGAL = {"legal_advice_sought": False, "protection": "none"}
 
 
 def _started(world, referral=None, **convene_data):
+    """Started, everyone attends, and a risk analysis for each child: what is left to end it is this file's."""
     discussion = convene(world, referral or case(world), **convene_data)
     start(world, discussion)
     attend(world, discussion)
+    assess(world, discussion)
     return discussion
 
 
