@@ -6,17 +6,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+# The port `make run` serves on: `PORT=8100 make run`.
+PORT ?= 8000
 
 .PHONY: help run test install lint format lock seed clean bench docs
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install ## Start the app (web, worker, beat) on http://127.0.0.1:8000 with demo data; Ctrl-C stops all
+run: install ## Start the app (web, worker, beat) on http://127.0.0.1:8000 (PORT=8100 for another port) with demo data; Ctrl-C stops all
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000 and sign in as sw.demo with password demo-pass-2026"
-	$(RUN_ENV) honcho -f Procfile.dev start
+	@echo "Open http://127.0.0.1:$(PORT) and sign in as sw.demo with password demo-pass-2026"
+	$(RUN_ENV) SITE_URL=http://127.0.0.1:$(PORT) honcho -f Procfile.dev start --port $(PORT)
 
 test: ## Run every test on real PostgreSQL, Redis and Chromium (installs them with apt-get when missing)
 	bash scripts/test.sh
