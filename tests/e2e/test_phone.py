@@ -134,7 +134,7 @@ def test_the_meeting_and_list_pages_fit_a_phone(phone, live_server, demo_data, c
 
 
 def test_the_meeting_page_lists_its_sections_and_folds_what_a_persona_cannot_act_on(
-    phone, live_server, demo_data, check_a11y
+    phone, live_server, demo_data, check_a11y, artifacts
 ) -> None:
     base = live_server.url
     upcoming = _upcoming()
@@ -180,6 +180,7 @@ def test_the_meeting_page_lists_its_sections_and_folds_what_a_persona_cannot_act
         ]
     )
     check_a11y(page, "the meeting page as police")
+    page.screenshot(path=str(artifacts / "meeting-as-police-on-a-phone.png"), full_page=True)
     # A link in the contents opens the folded section it points to.
     risk_link.click()
     expect(page.locator("details#fold-risk")).to_have_attribute("open", "")
