@@ -31,9 +31,9 @@ OVERFLOW = """() => {
     if (box.width === 0 && box.height === 0) continue
     if (box.left >= -1 && box.right <= width + 1) continue
     if (element.parentElement.closest('.app-table-scroll')) continue
-    const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') +
-      (element.className && typeof element.className === 'string' ? '.' + element.className.split(' ').join('.') : '')
-    found.push(`${name} spans ${Math.round(box.left)} to ${Math.round(box.right)} px: ${element.textContent.trim().slice(0, 60)}`)
+    const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+    const text = element.textContent.trim().slice(0, 60)
+    found.push(`${name} spans ${Math.round(box.left)} to ${Math.round(box.right)} px: ${text}`)
   }
   return found
 }"""
@@ -78,9 +78,7 @@ def _held() -> Discussion:
 
 def _upcoming() -> Discussion:
     """The demo discussion convened for the next working day, police invited."""
-    return Discussion.objects.filter(
-        status=DiscussionStatus.CONVENED, invitations__agency__name="Demo Police"
-    ).first()
+    return Discussion.objects.filter(status=DiscussionStatus.CONVENED, invitations__agency__name="Demo Police").first()
 
 
 def test_the_meeting_and_list_pages_fit_a_phone(phone, live_server, demo_data, check_a11y, artifacts) -> None:
@@ -208,7 +206,5 @@ def test_the_meeting_page_lists_its_sections_and_folds_what_a_persona_cannot_act
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting started")
     for key in ("decision", "standing", "family"):
         expect(page.locator(f"section#{key}")).to_be_visible()
-    expect(contents.get_by_role("link", name="Decisions for each child")).to_have_accessible_description(
-        "Not started"
-    )
+    expect(contents.get_by_role("link", name="Decisions for each child")).to_have_accessible_description("Not started")
     check_a11y(page, "the meeting page as the chair, started")
