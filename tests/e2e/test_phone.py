@@ -6,6 +6,7 @@ use it). The meeting page lists its sections with their states and folds the one
 axe-core runs on every page.
 """
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -208,3 +209,9 @@ def test_the_meeting_page_lists_its_sections_and_folds_what_a_persona_cannot_act
         expect(page.locator(f"section#{key}")).to_be_visible()
     expect(contents.get_by_role("link", name="Decisions for each child")).to_have_accessible_description("Not started")
     check_a11y(page, "the meeting page as the chair, started")
+    # A section saved in the background: its state in the contents follows without a reload.
+    attendance = page.locator("section#attendance")
+    attendance.get_by_role("group", name=re.compile("Tara Mendes")).get_by_label("Attended").check()
+    attendance.get_by_role("button", name="Save attendance").click()
+    expect(attendance).to_contain_text(re.compile(r"Attendance saved at \d\d:\d\d"))
+    expect(contents.get_by_role("link", name="Attendance and quoracy")).to_have_accessible_description("In progress")
