@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from referrals.models import ConcernCategory, Deadline, PersonKind
 from referrals.selectors import referral_people
 from strategy import forms, history, rules, selectors, services, steps
 from strategy.access import DiscussionChecker, get_discussion_for_user
+from strategy.contents import meeting_contents
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
     PLAN_ITEMS,
@@ -306,10 +308,16 @@ def _page(
             "plan_items": PLAN_ITEMS,
         }
     )
+    open_all = request.GET.get("sections") == "all"
+    contents = meeting_contents(context, open_all=open_all)
+    context.update({"contents": contents, "open_all": open_all, "folded": any(not part.is_open for part in contents)})
     if request.headers.get("HX-Request") and section:
-        # htmx: only the section that was posted is drawn again.
+        # htmx: only the section that was posted is drawn again, and the contents with each section's state.
         template = SECTION_TEMPLATES.get(section.split("-")[0], section.split("-")[0])
-        return render(request, f"strategy/sections/{template}.html", context, status=status)
+        response = render(request, f"strategy/sections/{template}.html", context, status=status)
+        nav = render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
+        response.content += nav.encode()
+        return response
     return render(request, "strategy/meeting.html", context, status=status)
 
 

@@ -19,6 +19,23 @@ if (added) {
   })
 }
 
+// The meeting page folds the sections a user cannot act on (<details>). A link to one of them, or to a part of
+// one, opens it first, so the link always lands on something visible.
+const openFoldOf = (hash) => {
+  const target = hash && hash.length > 1 && document.getElementById(decodeURIComponent(hash.slice(1)))
+  const fold = target && target.closest('details.app-fold')
+  if (fold && !fold.open) {
+    fold.open = true
+    target.scrollIntoView()
+  }
+}
+openFoldOf(window.location.hash)
+window.addEventListener('hashchange', () => openFoldOf(window.location.hash))
+document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#"]')
+  if (link) openFoldOf(link.getAttribute('href'))
+})
+
 // The meeting page (htmx): a section saved in the background is drawn again in place. Start its GOV.UK
 // components, and move focus to what needs reading: the error summary, or the "someone else saved" warning.
 document.addEventListener('htmx:afterSettle', (event) => {
