@@ -137,39 +137,60 @@ class ConveneForm(GovFormMixin, forms.Form):
             if not options:
                 self.proposal_rows.append({"proposal": proposal, "missing": True})
                 continue
-            match = next((a for a in options if proposal.setting and a.name == proposal.setting), options[0])
+            # The agency proposed: the one it is (the child's school found by name, the referrer), else the only
+            # or first of its kind. A setting that matches no agency proposes none: the user chooses, unticked.
+            known = next((a for a in options if a.pk == proposal.agency_id), None)
+            match = None if proposal.unmatched else known or options[0]
+            role = proposal.role.lower()
             self.fields[f"invite_{proposal.key}"] = forms.BooleanField(
-                label=f"Invite: {proposal.role}", required=False, initial=True, help_text=proposal.reason
+                label=f"Invite: {proposal.role}", required=False, initial=match is not None, help_text=proposal.reason
             )
             self.fields[f"agency_{proposal.key}"] = forms.ModelChoiceField(
                 label="Agency",
                 queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
-                initial=match.pk,
-                empty_label=None,
+                initial=match.pk if match else None,
+                required=False,
+                empty_label=f"Choose the agency for the {role}" if match is None else None,
                 error_messages={
-                    "required": "Select the agency for the " + proposal.role.lower(),
                     # A message, not SQL: ruff's S608 and bandit's B608 both match "Select ... from".
-                    "invalid_choice": "Select the agency for the " + proposal.role.lower() + " from the list",  # noqa: S608  # nosec B608
+                    "invalid_choice": "Select the agency for the " + role + " from the list",  # noqa: S608  # nosec B608
                 },
             )
-            self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]  # type: ignore[attr-defined]
-            self.fields[f"decline_{proposal.key}"] = forms.CharField(
-                label=f"Why the {proposal.role.lower()} is not invited",
-                widget=forms.Textarea(attrs={"rows": 2}),
-                max_length=2000,
-                required=False,
+            choices = [(a.pk, a.name) for a in options]
+            self.fields[f"agency_{proposal.key}"].choices = (  # type: ignore[attr-defined]
+                [("", f"Choose the agency for the {role}"), *choices] if match is None else choices
             )
-            self.proposal_rows.append(
-                {
-                    "proposal": proposal,
-                    "invite": self[f"invite_{proposal.key}"],
-                    "agency": self[f"agency_{proposal.key}"],
-                    "decline": self[f"decline_{proposal.key}"],
-                }
-            )
+            row: dict[str, Any] = {
+                "proposal": proposal,
+                "invite": self[f"invite_{proposal.key}"],
+                "agency": self[f"agency_{proposal.key}"],
+            }
+            if proposal.unmatched:
+                setting = proposal.setting or "the school, nursery or college (not recorded)"
+                row["unmatched"] = (
+                    f"No agency of this partnership matches {setting}: choose one, "
+                    "or invite them as an external contact later"
+                )
+            else:
+                self.fields[f"decline_{proposal.key}"] = forms.CharField(
+                    label=f"Why the {role} is not invited",
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    max_length=2000,
+                    required=False,
+                )
+                row["decline"] = self[f"decline_{proposal.key}"]
+            self.proposal_rows.append(row)
 
     def clean(self) -> dict:
         super().clean()
+        for row in self.proposal_rows:
+            if row.get("missing"):
+                continue
+            key = row["proposal"].key
+            needed = self.cleaned_data.get(f"invite_{key}") or not row.get("unmatched")
+            if needed and not self.cleaned_data.get(f"agency_{key}"):
+                if f"agency_{key}" not in self.errors:
+                    self.add_error(f"agency_{key}", f"Select the agency for the {row['proposal'].role.lower()}")
         self.cleaned_data["concern_identified_at"] = local_moment(self, "identified_date", "identified_time")
         self.cleaned_data["scheduled_at"] = local_moment(self, "scheduled_date", "scheduled_time")
         return self.cleaned_data
@@ -185,6 +206,8 @@ class ConveneForm(GovFormMixin, forms.Form):
             entry = {"agency": agency, "role": proposal.role, "proposal": proposal.key, "reason": proposal.reason}
             if data.get(f"invite_{proposal.key}"):
                 invitations.append(entry)
+            elif row.get("unmatched"):
+                continue  # nothing was proposed, so nothing is declined (the setting still gets the minutes)
             else:
                 declined.append({**entry, "decline_reason": data.get(f"decline_{proposal.key}", "")})
         return {

@@ -7,10 +7,11 @@ django-guardian on the referral, to the invited agency's group.
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -18,6 +19,7 @@ from actions.services import action_create, actions_cancel_for_closed_case
 from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
+from core.forms import worded
 from core.history import record
 from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import rules as referral_rules
@@ -273,7 +275,8 @@ def discussion_convene(
                 reason="The case's social worker",
             )
         for row in invitations:
-            _invite(discussion, acting_user, **row)
+            with _on_row(f"invite_{row.get('proposal') or ''}"):
+                _invite(discussion, acting_user, **row)
         for row in declined:
             invitation = Invitation(
                 discussion=discussion,
@@ -286,6 +289,8 @@ def discussion_convene(
                 created_by=acting_user,
             )
             record(invitation, acting_user, "Proposal declined")
+            with _on_row(f"decline_{row['proposal']}"):
+                invitation.full_clean()
             invitation.save()
         if referral.status == ReferralStatus.DISCUSSION_HELD:
             # The case awaits a discussion again: invited agencies may record until it is held.
@@ -294,6 +299,26 @@ def discussion_convene(
             record(referral, acting_user, "Strategy discussion convened")
             referral.save()
     return discussion
+
+
+@contextmanager
+def _on_row(key: str) -> Iterator[None]:
+    """A model's refusal of one invitee, put on that invitee's row of the form (`key`) in words naming the field
+    ("Role must be 200 characters or fewer"), so the error summary links to the row and nothing is saved."""
+    try:
+        yield
+    except ValidationError as exc:
+        errors = exc.error_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.error_list)]
+        raise ValidationError(
+            {key: [worded(error, _label(Invitation, field)) for field, found in errors for error in found]}
+        ) from exc
+
+
+def _label(model: type, field: str) -> str:
+    try:
+        return str(model._meta.get_field(field).verbose_name)  # type: ignore[attr-defined]
+    except FieldDoesNotExist:
+        return "This invitation"
 
 
 def _invite(
@@ -506,7 +531,14 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
             )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
-        if not referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED).exists():
+        pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
+        waiting = (
+            Deadline.objects.filter(discussion__in=pending, state=DeadlineState.OPEN).order_by("due_at", "pk").first()
+        )
+        if waiting is not None and referral.sd_deadline_id == discussion.deadline_id:
+            # The case still awaits another discussion: it is listed by that one's clock, not by this one's "Held".
+            referral_services.referral_point_at_sd_deadline(referral=referral, deadline=waiting)
+        if not pending.exists():
             referral_services.referral_record_discussion_held(
                 acting_user=acting_user,
                 referral=referral,
@@ -770,6 +802,10 @@ def proceed_save(
     "obtain information from <agency>", due by the end of the next working day (DOMAIN section 4)."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record why the discussion proceeds without an agency")
+    # Decided in the meeting: before it starts, everyone may still join.
+    _require_started(
+        checker.discussion, "Start the meeting first: whether to proceed without an agency is decided in it"
+    )
     errors = {}
     if not agencies:
         errors["agencies"] = "Select the agencies the discussion proceeds without"

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,6 +63,8 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         others=[*people["others"], *people["household"]],
         concerns=concerns,
         referrer_agency_type=referral.referrer_agency.agency_type if referral.referrer_agency else None,
+        referrer_agency_id=referral.referrer_agency_id,
+        agencies=agencies,
         today=to_local(now).date(),
     )
     local = to_local(referral.received_at)
@@ -178,13 +181,8 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         or forms.ProceedForm(
             prefix="proceed",
             agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+            # Nothing ticked: proceeding without an agency is the chair's decision in the meeting, never proposed.
             initial={
-                # Each agency gets its own reason: those still missing and not yet excused are proposed.
-                "agencies": [
-                    pk
-                    for pk in context["quoracy"].missing_agency_ids
-                    if pk not in {a.pk for a in context["proceeded_without"]}
-                ],
                 "version": discussion.section_version("proceed"),
             },
         ),
@@ -307,9 +305,13 @@ def _page(
         }
     )
     if request.headers.get("HX-Request") and section:
-        # htmx: only the section that was posted is drawn again.
+        # htmx: the section that was posted is drawn again, and after a save each section it changed too (out of
+        # band), so no part of the page contradicts another until a reload.
         template = SECTION_TEMPLATES.get(section.split("-")[0], section.split("-")[0])
-        return render(request, f"strategy/sections/{template}.html", context, status=status)
+        html = render_to_string(f"strategy/sections/{template}.html", context, request=request)
+        for other in CHANGES.get(template, ()) if saved else ():
+            html += render_to_string(f"strategy/sections/{other}.html", {**context, "oob": True}, request=request)
+        return HttpResponse(html, status=status)
     return render(request, "strategy/meeting.html", context, status=status)
 
 
@@ -321,6 +323,13 @@ def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> Htt
 
 
 SECTION_TEMPLATES = {"outcome": "decision"}
+# What a save in one section changes in others: proceeding without an agency invites it and creates its action;
+# attendance is each invitation's status; a new invitation is a new line of attendance.
+CHANGES = {
+    "proceed": ("invite", "attendance", "action"),
+    "attendance": ("invite", "proceed"),
+    "invite": ("attendance",),
+}
 
 
 def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, section: str, what: str) -> HttpResponse:

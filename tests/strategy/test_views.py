@@ -37,7 +37,7 @@ def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world, hea
     assert "Core agency: always expected" in page
     assert "Paediatrician" in page and "Medical implications: physical abuse" in page
     assert "Consultant and senior ward nurse" in page and "Invented General, ward 3" in page
-    assert "They made the referral" in page
+    assert "Core agency: always expected; they made the referral" in page  # the referring police: one row
 
 
 def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, world, health_agency):
