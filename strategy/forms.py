@@ -239,10 +239,14 @@ class VersionedForm(GovFormMixin, forms.Form):
 
 class AttendanceForm(VersionedForm):
     """One line per invitee the user may record: attendance, information sent in advance, their role and whether
-    they can decide for their agency (DOMAIN section 4)."""
+    they can decide for their agency (DOMAIN section 4). A line naming nobody yet asks who attended: a user of
+    that agency from the list, or a named contact."""
 
-    def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, invitations: list[Invitation], colleagues: dict[int, list[User]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        colleagues = colleagues or {}
         self.rows = []
         for invitation in invitations:
             self.fields[f"attendance_{invitation.pk}"] = forms.ChoiceField(
@@ -266,6 +270,25 @@ class AttendanceForm(VersionedForm):
                 initial={True: "yes", False: "no"}.get(invitation.can_decide),  # type: ignore[arg-type]
                 error_messages={"invalid_choice": f"Select whether {invitation.name} can decide for their agency"},
             )
+            person = contact = None
+            if not (invitation.person_id or invitation.contact_name):
+                people = colleagues.get(invitation.agency_id, [])
+                self.fields[f"person_{invitation.pk}"] = forms.ModelChoiceField(
+                    label=f"Who attended for {invitation.agency}",
+                    queryset=User.objects.filter(pk__in=[p.pk for p in people]),
+                    required=False,
+                    empty_label="Not named yet, or not listed",
+                    help_text=f"A colleague at {invitation.agency}",
+                    error_messages={"invalid_choice": f"Choose a colleague at {invitation.agency} from the list"},
+                )
+                self.fields[f"person_{invitation.pk}"].choices = [  # type: ignore[attr-defined]
+                    ("", "Not named yet, or not listed"),
+                    *((p.pk, str(p)) for p in people),
+                ]
+                self.fields[f"contact_{invitation.pk}"] = forms.CharField(
+                    label="Or their name, if not listed", max_length=200, required=False
+                )
+                person, contact = self[f"person_{invitation.pk}"], self[f"contact_{invitation.pk}"]
             self.rows.append(
                 (
                     invitation,
@@ -273,8 +296,17 @@ class AttendanceForm(VersionedForm):
                     self[f"sent_{invitation.pk}"],
                     self[f"role_{invitation.pk}"],
                     self[f"decide_{invitation.pk}"],
+                    person,
+                    contact,
                 )
             )
+
+    def clean(self) -> dict:
+        super().clean()
+        for invitation, *_fields in self.rows:
+            if self.cleaned_data.get(f"person_{invitation.pk}") and self.cleaned_data.get(f"contact_{invitation.pk}"):
+                self.add_error(f"contact_{invitation.pk}", "Choose someone from the list or type a name, not both")
+        return self.cleaned_data
 
     def rows_data(self) -> dict[int, tuple[str, bool, str, bool | None]]:
         return {
@@ -286,6 +318,24 @@ class AttendanceForm(VersionedForm):
             )
             for invitation, *_fields in self.rows
         }
+
+    def names(self) -> dict[int, tuple[User | None, str]]:
+        """Who attended, on each line that named nobody and now names someone."""
+        found = {}
+        for invitation, *_fields in self.rows:
+            person = self.cleaned_data.get(f"person_{invitation.pk}")
+            contact = (self.cleaned_data.get(f"contact_{invitation.pk}") or "").strip()
+            if person is not None or contact:
+                found[invitation.pk] = (person, contact)
+        return found
+
+
+class AttendingForm(VersionedForm):
+    """One click: the user attends on one line of their agency (the line is the button's value)."""
+
+    attending = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": "Choose the line to attend on"}
+    )
 
 
 class InformationForm(GovFormMixin, forms.Form):

@@ -50,6 +50,7 @@ from strategy.models import (
     CHILD_RISK_QUESTIONS,
     DECISIONS,
     PLAN_ITEMS,
+    Attendance,
     ChildDecision,
     ChildRecord,
     ChildRisk,
@@ -646,23 +647,48 @@ def attendance_save(
     checker: DiscussionChecker,
     rows: Mapping[int, tuple],
     version: int | None,
+    names: Mapping[int, tuple[User | None, str]] | None = None,
 ) -> Discussion:
     """Attendance per invitee (attended, apologies, no response; information sent in advance), and, when given,
     their role and whether they can decide for their agency: (attendance, sent[, role, can_decide]).
 
-    Invited agencies mark their own agency's lines; the chair and CSC anyone's.
+    `names`: who attended on a line that names nobody yet ("Police officer (to be named)"), by invitation: a user
+    of that agency, or a named contact. A line marked attended must name the person (DOMAIN section 4: agency,
+    person, role), and one person is on one line only. Invited agencies mark their own agency's lines; the chair
+    and CSC anyone's. Nothing is saved when any line is refused.
     """
+    names = names or {}
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         invitations = {
-            i.pk: i for i in discussion.invitations.select_for_update().filter(status=InvitationStatus.INVITED)
+            i.pk: i
+            for i in discussion.invitations.select_for_update()
+            .select_related("agency")
+            .filter(status=InvitationStatus.INVITED)
         }
-        for pk in rows:
+        for pk in {*rows, *names}:
             if pk not in invitations or not checker.can_record_agency(invitations[pk].agency_id):
                 raise PermissionDenied("You can record attendance for your own agency only")
         _bump(discussion, "attendance", version)
+        errors: dict[str, str] = {}
+        for pk, (person, contact) in names.items():
+            problem = _named(invitations, invitations[pk], person, contact)
+            if problem:
+                errors[f"person_{pk}"] = problem
+        for pk, (attendance, *_rest) in rows.items():
+            invitation = invitations[pk]
+            if attendance == Attendance.ATTENDED and not (invitation.person_id or invitation.contact_name):
+                errors.setdefault(
+                    f"person_{pk}",
+                    f"Name who attended for {invitation.agency} as {(invitation.role or 'its invitee').lower()}: "
+                    "choose them from the list or type their name",
+                )
+        if errors:
+            raise ValidationError(errors)
         for pk, (attendance, sent, *more) in rows.items():
             invitation = invitations[pk]
+            if pk in names and any(names[pk]) and attendance == Attendance.INVITED:
+                attendance = Attendance.ATTENDED  # naming who came is recording that they attended
             role = str(more[0]).strip() if more else invitation.role
             can_decide = more[1] if len(more) > 1 else invitation.can_decide
             now_ = (attendance, sent, role, can_decide)
@@ -671,14 +697,74 @@ def attendance_save(
                 invitation.information_sent_in_advance,
                 invitation.role,
                 invitation.can_decide,
-            ) == now_:
+            ) == now_ and pk not in names:
                 continue
             invitation.attendance, invitation.information_sent_in_advance = attendance, sent
             invitation.role, invitation.can_decide = role, can_decide
             record(invitation, acting_user, "Attendance recorded")
             invitation.full_clean()
             invitation.save()
+        for pk in set(names) - set(rows):
+            record(invitations[pk], acting_user, "Attendee named")
+            invitations[pk].full_clean()
+            invitations[pk].save()
     return discussion
+
+
+def _named(invitations: Mapping[int, Invitation], invitation: Invitation, person: User | None, contact: str) -> str:
+    """Name who attends on `invitation` (changing it in memory); the problem in words, or "" when named."""
+    contact = contact.strip()
+    if person is None and not contact:
+        return ""
+    if invitation.person_id or invitation.contact_name:
+        return f"{invitation.name} is already named on this line"
+    if person is not None and not can_take_part(person, invitation.agency):
+        return f"Select a practitioner of {invitation.agency}: {person} cannot take part in a discussion"
+    for other in invitations.values():
+        same = (person is not None and other.person_id == person.pk) or (
+            person is None
+            and other.agency_id == invitation.agency_id
+            and other.contact_name.casefold() == contact.casefold()
+        )
+        if other.pk != invitation.pk and same:
+            return f"{other.name} is already on the attendance list, as {(other.role or 'an invitee').lower()}"
+    invitation.person, invitation.contact_name = person, "" if person is not None else contact
+    invitation.attendance = Attendance.ATTENDED
+    return ""
+
+
+def invitation_attend(
+    *, acting_user: User, checker: DiscussionChecker, invitation_pk: int, version: int | None
+) -> Invitation:
+    """One click: "I am attending for Demo Police". The acting user is named on their agency's line and marked
+    attended; a user already on the list, or a line already naming someone, is refused."""
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        invitations = {
+            i.pk: i
+            for i in discussion.invitations.select_for_update()
+            .select_related("agency")
+            .filter(status=InvitationStatus.INVITED)
+        }
+        invitation = invitations.get(invitation_pk)
+        if invitation is None or invitation.agency_id != acting_user.agency_id:
+            raise PermissionDenied("You can attend for your own agency only")
+        if not checker.can_record_agency(invitation.agency_id):
+            raise PermissionDenied("You can record attendance for your own agency only")
+        _require_not_over(discussion)
+        _bump(discussion, "attendance", version)
+        problem = _named(invitations, invitation, acting_user, "")
+        if problem:
+            raise ValidationError({"__all__": problem})
+        record(invitation, acting_user, "Attending")
+        invitation.full_clean()
+        invitation.save()
+    return invitation
+
+
+def _require_not_over(discussion: Discussion) -> None:
+    if discussion.ended:
+        raise ValidationError("This discussion is over: its attendance is as the chair recorded it")
 
 
 def information_add(

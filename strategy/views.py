@@ -155,8 +155,13 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
     result: dict[str, Any] = {
         "attendance_form": bound.get("attendance")
         or forms.AttendanceForm(
-            prefix="attendance", invitations=recordable, initial={"version": discussion.section_version("attendance")}
+            prefix="attendance",
+            invitations=recordable,
+            colleagues=_colleagues(context["people"]),
+            initial={"version": discussion.section_version("attendance")},
         ),
+        "attending": _attending(context, checker),
+        "attending_form": bound.get("attending"),
         "information_form": bound.get("information")
         or forms.InformationForm(prefix="information", agencies=own_agencies, initial={"submission_key": uuid.uuid4()}),
         "risk_form": bound.get("risk")
@@ -243,6 +248,36 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
     return result
 
 
+def _colleagues(people) -> dict[int, list]:
+    """The practitioners of each agency, by agency id: who may be named as having attended for it."""
+    found: dict[int, list] = {}
+    for person in people:
+        found.setdefault(person.agency_id, []).append(person)
+    return found
+
+
+def _attending(context: dict[str, Any], checker: DiscussionChecker) -> list[tuple[Invitation, str]]:
+    """The lines the user may name themself on with one click ("I am attending for Demo Police"): their own
+    agency's lines naming nobody, while the discussion is not over and they are on no line yet."""
+    user = checker.user
+    active = context["active_invitations"]
+    if context["discussion"].ended or not services.can_take_part(user, user.agency) or user.agency is None:
+        return []
+    if any(i.person_id == user.pk for i in active):
+        return []
+    open_lines = [
+        i
+        for i in active
+        if i.agency_id == user.agency_id
+        and not (i.person_id or i.contact_name)
+        and checker.can_record_agency(i.agency_id)
+    ]
+    return [
+        (i, f"I am attending for {i.agency}" + (f" as {i.role.lower()}" if len(open_lines) > 1 and i.role else ""))
+        for i in open_lines
+    ]
+
+
 def _child_risk_form(child, risk: ChildRisk | None, discussion: Discussion) -> forms.ChildRiskForm:
     initial: dict[str, Any] = {"version": discussion.section_version(f"risk-{child.pk}")}
     if risk is not None:
@@ -322,7 +357,7 @@ def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> Htt
     return _page(request, discussion, checker)
 
 
-SECTION_TEMPLATES = {"outcome": "decision"}
+SECTION_TEMPLATES = {"outcome": "decision", "attending": "attendance"}
 # What a save in one section changes in others: proceeding without an agency invites it and creates its action;
 # attendance is each invitation's status; a new invitation is a new line of attendance.
 CHANGES = {
@@ -359,11 +394,33 @@ def _attendance(request, discussion, checker, now, slot):
         for i in discussion.invitations.select_related("agency", "person").filter(status="invited")
         if checker.can_record_agency(i.agency_id)
     ]
-    form = forms.AttendanceForm(request.POST, prefix="attendance", invitations=invitations)
+    form = forms.AttendanceForm(
+        request.POST,
+        prefix="attendance",
+        invitations=invitations,
+        colleagues=_colleagues(_partnership_people(discussion)),
+    )
     slot.update(form=form, key=form.prefix)
+    if "attending" in request.POST:
+        # One click: "I am attending for Demo Police" (its own small form: only the line and the version).
+        form = forms.AttendingForm(request.POST, prefix="attendance")
+        slot.update(form=form, key="attending")
+        if form.is_valid():
+            invitation = services.invitation_attend(
+                acting_user=request.user,
+                checker=checker,
+                invitation_pk=form.cleaned_data["attending"],
+                version=_version(form),
+            )
+            return "attendance", form, f"Your attendance for {invitation.agency}"
+        return "attending", form, ""
     if form.is_valid():
         services.attendance_save(
-            acting_user=request.user, checker=checker, rows=form.rows_data(), version=_version(form)
+            acting_user=request.user,
+            checker=checker,
+            rows=form.rows_data(),
+            names=form.names(),
+            version=_version(form),
         )
         return "attendance", form, "Attendance"
     return "attendance", form, ""
