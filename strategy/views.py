@@ -261,7 +261,7 @@ def _attending(context: dict[str, Any], checker: DiscussionChecker) -> list[tupl
     agency's lines naming nobody, while the discussion is not over and they are on no line yet."""
     user = checker.user
     active = context["active_invitations"]
-    if context["discussion"].ended or not services.can_take_part(user, user.agency) or user.agency is None:
+    if context["discussion"].ended or user.agency is None or not services.can_take_part(user, user.agency):
         return []
     if any(i.person_id == user.pk for i in active):
         return []
@@ -403,17 +403,17 @@ def _attendance(request, discussion, checker, now, slot):
     slot.update(form=form, key=form.prefix)
     if "attending" in request.POST:
         # One click: "I am attending for Demo Police" (its own small form: only the line and the version).
-        form = forms.AttendingForm(request.POST, prefix="attendance")
-        slot.update(form=form, key="attending")
-        if form.is_valid():
+        one = forms.AttendingForm(request.POST, prefix="attendance")
+        slot.update(form=one, key="attending")
+        if one.is_valid():
             invitation = services.invitation_attend(
                 acting_user=request.user,
                 checker=checker,
-                invitation_pk=form.cleaned_data["attending"],
-                version=_version(form),
+                invitation_pk=one.cleaned_data["attending"],
+                version=_version(one),
             )
-            return "attendance", form, f"Your attendance for {invitation.agency}"
-        return "attending", form, ""
+            return "attendance", one, f"Your attendance for {invitation.agency}"
+        return "attending", one, ""
     if form.is_valid():
         services.attendance_save(
             acting_user=request.user,
