@@ -9,6 +9,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 
 from core.timescales import LONDON
 
@@ -132,10 +133,14 @@ _WORDED = {
     "min_value": "{label} must be {limit_value} or more",
     "blank": "Enter {lower}",
     "null": "Enter {lower}",
-    "required": "Enter {lower}",
     "invalid_choice": "Select {lower} from the list",
-    "invalid": "Enter {lower} in the right format",
     "null_characters_not_allowed": "{label} contains a character that cannot be saved: remove it",
+}
+# A message of our own given with one of those codes is kept as it is: only Django's wording is replaced (its
+# limit checks always give the limit; its other messages are its fields' defaults).
+_LIMITS = {"max_length", "min_length", "max_value", "min_value"}
+_DJANGO_DEFAULTS = {
+    str(message) for message in (*models.Field.default_error_messages.values(), ProhibitNullCharactersValidator.message)
 }
 
 
@@ -143,10 +148,14 @@ def worded(error: ValidationError, label: str) -> str:
     """One message of a refused save, in GOV.UK words naming the field when it is one of Django's own."""
     template = _WORDED.get(error.code or "")
     params = error.params or {}
-    if template is None or (error.code in ("max_length", "min_length") and "limit_value" not in params):
+    django_own = "limit_value" in params if error.code in _LIMITS else str(error.message) in _DJANGO_DEFAULTS
+    if template is None or not django_own:
         return " ".join(error.messages)
     label = label.strip() or "This field"
-    return template.format(label=label[0].upper() + label[1:], lower=label[0].lower() + label[1:], **params)
+    try:
+        return template.format(label=label[0].upper() + label[1:], lower=label[0].lower() + label[1:], **params)
+    except (KeyError, ValueError):
+        return " ".join(error.messages)
 
 
 def field_label(key: str) -> str:
