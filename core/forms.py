@@ -9,6 +9,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 
 from core.timescales import LONDON
 
@@ -123,15 +124,58 @@ def local_moment(form: forms.Form, date_field: str, time_field: str) -> dt.datet
     return moment
 
 
+# Django's own messages for a model field's checks, said in GOV.UK words naming the field instead
+# ("Ensure this value has at most 40 characters (it has 42)" names nothing and links nowhere).
+_WORDED = {
+    "max_length": "{label} must be {limit_value:,} characters or fewer",
+    "min_length": "{label} must be {limit_value:,} characters or more",
+    "max_value": "{label} must be {limit_value} or less",
+    "min_value": "{label} must be {limit_value} or more",
+    "blank": "Enter {lower}",
+    "null": "Enter {lower}",
+    "invalid_choice": "Select {lower} from the list",
+    "null_characters_not_allowed": "{label} contains a character that cannot be saved: remove it",
+}
+# A message of our own given with one of those codes is kept as it is: only Django's wording is replaced (its
+# limit checks always give the limit; its other messages are its fields' defaults).
+_LIMITS = {"max_length", "min_length", "max_value", "min_value"}
+_DJANGO_DEFAULTS = {
+    str(message) for message in (*models.Field.default_error_messages.values(), ProhibitNullCharactersValidator.message)
+}
+
+
+def worded(error: ValidationError, label: str) -> str:
+    """One message of a refused save, in GOV.UK words naming the field when it is one of Django's own."""
+    template = _WORDED.get(error.code or "")
+    params = error.params or {}
+    django_own = "limit_value" in params if error.code in _LIMITS else str(error.message) in _DJANGO_DEFAULTS
+    if template is None or not django_own:
+        return " ".join(error.messages)
+    label = label.strip() or "This field"
+    try:
+        return template.format(label=label[0].upper() + label[1:], lower=label[0].lower() + label[1:], **params)
+    except (KeyError, ValueError):
+        return " ".join(error.messages)
+
+
+def field_label(key: str) -> str:
+    """A label for a service's key that is no field of the form ("contact_name" -> "Contact name")."""
+    words = key.rsplit(".", 1)[-1].replace("_", " ").strip()
+    return words.capitalize() if words and words != "__all__" else ""
+
+
 def add_service_errors(form: forms.BaseForm, exc: ValidationError, rename: dict[str, str | None] | None = None) -> None:
     """Put a service's ValidationError on the form: each key on its field (renamed where the service's key is not a
-    field name), anything else on the form as a whole, so the error summary lists it."""
+    field name), anything else on the form as a whole, so the error summary lists it (linked to the form's first
+    field). A model's own message ("Ensure this value has at most ...") is worded to name its field."""
     rename = rename or {}
     if not hasattr(exc, "error_dict"):
         for message in exc.messages:
             form.add_error(None, message)
         return
-    for key, messages in exc.message_dict.items():
+    for key, errors in exc.error_dict.items():
         target = rename.get(key, key)
-        for message in messages:
-            form.add_error(target if target in form.fields else None, message)
+        on_field = target is not None and target in form.fields
+        label = str(form.fields[target].label or "") if on_field else field_label(key)  # type: ignore[index]
+        for error in errors:
+            form.add_error(target if on_field else None, worded(error, label or "This field"))

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from agencies.models import Agency, AgencyType, Partnership, User
-from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment, quiet
+from core.forms import GovDateField, GovFormMixin, GovTimeField, field_label, local_moment, quiet, worded
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import ALLOCATABLE_ROLES, MAX_PEOPLE_PER_GROUP, PERSON_FIELDS
@@ -389,7 +389,8 @@ class ReferralForms:
             self.form.add_error(None, exc)
             return
         for key, errors in exc.error_dict.items():
-            messages = [str(message) for error in errors for message in error]
+            # A model's own message ("Ensure this value has at most ...") is said naming its field.
+            messages = [worded(error, field_label(key) or "This field") for error in errors]
             group, _, rest = key.partition(".")
             if group in self.people and rest:
                 index, _, field = rest.partition(".")

@@ -137,39 +137,60 @@ class ConveneForm(GovFormMixin, forms.Form):
             if not options:
                 self.proposal_rows.append({"proposal": proposal, "missing": True})
                 continue
-            match = next((a for a in options if proposal.setting and a.name == proposal.setting), options[0])
+            # The agency proposed: the one it is (the child's school found by name, the referrer), else the only
+            # or first of its kind. A setting that matches no agency proposes none: the user chooses, unticked.
+            known = next((a for a in options if a.pk == proposal.agency_id), None)
+            match = None if proposal.unmatched else known or options[0]
+            role = proposal.role.lower()
             self.fields[f"invite_{proposal.key}"] = forms.BooleanField(
-                label=f"Invite: {proposal.role}", required=False, initial=True, help_text=proposal.reason
+                label=f"Invite: {proposal.role}", required=False, initial=match is not None, help_text=proposal.reason
             )
             self.fields[f"agency_{proposal.key}"] = forms.ModelChoiceField(
                 label="Agency",
                 queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
-                initial=match.pk,
-                empty_label=None,
+                initial=match.pk if match else None,
+                required=False,
+                empty_label=f"Choose the agency for the {role}" if match is None else None,
                 error_messages={
-                    "required": "Select the agency for the " + proposal.role.lower(),
                     # A message, not SQL: ruff's S608 and bandit's B608 both match "Select ... from".
-                    "invalid_choice": "Select the agency for the " + proposal.role.lower() + " from the list",  # noqa: S608  # nosec B608
+                    "invalid_choice": "Select the agency for the " + role + " from the list",  # noqa: S608  # nosec B608
                 },
             )
-            self.fields[f"agency_{proposal.key}"].choices = [(a.pk, a.name) for a in options]  # type: ignore[attr-defined]
-            self.fields[f"decline_{proposal.key}"] = forms.CharField(
-                label=f"Why the {proposal.role.lower()} is not invited",
-                widget=forms.Textarea(attrs={"rows": 2}),
-                max_length=2000,
-                required=False,
+            choices = [(a.pk, a.name) for a in options]
+            self.fields[f"agency_{proposal.key}"].choices = (  # type: ignore[attr-defined]
+                [("", f"Choose the agency for the {role}"), *choices] if match is None else choices
             )
-            self.proposal_rows.append(
-                {
-                    "proposal": proposal,
-                    "invite": self[f"invite_{proposal.key}"],
-                    "agency": self[f"agency_{proposal.key}"],
-                    "decline": self[f"decline_{proposal.key}"],
-                }
-            )
+            row: dict[str, Any] = {
+                "proposal": proposal,
+                "invite": self[f"invite_{proposal.key}"],
+                "agency": self[f"agency_{proposal.key}"],
+            }
+            if proposal.unmatched:
+                setting = proposal.setting or "the school, nursery or college (not recorded)"
+                row["unmatched"] = (
+                    f"No agency of this partnership matches {setting}: choose one, "
+                    "or invite them as an external contact later"
+                )
+            else:
+                self.fields[f"decline_{proposal.key}"] = forms.CharField(
+                    label=f"Why the {role} is not invited",
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    max_length=2000,
+                    required=False,
+                )
+                row["decline"] = self[f"decline_{proposal.key}"]
+            self.proposal_rows.append(row)
 
     def clean(self) -> dict:
         super().clean()
+        for row in self.proposal_rows:
+            if row.get("missing"):
+                continue
+            key = row["proposal"].key
+            needed = self.cleaned_data.get(f"invite_{key}") or not row.get("unmatched")
+            if needed and not self.cleaned_data.get(f"agency_{key}"):
+                if f"agency_{key}" not in self.errors:
+                    self.add_error(f"agency_{key}", f"Select the agency for the {row['proposal'].role.lower()}")
         self.cleaned_data["concern_identified_at"] = local_moment(self, "identified_date", "identified_time")
         self.cleaned_data["scheduled_at"] = local_moment(self, "scheduled_date", "scheduled_time")
         return self.cleaned_data
@@ -185,6 +206,8 @@ class ConveneForm(GovFormMixin, forms.Form):
             entry = {"agency": agency, "role": proposal.role, "proposal": proposal.key, "reason": proposal.reason}
             if data.get(f"invite_{proposal.key}"):
                 invitations.append(entry)
+            elif row.get("unmatched"):
+                continue  # nothing was proposed, so nothing is declined (the setting still gets the minutes)
             else:
                 declined.append({**entry, "decline_reason": data.get(f"decline_{proposal.key}", "")})
         return {
@@ -216,10 +239,14 @@ class VersionedForm(GovFormMixin, forms.Form):
 
 class AttendanceForm(VersionedForm):
     """One line per invitee the user may record: attendance, information sent in advance, their role and whether
-    they can decide for their agency (DOMAIN section 4)."""
+    they can decide for their agency (DOMAIN section 4). A line naming nobody yet asks who attended: a user of
+    that agency from the list, or a named contact."""
 
-    def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, invitations: list[Invitation], colleagues: dict[int, list[User]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        colleagues = colleagues or {}
         self.rows = []
         for invitation in invitations:
             self.fields[f"attendance_{invitation.pk}"] = forms.ChoiceField(
@@ -243,6 +270,25 @@ class AttendanceForm(VersionedForm):
                 initial={True: "yes", False: "no"}.get(invitation.can_decide),  # type: ignore[arg-type]
                 error_messages={"invalid_choice": f"Select whether {invitation.name} can decide for their agency"},
             )
+            person = contact = None
+            if not (invitation.person_id or invitation.contact_name):
+                people = colleagues.get(invitation.agency_id, [])
+                self.fields[f"person_{invitation.pk}"] = forms.ModelChoiceField(
+                    label=f"Who attended for {invitation.agency}",
+                    queryset=User.objects.filter(pk__in=[p.pk for p in people]),
+                    required=False,
+                    empty_label="Not named yet, or not listed",
+                    help_text=f"A colleague at {invitation.agency}",
+                    error_messages={"invalid_choice": f"Choose a colleague at {invitation.agency} from the list"},
+                )
+                self.fields[f"person_{invitation.pk}"].choices = [  # type: ignore[attr-defined]
+                    ("", "Not named yet, or not listed"),
+                    *((p.pk, str(p)) for p in people),
+                ]
+                self.fields[f"contact_{invitation.pk}"] = forms.CharField(
+                    label="Or their name, if not listed", max_length=200, required=False
+                )
+                person, contact = self[f"person_{invitation.pk}"], self[f"contact_{invitation.pk}"]
             self.rows.append(
                 (
                     invitation,
@@ -250,8 +296,17 @@ class AttendanceForm(VersionedForm):
                     self[f"sent_{invitation.pk}"],
                     self[f"role_{invitation.pk}"],
                     self[f"decide_{invitation.pk}"],
+                    person,
+                    contact,
                 )
             )
+
+    def clean(self) -> dict:
+        super().clean()
+        for invitation, *_fields in self.rows:
+            if self.cleaned_data.get(f"person_{invitation.pk}") and self.cleaned_data.get(f"contact_{invitation.pk}"):
+                self.add_error(f"contact_{invitation.pk}", "Choose someone from the list or type a name, not both")
+        return self.cleaned_data
 
     def rows_data(self) -> dict[int, tuple[str, bool, str, bool | None]]:
         return {
@@ -263,6 +318,24 @@ class AttendanceForm(VersionedForm):
             )
             for invitation, *_fields in self.rows
         }
+
+    def names(self) -> dict[int, tuple[User | None, str]]:
+        """Who attended, on each line that named nobody and now names someone."""
+        found = {}
+        for invitation, *_fields in self.rows:
+            person = self.cleaned_data.get(f"person_{invitation.pk}")
+            contact = (self.cleaned_data.get(f"contact_{invitation.pk}") or "").strip()
+            if person is not None or contact:
+                found[invitation.pk] = (person, contact)
+        return found
+
+
+class AttendingForm(VersionedForm):
+    """One click: the user attends on one line of their agency (the line is the button's value)."""
+
+    attending = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": "Choose the line to attend on"}
+    )
 
 
 class InformationForm(GovFormMixin, forms.Form):

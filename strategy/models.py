@@ -208,8 +208,10 @@ class Invitation(models.Model):
     )
     contact_name = models.CharField("named contact", max_length=200, blank=True)
     role = models.CharField(max_length=200, blank=True)
+    # A key built from ids only ("school-agency-12", "consultant-7"), never from free text that could outgrow it.
     proposal = models.CharField(max_length=40, blank=True, help_text="Which proposal of DOMAIN section 4 this is.")
-    reason = models.CharField("why they are invited", max_length=300, blank=True)
+    # Reasons of several children merge into one ("Robin attends ...; Sky attends ..."): no length to outgrow.
+    reason = models.TextField("why they are invited", blank=True)
     status = models.CharField(max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.INVITED)
     decline_reason = models.TextField(blank=True)
     withdraw_reason = models.TextField(blank=True)
@@ -253,6 +255,12 @@ class Invitation(models.Model):
     @property
     def active(self) -> bool:
         return self.status == InvitationStatus.INVITED
+
+    @property
+    def status_label(self) -> str:
+        """One status for the invitee, the same on every page: their attendance while invited (Invited,
+        Attended, Sent apologies, Did not respond), else Proposal declined or Withdrawn."""
+        return self.get_attendance_display() if self.active else self.get_status_display()
 
 
 class Consent(models.TextChoices):

@@ -5,7 +5,7 @@ No ORM queries here: the services pass in what they loaded, so the rules are tes
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agencies.models import CORE_AGENCY_TYPES, AgencyType
 from referrals.models import ConcernCategory, EducationStatus, Person, PersonKind
@@ -41,9 +41,13 @@ class Proposal:
     role: str
     reason: str
     core: bool = False
-    setting: str = ""  # a name to match an agency by (the child's school)
+    setting: str = ""  # the child's school, nursery or college as recorded on the referral (free text)
     # Words to find the agency by name when no agency type says what it is (the LADO, adult services).
     name_hints: tuple[str, ...] = ()
+    # The one agency this invitee is (the child's setting matched by name, the referrer); None: any of its type.
+    agency_id: int | None = None
+    # A particular agency that none of the partnership's matches (or not recorded): the user chooses, nothing ticked.
+    unmatched: bool = False
 
     def matches(self, agency) -> bool:
         """Whether `agency` (any object with name and agency_type) can be this invitee."""
@@ -62,6 +66,56 @@ def _school_age(child: Person, today: dt.date) -> bool:
     return age is not None and 2 <= age < 19
 
 
+def _normal(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _settings(
+    children: Sequence[Person], agencies: Sequence, today: dt.date
+) -> tuple[dict[str, Proposal], dict[int, str]]:
+    """The school, nursery or college of each child on a roll (or of school age with nothing recorded), by key.
+
+    A setting whose name is an education agency of the partnership proposes that agency, keyed by its id; one
+    that matches none, or is not recorded, proposes no agency (the user chooses), keyed by the first child's id.
+    Two children at one setting propose it once. Keys never hold free text, so they never outgrow their column.
+    """
+    education = {_normal(a.name): a for a in agencies if a.agency_type == AgencyType.EDUCATION}
+    found: dict[str, Proposal] = {}
+    by_name: dict[str, str] = {}
+    of_child: dict[int, str] = {}  # the key of each child's setting, by the child's place in `children`
+    for index, child in enumerate(children):
+        if child.unborn or not (
+            child.education_status == EducationStatus.ON_ROLL
+            or (not child.education_status and _school_age(child, today))
+        ):
+            continue
+        name = child.education_setting.strip()
+        agency = education.get(_normal(name)) if name else None
+        if agency is not None:
+            key = f"school-agency-{agency.pk}"
+        elif name and _normal(name) in by_name:
+            key = by_name[_normal(name)]
+        else:
+            key = f"school-child-{child.pk or index}"
+            if name:
+                by_name[_normal(name)] = key
+        of_child[index] = key
+        reason = f"{child.full_name} attends {name or 'a school, nursery or college (not yet recorded)'}"
+        if key in found:
+            found[key] = _with_reason(found[key], reason)
+        else:
+            found[key] = Proposal(
+                key,
+                AgencyType.EDUCATION,
+                "Designated safeguarding lead",
+                reason,
+                setting=name,
+                agency_id=agency.pk if agency is not None else None,
+                unmatched=agency is None,
+            )
+    return found, of_child
+
+
 def proposals(
     *,
     children: Sequence[Person],
@@ -69,8 +123,17 @@ def proposals(
     concerns: Iterable[str],
     referrer_agency_type: str | None,
     today: dt.date,
+    agencies: Sequence = (),
+    referrer_agency_id: int | None = None,
 ) -> list[Proposal]:
-    """Every invitee DOMAIN section 4 proposes for a discussion about `children`, core agencies first."""
+    """Every invitee DOMAIN section 4 proposes for a discussion about `children`, core agencies first.
+
+    `agencies`: the partnership's (any objects with pk, name and agency_type), to find each child's setting by
+    name. The referring agency, when known by id, is proposed as itself: within the row of its own kind when
+    police or health (one row for one agency), and never replaced by another agency of its type.
+    """
+    settings, setting_of = _settings(children, agencies, today)
+    placed: set[str] = set()
     found = [
         Proposal("police", AgencyType.POLICE, "Police officer", "Core agency: always expected", core=True),
         Proposal("health", AgencyType.HEALTH, "Health practitioner", "Core agency: always expected", core=True),
@@ -102,26 +165,18 @@ def proposals(
                 f"{child.full_name} is in hospital{where}",
             )
         )
-    for child in children:
+    for index, child in enumerate(children):
         if child.unborn:
             found.append(
                 Proposal(f"midwife-{child.pk}", AgencyType.HEALTH, "Midwife", f"{child.full_name} is not yet born")
             )
             continue
-        if child.education_status == EducationStatus.ON_ROLL or (
-            not child.education_status and _school_age(child, today)
-        ):
+        if index in setting_of:
             # On a roll, or of school age with nothing recorded: their school, nursery or college.
-            setting = child.education_setting or "a school, nursery or college (not yet recorded)"
-            found.append(
-                Proposal(
-                    f"school-{child.education_setting or child.pk}",
-                    AgencyType.EDUCATION,
-                    "Designated safeguarding lead",
-                    f"{child.full_name} attends {setting}",
-                    setting=child.education_setting,
-                )
-            )
+            key = setting_of[index]
+            if key not in placed:
+                placed.add(key)
+                found.append(settings[key])
         elif child.education_status in (EducationStatus.NOT_ON_ROLL, EducationStatus.HOME_EDUCATED):
             found.append(
                 Proposal(
@@ -142,7 +197,7 @@ def proposals(
                 )
             )
     if referrer_agency_type and referrer_agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
-        found.append(Proposal("referrer", referrer_agency_type, "Referrer", "They made the referral"))
+        found = _with_referrer(found, referrer_agency_type, referrer_agency_id)
     others = list(others)
     if any(p.kind == PersonKind.ALLEGED_ABUSER and not p.under_18 for p in others):
         found.append(
@@ -220,23 +275,30 @@ def paediatrician_missing(invitations: Iterable, *, medical_needed: bool) -> boo
     )
 
 
+def _with_reason(proposal: Proposal, reason: str) -> Proposal:
+    return replace(proposal, reason=f"{proposal.reason}; {reason}")
+
+
+def _with_referrer(found: list[Proposal], agency_type: str, agency_id: int | None) -> list[Proposal]:
+    """The referring agency: added to the row already proposing it (its school, or the core row of its kind,
+    which then proposes the referrer itself), else a row of its own."""
+    why = "They made the referral"
+    for index, proposal in enumerate(found):
+        same = agency_id is not None and proposal.agency_id == agency_id
+        core = proposal.core and proposal.agency_type == agency_type and proposal.agency_id is None
+        if same or core:
+            found[index] = replace(_with_reason(proposal, why.lower()), agency_id=agency_id or proposal.agency_id)
+            return found
+    return [*found, Proposal("referrer", agency_type, "Referrer", why, agency_id=agency_id)]
+
+
 def _merged(found: list[Proposal]) -> list[Proposal]:
-    """One proposal per invitee: two children at one school propose the school once, with both reasons."""
+    """One proposal per invitee: two children in hospital propose the paediatrician once, with both reasons."""
     merged: dict[str, Proposal] = {}
     for proposal in found:
-        if proposal.key in merged:
-            first = merged[proposal.key]
-            merged[proposal.key] = Proposal(
-                first.key,
-                first.agency_type,
-                first.role,
-                f"{first.reason}; {proposal.reason}",
-                first.core,
-                first.setting,
-                first.name_hints,
-            )
-        else:
-            merged[proposal.key] = proposal
+        merged[proposal.key] = (
+            _with_reason(merged[proposal.key], proposal.reason) if proposal.key in merged else proposal
+        )
     return list(merged.values())
 
 

@@ -7,10 +7,11 @@ django-guardian on the referral, to the invited agency's group.
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -18,6 +19,7 @@ from actions.services import action_create, actions_cancel_for_closed_case
 from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
+from core.forms import worded
 from core.history import record
 from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import rules as referral_rules
@@ -48,6 +50,7 @@ from strategy.models import (
     CHILD_RISK_QUESTIONS,
     DECISIONS,
     PLAN_ITEMS,
+    Attendance,
     ChildDecision,
     ChildRecord,
     ChildRisk,
@@ -273,7 +276,8 @@ def discussion_convene(
                 reason="The case's social worker",
             )
         for row in invitations:
-            _invite(discussion, acting_user, **row)
+            with _on_row(f"invite_{row.get('proposal') or ''}"):
+                _invite(discussion, acting_user, **row)
         for row in declined:
             invitation = Invitation(
                 discussion=discussion,
@@ -286,6 +290,8 @@ def discussion_convene(
                 created_by=acting_user,
             )
             record(invitation, acting_user, "Proposal declined")
+            with _on_row(f"decline_{row['proposal']}"):
+                invitation.full_clean()
             invitation.save()
         if referral.status == ReferralStatus.DISCUSSION_HELD:
             # The case awaits a discussion again: invited agencies may record until it is held.
@@ -294,6 +300,26 @@ def discussion_convene(
             record(referral, acting_user, "Strategy discussion convened")
             referral.save()
     return discussion
+
+
+@contextmanager
+def _on_row(key: str) -> Iterator[None]:
+    """A model's refusal of one invitee, put on that invitee's row of the form (`key`) in words naming the field
+    ("Role must be 200 characters or fewer"), so the error summary links to the row and nothing is saved."""
+    try:
+        yield
+    except ValidationError as exc:
+        errors = exc.error_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.error_list)]
+        raise ValidationError(
+            {key: [worded(error, _label(Invitation, field)) for field, found in errors for error in found]}
+        ) from exc
+
+
+def _label(model: type, field: str) -> str:
+    try:
+        return str(model._meta.get_field(field).verbose_name)  # type: ignore[attr-defined]
+    except FieldDoesNotExist:
+        return "This invitation"
 
 
 def _invite(
@@ -506,7 +532,14 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
             )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
-        if not referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED).exists():
+        pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
+        waiting = (
+            Deadline.objects.filter(discussion__in=pending, state=DeadlineState.OPEN).order_by("due_at", "pk").first()
+        )
+        if waiting is not None and referral.sd_deadline_id == discussion.deadline_id:
+            # The case still awaits another discussion: it is listed by that one's clock, not by this one's "Held".
+            referral_services.referral_point_at_sd_deadline(referral=referral, deadline=waiting)
+        if not pending.exists():
             referral_services.referral_record_discussion_held(
                 acting_user=acting_user,
                 referral=referral,
@@ -614,23 +647,48 @@ def attendance_save(
     checker: DiscussionChecker,
     rows: Mapping[int, tuple],
     version: int | None,
+    names: Mapping[int, tuple[User | None, str]] | None = None,
 ) -> Discussion:
     """Attendance per invitee (attended, apologies, no response; information sent in advance), and, when given,
     their role and whether they can decide for their agency: (attendance, sent[, role, can_decide]).
 
-    Invited agencies mark their own agency's lines; the chair and CSC anyone's.
+    `names`: who attended on a line that names nobody yet ("Police officer (to be named)"), by invitation: a user
+    of that agency, or a named contact. A line marked attended must name the person (DOMAIN section 4: agency,
+    person, role), and one person is on one line only. Invited agencies mark their own agency's lines; the chair
+    and CSC anyone's. Nothing is saved when any line is refused.
     """
+    names = names or {}
     with transaction.atomic():
         discussion = _locked(checker.discussion)
         invitations = {
-            i.pk: i for i in discussion.invitations.select_for_update().filter(status=InvitationStatus.INVITED)
+            i.pk: i
+            for i in discussion.invitations.select_for_update()
+            .select_related("agency")
+            .filter(status=InvitationStatus.INVITED)
         }
-        for pk in rows:
+        for pk in {*rows, *names}:
             if pk not in invitations or not checker.can_record_agency(invitations[pk].agency_id):
                 raise PermissionDenied("You can record attendance for your own agency only")
         _bump(discussion, "attendance", version)
+        errors: dict[str, str] = {}
+        for pk, (person, contact) in names.items():
+            problem = _named(invitations, invitations[pk], person, contact)
+            if problem:
+                errors[f"person_{pk}"] = problem
+        for pk, (attendance, *_rest) in rows.items():
+            invitation = invitations[pk]
+            if attendance == Attendance.ATTENDED and not (invitation.person_id or invitation.contact_name):
+                errors.setdefault(
+                    f"person_{pk}",
+                    f"Name who attended for {invitation.agency} as {(invitation.role or 'its invitee').lower()}: "
+                    "choose them from the list or type their name",
+                )
+        if errors:
+            raise ValidationError(errors)
         for pk, (attendance, sent, *more) in rows.items():
             invitation = invitations[pk]
+            if pk in names and any(names[pk]) and attendance == Attendance.INVITED:
+                attendance = Attendance.ATTENDED  # naming who came is recording that they attended
             role = str(more[0]).strip() if more else invitation.role
             can_decide = more[1] if len(more) > 1 else invitation.can_decide
             now_ = (attendance, sent, role, can_decide)
@@ -639,14 +697,74 @@ def attendance_save(
                 invitation.information_sent_in_advance,
                 invitation.role,
                 invitation.can_decide,
-            ) == now_:
+            ) == now_ and pk not in names:
                 continue
             invitation.attendance, invitation.information_sent_in_advance = attendance, sent
             invitation.role, invitation.can_decide = role, can_decide
             record(invitation, acting_user, "Attendance recorded")
             invitation.full_clean()
             invitation.save()
+        for pk in set(names) - set(rows):
+            record(invitations[pk], acting_user, "Attendee named")
+            invitations[pk].full_clean()
+            invitations[pk].save()
     return discussion
+
+
+def _named(invitations: Mapping[int, Invitation], invitation: Invitation, person: User | None, contact: str) -> str:
+    """Name who attends on `invitation` (changing it in memory); the problem in words, or "" when named."""
+    contact = contact.strip()
+    if person is None and not contact:
+        return ""
+    if invitation.person_id or invitation.contact_name:
+        return f"{invitation.name} is already named on this line"
+    if person is not None and not can_take_part(person, invitation.agency):
+        return f"Select a practitioner of {invitation.agency}: {person} cannot take part in a discussion"
+    for other in invitations.values():
+        same = (person is not None and other.person_id == person.pk) or (
+            person is None
+            and other.agency_id == invitation.agency_id
+            and other.contact_name.casefold() == contact.casefold()
+        )
+        if other.pk != invitation.pk and same:
+            return f"{other.name} is already on the attendance list, as {(other.role or 'an invitee').lower()}"
+    invitation.person, invitation.contact_name = person, "" if person is not None else contact
+    invitation.attendance = Attendance.ATTENDED
+    return ""
+
+
+def invitation_attend(
+    *, acting_user: User, checker: DiscussionChecker, invitation_pk: int, version: int | None
+) -> Invitation:
+    """One click: "I am attending for Demo Police". The acting user is named on their agency's line and marked
+    attended; a user already on the list, or a line already naming someone, is refused."""
+    with transaction.atomic():
+        discussion = _locked(checker.discussion)
+        invitations = {
+            i.pk: i
+            for i in discussion.invitations.select_for_update()
+            .select_related("agency")
+            .filter(status=InvitationStatus.INVITED)
+        }
+        invitation = invitations.get(invitation_pk)
+        if invitation is None or invitation.agency_id != acting_user.agency_id:
+            raise PermissionDenied("You can attend for your own agency only")
+        if not checker.can_record_agency(invitation.agency_id):
+            raise PermissionDenied("You can record attendance for your own agency only")
+        _require_not_over(discussion)
+        _bump(discussion, "attendance", version)
+        problem = _named(invitations, invitation, acting_user, "")
+        if problem:
+            raise ValidationError({"__all__": problem})
+        record(invitation, acting_user, "Attending")
+        invitation.full_clean()
+        invitation.save()
+    return invitation
+
+
+def _require_not_over(discussion: Discussion) -> None:
+    if discussion.ended:
+        raise ValidationError("This discussion is over: its attendance is as the chair recorded it")
 
 
 def information_add(
@@ -770,6 +888,10 @@ def proceed_save(
     "obtain information from <agency>", due by the end of the next working day (DOMAIN section 4)."""
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record why the discussion proceeds without an agency")
+    # Decided in the meeting: before it starts, everyone may still join.
+    _require_started(
+        checker.discussion, "Start the meeting first: whether to proceed without an agency is decided in it"
+    )
     errors = {}
     if not agencies:
         errors["agencies"] = "Select the agencies the discussion proceeds without"

@@ -64,6 +64,8 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         others=[*people["others"], *people["household"]],
         concerns=concerns,
         referrer_agency_type=referral.referrer_agency.agency_type if referral.referrer_agency else None,
+        referrer_agency_id=referral.referrer_agency_id,
+        agencies=agencies,
         today=to_local(now).date(),
     )
     local = to_local(referral.received_at)
@@ -154,8 +156,13 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
     result: dict[str, Any] = {
         "attendance_form": bound.get("attendance")
         or forms.AttendanceForm(
-            prefix="attendance", invitations=recordable, initial={"version": discussion.section_version("attendance")}
+            prefix="attendance",
+            invitations=recordable,
+            colleagues=_colleagues(context["people"]),
+            initial={"version": discussion.section_version("attendance")},
         ),
+        "attending": _attending(context, checker),
+        "attending_form": bound.get("attending"),
         "information_form": bound.get("information")
         or forms.InformationForm(prefix="information", agencies=own_agencies, initial={"submission_key": uuid.uuid4()}),
         "risk_form": bound.get("risk")
@@ -180,13 +187,8 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         or forms.ProceedForm(
             prefix="proceed",
             agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+            # Nothing ticked: proceeding without an agency is the chair's decision in the meeting, never proposed.
             initial={
-                # Each agency gets its own reason: those still missing and not yet excused are proposed.
-                "agencies": [
-                    pk
-                    for pk in context["quoracy"].missing_agency_ids
-                    if pk not in {a.pk for a in context["proceeded_without"]}
-                ],
                 "version": discussion.section_version("proceed"),
             },
         ),
@@ -245,6 +247,36 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         for child in context["children"]
     ]
     return result
+
+
+def _colleagues(people) -> dict[int, list]:
+    """The practitioners of each agency, by agency id: who may be named as having attended for it."""
+    found: dict[int, list] = {}
+    for person in people:
+        found.setdefault(person.agency_id, []).append(person)
+    return found
+
+
+def _attending(context: dict[str, Any], checker: DiscussionChecker) -> list[tuple[Invitation, str]]:
+    """The lines the user may name themself on with one click ("I am attending for Demo Police"): their own
+    agency's lines naming nobody, while the discussion is not over and they are on no line yet."""
+    user = checker.user
+    active = context["active_invitations"]
+    if context["discussion"].ended or user.agency is None or not services.can_take_part(user, user.agency):
+        return []
+    if any(i.person_id == user.pk for i in active):
+        return []
+    open_lines = [
+        i
+        for i in active
+        if i.agency_id == user.agency_id
+        and not (i.person_id or i.contact_name)
+        and checker.can_record_agency(i.agency_id)
+    ]
+    return [
+        (i, f"I am attending for {i.agency}" + (f" as {i.role.lower()}" if len(open_lines) > 1 and i.role else ""))
+        for i in open_lines
+    ]
 
 
 def _child_risk_form(child, risk: ChildRisk | None, discussion: Discussion) -> forms.ChildRiskForm:
@@ -312,12 +344,14 @@ def _page(
     contents = meeting_contents(context, open_all=open_all)
     context.update({"contents": contents, "open_all": open_all, "folded": any(not part.is_open for part in contents)})
     if request.headers.get("HX-Request") and section:
-        # htmx: only the section that was posted is drawn again, and the contents with each section's state.
+        # htmx: the section that was posted is drawn again, after a save each section it changed too (out of band),
+        # and the contents with each section's state, so no part of the page contradicts another until a reload.
         template = SECTION_TEMPLATES.get(section.split("-")[0], section.split("-")[0])
-        response = render(request, f"strategy/sections/{template}.html", context, status=status)
-        nav = render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
-        response.content += nav.encode()
-        return response
+        html = render_to_string(f"strategy/sections/{template}.html", context, request=request)
+        for other in CHANGES.get(template, ()) if saved else ():
+            html += render_to_string(f"strategy/sections/{other}.html", {**context, "oob": True}, request=request)
+        html += render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
+        return HttpResponse(html, status=status)
     return render(request, "strategy/meeting.html", context, status=status)
 
 
@@ -328,7 +362,14 @@ def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> Htt
     return _page(request, discussion, checker)
 
 
-SECTION_TEMPLATES = {"outcome": "decision"}
+SECTION_TEMPLATES = {"outcome": "decision", "attending": "attendance"}
+# What a save in one section changes in others: proceeding without an agency invites it and creates its action;
+# attendance is each invitation's status; a new invitation is a new line of attendance.
+CHANGES = {
+    "proceed": ("invite", "attendance", "action"),
+    "attendance": ("invite", "proceed"),
+    "invite": ("attendance",),
+}
 
 
 def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, section: str, what: str) -> HttpResponse:
@@ -358,11 +399,33 @@ def _attendance(request, discussion, checker, now, slot):
         for i in discussion.invitations.select_related("agency", "person").filter(status="invited")
         if checker.can_record_agency(i.agency_id)
     ]
-    form = forms.AttendanceForm(request.POST, prefix="attendance", invitations=invitations)
+    form = forms.AttendanceForm(
+        request.POST,
+        prefix="attendance",
+        invitations=invitations,
+        colleagues=_colleagues(_partnership_people(discussion)),
+    )
     slot.update(form=form, key=form.prefix)
+    if "attending" in request.POST:
+        # One click: "I am attending for Demo Police" (its own small form: only the line and the version).
+        one = forms.AttendingForm(request.POST, prefix="attendance")
+        slot.update(form=one, key="attending")
+        if one.is_valid():
+            invitation = services.invitation_attend(
+                acting_user=request.user,
+                checker=checker,
+                invitation_pk=one.cleaned_data["attending"],
+                version=_version(one),
+            )
+            return "attendance", one, f"Your attendance for {invitation.agency}"
+        return "attending", one, ""
     if form.is_valid():
         services.attendance_save(
-            acting_user=request.user, checker=checker, rows=form.rows_data(), version=_version(form)
+            acting_user=request.user,
+            checker=checker,
+            rows=form.rows_data(),
+            names=form.names(),
+            version=_version(form),
         )
         return "attendance", form, "Attendance"
     return "attendance", form, ""

@@ -110,5 +110,7 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list
             for form in item.forms:
                 add_form(form, first_anchor)
         else:
-            add_form(item, None)
+            # A problem with the form as a whole links to its first field, so every listed error goes somewhere.
+            first_field = next((f for f in item if not f.is_hidden), None)
+            add_form(item, anchor_id(first_field) if first_field else item.prefix)
     return {"errors": errors}

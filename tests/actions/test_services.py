@@ -167,8 +167,10 @@ def test_closing_the_case_cancels_unfinished_actions(police_action, world, discu
 
     # A discussion being held stops the case closing; end it first (everything it needs recorded).
     checker = get_discussion_for_user(world["tm"], discussion.pk)[1]
-    rows = {i.pk: ("attended", False) for i in discussion.invitations.filter(status="invited")}
-    strategy_services.attendance_save(acting_user=world["tm"], checker=checker, rows=rows, version=None)
+    invited = list(discussion.invitations.filter(status="invited"))
+    rows = {i.pk: ("attended", False) for i in invited}
+    names = {i.pk: (None, f"Invented attendee {i.pk}") for i in invited if not i.person_id}  # who attended, named
+    strategy_services.attendance_save(acting_user=world["tm"], checker=checker, rows=rows, names=names, version=None)
     child = discussion.children.get()
     strategy_services.decision_save(
         acting_user=world["tm"],

@@ -144,9 +144,16 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     attendance = page.locator("section#attendance")
     # Only the police line is theirs to mark: its attendance, and whether they can decide for the police.
     expect(attendance.get_by_role("group")).to_have_count(2)
-    attendance.get_by_label("Attended").check()
-    attendance.get_by_role("button", name="Save attendance").click()
-    expect(page.locator("section#attendance")).to_contain_text("Attendance saved at")
+    # One click names them on it (issue 25): the invitations above say "Attended" at once (htmx, no reload).
+    invitations = page.locator("section#invite")
+    expect(invitations).to_contain_text("Police officer (to be named)")
+    attendance.get_by_role("button", name="I am attending for Demo Police").click()
+    expect(page.locator("section#attendance")).to_contain_text("Your attendance for Demo Police saved at")
+    expect(page.get_by_role("button", name=re.compile("I am attending"))).to_have_count(0)
+    police_row = page.locator("section#invite tr", has_text="Demo Police")
+    expect(police_row).to_contain_text("Pat Oduya")
+    expect(police_row).to_contain_text("Attended")
+    expect(page.locator("section#invite")).not_to_contain_text("Police officer (to be named)")
     information = page.locator("section#information")
     information.get_by_label("Information shared").fill("Invented: the father is known for violence.")
     information.get_by_label("Checks done").fill("Police national computer")
@@ -176,6 +183,21 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     information.get_by_role("button", name="Add information").click()
     expect(page.locator("section#information")).to_contain_text("Information saved at")
     check_a11y(page, "the meeting page as health")
+    sign_out(page)
+
+    # The chair proceeds without the school: its automatic action appears among the actions at once (htmx).
+    sign_in(page, base, "tm.demo")
+    open_meeting(page, base, discussion)
+    expect(page.locator("section#action")).to_contain_text("No actions agreed yet")
+    proceed = page.locator("section#proceed")
+    expect(proceed.get_by_role("checkbox", checked=True)).to_have_count(0)  # nothing ticked on anyone's behalf
+    proceed.get_by_role("checkbox", name="Demo Primary School").check()
+    proceed.get_by_label("Why it cannot wait for them").fill("Invented: the children are seen today.")
+    proceed.get_by_label("How urgent it is").fill("Invented: today")
+    proceed.get_by_role("button", name="Proceed without them").click()
+    expect(page.locator("section#proceed")).to_contain_text("Proceeding without an agency saved at")
+    expect(page.locator("section#action")).to_contain_text("Obtain information from Demo Primary School")
+    expect(page.locator("section#action")).not_to_contain_text("No actions agreed yet")
     screenshot = artifacts / "strategy-meeting.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000

@@ -347,6 +347,7 @@ def test_an_s47_outcome_needing_no_conference_stops_the_icpc_deadline_with_the_r
 def test_proceeding_without_health_creates_the_automatic_action_to_obtain_its_information(world, now, expected):
     received = now - dt.timedelta(hours=4)
     discussion = convene(world, case(world, received_at=received), now=received + dt.timedelta(hours=1))
+    start(world, discussion, now=now)  # proceeding without an agency is decided in the meeting
     health = health_agency(world)
     services.proceed_save(
         acting_user=world["tm"],

@@ -37,7 +37,7 @@ def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world, hea
     assert "Core agency: always expected" in page
     assert "Paediatrician" in page and "Medical implications: physical abuse" in page
     assert "Consultant and senior ward nurse" in page and "Invented General, ward 3" in page
-    assert "They made the referral" in page
+    assert "Core agency: always expected; they made the referral" in page  # the referring police: one row
 
 
 def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, world, health_agency):
@@ -168,11 +168,15 @@ def test_police_mark_their_own_attendance_but_not_health(convene, police_client,
     health = discussion.invitations.get(agency=world["health"].agency)
     ok = police_client.post(
         section_url(discussion, "attendance"),
-        {"attendance-version": "0", f"attendance-attendance_{police.pk}": "attended"},
+        {
+            "attendance-version": "0",
+            f"attendance-attendance_{police.pk}": "attended",
+            f"attendance-person_{police.pk}": world["police"].pk,  # who attended: a line attended names someone
+        },
     )
     assert ok.status_code == 302
     police.refresh_from_db()
-    assert police.attendance == "attended"
+    assert (police.attendance, police.person) == ("attended", world["police"])
     # The health line is not on the police officer's form: posting it changes nothing.
     police_client.post(
         section_url(discussion, "attendance"),
