@@ -15,6 +15,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -112,3 +113,31 @@ def after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
         if cursor.fetchone()[0] == role:
             return
     grant_app_role(connection, role)
+
+
+def check_app_connection(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """`check --deploy --database default`, run with the app's settings: the app never connects as a superuser
+    nor as the owner of a table (only `migrate` does, as the owner)."""
+    errors: list[checks.CheckMessage] = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_user, rolsuper OR rolbypassrls, "
+                "(SELECT count(*) FROM pg_tables WHERE tableowner = current_user) FROM pg_roles "
+                "WHERE rolname = current_user"
+            )
+            user, superuser, owned = cursor.fetchone()
+        if superuser or owned:
+            errors.append(
+                checks.Error(
+                    f"The app connects to the database {alias!r} as {user!r}, "
+                    + ("a superuser" if superuser else f"the owner of {owned} tables"),
+                    hint="Connect web, worker and beat as the app's role; only migrate connects as the owner "
+                    "(docs/operations.md, Two database roles).",
+                    id="core.E101",
+                )
+            )
+    return errors

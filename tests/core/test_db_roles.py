@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AuthEvent, AuthEventKind, auth_event_record
-from core.db_roles import COMPLETED_LATER, grant_app_role, rights_by_table
+from core.db_roles import COMPLETED_LATER, check_app_connection, grant_app_role, rights_by_table
 from minutes.models import Circulation, ExternalDownload, MinutesVersion, Recipient
 from referrals.models import CaseView, ListLook
 from tests import db_roles
@@ -224,3 +224,12 @@ def test_the_owners_triggers_still_refuse_to_rewrite_the_audit():
             for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):  # noqa: S608
                 with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
                     cursor.execute(sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_deployment_check_fails_when_the_app_connects_as_a_superuser_or_an_owner():
+    assert check_app_connection(databases=["default"]) == []
+    with db_roles.as_owner():  # make test's owner: the throwaway server's superuser
+        errors = check_app_connection(databases=["default"])
+    assert [error.id for error in errors] == ["core.E101"]
+    assert "superuser" in errors[0].msg
