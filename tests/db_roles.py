@@ -1,10 +1,10 @@
 """The tests' two database roles (issue 26): the tests' requests, services and worker processes run as the app's
 restricted role; creating, migrating and emptying the test database run as the owner (DATABASE_URL's role).
 
-tests/conftest.py creates the app's role when it is missing (the owner of `make test` and /work-style scripts is
-PostgreSQL's superuser on a throwaway server), lets `migrate` grant it its rights (core/db_roles.py), then
-connects as it. Emptying the database between transactional tests (Django's flush: TRUNCATE, which the app's
-role may not do) goes through a connection of its own as the owner.
+tests/conftest.py creates the app's role when it is missing (the owner in `make test` is the throwaway server's
+superuser), lets `migrate` grant it its rights (core/db_roles.py), then connects as it. Emptying the database
+between transactional tests (Django's flush: TRUNCATE, which the app's role may not do) goes through a
+connection of its own as the owner.
 """
 
 import contextlib
