@@ -109,6 +109,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Two roles on PostgreSQL (docs/operations.md): `migrate` connects as the owner and then grants the role named
+# here exactly its rights (core/db_roles.py); web, worker and beat connect as that role. Empty: one role (SQLite).
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"

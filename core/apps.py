@@ -8,4 +8,12 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401 (starts the session time-outs at sign-in)
+        from django.core import checks
+        from django.db.models.signals import post_migrate
+
+        from core import db_roles, signals  # noqa: F401 (signals: starts the session time-outs at sign-in)
+
+        # The app's database role gets its rights on the tables as every migrate leaves them.
+        post_migrate.connect(db_roles.after_migrate, dispatch_uid="core.db_roles.after_migrate")
+        # `check --deploy --database default`: the app never connects as a superuser or a table's owner.
+        checks.register(db_roles.check_app_connection, checks.Tags.database, deploy=True)

@@ -38,6 +38,9 @@ echo "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port"
 
 export DEBUG=true
 export SECRET_KEY=test-only-secret-key
+# The owner (this throwaway server's superuser): pytest creates, migrates and empties the test database as it.
+# Every test, request and worker runs as the app's role, strategy_app, which tests/conftest.py creates and
+# `migrate` grants (issue 26: no TRUNCATE, DELETE or UPDATE of the audit; tests/db_roles.py).
 export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/strategy"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export CELERY_BROKER_URL="$REDIS_URL"

@@ -13,6 +13,7 @@ from django.test import Client
 
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
+from tests import db_roles
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 from tests.services import SmtpServer
 
@@ -62,6 +63,47 @@ def _real_services_only() -> None:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
         pytest.fail(f"Redis at {url} did not answer: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker) -> None:
+    """Before the test database is made: the app's database role exists, for `migrate` to grant it its rights."""
+    settings.DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE") or db_roles.APP_ROLE
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return  # _real_services_only says why
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        try:
+            db_roles.create_app_role(connection, settings.DATABASE_APP_ROLE)
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database made and migrated by the owner; every test then runs as the app's restricted role
+    (issue 26), and emptying the database between transactional tests goes through the owner."""
+    from django.db import connection
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    db_roles.owner_login.update(USER=connection.settings_dict["USER"], PASSWORD=connection.settings_dict["PASSWORD"])
+    # make test's server trusts loopback connections: the app's role needs no password there.
+    db_roles.app_login.update(USER=settings.DATABASE_APP_ROLE, PASSWORD=os.environ.get("DATABASE_APP_PASSWORD", ""))
+    with django_db_blocker.unblock():
+        connection.close()
+    connection.settings_dict.update(db_roles.app_login)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", db_roles.flush_as_owner)
+        yield
+    with django_db_blocker.unblock():
+        connection.close()
+    connection.settings_dict.update(db_roles.owner_login)
 
 
 def pass_second_factor(client: Client, user) -> None:

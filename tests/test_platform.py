@@ -168,6 +168,31 @@ def test_docker_compose_names_every_service_with_the_readme_commands():
     assert services["redis"]["image"].startswith("redis:")
 
 
+def test_docker_compose_runs_migrations_as_the_owner_and_the_app_never_as_a_superuser():
+    """Issue 26, finding 3: web, worker and beat connect as the app's role; only `migrate` as the owner; the
+    superuser the postgres image makes is no service's; the init script makes the app's role with no rights."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    def user(name: str) -> str:
+        return services[name]["environment"]["DATABASE_URL"].split("://", 1)[1].split(":", 1)[0]
+
+    superuser = services["postgres"]["environment"]["POSTGRES_USER"]
+    assert {name: user(name) for name in ("web", "worker", "beat")} == dict.fromkeys(
+        ("web", "worker", "beat"), "strategy_app"
+    )
+    assert user("migrate") == "strategy_owner" and superuser not in {"strategy_owner", "strategy_app"}
+    assert services["migrate"]["environment"]["DATABASE_APP_ROLE"] == "strategy_app"
+    assert "DATABASE_APP_ROLE" not in services["web"]["environment"]
+    mount = next(v for v in services["postgres"]["volumes"] if "docker-entrypoint-initdb.d" in v)
+    script = (ROOT / mount.split(":")[0]).joinpath("10-roles.sh").read_text()
+    app_role = next(line for line in script.splitlines() if line.startswith("CREATE ROLE strategy_app"))
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS" in app_role
+    assert 'ALTER DATABASE :"db" OWNER TO strategy_owner' in script
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    assert "strategy_owner" in operations and "strategy_app" in operations and "DATABASE_APP_ROLE" in operations
+
+
 def test_make_run_starts_web_worker_and_beat():
     procfile = dict(
         line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if line and ":" in line

@@ -12,15 +12,17 @@ from django.utils import timezone
 
 from minutes import legacy
 from minutes.models import Circulation, Kind, Recipient, Source
+from tests.db_roles import as_owner
 from tests.minutes.conftest import AFTER
 
 BEFORE = [("minutes", "0003_family_summary")]
 
 
 def migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+    with as_owner() as owner:  # migrations run as the owner; the test's rows are made as the app's role
+        executor = MigrationExecutor(owner)
+        executor.loader.build_graph()
+        executor.migrate(targets)
 
 
 def latest() -> list[tuple[str, str]]:
