@@ -141,7 +141,7 @@ def recipients_ensure(*, acting_user: User, discussion: Discussion) -> list[Reci
     if named.exists():
         with transaction.atomic():
             for recipient in named.select_for_update(of=("self",)).select_related("invitation__person"):
-                person = recipient.invitation.person
+                person = recipient.invitation.person  # type: ignore[union-attr]  # filtered on it
                 recipient.user, recipient.name, recipient.email = person, str(person), ""
                 record(recipient, acting_user, "Named at the meeting: sent to their account")
                 recipient.save()

@@ -84,3 +84,39 @@ def test_a_recipient_who_is_not_a_user_downloads_the_minutes_from_the_emailed_li
     circulation = Circulation.objects.get(recipient=gp, version=version)
     assert circulation.used_at is not None
     assert ExternalDownload.objects.filter(circulation=circulation).count() == 1
+
+
+def test_a_new_user_chooses_their_password_from_the_emailed_link_signed_out(
+    page: Page, live_server, transactional_db, smtp_server, settings, check_a11y
+) -> None:
+    """The other page reached from an email signed out: choosing one's password posts back to this site too."""
+    from administration.management.commands.seed_demo import ensure_reference_rows
+    from agencies.accounts import password_reset_link_send
+    from agencies.models import AgencyType, RoleCode
+    from tests.factories import AgencyFactory, PartnershipFactory, UserFactory
+
+    settings.SITE_URL = live_server.url
+    ensure_reference_rows()
+    csc = AgencyFactory(
+        partnership=PartnershipFactory(name="Invented Partnership"),
+        name="Invented CSC",
+        agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+    )
+    user = UserFactory(username="new.sw", agency=csc, roles=[RoleCode.SOCIAL_WORKER], email="new.sw@example.org")
+    user.set_unusable_password()
+    user.save()
+    password_reset_link_send(actor=None, user=user)
+    (message,) = smtp_server.messages
+    link = re.search(r"(https?://\S+/password/\S+/)", smtp_server.text(message)).group(1)
+
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your password")
+    check_a11y(page, "the choose-your-password page")
+    chosen = "invented long phrase of ordinary words"
+    page.get_by_label("New password", exact=True).fill(chosen)
+    page.get_by_label("New password confirmation").fill(chosen)
+    page.get_by_role("button", name="Save the password").click()
+    expect(page.locator("body")).not_to_contain_text("CSRF")
+    assert "/password/done/" in page.url
+    user.refresh_from_db()
+    assert user.check_password(chosen)
