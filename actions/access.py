@@ -45,6 +45,11 @@ class ActionChecker:
         own_agency = self.user.agency_id == self.action.lead_agency_id
         return own_agency and self.case.relation is not Relationship.CSC_READER
 
+    def can_correct_agreed(self) -> bool:
+        """Correcting what was agreed at the meeting (the minutes' record of it): the chair's, a correction of the
+        record; progress (status, a new due date) is `can_update`'s."""
+        return self.can_update() and self.is_chair()
+
     def can_move_agency(self) -> bool:
         """Moving an action to another agency: the chair's."""
         return self.can_update() and self.is_chair()

@@ -66,3 +66,33 @@ class ReassignForm(GovFormMixin, forms.Form):
             ("", "Someone not listed here"),
             *((p.pk, f"{p} ({p.agency})") for p in people),
         ]
+
+
+class AgreedForm(GovFormMixin, forms.Form):
+    """The chair's correction of what was agreed at the meeting: the record the minutes show."""
+
+    what = forms.CharField(
+        label="What was agreed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "Enter what was agreed"},
+    )
+    measure = forms.CharField(
+        label="How we will know it is done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        error_messages={"required": "Enter how we will know it is done"},
+    )
+    due_date = GovDateField(label="Date agreed")
+    due_time = GovTimeField(label="Time agreed", what="the action was agreed to be due", initial="17:00")
+    reason = forms.CharField(
+        label="Why the record is corrected",
+        max_length=500,
+        help_text="For example, the date was recorded wrongly at the meeting",
+        error_messages={"required": "Give the reason for the correction"},
+    )
+
+    def clean(self) -> dict:
+        super().clean()
+        self.cleaned_data["due_at"] = local_moment(self, "due_date", "due_time")
+        return self.cleaned_data

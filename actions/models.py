@@ -51,6 +51,12 @@ class Action(models.Model):
     created_at = models.DateTimeField()
     # From the form that agreed it: the same form sent twice agrees one action.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # What the minutes show (DOMAIN section 6: the action plan as agreed when the meeting ended): frozen when the
+    # meeting ends, or when the action is added to the record after it; changed only by the chair's correction of
+    # what was agreed, never by later progress (status, a new due date, a new named person).
+    agreed = models.JSONField(
+        "as agreed at the meeting", null=True, blank=True, editable=False, help_text="See `actions.services.agreed`."
+    )
     history = HistoricalRecords()
 
     class Meta:

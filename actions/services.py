@@ -74,9 +74,106 @@ def action_create(
             created_at=now,
             submission_key=submission_key,
         )
+        if getattr(discussion, "ended", False):
+            # Added to the record after the meeting ended: part of what the minutes record as agreed.
+            action.agreed = agreed(action)
         record(action, acting_user, "Created automatically" if automatic else "Action agreed")
         action.full_clean()
         action.save()
+    return action
+
+
+def agreed(action: Action) -> dict:
+    """The action as the minutes record it (DOMAIN section 6): what, the measure, the lead, due, status."""
+    return {
+        "what": action.what,
+        "measure": action.measure,
+        "lead_agency": action.lead_agency.name,
+        "person": str(action.person) if action.person_id else action.contact_name,
+        "due_at": action.due_at.isoformat(),
+        "status": action.status,
+    }
+
+
+def actions_record_agreed(*, acting_user: User, discussion, now: dt.datetime) -> int:
+    """The meeting ended (`strategy.services.discussion_end`): each of its actions is frozen as it then stood.
+
+    That is the action plan the minutes show, whatever happens to the actions after (DOMAIN section 6): later
+    progress is on the action's own page and never asks for a new version of the minutes. Returns how many.
+    """
+    count = 0
+    with transaction.atomic():
+        for action in (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("lead_agency", "person")
+            .filter(discussion=discussion, agreed__isnull=True)
+            .order_by("pk")
+        ):
+            action.agreed = agreed(action)
+            record(action, acting_user, "Recorded as agreed when the meeting ended")
+            action.save()
+            count += 1
+    return count
+
+
+def action_correct_agreed(
+    *,
+    acting_user: User,
+    checker: ActionChecker,
+    what: str,
+    measure: str,
+    due_at: dt.datetime,
+    reason: str,
+    now: dt.datetime,
+) -> Action:
+    """The chair corrects what was agreed at the meeting (its wording, its measure, the date agreed), with the reason.
+
+    A correction of the record, not progress: the minutes' action plan changes, so the chair approves a new
+    version. The action's wording follows; its due date too while it still stands at the date agreed and the
+    action is unfinished (a date already moved on the action's page stays as it was moved).
+    """
+    if not checker.can_correct_agreed():
+        raise PermissionDenied("Only the chair corrects what was agreed at the meeting")
+    what, measure, reason = what.strip(), measure.strip(), reason.strip()
+    errors = {}
+    if not what:
+        errors["what"] = "Enter what was agreed"
+    if not measure:
+        errors["measure"] = "Enter how we will know it is done"
+    if not reason:
+        errors["reason"] = "Give the reason for the correction"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        action = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("lead_agency", "person", "deadline__partnership")
+            .get(pk=checker.action.pk)
+        )
+        as_agreed = action.agreed or agreed(action)
+        agreed_due = dt.datetime.fromisoformat(as_agreed["due_at"])
+        if (as_agreed["what"], as_agreed["measure"], agreed_due) == (what, measure, due_at):
+            return action  # nothing to correct (or the same correction sent twice)
+        follows = due_at != agreed_due and action.due_at == agreed_due and action.status not in FINISHED
+        if follows and due_at.astimezone(dt.UTC) <= now.astimezone(dt.UTC):
+            raise ValidationError(
+                {"due": "The action is still due on the date agreed: the corrected date must be in the future"}
+            )
+        action.what, action.measure = what, measure
+        if action.agreed is not None:
+            action.agreed = {**as_agreed, "what": what, "measure": measure, "due_at": due_at.isoformat()}
+        if follows:
+            action.due_at = due_at
+        record(action, acting_user, f"What was agreed corrected: {reason}")
+        action.full_clean()
+        action.save()
+        if follows:
+            deadline_move(
+                acting_user=acting_user,
+                deadline=Deadline.objects.select_for_update().select_related("partnership").get(pk=action.deadline_id),
+                agreed_due=due_at,
+                reason=f"What was agreed corrected: {reason}"[:200],
+            )
     return action
 
 

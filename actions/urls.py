@@ -11,6 +11,7 @@ urlpatterns = [
     path("actions/<int:action_pk>/status/", views.action_status, name="status"),
     path("actions/<int:action_pk>/due/", views.action_due, name="due"),
     path("actions/<int:action_pk>/reassign/", views.action_reassign, name="reassign"),
+    path("actions/<int:action_pk>/agreed/", views.action_correct_agreed, name="agreed"),
     path("deadlines/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_pk>/read/", views.notification_read, name="notification_read"),

@@ -1,9 +1,10 @@
 """Pages people work from: an action, my actions, my agency's actions, and the deadlines dashboard."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -85,7 +86,20 @@ def _page(
         else [action.lead_agency]
     )
     local_due = to_local(action.due_at)
+    as_agreed = action.agreed or services.agreed(action)
+    agreed_due = to_local(dt.datetime.fromisoformat(as_agreed["due_at"]))
     context = {
+        "agreed_due": agreed_due,
+        "agreed_form": bound.get("agreed")
+        or forms.AgreedForm(
+            prefix="agreed",
+            initial={
+                "what": as_agreed["what"],
+                "measure": as_agreed["measure"],
+                "due_date": agreed_due.date(),
+                "due_time": agreed_due.strftime("%H:%M"),
+            },
+        ),
         "action": action,
         "checker": checker,
         "row": selectors.action_rows([action], now=now)[0],
@@ -161,6 +175,32 @@ def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
             messages.success(request, "Due date changed")
             return redirect("actions:detail", action_pk=action.pk)
     return _page(request, action, checker, bound={"due": form})
+
+
+@case_methods(["POST"], _sees_action)
+def action_correct_agreed(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
+    """The chair corrects what was agreed at the meeting: the minutes' action plan then needs a new version."""
+    action, checker = get_action_for_user(request.user, action_pk, write=True)
+    if not checker.can_correct_agreed():
+        raise PermissionDenied("Only the chair corrects what was agreed at the meeting")
+    form = forms.AgreedForm(request.POST, prefix="agreed")
+    if form.is_valid() and form.cleaned_data.get("due_at"):
+        try:
+            services.action_correct_agreed(
+                acting_user=request.user,
+                checker=checker,
+                what=form.cleaned_data["what"],
+                measure=form.cleaned_data["measure"],
+                due_at=form.cleaned_data["due_at"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"due": "due_date"})
+        else:
+            messages.success(request, "What was agreed is corrected: the minutes need the chair's approval again")
+            return redirect("actions:detail", action_pk=action.pk)
+    return _page(request, action, checker, bound={"agreed": form})
 
 
 @case_methods(["POST"], _sees_action)

@@ -10,6 +10,8 @@ summary section and the details the chair ticked, nothing else of the record.
 import datetime as dt
 from typing import Any
 
+from actions import services as actions_services
+from actions.models import ActionStatus
 from core.presenters import RULE_NAMES
 from core.timescales import to_local
 from referrals.models import DeadlineState, PersonKind
@@ -27,6 +29,7 @@ from strategy.models import (
     InvitationStatus,
 )
 
+ACTION_STATUSES = dict(ActionStatus.choices)
 # Every section of DOMAIN section 6, in order: (key, heading).
 SECTIONS = [
     ("people", "Children and household"),
@@ -237,17 +240,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             if code in plan or any((code, child.pk) in child_plan for child in children)
         ],
         "family": _family(family, children=children, held_on=held_on),
-        "actions": [
-            {
-                "what": a.what,
-                "measure": a.measure,
-                "agency": a.lead_agency.name,
-                "person": str(a.person) if a.person_id else a.contact_name,
-                "due": when(a.due_at),
-                "status": a.get_status_display(),
-            }
-            for a in actions
-        ],
+        "actions": _action_plan(actions),
         "deadlines": [_deadline(d, now=now) for d in deadlines],
         "next_meeting": [
             {
@@ -273,6 +266,26 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
         "chair": str(discussion.chair),
         "sections": sections,
     }
+
+
+def _action_plan(actions: list) -> list[dict[str, Any]]:
+    """The action plan as agreed when the meeting ended (DOMAIN section 6), from what each action froze then
+    (`Action.agreed`); later progress (status, a due date moved, another named person) is the action's own page's
+    and leaves the minutes as they were. Before the meeting ends (a draft), each action as it stands."""
+    rows = []
+    for action in actions:
+        agreed = action.agreed or actions_services.agreed(action)
+        due = dt.datetime.fromisoformat(agreed["due_at"])
+        row = {
+            "what": agreed["what"],
+            "measure": agreed["measure"],
+            "agency": agreed["lead_agency"],
+            "person": agreed["person"],
+            "due": when(due),
+            "status": ACTION_STATUSES.get(agreed["status"], agreed["status"]),
+        }
+        rows.append((due, action.pk, row))
+    return [row for _due, _pk, row in sorted(rows, key=lambda item: item[:2])]
 
 
 def _risk(discussion: Discussion, children: list, risks: dict[int, ChildRisk]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,7 +122,11 @@ def proposed_recipients(discussion: Discussion) -> list[Recipient]:
 
 
 def recipients_ensure(*, acting_user: User, discussion: Discussion) -> list[Recipient]:
-    """Build the distribution list once, when the minutes are first opened after the meeting; then it is edited."""
+    """Build the distribution list once, when the minutes are first opened after the meeting; then it is edited.
+
+    An invitee named since (the attendance now names the person, a user) is sent to their account from then on,
+    with the email address on it: nobody types an attendee's address.
+    """
     if discussion.ended and not discussion.recipients.exists():  # type: ignore[attr-defined]
         with transaction.atomic():
             Discussion.objects.select_for_update().get(pk=discussion.pk)
@@ -131,7 +135,45 @@ def recipients_ensure(*, acting_user: User, discussion: Discussion) -> list[Reci
                     recipient.discussion, recipient.added_by = discussion, acting_user
                     record(recipient, acting_user, "Distribution list built from the record")
                     recipient.save()
+    named = discussion.recipients.filter(  # type: ignore[attr-defined]
+        removed_at=None, source=Source.INVITEE, invitation__person__isnull=False
+    ).exclude(user=F("invitation__person"))
+    if named.exists():
+        with transaction.atomic():
+            for recipient in named.select_for_update(of=("self",)).select_related("invitation__person"):
+                person = recipient.invitation.person  # type: ignore[union-attr]  # filtered on it
+                recipient.user, recipient.name, recipient.email = person, str(person), ""
+                record(recipient, acting_user, "Named at the meeting: sent to their account")
+                recipient.save()
     return list(discussion.recipients.filter(removed_at=None).select_related("user").order_by("pk"))  # type: ignore[attr-defined]
+
+
+ACCOUNT = ": a user of the product, sent to their account"
+
+
+def account_with_email(email: str) -> User | None:
+    """The one active user whose account has this email address, if any (else None, two accounts sharing it too).
+
+    A recipient who is a user is sent a link to their account (they sign in, with their second factor), never a
+    single-use link anyone holding the email could open (issue 25: a police officer was sent an anonymous link).
+    """
+    email = (email or "").strip()
+    if not email:
+        return None
+    users = list(User.objects.filter(is_active=True, email__iexact=email).order_by("pk")[:2])
+    return users[0] if len(users) == 1 else None
+
+
+def _link_account(recipient: Recipient) -> bool:
+    """A recipient typed with a user's email address becomes that user's: their account's address is used.
+    Returns whether it did (the caller records it and saves)."""
+    if recipient.user_id or recipient.source == Source.FAMILY:
+        return False
+    user = account_with_email(recipient.email)
+    if user is None:
+        return False
+    recipient.user, recipient.email = user, ""
+    return True
 
 
 @dataclass(frozen=True)
@@ -173,7 +215,8 @@ def recipient_add(*, acting_user: User, checker: MinutesChecker, data: Recipient
             added_by=acting_user,
         )
         recipient.full_clean()
-        record(recipient, acting_user, "Added to the distribution list")
+        linked = _link_account(recipient)
+        record(recipient, acting_user, "Added to the distribution list" + (ACCOUNT if linked else ""))
         recipient.save()
     return recipient
 
@@ -221,7 +264,8 @@ def distribution_save(
                 reasons.append(f"chair chose: {recipient.get_sends_display().lower()}")
             if reasons:
                 recipient.full_clean()
-                record(recipient, acting_user, "; ".join(reasons).capitalize())
+                linked = _link_account(recipient)
+                record(recipient, acting_user, "; ".join(reasons).capitalize() + (ACCOUNT if linked else ""))
                 recipient.save()
                 changed += 1
     return changed
@@ -448,6 +492,10 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
             raise ValidationError("The chair must approve the minutes before they are circulated")
         recipients = list(discussion.recipients.select_for_update().filter(removed_at=None).order_by("pk"))
         sending = [r for r in recipients if r.sends != Sends.NONE]
+        for recipient in sending:
+            if _link_account(recipient):  # typed before users were recognised by their address
+                record(recipient, acting_user, ACCOUNT.removeprefix(": ").capitalize())
+                recipient.save()
         errors = {
             f"email-{r.pk}": (
                 f"{r} has no email address on their account: ask an administrator to add one, "

@@ -275,30 +275,41 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     GET shows a button (a link scanner following the URL does not use it up); POST downloads.
     An unknown, used or expired link answers 404 with the same page, so it tells nothing. A withdrawn one
     (the superseded family version) answers 410 and says it was withdrawn, with nothing of the case.
+
+    Its pages send `Referrer-Policy: same-origin` (`_link_response`): the token-bearing address is never sent
+    to another site, while the button's POST back to this site carries this site's Origin, as Django's CSRF
+    check needs. With `no-referrer` a browser posts `Origin: null` and the check refuses the download (403).
     """
     now = timezone.now()
     circulation: Circulation | None
     if services.link_withdrawn(token) is not None:
-        response = render(request, "minutes/link.html", {"withdrawn": True}, status=410)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return _link_response(render(request, "minutes/link.html", {"withdrawn": True}, status=410))
     if request.method == "POST":
         found = services.link_download(token, now=now)
         if found is not None:
             circulation, document = found
-            return _pdf_response(
-                bytes(document.pdf),
-                pdf.filename(
-                    circulation.version.snapshot["reference"], kind=circulation.kind, number=circulation.version.number
-                ),
+            return _link_response(
+                _pdf_response(
+                    bytes(document.pdf),
+                    pdf.filename(
+                        circulation.version.snapshot["reference"],
+                        kind=circulation.kind,
+                        number=circulation.version.number,
+                    ),
+                )
             )
         circulation = None
     else:
         circulation = services.link_circulation(token, now=now)
-    response = render(
-        request, "minutes/link.html", {"circulation": circulation}, status=200 if circulation is not None else 404
+    return _link_response(
+        render(
+            request, "minutes/link.html", {"circulation": circulation}, status=200 if circulation is not None else 404
+        )
     )
+
+
+def _link_response(response: HttpResponse) -> HttpResponse:
+    """Never cached; the link's address (its token) stays on this site: no Referer to another one."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from actions.services import action_create, actions_cancel_for_closed_case
+from actions.services import action_create, actions_cancel_for_closed_case, actions_record_agreed
 from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
@@ -532,6 +532,8 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
             )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
+        # The action plan as agreed now is what the minutes record, whatever progress follows (DOMAIN section 6).
+        actions_record_agreed(acting_user=acting_user, discussion=discussion, now=now)
         pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
         waiting = (
             Deadline.objects.filter(discussion__in=pending, state=DeadlineState.OPEN).order_by("due_at", "pk").first()

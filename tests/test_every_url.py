@@ -141,6 +141,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "actions:status": post_only("400", police="400"),
     "actions:due": post_only("400", police="400"),
     "actions:reassign": post_only("400", police="400"),
+    "actions:agreed": {**post_only("400"), "post": {**post_only("400")["post"], "sw": {403}}},  # the chair's
     "audit:case_looks": {
         "get": who("404", sw="403", tm="200", hos="200", admin="403", police="403"),
         "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),

@@ -191,3 +191,24 @@ def test_circulation_is_shown_on_the_minutes_page(world, approved, admin_client,
     page = admin_client.get(f"/discussions/{discussion.pk}/minutes/").content.decode()
     assert "Not yet used (until" in page and "1, family summary" in page and "To their account" in page
     assert "circulated 24 November 2026, 13:00" in page and "in time" in page
+
+
+def test_the_link_pages_keep_the_token_on_this_site_and_let_the_button_post_back(
+    world, approved, mailoutbox, django_capture_on_commit_callbacks
+):
+    """`same-origin`, never `no-referrer`: with no-referrer a browser posts `Origin: null` and CSRF refuses it
+    (tests/e2e/test_minutes_link.py opens the link in Chromium)."""
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        circulate(world, approved["discussion"])
+    link = _links(mailoutbox)["mum@example.org"]
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(link)
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    download = browser.post(link, {"csrfmiddlewaretoken": token}, headers={"Origin": "http://testserver"})
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert download["Referrer-Policy"] == "same-origin"
+    used = browser.get(link)
+    assert used.status_code == 404 and used["Referrer-Policy"] == "same-origin"
