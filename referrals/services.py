@@ -687,7 +687,7 @@ def referral_draft_save(
             errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
         for name in fields:
             if name == "allocated_social_worker":
-                referral.allocated_social_worker = worker or acting_user
+                referral.allocated_social_worker = worker or referral.created_by
             elif name in values:
                 setattr(referral, name, values[name])
         if task == "urgency" and not referral.immediate_action_taken:
