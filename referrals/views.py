@@ -224,9 +224,10 @@ def _draft_clock(referral: Referral, now):
     )
 
 
-def _draft_tasks(referral: Referral, problems: dict, data=None, *, now) -> list[DraftTask]:
+def _draft_tasks(referral: Referral, *, now) -> list[DraftTask]:
+    """Every task page of a draft as stored (to put the submission's problems on their fields, for their links)."""
     initial, people = draft_initial(referral, selectors.referral_people(referral, today=to_local(now).date()))
-    return [DraftTask(task, data, referral=referral, initial=initial, people=people) for task in services.DRAFT_TASKS]
+    return [DraftTask(task, None, referral=referral, initial=initial, people=people) for task in services.DRAFT_TASKS]
 
 
 @case_methods(["GET", "POST"], _sees_draft)

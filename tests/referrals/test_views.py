@@ -226,9 +226,12 @@ class TestLogReferral:
         other = sw_client.post(reverse("referrals:create"), form_data(submission_key=str(uuid.uuid4())))
         assert other.status_code == 302 and Referral.objects.count() == 2
 
-    def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client):
+    def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client, world):
+        # The log page starts a draft (tests/referrals/test_drafts.py); the edit page is the whole form.
         html = sw_client.get(reverse("referrals:create")).content.decode()
         assert '<form method="post" action="/referrals/new/" novalidate>' in html
+        referral = make_referral(acting_user=world["sw"])
+        html = sw_client.get(reverse("referrals:edit", kwargs={"pk": referral.pk})).content.decode()
         assert 'formaction="#children-2"' in html
 
     def test_add_another_child_keeps_what_was_typed_and_shows_no_errors(self, sw_client, at_noon_on_24_november):
