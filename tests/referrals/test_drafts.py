@@ -213,7 +213,7 @@ def test_submitting_shows_every_problem_at_once_with_its_task(sw_client, world, 
         "Children: Child 1: Enter the child's last name",
         "Children: Child 1: Enter a valid NHS number: 10 digits, for example 999 000 0018",
     ]
-    hrefs = dict((text, href) for href, text in links)
+    hrefs = {text: href for href, text in links}
     assert hrefs["Children: Child 1: Enter the child's last name"] == (
         task_url(draft, "children") + "?check=1#id_children-0-last_name"
     )
