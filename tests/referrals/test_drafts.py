@@ -265,3 +265,15 @@ def test_the_task_pages_post_to_their_own_address(sw_client, world, at_noon_on_2
     draft = start(sw_client)
     page = sw_client.get(task_url(draft, "children")).content.decode()
     assert f'action="{task_url(draft, "children")}"' in page and 'formaction="#children-2"' in page
+
+
+def test_drafts_for_is_bounded_and_costs_two_queries(
+    sw_client, world, at_noon_on_24_november, django_assert_num_queries
+):
+    for _ in range(3):
+        draft = start(sw_client)
+        save(sw_client, draft, "children", children(CHILD))
+    with django_assert_num_queries(2):  # the drafts with their deadline, partnership and starter; their children
+        rows = list(drafts_for(world["tm"], limit=2))
+    assert len(rows) == 2 and all(r.sd_state == "open" and r.children for r in rows)
+    assert [r.sd_due_at for r in rows] == sorted(r.sd_due_at for r in rows)
