@@ -524,8 +524,9 @@ class TestList:
         assert few == many
         # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
         # the user's overdue count for the header, count, the page of referrals, the children of the page (one
-        # prefetch), the one row recording which cases the list showed, and the unread alerts count (header).
-        with django_assert_num_queries(11):
+        # prefetch), the user's draft referrals (none here, so their children are not prefetched), the one row
+        # recording which cases the list showed, and the unread alerts count (header).
+        with django_assert_num_queries(12):
             sw_client.get(reverse("referrals:list"))
 
 
