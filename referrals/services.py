@@ -612,7 +612,7 @@ def referral_draft_start(
                 created_by=acting_user,
                 submission_key=submission_key,
                 allocated_social_worker=acting_user,
-                received_at=received_at,
+                received_at=cast(dt.datetime, received_at),  # checked above
                 urgency=urgency,
                 status=ReferralStatus.DRAFT,
             )
