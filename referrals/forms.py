@@ -392,7 +392,23 @@ class ReferralForms:
             **{group: formset.people() for group, formset in self.people.items()},
         }
 
-    def add_service_errors(self, exc: ValidationError) -> None:
+    def partial_kwargs(self) -> dict[str, Any]:
+        """What could be read of a form with errors, for the service's check (`services.referral_problems`)."""
+        data = dict(getattr(self.form, "cleaned_data", {}))
+        people = {}
+        for group, formset in self.people.items():
+            for form in formset.forms:
+                if not hasattr(form, "cleaned_data"):
+                    form.cleaned_data = {}
+            people[group] = formset.people()
+        return {"data": data, "concerns": data.get("concerns") or [], **people}
+
+    def add_rule_problems(self, problems: dict[str, list[str]]) -> None:
+        """Show the rules' problems with the form's own errors, on fields that have none yet: one round."""
+        if problems:
+            self.add_service_errors(ValidationError(cast(dict[str, Any], problems)), only_new=True)
+
+    def add_service_errors(self, exc: ValidationError, *, only_new: bool = False) -> None:
         """Show each message of a refused save on its field ("children.0.last_name" on the first child's)."""
         if not hasattr(exc, "error_dict"):
             self.form.add_error(None, exc)
@@ -402,24 +418,40 @@ class ReferralForms:
             group, _, rest = key.partition(".")
             if group in self.people and rest:
                 index, _, field = rest.partition(".")
-                self._add_person_error(group, int(index), field, messages)
+                self._add_person_error(group, int(index), field, messages, only_new)
             elif group in self.people:
+                known = [str(m) for m in self.people[group].non_form_errors()]
                 self.people[group]._non_form_errors = self.people[group].error_class(  # type: ignore[attr-defined]
-                    [*self.people[group].non_form_errors(), *messages]
+                    [*known, *(m for m in messages if m not in known)]
                 )
             else:
-                self._add_form_error({"received_at": "received_date"}.get(key, key), messages)
+                self._add_form_error({"received_at": "received_date"}.get(key, key), messages, only_new)
 
-    def _add_form_error(self, field: str, messages: list[str]) -> None:
-        self.form.add_error(field if field in self.form.fields else None, messages)
+    def _add_form_error(self, field: str, messages: list[str], only_new: bool = False) -> None:
+        target = field if field in self.form.fields else None
+        if only_new:
+            # A field with an error of its own (or whose moment could not be read) says what is wrong already.
+            if target in self.form.errors or (target == "received_date" and "received_time" in self.form.errors):
+                return
+            known = [str(m) for m in self.form.non_field_errors()]
+            messages = [m for m in messages if m not in known]
+            if not messages:
+                return
+        self.form.add_error(target, messages)
 
-    def _add_person_error(self, group: str, index: int, field: str, messages: list[str]) -> None:
+    def _add_person_error(
+        self, group: str, index: int, field: str, messages: list[str], only_new: bool = False
+    ) -> None:
         sent = getattr(self.people[group], "sent_forms", [])
         if index >= len(sent):
-            self.form.add_error(None, messages)
+            if not only_new:
+                self.form.add_error(None, messages)
             return
         form = sent[index]
-        form.add_error(field if field in form.fields else None, messages)
+        target = field if field in form.fields else None
+        if only_new and (target in form.errors or (target is None and form.non_field_errors())):
+            return
+        form.add_error(target, messages)
 
 
 def people_initial(groups: dict[str, list]) -> dict[str, list[dict]]:

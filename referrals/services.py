@@ -361,6 +361,37 @@ def referral_create(
         raise
 
 
+def referral_problems(
+    *,
+    acting_user: User,
+    referral: Referral | None,
+    data: Mapping[str, Any],
+    concerns: Sequence[str],
+    children: Sequence[Mapping[str, Any]],
+    household: Sequence[Mapping[str, Any]] = (),
+    others: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime,
+) -> dict[str, list[str]]:
+    """What `referral_create` or `referral_update` would refuse in what could be read of a form, without writing.
+
+    A page whose form has errors of its own (a date that is not one) shows these with them, so every problem of
+    the form comes in one round (issue 25), not the rules' only once the rest is fixed.
+    """
+    if referral is None:
+        probe = Referral(partnership=access.own_partnership(acting_user), created_by=acting_user)
+    else:
+        probe = Referral.objects.select_related("partnership").get(pk=referral.pk)
+    change = _PeopleChange(
+        probe if probe.pk else None,
+        _people_lists(children, household, others),
+        today=to_local(now).date(),
+    )
+    received_changed = referral is None or data.get("received_at") != probe.received_at
+    errors = _check_referral(probe, data, concerns, change, now=now, received_changed=received_changed)
+    _apply(probe, data, errors)
+    return errors.messages
+
+
 def _already_logged(acting_user: User, submission_key: uuid.UUID) -> Referral | None:
     return Referral.objects.filter(submission_key=submission_key, created_by=acting_user).first()
 

@@ -98,6 +98,11 @@ def _form_page(request: AuthenticatedRequest, *, referral: Referral | None) -> H
             stale = True
         except ValidationError as exc:
             bound.add_service_errors(exc)
+    elif data is not None:
+        # The form's own errors and the rules' together: every problem of the form in one round.
+        bound.add_rule_problems(
+            services.referral_problems(acting_user=request.user, referral=referral, now=now, **bound.partial_kwargs())
+        )
     has_errors = stale or (data is not None and not adding and any(_errors(item) for item in bound.all))
     return render(
         request,
