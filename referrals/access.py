@@ -13,6 +13,10 @@ once, and both the list filter and every ``can_*`` derive from it, so they canno
 * ``CSC_CLOSED``: CSC staff of the partnership once the case is closed (DOMAIN section 1, step 6):
   they read it, nobody changes it; a team manager may reopen it, and CSC still approve and
   circulate its minutes (a duty that survives closure, minutes/access.py).
+* ``DRAFT``: a referral started but not yet submitted (status draft), for who started it and the
+  partnership's CSC team managers (who see every draft of the partnership and its clock). They see it and
+  finish it through its task list; nobody convenes or invites on it, and nobody else sees it at all
+  (404), not in lists, counts or deadlines, until it is submitted.
 * ``NONE``: everyone else (other agencies, partnership analysts, users with no agency,
   superusers included), and invited agencies once the case is closed. A user sent the minutes
   still opens the version they were sent, and nothing else (minutes/access.py).
@@ -29,7 +33,7 @@ import enum
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Q
 from django.http import Http404
 
 from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
@@ -70,6 +74,7 @@ class Relationship(enum.Enum):
     INVITED = "invited"
     INVITED_READ_ONLY = "invited, read-only"
     CSC_CLOSED = "csc, case closed"
+    DRAFT = "draft"
     NONE = "none"
 
 
@@ -102,6 +107,11 @@ def can_move_deadlines(user: User, referral: Referral) -> bool:
     )
 
 
+def sees_every_draft(user: User) -> bool:
+    """A CSC team manager sees every draft referral of their partnership, with its clock."""
+    return _is_csc(user) and user.has_role(RoleCode.TEAM_MANAGER)
+
+
 def may_be_invited(user: User) -> bool:
     return _active_agency(user) is not None and not _is_csc(user) and user.has_role(*INVITED_ROLES)
 
@@ -116,7 +126,11 @@ def own_partnership(user: User) -> Partnership:
 def referrals_visible_to(user: User) -> ReferralQuerySet:
     """Every referral the user may see; lists, searches and counts start here."""
     if can_view_partnership_cases(user):
-        return Referral.objects.filter(partnership_id=user.partnership_id or 0)
+        cases = Referral.objects.filter(partnership_id=user.partnership_id or 0)
+        if sees_every_draft(user):
+            return cases
+        # A draft is nobody else's case until it is submitted: only who started it (and team managers) see it.
+        return cases.filter(~Q(status=ReferralStatus.DRAFT) | Q(created_by_id=user.pk))
     if may_be_invited(user):
         # The partnership's open cases (list_rank < 2: not closed) that the user's agency holds a
         # django-guardian grant on. Invitations are granted to an agency's group, and every active user is in
@@ -146,10 +160,13 @@ def visible_cases(user: User, field: str = "referral") -> ProbedExists:
 def relationship(user: User, referral: Referral, *, granted: bool | None = None) -> Relationship:
     """The user's relationship to the case (see the module docstring). `granted`: already known to be visible."""
     if can_view_partnership_cases(user) and referral.partnership_id == user.partnership_id:
+        if referral.status == ReferralStatus.DRAFT:
+            mine = referral.created_by_id == user.pk and user.has_role(*CSC_EDIT_ROLES)
+            return Relationship.DRAFT if mine or sees_every_draft(user) else Relationship.NONE
         if referral.status == ReferralStatus.CLOSED:
             return Relationship.CSC_CLOSED
         return Relationship.CSC_EDITOR if user.has_role(*CSC_EDIT_ROLES) else Relationship.CSC_READER
-    if not may_be_invited(user) or referral.status == ReferralStatus.CLOSED:
+    if not may_be_invited(user) or referral.status in (ReferralStatus.CLOSED, ReferralStatus.DRAFT):
         return Relationship.NONE
     if granted is None:
         granted = referrals_visible_to(user).filter(pk=referral.pk).exists()
@@ -180,6 +197,15 @@ class ReferralChecker:
     def closed(self) -> bool:
         """The case is closed (only CSC still see it): read-only for everyone."""
         return self.relation is Relationship.CSC_CLOSED
+
+    @property
+    def draft(self) -> bool:
+        """A referral not yet submitted: only its task list and task pages apply."""
+        return self.relation is Relationship.DRAFT
+
+    def can_edit_draft(self) -> bool:
+        """Fill in and submit a draft referral: who started it and the partnership's CSC team managers."""
+        return self.relation is Relationship.DRAFT
 
     def can_view(self) -> bool:
         """CSC staff of the partnership; an invited agency's practitioners until the case is closed."""

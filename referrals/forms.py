@@ -14,9 +14,16 @@ from django.http import QueryDict
 
 from agencies.models import Agency, AgencyType, Partnership, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, field_label, local_moment, quiet, worded
+from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
-from referrals.services import ALLOCATABLE_ROLES, MAX_PEOPLE_PER_GROUP, PERSON_FIELDS
+from referrals.services import (
+    ALLOCATABLE_ROLES,
+    DRAFT_TASK_TITLES,
+    MAX_PEOPLE_PER_GROUP,
+    PERSON_FIELDS,
+    draft_task_of,
+)
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -312,9 +319,11 @@ class BasePersonFormSet(forms.BaseFormSet):
             self.sent_forms.append(form)
         return result
 
+    require_child = True  # not in a draft: the child is asked for when it is submitted
+
     def clean(self) -> None:
         # The service refuses a referral with no child too; asking here shows it with the other gaps at once.
-        if any(self.errors) or self.kind != PersonKind.CHILD:
+        if any(self.errors) or self.kind != PersonKind.CHILD or not self.require_child:
             return
         if not any(f.has_changed() or (f.initial or {}).get("id") for f in self.forms):
             raise ValidationError("Add at least one child", code="no_child")
@@ -383,7 +392,23 @@ class ReferralForms:
             **{group: formset.people() for group, formset in self.people.items()},
         }
 
-    def add_service_errors(self, exc: ValidationError) -> None:
+    def partial_kwargs(self) -> dict[str, Any]:
+        """What could be read of a form with errors, for the service's check (`services.referral_problems`)."""
+        data = dict(getattr(self.form, "cleaned_data", {}))
+        people = {}
+        for group, formset in self.people.items():
+            for form in formset.forms:
+                if not hasattr(form, "cleaned_data"):
+                    form.cleaned_data = {}
+            people[group] = formset.people()
+        return {"data": data, "concerns": data.get("concerns") or [], **people}
+
+    def add_rule_problems(self, problems: dict[str, list[str]]) -> None:
+        """Show the rules' problems with the form's own errors, on fields that have none yet: one round."""
+        if problems:
+            self.add_service_errors(ValidationError(cast(dict[str, Any], problems)), only_new=True)
+
+    def add_service_errors(self, exc: ValidationError, *, only_new: bool = False) -> None:
         """Show each message of a refused save on its field ("children.0.last_name" on the first child's)."""
         if not hasattr(exc, "error_dict"):
             self.form.add_error(None, exc)
@@ -394,24 +419,40 @@ class ReferralForms:
             group, _, rest = key.partition(".")
             if group in self.people and rest:
                 index, _, field = rest.partition(".")
-                self._add_person_error(group, int(index), field, messages)
+                self._add_person_error(group, int(index), field, messages, only_new)
             elif group in self.people:
+                known = [str(m) for m in self.people[group].non_form_errors()]
                 self.people[group]._non_form_errors = self.people[group].error_class(  # type: ignore[attr-defined]
-                    [*self.people[group].non_form_errors(), *messages]
+                    [*known, *(m for m in messages if m not in known)]
                 )
             else:
-                self._add_form_error({"received_at": "received_date"}.get(key, key), messages)
+                self._add_form_error({"received_at": "received_date"}.get(key, key), messages, only_new)
 
-    def _add_form_error(self, field: str, messages: list[str]) -> None:
-        self.form.add_error(field if field in self.form.fields else None, messages)
+    def _add_form_error(self, field: str, messages: list[str], only_new: bool = False) -> None:
+        target = field if field in self.form.fields else None
+        if only_new:
+            # A field with an error of its own (or whose moment could not be read) says what is wrong already.
+            if target in self.form.errors or (target == "received_date" and "received_time" in self.form.errors):
+                return
+            known = [str(m) for m in self.form.non_field_errors()]
+            messages = [m for m in messages if m not in known]
+            if not messages:
+                return
+        self.form.add_error(target, messages)
 
-    def _add_person_error(self, group: str, index: int, field: str, messages: list[str]) -> None:
+    def _add_person_error(
+        self, group: str, index: int, field: str, messages: list[str], only_new: bool = False
+    ) -> None:
         sent = getattr(self.people[group], "sent_forms", [])
         if index >= len(sent):
-            self.form.add_error(None, messages)
+            if not only_new:
+                self.form.add_error(None, messages)
             return
         form = sent[index]
-        form.add_error(field if field in form.fields else None, messages)
+        target = field if field in form.fields else None
+        if only_new and (target in form.errors or (target is None and form.non_field_errors())):
+            return
+        form.add_error(target, messages)
 
 
 def people_initial(groups: dict[str, list]) -> dict[str, list[dict]]:
@@ -451,3 +492,157 @@ class DeadlineMoveForm(GovFormMixin, forms.Form):
         super().clean()
         self.cleaned_data["due"] = local_moment(self, "due_date", "due_time")
         return self.cleaned_data
+
+
+# The draft's task pages (issue 25): each task shows some of the referral form's fields, or one list of people.
+START_FIELDS = ("submission_key", "received_date", "received_time", "urgency")
+TASK_FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "details": (
+        "received_date",
+        "received_time",
+        "referrer_name",
+        "referrer_agency",
+        "referrer_organisation",
+        "referrer_contact",
+        "allocated_social_worker",
+    ),
+    "concern": ("concerns", "concern_summary", "non_mobile_infant_injury"),
+    "urgency": (
+        "urgency",
+        "urgency_reason",
+        "immediate_action_taken",
+        "immediate_action_agency",
+        "immediate_action_details",
+    ),
+}
+# What a draft cannot be without: when it was received and its urgency start its clock.
+DRAFT_REQUIRED = ("received_date", "received_time", "urgency")
+
+
+def referral_part_form(
+    data: QueryDict | None,
+    *,
+    fields: tuple[str, ...],
+    partnership: Partnership,
+    referral: Referral | None = None,
+    initial: dict | None = None,
+) -> ReferralForm:
+    """The referral form cut down to some of its fields; in a draft only what starts the clock is required."""
+    form = ReferralForm(
+        data, partnership=partnership, initial=initial, received_at=referral.received_at if referral else None
+    )
+    for name in list(form.fields):
+        if name not in fields:
+            del form.fields[name]
+        elif name not in DRAFT_REQUIRED:
+            form.fields[name].required = False
+    return form
+
+
+class DraftTask:
+    """One task page of a draft: its form, or its list of people, bound or showing what is stored."""
+
+    def __init__(
+        self, task: str, data: QueryDict | None, *, referral: Referral, initial: dict, people: dict[str, list[dict]]
+    ) -> None:
+        self.task = task
+        self.title = DRAFT_TASK_TITLES[task]
+        self.form: ReferralForm | None = None
+        self.formset: BasePersonFormSet | None = None
+        if task in TASK_FORM_FIELDS:
+            self.form = referral_part_form(
+                data,
+                fields=TASK_FORM_FIELDS[task],
+                partnership=referral.partnership,
+                referral=referral,
+                initial=initial,
+            )
+        else:
+            given = people.get(task) or None
+            self.formset = PersonFormSet(data, prefix=task, kind=GROUP_KINDS[task], initial=given)
+            self.formset.require_child = False
+            if data is None and not given and task == "children":
+                self.formset.extra = 1
+
+    @property
+    def all(self) -> list[forms.BaseForm | forms.BaseFormSet]:
+        return [item for item in (self.form, self.formset) if item is not None]
+
+    def is_valid(self) -> bool:
+        results = [item.is_valid() for item in self.all]  # both validated, so every error shows at once
+        return all(results)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        if self.formset is not None:
+            return {"people": self.formset.people()}
+        data = dict(cast(ReferralForm, self.form).cleaned_data)
+        return {"data": data, "concerns": (data.get("concerns") or []) if self.task == "concern" else None}
+
+    def add_problems(self, problems: dict[str, list[str]]) -> list[dict[str, str]]:
+        """Show the draft's problems of this task on its fields (also unbound, as stored); return each one with
+        the anchor of its field, in page order, for an error summary."""
+        found: list[dict[str, str]] = []
+        for key, messages in problems.items():
+            if draft_task_of(key) != self.task:
+                continue
+            target: forms.BaseForm
+            if self.form is not None:
+                target, name = self.form, {"received_at": "received_date"}.get(key, key)
+                label = ""
+            elif self.formset is not None:
+                _group, _, rest = key.partition(".")
+                index, _, name = rest.partition(".")
+                if not index:
+                    _force_errors(self.formset)
+                    self.formset._non_form_errors.extend(messages)  # type: ignore[attr-defined]
+                    first = self.formset.forms[0] if self.formset.forms else None
+                    anchor = anchor_id(first["last_name"]) if first else ""
+                    found.extend({"message": m, "anchor": anchor} for m in messages)
+                    continue
+                if int(index) >= len(self.formset.forms):
+                    continue
+                target = self.formset.forms[int(index)]
+                label = f"{GROUP_TITLES[self.task]} {int(index) + 1}: "
+            else:
+                continue
+            _force_errors(target)
+            field = name if name in target.fields else None
+            target.add_error(field, messages)
+            anchor = anchor_id(target[field]) if field else ""
+            found.extend({"message": f"{label}{m}", "anchor": anchor} for m in messages)
+        return found
+
+
+def _force_errors(item: forms.BaseForm | forms.BaseFormSet) -> None:
+    """Let errors be added to a form showing stored values (not bound to a post)."""
+    if isinstance(item, forms.BaseFormSet):
+        if item._non_form_errors is None:  # type: ignore[attr-defined]
+            item.full_clean()
+        return
+    if item._errors is None:  # type: ignore[attr-defined]
+        item._errors = forms.utils.ErrorDict()  # type: ignore[attr-defined]
+    if not hasattr(item, "cleaned_data"):
+        item.cleaned_data = {}
+
+
+def draft_initial(referral: Referral, people: dict[str, list]) -> tuple[dict, dict[str, list[dict]]]:
+    """A stored draft as the task pages' initial values: its fields, and its people by list."""
+    local = to_local(referral.received_at)
+    initial = {
+        "received_date": local.date(),
+        "received_time": local.strftime("%H:%M"),
+        "referrer_name": referral.referrer_name,
+        "referrer_agency": referral.referrer_agency_id,
+        "referrer_organisation": referral.referrer_organisation,
+        "referrer_contact": referral.referrer_contact,
+        "concerns": list(referral.concerns.values_list("code", flat=True)),
+        "non_mobile_infant_injury": {True: "yes", False: "no", None: None}[referral.non_mobile_infant_injury],
+        "urgency": referral.urgency,
+        "urgency_reason": referral.urgency_reason,
+        "immediate_action_taken": referral.immediate_action_taken,
+        "immediate_action_agency": referral.immediate_action_agency_id,
+        "immediate_action_details": referral.immediate_action_details,
+        "concern_summary": referral.concern_summary,
+        "allocated_social_worker": referral.allocated_social_worker_id,
+    }
+    return initial, people_initial(people)

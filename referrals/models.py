@@ -85,6 +85,9 @@ class ReferralStatus(models.TextChoices):
     AWAITING_DISCUSSION = "awaiting_discussion", "Awaiting strategy discussion"
     DISCUSSION_HELD = "discussion_held", "Strategy discussion held"
     CLOSED = "closed", "Closed"
+    # Started, not yet submitted: its clock runs from when it was received; seen by who started it and the
+    # partnership's team managers only (referrals.access), never by another agency.
+    DRAFT = "draft", "Draft"
 
 
 class ClosureOutcome(models.TextChoices):
@@ -186,6 +189,9 @@ class Referral(models.Model):
         db_persist=True,
     )
     search_text = models.TextField(blank=True, editable=False)
+    # A draft (status draft): the tasks of the referral form saved so far, and when it was submitted (logged).
+    draft_tasks = models.JSONField(default=list, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(
         m2m_fields=[concerns],
         excluded_fields=["sd_deadline", "sd_due_at", "list_rank", "list_rank_reversed", "search_text"],
@@ -206,6 +212,13 @@ class Referral(models.Model):
             models.Index(
                 fields=["partnership", "list_rank_reversed", "received_at", "id"], name="referral_list_received_r"
             ),
+            # Drafts, soonest clock first: a partnership's (its team managers) and one person's own.
+            models.Index(
+                fields=["partnership", "sd_due_at", "id"], condition=Q(status="draft"), name="referral_drafts"
+            ),
+            models.Index(
+                fields=["created_by", "sd_due_at", "id"], condition=Q(status="draft"), name="referral_drafts_mine"
+            ),
         ]
         constraints = [
             # Reference first: the list's indexes lead with the partnership, and a second one would tempt the
@@ -220,6 +233,10 @@ class Referral(models.Model):
         if self.sd_due_at is None:  # until its deadline is opened, listed by when it was received
             self.sd_due_at = self.received_at
         super().save(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ReferralStatus.DRAFT
 
     @property
     def awaiting_discussion(self) -> bool:

@@ -13,7 +13,7 @@ from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline
 from core.queries import ProbedExists
 from core.timescales import to_local
-from referrals.access import referrals_visible_to
+from referrals.access import referrals_visible_to, sees_every_draft
 from referrals.models import (
     OTHER_PERSON_KINDS,
     DeadlineState,
@@ -119,6 +119,9 @@ class ReferralFilter(django_filters.FilterSet):
     def filter_status(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         if not value:
             return queryset
+        if value == ReferralStatus.DRAFT:
+            # Listed with the closed (rank 2, a generated column); the equal ranks let the drafts' own index serve.
+            return queryset.filter(status=ReferralStatus.DRAFT, list_rank=2, list_rank_reversed=0)
         rank = STATUS_RANKS[ReferralStatus(value)]
         # Both ranks, so whichever index the sort reads (rank, or reversed rank for latest first) has it as a range.
         return queryset.filter(list_rank=rank, list_rank_reversed=2 - rank)
@@ -172,7 +175,10 @@ def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[R
     Children are prefetched and the listed deadline joined, so a page costs the same for 5 rows or 5 million.
     A filter that does not make sense lists nothing (the form shows the error) rather than everything.
     """
-    filterset = ReferralFilter(params, queryset=referrals_visible_to(user), now=now)
+    visible = referrals_visible_to(user)
+    if params.get("status") != ReferralStatus.DRAFT:
+        visible = visible.exclude(status=ReferralStatus.DRAFT)  # a draft is listed only when drafts are asked for
+    filterset = ReferralFilter(params, queryset=visible, now=now)
     results = filterset.qs if filterset.form.is_valid() else Referral.objects.none()
     keys, descending = filterset.sort_keys
     page = keyset_page(
@@ -184,6 +190,23 @@ def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[R
         decorate=_listed,
     )
     return filterset, page
+
+
+DRAFTS_SHOWN = 20
+
+
+def drafts_for(user: User, *, limit: int = DRAFTS_SHOWN) -> ReferralQuerySet:
+    """The draft referrals a user should see, soonest clock first, at most `limit`: their own, or for a team
+    manager every draft of the partnership (DOMAIN section 1: the clock runs from when it was received).
+
+    One range of a partial index (referral_drafts for a team manager, referral_drafts_mine otherwise); each row
+    carries its deadline (with_sd_deadline), partnership and children, as the referral list's rows do, so
+    `referral_rows` presents them.
+    """
+    drafts = referrals_visible_to(user).filter(status=ReferralStatus.DRAFT)
+    if not sees_every_draft(user):
+        drafts = drafts.filter(created_by=user)
+    return _listed(drafts.select_related("created_by").order_by("sd_due_at", "id"))[:limit]
 
 
 def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Person]]:

@@ -150,10 +150,17 @@ class _PeopleChange:
     """What a referral's people will be after a write: checked whole before anything is saved."""
 
     def __init__(
-        self, referral: Referral | None, people: Mapping[str, Sequence[Mapping[str, Any]]], *, today: dt.date
+        self,
+        referral: Referral | None,
+        people: Mapping[str, Sequence[Mapping[str, Any]]],
+        *,
+        today: dt.date,
+        strict: bool = True,
     ) -> None:
         self.referral = referral
         self.today = today
+        # Not strict: a draft's people are kept as typed; the rules are checked when it is submitted.
+        self.strict = strict
         self.rows: list[tuple[str, int, str, Person | None, dict[str, Any], bool]] = []
         existing = {p.pk: p for p in referral.people.filter(removed_at=None)} if referral and referral.pk else {}
         self.errors = _Errors()
@@ -174,7 +181,7 @@ class _PeopleChange:
                     continue
                 remove = bool(item.get("remove"))
                 data = _person_data(item, kind)
-                if not remove:
+                if not remove and strict:
                     self.errors.add(rules.check_person(data, kind=kind, today=today), prefix)
                 self.rows.append((group, index, kind, person, data, remove))
 
@@ -209,13 +216,35 @@ class _PeopleChange:
             person.position = positions[group]
             positions[group] += 1
             try:
-                person.full_clean()
+                person.full_clean() if self.strict else _storable(person)
             except ValidationError as exc:
                 self.errors.add_model(exc, f"{group}.{index}.")
                 continue
             record(person, acting_user, reason)
             person.save()
         self.errors.raise_any()
+
+
+# What a draft may hold that the submitted referral may not: blanks. Anything else (too long, not a choice) cannot
+# be kept even in a draft.
+_DRAFT_ALLOWED = {"blank", "null", "required"}
+
+
+def _storable(instance: models.Model, fields: Sequence[str] | None = None) -> None:
+    """Raise the errors that stop a draft's row from being stored at all (a blank waits for the submission)."""
+    try:
+        instance.clean_fields(exclude=None if fields is None else _other_fields(instance, fields))
+    except ValidationError as exc:
+        kept = {
+            field: [error for error in errors if error.code not in _DRAFT_ALLOWED]
+            for field, errors in exc.error_dict.items()
+        }
+        if any(kept.values()):
+            raise ValidationError({field: errors for field, errors in kept.items() if errors}) from exc
+
+
+def _other_fields(instance: models.Model, fields: Sequence[str]) -> list[str]:
+    return [f.name for f in instance._meta.concrete_fields if f.name not in fields]
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -330,6 +359,37 @@ def referral_create(
         if submission_key and (earlier := _already_logged(acting_user, submission_key)):
             return earlier
         raise
+
+
+def referral_problems(
+    *,
+    acting_user: User,
+    referral: Referral | None,
+    data: Mapping[str, Any],
+    concerns: Sequence[str],
+    children: Sequence[Mapping[str, Any]],
+    household: Sequence[Mapping[str, Any]] = (),
+    others: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime,
+) -> dict[str, list[str]]:
+    """What `referral_create` or `referral_update` would refuse in what could be read of a form, without writing.
+
+    A page whose form has errors of its own (a date that is not one) shows these with them, so every problem of
+    the form comes in one round (issue 25), not the rules' only once the rest is fixed.
+    """
+    if referral is None:
+        probe = Referral(partnership=access.own_partnership(acting_user), created_by=acting_user)
+    else:
+        probe = Referral.objects.select_related("partnership").get(pk=referral.pk)
+    change = _PeopleChange(
+        probe if probe.pk else None,
+        _people_lists(children, household, others),
+        today=to_local(now).date(),
+    )
+    received_changed = referral is None or data.get("received_at") != probe.received_at
+    errors = _check_referral(probe, data, concerns, change, now=now, received_changed=received_changed)
+    _apply(probe, data, errors)
+    return errors.messages
 
 
 def _already_logged(acting_user: User, submission_key: uuid.UUID) -> Referral | None:
@@ -507,3 +567,267 @@ def _queue_reschedule(partnership_id: int, user_id: int | None) -> None:
         reschedule_partnership.apply_async(args=[partnership_id, user_id], retry=False)
     except Exception:  # the broker is down: the beat's catch-up moves them
         logging.getLogger(__name__).warning("could not queue rescheduling of partnership %s", partnership_id)
+
+
+# The referral form as a GOV.UK task list (issue 25): a draft is started with when it was received and its urgency,
+# so its clock runs from that moment like any logged referral's; each task is saved as typed; submitting checks
+# everything at once. Each task and the fields (or list of people) it holds; an error key belongs to one task.
+DRAFT_TASKS: dict[str, tuple[str, ...]] = {
+    "details": (
+        "received_at",
+        "referrer_name",
+        "referrer_agency",
+        "referrer_organisation",
+        "referrer_contact",
+        "allocated_social_worker",
+    ),
+    "concern": ("concerns", "concern_summary", "non_mobile_infant_injury"),
+    "urgency": (
+        "urgency",
+        "urgency_reason",
+        "immediate_action_taken",
+        "immediate_action_agency",
+        "immediate_action_details",
+    ),
+    "children": ("children",),
+    "household": ("household",),
+    "others": ("others",),
+}
+DRAFT_TASK_TITLES = {
+    "details": "When it was received and who referred",
+    "concern": "The concern",
+    "urgency": "Urgency and immediate action",
+    "children": "Children",
+    "household": "Other household members",
+    "others": "Alleged abuser and other significant adults",
+}
+
+
+def draft_task_of(error_key: str) -> str:
+    """The task whose page shows the field an error is about ("children.0.last_name" is the children's)."""
+    head = error_key.partition(".")[0]
+    for task, fields in DRAFT_TASKS.items():
+        if head in fields:
+            return task
+    return "details"
+
+
+def referral_draft_start(
+    *,
+    acting_user: User,
+    received_at: dt.datetime | None,
+    urgency: str,
+    submission_key: uuid.UUID | None = None,
+    now: dt.datetime,
+) -> Referral:
+    """Start a draft referral: when it was received and its urgency, which open its strategy discussion clock now.
+
+    The clock runs from when the referral was received, as for a referral logged in one go (DOMAIN section 3):
+    a draft is watched and alerted like any case. It has its reference from the start. The same start sent twice
+    (a double click) starts one draft.
+    """
+    if not access.can_log_referral(acting_user):
+        raise PermissionDenied("Only CSC social workers and team managers log referrals")
+    if submission_key and (earlier := _already_logged(acting_user, submission_key)):
+        return earlier
+    errors = _Errors()
+    errors.add(rules.check_received_at(received_at, now=now))
+    if urgency not in URGENCY_RULES:
+        errors.add({"urgency": "Select the urgency"})
+    errors.raise_any()
+    partnership = access.own_partnership(acting_user)
+    try:
+        with transaction.atomic():
+            referral = Referral(
+                partnership=partnership,
+                created_by=acting_user,
+                submission_key=submission_key,
+                allocated_social_worker=acting_user,
+                received_at=cast(dt.datetime, received_at),  # checked above
+                urgency=urgency,
+                status=ReferralStatus.DRAFT,
+            )
+            referral.reference = _next_reference(partnership, to_local(now).year)
+            record(referral, acting_user, "Draft referral started")
+            referral.save()
+            deadline = deadline_open(
+                acting_user=acting_user,
+                referral=referral,
+                rule=URGENCY_RULES[urgency],
+                starts_at=referral.received_at,
+                responsible=acting_user,
+                agency=acting_user.agency,
+                reason="Draft referral started",
+            )
+            referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+    except IntegrityError:
+        if submission_key and (earlier := _already_logged(acting_user, submission_key)):
+            return earlier
+        raise
+    return referral
+
+
+def _draft_locked(acting_user: User, referral: Referral, expected_version: int) -> Referral:
+    if not access.ReferralChecker.for_user(acting_user, referral).can_edit_draft():
+        raise PermissionDenied("Only who started this draft and the team managers can change it")
+    referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
+    if referral.status != ReferralStatus.DRAFT or referral.version != expected_version:
+        raise StaleEditError
+    return referral
+
+
+def referral_draft_save(
+    *,
+    acting_user: User,
+    referral: Referral,
+    expected_version: int,
+    task: str,
+    data: Mapping[str, Any] | None = None,
+    concerns: Sequence[str] | None = None,
+    people: Sequence[Mapping[str, Any]] | None = None,
+    now: dt.datetime,
+) -> Referral:
+    """Save one task of a draft as typed, in one transaction (its history says which task).
+
+    Blanks and the rules between fields wait for the submission (`referral_draft_submit` checks everything at
+    once). What must hold even in a draft is refused here: when it was received (the clock counts from it),
+    the urgency, agencies and a social worker of the partnership, and what cannot be stored (too long).
+    A corrected receipt or a tighter urgency brings the clock forward; nothing typed moves it later (DOMAIN 1).
+    """
+    if task not in DRAFT_TASKS:
+        raise ValueError(f"No such task: {task}")
+    with transaction.atomic():
+        referral = _draft_locked(acting_user, referral, expected_version)
+        errors = _Errors()
+        fields = [name for name in DRAFT_TASKS[task] if name not in ("concerns", *PEOPLE_GROUPS)]
+        values = dict(data or {})
+        if "received_at" in fields and values.get("received_at") != referral.received_at:
+            errors.add(rules.check_received_at(values.get("received_at"), now=now))
+        if "urgency" in fields and values.get("urgency") not in URGENCY_RULES:
+            errors.add({"urgency": "Select the urgency"})
+        for name in ("referrer_agency", "immediate_action_agency"):
+            agency = values.get(name)
+            if name in fields and agency is not None and agency.partnership_id != referral.partnership_id:
+                errors.add({name: "Select an agency of this partnership from the list"})
+        worker = values.get("allocated_social_worker")
+        if (
+            "allocated_social_worker" in fields
+            and worker is not None
+            and not _can_be_allocated(worker, referral.partnership_id)
+        ):
+            errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
+        for name in fields:
+            if name == "allocated_social_worker":
+                referral.allocated_social_worker = worker or referral.created_by
+            elif name in values:
+                setattr(referral, name, values[name])
+        if task == "urgency" and not referral.immediate_action_taken:
+            referral.immediate_action_agency, referral.immediate_action_details = None, ""
+        if task == "details" and referral.referrer_agency_id:
+            referral.referrer_organisation = ""
+        try:
+            _storable(referral, fields)
+        except ValidationError as exc:
+            errors.add_model(exc)
+        change = None
+        if task in PEOPLE_GROUPS:
+            change = _PeopleChange(referral, {task: people or ()}, today=to_local(now).date(), strict=False)
+            for key, messages in change.errors.messages.items():
+                errors.messages.setdefault(key, messages)
+            change.errors = errors
+        errors.raise_any()
+        referral.draft_tasks = sorted({*referral.draft_tasks, task})
+        referral.version += 1
+        reason = f"Draft saved: {DRAFT_TASK_TITLES[task].lower()}"
+        record(referral, acting_user, reason)
+        referral.save()
+        if concerns is not None and task == "concern":
+            referral.concerns.set(Concern.objects.filter(code__in=concerns))
+        if change is not None:
+            change.save(referral, acting_user, now=now, reason=reason)
+        _draft_clock_follow(acting_user, referral, reason)
+    return referral
+
+
+def _draft_clock_follow(acting_user: User, referral: Referral, reason: str) -> None:
+    """The draft's clock follows an earlier receipt or a tighter urgency, and its allocated social worker."""
+    deadline = referral.deadlines.select_for_update().filter(rule__in=SD_RULES).order_by("pk").first()
+    if deadline is None:
+        raise RuntimeError("Every draft opens its strategy discussion deadline when started")
+    deadline.partnership = referral.partnership
+    deadline_bring_forward(
+        acting_user=acting_user,
+        deadline=deadline,
+        rule=URGENCY_RULES[referral.urgency],
+        starts_at=referral.received_at,
+        reason=reason,
+    )
+    deadline_assign(
+        acting_user=acting_user, deadline=deadline, responsible=referral.allocated_social_worker, reason=reason
+    )
+
+
+def _draft_as_typed(referral: Referral) -> tuple[dict[str, Any], list[str], dict[str, list[dict[str, Any]]]]:
+    """A stored draft as the service's input: its fields, concern codes and lists of people."""
+    data: dict[str, Any] = {name: getattr(referral, name) for name in REFERRAL_FIELDS}
+    data["allocated_social_worker"] = referral.allocated_social_worker
+    concerns = list(referral.concerns.values_list("code", flat=True))
+    people: dict[str, list[dict[str, Any]]] = {group: [] for group in PEOPLE_GROUPS}
+    for person in referral.people.filter(removed_at=None).order_by("kind", "position", "pk"):
+        group = next(g for g, kinds in PEOPLE_GROUPS.items() if person.kind in kinds)
+        people[group].append(
+            {"id": person.pk, "kind": person.kind, **{name: getattr(person, name) for name in PERSON_FIELDS}}
+        )
+    return data, concerns, people
+
+
+def referral_draft_problems(referral: Referral, *, now: dt.datetime) -> dict[str, list[str]]:
+    """Every problem that stops a draft being submitted, by field ("children.0.last_name"), all at once.
+
+    The same rules as a referral logged in one go (`_check_referral`), with GOV.UK words for what is missing.
+    Reads only: the task list shows which tasks have problems, and the submission refuses with all of them.
+    """
+    data, concerns, people = _draft_as_typed(referral)
+    change = _PeopleChange(referral, people, today=to_local(now).date())
+    errors = _check_referral(referral, data, concerns, change, now=now, received_changed=True)
+    if not str(data["referrer_name"] or "").strip():
+        errors.add({"referrer_name": "Enter the name of the person who made the referral"})
+    if not str(data["concern_summary"] or "").strip():
+        errors.add({"concern_summary": "Describe the concern"})
+    if data["urgency"] not in URGENCY_RULES:
+        errors.add({"urgency": "Select the urgency"})
+    for group, index, _kind, person, _data, _remove in change.rows:
+        if person is not None:
+            try:
+                person.full_clean()
+            except ValidationError as exc:
+                errors.add_model(exc, f"{group}.{index}.")
+    probe = Referral.objects.get(pk=referral.pk)  # checked on a copy: a page that only reads changes nothing
+    _apply(probe, data, errors)
+    return errors.messages
+
+
+def referral_draft_submit(
+    *, acting_user: User, referral: Referral, expected_version: int, now: dt.datetime
+) -> Referral:
+    """Submit a draft: every rule of a referral is checked at once, and it becomes a case (DOMAIN 1, step 1).
+
+    Refused with every problem together (ValidationError keyed by field). Its clock is the one started with the
+    draft, from when the referral was received; it now follows the allocated social worker.
+    """
+    with transaction.atomic():
+        referral = _draft_locked(acting_user, referral, expected_version)
+        problems = referral_draft_problems(referral, now=now)
+        if problems:
+            raise ValidationError(cast(dict[str, Any], problems))
+        data, _concerns, _people = _draft_as_typed(referral)
+        errors = _Errors()
+        _apply(referral, data, errors)
+        errors.raise_any()
+        referral.status = ReferralStatus.AWAITING_DISCUSSION
+        referral.submitted_at = now
+        referral.version += 1
+        record(referral, acting_user, "Referral logged (draft submitted)")
+        referral.save()
+        _draft_clock_follow(acting_user, referral, "Referral logged")
+    return referral

@@ -1,5 +1,7 @@
 """Referral pages. Views parse input, call one service or selector, and render."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -11,11 +13,23 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import RoleCode
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
-from core.forms import add_service_errors
+from core.forms import add_service_errors, quiet
+from core.presenters import present_deadline
+from core.templatetags.govuk import error_summary
 from core.timescales import to_local
 from referrals import access, selectors, services, steps
 from referrals.deadlines import deadline_move_later
-from referrals.forms import GROUP_TITLES, DeadlineMoveForm, ReferralForms, add_another, people_initial
+from referrals.forms import (
+    GROUP_TITLES,
+    START_FIELDS,
+    DeadlineMoveForm,
+    DraftTask,
+    ReferralForms,
+    add_another,
+    draft_initial,
+    people_initial,
+    referral_part_form,
+)
 from referrals.models import Deadline, DeadlineState, Referral
 
 
@@ -24,12 +38,13 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     filterset, page = selectors.referral_list(user=request.user, params=request.GET, now=now)
     rows = selectors.referral_rows(page, now=now)
+    drafts = selectors.referral_rows(selectors.drafts_for(request.user), now=now)
     if access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user):
         services.list_look_record(
             user=request.user,
             page="referral list",
             query=request.GET.urlencode(),
-            referral_ids=[row["referral"].pk for row in rows],
+            referral_ids=[row["referral"].pk for row in (*rows, *drafts)],
         )
     return render(
         request,
@@ -43,6 +58,8 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
             "invited_only": access.may_be_invited(request.user),
             "is_analyst": request.user.has_role(RoleCode.PARTNERSHIP_ANALYST),
             "has_errors": not filterset.form.is_valid(),
+            "drafts": drafts,
+            "sees_every_draft": access.sees_every_draft(request.user),
         },
     )
 
@@ -81,6 +98,11 @@ def _form_page(request: AuthenticatedRequest, *, referral: Referral | None) -> H
             stale = True
         except ValidationError as exc:
             bound.add_service_errors(exc)
+    elif data is not None:
+        # The form's own errors and the rules' together: every problem of the form in one round.
+        bound.add_rule_problems(
+            services.referral_problems(acting_user=request.user, referral=referral, now=now, **bound.partial_kwargs())
+        )
     has_errors = stale or (data is not None and not adding and any(_errors(item) for item in bound.all))
     return render(
         request,
@@ -144,9 +166,192 @@ def _int(value: str | None) -> int:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def referral_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Log a referral: start a draft with when it was received and its urgency, then its task list.
+
+    The whole referral posted at once (every field, as the edit page sends) is still logged in one go.
+    """
     if not access.can_log_referral(request.user):
         raise PermissionDenied("Only CSC social workers and team managers log referrals")
-    return _form_page(request, referral=None)
+    if request.method == "POST" and "start" not in request.POST:
+        return _form_page(request, referral=None)
+    form = referral_part_form(
+        request.POST if request.method == "POST" else None,
+        fields=START_FIELDS,
+        partnership=access.own_partnership(request.user),
+        initial={"submission_key": uuid.uuid4()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            draft = services.referral_draft_start(
+                acting_user=request.user,
+                received_at=form.cleaned_data["received_at"],
+                urgency=form.cleaned_data["urgency"],
+                submission_key=form.cleaned_data.get("submission_key"),
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"received_at": "received_date"})
+        else:
+            messages.success(
+                request, f"Draft referral {draft.reference} started: its clock runs from when it was received"
+            )
+            return redirect("referrals:draft", pk=draft.pk)
+    return render(
+        request,
+        "referrals/referral_start.html",
+        {"form": form, "has_errors": bool(form.errors)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _sees_draft(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
+    _get_draft(request, pk)
+
+
+def _get_draft(request: AuthenticatedRequest, pk: int) -> tuple[Referral, access.ReferralChecker]:
+    """A draft the user may finish (who started it, or a team manager of the partnership); anything else 404."""
+    referral, checker = access.get_referral_for_user(request.user, pk)
+    if not checker.can_edit_draft():
+        raise Http404("No such draft")
+    return referral, checker
+
+
+def _draft_clock(referral: Referral, now):
+    deadline = referral.strategy_discussion_deadline()
+    return present_deadline(
+        rule=deadline.rule,
+        due_at=deadline.due_at,
+        state=deadline.state,
+        met_at=deadline.met_at,
+        stopped_at=deadline.stopped_at,
+        now=now,
+        standard_days=referral.partnership.standard_sd_days,
+    )
+
+
+def _draft_tasks(referral: Referral, *, now) -> list[DraftTask]:
+    """Every task page of a draft as stored (to put the submission's problems on their fields, for their links)."""
+    initial, people = draft_initial(referral, selectors.referral_people(referral, today=to_local(now).date()))
+    return [DraftTask(task, None, referral=referral, initial=initial, people=people) for task in services.DRAFT_TASKS]
+
+
+@case_methods(["GET", "POST"], _sees_draft)
+def referral_draft(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A draft's task list (the GOV.UK "complete multiple tasks" pattern), its clock, and submitting it.
+
+    Submitting checks everything at once: every problem is listed, linked to its field on its task's page.
+    """
+    referral, _checker = _get_draft(request, pk)
+    now = timezone.now()
+    if request.method == "GET":
+        services.case_view_record(user=request.user, referral=referral, page="draft referral")
+    stale = False
+    summary: list[dict] = []
+    if request.method == "POST":
+        try:
+            services.referral_draft_submit(
+                acting_user=request.user, referral=referral, expected_version=_int(request.POST.get("version")), now=now
+            )
+        except services.StaleEditError:
+            stale = True
+        except ValidationError as exc:
+            for task in _draft_tasks(referral, now=now):
+                url = reverse("referrals:draft_task", kwargs={"pk": referral.pk, "task": task.task})
+                for problem in task.add_problems(exc.message_dict):
+                    anchor = f"#{problem['anchor']}" if problem["anchor"] else ""
+                    summary.append({"message": f"{task.title}: {problem['message']}", "href": f"{url}?check=1{anchor}"})
+        else:
+            messages.success(request, f"Referral {referral.reference} logged")
+            return redirect("referrals:detail", pk=referral.pk)
+    problems = services.referral_draft_problems(referral, now=now)
+    with_problems = {services.draft_task_of(key) for key in problems}
+    tasks = [
+        {
+            "slug": task,
+            "title": title,
+            "status": "completed"
+            if task in referral.draft_tasks and task not in with_problems
+            else "incomplete"
+            if task in referral.draft_tasks
+            else "not_started",
+            "problem": bool(summary) and task in with_problems,
+        }
+        for task, title in services.DRAFT_TASK_TITLES.items()
+    ]
+    return render(
+        request,
+        "referrals/referral_draft.html",
+        {
+            "referral": referral,
+            "tasks": tasks,
+            "done": sum(1 for t in tasks if t["status"] == "completed"),
+            "clock": _draft_clock(referral, now),
+            "summary": summary,
+            "stale": stale,
+            "has_errors": bool(summary) or stale,
+        },
+        status=409 if stale else 400 if summary else 200,
+    )
+
+
+@case_methods(["GET", "POST"], _sees_draft)
+def referral_draft_task(request: AuthenticatedRequest, pk: int, task: str) -> HttpResponse:
+    """One task of a draft: saved as typed ("Save and continue"), checked in full when the draft is submitted.
+
+    With ?check=1 (the submission's error summary links here) the task's problems show on its fields.
+    """
+    referral, _checker = _get_draft(request, pk)
+    if task not in services.DRAFT_TASKS:
+        raise Http404("No such task")
+    now = timezone.now()
+    adding = f"add_{task}" in request.POST
+    data = add_another(request.POST, task) if adding else (request.POST if request.method == "POST" else None)
+    initial, people = draft_initial(referral, selectors.referral_people(referral, today=to_local(now).date()))
+    page = DraftTask(task, data, referral=referral, initial=initial, people=people)
+    stale = False
+    summary: list[dict] = []
+    if request.method == "GET":
+        services.case_view_record(user=request.user, referral=referral, page="draft referral task")
+        if request.GET.get("check"):
+            summary = page.add_problems(services.referral_draft_problems(referral, now=now))
+    elif adding:
+        for item in page.all:
+            quiet(item)
+    elif page.is_valid():
+        try:
+            services.referral_draft_save(
+                acting_user=request.user,
+                referral=referral,
+                expected_version=_int(request.POST.get("version")),
+                task=task,
+                now=now,
+                **page.service_kwargs(),
+            )
+        except services.StaleEditError:
+            stale = True
+        except ValidationError as exc:
+            summary = page.add_problems(exc.message_dict)
+        else:
+            messages.success(request, f"{page.title}: saved in the draft")
+            return redirect("referrals:draft", pk=referral.pk)
+    has_errors = stale or bool(summary) or (data is not None and not adding and any(_errors(i) for i in page.all))
+    if data is not None and not adding and not summary:
+        summary = error_summary(*page.all)["errors"]
+    return render(
+        request,
+        "referrals/referral_draft_task.html",
+        {
+            "referral": referral,
+            "page": page,
+            "task": task,
+            "summary": summary if has_errors or request.GET.get("check") else [],
+            "stale": stale,
+            "has_errors": has_errors or bool(summary),
+            "version": request.POST.get("version") if request.method == "POST" else referral.version,
+            "group_title": GROUP_TITLES.get(task, ""),
+        },
+        status=409 if stale else 400 if has_errors else 200,
+    )
 
 
 def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
@@ -156,6 +361,8 @@ def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
 @case_methods(["GET"], _sees_case)
 def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = access.get_referral_for_user(request.user, pk)
+    if checker.draft:
+        return redirect("referrals:draft", pk=referral.pk)
     services.case_view_record(user=request.user, referral=referral, page="referral detail")
     context = {
         "referral": referral,
@@ -174,6 +381,9 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @case_methods(["GET", "POST"], _sees_case)
 def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    referral, checker = access.get_referral_for_user(request.user, pk)
+    if checker.draft:
+        return redirect("referrals:draft", pk=referral.pk)
     referral, _checker = access.get_referral_for_user(request.user, pk, write=True)
     if request.method == "GET":
         services.case_view_record(user=request.user, referral=referral, page="referral edit")

@@ -91,6 +91,10 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     },
     "referrals:detail": case("200", "405", readers_post="405", police_post="405"),
     "referrals:edit": case("200", "200/400/409", readers_get="403", police_get="403"),
+    # A draft's task list and task pages: the walk's case was submitted, so it is nobody's draft (404 for all).
+    # (tests/referrals/test_drafts.py walks a draft: who started it and team managers only.)
+    "referrals:draft": {"get": who("404"), "post": who("404"), "other": who("404")},
+    "referrals:draft_task": {"get": who("404"), "post": who("404"), "other": who("404")},
     "strategy:convene": case("200", "400", readers_get="403", police_get="403"),
     "strategy:history": case("200", "405", readers_post="405", police_post="405"),
     "strategy:meeting": case("200", "405", readers_post="405", police_post="405"),
@@ -234,6 +238,7 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         "deadline_pk": referral.strategy_discussion_deadline().pk,
         "number": 1,
         "kind": "full",
+        "task": "children",
     }
     client = persona_client(persona)
     for name, route, converters in case_patterns():
@@ -312,6 +317,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "number": 1,
         "kind": "full",
         "deadline_pk": discussion.minutes_deadline_id,  # the clock that runs on after closure
+        "task": "children",
     }
     client = persona_client(persona)
     for name, route, converters in case_patterns():

@@ -9,8 +9,10 @@ from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from administration.management.commands.seed_demo import DEMO_TOTP_KEY
+from agencies.models import User
 from core.timescales import LONDON
 from referrals.models import Referral
+from referrals.services import referral_draft_start
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +39,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     raise AssertionError(f"the demo code was refused for {username}")
 
 
-def fill_child(page: Page, number: int, first: str, last: str, born: dt.date) -> None:
+def fill_child(page: Page, number: int, first: str, last: str, born: dt.date, school: str = "") -> None:
     group = page.locator("fieldset.app-person", has=page.get_by_text(f"Child {number}", exact=True))
     group.get_by_label("First name").fill(first)
     group.get_by_label("Last name").fill(last)
@@ -45,11 +47,24 @@ def fill_child(page: Page, number: int, first: str, last: str, born: dt.date) ->
     born_group.get_by_label("Day").fill(str(born.day))
     born_group.get_by_label("Month").fill(str(born.month))
     born_group.get_by_label("Year").fill(str(born.year))
+    if school:
+        group.get_by_label("Education", exact=True).select_option("on_roll")
+        group.get_by_label("School, nursery or college").fill(school)
+
+
+LONG_SCHOOL = "St Bartholomew's Church of England Voluntary Aided Primary School"
+
+
+def no_page_overflow(page: Page) -> bool:
+    """Nothing wider than the screen outside a scroll container (a 375 px phone)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_social_worker_logs_a_referral_with_two_children(
     page: Page, live_server, seed_demo_at, check_a11y, artifacts
 ) -> None:
+    """The referral form as a task list (issue 25, item 6): start with when it was received and its urgency (the
+    clock starts), fill the tasks as a saved draft, submit, and see every problem of the form in one round."""
     # The server's clock (same process) reads Tuesday 24 November 2026, noon, and ticks on from there;
     # the demo data is seeded from that moment, so its overdue referral is overdue then.
     seed_demo_at(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON))
@@ -62,17 +77,16 @@ def test_social_worker_logs_a_referral_with_two_children(
 
     page.get_by_role("button", name="Log a referral").click()
     expect(page.get_by_role("heading", name="Log a referral")).to_be_visible()
-    check_a11y(page, "the empty referral form")
+    check_a11y(page, "the start of a referral")
 
-    # Saving an empty form: the GOV.UK error summary, linked to the fields.
-    page.get_by_role("button", name="Save referral").click()
+    # Starting with nothing: the GOV.UK error summary, linked to the fields.
+    page.get_by_role("button", name="Start referral").click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
     expect(summary).to_contain_text("Enter the date received")
-    expect(summary).to_contain_text("Add at least one child")
-    check_a11y(page, "the referral form with errors")
-    summary.get_by_role("link", name="Enter the name of the person who made the referral").click()
-    expect(page.get_by_label("Referrer's name")).to_be_focused()
+    expect(summary).to_contain_text("Select the urgency")
+    check_a11y(page, "the start of a referral with errors")
+    summary.get_by_role("link", name="Enter the date received").click()
+    expect(page.get_by_role("group", name="Date received").get_by_label("Day")).to_be_focused()
 
     received = dt.datetime(2026, 11, 23, 9, 45, tzinfo=LONDON)  # Monday
     date_group = page.get_by_role("group", name="Date received")
@@ -80,34 +94,87 @@ def test_social_worker_logs_a_referral_with_two_children(
     date_group.get_by_label("Month").fill(str(received.month))
     date_group.get_by_label("Year").fill(str(received.year))
     page.get_by_label("Time received").fill("09:45")
-    page.get_by_label("Referrer's name").fill("Invented Teacher")
-    page.get_by_label("Or, if not an agency of the partnership").fill("Invented Primary School")
-    fill_child(page, 1, "Ellis", "Quarrington", dt.date(2016, 6, 14))
+    page.get_by_role("radio", name="Any other significant-harm concern").check()
+    page.get_by_role("button", name="Start referral").click()
 
+    # The draft's task list, its clock running from when it was received (DOMAIN section 3: Thursday 17:00).
+    draft = Referral.objects.latest("pk")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Draft referral {draft.reference}")
+    expect(page.locator(".app-deadline")).to_contain_text("Thursday 26 November 2026, 17:00")
+    expect(page.locator(".govuk-task-list__item")).to_have_count(6)
+    check_a11y(page, "the task list of a draft")
+
+    # Submitting now: every problem of the form in one round, each naming its task and linking to its field.
+    page.get_by_role("button", name="Submit referral").click()
+    summary = page.locator(".govuk-error-summary")
+    for problem in (
+        "When it was received and who referred: Enter the name of the person who made the referral",
+        "The concern: Select at least one concern category",
+        "The concern: Describe the concern",
+        "Children: Add at least one child",
+    ):
+        expect(summary).to_contain_text(problem)
+    check_a11y(page, "the task list with every problem")
+    summary.get_by_role("link", name="Children: Add at least one child").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Children")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Add at least one child")
+    check_a11y(page, "the children task with its problem")
+    fill_child(page, 1, "Ellis", "Quarrington", dt.date(2016, 6, 14), school=LONG_SCHOOL)
     page.get_by_role("button", name="Add another child").click()
     expect(page.get_by_text("Child 2", exact=True)).to_be_visible()
     expect(page.locator("#id_children-1-first_name")).to_be_focused()
     # What was typed before "Add another child" is still there.
-    expect(page.get_by_label("Referrer's name")).to_have_value("Invented Teacher")
-    fill_child(page, 2, "Sky", "Quarrington", dt.date(2019, 2, 3))
+    expect(page.locator("#id_children-0-education_setting")).to_have_value(LONG_SCHOOL)
+    fill_child(page, 2, "Sky", "Quarrington", dt.date(2019, 2, 3), school=LONG_SCHOOL)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert no_page_overflow(page), "the children task is wider than a phone"
+    check_a11y(page, "the children task on a phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Children: saved in the draft")
 
+    # Another day, the draft is where it was left: the user comes back to it from the list.
+    page.get_by_role("link", name="Referrals", exact=True).click()
+    page.get_by_role("link", name=f"Draft {draft.reference}: Ellis Quarrington, Sky Quarrington").click()
+    expect(page.locator("#task-children-status")).to_have_text("Completed")
+
+    page.get_by_role("link", name="When it was received and who referred").click()
+    check_a11y(page, "the details task")
+    page.get_by_label("Referrer's name").fill("Invented Teacher")
+    page.get_by_label("Or, if not an agency of the partnership").fill("Invented Primary School")
+    # Enter in a text field saves the task.
+    page.get_by_label("Referrer's contact details").press("Enter")
+    expect(page.locator("#task-details-status")).to_have_text("Completed")
+
+    page.get_by_role("link", name="The concern").click()
     page.get_by_role("checkbox", name="Neglect", exact=True).check()
     page.get_by_role("checkbox", name="Emotional abuse", exact=True).check()
-    page.get_by_role("radio", name="Any other significant-harm concern").check()
-    page.get_by_label("The concern").fill("Invented concern: the children are often left alone overnight.")
+    page.get_by_label("The concern", exact=True).fill("Invented concern: the children are often left alone overnight.")
+    check_a11y(page, "the concern task")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_role("link", name="Urgency and immediate action").click()
     # The immediate action questions are revealed only when the box is ticked.
     agency = page.get_by_label("Which agency took the action")
     expect(agency).to_be_hidden()
     page.get_by_label("An agency has already taken immediate protective action").check()
     expect(agency).to_be_visible()
+    check_a11y(page, "the urgency task")
     page.get_by_label("An agency has already taken immediate protective action").uncheck()
-    # Enter in a text field saves the referral (it must not press "Add another child").
-    page.get_by_label("Referrer's contact details").press("Enter")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert no_page_overflow(page), "the task list is wider than a phone"
+    check_a11y(page, "the task list on a phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Submit referral").click()
 
     expect(page.locator(".govuk-notification-banner")).to_contain_text("logged")
-    referral = Referral.objects.latest("pk")
+    referral = Referral.objects.get(pk=draft.pk)
+    assert referral.status == "awaiting_discussion"
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ellis Quarrington, Sky Quarrington")
-    # DOMAIN section 3: Monday 09:45, standard urgency, 3 working days -> Thursday 17:00.
+    expect(page.get_by_text(LONG_SCHOOL).first).to_be_visible()
     expect(page.locator(".app-deadline")).to_contain_text("Thursday 26 November 2026, 17:00")
     expect(page.locator(".app-deadline")).to_contain_text(re.compile(r"2 days \d+ hours? left"))
     check_a11y(page, "the referral detail page")
@@ -124,6 +191,34 @@ def test_social_worker_logs_a_referral_with_two_children(
     assert screenshot.stat().st_size > 10_000
     check_a11y(page, "the referral list with the new referral")
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+def test_team_manager_sees_a_social_workers_draft_and_its_clock(
+    page: Page, live_server, seed_demo_at, check_a11y
+) -> None:
+    seed_demo_at(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON))
+    sw = User.objects.get(username="sw.demo")
+    draft = referral_draft_start(
+        acting_user=sw,
+        received_at=dt.datetime(2026, 11, 23, 9, 45, tzinfo=LONDON),
+        urgency="standard",
+        now=dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON),
+    )
+    sign_in(page, live_server.url, "tm.demo")
+    drafts = page.locator(".app-drafts")
+    expect(drafts).to_contain_text("Draft referrals in the partnership")
+    expect(drafts).to_contain_text(f"Draft {draft.reference}")
+    expect(drafts).to_contain_text("Strategy discussion due Thu 26 Nov 2026 17:00")
+    check_a11y(page, "the team manager's list with drafts")
+    page.get_by_label("Status").select_option("draft")
+    page.get_by_role("button", name="Apply filters").click()
+    row = page.locator("tr", has=page.get_by_role("link", name=draft.reference))
+    expect(row).to_contain_text("Draft")
+    expect(row).to_contain_text("Thu 26 Nov 2026 17:00")
+    check_a11y(page, "the list of drafts")
+    row.get_by_role("link", name=draft.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Draft referral {draft.reference}")
+    check_a11y(page, "a social worker's draft, opened by the team manager")
 
 
 def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:

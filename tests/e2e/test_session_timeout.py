@@ -74,7 +74,7 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
     page.get_by_label("Password").fill("demo-pass-2026")
     page.get_by_label("Password").press("Enter")
     page.goto(f"{base}/referrals/new/")
-    page.get_by_label("Referrer's name").fill("Invented Teacher")
+    page.get_by_label("Time received").fill("09:45")
     later(181)
     signed_out = page.get_by_role("dialog", name="You have been signed out")
     expect(signed_out).to_be_visible()
@@ -82,10 +82,10 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
     check_a11y(page, "the signed-out dialog")
     page.keyboard.press("Enter")
     expect(signed_out).to_be_hidden()
-    expect(page.get_by_label("Referrer's name")).to_have_value("Invented Teacher")
+    expect(page.get_by_label("Time received")).to_have_value("09:45")
 
     # Saving it asks to sign in, then brings the form back with what was typed (incomplete, so with its errors).
-    page.get_by_role("button", name="Save referral").focus()
+    page.get_by_role("button", name="Start referral").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text("What you were saving has been kept.")).to_be_visible()
     page.get_by_label("Username").fill("sw.demo")
@@ -94,5 +94,5 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
     expect(page.get_by_role("heading", name="Log a referral")).to_be_visible()
     expect(page.get_by_text("You were signed out before this was saved")).to_be_visible()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    expect(page.get_by_label("Referrer's name")).to_have_value("Invented Teacher")
+    expect(page.get_by_label("Time received")).to_have_value("09:45")
     assert errors == []

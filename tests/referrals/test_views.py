@@ -226,9 +226,27 @@ class TestLogReferral:
         other = sw_client.post(reverse("referrals:create"), form_data(submission_key=str(uuid.uuid4())))
         assert other.status_code == 302 and Referral.objects.count() == 2
 
-    def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client):
+    def test_every_problem_of_the_form_shows_in_one_round(self, sw_client, at_noon_on_24_november):
+        """The form's own errors (a required name) and the rules' (an NHS number, an unborn child's date) at once:
+        before issue 25 the rules' showed only after the rest was fixed."""
+        response = sw_client.post(
+            reverse("referrals:create"),
+            form_data(referrer_name="", **{"children-0-nhs_number": "123 456 7890", "children-1-last_name": ""}),
+        )
+        assert response.status_code == 200
+        assert error_summary(response) == [
+            "Enter the name of the person who made the referral",
+            "Enter a valid NHS number: 10 digits, for example 999 000 0018",
+            "Enter the child's last name",
+        ]
+        assert not Referral.objects.exists()
+
+    def test_form_posts_to_its_own_address_without_a_fragment(self, sw_client, world):
+        # The log page starts a draft (tests/referrals/test_drafts.py); the edit page is the whole form.
         html = sw_client.get(reverse("referrals:create")).content.decode()
         assert '<form method="post" action="/referrals/new/" novalidate>' in html
+        referral = make_referral(acting_user=world["sw"])
+        html = sw_client.get(reverse("referrals:edit", kwargs={"pk": referral.pk})).content.decode()
         assert 'formaction="#children-2"' in html
 
     def test_add_another_child_keeps_what_was_typed_and_shows_no_errors(self, sw_client, at_noon_on_24_november):
@@ -521,8 +539,9 @@ class TestList:
         assert few == many
         # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
         # the user's overdue count for the header, count, the page of referrals, the children of the page (one
-        # prefetch), the one row recording which cases the list showed, and the unread alerts count (header).
-        with django_assert_num_queries(11):
+        # prefetch), the user's draft referrals (none here, so their children are not prefetched), the one row
+        # recording which cases the list showed, and the unread alerts count (header).
+        with django_assert_num_queries(12):
             sw_client.get(reverse("referrals:list"))
 
 
