@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agencies import two_factor
 from agencies.accounts import password_reset_link_send, roles_granted_notify, sessions_end
-from agencies.forms import UserInviteForm
+from agencies.forms import AdminSignInForm, UserInviteForm
 from agencies.lockout import account_unlock
 from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
 from agencies.selectors import partnership_calendar
@@ -320,6 +320,9 @@ class AuthEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+
+# The admin's sign-in page refuses what /sign-in/ refuses (a username too long to be anyone's, a limited address).
+admin.site.login_form = AdminSignInForm
 
 # The authenticators themselves are never shown in the admin (their keys are secrets, and the library's pages
 # are not limited to one partnership): an administrator removes a user's with the action on the users list.
