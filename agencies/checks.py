@@ -45,7 +45,7 @@ def _demo_credential_errors() -> list[Error]:
         errors.append(
             Error(
                 f"{len(users)} account(s) made by the demo data are active: {', '.join(users)}",
-                hint="Deactivate the demo accounts in the admin before going live (their password is published).",
+                hint="Run `manage.py demo_deactivate` before going live (their password is published).",
                 id="agencies.E001",
             )
         )
@@ -53,7 +53,7 @@ def _demo_credential_errors() -> list[Error]:
         errors.append(
             Error(
                 f"{len(keyed)} user(s) have the demo authenticator key: {', '.join(keyed)}",
-                hint="Remove their two-factor sign-in in the admin; they set up their own authenticator.",
+                hint="Run `manage.py demo_deactivate` (it removes the key; they set up their own authenticator).",
                 id="agencies.E002",
             )
         )

@@ -148,7 +148,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def password_change(request: AuthenticatedRequest) -> HttpResponse:
     """Change one's own password: the current password, the second factor if one is set up, then the new one."""
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     credentials = {"username": request.user.username}
     if request.method == "POST" and not AxesProxyHandler.is_allowed(request, credentials):
         # Locked by wrong passwords (here or at sign-in): a stolen session cannot guess the password here either.

@@ -131,3 +131,11 @@ def test_check_deploy_fails_with_the_default_console_email():
     )
     assert result.returncode != 0
     assert "agencies.E003" in result.stdout + result.stderr
+
+
+def test_the_operator_clears_every_demo_credential_with_one_command(seeded):
+    out = io.StringIO()
+    call_command("demo_deactivate", stdout=out)
+    assert "10 demo account(s) deactivated, 3 demo authenticator(s) removed" in out.getvalue()
+    assert demo_passwords() == []
+    refuse_to_start_with_demo_passwords()
