@@ -22,12 +22,13 @@ from django.urls import reverse
 
 from agencies import two_factor
 from agencies.accounts import password_reset_link_send
-from agencies.models import AccountReset, AuthEventKind, ResetKind, RoleCode, User, auth_event_record
+from agencies.models import AccountReset, AuthEvent, AuthEventKind, ResetKind, RoleCode, User, auth_event_record
 from core.history import record
 
 # How long a reset waits for its second approval, and an email change for its confirmation.
 RESET_APPROVAL_HOURS = 24
 EMAIL_CONFIRM_DAYS = 3
+RECENT_ROLES_DAYS = 30
 EMAIL_SALT = "agencies.email-change"
 
 
@@ -61,9 +62,13 @@ def can_administer(actor: User, user: User) -> bool:
     return actor.partnership_id is not None and actor.partnership_id == user.partnership_id
 
 
-def needs_second_approval(user: User) -> bool:
-    """Whose sign-in is reset only with four eyes: whoever's rights need two-factor sign-in."""
-    return two_factor.required(user)
+def needs_second_approval(user: User, now: dt.datetime) -> bool:
+    """Whose sign-in is reset only with four eyes: whoever's rights need two-factor sign-in, and whoever's roles
+    changed in the last RECENT_ROLES_DAYS (so taking a manager's role away first does not skip the approval)."""
+    if two_factor.required(user):
+        return True
+    recently = now - dt.timedelta(days=RECENT_ROLES_DAYS)
+    return AuthEvent.objects.filter(user=user, kind=AuthEventKind.ROLES_CHANGED, at__gte=recently).exists()
 
 
 def can_approve(approver: User, reset: AccountReset) -> bool:
@@ -109,7 +114,7 @@ def reset_request(*, acting_user: User, user: User, kind: str, now: dt.datetime)
         if not user.is_active:
             raise ValidationError(f"{user.username} is deactivated: activate them first")
     with transaction.atomic():
-        if not needs_second_approval(user):
+        if not needs_second_approval(user, now):
             _carry_out(kind=kind, actor=acting_user, user=user)
             return None
         pending = pending_resets().filter(user=user, kind=kind, requested_at__gte=_oldest_pending(now)).first()

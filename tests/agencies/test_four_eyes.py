@@ -205,3 +205,14 @@ def test_the_resets_page_is_not_found_for_anyone_else_whatever_the_method(world)
     client.force_login(world["sw"])
     for method in ("get", "post", "delete"):
         assert getattr(client, method)("/account/resets/").status_code == 404
+
+
+def test_taking_the_managers_role_away_first_does_not_skip_the_approval(staff_client, manager):
+    """The detour: demote the manager, reset at once, give the role back."""
+    response = staff_client.post(
+        reverse("admin:agencies_user_change", args=[manager.pk]), _change_form(manager, roles=["social_worker"])
+    )
+    assert response.status_code == 302
+    _act(staff_client, "reset_two_factor", manager)
+    assert TOTPDevice.objects.filter(user=manager).exists()
+    assert AccountReset.objects.filter(user=manager, decided_at=None).exists()
