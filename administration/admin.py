@@ -10,7 +10,7 @@ anyone superuser, staff or model permissions.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -18,11 +18,20 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from agencies import two_factor
+from agencies import resets
 from agencies.accounts import password_reset_link_send, roles_granted_notify, sessions_end
-from agencies.forms import UserInviteForm
+from agencies.forms import AdminSignInForm, UserInviteForm
 from agencies.lockout import account_unlock
-from agencies.models import Agency, AuthEvent, AuthEventKind, ClosureDay, Partnership, User, auth_event_record
+from agencies.models import (
+    Agency,
+    AuthEvent,
+    AuthEventKind,
+    ClosureDay,
+    Partnership,
+    ResetKind,
+    User,
+    auth_event_record,
+)
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.history import record
@@ -191,24 +200,38 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
 
     @admin.action(description="Remove two-factor sign-in of the selected users (a lost phone): they set it up again")
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
-        actor = request.user if isinstance(request.user, User) else None
-        for user in queryset:  # already limited to the administrator's partnership
-            two_factor.devices_remove(actor=actor, user=user)  # type: ignore[arg-type]
-        self.message_user(request, f"Removed two-factor sign-in of {queryset.count()} user(s).")
+        self._reset(request, queryset, ResetKind.TWO_FACTOR)
 
     @admin.action(description="Send a password reset link to the selected users")
     def send_reset_link(self, request: HttpRequest, queryset: QuerySet) -> None:
-        actor = request.user if isinstance(request.user, User) else None
-        sent = 0
+        self._reset(request, queryset, ResetKind.PASSWORD_LINK)
+
+    def _reset(self, request: HttpRequest, queryset: QuerySet, kind: str) -> None:
+        """Done at once for users whose rights need no second factor; for managers and administrators, asked for
+        and done when a second administrator or a head of service approves it (agencies/resets.py)."""
+        actor = request.user
+        if not isinstance(actor, User):
+            raise PermissionDenied("Signed-in administrators only")
+        done: list[str] = []
+        asked: list[str] = []
         for user in queryset:  # already limited to the administrator's partnership
             try:
-                password_reset_link_send(actor=actor, user=user)
+                reset = resets.reset_request(acting_user=actor, user=user, kind=kind, now=timezone.now())
+            except PermissionDenied:
+                self.message_user(request, f"You cannot do this to {user.username}'s account", level=messages.ERROR)
             except ValidationError as exc:
                 self.message_user(request, exc.messages[0], level=messages.ERROR)
             else:
-                sent += 1
-        if sent:
-            self.message_user(request, f"Sent a password reset link to {sent} user(s).")
+                (asked if reset is not None else done).append(user.username)
+        if done:
+            self.message_user(request, f"Done for {len(done)} user(s): {', '.join(done)}. They have been told.")
+        if asked:
+            self.message_user(
+                request,
+                f"Asked for {', '.join(asked)}: a second administrator or a head of service must approve it "
+                "(their page: Resets waiting for your approval). The user has been told.",
+                level=messages.WARNING,
+            )
 
     @admin.action(description="Unlock sign-in for the selected users (after failed sign-ins)")
     def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -246,6 +269,10 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         request._user_before = (  # type: ignore[attr-defined]
             (before.agency, set(before.role_codes()), before.is_active) if before else None
         )
+        if before is not None and obj.email != before.email:
+            # Not saved: the owner confirms it from the new address, signed in, and the old one is told.
+            request._email_asked = obj.email  # type: ignore[attr-defined]
+            obj.email = before.email
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -256,6 +283,15 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         before = getattr(request, "_user_before", None)
         actor = request.user if isinstance(request.user, User) else None
         user._role_codes = None  # roles were just saved: read them again
+        asked = getattr(request, "_email_asked", None)
+        if asked is not None:
+            resets.email_change_request(acting_user=actor, user=user, new_email=asked)
+            self.message_user(
+                request,
+                f"The email address changes to {asked} when {user.username} confirms it from a link sent there "
+                "(signed in as themselves). Their current address has been told.",
+                level=messages.WARNING,
+            )
         if before is None:  # a new user: their roles are granted, and they choose their password by email
             roles_granted_notify(actor=actor, user=user, granted=user.role_codes())
             if user.email:
@@ -288,7 +324,7 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = DjangoUserAdmin.get_queryset(self, request)
         if request.user.is_superuser:
-            return queryset
+            return queryset.exclude(pk=request.user.pk)  # nobody administers their own account
         # Only a superuser administers staff (other administrators, or oneself): no one grants themselves a
         # role, and no one resets the password of a colleague with more rights.
         return queryset.filter(agency__partnership_id=_own_partnership_id(request), is_superuser=False, is_staff=False)
@@ -320,6 +356,9 @@ class AuthEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+
+# The admin's sign-in page refuses what /sign-in/ refuses (a username too long to be anyone's, a limited address).
+admin.site.login_form = AdminSignInForm
 
 # The authenticators themselves are never shown in the admin (their keys are secrets, and the library's pages
 # are not limited to one partnership): an administrator removes a user's with the action on the users list.

@@ -1,8 +1,15 @@
 """Forms of the agencies app (used by the admin)."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from agencies.models import User
+from agencies.lockout import LIMITED_UNTIL
+from agencies.models import AuthEventKind, User, auth_event_record
+
+MAX_USERNAME = 150  # the username column
 
 
 class UserInviteForm(forms.ModelForm):
@@ -25,3 +32,34 @@ class UserInviteForm(forms.ModelForm):
             user.save()
             self.save_m2m()
         return user
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form: a username too long to be anyone's is refused and audited before anything looks it up;
+    an address refused for too many failures is told until when (that says nothing about any account)."""
+
+    limited_message = ""
+
+    def clean(self):
+        username = str(self.data.get("username", ""))
+        if len(username) > MAX_USERNAME:
+            auth_event_record(
+                kind=AuthEventKind.SIGN_IN_FAILED,
+                username=username[:MAX_USERNAME],
+                detail=f"Username of {len(username)} characters refused (at most {MAX_USERNAME})",
+            )
+            raise self.get_invalid_login_error()
+        try:
+            return super().clean()
+        except ValidationError:
+            until = getattr(self.request, LIMITED_UNTIL, None)
+            if until is not None:
+                self.limited_message = (
+                    "There have been too many failed sign-ins from your network. "
+                    f"Try again after {timezone.localtime(until):%H:%M:%S}."
+                )
+            raise
+
+
+class AdminSignInForm(SignInForm, AdminAuthenticationForm):
+    """The admin's sign-in page, with the same checks as /sign-in/ (and the admin's own: staff only)."""

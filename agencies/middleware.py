@@ -27,14 +27,25 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
-            state = request.session.get(two_factor.STATE_KEY)
-            if state is None:  # a session from before two-factor sign-in: decide once
-                state = request.session[two_factor.STATE_KEY] = two_factor.sign_in_state(user)
-            if state == two_factor.NEEDS_CODE and not two_factor.is_verified(user):
-                return self._to("agencies:two_factor_code", request)
-            if state == two_factor.NEEDS_SETUP:
-                return self._to("agencies:two_factor_setup", request)
+            step = self._step_needed(request, user)
+            if step is not None:
+                return self._to(step, request)
         return self.get_response(request)
+
+    @staticmethod
+    def _step_needed(request: HttpRequest, user) -> str | None:
+        """Checked on every request against the user's roles now, not as they were at sign-in: a user made team
+        manager (or staff) mid-session passes the second factor before anything else (issue 26, finding 4)."""
+        if two_factor.is_verified(user):
+            return None
+        state = request.session.get(two_factor.STATE_KEY)
+        if state is None:  # a session from before two-factor sign-in: decide once
+            state = request.session[two_factor.STATE_KEY] = two_factor.sign_in_state(user)
+        if state != two_factor.NEEDS_CODE and not two_factor.required(user):
+            return None
+        if two_factor.app_device(user) is not None:
+            return "agencies:two_factor_code"
+        return "agencies:two_factor_setup" if two_factor.required(user) else None
 
     @staticmethod
     def _to(name: str, request: HttpRequest) -> HttpResponse:

@@ -193,9 +193,15 @@ class User(AbstractUser):
         related_name="reports",
         help_text="Who is told when this person's deadlines are overdue (for a social worker: the team manager).",
     )
+    # Made by the demo data (seed_demo), whose password and authenticator key are published: with DEBUG off,
+    # `check --deploy` fails and the server does not start while one is active (agencies/checks.py).
+    is_demo = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
 
     def save(self, *args, **kwargs) -> None:
+        if self.__dict__.pop("_demo_password", False):
+            # Whoever sets it (a form, a shell, a command): production never stores a published password.
+            raise ValidationError("This password is published with the demo data: choose another")
         # Signing in only stamps last_login, which history leaves out: no empty "Changed" row for it.
         if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
             self.skip_history_when_saving = True
@@ -208,8 +214,11 @@ class User(AbstractUser):
             auth_event_record(kind=AuthEventKind.PASSWORD_CHANGED, user=self, detail="Password changed")
 
     def set_password(self, raw_password: str | None) -> None:
+        from agencies.demo import is_demo_password
+
         super().set_password(raw_password)
         self._password_changed = True  # the sign-in audit records it once saved
+        self._demo_password = not settings.DEBUG and is_demo_password(raw_password)
 
     def role_codes(self) -> frozenset[str]:
         """The user's role codes, cached on the instance for the length of a request."""
@@ -254,6 +263,12 @@ class AuthEventKind(models.TextChoices):
     TWO_FACTOR_FAILED = "two_factor_failed", "Wrong two-factor code"
     TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor sign-in removed by an administrator"
     RECOVERY_CODE_USED = "recovery_code_used", "Signed in with a recovery code"
+    ADDRESS_LIMITED = "address_limited", "Sign-in refused: too many failures from one address"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change asked for (waits for the new address)"
+    EMAIL_CHANGED = "email_changed", "Email address changed (confirmed from the new address)"
+    RESET_REQUESTED = "reset_requested", "Reset asked for (waits for a second approval)"
+    RESET_APPROVED = "reset_approved", "Reset approved by a second person"
+    RESET_DECLINED = "reset_declined", "Reset declined by a second person"
 
 
 class AuthEvent(models.Model):
@@ -298,6 +313,31 @@ def auth_event_record(
         partnership_id=partnership_id,
         detail=detail[:500],
     )
+
+
+class ResetKind(models.TextChoices):
+    TWO_FACTOR = "two_factor", "Remove two-factor sign-in"
+    PASSWORD_LINK = "password_link", "Send a password reset link"
+
+
+class AccountReset(models.Model):
+    """A reset of a manager's or administrator's sign-in, asked for by one administrator and carried out only
+    when a second administrator (or a head of service) approves it (four eyes; agencies/resets.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="resets")
+    kind = models.CharField(max_length=20, choices=ResetKind.choices)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user.username}"
 
 
 class UserSession(models.Model):

@@ -46,6 +46,19 @@ def _sign_in_failed(sender: Any, credentials: dict, request: Any = None, **kwarg
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
+    """The fifth failure locks the account; each attempt refused while it is locked (or while its address is
+    limited) is recorded too, saying until when."""
+    from django.utils import timezone
+
+    from agencies.lockout import LIMITED_UNTIL
+
     name = str(username or "")[:150]
     user = User.objects.filter(username=name).select_related("agency").first()
+    limited_until = getattr(request, LIMITED_UNTIL, None)
+    if limited_until is not None:
+        until = timezone.localtime(limited_until)
+        address = getattr(request, "axes_ip_address", "") or "unknown"
+        detail = f"Too many failed sign-ins from {address}: refused until {until:%H:%M:%S}"
+        auth_event_record(kind=AuthEventKind.ADDRESS_LIMITED, user=user, username=name, detail=detail)
+        return
     auth_event_record(kind=AuthEventKind.LOCKED_OUT, user=user, username=name, detail="Locked for 15 minutes")

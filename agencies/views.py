@@ -1,15 +1,24 @@
-"""The second factor's pages: enter a code after the password, and set up an authenticator app."""
+"""One's own sign-in: the second factor (a code after the password, setting up an app), changing one's password,
+confirming a new email address; and the resets waiting for a second approval."""
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from agencies import two_factor
-from agencies.models import AuthEventKind, auth_event_record
+from agencies import resets, two_factor
+from agencies.models import AccountReset, AuthEventKind, auth_event_record
 from agencies.types import AuthenticatedRequest
 from core.sessions import sign_in_step
 
@@ -91,3 +100,118 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
         "has_errors": bool(form.errors),
     }
     return render(request, "agencies/two_factor_setup.html", context, status=400 if form.errors else 200)
+
+
+# One's own password, with the current one and (for whoever has one) the second factor (issue 26).
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form (the current password, the new one twice, every validator) and, for a user with an
+    authenticator, its code: a stolen session alone cannot change the password."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=40,
+        required=False,
+        help_text="The 6-digit code your app shows now, or one of your recovery codes.",
+    )
+
+    field_order = ["old_password", "new_password1", "new_password2", "code"]
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": "Your current password is not right: enter it again",  # noqa: S105
+    }
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.needs_code = two_factor.app_device(user) is not None
+        if not self.needs_code:
+            del self.fields["code"]
+        else:
+            self.fields["code"].widget.attrs.update({"autocomplete": "one-time-code", "class": "govuk-input--width-10"})
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password1"].label, self.fields["new_password2"].label = "New password", "New password again"
+        self.fields["old_password"].error_messages["required"] = "Enter your current password"
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data.get("code", "")
+        if not code:
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app")
+        if two_factor.code_check(user=self.user, code=code) is None:
+            auth_event_record(kind=AuthEventKind.TWO_FACTOR_FAILED, user=self.user, detail="Changing the password")
+            raise forms.ValidationError("The code is not right: enter the code your app shows now")
+        return code
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
+    """Change one's own password: the current password, the second factor if one is set up, then the new one."""
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    credentials = {"username": request.user.username}
+    if request.method == "POST" and not AxesProxyHandler.is_allowed(request, credentials):
+        # Locked by wrong passwords (here or at sign-in): a stolen session cannot guess the password here either.
+        form.is_valid()
+        form.add_error("old_password", "Too many wrong passwords: try again in 15 minutes")
+    elif request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()  # the sign-in audit records the change (User.save)
+        update_session_auth_hash(request, user)  # this session stays signed in; every other one ends
+        messages.success(request, "Your password has been changed")
+        return redirect("home")
+    elif request.method == "POST" and "old_password" in form.errors:
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)  # counted as at sign-in
+    status = 400 if form.errors else 200
+    return render(request, "agencies/password_change.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The owner of the account, signed in, confirms the new address the link was sent to."""
+    if request.method != "POST":
+        return render(request, "agencies/email_confirm.html", {"token": token})
+    try:
+        email = resets.email_change_confirm(acting_user=request.user, token=token)
+    except PermissionDenied as exc:
+        raise Http404("No such link") from exc
+    except ValidationError as exc:
+        return render(request, "agencies/email_confirm.html", {"token": token, "error": exc.messages[0]}, status=400)
+    messages.success(request, f"Your email address is now {email}")
+    return redirect("home")
+
+
+class ResetDecisionForm(forms.Form):
+    reset = forms.IntegerField()
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+
+
+def resets_waiting(request: AuthenticatedRequest) -> HttpResponse:
+    """Resets of a manager's or administrator's sign-in waiting for a second approval (administrators and heads of
+    service; everyone else 404 whatever the method)."""
+    if not resets.may_see_resets(request.user):
+        raise Http404("No such page")
+    now = timezone.now()
+    if request.method == "POST":
+        form = ResetDecisionForm(request.POST)
+        if not form.is_valid():
+            raise Http404("No such reset")
+        try:
+            reset = resets.reset_decide(
+                acting_user=request.user,
+                reset_pk=form.cleaned_data["reset"],
+                approve=form.cleaned_data["decision"] == "approve",
+                now=now,
+            )
+        except (AccountReset.DoesNotExist, PermissionDenied) as exc:
+            raise Http404("No such reset") from exc
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            verb = "Approved and done" if reset.approved else "Declined"
+            messages.success(request, f"{verb}: {reset.get_kind_display().lower()} for {reset.user.username}")
+        return redirect("agencies:resets")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    waiting = resets.resets_for_approver(request.user, now)
+    return render(request, "agencies/resets.html", {"waiting": waiting})

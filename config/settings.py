@@ -116,18 +116,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked account before its password is even checked (django-axes).
-    "axes.backends.AxesStandaloneBackend",
+    # First: refuses a locked account or a limited address before the password is checked (django-axes).
+    "agencies.lockout.SignInLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Account lockout (django-axes), on /sign-in/ and /admin/login/ alike: 5 failed sign-ins for a username lock
-# it for 15 minutes (set explicitly: the library's defaults are 3 and "until an administrator resets").
+# it for 15 minutes from the fifth (set explicitly: the library's defaults are 3 and "until an administrator
+# resets"); attempts during the lock do not extend it. Per-address limits: agencies/lockout.py.
 # A locked account gets exactly the page a wrong password gets; administrators unlock from the user's admin.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # unlocking is an action on the partnership-scoped user admin
 AXES_VERBOSE = False
@@ -142,6 +144,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Guessable patterns (one character repeated, a short run repeated) and, with DEBUG off, the demo passwords.
+    {"NAME": "agencies.passwords.VarietyValidator"},
+    {"NAME": "agencies.passwords.NotADemoPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "referrals:list"

@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from agencies.forms import SignInForm
 from core import views as core_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referrals:list", permanent=False), name="home"),
-    path("sign-in/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=SignInForm),
+        name="login",
+    ),
     path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
     # Choosing one's own password from an emailed link (a new user, or one an administrator sent a link to).
     path(

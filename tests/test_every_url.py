@@ -169,6 +169,11 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "session_keep_alive": {"get": who("405"), "post": who("200"), "other": who("405")},
     "audit:user_looks": listing(AUDITORS_ONLY),
     "audit:auth_events": listing(AUDITORS_ONLY),
+    # One's own password (an empty form: its errors) and a new email address (the walk's token is not one).
+    "agencies:password_change": {"get": who("200"), "post": who("400"), "other": who("405")},
+    "agencies:email_confirm": {"get": who("200"), "post": who("400"), "other": who("405")},
+    # Resets waiting for a second approval: heads of service (and administrators); an empty post names none.
+    "agencies:resets": {"get": who("404", hos="200"), "post": who("404"), "other": who("404", hos="405")},
 }
 
 
@@ -239,6 +244,7 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         "number": 1,
         "kind": "full",
         "task": "children",
+        "token": "not-a-token",
     }
     client = persona_client(persona)
     for name, route, converters in case_patterns():
@@ -271,6 +277,8 @@ CLOSED_STILL_WRITABLE = (
     "actions:notification_read",
     "agencies:two_factor_code",
     "agencies:two_factor_setup",
+    "agencies:password_change",
+    "agencies:email_confirm",
     "session_keep_alive",
 )
 CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk", "deadline_pk"}
@@ -316,6 +324,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "recipient_pk": recipient.pk,
         "number": 1,
         "kind": "full",
+        "token": "not-a-token",
         "deadline_pk": discussion.minutes_deadline_id,  # the clock that runs on after closure
         "task": "children",
     }

@@ -97,6 +97,8 @@ def test_production_settings_pass_the_deployment_checks():
         DEBUG="false",
         SECRET_KEY="a-production-like-secret-key-that-is-long-and-random-0123456789-abcdefghij",
         ALLOWED_HOSTS="sd.example.invalid",
+        # A real mail server: the default console backend would write single-use links to the log (agencies.E003).
+        EMAIL_URL="smtp+tls://mailer:secret@mail.example.invalid:587",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

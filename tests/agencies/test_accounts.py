@@ -1,6 +1,6 @@
 """Administrators never learn or set another user's password (they send a reset link); passwords of 12 or more
 characters and not common; deactivating a user ends their sessions; granting a role that edits cases is told to
-the heads of service; with DEBUG off, nothing starts while a demo password works."""
+the heads of service. (Demo credentials in production: test_demo_credentials.py.)"""
 
 import re
 
@@ -8,14 +8,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
-from agencies.checks import demo_passwords, refuse_to_start_with_demo_passwords
 from agencies.models import AuthEvent, AuthEventKind, RoleCode, User
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"http://testserver(/password/[^/\s]+/[^/\s]+/)")
@@ -102,7 +101,7 @@ def test_the_reset_link_action_emails_a_link_and_the_audit_records_it(staff_clie
 
 
 def test_passwords_need_12_characters_and_not_a_common_one():
-    for weak in ("short-pass", "password1234", "123456789012"):
+    for weak in ("short-pass", "password1234", "123456789012", "aaaaaaaaaaaa", "abcabcabcabc", "xyxyxyxyxyxyxy"):
         with pytest.raises(ValidationError):
             validate_password(weak)
     validate_password(NEW_PASSWORD)
@@ -158,19 +157,3 @@ def test_granting_a_role_that_edits_cases_is_told_to_the_heads_of_service(staff_
         _change_form(analyst, first_name="Renamed", roles=[RoleCode.PARTNERSHIP_ANALYST, RoleCode.TEAM_MANAGER]),
     )
     assert mailoutbox == []  # nothing granted this time
-
-
-def test_with_debug_off_nothing_starts_while_a_demo_password_works(world, settings):
-    demo = UserFactory(username="someone.demo", agency=world["csc"])
-    demo.set_password(settings.DEMO_PASSWORD)
-    demo.save()
-    settings.DEBUG = True
-    assert demo_passwords() == []
-    settings.DEBUG = False
-    errors = demo_passwords()
-    assert [e.id for e in errors] == ["agencies.E001"] and "someone.demo" in errors[0].msg
-    with pytest.raises(ImproperlyConfigured, match="demo password"):
-        refuse_to_start_with_demo_passwords()
-    demo.set_password(NEW_PASSWORD)
-    demo.save()
-    assert demo_passwords() == []

@@ -50,7 +50,7 @@ def test_sixty_wrong_passwords_then_the_right_one_does_not_sign_in_for_15_minute
         assert not signed_in(client)
     with time_machine.travel(START + dt.timedelta(minutes=14), tick=False):
         assert not signed_in(_after(sign_in, tm))
-    with time_machine.travel(START + dt.timedelta(minutes=75), tick=False):  # 15 minutes after the last failure
+    with time_machine.travel(START + dt.timedelta(minutes=75), tick=False):  # long after the lock ended
         client = Client()
         assert sign_in(client, tm, TEST_PASSWORD).status_code == 302 and signed_in(client)
     assert AuthEvent.objects.filter(kind=AuthEventKind.LOCKED_OUT, user=world["tm"]).exists()

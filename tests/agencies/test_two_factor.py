@@ -145,7 +145,9 @@ def test_the_demo_managers_share_one_documented_key_and_the_command_prints_its_c
         call_command("demo_code", stdout=io.StringIO())
 
 
-def test_an_administrator_removes_a_lost_authenticator_and_the_user_sets_up_again(enrolled, world):
+def test_an_administrator_removes_a_lost_authenticator_with_a_second_approval_and_the_user_sets_up_again(
+    enrolled, world
+):
     tm, _device, _codes = enrolled
     admin = world["admin"]
     admin.is_staff = True
@@ -159,9 +161,46 @@ def test_an_administrator_removes_a_lost_authenticator_and_the_user_sets_up_agai
         reverse("admin:agencies_user_changelist"), {"action": "reset_two_factor", "_selected_action": [tm.pk]}
     )
     assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=tm).exists()  # a manager's: asked for, waiting for a second approval
+    hos = Client()
+    hos.force_login(world["hos"])
+    reset = tm.resets.get()
+    assert hos.post("/account/resets/", {"reset": reset.pk, "decision": "approve"}).status_code == 302
     assert not TOTPDevice.objects.filter(user=tm).exists()
     event = AuthEvent.objects.get(user=tm, kind=AuthEventKind.TWO_FACTOR_REMOVED)
-    assert event.actor == admin
+    assert event.actor == world["hos"]
+    assert AuthEvent.objects.get(user=tm, kind=AuthEventKind.RESET_REQUESTED).actor == admin
     client = password_sign_in(tm.username)
     assert client.get("/referrals/")["Location"].startswith("/account/two-factor/")
     assert staff.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_a_user_made_team_manager_mid_session_must_pass_the_second_factor_before_anything_else(world):
+    """The probe: a social worker made team manager kept their session without two-factor and approved minutes."""
+    from agencies.models import Role, RoleCode
+
+    sw = world["sw"]
+    with time_machine.travel(START, tick=False):
+        client = password_sign_in(sw.username)
+        assert client.get("/referrals/").status_code == 200  # a social worker needs no second factor
+        sw.roles.add(Role.objects.get(code=RoleCode.TEAM_MANAGER))  # promoted while signed in
+        for method, url in (("get", "/referrals/"), ("post", "/referrals/"), ("get", "/deadlines/")):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (method, url)
+            assert response["Location"].startswith("/account/two-factor/"), (method, url)
+
+
+def test_a_user_made_staff_mid_session_who_has_an_authenticator_must_enter_its_code(world):
+    sw = world["sw"]
+    TOTPDevice.objects.create(user=sw, name="Authenticator app", confirmed=True)
+    client = Client()
+    client.force_login(sw)  # stands for a whole sign-in: verified with the device
+    session = client.session
+    session.pop("otp_device_id", None)  # as a session that never passed it (the device was set up after)
+    session["two_factor"] = "none"
+    session.save()
+    assert client.get("/referrals/").status_code == 200
+    sw.is_staff = True
+    sw.save()
+    response = client.get("/referrals/")
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/code/")

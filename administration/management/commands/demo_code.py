@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
-from administration.management.commands.seed_demo import DEMO_TOTP_KEY
+from agencies.demo import DEMO_TOTP_KEY
 
 
 class Command(BaseCommand):

@@ -21,6 +21,7 @@ from actions import services as actions
 from actions.access import get_action_for_user
 from actions.models import Action, ActionStatus
 from agencies import two_factor
+from agencies.demo import DEMO_TOTP_KEY
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
@@ -321,8 +322,6 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
 # --- Strategy discussions, written through the strategy services as the chair and the agencies would --------
 
 CHAIR, CONVENER = "tm.demo", "sw.demo"
-# The demo authenticator key: the invented bytes "invented-demo-secret" (base32 NFXHMZLOORSWILLEMVWW6LLTMVRXEZLU).
-DEMO_TOTP_KEY = "696e76656e7465642d64656d6f2d736563726574"
 # Who speaks for each demo agency in a meeting, and who is named on its actions.
 AGENCY_USERS = {
     "Demo Children's Social Care": "sw.demo",
@@ -1408,8 +1407,17 @@ class Command(BaseCommand):
         for username, first, last, agency, roles, title in USERS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "agency": agencies[agency], "job_title": title},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "agency": agencies[agency],
+                    "job_title": title,
+                    "is_demo": True,  # production refuses to run while it is active (agencies/checks.py)
+                },
             )
+            if not user.is_demo:  # made before the flag
+                user.is_demo = True
+                user.save(update_fields=["is_demo"])
             if created:
                 user.set_password(settings.DEMO_PASSWORD)
                 user.email = f"{username}@example.invalid"
