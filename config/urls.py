@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from core import views as core_views
+from work import views as work_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="referrals:list", permanent=False), name="home"),
+    path("", work_views.home, name="home"),
     path("sign-in/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("sign-out/", core_views.SignOutView.as_view(), name="logout"),
     # Choosing one's own password from an emailed link (a new user, or one an administrator sent a link to).
@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("minutes.urls")),
     path("", include("administration.urls")),
+    path("", include("work.urls")),
     path("admin/", admin.site.urls),
 ]
 
