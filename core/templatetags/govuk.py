@@ -112,3 +112,11 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list
         else:
             add_form(item, None)
     return {"errors": errors}
+
+
+@register.filter
+def rule_task(rule: str) -> str:
+    """What a clock asks someone to do ("Approve and circulate the minutes"), from its rule."""
+    from core.presenters import rule_task as task
+
+    return task(rule)
