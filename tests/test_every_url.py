@@ -156,6 +156,11 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
     },
+    "audit:case_looks_log": {
+        "get": who("404", sw="403", tm="200", hos="200", admin="403", police="403"),
+        "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+        "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+    },
     # The walk's discussion has not ended: its minutes can be read and drafted, not approved or circulated yet.
     "minutes:minutes": case("200", "405", readers_post="405", police_post="405"),
     "minutes:draft_pdf": case("200", "405", readers_post="405", police_post="405"),
