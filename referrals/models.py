@@ -338,7 +338,7 @@ class Person(models.Model):
     # Names and aliases folded for search ("Zoë O’Brien" is found by "zoe o'brien"); kept by save().
     search_text = models.TextField(blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_text"])
-    age: int | None  # set by selectors.referral_detail for the page, not stored
+    age: str | None  # in words ("7 weeks", "9"), set by the selectors for the page, not stored
 
     class Meta:
         ordering = ["kind", "position", "pk"]
