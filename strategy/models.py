@@ -231,6 +231,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        # Home page queue (work.selectors): is this person invited to this meeting, one probe per meeting to come.
+        indexes = [models.Index(fields=["discussion", "person"], name="invitation_discussion_person")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_invitation_has_reason"
@@ -372,11 +374,7 @@ class ChildDecision(models.Model):
         # Home page queue (work.selectors): section 47 enquiries waiting for a team manager's authorisation; few
         # at any time, however many decisions were ever recorded.
         indexes = [
-            models.Index(
-                fields=["discussion", "id"],
-                condition=Q(s47=True, s47_authorised_at=None),
-                name="decision_s47_to_authorise",
-            )
+            models.Index(fields=["id"], condition=Q(s47=True, s47_authorised_at=None), name="decision_s47_to_authorise")
         ]
 
     def __str__(self) -> str:

@@ -67,11 +67,13 @@ def start_of_day(now: dt.datetime) -> dt.datetime:
 
 def meetings(user: User, now: dt.datetime) -> QuerySet[Discussion]:
     """Discussions I chair or am invited to by name, from today on, not yet ended."""
-    invited = Invitation.objects.filter(person=user, status=InvitationStatus.INVITED).values("discussion_id")
+    # Probed per meeting still to hold ((discussion, person) index), never a read of every invitation the person
+    # ever had: the meetings to come are read in time order from the partial index until the page is full.
+    invited = Exists(Invitation.objects.filter(discussion=OuterRef("pk"), person=user, status=InvitationStatus.INVITED))
     return (
         Discussion.objects.exclude(status=DiscussionStatus.ENDED)
         .filter(scheduled_at__gte=start_of_day(now))
-        .filter(Q(chair=user) | Q(pk__in=invited))
+        .filter(Q(chair=user) | Q(invited))
         .filter(visible_cases(user))
     )
 

@@ -57,6 +57,9 @@ def test_social_worker_logs_a_referral_with_two_children(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, base, "sw.demo")
+    expect(page.get_by_role("heading", name="Your work", level=1)).to_be_visible()
+    check_a11y(page, "the home page of work queues")
+    page.locator(".govuk-service-navigation").get_by_role("link", name="Referrals").click()
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
     check_a11y(page, "the referral list")
 
@@ -129,6 +132,7 @@ def test_social_worker_logs_a_referral_with_two_children(
 def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:
     referral = Referral.objects.latest("pk")
     sign_in(page, live_server.url, "outsider.police")
+    page.goto(f"{live_server.url}/referrals/")
     expect(page.get_by_text("These are the cases your agency is invited to")).to_be_visible()
     expect(page.get_by_text("No referrals match.")).to_be_visible()
     check_a11y(page, "the referral list of an uninvolved agency")
