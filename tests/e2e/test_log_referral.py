@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
-    """Password, then (for the demo managers and administrator) the code of the demo authenticator."""
-    page.goto(f"{base}/")
+    """Password, then (for the demo managers and administrator) the code of the demo authenticator; lands on the
+    referral list (the home page, "/", is each user's work queues)."""
+    page.goto(f"{base}/referrals/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("demo-pass-2026")
@@ -57,9 +58,11 @@ def test_social_worker_logs_a_referral_with_two_children(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, base, "sw.demo")
+    navigation = page.locator(".govuk-service-navigation")
+    navigation.get_by_role("link", name="Your work").click()
     expect(page.get_by_role("heading", name="Your work", level=1)).to_be_visible()
     check_a11y(page, "the home page of work queues")
-    page.locator(".govuk-service-navigation").get_by_role("link", name="Referrals").click()
+    navigation.get_by_role("link", name="Referrals").click()
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
     check_a11y(page, "the referral list")
 

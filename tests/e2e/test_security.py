@@ -25,7 +25,7 @@ def test_pages_run_under_the_content_security_policy(browser: Browser, live_serv
     page.on("pageerror", lambda error: blocked.append(str(error)))
     try:
         sign_in(page, base, "tm.demo")
-        expect(page.get_by_role("heading", name="Your work", level=1)).to_be_visible()  # the home page's queues
+        expect(page.get_by_role("heading", name="Referrals", level=1)).to_be_visible()
         upcoming = Discussion.objects.filter(status=DiscussionStatus.CONVENED).first()
         assert upcoming is not None
         for url in (f"/referrals/{upcoming.referral_id}/", f"/discussions/{upcoming.pk}/", "/deadlines/"):

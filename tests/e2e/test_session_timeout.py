@@ -32,7 +32,7 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
         page.clock.run_for(seconds * 1000)
 
     sign_in(page, base, "sw.demo")
-    expect(page.get_by_role("heading", name="Your work", level=1)).to_be_visible()  # the home page's queues
+    expect(page.get_by_role("heading", name="Referrals", level=1)).to_be_visible()
     dialog = page.get_by_role("dialog", name="You’re about to be signed out")
     expect(dialog).to_be_hidden()
 
