@@ -27,6 +27,8 @@ from django.urls import reverse
 
 from actions.models import Alert, AlertStage, Notification
 from agencies.models import RoleCode, User
+from core.presenters import rule_task
+from core.timescales import to_local
 from referrals.models import Deadline, DeadlineState
 
 log = logging.getLogger(__name__)
@@ -177,14 +179,21 @@ def sweep(*, now: dt.datetime) -> Counter:
 
 
 def _message(notification: Notification, connection) -> EmailMessage:
-    """A link and the stage, nothing else: never a child's name or any case detail (email is not a secure channel)."""
-    link = settings.SITE_URL.rstrip("/") + reverse("actions:notifications")
-    stage = AlertStage(notification.alert.stage).label.lower()
+    """What is due, for which case reference, and a link to where it is done: never a child's name or any other
+    case detail (email is not a secure channel; the reference alone names nobody), nor an action's own words."""
+    base = settings.SITE_URL.rstrip("/")
+    alert = notification.alert
+    deadline = alert.deadline
+    stage = AlertStage(alert.stage).label
+    due = to_local(alert.due_at).strftime("%a %-d %b %Y %H:%M")
+    act = base + reverse("work:act", kwargs={"deadline_pk": deadline.pk})
     return EmailMessage(
-        subject="Strategy Discussions: a deadline needs your attention",
+        subject=f"Strategy Discussions: {stage.lower()}, case {deadline.referral.reference}",
         body=(
-            f"A deadline you are responsible for, or oversee, is {stage}.\n\n"
-            f"Sign in to see it: {link}\n\nThis email holds no case details on purpose."
+            f"{stage}: {rule_task(deadline.rule)}, case {deadline.referral.reference}, due {due}.\n\n"
+            f"Sign in to act on it: {act}\n\n"
+            f"All your alerts: {base + reverse('actions:notifications')}\n\n"
+            "This email names the case by its reference only and holds no child's details on purpose."
         ),
         to=[notification.user.email],
         connection=connection,
@@ -208,7 +217,7 @@ def email_pending(*, now: dt.datetime, limit: int | None = None) -> int:
     """
     pending = list(
         Notification.objects.filter(email_next_try_at__lte=now)
-        .select_related("user", "alert")
+        .select_related("user", "alert__deadline__referral")
         .order_by("email_next_try_at", "pk")[: limit or settings.ALERT_EMAILS_PER_SWEEP]
     )
     if not pending:

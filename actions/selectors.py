@@ -242,7 +242,9 @@ def notification_list(*, user: User, params: QueryDict) -> tuple[KeysetPage, set
         keys=("id",),
         descending=True,
         params=params,
-        decorate=lambda page: page.select_related("alert__deadline__referral", "alert__deadline__child"),
+        decorate=lambda page: page.select_related(
+            "alert__deadline__referral", "alert__deadline__child", "alert__deadline__action"
+        ),
     )
     visible = set(
         referrals_visible_to(user)

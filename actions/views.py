@@ -289,7 +289,6 @@ def notification_read(request: AuthenticatedRequest, notification_pk: int) -> Ht
     if not case_access.referrals_visible_to(request.user).filter(pk=deadline.referral_id).exists():
         messages.info(request, "Marked as read. You can no longer see that case.")
         return redirect("actions:notifications")
-    action = getattr(deadline, "action", None)
-    if action is not None:
-        return redirect("actions:detail", action_pk=action.pk)
-    return redirect("referrals:detail", pk=deadline.referral_id)
+    # Where the work of the clock is done (the minutes, the meeting, the action, the step): the home page's
+    # address for it, which checks the case again and knows every app's pages.
+    return redirect("work:act", deadline_pk=deadline.pk)

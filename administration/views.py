@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -11,7 +12,7 @@ from administration.forms import LookFilter
 from agencies.models import AuthEvent, User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
-from core.pages import keyset_page
+from core.pages import AFTER, BEFORE, COUNT_CAP, cursor_values, keyset_page, page_with_links
 from core.timescales import LONDON
 from minutes.models import ExternalDownload
 from referrals import access, services
@@ -48,9 +49,7 @@ def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
     access.get_referral_for_user(request.user, pk)
 
 
-@case_methods(["GET"], _sees_case)
-def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Who has looked at this child's record: who, agency, when, which page; by date and agency."""
+def _case_looks(request: AuthenticatedRequest, pk: int):
     referral, checker = access.get_referral_for_user(request.user, pk)
     if not access.can_audit_case(checker):
         raise PermissionDenied("Team managers, heads of service and administrators see who has looked at a record")
@@ -64,14 +63,60 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             # Not a column of the index: the case's looks are read newest first and those of other agencies
             # skipped, so this is bounded by the looks at one case.
             looks = looks.filter(user__agency=form.cleaned_data["agency"])
-    page = keyset_page(
-        looks,
-        keys=("viewed_at", "id"),
-        params=request.GET,
-        decorate=lambda page: page.select_related("user__agency"),
-        descending=True,
-        size=PAGE_SIZE,
+    return referral, form, looks
+
+
+def _person_key(cursor: str) -> tuple[dt.datetime, int] | None:
+    values = cursor_values(cursor)
+    if values is None or len(values) != 2 or type(values[1]) is not int or not isinstance(values[0], str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(values[0])
+    except ValueError:
+        return None
+    return (moment, values[1]) if moment.tzinfo is not None else None
+
+
+def people_who_looked(looks, params, *, size: int = PAGE_SIZE):
+    """One row per person (first look, last look, how many), the latest looker first, a page at a time by keyset on
+    (last look, user): the case's looks grouped by person, so bounded by the looks at one case."""
+    people = looks.values("user_id").annotate(first=Min("viewed_at"), last=Max("viewed_at"), looks=Count("id"))
+    after = _person_key(params.get(AFTER, "")) if params.get(AFTER) else None
+    before = _person_key(params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
+    if before is not None:
+        moment, user_id = before
+        read = people.filter(Q(last__gt=moment) | Q(last=moment, user_id__gt=user_id)).order_by("last", "user_id")
+        rows = list(read[: size + 1])
+        has_previous, has_next = len(rows) > size, True
+        rows = rows[:size][::-1]
+    else:
+        if after is not None:
+            moment, user_id = after
+            people = people.filter(Q(last__lt=moment) | Q(last=moment, user_id__lt=user_id))
+        rows = list(people.order_by("-last", "-user_id")[: size + 1])
+        has_previous, has_next = after is not None, len(rows) > size
+        rows = rows[:size]
+    users = User.objects.select_related("agency").in_bulk([row["user_id"] for row in rows])
+    for row in rows:
+        row["user"] = users.get(row["user_id"])
+    counted = looks.order_by().values("user_id").distinct()[: COUNT_CAP + 1].count()
+    return page_with_links(
+        rows,
+        count=min(counted, COUNT_CAP),
+        count_capped=counted > COUNT_CAP,
+        params=params,
+        has_previous=has_previous,
+        has_next=has_next,
+        key_of=lambda row: [row["last"], row["user_id"]],
     )
+
+
+@case_methods(["GET"], _sees_case)
+def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Who has looked at this child's record: one row per person (first look, last look, how many), by date and
+    agency; the full log of every look is a click away (case_looks_log)."""
+    referral, form, looks = _case_looks(request, pk)
+    page = people_who_looked(looks, request.GET)
     lists = list_looks_of_case(referral).select_related("user__agency").order_by("-looked_at", "-pk")
     if form.is_bound:
         lists = _filtered(lists, form, "looked_at")
@@ -93,6 +138,25 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "lists": lists[:PAGE_SIZE],
             "has_errors": bool(form.errors),
         },
+    )
+
+
+@case_methods(["GET"], _sees_case)
+def case_looks_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every look at this child's record, newest first: who, agency, when, which page; by date and agency."""
+    referral, form, looks = _case_looks(request, pk)
+    page = keyset_page(
+        looks,
+        keys=("viewed_at", "id"),
+        params=request.GET,
+        decorate=lambda page: page.select_related("user__agency"),
+        descending=True,
+        size=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "administration/case_looks_log.html",
+        {"referral": referral, "form": form, "page": page, "has_errors": bool(form.errors)},
     )
 
 

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from agencies.forms import SignInForm
 from core import views as core_views
+from work import views as work_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="referrals:list", permanent=False), name="home"),
+    path("", work_views.home, name="home"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(template_name="registration/login.html", authentication_form=SignInForm),
@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("minutes.urls")),
     path("", include("administration.urls")),
+    path("", include("work.urls")),
     path("admin/", admin.site.urls),
 ]
 

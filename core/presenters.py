@@ -28,6 +28,27 @@ RULE_NAMES = {
     "MEETING_NOT_ENDED": "Meeting started and not ended",
 }
 
+# What each clock asks someone to do, as an alert or a work queue says it ("what is due").
+RULE_TASKS = {
+    "SD_SAME_DAY": "Hold the strategy discussion (same day)",
+    "SD_IMMEDIATE_ACTION": "Hold the strategy discussion (1 working day)",
+    "SD_STANDARD": "Hold the strategy discussion",
+    "SD_COMPLEX": "Hold the strategy discussion (complex)",
+    "SD_MISSING_CHILD": "Hold the strategy discussion (child missing)",
+    "MINUTES_CIRCULATED": "Approve and circulate the minutes",
+    "ICPC": "Hold the initial child protection conference",
+    "MEDICAL_REPORT": "Get the medical report",
+    "ASSESSMENT": "Complete the assessment",
+    "ACTION": "Complete the action",
+    "RECONVENE": "Reconvene the strategy discussion",
+    "RISK_REVIEW": "Review the risk",
+    "MEETING_NOT_ENDED": "End the meeting that was started",
+}
+
+
+def rule_task(rule: str) -> str:
+    return RULE_TASKS.get(rule, RULE_NAMES.get(rule, rule))
+
 
 @dataclass(frozen=True)
 class DeadlineView:
@@ -113,3 +134,34 @@ def present_deadline(
         due_today=open_ and is_due_today(due_at, now),
         due_soon=open_ and due_soon_at is not None and due_soon_at <= now,
     )
+
+
+def _whole_months(born: dt.date, day: dt.date) -> int:
+    """Whole calendar months from `born` to `day` (born on the 31st: a month is up on the last day of a shorter one)."""
+    months = (day.year - born.year) * 12 + day.month - born.month
+    if day.day < born.day:
+        next_day = day + dt.timedelta(days=1)
+        if next_day.month == day.month:  # not the last day of the month, so the month is not yet up
+            months -= 1
+    return months
+
+
+def describe_age(born: dt.date, day: dt.date) -> str:
+    """A child's age on `day` as a practitioner says it: "3 days", "7 weeks", "14 months", then whole years ("9").
+
+    The one place ages are worded (case page, meeting page, minutes). Under two a year count says nothing ("0"
+    for a bruised non-mobile infant is the age that matters most): under 13 weeks in weeks (under a week in
+    days), under two years in months.
+    """
+    days = (day - born).days
+    if days < 0:
+        return "not yet born"
+    if days < 7:
+        return f"{days} day" if days == 1 else f"{days} days"
+    if days < 13 * 7:
+        weeks = days // 7
+        return f"{weeks} week" if weeks == 1 else f"{weeks} weeks"
+    months = _whole_months(born, day)
+    if months < 24:
+        return f"{months} months"
+    return str(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))

@@ -70,7 +70,7 @@ def _yes(flag: bool) -> str:
 
 
 def _person(person, *, on: dt.date) -> dict[str, Any]:
-    age = person.age_on(on)
+    age = person.age_words_on(on)
     born = (
         f"Unborn, expected {_day(person.expected_date)}"
         if person.unborn

@@ -10,6 +10,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
+from core.presenters import describe_age
 from core.timescales import Rule
 
 
@@ -354,7 +355,7 @@ class Person(models.Model):
     # Names and aliases folded for search ("Zoë O’Brien" is found by "zoe o'brien"); kept by save().
     search_text = models.TextField(blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_text"])
-    age: int | None  # set by selectors.referral_detail for the page, not stored
+    age: str | None  # in words ("7 weeks", "9"), set by the selectors for the page, not stored
 
     class Meta:
         ordering = ["kind", "position", "pk"]
@@ -383,6 +384,10 @@ class Person(models.Model):
     def age_on(self, day: date) -> int | None:
         """Whole years of age on `day`, or None if the date of birth is not known."""
         return years_of_age(self.date_of_birth, day) if self.date_of_birth else None
+
+    def age_words_on(self, day: date) -> str | None:
+        """The age on `day` in words (core.presenters.describe_age), or None if the date of birth is not known."""
+        return describe_age(self.date_of_birth, day) if self.date_of_birth else None
 
 
 _NOT_DECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
@@ -490,6 +495,11 @@ class Deadline(models.Model):
             models.Index(fields=["agency", "due_at", "id"], condition=Q(state="open"), name="deadline_open_agency"),
             models.Index(
                 fields=["partnership", "due_at", "id"], condition=Q(state="open"), name="deadline_open_partner"
+            ),
+            # One kind of clock of a partnership, soonest first: the minutes to circulate on business support's
+            # home page (work.selectors), the dashboard's filter by kind.
+            models.Index(
+                fields=["partnership", "rule", "due_at", "id"], condition=Q(state="open"), name="deadline_open_rule"
             ),
             # Rescheduling a partnership walks its open clocks in key order, a batch at a time.
             models.Index(fields=["partnership", "id"], condition=Q(state="open"), name="deadline_open_partner_key"),

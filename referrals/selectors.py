@@ -213,7 +213,7 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
     """The case's people by list, each carrying `age` on `today`; removed people listed apart, never dropped."""
     people = list(referral.people.select_related("removed_by"))
     for person in people:
-        person.age = person.age_on(today)
+        person.age = person.age_words_on(today)
     current = [p for p in people if p.removed_at is None]
     return {
         "children": [p for p in current if p.kind == PersonKind.CHILD],

@@ -10,6 +10,7 @@ is one case's history, never the partnership's. The count stops at the cap, as t
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,9 @@ from django.http import QueryDict
 
 from actions.models import Action
 from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, cursor_values, page_with_links
-from referrals.models import Person, Referral
+from core.presenters import RULE_NAMES
+from core.timescales import to_local
+from referrals.models import Deadline, DeadlineState, Person, Referral
 from strategy.models import (
     ChildDecision,
     ChildRecord,
@@ -51,6 +54,36 @@ class Entry:
     who: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+    summary: str = ""  # the change in a practitioner's words ("Strategy discussion deadline met"), never a code
+
+
+# Words an app above this one gives for one of its clocks being met, by rule: given {deadline id: moment met},
+# {deadline id: words}. The minutes app registers the minutes' clock ("Minutes circulated by ... to 9 people"),
+# read once per page for the page's clocks (minutes.apps).
+MET_WORDS: dict[str, Callable[[dict[int, dt.datetime], dict[int, str]], dict[int, str]]] = {}
+
+
+def register_met_words(rule: str, words: Callable[[dict[int, dt.datetime], dict[int, str]], dict[int, str]]) -> None:
+    MET_WORDS[rule] = words
+
+
+def _moment(value: dt.datetime | None) -> str:
+    return to_local(value).strftime("%a %-d %b %Y %H:%M") if value else ""
+
+
+# Clocks whose page name reads badly before "deadline".
+_DEADLINE_NAMES = {
+    "MINUTES_CIRCULATED": "Deadline to circulate the minutes",
+    "MEETING_NOT_ENDED": "Deadline to end the meeting",
+}
+
+
+def deadline_name(rule: str) -> str:
+    """ "Strategy discussion deadline", "Deadline to circulate the minutes": the clock as a practitioner names it."""
+    if rule in _DEADLINE_NAMES:
+        return _DEADLINE_NAMES[rule]
+    name = RULE_NAMES.get(rule, "")
+    return f"{name} deadline" if name else "Deadline"
 
 
 def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, Any, models.Q]]:
@@ -67,12 +100,16 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
         ("Recorded for the child", ChildRecord.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Proceeding without", ProceedWithout.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Action", Action.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]
+        ("Deadline", Deadline.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]
     ]
 
 
 def _shown(model_field: models.Field | None, value: Any) -> str:
     if value is None or value == "" or (hasattr(value, "pk") and value.pk is None):
         return "(empty)"  # a foreign key cleared comes back from simple-history as an object without a key
+    if isinstance(value, Deadline):  # in words, never "MINUTES_CIRCULATED due ... (met)"
+        state = {"met": ", met", "stopped": ", stopped"}.get(value.state, "")
+        return f"{deadline_name(value.rule)}, due {_moment(value.due_at)}{state}"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if model_field is not None and model_field.choices:
@@ -170,7 +207,7 @@ def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE
         history = model.objects.filter(condition)
         counted, over = count_capped(history, cap)
         total, capped = total + counted, capped or over
-        read = history.select_related("history_user")
+        read = history.select_related("history_user", *(["child"] if model is Deadline.history.model else []))  # type: ignore[attr-defined]
         if before is not None:
             read = read.filter(_before(source, before)).order_by("history_date", "history_id")
         else:
@@ -195,16 +232,80 @@ def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE
         has_next=has_next,
         key_of=lambda row: row[0],
     )
-    page.rows = [_entry(what, record) for _key, what, record in rows]
+    entries = [_entry(what, record) for _key, what, record in rows]
+    _deadline_words([(entry, record) for entry, (_key, what, record) in zip(entries, rows, strict=True)])
+    page.rows = entries
     return page
 
 
 def _entry(what: str, record: Any) -> Entry:
+    kind = {"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type]
+    reason = record.history_change_reason or ""
+    described = {"Referral": lambda: f"Referral {record.reference}", "Deadline": lambda: "Deadline"}.get(
+        what, lambda: f"{what}: {record.instance}"
+    )()
     return Entry(
         when=record.history_date,
-        what=f"{what}: {record.instance}" if what != "Referral" else f"Referral {record.reference}",
-        kind={"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type],
+        what=described,
+        kind=kind,
         who=str(record.history_user) if record.history_user else "The system",
-        reason=record.history_change_reason or "",
-        changes=_changes(record),
+        reason=reason,
+        changes=[] if what == "Deadline" else _changes(record),
+        # The service's own words for what happened ("Strategy discussion convened"), else what changed.
+        summary=reason or f"{described} {kind.lower()}",
     )
+
+
+def _deadline_words(entries: list[tuple[Entry, Any]]) -> None:
+    """Each clock's change in words, with the original due moment wherever it was moved: set, met (and by what),
+    stopped (and why), moved (from, to, first due), recalculated. The minutes' clock met says who circulated them
+    to how many people (MET_WORDS, one query for the page)."""
+    clocks = [(entry, record) for entry, record in entries if record.instance_type is Deadline]
+    extra: dict[int, str] = {}
+    for rule, words in MET_WORDS.items():
+        met = {
+            record.id: record.met_at
+            for _entry, record in clocks
+            if record.rule == rule and record.state == DeadlineState.MET and record.met_at
+        }
+        if met:
+            who = {record.id: str(record.history_user or "") for _entry, record in clocks if record.id in met}
+            extra.update(words(met, who))
+    for entry, record in clocks:
+        entry.what = deadline_name(record.rule)
+        entry.summary = _deadline_summary(record, extra)
+        entry.changes = []
+
+
+def _deadline_summary(record: Any, extra: dict[int, str]) -> str:
+    name = deadline_name(record.rule)
+    child = f" for {record.child.full_name}" if record.child_id and record.child else ""
+    first = (
+        f" (first due {_moment(record.original_due_at)})"
+        if record.original_due_at and record.original_due_at != record.due_at
+        else ""
+    )
+    previous = record.prev_record if record.history_type == "~" else None
+    if record.history_type == "+":
+        return f"{name}{child} set: due {_moment(record.due_at)}"
+    if previous is not None and previous.paused != record.paused and previous.state == record.state:
+        held = "paused while the meeting is held" if record.paused else "running again: the meeting was abandoned"
+        return f"{name}{child} {held}"
+    if record.state != DeadlineState.OPEN and (previous is None or previous.state != record.state):
+        if record.state == DeadlineState.MET:
+            late = " late" if record.met_at and record.met_at > record.due_at else ""
+            words = extra.get(record.id, "")
+            because = f" ({record.met_by})" if record.met_by and not words else ""
+            done = f"{name}{child} met{late}{because}{first}"
+            return f"{words}: {done[0].lower()}{done[1:]}" if words else done
+        if record.state == DeadlineState.STOPPED:
+            return f"{name}{child} stopped: {record.stop_reason}{first}"
+    if previous is not None and previous.state != record.state:
+        return f"{name}{child} open again: due {_moment(record.due_at)}{first}"
+    if previous is not None and previous.due_at != record.due_at:
+        moved = "moved later" if record.due_at > previous.due_at else "moved earlier"
+        why = f". {record.history_change_reason}" if record.history_change_reason else ""
+        return f"{name}{child} {moved} from {_moment(previous.due_at)} to {_moment(record.due_at)}{first}{why}"
+    if previous is not None and previous.times_moved != record.times_moved and record.moved_reason:
+        return f"{name}{child} moved later by a team manager, to {_moment(record.due_at)}{first}: {record.moved_reason}"
+    return f"{name}{child} changed: due {_moment(record.due_at)}{first}"

@@ -163,7 +163,14 @@ class Discussion(models.Model):
 
     class Meta:
         ordering = ["scheduled_at", "pk"]
-        indexes = [models.Index(fields=["referral", "scheduled_at"])]
+        indexes = [
+            models.Index(fields=["referral", "scheduled_at"]),
+            # Home page queues (work.selectors): meetings still to hold, soonest first, the chair's and everyone's.
+            models.Index(
+                fields=["chair", "scheduled_at", "id"], condition=~Q(status="ended"), name="discussion_to_hold_chair"
+            ),
+            models.Index(fields=["scheduled_at", "id"], condition=~Q(status="ended"), name="discussion_to_hold"),
+        ]
 
     def __str__(self) -> str:
         return f"Strategy discussion {self.scheduled_at:%d %B %Y %H:%M}"
@@ -226,6 +233,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        # Home page queue (work.selectors): is this person invited to this meeting, one probe per meeting to come.
+        indexes = [models.Index(fields=["discussion", "person"], name="invitation_discussion_person")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_invitation_has_reason"
@@ -370,6 +379,11 @@ class ChildDecision(models.Model):
     class Meta:
         ordering = ["child__position", "child_id"]
         constraints = [models.UniqueConstraint(fields=["discussion", "child"], name="one_decision_per_child")]
+        # Home page queue (work.selectors): section 47 enquiries waiting for a team manager's authorisation; few
+        # at any time, however many decisions were ever recorded.
+        indexes = [
+            models.Index(fields=["id"], condition=Q(s47=True, s47_authorised_at=None), name="decision_s47_to_authorise")
+        ]
 
     def __str__(self) -> str:
         return f"Decision for {self.child}"

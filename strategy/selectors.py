@@ -20,7 +20,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
     children = list(discussion.children.order_by("position", "pk"))
     today = to_local(now).date()
     for child in children:
-        child.age = child.age_on(today)
+        child.age = child.age_words_on(today)
     decisions = {
         d.child_id: d
         for d in discussion.decisions.select_related(

@@ -20,7 +20,7 @@ from tests.factories import make_referral
 pytestmark = pytest.mark.django_db
 
 # The emailed minutes link answers anyone holding its token (tests/minutes/test_circulation.py), not the case policy.
-OUTSIDE_THE_POLICY = ("admin:", "login", "logout", "healthz", "home", "minutes:link", "password_reset")
+OUTSIDE_THE_POLICY = ("admin:", "login", "logout", "healthz", "minutes:link", "password_reset")
 PERSONAS = ["sw", "tm", "hos", "admin", "analyst", "police", "health", "outsider", "other_sw"]
 # In the walk's world: sw logged the case (its social worker), tm chairs the discussion, police are invited to it
 # and lead the action; hos and admin (business support) are CSC readers; analyst, health (never invited),
@@ -132,6 +132,16 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "strategy:close_case": team_manager_only("200", "400"),
     "strategy:reopen_case": case("403", "403", readers_get="403", police_get="403"),
     "actions:mine": listing(who("200")),
+    # The home page and its work queues: each user's own; a queue that is not theirs is no page of theirs.
+    "home": listing(who("200")),
+    "work:meetings": listing(who("200")),
+    "work:actions": listing(who("200")),
+    "work:overdue": listing(who("200")),
+    "work:requests": listing(who("404", tm="200")),
+    "work:minutes-to-approve": listing(who("404", tm="200")),
+    "work:minutes-to-circulate": listing(who("404", admin="200")),
+    # From a clock to where it is acted on (the walk's clock is its discussion's: the meeting page).
+    "work:act": case("302", "405", readers_post="405", readers_get="302", police_get="302", police_post="405"),
     "actions:agency": listing(who("200")),
     "actions:dashboard": listing(who("200")),
     "actions:notifications": listing(who("200")),
@@ -147,6 +157,11 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "actions:reassign": post_only("400", police="400"),
     "actions:agreed": {**post_only("400"), "post": {**post_only("400")["post"], "sw": {403}}},  # the chair's
     "audit:case_looks": {
+        "get": who("404", sw="403", tm="200", hos="200", admin="403", police="403"),
+        "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+        "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+    },
+    "audit:case_looks_log": {
         "get": who("404", sw="403", tm="200", hos="200", admin="403", police="403"),
         "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),

@@ -88,6 +88,14 @@ PAGES = [
     ("team_manager", "/deadlines/", {"tab": "team"}),
     ("head_of_service", "/deadlines/", {"tab": "agency"}),
     ("social_worker", "/notifications/", {}),
+    ("team_manager", "/referrals/{referral}/looks/all/", {}),
+    # The home page's work queues (issue 25), for each persona who works from them, and one queue's own page.
+    ("social_worker", "/", {}),
+    ("team_manager", "/", {}),
+    ("business_support", "/", {}),
+    ("police_officer", "/", {}),
+    ("team_manager", "/work/meetings/", {}),
+    ("business_support", "/work/minutes-to-circulate/", {}),
 ]
 
 

@@ -114,3 +114,11 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list
             first_field = next((f for f in item if not f.is_hidden), None)
             add_form(item, anchor_id(first_field) if first_field else item.prefix)
     return {"errors": errors}
+
+
+@register.filter
+def rule_task(rule: str) -> str:
+    """What a clock asks someone to do ("Approve and circulate the minutes"), from its rule."""
+    from core.presenters import rule_task as task
+
+    return task(rule)

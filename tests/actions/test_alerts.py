@@ -134,8 +134,12 @@ def test_a_sweeps_alert_emails_arrive_through_a_real_smtp_server_with_a_link_and
     assert sweep_deadlines() == 1  # the task beat runs: alerts raised, then the emails waiting
     assert [m["To"] for m in smtp_server.messages] == ["sw@example.invalid"]
     text = smtp_server.text(smtp_server.messages[0])
-    assert "Sign in to see it: https://sd.example.invalid/notifications/\n" in text
-    for detail in ("Robin", "Testchild", case.reference, case.concern_summary, "Test School"):
+    # What is due, for which case (its reference names nobody), and where to act: not "a deadline" alone.
+    deadline = case.strategy_discussion_deadline()
+    assert f"Overdue: Hold the strategy discussion, case {case.reference}, due " in text
+    assert f"Sign in to act on it: https://sd.example.invalid/deadlines/{deadline.pk}/act/\n" in text
+    assert "All your alerts: https://sd.example.invalid/notifications/\n" in text
+    for detail in ("Robin", "Testchild", case.concern_summary, "Test School"):
         assert detail not in text
     notification = Notification.objects.get(user=world["sw"])
     assert notification.emailed_at == DUE + dt.timedelta(minutes=1) and notification.email_next_try_at is None
@@ -206,10 +210,14 @@ def test_the_notifications_page_is_the_users_own(case, world, persona_client):
     notification = Notification.objects.get(user=world["sw"])
     page = persona_client("sw").get(reverse("actions:notifications")).content.decode()
     assert case.reference in page and "1 new" in page
+    assert "Hold the strategy discussion, due Thu 26 Nov 2026 17:00" in page  # what is due, not "due ..." alone
     read_url = reverse("actions:notification_read", args=[notification.pk])
     assert persona_client("hos").post(read_url).status_code == 404
     response = persona_client("sw").post(read_url)
-    assert response.status_code == 302 and response["Location"] == reverse("referrals:detail", args=[case.pk])
+    act = reverse("work:act", kwargs={"deadline_pk": notification.alert.deadline_id})
+    assert response.status_code == 302 and response["Location"] == act
+    # The strategy discussion is not convened yet: the place to act is the case's deadlines (convene from there).
+    assert persona_client("sw").get(act)["Location"] == reverse("referrals:detail", args=[case.pk]) + "#deadlines"
     notification.refresh_from_db()
     assert notification.read_at is not None
 
@@ -235,7 +243,9 @@ def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(settings, smtp_
     assert names and addresses and references
     for message in smtp_server.messages:
         text = smtp_server.text(message)
-        assert not [detail for detail in names | addresses | references if detail in text], text
+        assert not [detail for detail in names | addresses if detail in text], text
+        # The case is named by its reference, and nothing else of it (issue 25: "for which case reference").
+        assert [reference for reference in references if reference in text], text
 
 
 @pytest.mark.parametrize(

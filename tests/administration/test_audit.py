@@ -2,10 +2,12 @@
 the sign-in audit (DOMAIN section 2; Data Protection Act 2018 section 62)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpRequest
+from django.db.models import Max
+from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -48,7 +50,11 @@ def test_who_looked_at_a_record_for_the_team_manager_filtered_by_agency(world, p
     persona_client("hos").get(reverse("referrals:detail", args=[referral.pk]))
     url = reverse("audit:case_looks", args=[referral.pk])
     page = persona_client("tm").get(url).content.decode()
-    assert str(world["sw"]) in page and str(world["hos"]) in page and "referral detail" in page
+    assert str(world["sw"]) in page and str(world["hos"]) in page
+    assert (
+        "referral detail"
+        in persona_client("tm").get(reverse("audit:case_looks_log", args=[referral.pk])).content.decode()
+    )
     filtered = persona_client("tm").get(url, {"agency": world["police_agency"].pk}).content.decode()
     assert "No looks match." in filtered
     assert persona_client("sw").get(url).status_code == 403
@@ -178,7 +184,7 @@ def _looks(**where) -> list[str]:
 
 
 def test_who_looked_pages_through_every_look_once_newest_first(world, looked_at, persona_client):
-    url = reverse("audit:case_looks", args=[looked_at.pk])
+    url = reverse("audit:case_looks_log", args=[looked_at.pk])
     for params in (None, {"agency": world["csc"].pk}):  # the filter is kept from page to page
         shown = walk(persona_client("tm"), url, LOOK, params)
         assert len(shown) == 2 and listed(shown) == _looks(referral=looked_at), params
@@ -216,7 +222,7 @@ def test_the_sign_in_records_page_through_every_record_once_newest_first(world, 
 def test_a_bad_or_stale_audit_page_address_lists_from_the_start(world, looked_at, persona_client):
     auth_event_record(kind="signed_in", user=world["sw"], detail="Invented newest")
     for persona, url, newest in (
-        ("tm", reverse("audit:case_looks", args=[looked_at.pk]), ">look 54<"),
+        ("tm", reverse("audit:case_looks_log", args=[looked_at.pk]), ">look 54<"),
         ("hos", reverse("audit:user_looks", args=[world["sw"].pk]), ">look 54<"),
         ("hos", reverse("audit:auth_events"), ">Invented newest<"),
     ):
@@ -228,7 +234,7 @@ def test_a_bad_or_stale_audit_page_address_lists_from_the_start(world, looked_at
 def test_the_audit_counts_stop_at_the_cap(world, looked_at, persona_client, monkeypatch):
     monkeypatch.setattr(pages.keyset_page, "__kwdefaults__", {**pages.keyset_page.__kwdefaults__, "cap": 3})
     for persona, url, noun in (
-        ("tm", reverse("audit:case_looks", args=[looked_at.pk]), "looks"),
+        ("tm", reverse("audit:case_looks_log", args=[looked_at.pk]), "looks"),
         ("hos", reverse("audit:user_looks", args=[world["sw"].pk]), "looks"),
         ("hos", reverse("audit:auth_events"), "records"),
     ):
@@ -239,6 +245,7 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
     referral = make_referral(acting_user=world["sw"])
     urls = (
         ("tm", reverse("audit:case_looks", args=[referral.pk])),
+        ("tm", reverse("audit:case_looks_log", args=[referral.pk])),
         ("hos", reverse("audit:user_looks", args=[world["sw"].pk])),
         ("hos", reverse("audit:auth_events")),
     )
@@ -255,7 +262,7 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
     CaseView.objects.create(user=world["sw"], referral=referral, page="look")
     few = count()
     for n in range(60):
-        CaseView.objects.create(user=world["sw"], referral=referral, page=f"look {n}")
+        CaseView.objects.create(user=world[("sw", "hos", "admin")[n % 3]], referral=referral, page=f"look {n}")
         auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n}")
     # Each: session, user, roles (the sign-in), the access check; the page of the log (its capped count and its
     # rows with who and which case joined); who looked also: the case view it records, the agencies of the
@@ -277,3 +284,49 @@ def test_the_database_refuses_to_rewrite_the_sign_in_audit(world, sw_client):
         with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
             attempt()
     assert not AuthEvent.objects.filter(detail="forged").exists()
+
+
+def test_who_looked_is_one_row_per_person_with_first_and_last_look_and_how_many(world, persona_client):
+    """Issue 25 item 9: not one row per page view (77 rows in 15 minutes) but a summary per person."""
+    referral = make_referral(acting_user=world["sw"])
+    for who in ("sw", "hos", "sw", "sw"):
+        CaseView.objects.create(user=world[who], referral=referral, page="p")
+    looks = {who: CaseView.objects.filter(referral=referral, user=world[who]).count() for who in ("sw", "hos")}
+    page = persona_client("tm").get(reverse("audit:case_looks", args=[referral.pk])).content.decode()
+    rows = re.findall(
+        r'<tr class="govuk-table__row"><td class="govuk-table__cell">([^<]+)</td>.*?numeric">(\d+)</td>', page
+    )
+    # The latest looker first: the team manager looking now, then the social worker, then the head of service.
+    assert rows == [
+        (str(world["tm"]), "1"),
+        (str(world["sw"]), str(looks["sw"])),
+        (str(world["hos"]), str(looks["hos"])),
+    ]
+    assert looks["sw"] >= 3
+    assert reverse("audit:case_looks_log", args=[referral.pk]) in page
+
+
+def test_the_people_who_looked_are_paged_by_their_last_look(world):
+    from administration.views import people_who_looked
+
+    referral = make_referral(acting_user=world["sw"])
+    people = ["sw", "tm", "hos", "admin", "police"]
+    for who in people:
+        CaseView.objects.create(user=world[who], referral=referral, page="p")
+    looks = CaseView.objects.filter(referral=referral)
+    expected = list(
+        looks.values("user_id")
+        .annotate(last=Max("viewed_at"))
+        .order_by("-last", "-user_id")
+        .values_list("user_id", flat=True)
+    )
+    seen, params = [], QueryDict()
+    while True:
+        page = people_who_looked(looks, params, size=2)
+        seen.append([row["user_id"] for row in page])
+        if not page.has_next:
+            break
+        params = QueryDict(page.next_query)
+    assert [pk for rows in seen for pk in rows] == expected and [len(rows) for rows in seen] == [2, 2, 1]
+    back = people_who_looked(looks, QueryDict(page.previous_query), size=2)
+    assert [row["user_id"] for row in back] == seen[-2]

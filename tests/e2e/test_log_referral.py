@@ -18,8 +18,9 @@ pytestmark = pytest.mark.e2e
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
-    """Password, then (for the demo managers and administrator) the code of the demo authenticator."""
-    page.goto(f"{base}/")
+    """Password, then (for the demo managers and administrator) the code of the demo authenticator; lands on the
+    referral list (the home page, "/", is each user's work queues)."""
+    page.goto(f"{base}/referrals/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("demo-pass-2026")
@@ -72,6 +73,11 @@ def test_social_worker_logs_a_referral_with_two_children(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, base, "sw.demo")
+    navigation = page.locator(".govuk-service-navigation")
+    navigation.get_by_role("link", name="Your work").click()
+    expect(page.get_by_role("heading", name="Your work", level=1)).to_be_visible()
+    check_a11y(page, "the home page of work queues")
+    navigation.get_by_role("link", name="Referrals").click()
     expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
     check_a11y(page, "the referral list")
 
@@ -224,6 +230,7 @@ def test_team_manager_sees_a_social_workers_draft_and_its_clock(
 def test_outsider_police_cannot_reach_a_referral(page: Page, live_server, demo_data, check_a11y) -> None:
     referral = Referral.objects.latest("pk")
     sign_in(page, live_server.url, "outsider.police")
+    page.goto(f"{live_server.url}/referrals/")
     expect(page.get_by_text("These are the cases your agency is invited to")).to_be_visible()
     expect(page.get_by_text("No referrals match.")).to_be_visible()
     check_a11y(page, "the referral list of an uninvolved agency")

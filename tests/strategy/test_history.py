@@ -13,7 +13,7 @@ from referrals.models import CaseView, Person, Referral
 from strategy import history
 from strategy.models import Discussion, Invitation
 from tests.db_roles import as_owner
-from tests.paging import listed, walk
+from tests.paging import link, listed, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,39 @@ def test_a_history_page_costs_the_same_however_long_the_history(convene, tm_clie
     # Session, user, roles, the case and its access check, the case view it records; the discussions of the
     # case; per history table its capped count and one page of rows; each change's previous version (one page).
     assert count() == few
+
+
+def test_the_history_names_each_clock_in_words_with_what_it_first_was(world, tm_client):
+    """Issue 25 item 9: no internal codes ("SD_STANDARD due ... (open)"); a moved clock keeps its first due moment."""
+    import time_machine
+
+    from referrals.deadlines import deadline_move_later
+    from tests.strategy import support
+
+    with time_machine.travel(support.CONVENED, tick=True):  # each change at its own moment, as in life
+        referral = support.case(world)
+        discussion = support.convene(world, referral)
+        clock = discussion.deadline
+        deadline_move_later(
+            acting_user=world["tm"],
+            deadline=clock,
+            due=clock.due_at + dt.timedelta(days=1),
+            reason="Invented: the police officer is in court",
+            now=support.CONVENED,
+        )
+    support.hold(world, discussion)
+    page = tm_client.get(reverse("strategy:history", kwargs={"pk": referral.pk})).content.decode()
+    url = reverse("strategy:history", kwargs={"pk": referral.pk})
+    page += tm_client.get(url + link(page, "next")).content.decode()  # and the page of older changes
+    assert not re.search(r"\b(SD_[A-Z_]+|MINUTES_CIRCULATED|MEETING_NOT_ENDED|ACTION)\b", page)
+    assert "Strategy discussion deadline set: due Thu 26 Nov 2026 17:00" in page
+    assert (
+        "Strategy discussion deadline moved later from Thu 26 Nov 2026 17:00 to Fri 27 Nov 2026 17:00"
+        " (first due Thu 26 Nov 2026 17:00). Moved later by a team manager: Invented: the police officer is in court"
+    ) in page
+    assert (
+        "Strategy discussion deadline moved later by a team manager, to Fri 27 Nov 2026 17:00"
+        " (first due Thu 26 Nov 2026 17:00): Invented: the police officer is in court"
+    ) in page
+    assert "Strategy discussion deadline met (Strategy discussion held) (first due Thu 26 Nov 2026 17:00)" in page
+    assert "Deadline to circulate the minutes set: due Thu 26 Nov 2026 11:00" in page
