@@ -150,7 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "agencies.passwords.NotADemoPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "referrals:list"
+LOGIN_REDIRECT_URL = "home"  # "Your work": each user's queues (issue 25)
 LOGOUT_REDIRECT_URL = "/sign-in/?signed_out=1"
 # OFFICIAL-SENSITIVE data (ASVS 7.3.1, 7.3.2): a session ends after this long without a request, and this long
 # after signing in whatever the activity; core.middleware.SessionTimeoutMiddleware enforces both on the server.

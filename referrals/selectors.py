@@ -203,10 +203,13 @@ def drafts_for(user: User, *, limit: int = DRAFTS_SHOWN) -> ReferralQuerySet:
     carries its deadline (with_sd_deadline), partnership and children, as the referral list's rows do, so
     `referral_rows` presents them.
     """
+    return _listed(drafts_of(user).select_related("created_by").order_by("sd_due_at", "id"))[:limit]
+
+
+def drafts_of(user: User) -> ReferralQuerySet:
+    """Every draft referral the user should see, unordered: their own, or a team manager's whole partnership's."""
     drafts = referrals_visible_to(user).filter(status=ReferralStatus.DRAFT)
-    if not sees_every_draft(user):
-        drafts = drafts.filter(created_by=user)
-    return _listed(drafts.select_related("created_by").order_by("sd_due_at", "id"))[:limit]
+    return drafts if sees_every_draft(user) else drafts.filter(created_by=user)
 
 
 def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Person]]:

@@ -30,7 +30,8 @@ from core.presenters import DeadlineView, present_deadline, rule_task
 from core.timescales import LONDON, Rule, to_local
 from minutes.models import MinutesVersion
 from referrals.access import visible_cases
-from referrals.models import Deadline, DeadlineState
+from referrals.models import Deadline, DeadlineState, Referral
+from referrals.selectors import drafts_of
 from strategy.models import ChildDecision, Discussion, DiscussionStatus, Invitation, InvitationStatus
 
 HOME_SIZE = 5  # rows of each queue on the home page; the queue's own page shows the rest
@@ -113,6 +114,16 @@ def overdue_clocks(user: User, now: dt.datetime) -> QuerySet[Deadline]:
     )
 
 
+def _may_log_referrals(user: User) -> bool:
+    return user.has_role(RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
+
+
+def drafts(user: User, now: dt.datetime) -> QuerySet[Referral]:
+    """Draft referrals still to submit: my own, or every draft of the partnership for a team manager. Their clock
+    runs from when each was received (DOMAIN section 1), so the soonest due comes first."""
+    return drafts_of(user)
+
+
 def requests(user: User, now: dt.datetime) -> QuerySet[ChildDecision]:
     """Section 47 enquiries decided at a discussion I chair, waiting for my authorisation (DOMAIN section 1.3)."""
     return ChildDecision.objects.filter(s47=True, s47_authorised_at=None, discussion__chair=user).filter(
@@ -131,6 +142,15 @@ QUEUES: dict[str, Queue] = {
             _everyone,
             meetings,
             lambda page: page.select_related("referral", "chair"),
+        ),
+        Queue(
+            "drafts",
+            "Draft referrals to finish",
+            "No draft referrals are waiting to be finished.",
+            ("sd_due_at", "id"),
+            _may_log_referrals,
+            drafts,
+            lambda page: page.select_related("sd_deadline", "created_by"),
         ),
         Queue(
             "requests",
@@ -254,6 +274,19 @@ def rows(queue: Queue, page: KeysetPage, *, user: User, now: dt.datetime) -> lis
                 when_label="Decided at the discussion of",
             )
             for decision in page
+        ]
+    if queue.slug == "drafts":
+        return [
+            Row(
+                what="Finish and submit the draft referral"
+                + ("" if referral.created_by_id == user.pk else f" started by {referral.created_by}"),
+                reference=referral.reference,
+                link=reverse("referrals:draft", kwargs={"pk": referral.pk}),
+                when=referral.sd_due_at,
+                when_label="Strategy discussion due",
+                state=_state(referral.sd_deadline, now) if referral.sd_deadline else None,
+            )
+            for referral in page
         ]
     if queue.slug == "actions":
         return [
