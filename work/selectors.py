@@ -29,6 +29,7 @@ from core.pages import KeysetPage, keyset_page
 from core.presenters import DeadlineView, present_deadline, rule_task
 from core.timescales import LONDON, Rule, to_local
 from minutes.models import MinutesVersion
+from referrals import access
 from referrals.access import visible_cases
 from referrals.models import Deadline, DeadlineState, Referral
 from referrals.selectors import drafts_of
@@ -67,10 +68,14 @@ def start_of_day(now: dt.datetime) -> dt.datetime:
 
 
 def meetings(user: User, now: dt.datetime) -> QuerySet[Discussion]:
-    """Discussions I chair or am invited to by name, from today on, not yet ended."""
+    """Discussions I chair or am invited to, from today on, not yet ended: invited by name, or (for a practitioner
+    of an invited agency) my agency invited with nobody named yet, so someone of it says who attends."""
     # Probed per meeting still to hold ((discussion, person) index), never a read of every invitation the person
     # ever had: the meetings to come are read in time order from the partial index until the page is full.
-    invited = Exists(Invitation.objects.filter(discussion=OuterRef("pk"), person=user, status=InvitationStatus.INVITED))
+    mine = Q(person=user)
+    if access.may_be_invited(user) and user.agency_id:
+        mine |= Q(person=None, agency_id=user.agency_id)
+    invited = Exists(Invitation.objects.filter(mine, discussion=OuterRef("pk"), status=InvitationStatus.INVITED))
     return (
         Discussion.objects.exclude(status=DiscussionStatus.ENDED)
         .filter(scheduled_at__gte=start_of_day(now))

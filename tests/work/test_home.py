@@ -51,6 +51,11 @@ def test_the_home_page_lists_the_meetings_i_chair_or_am_invited_to(world, tm_cli
         assert "Attend the strategy discussion" in invited and meeting in invited
         # The head of service sees the case but neither chairs nor is invited: not their meeting to attend.
         assert meeting not in _home(persona_client("hos"))
+        # An agency invited with nobody named yet: its practitioners see the meeting, to say who attends.
+        police = discussion.invitations.get(person=world["police"])
+        police.person = None
+        police.save()
+        assert "Attend the strategy discussion" in _home(police_client) and meeting in _home(police_client)
 
 
 def test_a_meeting_of_yesterday_is_not_today_or_upcoming(world, tm_client):
