@@ -232,7 +232,13 @@ def distribution_save(
     *, acting_user: User, checker: MinutesChecker, emails: dict[int, str], choices: dict[int, str] | None = None
 ) -> int:
     """Save the distribution list: email addresses of those who are not users, and (the chair only) which version
-    each recipient gets. One transaction; returns how many recipients changed."""
+    each recipient gets. One transaction; returns how many recipients changed.
+
+    What a recipient is sent follows the address the chair chose it for (issue 26, finding 5): changing an address
+    that was there resets what they are sent to nothing and flags them for the chair (`choose_again`), until the
+    chair chooses a version again. The first address given for a recipient of the proposed distribution (DOMAIN
+    section 6) is not a change; nor is the chair's own change made with their choice for that row in the same save
+    (they chose with the new address in front of them)."""
     if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
     if choices and not checker.can_approve():
@@ -256,12 +262,21 @@ def distribution_save(
             raise ValidationError(errors)
         for pk, recipient in recipients.items():
             reasons = []
+            address_changed = False
             if pk in emails and not recipient.user_id and emails[pk] != recipient.email:
+                address_changed = bool(recipient.email)  # a first address is given, not changed
                 recipient.email = emails[pk]
                 reasons.append("email address changed")
-            if pk in choices and choices[pk] != recipient.sends:
-                recipient.sends = choices[pk]
+            reset = address_changed and recipient.sends != Sends.NONE
+            if reset:
+                recipient.sends, recipient.choose_again = Sends.NONE, True
+            chosen = choices.get(pk)
+            if chosen is not None and chosen != recipient.sends:
+                recipient.sends = chosen
+                recipient.choose_again = recipient.choose_again and chosen == Sends.NONE
                 reasons.append(f"chair chose: {recipient.get_sends_display().lower()}")
+            elif reset:
+                reasons.append("sent nothing until the chair chooses again")
             if reasons:
                 recipient.full_clean()
                 linked = _link_account(recipient)
