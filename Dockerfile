@@ -34,4 +34,4 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 USER app
 EXPOSE 8000
 # gunicorn.conf.py: bind, workers, and an access log that redacts single-use link tokens.
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]
+CMD ["gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"]

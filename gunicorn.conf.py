@@ -1,4 +1,5 @@
-"""gunicorn's settings for production (docker-compose.yml and the Dockerfile run `gunicorn -c gunicorn.conf.py`).
+"""gunicorn's settings for production: docker-compose.yml and the Dockerfile run
+`gunicorn config.wsgi -c gunicorn.conf.py`.
 
 The access log goes to standard output through a logger that redacts single-use link tokens from every line
 (core/gunicorn_logging.py, issue 26): the request line, path, query string and Referer of

@@ -162,8 +162,8 @@ def test_production_runs_gunicorn_with_the_redacting_logger():
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["logger_class"] == "core.gunicorn_logging.RedactingLogger" and conf["accesslog"] == "-"
     compose, dockerfile = (ROOT / "docker-compose.yml").read_text(), (ROOT / "Dockerfile").read_text()
-    assert "command: gunicorn -c gunicorn.conf.py config.wsgi" in compose
-    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]' in dockerfile
+    assert "command: gunicorn config.wsgi -c gunicorn.conf.py" in compose
+    assert 'CMD ["gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"]' in dockerfile
 
 
 def _email_backend(**env: str) -> str:
