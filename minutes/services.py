@@ -244,7 +244,7 @@ def distribution_save(
     if choices and not checker.can_approve():
         raise PermissionDenied("Only the chair (a team manager) chooses which version each recipient gets")
     choices = choices or {}
-    changed = 0
+    changed, reset_count = 0, 0
     with transaction.atomic():
         recipients = {
             r.pk: r
@@ -270,6 +270,7 @@ def distribution_save(
             reset = address_changed and recipient.sends != Sends.NONE
             if reset:
                 recipient.sends, recipient.choose_again = Sends.NONE, True
+                reset_count += 1
             chosen = choices.get(pk)
             if chosen is not None and chosen != recipient.sends:
                 recipient.sends = chosen
@@ -283,7 +284,33 @@ def distribution_save(
                 record(recipient, acting_user, "; ".join(reasons).capitalize() + (ACCOUNT if linked else ""))
                 recipient.save()
                 changed += 1
+        chair = checker.discussion.chair
+        still_reset = sum(r.choose_again for r in recipients.values())
+        if reset_count and still_reset and chair.pk != acting_user.pk and chair.email:
+            transaction.on_commit(partial(_tell_chair_choose_again, checker.discussion.pk, acting_user, still_reset))
     return changed
+
+
+def _tell_chair_choose_again(discussion_pk: int, changed_by: User, count: int) -> None:
+    """Email the chair a link to choose again (issue 26, finding 5): who changed an address, never whose or to what
+    (a recipient's organisation can say something of the case; email is not a secure channel)."""
+    discussion = Discussion.objects.select_related("chair").get(pk=discussion_pk)
+    link = settings.SITE_URL.rstrip("/") + reverse("minutes:minutes", args=[discussion_pk]) + "#choose-again"
+    people = f"{count} recipient{'s' if count != 1 else ''}"
+    try:
+        send_mail(
+            subject="Strategy Discussions: choose again what the minutes' recipients are sent",
+            message=(
+                f"{changed_by.get_full_name() or changed_by.username} changed an email address on the distribution "
+                f"list of minutes you chair. {people.capitalize()} will be sent nothing until you choose again "
+                f"what they are sent:\n\n{link}\n\nThis email holds no case details on purpose."
+            ),
+            from_email=None,
+            recipient_list=[discussion.chair.email],
+            fail_silently=False,
+        )
+    except Exception:
+        log.warning("the chair of discussion %s could not be told to choose again", discussion_pk, exc_info=True)
 
 
 def recipient_remove(

@@ -76,6 +76,23 @@ def test_a_social_worker_changing_the_gps_address_resets_what_the_gp_is_sent(
     assert [m.to for m in mailoutbox if ATTACKER in m.to] == [[ATTACKER]]
 
 
+def test_the_chair_is_emailed_a_link_to_choose_again_with_no_case_detail(
+    world, held, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "http://testserver"
+    gp = _with_addresses(world, held)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.distribution_save(
+            acting_user=world["sw"], checker=minutes_checker(world["sw"], held), emails={gp.pk: ATTACKER}
+        )
+    (mail,) = mailoutbox
+    assert mail.to == [world["tm"].email] and held.chair == world["tm"]
+    assert f"http://testserver/discussions/{held.pk}/minutes/#choose-again" in mail.body
+    assert "1 recipient will be sent nothing until you choose again" in mail.body
+    assert ATTACKER not in mail.body and "Surgery" not in mail.body and held.referral.reference not in mail.body
+
+
 def test_clearing_then_giving_an_address_does_not_bring_the_choice_back(world, held):
     gp = _with_addresses(world, held)
     checker = minutes_checker(world["admin"], held)
