@@ -33,4 +33,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
  && useradd --uid 1000 --no-create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# gunicorn.conf.py: bind, workers, and an access log that redacts single-use link tokens.
+CMD ["gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"]

@@ -181,8 +181,10 @@ STORAGES = {
     },
 }
 
-# Email: console on a laptop, SMTP in production (EMAIL_URL=smtp+tls://user:pass@host:587).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Email: SMTP from EMAIL_URL (smtp+tls://user:pass@host:587). Without it, the console on a laptop (DEBUG: `make run`
+# prints the emails in its terminal) and, in production, Django's own default: SMTP on localhost port 25. Never the
+# console in production: it would write every single-use link into the logs (`check --deploy` fails with it).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 # How long an emailed link to the minutes works for a recipient who is not a user (it also works only once).
 MINUTES_LINK_DAYS = env.int("MINUTES_LINK_DAYS", default=14)
@@ -260,13 +262,32 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Every handler redacts single-use link tokens (/minutes/link/<token>/, /password/<uidb64>/<token>/,
+# /account/email/<token>/) from what it writes: core/logredact.py. runserver's request log (`make run`) is
+# Django's "django.server" handler, configured again here with the filter; gunicorn's: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "core.logredact.RedactTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint reports each step of every PDF at INFO: only its warnings matter.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # WeasyPrint reports each step of every PDF at INFO: only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Reverting a row from its admin history is not offered: every change goes through a form that checks it.

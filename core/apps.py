@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
         from django.core import checks
         from django.db.models.signals import post_migrate
 
-        from core import db_roles, signals  # noqa: F401 (signals: starts the session time-outs at sign-in)
+        from core import db_roles, logredact, signals  # noqa: F401 (signals: starts the session time-outs at sign-in)
+
+        # Every log record of this process has single-use link tokens redacted as it is made (issue 26).
+        logredact.install()
 
         # The app's database role gets its rights on the tables as every migrate leaves them.
         post_migrate.connect(db_roles.after_migrate, dispatch_uid="core.db_roles.after_migrate")

@@ -107,6 +107,13 @@ class Recipient(models.Model):
     organisation = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
     sends = models.CharField("version sent", max_length=10, choices=Sends.choices, default=Sends.NONE)
+    # Set when the address changed after a version was chosen: what they are sent was reset to nothing, and the
+    # chair is asked to choose again (issue 26, finding 5). Cleared when the chair chooses a version.
+    choose_again = models.BooleanField(
+        "the chair is to choose again",
+        default=False,
+        help_text="The email address changed since the chair chose what they are sent: nothing until the chair does.",
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -232,13 +232,19 @@ def distribution_save(
     *, acting_user: User, checker: MinutesChecker, emails: dict[int, str], choices: dict[int, str] | None = None
 ) -> int:
     """Save the distribution list: email addresses of those who are not users, and (the chair only) which version
-    each recipient gets. One transaction; returns how many recipients changed."""
+    each recipient gets. One transaction; returns how many recipients changed.
+
+    What a recipient is sent follows the address the chair chose it for (issue 26, finding 5): changing an address
+    that was there resets what they are sent to nothing and flags them for the chair (`choose_again`), until the
+    chair chooses a version again. The first address given for a recipient of the proposed distribution (DOMAIN
+    section 6) is not a change; nor is the chair's own change made with their choice for that row in the same save
+    (they chose with the new address in front of them)."""
     if not checker.can_edit_distribution():
         raise PermissionDenied("You cannot change the distribution list")
     if choices and not checker.can_approve():
         raise PermissionDenied("Only the chair (a team manager) chooses which version each recipient gets")
     choices = choices or {}
-    changed = 0
+    changed, reset_count = 0, 0
     with transaction.atomic():
         recipients = {
             r.pk: r
@@ -256,19 +262,55 @@ def distribution_save(
             raise ValidationError(errors)
         for pk, recipient in recipients.items():
             reasons = []
+            address_changed = False
             if pk in emails and not recipient.user_id and emails[pk] != recipient.email:
+                address_changed = bool(recipient.email)  # a first address is given, not changed
                 recipient.email = emails[pk]
                 reasons.append("email address changed")
-            if pk in choices and choices[pk] != recipient.sends:
-                recipient.sends = choices[pk]
+            reset = address_changed and recipient.sends != Sends.NONE
+            if reset:
+                recipient.sends, recipient.choose_again = Sends.NONE, True
+                reset_count += 1
+            chosen = choices.get(pk)
+            if chosen is not None and chosen != recipient.sends:
+                recipient.sends = chosen
+                recipient.choose_again = recipient.choose_again and chosen == Sends.NONE
                 reasons.append(f"chair chose: {recipient.get_sends_display().lower()}")
+            elif reset:
+                reasons.append("sent nothing until the chair chooses again")
             if reasons:
                 recipient.full_clean()
                 linked = _link_account(recipient)
                 record(recipient, acting_user, "; ".join(reasons).capitalize() + (ACCOUNT if linked else ""))
                 recipient.save()
                 changed += 1
+        chair = checker.discussion.chair
+        still_reset = sum(r.choose_again for r in recipients.values())
+        if reset_count and still_reset and chair.pk != acting_user.pk and chair.email:
+            transaction.on_commit(partial(_tell_chair_choose_again, checker.discussion.pk, acting_user, still_reset))
     return changed
+
+
+def _tell_chair_choose_again(discussion_pk: int, changed_by: User, count: int) -> None:
+    """Email the chair a link to choose again (issue 26, finding 5): who changed an address, never whose or to what
+    (a recipient's organisation can say something of the case; email is not a secure channel)."""
+    discussion = Discussion.objects.select_related("chair").get(pk=discussion_pk)
+    link = settings.SITE_URL.rstrip("/") + reverse("minutes:minutes", args=[discussion_pk]) + "#choose-again"
+    people = f"{count} recipient{'s' if count != 1 else ''}"
+    try:
+        send_mail(
+            subject="Strategy Discussions: choose again what the minutes' recipients are sent",
+            message=(
+                f"{changed_by.get_full_name() or changed_by.username} changed an email address on the distribution "
+                f"list of minutes you chair. {people.capitalize()} will be sent nothing until you choose again "
+                f"what they are sent:\n\n{link}\n\nThis email holds no case details on purpose."
+            ),
+            from_email=None,
+            recipient_list=[discussion.chair.email],
+            fail_silently=False,
+        )
+    except Exception:
+        log.warning("the chair of discussion %s could not be told to choose again", discussion_pk, exc_info=True)
 
 
 def recipient_remove(

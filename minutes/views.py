@@ -102,6 +102,8 @@ def _page(
             discussion.recipients.exclude(removed_at=None).select_related("removed_by").order_by("removed_at", "pk")  # type: ignore[attr-defined]
         ),
         "has_errors": status == 400,
+        # Sent nothing since their address changed, until the chair chooses again (issue 26, finding 5).
+        "choose_again": [r for r in recipients if r.choose_again],
     }
     return render(request, "minutes/minutes.html", context, status=status)
 
@@ -151,7 +153,17 @@ def distribution_save(request: AuthenticatedRequest, discussion_pk: int) -> Http
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "The distribution list is saved")
+            again = [str(r) for r in discussion.recipients.filter(removed_at=None, choose_again=True).order_by("pk")]  # type: ignore[attr-defined]
+            messages.success(
+                request,
+                "The distribution list is saved"
+                + (
+                    f". The email address of {', '.join(again)} changed: they are sent nothing until the chair "
+                    "chooses again what they are sent"
+                    if again
+                    else ""
+                ),
+            )
             return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#distribution")
     return _page(request, discussion, checker, distribution=form, status=400)
 
