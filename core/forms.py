@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
+from django.utils import timezone
 
 from core.timescales import LONDON
 
@@ -26,14 +27,29 @@ class GovDateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+# Every date typed is bounded before it reaches a service or the timescale engine (issue 26: 31/12/9999 gave a
+# 500): nothing before EARLIEST_YEAR, nothing more than `years_ahead` years after today (5 by default: a due,
+# review or reconvene date is weeks or months ahead). Whether a date must be in the past is the service's rule.
+EARLIEST_YEAR = 1900
+YEARS_AHEAD = 5
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 class GovDateField(forms.MultiValueField):
     """A date typed as day, month and year, with the GOV.UK error messages for each way it can be wrong."""
 
     widget = GovDateWidget
 
-    def __init__(self, *, label: str, required: bool = True, **kwargs) -> None:
+    def __init__(self, *, label: str, required: bool = True, years_ahead: int = YEARS_AHEAD, **kwargs) -> None:
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields, label=label, required=required, require_all_fields=False, **kwargs)
+        self.years_ahead = years_ahead
         self.error_messages["required"] = f"Enter the {label.lower()}"
         self.error_messages["incomplete"] = f"Enter the {label.lower()}"
 
@@ -60,9 +76,23 @@ class GovDateField(forms.MultiValueField):
                 raise ValidationError(self.error_messages["required"], code="required")
             return None
         result = self.compress(value)
+        if result is not None:
+            self._check_bounds(result)
         self.validate(result)
         self.run_validators(result)
         return result
+
+
+    def _check_bounds(self, day: dt.date) -> None:
+        if day.year < EARLIEST_YEAR:
+            raise ValidationError(f"{self.label} must be in {EARLIEST_YEAR} or later", code="too_early")
+        latest = _years_after(timezone.localdate(), self.years_ahead)
+        if day > latest:
+            years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"
+            raise ValidationError(
+                f"{self.label} must be no more than {years} from today (on or before {latest:%-d %B %Y})",
+                code="too_late",
+            )
 
 
 class GovTimeField(forms.TimeField):
