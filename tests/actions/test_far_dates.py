@@ -76,7 +76,7 @@ def test_a_due_date_far_ahead_on_the_page_is_a_gov_uk_error_on_its_field(police_
     page = response.content.decode()
     assert "govuk-error-summary" in page and 'href="#id_due-due_date_0"' in page
     if year == "1066":
-        assert "New due date must be in 1900 or later" in page
+        assert "New due date must be after 1 January 1900: check the year" in page
     else:
         assert "New due date must be no more than 5 years from today (on or before 24 November 2031)" in page
     assert 'value="Invented: typed the wrong year"' in page or "Invented: typed the wrong year" in page
