@@ -10,8 +10,8 @@ import functools
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.forms.formsets import TOTAL_FORM_COUNT
 from django.db import models
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils import timezone
 
 from core.timescales import LONDON
@@ -84,10 +84,11 @@ class GovDateField(forms.MultiValueField):
         self.run_validators(result)
         return result
 
-
     def _check_bounds(self, day: dt.date) -> None:
         if day.year < EARLIEST_YEAR:
-            raise ValidationError(f"{self.label} must be after 1 January {EARLIEST_YEAR}: check the year", code="too_early")
+            raise ValidationError(
+                f"{self.label} must be after 1 January {EARLIEST_YEAR}: check the year", code="too_early"
+            )
         latest = _years_after(timezone.localdate(), self.years_ahead)
         if day > latest:
             years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"

@@ -13,7 +13,16 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from agencies.models import Agency, AgencyType, Partnership, User
-from core.forms import BoundedFormSet, GovDateField, GovFormMixin, GovTimeField, field_label, local_moment, quiet, worded
+from core.forms import (
+    BoundedFormSet,
+    GovDateField,
+    GovFormMixin,
+    GovTimeField,
+    field_label,
+    local_moment,
+    quiet,
+    worded,
+)
 from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency

@@ -817,7 +817,9 @@ def information_add(
         _locked(checker.discussion)
         held = InformationEntry.objects.filter(discussion=checker.discussion).aggregate(
             entries=Count("pk"),
-            characters=Coalesce(Sum(Length("information") + Length("checks_done") + Length("consent_manager_reason")), 0),
+            characters=Coalesce(
+                Sum(Length("information") + Length("checks_done") + Length("consent_manager_reason")), 0
+            ),
         )
         adding = sum(len(str(data.get(key) or "")) for key in INFORMATION_TEXTS)
         if held["entries"] >= MAX_INFORMATION_ENTRIES or held["characters"] + adding > MAX_INFORMATION_CHARACTERS:

@@ -82,14 +82,16 @@ def test_csp_reports_are_limited_per_address(caplog):
 def test_a_csp_report_cannot_forge_a_log_line(caplog):
     cache.clear()
     forged = "inline\n2026-12-06 INFO agencies signed in user=admin.demo\r\x1b[2J"
-    report = {"csp-report": {"violated-directive": "script-src\nFAKE", "blocked-uri": forged, "document-uri": "x" * 5000}}
+    report = {
+        "csp-report": {"violated-directive": "script-src\nFAKE", "blocked-uri": forged, "document-uri": "x" * 5000}
+    }
     with caplog.at_level(logging.WARNING, logger="csp"):
         response = Client().post("/csp-report/", json.dumps(report), content_type="application/csp-report")
     assert response.status_code == 204
     (record,) = [r for r in caplog.records if r.name == "csp"]
     line = record.getMessage()
     assert "\n" not in line and "\r" not in line and "\x1b" not in line
-    assert '\\n2026-12-06 INFO agencies signed in' in line  # still readable, as an escape inside the quoted field
+    assert "\\n2026-12-06 INFO agencies signed in" in line  # still readable, as an escape inside the quoted field
     assert record.csp_directive == '"script-src\\nFAKE"'
     assert len(record.csp_page) <= 202  # capped (and quoted)
     assert len(line) < 700
