@@ -141,10 +141,12 @@ class BoundedFormSet(forms.BaseFormSet):
         if not self.claims_too_many:
             super().full_clean()
             return
-        self._errors = []
-        message = self.error_messages["too_many_forms"] % {"num": self.absolute_max}
+        self._errors: list = []
+        message = self.error_messages["too_many_forms"] % {"num": self.absolute_max}  # type: ignore[attr-defined]
         self._non_form_errors = self.error_class(
-            [ValidationError(message, code="too_many_forms")], error_class="nonform", renderer=self.renderer
+            [ValidationError(message, code="too_many_forms")],
+            error_class="nonform",
+            renderer=self.renderer,  # type: ignore[attr-defined]
         )
 
 
