@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
 from administration.forms import LookFilter
 from agencies.models import AuthEvent, User
@@ -160,9 +159,8 @@ def case_looks_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "HEAD"])
-def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
-    """What this user has looked at: for a head of service (or administrator) investigating misuse."""
+def _audited_user(request: AuthenticatedRequest, user_pk: int, **_kwargs) -> User:
+    """The partnership's user whose looks are asked for, for an auditor only; anyone else: 404, whatever the method."""
     if not access.can_audit_users(request.user):
         raise Http404("No such user")
     subject = (
@@ -172,6 +170,20 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     )
     if subject is None:
         raise Http404("No such user")
+    return subject
+
+
+def _audits(request: AuthenticatedRequest, **_kwargs) -> None:
+    if not access.can_audit_users(request.user):
+        raise Http404("No such page")
+
+
+# The access policy answers before the method check (core.decorators.case_methods): a person who may not audit gets
+# 404 whatever the method, as everywhere else; an auditor gets 405 for a method the page does not take.
+@case_methods(["GET"], _audited_user)
+def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
+    """What this user has looked at: for a head of service (or administrator) investigating misuse."""
+    subject = _audited_user(request, user_pk)
     form = LookFilter(request.GET or None)
     looks = CaseView.objects.filter(user=subject)
     if form.is_bound:
@@ -200,11 +212,10 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "HEAD"])
+@case_methods(["GET"], _audits)
 def auth_events(request: AuthenticatedRequest) -> HttpResponse:
     """Sign-ins, failed sign-ins, sign-outs, password changes, role and agency changes of the partnership's users."""
-    if not access.can_audit_users(request.user):
-        raise Http404("No such page")
+    _audits(request)
     form = LookFilter(request.GET or None)
     events = AuthEvent.objects.filter(partnership_id=request.user.partnership_id or 0)
     if form.is_bound:

@@ -82,6 +82,13 @@ class Partnership(models.Model):
         "warning (DOMAIN section 1; usually organised, fii, position_of_trust, child_on_child, extra_familial, "
         "unborn).",
     )
+    max_entry_characters = models.PositiveIntegerField(
+        "most characters in an entry of information",
+        default=5000,
+        validators=[MinValueValidator(500), MaxValueValidator(20000)],
+        help_text="The longest text an agency's information, its checks or the manager's reason may be, each (usually "
+        "5,000: about two pages). It bounds what the minutes print.",
+    )
     # When the calendar last changed, and when the open deadlines last caught up with it (in Celery).
     calendar_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     deadlines_moved_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -10,7 +10,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from agencies import resets, two_factor
-from agencies.models import AccountReset, AuthEventKind, auth_event_record
+from agencies.models import AccountReset, AgencyType, AuthEventKind, auth_event_record
 from agencies.types import AuthenticatedRequest
+from core import views as core_views
 from core.sessions import sign_in_step
 
 
@@ -215,3 +216,23 @@ def resets_waiting(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     waiting = resets.resets_for_approver(request.user, now)
     return render(request, "agencies/resets.html", {"waiting": waiting})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403, except that what an agency outside children's social care may not see is "Page not found" (issue 26).
+
+    Such an agency sees a case only while invited; a page of it they may not open (the edit form, convening, the
+    clocks) answers as a case they were never invited to would. A change they may not make (a POST) stays 403.
+    """
+    user = getattr(request, "user", None)
+    agency = getattr(user, "agency", None) if user is not None and user.is_authenticated else None
+    match = getattr(request, "resolver_match", None)
+    of_a_case = bool(match and match.kwargs)  # a page of a case, a discussion, an action...: not "log a referral"
+    if (
+        of_a_case
+        and request.method in ("GET", "HEAD")
+        and agency is not None
+        and agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE
+    ):
+        return core_views.page_not_found(request, exception)
+    return core_views.permission_denied(request, exception)

@@ -41,5 +41,5 @@ urlpatterns = [
 ]
 
 handler404 = "core.views.page_not_found"
-handler403 = "core.views.permission_denied"
+handler403 = "agencies.views.permission_denied"
 handler500 = "core.views.server_error"

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from core import sessions
 
+SERVICE_NAME = "Strategy Discussions"
+
 
 def service(request: HttpRequest) -> dict[str, str]:
     """Service and partnership names for the header of every page."""
@@ -13,7 +15,7 @@ def service(request: HttpRequest) -> dict[str, str]:
     partnership_name = settings.PARTNERSHIP_NAME
     if user is not None and user.is_authenticated and user.agency_id:
         partnership_name = user.agency.partnership.name
-    return {"service_name": "Strategy Discussions", "partnership_name": partnership_name}
+    return {"service_name": SERVICE_NAME, "partnership_name": partnership_name}
 
 
 def session_timeout(request: HttpRequest) -> dict[str, Any]:

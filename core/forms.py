@@ -5,11 +5,14 @@ received", not "This field is required").
 """
 
 import datetime as dt
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
+from django.forms.formsets import TOTAL_FORM_COUNT
+from django.utils import timezone
 
 from core.timescales import LONDON
 
@@ -26,14 +29,29 @@ class GovDateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+# Every date typed is bounded before it reaches a service or the timescale engine (issue 26: 31/12/9999 gave a
+# 500): nothing before EARLIEST_YEAR, nothing more than `years_ahead` years after today (5 by default: a due,
+# review or reconvene date is weeks or months ahead). Whether a date must be in the past is the service's rule.
+EARLIEST_YEAR = 1900
+YEARS_AHEAD = 5
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 class GovDateField(forms.MultiValueField):
     """A date typed as day, month and year, with the GOV.UK error messages for each way it can be wrong."""
 
     widget = GovDateWidget
 
-    def __init__(self, *, label: str, required: bool = True, **kwargs) -> None:
+    def __init__(self, *, label: str, required: bool = True, years_ahead: int = YEARS_AHEAD, **kwargs) -> None:
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields, label=label, required=required, require_all_fields=False, **kwargs)
+        self.years_ahead = years_ahead
         self.error_messages["required"] = f"Enter the {label.lower()}"
         self.error_messages["incomplete"] = f"Enter the {label.lower()}"
 
@@ -60,9 +78,24 @@ class GovDateField(forms.MultiValueField):
                 raise ValidationError(self.error_messages["required"], code="required")
             return None
         result = self.compress(value)
+        if result is not None:
+            self._check_bounds(result)
         self.validate(result)
         self.run_validators(result)
         return result
+
+    def _check_bounds(self, day: dt.date) -> None:
+        if day.year < EARLIEST_YEAR:
+            raise ValidationError(
+                f"{self.label} must be after 1 January {EARLIEST_YEAR}: check the year", code="too_early"
+            )
+        latest = _years_after(timezone.localdate(), self.years_ahead)
+        if day > latest:
+            years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"
+            raise ValidationError(
+                f"{self.label} must be no more than {years} from today (on or before {latest:%-d %B %Y})",
+                code="too_late",
+            )
 
 
 class GovTimeField(forms.TimeField):
@@ -80,6 +113,41 @@ class GovTimeField(forms.TimeField):
         if isinstance(value, str):
             value = value.strip().lower().replace(" ", "")
         return super().to_python(value)
+
+
+class BoundedFormSet(forms.BaseFormSet):
+    """A formset that refuses a post claiming more forms than `absolute_max` before building any form.
+
+    Django caps the count at `absolute_max` but still builds that many forms and renders them (issue 26: 10,000
+    claimed cost 580 ms and a 285 KB page). Here the claim alone is the error: no form is built, the management
+    form's count is the only thing read, and the formset carries its "too many" message as a non-form error.
+    """
+
+    @functools.cached_property
+    def claims_too_many(self) -> bool:
+        if not self.is_bound:
+            return False
+        form = self.management_form
+        form.is_valid()  # the count is read even when another of its fields is missing, as Django's own count is
+        return (form.cleaned_data.get(TOTAL_FORM_COUNT) or 0) > self.absolute_max
+
+    def total_form_count(self) -> int:
+        return 0 if self.claims_too_many else super().total_form_count()
+
+    def initial_form_count(self) -> int:
+        return 0 if self.claims_too_many else super().initial_form_count()
+
+    def full_clean(self) -> None:
+        if not self.claims_too_many:
+            super().full_clean()
+            return
+        self._errors: list = []
+        message = self.error_messages["too_many_forms"] % {"num": self.absolute_max}  # type: ignore[attr-defined]
+        self._non_form_errors = self.error_class(
+            [ValidationError(message, code="too_many_forms")],
+            error_class="nonform",
+            renderer=self.renderer,  # type: ignore[attr-defined]
+        )
 
 
 def quiet(form: forms.BaseForm | forms.BaseFormSet) -> None:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -23,6 +24,8 @@ class NoStoreWhenSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code >= 500:
+            return response  # never kept (core.views.server_error); asking who is signed in may be what failed
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
@@ -32,6 +35,38 @@ class NoStoreWhenSignedInMiddleware:
 csp_log = logging.getLogger("csp")
 CSP_REPORT_PATH = "/csp-report/"
 MAX_REPORT_BYTES = 16 * 1024
+# Per address (issue 26: an unauthenticated POST could log without limit): a page with a few violations sends a few
+# reports; past this many in a window, reports from that address are answered 429 and not logged.
+CSP_REPORTS_PER_WINDOW = 30
+CSP_REPORT_WINDOW_SECONDS = 60
+MAX_REPORTS_PER_POST = 5
+_CSP_FIELDS = {  # logged field: (the report's keys, old and new format; longest kept)
+    "directive": (("violated-directive", "effectiveDirective"), 100),
+    "blocked": (("blocked-uri", "blockedURL"), 200),
+    "page": (("document-uri", "documentURL"), 200),
+}
+
+
+def log_field(value: object, limit: int) -> str:
+    """A value from outside, safe in a log line: capped, then quoted with every control character escaped, so a
+    newline or a carriage return in it cannot start a forged line (JSON string quoting, ASCII only)."""
+    return json.dumps(str(value)[:limit], ensure_ascii=True)
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def _csp_allowed(address: str) -> bool:
+    """Count this report against its address's window (the cache); False once over the limit."""
+    key = f"csp-report:{address}"
+    cache.add(key, 0, timeout=CSP_REPORT_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=CSP_REPORT_WINDOW_SECONDS)
+        count = 1
+    return count <= CSP_REPORTS_PER_WINDOW
 
 
 class CspReportMiddleware:
@@ -39,6 +74,8 @@ class CspReportMiddleware:
 
     A browser posts a report with no CSRF token and no session, so this sink sits before the CSRF
     and sign-in middleware; it is not a view (no view is `csrf_exempt`) and it changes nothing.
+    Anyone can post here, so it is limited per address (429 past the limit) and each report is logged as
+    named fields, quoted and capped (`log_field`): what a report says can never forge a log line.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -49,23 +86,31 @@ class CspReportMiddleware:
             return self.get_response(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        address = _client_address(request)
+        if not _csp_allowed(address):
+            return HttpResponse("Too many reports", status=429, content_type="text/plain")
         body = request.read(MAX_REPORT_BYTES + 1)
         try:
             report = json.loads(body[:MAX_REPORT_BYTES]) if len(body) <= MAX_REPORT_BYTES else None
         except ValueError:
             report = None
-        reports = report if isinstance(report, list) else [report]
+        reports = report[:MAX_REPORTS_PER_POST] if isinstance(report, list) else [report]
         for item in reports:
             details = item.get("csp-report", item.get("body", item)) if isinstance(item, dict) else None
             if not isinstance(details, dict):
-                csp_log.warning("CSP report that could not be read (%d bytes)", len(body))
+                csp_log.warning("CSP report that could not be read bytes=%d", len(body), extra={"csp_bytes": len(body)})
                 continue
             # Which rule blocked what, on which page: URLs without their query strings (no search terms in logs).
+            fields = {}
+            for name, (keys, limit) in _CSP_FIELDS.items():
+                value = str(next((details[key] for key in keys if details.get(key)), "?"))
+                fields[name] = log_field(value if name == "directive" else value.split("?")[0], limit)
             csp_log.warning(
-                "CSP violation: %s blocked %s on %s",
-                str(details.get("violated-directive") or details.get("effectiveDirective") or "?")[:100],
-                str(details.get("blocked-uri") or details.get("blockedURL") or "?").split("?")[0][:200],
-                str(details.get("document-uri") or details.get("documentURL") or "?").split("?")[0][:200],
+                "CSP violation directive=%s blocked=%s page=%s",
+                fields["directive"],
+                fields["blocked"],
+                fields["page"],
+                extra={f"csp_{name}": value for name, value in fields.items()},
             )
         return HttpResponse(status=204)
 

@@ -35,6 +35,24 @@ JURISDICTIONS = ("ENG", "WLS", "SCT", "NIR")
 
 END_OF_CALENDAR_DAY = time(23, 59, 59)
 
+# The dates the engine counts between. A clock is days or years long; a date far outside this is a typing
+# mistake or an attack (31/12/9999 once overflowed Python's calendar), refused with OutOfRange, never computed.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+class OutOfRange(ValueError):
+    """A date or moment outside the engine's range (EARLIEST_DATE to LATEST_DATE): nothing is computed from it."""
+
+
+def _require_in_range(name: str, value: date) -> None:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise OutOfRange(
+            f"{name} {day.isoformat()} is outside the dates the timescale engine counts "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+
 
 class Rule(enum.StrEnum):
     """The timescales of DOMAIN.md section 3, by rule id."""
@@ -186,6 +204,9 @@ def add_working_days(start: date, days: int, calendar: Calendar) -> date:
         raise TypeError("add_working_days takes a date, not a datetime: use to_local(moment).date()")
     if days < 0:
         raise ValueError(f"days must not be negative, not {days}")
+    _require_in_range("start", start)
+    if days > MAX_WORKING_DAYS:
+        raise OutOfRange(f"days must be at most {MAX_WORKING_DAYS}, not {days}")
     if days == 0:
         return start
     # A lookup in the calendar's precomputed working days, not a walk day by day: a 45-working-day rule costs
@@ -201,6 +222,7 @@ def add_working_days(start: date, days: int, calendar: Calendar) -> date:
 
 
 WORKING_DAY_BLOCK_YEARS = 4
+MAX_WORKING_DAYS = 2_600  # about ten years of working days: longer than any clock of DOMAIN section 3
 
 
 @functools.lru_cache(maxsize=256)
@@ -255,6 +277,7 @@ def _require_aware(name: str, moment: datetime) -> None:
         raise TypeError(f"{name} must be a datetime, not {type(moment).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware; localise it first with to_local()")
+    _require_in_range(name, moment)
 
 
 def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> datetime:
@@ -290,6 +313,7 @@ def end_of_date(day: date) -> datetime:
     """23:59:59 London time on ``day``: when a clock due "by" a date a person set falls due (reconvene, review)."""
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError("end_of_date takes a date")
+    _require_in_range("day", day)
     return _local_moment(day, END_OF_CALENDAR_DAY)
 
 
@@ -301,6 +325,7 @@ def step_moment(day: date, started: datetime) -> datetime:
     """
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError("step_moment takes a date")
+    _require_in_range("day", day)
     _require_aware("started", started)
     return max(_local_moment(day, time(0, 0)), to_local(started))
 

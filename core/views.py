@@ -1,13 +1,17 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from core import sessions
+from core.context_processors import SERVICE_NAME
 
 
 @login_not_required
@@ -28,7 +32,19 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    """The 500 page, rendered with no context processor: nothing here touches the database or the session.
+
+    What failed may be the database itself (a PostgreSQL restart mid-request): the usual context (who is signed
+    in, their partnership, their counts) would fail again and leave a bare "Internal Server Error".
+    """
+    context = {
+        "request": request,  # its path and CSP nonce only: no query
+        "service_name": SERVICE_NAME,
+        "partnership_name": settings.PARTNERSHIP_NAME,
+    }
+    response = HttpResponse(loader.render_to_string("errors/500.html", context), status=500)
+    add_never_cache_headers(response)
+    return response
 
 
 class SignOutView(auth_views.LogoutView):

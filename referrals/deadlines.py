@@ -18,7 +18,7 @@ from simple_history.utils import bulk_update_with_history
 from agencies.models import Agency, Partnership, User
 from agencies.selectors import partnership_calendar
 from core.history import record
-from core.timescales import SET_BY_PERSON, Calendar, Rule, due_at, due_soon_at, escalation_at, to_local
+from core.timescales import SET_BY_PERSON, Calendar, OutOfRange, Rule, due_at, due_soon_at, escalation_at, to_local
 from referrals.access import can_move_deadlines
 from referrals.models import Deadline, DeadlineState, Person, Referral
 
@@ -36,13 +36,17 @@ def deadline_moments(
     A due moment a person set (an agreed action date, a reconvene or review date, a clock a team
     manager moved) is `agreed_due`; every other comes from the engine.
     """
-    if agreed_due is not None:
-        due = agreed_due
-    elif Rule(rule) in SET_BY_PERSON:
-        raise ValueError(f"A {Rule(rule).value} deadline needs the due moment agreed for it")
-    else:
-        due = due_at(rule, starts_at, calendar)
-    return due, due_soon_at(starts_at, due, due_soon_share), escalation_at(due, calendar)
+    try:
+        if agreed_due is not None:
+            due = agreed_due
+        elif Rule(rule) in SET_BY_PERSON:
+            raise ValueError(f"A {Rule(rule).value} deadline needs the due moment agreed for it")
+        else:
+            due = due_at(rule, starts_at, calendar)
+        return due, due_soon_at(starts_at, due, due_soon_share), escalation_at(due, calendar)
+    except OutOfRange:
+        # A date no clock can have (31/12/9999): refused as bad input on the due date, never a 500.
+        raise ValidationError({"due": "The date is too far ahead or behind: check the year"}) from None
 
 
 def deadline_open(

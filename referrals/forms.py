@@ -13,7 +13,16 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from agencies.models import Agency, AgencyType, Partnership, User
-from core.forms import GovDateField, GovFormMixin, GovTimeField, field_label, local_moment, quiet, worded
+from core.forms import (
+    BoundedFormSet,
+    GovDateField,
+    GovFormMixin,
+    GovTimeField,
+    field_label,
+    local_moment,
+    quiet,
+    worded,
+)
 from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
@@ -280,9 +289,9 @@ class PersonForm(GovFormMixin, forms.Form):
             del self.fields[name]
 
 
-class BasePersonFormSet(forms.BaseFormSet):
+class BasePersonFormSet(BoundedFormSet):
     default_error_messages = {
-        **forms.BaseFormSet.default_error_messages,
+        **BoundedFormSet.default_error_messages,
         "too_many_forms": f"A referral can have at most {MAX_PEOPLE_PER_GROUP} people in each list",
     }
 
@@ -329,7 +338,7 @@ class BasePersonFormSet(forms.BaseFormSet):
             raise ValidationError("Add at least one child", code="no_child")
 
 
-# At most 20 people in a list; a post claiming more is refused before a 21st form is built (absolute_max).
+# At most 20 people in a list; a post claiming more is refused before any form is built (BoundedFormSet).
 PersonFormSet = cast(
     type[BasePersonFormSet],
     forms.formset_factory(
@@ -422,6 +431,8 @@ class ReferralForms:
                 self._add_person_error(group, int(index), field, messages, only_new)
             elif group in self.people:
                 known = [str(m) for m in self.people[group].non_form_errors()]
+                if only_new and known:
+                    continue  # the list says what is wrong with it already (too many people claimed)
                 self.people[group]._non_form_errors = self.people[group].error_class(  # type: ignore[attr-defined]
                     [*known, *(m for m in messages if m not in known)]
                 )

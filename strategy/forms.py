@@ -7,6 +7,7 @@ clash) and carries the version of the section it was loaded from.
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from agencies.models import Agency, AgencyType, RoleCode, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
@@ -380,10 +381,20 @@ class InformationForm(GovFormMixin, forms.Form):
         help_text="It could place the child at risk or jeopardise a police investigation",
     )
 
-    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], max_characters: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
         self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
+        # The partnership's maximum (Partnership.max_entry_characters), refused here before it reaches the service.
+        for name in ("information", "checks_done", "consent_manager_reason"):
+            field = self.fields[name]
+            field.max_length = max_characters  # type: ignore[attr-defined]
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+            field.validators.append(MaxLengthValidator(max_characters))
+            field.widget.attrs["maxlength"] = str(max_characters)
+            field.error_messages["max_length"] = f"{field.label} must be {max_characters:,} characters or fewer"
+            limit = f"You can enter up to {max_characters:,} characters"
+            field.help_text = f"{field.help_text}. {limit}" if field.help_text else limit
 
 
 class RiskForm(VersionedForm):

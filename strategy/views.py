@@ -164,7 +164,12 @@ def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str,
         "attending": _attending(context, checker),
         "attending_form": bound.get("attending"),
         "information_form": bound.get("information")
-        or forms.InformationForm(prefix="information", agencies=own_agencies, initial={"submission_key": uuid.uuid4()}),
+        or forms.InformationForm(
+            prefix="information",
+            agencies=own_agencies,
+            max_characters=discussion.referral.partnership.max_entry_characters,
+            initial={"submission_key": uuid.uuid4()},
+        ),
         "risk_form": bound.get("risk")
         or forms.RiskForm(
             prefix="risk",
@@ -437,7 +442,12 @@ def _information(request, discussion, checker, now, slot):
         key=lambda a: a.name,
     )
     own = [a for a in agencies if checker.can_record_agency(a.pk)]
-    form = forms.InformationForm(request.POST, prefix="information", agencies=own)
+    form = forms.InformationForm(
+        request.POST,
+        prefix="information",
+        agencies=own,
+        max_characters=discussion.referral.partnership.max_entry_characters,
+    )
     slot.update(form=form, key=form.prefix)
     if form.is_valid():
         data = form.cleaned_data

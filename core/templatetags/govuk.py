@@ -101,7 +101,7 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list
         if item is None:
             continue
         if isinstance(item, forms.BaseFormSet):
-            first_anchor = None
+            first_anchor = item.prefix  # no form to point at (none yet, or a claim of too many): the list itself
             if item.forms:
                 first_field = next((f for f in item.forms[0] if not f.is_hidden), None)
                 first_anchor = anchor_id(first_field) if first_field else None

@@ -20,6 +20,7 @@ from core.timescales import (
     STANDARD_DAYS_MAX,
     STANDARD_DAYS_MIN,
     Calendar,
+    OutOfRange,
     Rule,
     due_at,
     to_local,
@@ -134,6 +135,6 @@ class Command(BaseCommand):
         )
         try:
             due = due_at(rule, start, calendar)
-        except OverflowError:
+        except OutOfRange:
             raise CommandError(f"--from {options['start']!r} is too close to the end of the calendar") from None
         self.stdout.write(due.isoformat())
