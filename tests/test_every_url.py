@@ -168,7 +168,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
     },
     "audit:case_looks_log": {
-        "get": who("404", sw="403", tm="200", hos="200", admin="403", police="403"),
+        "get": who("404", sw="403", tm="200", hos="200", admin="403", police="404"),
         "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
     },

@@ -151,6 +151,7 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
         "due_soon_percent": str(partnership.due_soon_percent),
         "minutes_hours": str(partnership.minutes_hours),
         "meeting_not_ended_hours": str(partnership.meeting_not_ended_hours),
+        "max_entry_characters": str(partnership.max_entry_characters),
         "reference_prefix": partnership.reference_prefix,
         "meeting_harms": partnership.meeting_harms,
         "closure_days-TOTAL_FORMS": str(len(closure_days)),

@@ -7,6 +7,7 @@ The requests themselves (valid, used, unknown links) are in tests/minutes/test_t
 import datetime as dt
 import io
 import logging
+import logging.config
 import os
 import re
 import runpy
@@ -90,6 +91,9 @@ def test_every_handler_the_settings_configure_redacts():
     assert settings.LOGGING["handlers"]
     for name, handler in settings.LOGGING["handlers"].items():
         assert "redact_tokens" in handler.get("filters", []), name
+    # Configured afresh from the settings: another test of the run (a Celery worker started in-process) may have
+    # added a handler of its own to the root logger, which is not the settings' configuration.
+    logging.config.dictConfig(settings.LOGGING)
     for logger in (logging.getLogger(), logging.getLogger("django.server")):
         assert logger.handlers
         for handler in logger.handlers:

@@ -40,7 +40,7 @@ def test_only_the_team_manager_moves_an_overdue_deadline_later_with_a_reason(
     page.get_by_label("Why is it moved later?").fill("Noah is staying with his grandmother abroad until Friday.")
     page.get_by_role("button", name="Move the deadline later").click()
     expect(page.get_by_role("heading", name="Deadlines")).to_be_visible()
-    expect(page.locator("#deadlines + table")).to_contain_text(
+    expect(page.locator("#deadlines + .app-table-scroll table")).to_contain_text(
         "to 4 Dec 2026 12:00 by Tara Mendes because Noah is staying with his grandmother abroad until Friday."
     )
     check_a11y(page, "case page with a moved deadline")
