@@ -17,7 +17,8 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import Now
 from django.urls import reverse
 
 from agencies import two_factor
@@ -67,7 +68,9 @@ def needs_second_approval(user: User, now: dt.datetime) -> bool:
     changed in the last RECENT_ROLES_DAYS (so taking a manager's role away first does not skip the approval)."""
     if two_factor.required(user):
         return True
-    recently = now - dt.timedelta(days=RECENT_ROLES_DAYS)
+    # The sign-in audit is stamped by the database's clock (agencies migration 0008), so "recently" is counted
+    # on that clock too, whatever moment the caller's `now` says.
+    recently = ExpressionWrapper(Now() - dt.timedelta(days=RECENT_ROLES_DAYS), output_field=DateTimeField())
     return AuthEvent.objects.filter(user=user, kind=AuthEventKind.ROLES_CHANGED, at__gte=recently).exists()
 
 
