@@ -10,6 +10,7 @@
 """
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass
 
 from axes.backends import AxesStandaloneBackend
@@ -114,3 +115,23 @@ def account_unlock(*, actor: User, user: User) -> None:
 
     reset(username=user.username)
     auth_event_record(kind=AuthEventKind.UNLOCKED, user=user, actor=actor, detail="Sign-in unlocked")
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address a sign-in came from, for the limits by address (AXES_CLIENT_IP_CALLABLE).
+
+    Behind PROXY_COUNT trusted proxies (the TLS proxy in front of `web`), each appends the address it saw to
+    X-Forwarded-For, so the client is the entry that many from the right; anything to its left is what the client
+    claimed and is ignored. With no proxy configured the header is ignored altogether (a client could forge it).
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote

@@ -134,6 +134,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "agencies.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # unlocking is an action on the partnership-scoped user admin
 AXES_VERBOSE = False
+# The trusted proxies in front of `web` (the TLS proxy: 1). The sign-in limits by address take the client's address
+# from X-Forwarded-For that many hops from the right; 0 (a developer's machine) ignores the header.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_address"
 # axes warns when the lockout is not also by IP address. It is by username on purpose: a council's whole office
 # signs in from one address, and one person's typos must not lock out everyone behind it. A username-only lock
 # cannot be dodged by changing cookies or browser, which is what the warning is about.
