@@ -637,7 +637,7 @@ def _force_errors(item: forms.BaseForm | forms.BaseFormSet) -> None:
 
 
 def draft_initial(referral: Referral, people: dict[str, list]) -> tuple[dict, dict[str, list[dict]]]:
-    """A stored draft as the task pages' initial values: its fields, and its people by list."""
+    """A stored referral (a draft, or one logged) as a form's initial values: its fields, and its people by list."""
     local = to_local(referral.received_at)
     initial = {
         "received_date": local.date(),

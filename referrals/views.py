@@ -27,7 +27,6 @@ from referrals.forms import (
     ReferralForms,
     add_another,
     draft_initial,
-    people_initial,
     referral_part_form,
 )
 from referrals.models import Deadline, DeadlineState, Referral
@@ -133,28 +132,8 @@ def _initial(referral: Referral | None, now) -> dict:
     """What the edit page starts from: the referral as stored."""
     if referral is None:
         return {}
-    local = to_local(referral.received_at)
-    groups = selectors.referral_people(referral, today=to_local(now).date())
-    return {
-        "initial": {
-            "received_date": local.date(),
-            "received_time": local.strftime("%H:%M"),
-            "referrer_name": referral.referrer_name,
-            "referrer_agency": referral.referrer_agency_id,
-            "referrer_organisation": referral.referrer_organisation,
-            "referrer_contact": referral.referrer_contact,
-            "concerns": list(referral.concerns.values_list("code", flat=True)),
-            "non_mobile_infant_injury": {True: "yes", False: "no", None: None}[referral.non_mobile_infant_injury],
-            "urgency": referral.urgency,
-            "urgency_reason": referral.urgency_reason,
-            "immediate_action_taken": referral.immediate_action_taken,
-            "immediate_action_agency": referral.immediate_action_agency_id,
-            "immediate_action_details": referral.immediate_action_details,
-            "concern_summary": referral.concern_summary,
-            "allocated_social_worker": referral.allocated_social_worker_id,
-        },
-        "people_initial": people_initial(groups),
-    }
+    initial, people = draft_initial(referral, selectors.referral_people(referral, today=to_local(now).date()))
+    return {"initial": initial, "people_initial": people}
 
 
 def _int(value: str | None) -> int:
