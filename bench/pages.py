@@ -67,24 +67,21 @@ def _key(size: int) -> str:
 
 def _prepare_database(base_url: str, size: int) -> str:
     """The size's database, kept if it was made by this generator and these migrations, else made empty."""
-    import psycopg2
+    import psycopg
 
     name = f"strategy_bench_{size}"
-    admin = psycopg2.connect(_database_url(base_url, "postgres"))
-    admin.autocommit = True
+    admin = psycopg.connect(_database_url(base_url, "postgres"), autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cursor.fetchone() is not None
     key = None
     if exists:
-        connection = psycopg2.connect(_database_url(base_url, name))
-        with connection, connection.cursor() as cursor:
+        with psycopg.connect(_database_url(base_url, name)) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
             if cursor.fetchone()[0]:
                 cursor.execute("SELECT key FROM bench_meta")
                 row = cursor.fetchone()
                 key = row[0] if row else None
-        connection.close()
     if key != _key(size):
         with admin.cursor() as cursor:
             if exists:
@@ -114,10 +111,9 @@ def main() -> None:
 
 def _run_others(base_url: str) -> None:
     """The other benchmarks, on a PostgreSQL database of their own, with what they print kept for the docs."""
-    import psycopg2
+    import psycopg
 
-    admin = psycopg2.connect(_database_url(base_url, "postgres"))
-    admin.autocommit = True
+    admin = psycopg.connect(_database_url(base_url, "postgres"), autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute('DROP DATABASE IF EXISTS "strategy_bench_others" WITH (FORCE)')
         cursor.execute('CREATE DATABASE "strategy_bench_others"')

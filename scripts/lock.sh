@@ -2,7 +2,7 @@
 # `make lock`: re-pin the two lock files from pyproject.toml with pip-tools,
 # installed in a throwaway venv (removed afterwards):
 #   requirements.txt      production: [project] dependencies and what they pull in
-#   requirements-dev.txt  the dev extra (tests and linters), on top of requirements.txt
+#   requirements-dev.txt  the dev and bench extras (tests, linters, honcho, charts), on top of requirements.txt
 #                         (`-r requirements.txt`, and resolved with it as constraints,
 #                         so both files always agree on shared packages)
 # Pins already in the files are kept while they still fit; pass pip-compile
@@ -34,10 +34,11 @@ strip_index_lines requirements.txt
 "$tools/bin/python" -c '
 import tomllib
 with open("pyproject.toml", "rb") as f:
-    print(*tomllib.load(f)["project"]["optional-dependencies"]["dev"], sep="\n")
+    extras = tomllib.load(f)["project"]["optional-dependencies"]
+print(*extras["dev"], *extras["bench"], sep="\n")
 ' | compile --constraint=requirements.txt --output-file=requirements-dev.txt -
 strip_index_lines requirements-dev.txt
-sed -i -e 's/-r -$/strategy-discussions[dev] (pyproject.toml)/' requirements-dev.txt
+sed -i -e 's/-r -$/strategy-discussions[dev,bench] (pyproject.toml)/' requirements-dev.txt
 awk 'done || /^#/ { print; next } { print "-r requirements.txt"; print ""; done = 1; print }
   END { if (!done) print "-r requirements.txt" }' \
   requirements-dev.txt >"$tools/dev.txt"
