@@ -38,7 +38,7 @@ class ActionChecker:
 
     def can_update(self) -> bool:
         """The lead agency's practitioners, the chair and the case's social worker, while the case is open."""
-        if self.case.relation in (Relationship.NONE, Relationship.CSC_CLOSED):
+        if not self.case.can_change():
             return False
         if self.is_chair() or self.is_case_social_worker():
             return True

@@ -101,9 +101,8 @@ def can_move_deadlines(user: User, referral: Referral) -> bool:
     never on a closed case (read-only; its one clock left, the minutes', is met by circulating them)."""
     return (
         _is_csc(user)
-        and user.partnership_id == referral.partnership_id
         and user.has_role(RoleCode.TEAM_MANAGER)
-        and referral.status != ReferralStatus.CLOSED
+        and ReferralChecker.for_user(user, referral).can_change()
     )
 
 
@@ -197,6 +196,17 @@ class ReferralChecker:
     def closed(self) -> bool:
         """The case is closed (only CSC still see it): read-only for everyone."""
         return self.relation is Relationship.CSC_CLOSED
+
+    def can_change(self) -> bool:
+        """The one home of "a closed case is read-only": the user sees the case and it is not closed. Every
+        write rule (a clock moved, an action updated, a step recorded) starts here; only the minutes' approval
+        and circulation, whose duty survives closure (DOMAIN section 1, step 5), do not."""
+        return self.relation not in (Relationship.NONE, Relationship.CSC_CLOSED)
+
+    @property
+    def invited_read_only(self) -> bool:
+        """An invited agency after the discussion: it reads the case until it is closed."""
+        return self.relation is Relationship.INVITED_READ_ONLY
 
     @property
     def draft(self) -> bool:

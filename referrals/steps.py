@@ -59,7 +59,8 @@ def can_record_step(checker: ReferralChecker, deadline: Deadline) -> bool:
     practitioner of an agency invited to the case for the medical report. Only open clocks, only on open cases
     (the policy's relationship says read-only once closed)."""
     if (
-        step_for(deadline) is None
+        not checker.can_change()
+        or step_for(deadline) is None
         or deadline.state != DeadlineState.OPEN
         or deadline.referral_id != checker.referral.pk
     ):
