@@ -20,7 +20,7 @@ from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
-from referrals.access import PRACTITIONER_ROLES, agency_sees_case
+from referrals.access import agency_sees_case
 
 
 def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
@@ -68,8 +68,8 @@ def _lead_agencies(action: Action, checker: ActionChecker) -> list[Agency]:
 
 def _people(action: Action, agencies: list[Agency]) -> list[User]:
     return list(
-        User.objects.filter(agency__in=agencies, is_active=True, roles__code__in=PRACTITIONER_ROLES)
-        .distinct()
+        User.objects.practitioners()
+        .filter(agency__in=agencies)
         .select_related("agency")
         .order_by("agency__name", "first_name", "last_name")
     )

@@ -4,6 +4,7 @@ from datetime import time
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -186,6 +187,49 @@ class Role(models.Model):
         return self.get_code_display()
 
 
+# Who may be named on a case (an invitee, an action's lead): practitioners of any agency, never an analyst.
+PRACTITIONER_ROLES = (
+    RoleCode.SOCIAL_WORKER,
+    RoleCode.TEAM_MANAGER,
+    RoleCode.POLICE_OFFICER,
+    RoleCode.HEALTH_PRACTITIONER,
+    RoleCode.EDUCATION_DSL,
+    RoleCode.OTHER_PRACTITIONER,
+    RoleCode.HEAD_OF_SERVICE,
+)
+# Who may be the case's allocated social worker: CSC social workers and team managers.
+ALLOCATABLE_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
+
+
+class UserQuerySet(models.QuerySet):
+    """The rules about who may chair, be allocated or take part (DOMAIN section 2), each written once: the lists
+    the forms offer are these querysets, and the predicates the services check (`may_chair`, `may_be_allocated`,
+    `may_take_part` below) ask them about one user."""
+
+    def practitioners(self) -> "UserQuerySet":
+        """Active practitioners (an invitee, an action's lead, an attendee): never an analyst."""
+        return self.filter(is_active=True, roles__code__in=PRACTITIONER_ROLES).distinct()
+
+    def _csc_of(self, partnership_id: int | None) -> "UserQuerySet":
+        return self.filter(
+            is_active=True,
+            agency__partnership_id=partnership_id or 0,
+            agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+        )
+
+    def chairs(self, partnership_id: int | None) -> "UserQuerySet":
+        """Who may chair a strategy discussion: the partnership's CSC team managers (DOMAIN section 2)."""
+        return self._csc_of(partnership_id).filter(roles__code=RoleCode.TEAM_MANAGER).distinct()
+
+    def allocatable(self, partnership_id: int | None) -> "UserQuerySet":
+        """Who may be a case's allocated social worker: the partnership's CSC social workers and team managers."""
+        return self._csc_of(partnership_id).filter(roles__code__in=ALLOCATABLE_ROLES).distinct()
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """A person who signs in. Membership: one agency, one or more roles within it."""
 
@@ -204,6 +248,8 @@ class User(AbstractUser):
     # `check --deploy` fails and the server does not start while one is active (agencies/checks.py).
     is_demo = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
+
+    objects = UserManager()
 
     def save(self, *args, **kwargs) -> None:
         if self.__dict__.pop("_demo_password", False):
@@ -253,6 +299,25 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+def _is_user(user: object) -> bool:
+    return isinstance(user, User) and user.pk is not None
+
+
+def may_chair(user: object, partnership_id: int | None) -> bool:
+    """One of `User.objects.chairs(partnership_id)`."""
+    return _is_user(user) and User.objects.chairs(partnership_id).filter(pk=user.pk).exists()  # type: ignore[union-attr]
+
+
+def may_be_allocated(user: object, partnership_id: int | None) -> bool:
+    """One of `User.objects.allocatable(partnership_id)`."""
+    return _is_user(user) and User.objects.allocatable(partnership_id).filter(pk=user.pk).exists()  # type: ignore[union-attr]
+
+
+def may_take_part(user: object, agency: Agency) -> bool:
+    """One of `User.objects.practitioners()`, of that agency."""
+    return _is_user(user) and User.objects.practitioners().filter(agency=agency, pk=user.pk).exists()  # type: ignore[union-attr]
 
 
 class AuthEventKind(models.TextChoices):

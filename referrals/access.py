@@ -36,7 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q
 from django.http import Http404
 
-from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from agencies.models import PRACTITIONER_ROLES, Agency, AgencyType, Partnership, RoleCode, User
 from core.queries import ProbedExists
 from referrals.models import (
     Referral,
@@ -53,17 +53,7 @@ CSC_VIEW_ROLES = (
 )
 CSC_EDIT_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 # Practitioners of an invited agency (DOMAIN section 2): not partnership analysts, who see aggregates only.
-INVITED_ROLES = (
-    RoleCode.POLICE_OFFICER,
-    RoleCode.HEALTH_PRACTITIONER,
-    RoleCode.EDUCATION_DSL,
-    RoleCode.OTHER_PRACTITIONER,
-    RoleCode.HEAD_OF_SERVICE,
-    RoleCode.SOCIAL_WORKER,
-    RoleCode.TEAM_MANAGER,
-)
-# Who may be named on a discussion (an invitee, an action's lead): practitioners, never an analyst.
-PRACTITIONER_ROLES = tuple(dict.fromkeys((*CSC_EDIT_ROLES, *INVITED_ROLES)))
+INVITED_ROLES = PRACTITIONER_ROLES
 VIEW_PERMISSION = "referrals.view_referral"
 VIEW_CODENAME = "view_referral"
 
@@ -100,9 +90,7 @@ def can_move_deadlines(user: User, referral: Referral) -> bool:
     """Move a case's clock later (with a reason): a CSC team manager of the case's partnership only (DOMAIN 1), and
     never on a closed case (read-only; its one clock left, the minutes', is met by circulating them)."""
     return (
-        _is_csc(user)
-        and user.has_role(RoleCode.TEAM_MANAGER)
-        and ReferralChecker.for_user(user, referral).can_change()
+        _is_csc(user) and user.has_role(RoleCode.TEAM_MANAGER) and ReferralChecker.for_user(user, referral).can_change()
     )
 
 

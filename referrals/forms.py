@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from agencies.models import Agency, AgencyType, Partnership, User
+from agencies.models import Agency, Partnership, User
 from core.forms import (
     BoundedFormSet,
     GovDateField,
@@ -27,7 +27,6 @@ from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import (
-    ALLOCATABLE_ROLES,
     DRAFT_TASK_TITLES,
     MAX_PEOPLE_PER_GROUP,
     PERSON_FIELDS,
@@ -149,16 +148,9 @@ class ReferralForm(GovFormMixin, forms.Form):
         agencies = Agency.objects.filter(partnership=partnership)
         cast(forms.ModelChoiceField, self.fields["immediate_action_agency"]).queryset = agencies
         cast(forms.ModelChoiceField, self.fields["referrer_agency"]).queryset = agencies
-        cast(forms.ModelChoiceField, self.fields["allocated_social_worker"]).queryset = (
-            User.objects.filter(
-                is_active=True,
-                agency__partnership=partnership,
-                agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
-                roles__code__in=ALLOCATABLE_ROLES,
-            )
-            .distinct()
-            .order_by("first_name", "last_name")
-        )
+        cast(forms.ModelChoiceField, self.fields["allocated_social_worker"]).queryset = User.objects.allocatable(
+            partnership.pk
+        ).order_by("first_name", "last_name")
 
     def clean(self) -> dict:
         super().clean()

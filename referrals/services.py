@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from agencies.models import Agency, AgencyType, Partnership, RoleCode, User
+from agencies.models import Agency, Partnership, User, may_be_allocated
 from core.history import record
 from core.timescales import to_local
 from referrals import access, rules
@@ -95,7 +95,6 @@ PEOPLE_GROUPS: dict[str, tuple[str, ...]] = {
     "others": OTHER_PERSON_KINDS,
 }
 MAX_PEOPLE_PER_GROUP = 20
-ALLOCATABLE_ROLES = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 
 
 class StaleEditError(Exception):
@@ -273,7 +272,7 @@ def _check_referral(
         if agency is not None and (not isinstance(agency, Agency) or agency.partnership_id != referral.partnership_id):
             errors.add({name: "Select an agency of this partnership from the list"})
     worker = data.get("allocated_social_worker")
-    if worker is not None and not _can_be_allocated(worker, referral.partnership_id):
+    if worker is not None and not may_be_allocated(worker, referral.partnership_id):
         errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
     if not concerns:
         errors.add({"concerns": "Select at least one concern category"})
@@ -292,17 +291,6 @@ def _check_referral(
     )
     people.check_removals()
     return errors
-
-
-def _can_be_allocated(user: Any, partnership_id: int) -> bool:
-    return (
-        isinstance(user, User)
-        and user.is_active
-        and user.agency is not None
-        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-        and user.agency.partnership_id == partnership_id
-        and user.has_role(*ALLOCATABLE_ROLES)
-    )
 
 
 def _apply(referral: Referral, data: Mapping[str, Any], errors: _Errors) -> None:
@@ -713,7 +701,7 @@ def referral_draft_save(
         if (
             "allocated_social_worker" in fields
             and worker is not None
-            and not _can_be_allocated(worker, referral.partnership_id)
+            and not may_be_allocated(worker, referral.partnership_id)
         ):
             errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
         for name in fields:

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-from agencies.models import Agency, AgencyType, RoleCode, User
+from agencies.models import Agency, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
@@ -899,16 +899,7 @@ class InviteForm(GovFormMixin, forms.Form):
 
 
 def team_managers(referral: Referral):
-    return (
-        User.objects.filter(
-            is_active=True,
-            agency__partnership_id=referral.partnership_id,
-            agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
-            roles__code=RoleCode.TEAM_MANAGER,
-        )
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return User.objects.chairs(referral.partnership_id).order_by("first_name", "last_name")
 
 
 class CloseCaseForm(GovFormMixin, forms.Form):

@@ -5,7 +5,6 @@ from typing import Any
 
 from agencies.models import Agency, User
 from core.timescales import to_local
-from referrals.access import PRACTITIONER_ROLES
 from referrals.models import ConcernCategory, PersonKind
 from strategy import rules
 from strategy.access import DiscussionChecker
@@ -105,8 +104,8 @@ def _meeting_harms(discussion: Discussion) -> list[str]:
 def practitioners(partnership_id: int) -> list[User]:
     """Who may be named as an invitee or an action's lead: active practitioners (no analysts) of the partnership."""
     return list(
-        User.objects.filter(agency__partnership_id=partnership_id, is_active=True, roles__code__in=PRACTITIONER_ROLES)
-        .distinct()
+        User.objects.practitioners()
+        .filter(agency__partnership_id=partnership_id)
         .select_related("agency")
         .order_by("agency__name", "first_name", "last_name")
     )

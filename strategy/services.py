@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, Length
 from guardian.shortcuts import assign_perm, remove_perm
 
 from actions.services import action_create, actions_cancel_for_closed_case, actions_record_agreed
-from agencies.models import Agency, AgencyType, RoleCode, User
+from agencies.models import Agency, AgencyType, User, may_chair, may_take_part
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
 from core.forms import worded
@@ -26,7 +26,7 @@ from core.history import record
 from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import rules as referral_rules
 from referrals import services as referral_services
-from referrals.access import PRACTITIONER_ROLES, VIEW_PERMISSION, ReferralChecker
+from referrals.access import VIEW_PERMISSION, ReferralChecker
 from referrals.deadlines import (
     deadline_bring_forward,
     deadline_meet,
@@ -94,20 +94,13 @@ def _discussion_rule(trigger: str, urgency: str) -> Rule:
 
 
 def is_team_manager_of(user: User | None, referral: Referral) -> bool:
-    """A CSC team manager of the case's partnership: the only people who chair (DOMAIN section 2)."""
-    return (
-        user is not None
-        and user.is_active
-        and user.agency_id is not None
-        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE  # type: ignore[union-attr]
-        and user.partnership_id == referral.partnership_id
-        and user.has_role(RoleCode.TEAM_MANAGER)
-    )
+    """A CSC team manager of the case's partnership: the only people who chair (`User.objects.chairs`)."""
+    return may_chair(user, referral.partnership_id)
 
 
 def can_take_part(user: User | None, agency: Agency) -> bool:
-    """A named invitee or action lead: an active practitioner of that agency (not an analyst, who sees no case)."""
-    return user is not None and user.is_active and user.agency_id == agency.pk and user.has_role(*PRACTITIONER_ROLES)
+    """A named invitee or action lead: an active practitioner of that agency (`User.objects.practitioners`)."""
+    return may_take_part(user, agency)
 
 
 def _grant(referral: Referral, agency: Agency) -> None:

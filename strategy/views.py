@@ -267,7 +267,8 @@ def _attending(context: dict[str, Any], checker: DiscussionChecker) -> list[tupl
     agency's lines naming nobody, while the discussion is not over and they are on no line yet."""
     user = checker.user
     active = context["active_invitations"]
-    if context["discussion"].ended or user.agency is None or not services.can_take_part(user, user.agency):
+    # May they take part? They are among the partnership's practitioners (`User.objects.practitioners`) listed.
+    if context["discussion"].ended or all(person.pk != user.pk for person in context["people"]):
         return []
     if any(i.person_id == user.pk for i in active):
         return []
