@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.text import capfirst
 
 from agencies.models import Agency, User
 from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
@@ -32,6 +33,7 @@ from strategy.models import (
     Protection,
     RiskLevel,
     Trigger,
+    risk_level_error,
 )
 from strategy.rules import Proposal
 
@@ -404,7 +406,7 @@ class RiskForm(VersionedForm):
         label=RISK_QUESTIONS["review"], widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
     risk_review_on = GovDateField(
-        label="Date of the risk review",
+        label=capfirst(Discussion._meta.get_field("risk_review_on").verbose_name),
         required=False,
         help_text="Once the meeting ends this is a deadline: met by recording that the review happened",
     )
@@ -425,7 +427,7 @@ class ChildRiskForm(VersionedForm):
             widget=forms.RadioSelect,
             required=False,
             help_text="The risk of significant harm, as the discussion judges it today",
-            error_messages={"invalid_choice": f"Select the level of risk for {child.full_name}: high, medium or low"},
+            error_messages={"invalid_choice": risk_level_error(child.full_name)},
         )
 
     def questions(self) -> list[forms.BoundField]:

@@ -83,6 +83,11 @@ RISK_LEVEL_HINTS: dict[str, str] = {
 }
 
 
+def risk_level_error(child_name: str) -> str:
+    """What a level of risk outside the three says, on the form and from the service alike."""
+    return f"Select the level of risk for {child_name}: high, medium or low"
+
+
 class Discussion(models.Model):
     """One strategy discussion about one or more children of a case, with its own trigger and deadline."""
 

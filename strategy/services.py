@@ -72,6 +72,7 @@ from strategy.models import (
     Protection,
     RiskLevel,
     Trigger,
+    risk_level_error,
 )
 
 
@@ -884,7 +885,7 @@ def child_risk_save(
         raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
     level = str(data.get("level") or "")
     if level and level not in RiskLevel.values:
-        raise ValidationError({"level": f"Select the level of risk for {child.full_name}: high, medium or low"})
+        raise ValidationError({"level": risk_level_error(child.full_name)})
     with transaction.atomic():
         discussion = _locked(discussion)
         _bump(discussion, f"risk-{child.pk}", version)
