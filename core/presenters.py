@@ -79,7 +79,10 @@ class DeadlineView:
 
     @property
     def met_label(self) -> str:
-        return "Held" if self.rule in SD_RULE_IDS else "Met"
+        """A discussion is held, an action done, any other clock met."""
+        if self.rule in SD_RULE_IDS:
+            return "Held"
+        return "Done" if self.rule == "ACTION" else "Met"
 
     @property
     def overdue_by(self) -> str:
