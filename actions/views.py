@@ -21,29 +21,23 @@ from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
 from referrals.access import agency_sees_case
+from referrals.lists import render_case_list
 
 
 def _list(request: AuthenticatedRequest, *, which: str) -> HttpResponse:
     now = timezone.now()
     filterset, page = selectors.action_list(user=request.user, which=which, params=request.GET, now=now)
     rows = selectors.action_rows(page, now=now)
-    case_services.list_look_record(
-        user=request.user,
-        page="my actions" if which == "mine" else "my agency's actions",
-        query=request.GET.urlencode(),
-        referral_ids=[row["action"].referral_id for row in rows],
-    )
-    return render(
+    return render_case_list(
         request,
         "actions/action_list.html",
-        {
-            "which": which,
-            "title": "My actions" if which == "mine" else "My agency's actions",
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "has_errors": not filterset.form.is_valid(),
-        },
+        look="my actions" if which == "mine" else "my agency's actions",
+        referral_ids=[row["action"].referral_id for row in rows],
+        filterset=filterset,
+        page=page,
+        rows=rows,
+        which=which,
+        title="My actions" if which == "mine" else "My agency's actions",
     )
 
 
@@ -241,23 +235,16 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     filterset, page = selectors.deadline_list(user=request.user, tab=tab, params=request.GET)
     rows = selectors.deadline_rows(page, now=now)
-    case_services.list_look_record(
-        user=request.user,
-        page="deadlines",
-        query=request.GET.urlencode(),
-        referral_ids=[row["deadline"].referral_id for row in rows],
-    )
-    return render(
+    return render_case_list(
         request,
         "actions/dashboard.html",
-        {
-            "tabs": [(key, selectors.TABS[key]) for key in tabs],
-            "tab": tab,
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "has_errors": not filterset.form.is_valid(),
-        },
+        look="deadlines",
+        referral_ids=[row["deadline"].referral_id for row in rows],
+        filterset=filterset,
+        page=page,
+        rows=rows,
+        tabs=[(key, selectors.TABS[key]) for key in tabs],
+        tab=tab,
     )
 
 

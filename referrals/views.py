@@ -29,6 +29,7 @@ from referrals.forms import (
     draft_initial,
     referral_part_form,
 )
+from referrals.lists import render_case_list
 from referrals.models import Deadline, DeadlineState, Referral
 
 
@@ -38,28 +39,21 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset, page = selectors.referral_list(user=request.user, params=request.GET, now=now)
     rows = selectors.referral_rows(page, now=now)
     drafts = selectors.referral_rows(selectors.drafts_for(request.user), now=now)
-    if access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user):
-        services.list_look_record(
-            user=request.user,
-            page="referral list",
-            query=request.GET.urlencode(),
-            referral_ids=[row["referral"].pk for row in (*rows, *drafts)],
-        )
-    return render(
+    sees_cases = access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user)
+    return render_case_list(
         request,
         "referrals/referral_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "can_log": access.can_log_referral(request.user),
-            "sees_cases": access.can_view_partnership_cases(request.user) or access.may_be_invited(request.user),
-            "invited_only": access.may_be_invited(request.user),
-            "is_analyst": request.user.has_role(RoleCode.PARTNERSHIP_ANALYST),
-            "has_errors": not filterset.form.is_valid(),
-            "drafts": drafts,
-            "sees_every_draft": access.sees_every_draft(request.user),
-        },
+        look="referral list" if sees_cases else None,
+        referral_ids=[row["referral"].pk for row in (*rows, *drafts)],
+        filterset=filterset,
+        page=page,
+        rows=rows,
+        can_log=access.can_log_referral(request.user),
+        sees_cases=sees_cases,
+        invited_only=access.may_be_invited(request.user),
+        is_analyst=request.user.has_role(RoleCode.PARTNERSHIP_ANALYST),
+        drafts=drafts,
+        sees_every_draft=access.sees_every_draft(request.user),
     )
 
 
