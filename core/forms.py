@@ -232,10 +232,18 @@ def field_label(key: str) -> str:
     return words.capitalize() if words and words != "__all__" else ""
 
 
-def add_service_errors(form: forms.BaseForm, exc: ValidationError, rename: dict[str, str | None] | None = None) -> None:
-    """Put a service's ValidationError on the form: each key on its field (renamed where the service's key is not a
-    field name), anything else on the form as a whole, so the error summary lists it (linked to the form's first
-    field). A model's own message ("Ensure this value has at most ...") is worded to name its field."""
+def add_service_errors(
+    form: forms.BaseForm,
+    exc: ValidationError,
+    rename: dict[str, str | None] | None = None,
+    *,
+    only_new: bool = False,
+) -> None:
+    """The one mapper from a service's ValidationError to a form's errors: each key on its field (renamed where the
+    service's key is not a field name), anything else on the form as a whole, so the error summary lists it (linked
+    to the form's first field). A model's own message ("Ensure this value has at most ...") is worded to name its
+    field. `only_new`: the rules' problems shown with the form's own errors, where they say something new (a field
+    with an error of its own says what is wrong with it already)."""
     rename = rename or {}
     if not hasattr(exc, "error_dict"):
         for message in exc.messages:
@@ -245,5 +253,12 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError, rename: dict[
         target = rename.get(key, key)
         on_field = target is not None and target in form.fields
         label = str(form.fields[target].label or "") if on_field else field_label(key)  # type: ignore[index]
-        for error in errors:
-            form.add_error(target if on_field else None, worded(error, label or "This field"))
+        field = target if on_field else None
+        messages = [worded(error, label or "This field") for error in errors]
+        if only_new:
+            if field in form.errors:
+                continue
+            known = {str(m) for m in form.non_field_errors()}
+            messages = [m for m in messages if m not in known]
+        for message in messages:
+            form.add_error(field, message)

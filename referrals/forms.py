@@ -18,6 +18,7 @@ from core.forms import (
     GovDateField,
     GovFormMixin,
     GovTimeField,
+    add_service_errors,
     field_label,
     local_moment,
     quiet,
@@ -410,10 +411,12 @@ class ReferralForms:
             self.add_service_errors(ValidationError(cast(dict[str, Any], problems)), only_new=True)
 
     def add_service_errors(self, exc: ValidationError, *, only_new: bool = False) -> None:
-        """Show each message of a refused save on its field ("children.0.last_name" on the first child's)."""
+        """Show each message of a refused save on its field ("children.0.last_name" on the first child's); the
+        referral's own fields through the one mapper (core.forms.add_service_errors)."""
         if not hasattr(exc, "error_dict"):
             self.form.add_error(None, exc)
             return
+        own: dict[str, list] = {}
         for key, errors in exc.error_dict.items():
             # A model's own message ("Ensure this value has at most ...") is said naming its field.
             messages = [worded(error, field_label(key) or "This field") for error in errors]
@@ -428,20 +431,10 @@ class ReferralForms:
                 self.people[group]._non_form_errors = self.people[group].error_class(  # type: ignore[attr-defined]
                     [*known, *(m for m in messages if m not in known)]
                 )
-            else:
-                self._add_form_error({"received_at": "received_date"}.get(key, key), messages, only_new)
-
-    def _add_form_error(self, field: str, messages: list[str], only_new: bool = False) -> None:
-        target = field if field in self.form.fields else None
-        if only_new:
-            # A field with an error of its own (or whose moment could not be read) says what is wrong already.
-            if target in self.form.errors or (target == "received_date" and "received_time" in self.form.errors):
-                return
-            known = [str(m) for m in self.form.non_field_errors()]
-            messages = [m for m in messages if m not in known]
-            if not messages:
-                return
-        self.form.add_error(target, messages)
+            elif not (only_new and key == "received_at" and "received_time" in self.form.errors):
+                own[key] = errors  # (a moment that could not be read says what is wrong with it already)
+        if own:
+            add_service_errors(self.form, ValidationError(own), {"received_at": "received_date"}, only_new=only_new)
 
     def _add_person_error(
         self, group: str, index: int, field: str, messages: list[str], only_new: bool = False
