@@ -20,7 +20,7 @@ from core.presenters import RULE_NAMES, present_deadline
 from core.timescales import Rule, to_local
 from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState
-from referrals.selectors import normalise_reference
+from referrals.selectors import CaseReferenceFilter
 
 # Unfinished first (so the overdue ones lead), then by due moment: the keys of the person and agency indexes
 # after their first column.
@@ -36,13 +36,7 @@ class ActionFilter(django_filters.FilterSet):
         method="filter_status",
         error_messages={"invalid_choice": "Select a status from the list"},
     )
-    reference = django_filters.CharFilter(
-        label="Case reference",
-        method="filter_reference",
-        max_length=30,
-        help_text="For example, DSC-2026-00017",
-        error_messages={"max_length": "Case reference must be 30 characters or fewer"},
-    )
+    reference = CaseReferenceFilter()
     due = django_filters.ChoiceFilter(
         label="Due",
         choices=[("overdue", "Overdue"), ("today", "Due today"), ("week", "In the next 7 days"), ("later", "Later")],
@@ -64,12 +58,6 @@ class ActionFilter(django_filters.FilterSet):
             return queryset
         finished = value in (ActionStatus.DONE, ActionStatus.CANCELLED)
         return queryset.filter(finished=finished, status=value)  # one range of the list index, then the status
-
-    def filter_reference(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
-        if not value.strip():
-            return queryset
-        reference = normalise_reference(value)
-        return queryset.filter(referral__reference=reference) if reference else queryset.none()
 
     def filter_due(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         now = self.now
@@ -158,23 +146,11 @@ class DeadlineFilter(django_filters.FilterSet):
         empty_label="Every kind",
         error_messages={"invalid_choice": "Select a kind of deadline from the list"},
     )
-    reference = django_filters.CharFilter(
-        label="Case reference",
-        method="filter_reference",
-        max_length=30,
-        help_text="For example, DSC-2026-00017",
-        error_messages={"max_length": "Case reference must be 30 characters or fewer"},
-    )
+    reference = CaseReferenceFilter()
 
     class Meta:
         model = Deadline
         fields: list[str] = []
-
-    def filter_reference(self, queryset: QuerySet[Deadline], name: str, value: str) -> QuerySet[Deadline]:
-        if not value.strip():
-            return queryset
-        reference = normalise_reference(value)
-        return queryset.filter(referral__reference=reference) if reference else queryset.none()
 
 
 def open_deadlines(*, user: User, tab: str, params) -> DeadlineFilter:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from typing import Any
 
 import django_filters
 from django import forms
@@ -36,6 +37,23 @@ def normalise_reference(value: str) -> str | None:
         return None
     prefix, year, number = value.split("-")
     return f"{prefix}-{year}-{int(number):05d}"
+
+
+class CaseReferenceFilter(django_filters.CharFilter):
+    """A case's reference however it is typed (dsc-2026-17): the rows of that one case; none for what is no
+    reference. The one reference filter of the lists of a case's rows (actions, deadlines)."""
+
+    def __init__(self, field_name: str = "referral__reference", **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Case reference")
+        kwargs.setdefault("help_text", "For example, DSC-2026-00017")
+        kwargs.setdefault("error_messages", {"max_length": "Case reference must be 30 characters or fewer"})
+        super().__init__(field_name=field_name, max_length=30, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if not value or not value.strip():
+            return qs
+        reference = normalise_reference(value)
+        return qs.filter(**{self.field_name: reference}) if reference else qs.none()
 
 
 # The list's sorts: a sort key on the referral row, read a page at a time from one index (core.pages). Referrals
