@@ -50,11 +50,6 @@ def stage_at(deadline: Deadline, now: dt.datetime) -> int:
     return 0
 
 
-def next_moment(deadline: Deadline, stage: int) -> dt.datetime | None:
-    """When the stage after `stage` falls (None once escalated: the timeliness report takes over)."""
-    return {0: deadline.due_soon_at, 1: deadline.due_at, 2: deadline.escalate_at}.get(stage)
-
-
 class Audience:
     """Everyone a batch of deadlines may tell, loaded in two queries however long the batch: the people
     responsible (with their line managers) and each agency's heads of service / strategy discussion leads."""
@@ -116,7 +111,8 @@ def _claim(batch: list[Deadline], now: dt.datetime) -> list[tuple[Deadline, list
             stages = [s for s in stages if s != AlertStage.DUE_SOON]  # already overdue: "due soon" would be noise
         claimed.append((deadline, stages))
         reaching[reached].append(pk)
-    # The next moment is one of the row's own (as next_moment says): one plain update per stage reached.
+    # The next moment is one of the row's own (due soon, then due, then escalate; none once escalated: the
+    # timeliness report takes over): one plain update per stage reached.
     then = {AlertStage.DUE_SOON: F("due_at"), AlertStage.OVERDUE: F("escalate_at"), AlertStage.ESCALATED: None}
     for reached, pks in reaching.items():
         Deadline.objects.filter(pk__in=pks).update(alerted_stage=reached, next_alert_at=then[reached])  # type: ignore[index]

@@ -20,7 +20,6 @@ from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
 from referrals import services as case_services
-from referrals.access import agency_sees_case
 from referrals.lists import render_case_list
 
 
@@ -53,11 +52,12 @@ def agency_actions(request: AuthenticatedRequest) -> HttpResponse:
     return _list(request, which="agency")
 
 
-def _lead_agencies(action: Action, checker: ActionChecker) -> list[Agency]:
-    """The agencies an action may be led by: for the chair, every agency that can see the case; else its own."""
+def _agencies_offered(action: Action, checker: ActionChecker) -> list[Agency]:
+    """The agencies offered to lead an action: for the chair, the partnership's (the service refuses one that cannot
+    see the case); for anyone else, its own."""
     if not checker.can_move_agency():
         return [action.lead_agency]
-    return [a for a in action.referral.partnership.agencies.order_by("name") if agency_sees_case(a, action.referral)]
+    return list(action.referral.partnership.agencies.order_by("name"))
 
 
 def _people(action: Action, agencies: list[Agency]) -> list[User]:
@@ -74,11 +74,7 @@ def _page(
 ) -> HttpResponse:
     bound = bound or {}
     now = timezone.now()
-    agencies = (
-        list(action.referral.partnership.agencies.order_by("name"))
-        if checker.can_move_agency()
-        else [action.lead_agency]
-    )
+    agencies = _agencies_offered(action, checker)
     local_due = to_local(action.due_at)
     as_agreed = action.agreed or services.agreed(action)
     agreed_due = to_local(dt.datetime.fromisoformat(as_agreed["due_at"]))
@@ -200,11 +196,7 @@ def action_correct_agreed(request: AuthenticatedRequest, action_pk: int) -> Http
 @case_methods(["POST"], _sees_action)
 def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
-    agencies = (
-        list(action.referral.partnership.agencies.order_by("name"))
-        if checker.can_move_agency()
-        else [action.lead_agency]
-    )
+    agencies = _agencies_offered(action, checker)
     form = forms.ReassignForm(request.POST, prefix="reassign", agencies=agencies, people=_people(action, agencies))
     if not checker.can_move_agency():
         form.fields["lead_agency"].error_messages["invalid_choice"] = "Only the chair moves an action to another agency"

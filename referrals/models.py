@@ -372,10 +372,6 @@ class Person(models.Model):
         referral_search_text_refresh(self.referral_id)
 
     @property
-    def removed(self) -> bool:
-        return self.removed_at is not None
-
-    @property
     def full_name(self) -> str:
         if self.unborn and not self.first_name:
             return f"Unborn baby {self.last_name}".strip()
@@ -517,10 +513,6 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == DeadlineState.OPEN
 
     @property
     def met_late(self) -> bool:
