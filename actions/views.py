@@ -1,10 +1,12 @@
 """Pages people work from: an action, my actions, my agency's actions, and the deadlines dashboard."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -125,46 +127,52 @@ def action_detail(request: AuthenticatedRequest, action_pk: int) -> HttpResponse
     return _page(request, action, checker)
 
 
+def _save(
+    request: AuthenticatedRequest,
+    action: Action,
+    checker: ActionChecker,
+    form: Form,
+    save: Callable[[dict[str, Any]], str],
+    rename: dict[str, str | None] | None = None,
+) -> HttpResponse:
+    """One form of the action page posted: saved through its service (`save` says what was done), or the page again
+    with what was typed and the service's errors on it."""
+    if form.is_valid() and (form.cleaned_data.get("due_at") or "due_date" not in form.fields):
+        try:
+            done = save(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc, rename)
+        else:
+            messages.success(request, done)
+            return redirect("actions:detail", action_pk=action.pk)
+    return _page(request, action, checker, bound={form.prefix or "": form})
+
+
 @case_methods(["POST"], _sees_action)
 def action_status(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
-    form = forms.StatusForm(request.POST, prefix="status")
-    if form.is_valid():
-        try:
-            saved = services.action_set_status(
-                acting_user=request.user,
-                checker=checker,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, {})
-        else:
-            messages.success(request, f"Action marked {saved.get_status_display().lower()}")
-            return redirect("actions:detail", action_pk=action.pk)
-    return _page(request, action, checker, bound={"status": form})
+
+    def save(data: dict[str, Any]) -> str:
+        saved = services.action_set_status(
+            acting_user=request.user, checker=checker, status=data["status"], note=data["note"], now=timezone.now()
+        )
+        return f"Action marked {saved.get_status_display().lower()}"
+
+    return _save(request, action, checker, forms.StatusForm(request.POST, prefix="status"), save)
 
 
 @case_methods(["POST"], _sees_action)
 def action_due(request: AuthenticatedRequest, action_pk: int) -> HttpResponse:
     action, checker = get_action_for_user(request.user, action_pk, write=True)
+
+    def save(data: dict[str, Any]) -> str:
+        services.action_change_due(
+            acting_user=request.user, checker=checker, due_at=data["due_at"], reason=data["reason"], now=timezone.now()
+        )
+        return "Due date changed"
+
     form = forms.DueForm(request.POST, prefix="due")
-    if form.is_valid() and form.cleaned_data.get("due_at"):
-        try:
-            services.action_change_due(
-                acting_user=request.user,
-                checker=checker,
-                due_at=form.cleaned_data["due_at"],
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"due": "due_date"})
-        else:
-            messages.success(request, "Due date changed")
-            return redirect("actions:detail", action_pk=action.pk)
-    return _page(request, action, checker, bound={"due": form})
+    return _save(request, action, checker, form, save, {"due": "due_date"})
 
 
 @case_methods(["POST"], _sees_action)
@@ -173,24 +181,21 @@ def action_correct_agreed(request: AuthenticatedRequest, action_pk: int) -> Http
     action, checker = get_action_for_user(request.user, action_pk, write=True)
     if not checker.can_correct_agreed():
         raise PermissionDenied("Only the chair corrects what was agreed at the meeting")
+
+    def save(data: dict[str, Any]) -> str:
+        services.action_correct_agreed(
+            acting_user=request.user,
+            checker=checker,
+            what=data["what"],
+            measure=data["measure"],
+            due_at=data["due_at"],
+            reason=data["reason"],
+            now=timezone.now(),
+        )
+        return "What was agreed is corrected: the minutes need the chair's approval again"
+
     form = forms.AgreedForm(request.POST, prefix="agreed")
-    if form.is_valid() and form.cleaned_data.get("due_at"):
-        try:
-            services.action_correct_agreed(
-                acting_user=request.user,
-                checker=checker,
-                what=form.cleaned_data["what"],
-                measure=form.cleaned_data["measure"],
-                due_at=form.cleaned_data["due_at"],
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"due": "due_date"})
-        else:
-            messages.success(request, "What was agreed is corrected: the minutes need the chair's approval again")
-            return redirect("actions:detail", action_pk=action.pk)
-    return _page(request, action, checker, bound={"agreed": form})
+    return _save(request, action, checker, form, save, {"due": "due_date"})
 
 
 @case_methods(["POST"], _sees_action)
@@ -200,21 +205,18 @@ def action_reassign(request: AuthenticatedRequest, action_pk: int) -> HttpRespon
     form = forms.ReassignForm(request.POST, prefix="reassign", agencies=agencies, people=_people(action, agencies))
     if not checker.can_move_agency():
         form.fields["lead_agency"].error_messages["invalid_choice"] = "Only the chair moves an action to another agency"
-    if form.is_valid():
-        try:
-            services.action_reassign(
-                acting_user=request.user,
-                checker=checker,
-                lead_agency=form.cleaned_data["lead_agency"],
-                person=form.cleaned_data.get("person"),
-                contact_name=form.cleaned_data.get("contact_name", ""),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, {})
-        else:
-            messages.success(request, "Action reassigned")
-            return redirect("actions:detail", action_pk=action.pk)
-    return _page(request, action, checker, bound={"reassign": form})
+
+    def save(data: dict[str, Any]) -> str:
+        services.action_reassign(
+            acting_user=request.user,
+            checker=checker,
+            lead_agency=data["lead_agency"],
+            person=data.get("person"),
+            contact_name=data.get("contact_name", ""),
+        )
+        return "Action reassigned"
+
+    return _save(request, action, checker, form, save)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -1,6 +1,7 @@
 """Partnerships, agencies, people and their roles (DOMAIN section 2)."""
 
 from datetime import time
+from typing import ClassVar, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
@@ -249,7 +250,7 @@ class User(AbstractUser):
     is_demo = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[roles])
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def save(self, *args, **kwargs) -> None:
         if self.__dict__.pop("_demo_password", False):
@@ -301,23 +302,23 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-def _is_user(user: object) -> bool:
+def _is_user(user: object) -> TypeGuard[User]:
     return isinstance(user, User) and user.pk is not None
 
 
 def may_chair(user: object, partnership_id: int | None) -> bool:
     """One of `User.objects.chairs(partnership_id)`."""
-    return _is_user(user) and User.objects.chairs(partnership_id).filter(pk=user.pk).exists()  # type: ignore[union-attr]
+    return _is_user(user) and User.objects.chairs(partnership_id).filter(pk=user.pk).exists()
 
 
 def may_be_allocated(user: object, partnership_id: int | None) -> bool:
     """One of `User.objects.allocatable(partnership_id)`."""
-    return _is_user(user) and User.objects.allocatable(partnership_id).filter(pk=user.pk).exists()  # type: ignore[union-attr]
+    return _is_user(user) and User.objects.allocatable(partnership_id).filter(pk=user.pk).exists()
 
 
 def may_take_part(user: object, agency: Agency) -> bool:
     """One of `User.objects.practitioners()`, of that agency."""
-    return _is_user(user) and User.objects.practitioners().filter(agency=agency, pk=user.pk).exists()  # type: ignore[union-attr]
+    return _is_user(user) and User.objects.practitioners().filter(agency=agency, pk=user.pk).exists()
 
 
 class AuthEventKind(models.TextChoices):

@@ -406,7 +406,7 @@ class RiskForm(VersionedForm):
         label=RISK_QUESTIONS["review"], widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
     risk_review_on = GovDateField(
-        label=capfirst(Discussion._meta.get_field("risk_review_on").verbose_name),
+        label=str(capfirst(Discussion._meta.get_field("risk_review_on").verbose_name)),
         required=False,
         help_text="Once the meeting ends this is a deadline: met by recording that the review happened",
     )
