@@ -29,6 +29,7 @@ from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import (
     DRAFT_TASK_TITLES,
+    DRAFT_TASKS,
     MAX_PEOPLE_PER_GROUP,
     PERSON_FIELDS,
     draft_task_of,
@@ -490,26 +491,13 @@ class DeadlineMoveForm(GovFormMixin, forms.Form):
         return self.cleaned_data
 
 
-# The draft's task pages (issue 25): each task shows some of the referral form's fields, or one list of people.
+# The draft's task pages (issue 25): each task shows some of the referral form's fields (the service's, but when it
+# was received is typed as a date and a time), or one list of people.
+FORM_FIELDS_OF = {"received_at": ("received_date", "received_time")}
 START_FIELDS = ("submission_key", "received_date", "received_time", "urgency")
 TASK_FORM_FIELDS: dict[str, tuple[str, ...]] = {
-    "details": (
-        "received_date",
-        "received_time",
-        "referrer_name",
-        "referrer_agency",
-        "referrer_organisation",
-        "referrer_contact",
-        "allocated_social_worker",
-    ),
-    "concern": ("concerns", "concern_summary", "non_mobile_infant_injury"),
-    "urgency": (
-        "urgency",
-        "urgency_reason",
-        "immediate_action_taken",
-        "immediate_action_agency",
-        "immediate_action_details",
-    ),
+    task: tuple(field for name in DRAFT_TASKS[task] for field in FORM_FIELDS_OF.get(name, (name,)))
+    for task in ("details", "concern", "urgency")
 }
 # What a draft cannot be without: when it was received and its urgency start its clock.
 DRAFT_REQUIRED = ("received_date", "received_time", "urgency")
