@@ -805,6 +805,30 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + "#invite")
 
 
+def _case_act(
+    request: AuthenticatedRequest, referral, form, act: Callable[[dict[str, Any]], object], *, done: str, page: str
+) -> HttpResponse:
+    """A team manager's act on a whole case (close, reopen): the page, or the act through its service with what was
+    typed kept on a refusal."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {referral.reference} {done}")
+            return redirect("referrals:detail", pk=referral.pk)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page=f"{page} case")
+    context = {
+        "referral": referral,
+        "form": form,
+        "held": case_services.discussion_ever_held(referral),
+        "has_errors": bool(form.errors),
+    }
+    return render(request, f"strategy/case_{page}.html", context, status=400 if form.errors else 200)
+
+
 @case_methods(["GET", "POST"], _sees_case)
 def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Close the case with its outcome and the reason: a CSC team manager's act (DOMAIN section 1, step 6).
@@ -816,29 +840,17 @@ def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not checker.can_close():
         raise PermissionDenied("Only a team manager in children's social care closes an open case")
     form = forms.CloseCaseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.case_close(
-                acting_user=request.user,
-                referral=referral,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Case {referral.reference} closed")
-            return redirect("referrals:detail", pk=referral.pk)
-    if request.method == "GET":
-        case_services.case_view_record(user=request.user, referral=referral, page="close case")
-    context = {
-        "referral": referral,
-        "form": form,
-        "held": case_services.discussion_ever_held(referral),
-        "has_errors": bool(form.errors),
-    }
-    return render(request, "strategy/case_close.html", context, status=400 if form.errors else 200)
+
+    def close(data: dict[str, Any]) -> object:
+        return services.case_close(
+            acting_user=request.user,
+            referral=referral,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            now=timezone.now(),
+        )
+
+    return _case_act(request, referral, form, close, done="closed", page="close")
 
 
 @case_methods(["GET", "POST"], _sees_case)
@@ -848,25 +860,13 @@ def case_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not checker.can_reopen():
         raise PermissionDenied("Only a team manager in children's social care reopens a closed case")
     form = forms.ReopenCaseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.case_reopen(
-                acting_user=request.user, referral=referral, reason=form.cleaned_data["reason"], now=timezone.now()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Case {referral.reference} reopened")
-            return redirect("referrals:detail", pk=referral.pk)
-    if request.method == "GET":
-        case_services.case_view_record(user=request.user, referral=referral, page="reopen case")
-    context = {
-        "referral": referral,
-        "form": form,
-        "held": case_services.discussion_ever_held(referral),
-        "has_errors": bool(form.errors),
-    }
-    return render(request, "strategy/case_reopen.html", context, status=400 if form.errors else 200)
+
+    def reopen(data: dict[str, Any]) -> object:
+        return services.case_reopen(
+            acting_user=request.user, referral=referral, reason=data["reason"], now=timezone.now()
+        )
+
+    return _case_act(request, referral, form, reopen, done="reopened", page="reopen")
 
 
 @case_methods(["GET", "POST"], _sees_case)
