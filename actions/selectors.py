@@ -16,8 +16,8 @@ from actions.access import actions_visible_to
 from actions.models import Action, ActionStatus, Notification
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
-from core.presenters import RULE_NAMES, present_deadline
-from core.timescales import Rule, to_local
+from core.presenters import RULE_NAMES, present_deadline_row
+from core.timescales import to_local
 from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState
 from referrals.selectors import CaseReferenceFilter
@@ -105,16 +105,7 @@ def action_rows(page, *, now: dt.datetime) -> list[dict]:
     return [
         {
             "action": action,
-            "deadline": present_deadline(
-                rule=Rule.ACTION,
-                due_at=action.deadline.due_at,
-                state=action.deadline.state,
-                met_at=action.deadline.met_at,
-                stopped_at=action.deadline.stopped_at,
-                due_soon_at=action.deadline.due_soon_at,
-                now=now,
-                standard_days=3,
-            ),
+            "deadline": present_deadline_row(action.deadline, now=now),
         }
         for action in page
     ]
@@ -192,14 +183,7 @@ def deadline_rows(page, *, now: dt.datetime) -> list[dict]:
             "deadline": deadline,
             "name": RULE_NAMES.get(deadline.rule, deadline.rule),
             "action": getattr(deadline, "action", None),
-            "view": present_deadline(
-                rule=deadline.rule,
-                due_at=deadline.due_at,
-                state=deadline.state,
-                due_soon_at=deadline.due_soon_at,
-                now=now,
-                standard_days=3,
-            ),
+            "view": present_deadline_row(deadline, now=now),
         }
         for deadline in page
     ]

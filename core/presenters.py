@@ -6,6 +6,7 @@ Presenters take stored values and `now`; they never compute a deadline (the engi
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from core.timescales import describe_rule, describe_time_left, is_due_today, is_overdue
 
@@ -136,6 +137,23 @@ def present_deadline(
         overdue=open_ and is_overdue(due_at, now),
         due_today=open_ and is_due_today(due_at, now),
         due_soon=open_ and due_soon_at is not None and due_soon_at <= now,
+    )
+
+
+def present_deadline_row(
+    deadline: Any, *, now: dt.datetime, standard_days: int = 3, due_soon: bool = True
+) -> DeadlineView:
+    """A stored deadline (referrals.Deadline) as a page shows it; `due_soon`: amber once its due-soon moment has
+    passed (the lists of work), not only on the day (a case's own clocks)."""
+    return present_deadline(
+        rule=deadline.rule,
+        due_at=deadline.due_at,
+        state=deadline.state,
+        met_at=deadline.met_at,
+        stopped_at=deadline.stopped_at,
+        due_soon_at=deadline.due_soon_at if due_soon else None,
+        now=now,
+        standard_days=standard_days,
     )
 
 

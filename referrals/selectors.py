@@ -11,7 +11,7 @@ from django.http import QueryDict
 
 from agencies.models import User
 from core.pages import KeysetPage, keyset_page
-from core.presenters import RULE_NAMES, present_deadline
+from core.presenters import RULE_NAMES, present_deadline, present_deadline_row
 from core.queries import ProbedExists
 from core.timescales import to_local
 from referrals.access import referrals_visible_to, sees_every_draft
@@ -266,15 +266,7 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
         {
             "deadline": d,
             "name": RULE_NAMES.get(d.rule, d.rule),
-            "view": present_deadline(
-                rule=d.rule,
-                due_at=d.due_at,
-                state=d.state,
-                met_at=d.met_at,
-                stopped_at=d.stopped_at,
-                now=now,
-                standard_days=standard_days,
-            ),
+            "view": present_deadline_row(d, now=now, standard_days=standard_days, due_soon=False),
         }
         for d in deadlines
     ]
@@ -317,14 +309,8 @@ def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
         **case_overview(referral, now=now),
         **referral_people(referral, today=to_local(now).date()),
         "concerns": list(referral.concerns.all()),
-        "deadline": present_deadline(
-            rule=sd.rule,
-            due_at=sd.due_at,
-            state=sd.state,
-            met_at=sd.met_at,
-            stopped_at=sd.stopped_at,
-            now=now,
-            standard_days=referral.partnership.standard_sd_days,
+        "deadline": present_deadline_row(
+            sd, now=now, standard_days=referral.partnership.standard_sd_days, due_soon=False
         ),
         "deadline_row": sd,
     }

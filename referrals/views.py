@@ -14,7 +14,7 @@ from agencies.models import RoleCode
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors, quiet
-from core.presenters import present_deadline
+from core.presenters import present_deadline_row
 from core.templatetags.govuk import error_summary
 from core.timescales import to_local
 from referrals import access, selectors, services, steps
@@ -191,15 +191,7 @@ def _get_draft(request: AuthenticatedRequest, pk: int) -> tuple[Referral, access
 
 def _draft_clock(referral: Referral, now):
     deadline = referral.strategy_discussion_deadline()
-    return present_deadline(
-        rule=deadline.rule,
-        due_at=deadline.due_at,
-        state=deadline.state,
-        met_at=deadline.met_at,
-        stopped_at=deadline.stopped_at,
-        now=now,
-        standard_days=referral.partnership.standard_sd_days,
-    )
+    return present_deadline_row(deadline, now=now, standard_days=referral.partnership.standard_sd_days, due_soon=False)
 
 
 def _draft_tasks(referral: Referral, *, now) -> list[DraftTask]:

@@ -26,7 +26,7 @@ from django.urls import reverse
 from actions.models import Action
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
-from core.presenters import DeadlineView, present_deadline, rule_task
+from core.presenters import DeadlineView, present_deadline_row, rule_task
 from core.timescales import LONDON, Rule, to_local
 from minutes.models import MinutesVersion
 from referrals import access
@@ -228,14 +228,7 @@ class Row:
 
 
 def _state(deadline: Deadline, now: dt.datetime) -> DeadlineView:
-    return present_deadline(
-        rule=deadline.rule,
-        due_at=deadline.due_at,
-        state=deadline.state,
-        due_soon_at=deadline.due_soon_at,
-        now=now,
-        standard_days=3,
-    )
+    return present_deadline_row(deadline, now=now)
 
 
 def _deadline_row(deadline: Deadline, now: dt.datetime, what: str = "") -> Row:
