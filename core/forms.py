@@ -6,6 +6,7 @@ received", not "This field is required").
 
 import datetime as dt
 import functools
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -113,6 +114,16 @@ class GovTimeField(forms.TimeField):
         if isinstance(value, str):
             value = value.strip().lower().replace(" ", "")
         return super().to_python(value)
+
+
+class GovRadios(forms.ChoiceField):
+    """One answer from a short list, as GOV.UK radios, with one message in GOV.UK style for a missing or an unknown
+    answer ("Select the urgency")."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.RadioSelect)
+        kwargs["error_messages"] = {"required": message, "invalid_choice": message, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
 
 
 class BoundedFormSet(forms.BaseFormSet):

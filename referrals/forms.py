@@ -17,6 +17,7 @@ from core.forms import (
     BoundedFormSet,
     GovDateField,
     GovFormMixin,
+    GovRadios,
     GovTimeField,
     add_service_errors,
     field_label,
@@ -180,14 +181,13 @@ class ReferralForm(GovFormMixin, forms.Form):
 
 class PersonForm(GovFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(
+    kind = GovRadios(
         label="Who they are",
         choices=[
             (PersonKind.ALLEGED_ABUSER.value, "Alleged abuser"),
             (PersonKind.SIGNIFICANT_ADULT.value, "Other significant adult"),
         ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select who this person is", "invalid_choice": "Select who this person is"},
+        message="Select who this person is",
     )
     first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100, required=False)

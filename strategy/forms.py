@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 
 from agencies.models import Agency, User
-from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
+from core.forms import GovDateField, GovFormMixin, GovRadios, GovTimeField, local_moment
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
@@ -49,23 +49,18 @@ class PersonChoice(forms.ModelMultipleChoiceField):
 
 class ConveneForm(GovFormMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    trigger = forms.ChoiceField(
+    trigger = GovRadios(
         label="What has prompted the discussion",
         choices=Trigger.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select what has prompted the discussion",
-            "invalid_choice": "Select what has prompted the discussion",
-        },
+        message="Select what has prompted the discussion",
     )
     identified_date = GovDateField(label="Date the concern was identified", help_text="The deadline counts from here")
     identified_time = GovTimeField(label="Time the concern was identified", what="the concern was identified")
-    urgency = forms.ChoiceField(
+    urgency = GovRadios(
         label="Urgency",
         choices=Urgency.choices,
-        widget=forms.RadioSelect,
         help_text="Sets how soon the discussion must be held. A missing child is always 24 hours.",
-        error_messages={"required": "Select the urgency", "invalid_choice": "Select the urgency"},
+        message="Select the urgency",
     )
     urgency_reason = forms.CharField(
         label="Why a longer timescale than same day (if you chose one)",
@@ -75,14 +70,10 @@ class ConveneForm(GovFormMixin, forms.Form):
     )
     scheduled_date = GovDateField(label="Date of the discussion")
     scheduled_time = GovTimeField(label="Time of the discussion", what="of the discussion")
-    format = forms.ChoiceField(
+    format = GovRadios(
         label="Format",
         choices=Format.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select the format of the discussion",
-            "invalid_choice": "Select the format of the discussion",
-        },
+        message="Select the format of the discussion",
     )
     chair = forms.ModelChoiceField(
         label="Chair",
@@ -361,14 +352,10 @@ class InformationForm(GovFormMixin, forms.Form):
     checks_done = forms.CharField(
         label="Checks done", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
-    consent = forms.ChoiceField(
+    consent = GovRadios(
         label="Consent for the checks",
         choices=Consent.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select whether consent was sought for the checks",
-            "invalid_choice": "Select whether consent was sought for the checks",
-        },
+        message="Select whether consent was sought for the checks",
     )
     consent_manager_reason = forms.CharField(
         label="The manager's reason, if consent was not sought or was refused",
@@ -509,14 +496,10 @@ class StepForm(GovFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["on"] = GovDateField(label=step.date_label, help_text="It may be earlier than today")
         if rule == "ICPC":
-            self.fields["outcome"] = forms.ChoiceField(
+            self.fields["outcome"] = GovRadios(
                 label=step.outcome_label,
                 choices=ConferenceOutcome.choices,
-                widget=forms.RadioSelect,
-                error_messages={
-                    "required": "Select the outcome of the conference",
-                    "invalid_choice": "Select the outcome of the conference",
-                },
+                message="Select the outcome of the conference",
             )
         elif step.outcome_label:
             self.fields["outcome"] = forms.CharField(
@@ -692,14 +675,10 @@ def standing_initial(discussion: Discussion, records: dict[int, Any]) -> dict[st
 
 class OutcomeForm(GovFormMixin, forms.Form):
     decision = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    conference_needed = forms.ChoiceField(
+    conference_needed = GovRadios(
         label="Is an initial child protection conference needed?",
         choices=[("yes", "Yes: the conference clock runs on"), ("no", "No: the conference clock stops")],
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select whether a conference is needed",
-            "invalid_choice": "Select whether a conference is needed",
-        },
+        message="Select whether a conference is needed",
     )
     no_conference_reason = forms.CharField(
         label="Why no conference is needed", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
@@ -731,15 +710,11 @@ class PlanForm(VersionedForm):
 class FamilySummaryForm(VersionedForm):
     """What the family is told: the chair's decision. The rules (what each choice needs) are in the service."""
 
-    sharing = forms.ChoiceField(
+    sharing = GovRadios(
         label="What is the family told?",
         choices=FamilySharing.choices,
-        widget=forms.RadioSelect,
         help_text="Until you decide, nothing is shared with the family.",
-        error_messages={
-            "required": "Select whether the family is told now or nothing is shared yet",
-            "invalid_choice": "Select whether the family is told now or nothing is shared yet",
-        },
+        message="Select whether the family is told now or nothing is shared yet",
     )
     for_family = forms.CharField(
         label="What will be shared with the family",
@@ -907,14 +882,10 @@ def team_managers(referral: Referral):
 class CloseCaseForm(GovFormMixin, forms.Form):
     """Closing a case: the outcome from the fixed list and the team manager's reason (DOMAIN section 1, step 6)."""
 
-    outcome = forms.ChoiceField(
+    outcome = GovRadios(
         label="Outcome",
         choices=ClosureOutcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select the outcome of the case",
-            "invalid_choice": "Select the outcome of the case",
-        },
+        message="Select the outcome of the case",
     )
     reason = forms.CharField(
         label="Reason for closing the case",
