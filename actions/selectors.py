@@ -20,7 +20,7 @@ from core.presenters import RULE_NAMES, present_deadline_row
 from core.timescales import to_local
 from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState
-from referrals.selectors import CaseReferenceFilter
+from referrals.selectors import CaseReferenceFilter, FilterSetAt
 
 # Unfinished first (so the overdue ones lead), then by due moment: the keys of the person and agency indexes
 # after their first column.
@@ -28,7 +28,7 @@ ACTION_KEYS = ("finished", "due_at", "id")
 DEADLINE_KEYS = ("due_at", "id")
 
 
-class ActionFilter(django_filters.FilterSet):
+class ActionFilter(FilterSetAt):
     status = django_filters.ChoiceFilter(
         label="Status",
         choices=ActionStatus.choices,
@@ -48,10 +48,6 @@ class ActionFilter(django_filters.FilterSet):
     class Meta:
         model = Action
         fields: list[str] = []
-
-    def __init__(self, *args, now: dt.datetime, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = now
 
     def filter_status(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         if not value:

@@ -72,7 +72,15 @@ STATUS_RANKS = {
 }
 
 
-class ReferralFilter(django_filters.FilterSet):
+class FilterSetAt(django_filters.FilterSet):
+    """A list's filters that depend on the moment (overdue, due today): the view gives `now`, never the filter."""
+
+    def __init__(self, *args, now: dt.datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+
+class ReferralFilter(FilterSetAt):
     """Search by name or reference; filter by status, urgency and overdue; sort (see SORTS)."""
 
     q = django_filters.CharFilter(
@@ -114,10 +122,6 @@ class ReferralFilter(django_filters.FilterSet):
     class Meta:
         model = Referral
         fields: list[str] = []
-
-    def __init__(self, *args, now: dt.datetime, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = now
 
     @property
     def sort_keys(self) -> tuple[tuple[str, ...], bool]:
