@@ -181,36 +181,7 @@ def discussion_convene(
 
     with transaction.atomic():
         referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
-        rule = _discussion_rule(data["trigger"], data["urgency"])
-        calendar = partnership_calendar(referral.partnership)
-        current = referral.sd_deadline
-        first = not referral.discussions.exists()
-        if first and current is not None and current.state == DeadlineState.OPEN:
-            # The first discussion takes over the clock the referral started. Convening never moves it later (an
-            # overdue case stays overdue); an earlier concern or a tighter urgency brings it forward (DOMAIN 1).
-            current.partnership = referral.partnership
-            deadline_bring_forward(
-                acting_user=acting_user,
-                deadline=current,
-                rule=rule,
-                starts_at=identified,
-                calendar=calendar,
-                reason="Strategy discussion convened",
-            )
-            deadline = current
-        else:
-            deadline = deadline_open(
-                acting_user=acting_user,
-                referral=referral,
-                rule=rule,
-                starts_at=identified,
-                responsible=referral.allocated_social_worker or acting_user,
-                agency=(referral.allocated_social_worker or acting_user).agency,
-                calendar=calendar,
-                reason="Strategy discussion convened",
-            )
-            if current is None or current.state != DeadlineState.OPEN:
-                referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+        deadline = _convene_clock(acting_user, referral, _discussion_rule(data["trigger"], data["urgency"]), identified)
         discussion = Discussion(
             referral=referral,
             trigger=data["trigger"],
@@ -234,36 +205,7 @@ def discussion_convene(
         discussion.full_clean()
         discussion.save()
         discussion.children.set(children)
-        csc = chair.agency  # type: ignore[union-attr]
-        _invite(discussion, acting_user, agency=csc, person=chair, role="Chair", reason="Chairs the discussion")
-        worker = referral.allocated_social_worker or acting_user
-        if worker != chair:
-            _invite(
-                discussion,
-                acting_user,
-                agency=csc,
-                person=worker,
-                role="Social worker",
-                reason="The case's social worker",
-            )
-        for row in invitations:
-            with _on_row(f"invite_{row.get('proposal') or ''}"):
-                _invite(discussion, acting_user, **row)
-        for row in declined:
-            invitation = Invitation(
-                discussion=discussion,
-                agency=row["agency"],
-                role=row["role"],
-                proposal=row["proposal"],
-                reason=row.get("reason", ""),
-                status=InvitationStatus.DECLINED,
-                decline_reason=row["decline_reason"],
-                created_by=acting_user,
-            )
-            record(invitation, acting_user, "Proposal declined")
-            with _on_row(f"decline_{row['proposal']}"):
-                invitation.full_clean()
-            invitation.save()
+        _convene_invitees(discussion, acting_user, chair=chair, invitations=invitations, declined=declined)
         if referral.status == ReferralStatus.DISCUSSION_HELD:
             # The case awaits a discussion again: invited agencies may record until it is held.
             referral.status = ReferralStatus.AWAITING_DISCUSSION
@@ -271,6 +213,85 @@ def discussion_convene(
             record(referral, acting_user, "Strategy discussion convened")
             referral.save()
     return discussion
+
+
+def _convene_clock(acting_user: User, referral: Referral, rule: Rule, identified: dt.datetime) -> Deadline:
+    """The discussion's deadline, counted from when the concern was identified.
+
+    The first discussion takes over the clock the referral started. Convening never moves it later (an overdue case
+    stays overdue); an earlier concern or a tighter urgency brings it forward (DOMAIN 1). Otherwise a clock of its
+    own, which the case then points at when it has no open one.
+    """
+    calendar = partnership_calendar(referral.partnership)
+    current = referral.sd_deadline
+    first = not referral.discussions.exists()
+    if first and current is not None and current.state == DeadlineState.OPEN:
+        current.partnership = referral.partnership
+        deadline_bring_forward(
+            acting_user=acting_user,
+            deadline=current,
+            rule=rule,
+            starts_at=identified,
+            calendar=calendar,
+            reason="Strategy discussion convened",
+        )
+        return current
+    responsible = referral.allocated_social_worker or acting_user
+    deadline = deadline_open(
+        acting_user=acting_user,
+        referral=referral,
+        rule=rule,
+        starts_at=identified,
+        responsible=responsible,
+        agency=responsible.agency,
+        calendar=calendar,
+        reason="Strategy discussion convened",
+    )
+    if current is None or current.state != DeadlineState.OPEN:
+        referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+    return deadline
+
+
+def _convene_invitees(
+    discussion: Discussion,
+    acting_user: User,
+    *,
+    chair: Any,
+    invitations: Sequence[Mapping[str, Any]],
+    declined: Sequence[Mapping[str, Any]],
+) -> None:
+    """The chair and the case's social worker (as CSC), each invitee chosen, and each proposal declined with why;
+    a model's refusal of one row is put on that row of the form."""
+    csc: Agency = chair.agency  # a chair is a CSC team manager (check_convene)
+    _invite(discussion, acting_user, agency=csc, person=chair, role="Chair", reason="Chairs the discussion")
+    worker = discussion.referral.allocated_social_worker or acting_user
+    if worker != chair:
+        _invite(
+            discussion,
+            acting_user,
+            agency=csc,
+            person=worker,
+            role="Social worker",
+            reason="The case's social worker",
+        )
+    for row in invitations:
+        with _on_row(f"invite_{row.get('proposal') or ''}"):
+            _invite(discussion, acting_user, **row)
+    for row in declined:
+        invitation = Invitation(
+            discussion=discussion,
+            agency=row["agency"],
+            role=row["role"],
+            proposal=row["proposal"],
+            reason=row.get("reason", ""),
+            status=InvitationStatus.DECLINED,
+            decline_reason=row["decline_reason"],
+            created_by=acting_user,
+        )
+        record(invitation, acting_user, "Proposal declined")
+        with _on_row(f"decline_{row['proposal']}"):
+            invitation.full_clean()
+        invitation.save()
 
 
 @contextmanager
