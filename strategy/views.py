@@ -4,6 +4,9 @@ Every section is a plain form post that works without JavaScript (it redirects b
 section with "Saved at 10:42"); with JavaScript (htmx) the same post saves in the background
 and only that section is redrawn. A section with errors, or saved by someone else since it
 was loaded, comes back with what the user typed, and nothing of it is saved.
+
+The sections are one table, SECTIONS: each declares its posted form, its service call, its template, its forms on
+the page and who may post it, once; the page and discussion_section loop over it.
 """
 
 import datetime as dt
