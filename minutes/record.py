@@ -121,6 +121,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     """The record of one discussion as the minutes show it (JSON-ready; the same record gives the same data).
 
     `now` only says whether an open deadline was overdue at that moment (the approval, or the draft's printing).
+    Each section is built by its own part below, from what this function loads once.
     """
     referral = discussion.referral
     held_on = to_local(discussion.held_at or discussion.scheduled_at).date()
@@ -130,22 +131,12 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     invitations = list(
         discussion.invitations.filter(status=InvitationStatus.INVITED).select_related("agency", "person").order_by("pk")
     )
-    quoracy = rules.quoracy_of(invitations, chair_id=discussion.chair_id)
-    proceeded = list(discussion.proceeded_without.order_by("name"))
-    proceeds = list(discussion.proceeds_without.select_related("agency", "recorded_by").order_by("agency__name", "pk"))
-    declined = list(
-        discussion.invitations.filter(status=InvitationStatus.DECLINED).select_related("agency").order_by("pk")
-    )
     records = {r.child_id: r for r in discussion.child_records.all()}
     decisions = {d.child_id: d for d in discussion.decisions.select_related("s47_authorised_by")}
-    plan_items = list(discussion.plan_items.all())
-    plan = {item.item: item for item in plan_items if item.child_id is None}
-    child_plan = {(item.item, item.child_id): item for item in plan_items if item.child_id and item.recorded}
     risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
     actions = list(
         discussion.actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk")  # type: ignore[attr-defined]
     )
-    information = list(discussion.information.select_related("agency").order_by("agency__name", "recorded_at", "pk"))
     family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
     deadlines = list(referral.deadlines.select_related("child", "moved_by").order_by("due_at", "pk"))
 
@@ -154,103 +145,18 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             "children": [_person(c, on=held_on) for c in children],
             "others": [_person(p, on=held_on) for p in others],
         },
-        "reason": {
-            "prompted_by": f"{discussion.get_trigger_display()}, identified {when(discussion.concern_identified_at)}",
-            "urgency": discussion.get_urgency_display(),
-            "urgency_reason": discussion.urgency_reason,
-            "reason": discussion.reason,
-            "purpose": discussion.purpose,
-            "reconvened": (
-                f"Reconvened from the discussion of {_day(to_local(discussion.reconvened_from.scheduled_at).date())}: "  # type: ignore[union-attr]
-                f"{discussion.reconvene_rationale}"
-                if discussion.reconvened_from_id
-                else ""
-            ),
-        },
-        "attendance": [
-            {
-                "agency": i.agency.name,
-                "person": str(i.person) if i.person_id else i.contact_name,
-                "role": ("Chair. " if i.person_id == discussion.chair_id else "") + i.role,
-                "attendance": i.get_attendance_display(),
-                "in_advance": _yes(i.information_sent_in_advance),
-                "can_decide": {True: "Yes", False: "No"}.get(i.can_decide, "Not recorded"),  # type: ignore[arg-type]
-            }
-            for i in invitations
-        ],
-        "quoracy": {
-            "quorate": quoracy.quorate,
-            "missing": quoracy.missing,
-            "proceeded_without": [a.name for a in proceeded],
-            "reason": discussion.proceed_reason if proceeded else "",
-            "urgency": discussion.proceed_urgency if proceeded else "",
-            # Every invitee left out on purpose, with the reason: proposals declined and agencies proceeded without.
-            "left_out": [
-                {
-                    "who": f"{i.role} ({i.agency.name})" if i.role else i.agency.name,
-                    "how": "Proposed, not invited",
-                    "reason": i.decline_reason,
-                    "urgency": "",
-                    "recorded": "",
-                }
-                for i in declined
-            ]
-            + [
-                {
-                    "who": p.agency.name,
-                    "how": "Proceeded without",
-                    "reason": p.reason,
-                    "urgency": p.urgency,
-                    "recorded": f"{p.recorded_by}, {when(p.recorded_at)}",
-                }
-                for p in proceeds
-            ],
-        },
-        "information": [
-            {
-                "id": entry.pk,
-                "agency": entry.agency.name,
-                "information": entry.information,
-                "checks": entry.checks_done,
-                "consent": entry.get_consent_display(),
-                "manager_reason": entry.consent_manager_reason,
-                "not_for_family": entry.not_for_family,
-            }
-            for entry in information
-        ],
+        "reason": _reason(discussion),
+        "attendance": [_attendee(i, chair_id=discussion.chair_id) for i in invitations],
+        "quoracy": _quoracy(discussion, invitations),
+        "information": _information(discussion),
         "risk": _risk(discussion, children, risks),
         "decisions": [_decision(child, decisions.get(child.pk)) for child in children],
         "standing": _standing(discussion, children, records),
-        "plan": [
-            {
-                "item": label,
-                "answer": plan[code].answer if code in plan else "",
-                "not_needed_because": plan[code].not_needed_because if code in plan else "",
-                "children": [
-                    {
-                        "child": child.full_name or "Unborn baby",
-                        "answer": child_plan[code, child.pk].answer,
-                        "not_needed_because": child_plan[code, child.pk].not_needed_because,
-                    }
-                    for child in children
-                    if (code, child.pk) in child_plan
-                ],
-            }
-            for code, label in PLAN_ITEMS.items()
-            if code in plan or any((code, child.pk) in child_plan for child in children)
-        ],
+        "plan": _plan(discussion, children),
         "family": _family(family, children=children, held_on=held_on),
         "actions": _action_plan(actions),
         "deadlines": [_deadline(d, now=now) for d in deadlines],
-        "next_meeting": [
-            {
-                "child": d.child.full_name or "Unborn baby",
-                "on": _day(d.reconvene_on),
-                "rationale": d.reconvene_rationale,
-            }
-            for d in decisions.values()
-            if d.reconvene
-        ],
+        "next_meeting": _next_meeting(decisions.values()),
         "distribution": [
             {"name": r.name, "role": r.role, "organisation": r.organisation, "sends": r.get_sends_display()}
             for r in (recipients or [])
@@ -259,13 +165,135 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     return {
         "reference": referral.reference,
         "partnership": referral.partnership.name,
-        "held": f"{when(discussion.held_at)} to {to_local(discussion.ended_at).strftime('%H:%M')}"
-        if discussion.held_at and discussion.ended_at
-        else when(discussion.scheduled_at),
+        "held": _held(discussion),
         "format": discussion.get_format_display(),
         "chair": str(discussion.chair),
         "sections": sections,
     }
+
+
+def _held(discussion: Discussion) -> str:
+    """When it was held, from its start to its end; when it is scheduled, before it is."""
+    if discussion.held_at and discussion.ended_at:
+        return f"{when(discussion.held_at)} to {to_local(discussion.ended_at).strftime('%H:%M')}"
+    return when(discussion.scheduled_at)
+
+
+def _reason(discussion: Discussion) -> dict[str, Any]:
+    """What prompted the discussion, how urgent it is, why and for what; what it reconvenes."""
+    return {
+        "prompted_by": f"{discussion.get_trigger_display()}, identified {when(discussion.concern_identified_at)}",
+        "urgency": discussion.get_urgency_display(),
+        "urgency_reason": discussion.urgency_reason,
+        "reason": discussion.reason,
+        "purpose": discussion.purpose,
+        "reconvened": (
+            f"Reconvened from the discussion of {_day(to_local(discussion.reconvened_from.scheduled_at).date())}: "  # type: ignore[union-attr]
+            f"{discussion.reconvene_rationale}"
+            if discussion.reconvened_from_id
+            else ""
+        ),
+    }
+
+
+def _attendee(invitation, *, chair_id: int | None) -> dict[str, Any]:
+    """One line of attendance: the agency, the person, their role (the chair first), and what they said."""
+    return {
+        "agency": invitation.agency.name,
+        "person": str(invitation.person) if invitation.person_id else invitation.contact_name,
+        "role": ("Chair. " if invitation.person_id == chair_id else "") + invitation.role,
+        "attendance": invitation.get_attendance_display(),
+        "in_advance": _yes(invitation.information_sent_in_advance),
+        "can_decide": {True: "Yes", False: "No"}.get(invitation.can_decide, "Not recorded"),  # type: ignore[arg-type]
+    }
+
+
+def _quoracy(discussion: Discussion, invitations: list) -> dict[str, Any]:
+    """Whether it was quorate, who was missing, and every invitee left out on purpose, with the reason: proposals
+    declined and agencies proceeded without."""
+    quoracy = rules.quoracy_of(invitations, chair_id=discussion.chair_id)
+    proceeded = list(discussion.proceeded_without.order_by("name"))
+    proceeds = list(discussion.proceeds_without.select_related("agency", "recorded_by").order_by("agency__name", "pk"))
+    declined = list(
+        discussion.invitations.filter(status=InvitationStatus.DECLINED).select_related("agency").order_by("pk")
+    )
+    return {
+        "quorate": quoracy.quorate,
+        "missing": quoracy.missing,
+        "proceeded_without": [a.name for a in proceeded],
+        "reason": discussion.proceed_reason if proceeded else "",
+        "urgency": discussion.proceed_urgency if proceeded else "",
+        "left_out": [
+            {
+                "who": f"{i.role} ({i.agency.name})" if i.role else i.agency.name,
+                "how": "Proposed, not invited",
+                "reason": i.decline_reason,
+                "urgency": "",
+                "recorded": "",
+            }
+            for i in declined
+        ]
+        + [
+            {
+                "who": p.agency.name,
+                "how": "Proceeded without",
+                "reason": p.reason,
+                "urgency": p.urgency,
+                "recorded": f"{p.recorded_by}, {when(p.recorded_at)}",
+            }
+            for p in proceeds
+        ],
+    }
+
+
+def _information(discussion: Discussion) -> list[dict[str, Any]]:
+    """What each agency shared, with its checks and whether it may be shared with the family."""
+    return [
+        {
+            "id": entry.pk,
+            "agency": entry.agency.name,
+            "information": entry.information,
+            "checks": entry.checks_done,
+            "consent": entry.get_consent_display(),
+            "manager_reason": entry.consent_manager_reason,
+            "not_for_family": entry.not_for_family,
+        }
+        for entry in discussion.information.select_related("agency").order_by("agency__name", "recorded_at", "pk")
+    ]
+
+
+def _plan(discussion: Discussion, children: list) -> list[dict[str, Any]]:
+    """The enquiry plan, item by item: the answer for the whole discussion, and where it differs for a child."""
+    items = list(discussion.plan_items.all())
+    plan = {item.item: item for item in items if item.child_id is None}
+    child_plan = {(item.item, item.child_id): item for item in items if item.child_id and item.recorded}
+    return [
+        {
+            "item": label,
+            "answer": plan[code].answer if code in plan else "",
+            "not_needed_because": plan[code].not_needed_because if code in plan else "",
+            "children": [
+                {
+                    "child": child.full_name or "Unborn baby",
+                    "answer": child_plan[code, child.pk].answer,
+                    "not_needed_because": child_plan[code, child.pk].not_needed_because,
+                }
+                for child in children
+                if (code, child.pk) in child_plan
+            ],
+        }
+        for code, label in PLAN_ITEMS.items()
+        if code in plan or any((code, child.pk) in child_plan for child in children)
+    ]
+
+
+def _next_meeting(decisions) -> list[dict[str, Any]]:
+    """Each child's decision to reconvene: when, and why."""
+    return [
+        {"child": d.child.full_name or "Unborn baby", "on": _day(d.reconvene_on), "rationale": d.reconvene_rationale}
+        for d in decisions
+        if d.reconvene
+    ]
 
 
 def _action_plan(actions: list) -> list[dict[str, Any]]:

@@ -664,6 +664,43 @@ def _draft_locked(acting_user: User, referral: Referral, expected_version: int) 
     return referral
 
 
+def _draft_refusals(
+    referral: Referral, fields: Sequence[str], values: Mapping[str, Any], *, now: dt.datetime
+) -> _Errors:
+    """What must hold even in a draft, of the task's `fields`: when it was received, the urgency, agencies and a
+    social worker of the partnership."""
+    errors = _Errors()
+    if "received_at" in fields and values.get("received_at") != referral.received_at:
+        errors.add(rules.check_received_at(values.get("received_at"), now=now))
+    if "urgency" in fields and values.get("urgency") not in URGENCY_RULES:
+        errors.add({"urgency": "Select the urgency"})
+    for name in ("referrer_agency", "immediate_action_agency"):
+        agency = values.get(name)
+        if name in fields and agency is not None and agency.partnership_id != referral.partnership_id:
+            errors.add({name: "Select an agency of this partnership from the list"})
+    worker = values.get("allocated_social_worker")
+    if (
+        "allocated_social_worker" in fields
+        and worker is not None
+        and not may_be_allocated(worker, referral.partnership_id)
+    ):
+        errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
+    return errors
+
+
+def _draft_apply(referral: Referral, task: str, fields: Sequence[str], values: Mapping[str, Any]) -> None:
+    """The task's fields as typed onto the (unsaved) referral; what the task's answers make moot is cleared."""
+    for name in fields:
+        if name == "allocated_social_worker":
+            referral.allocated_social_worker = values.get(name) or referral.created_by
+        elif name in values:
+            setattr(referral, name, values[name])
+    if task == "urgency" and not referral.immediate_action_taken:
+        referral.immediate_action_agency, referral.immediate_action_details = None, ""
+    if task == "details" and referral.referrer_agency_id:
+        referral.referrer_organisation = ""
+
+
 def referral_draft_save(
     *,
     acting_user: User,
@@ -686,33 +723,10 @@ def referral_draft_save(
         raise ValueError(f"No such task: {task}")
     with transaction.atomic():
         referral = _draft_locked(acting_user, referral, expected_version)
-        errors = _Errors()
         fields = [name for name in DRAFT_TASKS[task] if name not in ("concerns", *PEOPLE_GROUPS)]
         values = dict(data or {})
-        if "received_at" in fields and values.get("received_at") != referral.received_at:
-            errors.add(rules.check_received_at(values.get("received_at"), now=now))
-        if "urgency" in fields and values.get("urgency") not in URGENCY_RULES:
-            errors.add({"urgency": "Select the urgency"})
-        for name in ("referrer_agency", "immediate_action_agency"):
-            agency = values.get(name)
-            if name in fields and agency is not None and agency.partnership_id != referral.partnership_id:
-                errors.add({name: "Select an agency of this partnership from the list"})
-        worker = values.get("allocated_social_worker")
-        if (
-            "allocated_social_worker" in fields
-            and worker is not None
-            and not may_be_allocated(worker, referral.partnership_id)
-        ):
-            errors.add({"allocated_social_worker": "Select a social worker or team manager of this partnership's CSC"})
-        for name in fields:
-            if name == "allocated_social_worker":
-                referral.allocated_social_worker = worker or referral.created_by
-            elif name in values:
-                setattr(referral, name, values[name])
-        if task == "urgency" and not referral.immediate_action_taken:
-            referral.immediate_action_agency, referral.immediate_action_details = None, ""
-        if task == "details" and referral.referrer_agency_id:
-            referral.referrer_organisation = ""
+        errors = _draft_refusals(referral, fields, values, now=now)
+        _draft_apply(referral, task, fields, values)
         try:
             _storable(referral, fields)
         except ValidationError as exc:

@@ -56,7 +56,6 @@ from strategy.models import (
     ChildDecision,
     ChildRecord,
     ChildRisk,
-    CinSupport,
     Consent,
     Discussion,
     DiscussionStatus,
@@ -156,86 +155,27 @@ def discussion_convene(
         raise PermissionDenied("Only CSC social workers and team managers convene a discussion")
     if submission_key and (earlier := Discussion.objects.filter(submission_key=submission_key).first()):
         return earlier  # the same form sent twice (a double click, a retry) convenes one discussion
-    errors: dict[str, str] = {}
-    chair = data.get("chair")
-    if not is_team_manager_of(chair, referral):
-        errors["chair"] = "The chair must be a team manager in children's social care of this partnership"
-    case_children = {p.pk for p in referral.people.filter(kind=PersonKind.CHILD, removed_at=None)}
-    if not children:
-        errors["children"] = "Select the children the discussion is about"
-    elif any(child.pk not in case_children for child in children):
-        errors["children"] = "Select only children of this case"
-    identified = data.get("concern_identified_at")
-    if identified is None:
-        errors["concern_identified"] = "Enter the date and time the concern was identified"
-    elif identified.astimezone(dt.UTC) > now.astimezone(dt.UTC):
-        errors["concern_identified"] = "The date the concern was identified must be today or in the past"
-    scheduled = data.get("scheduled_at")
-    if (
-        scheduled is not None
-        and identified is not None
-        and scheduled.astimezone(dt.UTC) < identified.astimezone(dt.UTC)
-    ):
-        errors["scheduled"] = "The date and time of the discussion must be after the concern was identified"
-    if data.get("trigger") != Trigger.MISSING:
-        errors.update(
-            referral_rules.check_urgency_against_concern(
-                data.get("urgency"),
-                str(data.get("urgency_reason") or ""),
-                referral.concerns.values_list("code", flat=True),
-                non_mobile_injury=referral.non_mobile_infant_injury,
-            )
-        )
-    previous = data.get("reconvened_from")
-    if previous is not None and previous.referral_id != referral.pk:
-        errors["reconvened_from"] = "Select a discussion of this case"
-    if previous is not None and not str(data.get("reconvene_rationale", "")).strip():
-        errors["reconvene_rationale"] = "Give the rationale for reconvening"
-    for row in invitations:
-        agency = row["agency"]
-        if agency.partnership_id != referral.partnership_id:
-            errors["invitations"] = "Invite only agencies of this partnership"
-        person = row.get("person")
-        if person is not None and not can_take_part(person, agency):
-            errors["invitations"] = f"{person} is not a practitioner of {agency}"
-    for row in declined:
-        if not str(row.get("decline_reason", "")).strip():
-            errors[f"decline_{row['proposal']}"] = f"Give the reason for not inviting the {row['role'].lower()}"
+    chair, identified, previous = data.get("chair"), data.get("concern_identified_at"), data.get("reconvened_from")
+    errors = rules.check_convene(
+        data=data,
+        children=children,
+        case_child_ids={p.pk for p in referral.people.filter(kind=PersonKind.CHILD, removed_at=None)},
+        referral_id=referral.pk,
+        partnership_id=referral.partnership_id,
+        concerns=referral.concerns.values_list("code", flat=True),
+        non_mobile_injury=referral.non_mobile_infant_injury,
+        chair_allowed=is_team_manager_of(chair, referral),
+        invitations=invitations,
+        declined=declined,
+        may_take_part=can_take_part,
+        now=now,
+    )
     if errors or identified is None:
         raise ValidationError(errors)
 
     with transaction.atomic():
         referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
-        rule = _discussion_rule(data["trigger"], data["urgency"])
-        calendar = partnership_calendar(referral.partnership)
-        current = referral.sd_deadline
-        first = not referral.discussions.exists()
-        if first and current is not None and current.state == DeadlineState.OPEN:
-            # The first discussion takes over the clock the referral started. Convening never moves it later (an
-            # overdue case stays overdue); an earlier concern or a tighter urgency brings it forward (DOMAIN 1).
-            current.partnership = referral.partnership
-            deadline_bring_forward(
-                acting_user=acting_user,
-                deadline=current,
-                rule=rule,
-                starts_at=identified,
-                calendar=calendar,
-                reason="Strategy discussion convened",
-            )
-            deadline = current
-        else:
-            deadline = deadline_open(
-                acting_user=acting_user,
-                referral=referral,
-                rule=rule,
-                starts_at=identified,
-                responsible=referral.allocated_social_worker or acting_user,
-                agency=(referral.allocated_social_worker or acting_user).agency,
-                calendar=calendar,
-                reason="Strategy discussion convened",
-            )
-            if current is None or current.state != DeadlineState.OPEN:
-                referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+        deadline = _convene_clock(acting_user, referral, _discussion_rule(data["trigger"], data["urgency"]), identified)
         discussion = Discussion(
             referral=referral,
             trigger=data["trigger"],
@@ -259,36 +199,7 @@ def discussion_convene(
         discussion.full_clean()
         discussion.save()
         discussion.children.set(children)
-        csc = chair.agency  # type: ignore[union-attr]
-        _invite(discussion, acting_user, agency=csc, person=chair, role="Chair", reason="Chairs the discussion")
-        worker = referral.allocated_social_worker or acting_user
-        if worker != chair:
-            _invite(
-                discussion,
-                acting_user,
-                agency=csc,
-                person=worker,
-                role="Social worker",
-                reason="The case's social worker",
-            )
-        for row in invitations:
-            with _on_row(f"invite_{row.get('proposal') or ''}"):
-                _invite(discussion, acting_user, **row)
-        for row in declined:
-            invitation = Invitation(
-                discussion=discussion,
-                agency=row["agency"],
-                role=row["role"],
-                proposal=row["proposal"],
-                reason=row.get("reason", ""),
-                status=InvitationStatus.DECLINED,
-                decline_reason=row["decline_reason"],
-                created_by=acting_user,
-            )
-            record(invitation, acting_user, "Proposal declined")
-            with _on_row(f"decline_{row['proposal']}"):
-                invitation.full_clean()
-            invitation.save()
+        _convene_invitees(discussion, acting_user, chair=chair, invitations=invitations, declined=declined)
         if referral.status == ReferralStatus.DISCUSSION_HELD:
             # The case awaits a discussion again: invited agencies may record until it is held.
             referral.status = ReferralStatus.AWAITING_DISCUSSION
@@ -296,6 +207,85 @@ def discussion_convene(
             record(referral, acting_user, "Strategy discussion convened")
             referral.save()
     return discussion
+
+
+def _convene_clock(acting_user: User, referral: Referral, rule: Rule, identified: dt.datetime) -> Deadline:
+    """The discussion's deadline, counted from when the concern was identified.
+
+    The first discussion takes over the clock the referral started. Convening never moves it later (an overdue case
+    stays overdue); an earlier concern or a tighter urgency brings it forward (DOMAIN 1). Otherwise a clock of its
+    own, which the case then points at when it has no open one.
+    """
+    calendar = partnership_calendar(referral.partnership)
+    current = referral.sd_deadline
+    first = not referral.discussions.exists()
+    if first and current is not None and current.state == DeadlineState.OPEN:
+        current.partnership = referral.partnership
+        deadline_bring_forward(
+            acting_user=acting_user,
+            deadline=current,
+            rule=rule,
+            starts_at=identified,
+            calendar=calendar,
+            reason="Strategy discussion convened",
+        )
+        return current
+    responsible = referral.allocated_social_worker or acting_user
+    deadline = deadline_open(
+        acting_user=acting_user,
+        referral=referral,
+        rule=rule,
+        starts_at=identified,
+        responsible=responsible,
+        agency=responsible.agency,
+        calendar=calendar,
+        reason="Strategy discussion convened",
+    )
+    if current is None or current.state != DeadlineState.OPEN:
+        referral_services.referral_point_at_sd_deadline(referral=referral, deadline=deadline)
+    return deadline
+
+
+def _convene_invitees(
+    discussion: Discussion,
+    acting_user: User,
+    *,
+    chair: Any,
+    invitations: Sequence[Mapping[str, Any]],
+    declined: Sequence[Mapping[str, Any]],
+) -> None:
+    """The chair and the case's social worker (as CSC), each invitee chosen, and each proposal declined with why;
+    a model's refusal of one row is put on that row of the form."""
+    csc: Agency = chair.agency  # a chair is a CSC team manager (check_convene)
+    _invite(discussion, acting_user, agency=csc, person=chair, role="Chair", reason="Chairs the discussion")
+    worker = discussion.referral.allocated_social_worker or acting_user
+    if worker != chair:
+        _invite(
+            discussion,
+            acting_user,
+            agency=csc,
+            person=worker,
+            role="Social worker",
+            reason="The case's social worker",
+        )
+    for row in invitations:
+        with _on_row(f"invite_{row.get('proposal') or ''}"):
+            _invite(discussion, acting_user, **row)
+    for row in declined:
+        invitation = Invitation(
+            discussion=discussion,
+            agency=row["agency"],
+            role=row["role"],
+            proposal=row["proposal"],
+            reason=row.get("reason", ""),
+            status=InvitationStatus.DECLINED,
+            decline_reason=row["decline_reason"],
+            created_by=acting_user,
+        )
+        record(invitation, acting_user, "Proposal declined")
+        with _on_row(f"decline_{row['proposal']}"):
+            invitation.full_clean()
+        invitation.save()
 
 
 @contextmanager
@@ -1005,7 +995,9 @@ def standing_save(
         raise PermissionDenied("Only CSC record the decisions of the discussion")
     discussion = checker.discussion
     _require_started(discussion, "Start the meeting before recording its decisions")
-    errors = _standing_errors(discussion, data, children, now=now)
+    errors = rules.check_standing(
+        data=data, children=children, about={c.pk: c for c in discussion.children.all()}, today=to_local(now).date()
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -1064,55 +1056,6 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     return str(data.get(key) or "").strip()
 
 
-def _standing_errors(
-    discussion: Discussion, data: Mapping[str, Any], children: Mapping[int, Mapping[str, Any]], *, now: dt.datetime
-) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    decision = data.get("police_decision") or ""
-    if decision and decision not in PoliceDecision.values:
-        errors["police_decision"] = "Select the police decision on a criminal investigation"
-    if decision == PoliceDecision.NO_INVESTIGATION and not _text(data, "police_decision_reason"):
-        errors["police_decision_reason"] = "Give the reason there is no criminal investigation"
-    if decision and not _text(data, "police_decision_maker"):
-        errors["police_decision_maker"] = "Name the police decision maker"
-    if data.get("police_only_first") and not _text(data, "police_only_note"):
-        errors["police_only_note"] = "Say when the police-only discussion was held and why the police asked for it"
-    informed = data.get("lado_informed")
-    if informed:
-        if not _text(data, "lado_informed_who"):
-            errors["lado_informed_who"] = "Say who informed the LADO"
-        informed_on = data.get("lado_informed_on")
-        if informed_on is None:
-            errors["lado_informed_on"] = "Enter the date the LADO was informed"
-        elif informed_on > to_local(now).date():
-            errors["lado_informed_on"] = "The date the LADO was informed must be today or in the past"
-    elif informed is False and not _text(data, "lado_not_informed_reason"):
-        errors["lado_not_informed_reason"] = "Give the reason the LADO has not been informed"
-    if data.get("legal_advice_sought") and not _text(data, "legal_advice_outcome"):
-        errors["legal_advice_outcome"] = "Give the outcome of the legal advice, or say it is awaited"
-    protection = data.get("protection") or ""
-    if protection and protection not in Protection.values:
-        errors["protection"] = "Select whether police protection or an emergency protection order is in place"
-    if protection not in ("", Protection.NONE) and not _text(data, "protection_details"):
-        errors["protection_details"] = "Give the details of the protection in place: when, and by whom"
-    about = {c.pk: c for c in discussion.children.all()}
-    for pk, given in children.items():
-        child = about.get(pk)
-        if child is None:
-            errors["children"] = "This discussion is not about that child"
-            continue
-        if _text(given, "safe_discharge") and not child.in_hospital:
-            errors[f"child_{pk}_safe_discharge"] = f"{child.full_name} is not recorded as in hospital"
-        cin = given.get("cin_support") or ""
-        if cin and cin not in CinSupport.values:
-            errors[f"child_{pk}_cin_support"] = "Select whether child in need support is offered"
-        if cin and not _text(given, "cin_support_reason"):
-            errors[f"child_{pk}_cin_support_reason"] = (
-                f"Say what child in need support was considered for {child.full_name}, and why"
-            )
-    return errors
-
-
 def decision_save(
     *,
     acting_user: User,
@@ -1126,54 +1069,19 @@ def decision_save(
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record decisions")
     discussion = checker.discussion
-    errors: dict[str, str] = {}
     _require_started(discussion, "Start the meeting before recording decisions")
     if not discussion.children.filter(pk=child.pk).exists():
         raise ValidationError({"child": "This discussion is not about that child: convene one that is"})
-    chosen = [field for field in DECISIONS if data.get(field)]
-    if not chosen:
-        errors["decisions"] = f"Select at least one decision for {child.full_name}"
-    if data.get("nfa") and len(chosen) > 1:
-        errors["decisions"] = "No further action cannot be combined with another decision"
-    if data.get("icpc") and not (data.get("s47") or data.get("s47_continued")):
-        errors["decisions"] = "An initial child protection conference needs a section 47 enquiry first"
-    under_way = enquiry_under_way(discussion, child)
-    if data.get("s47") and data.get("s47_continued"):
-        errors["decisions"] = "Select a new section 47 enquiry or the one under way continuing, not both"
-    elif data.get("s47") and under_way is not None:
-        errors["decisions"] = (
-            f"A section 47 enquiry is already under way for {child.full_name}: select that it continues "
-            "(its conference clock runs on), not a new one"
-        )
-    elif data.get("s47_continued") and under_way is None:
-        errors["decisions"] = (
-            f"No section 47 enquiry is under way for {child.full_name}: select a new section 47 enquiry"
-        )
-    if not str(data.get("reasoning", "")).strip():
-        errors["reasoning"] = f"Give the reasoning for the decision about {child.full_name}"
-    if (data.get("s47") or data.get("s47_continued") or data.get("police_investigation")) and not data.get(
-        "investigation_type"
-    ):
-        errors["investigation_type"] = "Select the type of investigation"
-    if data.get("police_investigation") and not str(data.get("police_decision_maker", "")).strip():
-        errors["police_decision_maker"] = "Name the police decision maker"
-    if data.get("reconvene") and not data.get("reconvene_on"):
-        errors["reconvene_on"] = "Enter the date to reconvene"
-    reconvene_on = data.get("reconvene_on")
-    if (
-        data.get("reconvene")
-        and reconvene_on
-        and discussion.held_at
-        and reconvene_on <= to_local(discussion.held_at).date()
-    ):
-        errors["reconvene_on"] = "The date to reconvene must be after this discussion"
-    if data.get("reconvene") and not str(data.get("reconvene_rationale", "")).strip():
-        errors["reconvene_rationale"] = "Give the rationale for reconvening"
-    medical = data.get("medical_done_at")
-    if medical is not None and medical.astimezone(dt.UTC) > now.astimezone(dt.UTC):
-        errors["medical_done"] = "The date of the medical must be today or in the past"
+    errors = rules.check_decision(
+        data=data,
+        child_name=child.full_name,
+        enquiry_under_way=enquiry_under_way(discussion, child) is not None,
+        held_on=to_local(discussion.held_at).date() if discussion.held_at else None,
+        now=now,
+    )
     if errors:
         raise ValidationError(errors)
+    medical = data.get("medical_done_at")
     with transaction.atomic():
         discussion = _locked(discussion)
         _bump(discussion, f"decision-{child.pk}", version)

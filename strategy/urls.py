@@ -20,6 +20,6 @@ urlpatterns = [
         path(
             f"discussions/<int:discussion_pk>/{section}/", views.discussion_section, {"section": section}, name=section
         )
-        for section in views.HANDLERS
+        for section in views.SECTIONS
     ),
 ]

@@ -4,11 +4,15 @@ Every section is a plain form post that works without JavaScript (it redirects b
 section with "Saved at 10:42"); with JavaScript (htmx) the same post saves in the background
 and only that section is redrawn. A section with errors, or saved by someone else since it
 was loaded, comes back with what the user typed, and nothing of it is saved.
+
+The sections are one table, SECTIONS: each declares its posted form, its service call, its template, its forms on
+the page and who may post it, once; the page and discussion_section loop over it.
 """
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -149,108 +153,11 @@ def _meeting_harms(referral) -> list[str]:
 
 
 def _forms(context: dict[str, Any], checker: DiscussionChecker, bound: dict[str, Any]) -> dict[str, Any]:
-    """Every section's form: the bound one that failed, or a fresh one from what is stored."""
-    discussion: Discussion = context["discussion"]
-    recordable = [i for i in context["active_invitations"] if checker.can_record_agency(i.agency_id)]
-    own_agencies = [a for a in context["invited_agencies"] if checker.can_record_agency(a.pk)]
-    result: dict[str, Any] = {
-        "attendance_form": bound.get("attendance")
-        or forms.AttendanceForm(
-            prefix="attendance",
-            invitations=recordable,
-            colleagues=_colleagues(context["people"]),
-            initial={"version": discussion.section_version("attendance")},
-        ),
-        "attending": _attending(context, checker),
-        "attending_form": bound.get("attending"),
-        "information_form": bound.get("information")
-        or forms.InformationForm(
-            prefix="information",
-            agencies=own_agencies,
-            max_characters=discussion.referral.partnership.max_entry_characters,
-            initial={"submission_key": uuid.uuid4()},
-        ),
-        "risk_form": bound.get("risk")
-        or forms.RiskForm(
-            prefix="risk",
-            initial={
-                "risk_review": discussion.risk_review,
-                "risk_review_on": discussion.risk_review_on,
-                "version": discussion.section_version("risk"),
-            },
-        ),
-        "plan_form": bound.get("plan")
-        or forms.PlanForm(
-            prefix="plan",
-            initial={
-                **{f"{k}_answer": v.answer for k, v in context["plan"].items()},
-                **{f"{k}_not_needed": v.not_needed_because for k, v in context["plan"].items()},
-                "version": discussion.section_version("plan"),
-            },
-        ),
-        "proceed_form": bound.get("proceed")
-        or forms.ProceedForm(
-            prefix="proceed",
-            agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
-            # Nothing ticked: proceeding without an agency is the chair's decision in the meeting, never proposed.
-            initial={
-                "version": discussion.section_version("proceed"),
-            },
-        ),
-        "family_form": bound.get("family")
-        or forms.FamilySummaryForm(prefix="family", initial=_family_initial(context["family_summary"], discussion)),
-        "standing_form": bound.get("standing")
-        or forms.StandingForm(
-            prefix="standing",
-            children=context["children"],
-            lado=bool(context["lado_abusers"]),
-            initial=forms.standing_initial(discussion, context["child_records"]),
-        ),
-        "action_form": bound.get("action")
-        or forms.ActionForm(
-            prefix="action",
-            agencies=context["agencies"],
-            people=context["people"],
-            children=context["children"],
-            initial={"submission_key": uuid.uuid4()},
-        ),
-        "invite_form": bound.get("invite")
-        or forms.InviteForm(prefix="invite", agencies=context["agencies"], people=context["people"]),
-        "abandon_form": bound.get("abandon") or forms.AbandonForm(prefix="abandon"),
-    }
-    rows = []
-    for child, decision in context["child_rows"]:
-        key = f"decision-{child.pk}"
-        form = bound.get(key) or forms.DecisionForm(prefix=key, initial=_decision_initial(child, decision, discussion))
-        outcome = bound.get(f"outcome-{decision.pk}" if decision else "") or (
-            forms.OutcomeForm(prefix=f"outcome-{decision.pk}", initial={"decision": decision.pk}) if decision else None
-        )
-        rows.append({"child": child, "decision": decision, "form": form, "outcome_form": outcome})
-    result["decision_rows"] = rows
-    result["child_risk_rows"] = [
-        {
-            "child": child,
-            "risk": risk,
-            "form": bound.get(f"risk-{child.pk}") or _child_risk_form(child, risk, discussion),
-        }
-        for child, risk in context["risk_rows"]
-    ]
-    result["child_plan_rows"] = [
-        {
-            "child": child,
-            "form": bound.get(f"plan-{child.pk}")
-            or forms.PlanForm(
-                prefix=f"plan-{child.pk}",
-                child=child,
-                initial={
-                    **{f"{k}_answer": v.answer for k, v in context["child_plans"][child.pk].items()},
-                    **{f"{k}_not_needed": v.not_needed_because for k, v in context["child_plans"][child.pk].items()},
-                    "version": discussion.section_version(f"plan-{child.pk}"),
-                },
-            ),
-        }
-        for child in context["children"]
-    ]
+    """Every section's form: the bound one that failed, or a fresh one from what is stored (one part per section)."""
+    result: dict[str, Any] = {"abandon_form": bound.get("abandon") or forms.AbandonForm(prefix="abandon")}
+    for part in SECTIONS.values():
+        if part.page is not None:
+            result.update(part.page(context, checker, bound))
     return result
 
 
@@ -323,6 +230,7 @@ def _page(
     checker: DiscussionChecker,
     *,
     bound: dict[str, Any] | None = None,
+    part: "MeetingSection | None" = None,
     section: str = "",
     stale: bool = False,
     saved: str = "",
@@ -348,13 +256,13 @@ def _page(
     )
     open_all = request.GET.get("sections") == "all"
     contents = meeting_contents(context, open_all=open_all)
-    context.update({"contents": contents, "open_all": open_all, "folded": any(not part.is_open for part in contents)})
-    if request.headers.get("HX-Request") and section:
+    context.update({"contents": contents, "open_all": open_all, "folded": any(not c.is_open for c in contents)})
+    part = part or SECTIONS.get(section.split("-")[0])
+    if request.headers.get("HX-Request") and section and part is not None:
         # htmx: the section that was posted is drawn again, after a save each section it changed too (out of band),
         # and the contents with each section's state, so no part of the page contradicts another until a reload.
-        template = SECTION_TEMPLATES.get(section.split("-")[0], section.split("-")[0])
-        html = render_to_string(f"strategy/sections/{template}.html", context, request=request)
-        for other in CHANGES.get(template, ()) if saved else ():
+        html = render_to_string(f"strategy/sections/{part.template}.html", context, request=request)
+        for other in part.changes if saved else ():
             html += render_to_string(f"strategy/sections/{other}.html", {**context, "oob": True}, request=request)
         html += render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
         return HttpResponse(html, status=status)
@@ -368,26 +276,17 @@ def discussion_meeting(request: AuthenticatedRequest, discussion_pk: int) -> Htt
     return _page(request, discussion, checker)
 
 
-SECTION_TEMPLATES = {"outcome": "decision", "attending": "attendance"}
-# What a save in one section changes in others: proceeding without an agency invites it and creates its action;
-# attendance is each invitation's status; a new invitation is a new line of attendance.
-CHANGES = {
-    "proceed": ("invite", "attendance", "action"),
-    "attendance": ("invite", "proceed"),
-    "invite": ("attendance",),
-}
-
-
-def _saved(request: AuthenticatedRequest, discussion: Discussion, checker, section: str, what: str) -> HttpResponse:
+def _saved(
+    request: AuthenticatedRequest, discussion: Discussion, part: "MeetingSection", section: str, what: str
+) -> HttpResponse:
     at = to_local(timezone.now()).strftime("%H:%M")
     message = f"{what} saved at {at}"
     if request.headers.get("HX-Request"):
         fresh, checker = get_discussion_for_user(request.user, discussion.pk)
-        return _page(request, fresh, checker, section=section, saved=message)
+        return _page(request, fresh, checker, part=part, section=section, saved=message)
     messages.success(request, message, extra_tags=f"section:{section}")
-    anchor = {"outcome": "decision"}.get(section.split("-")[0], section.split("-")[0])
-    if anchor in ("decision", "risk", "plan") and section.startswith(f"{anchor}-"):
-        anchor = section
+    # A form of one child ("decision-12") is its own anchor; any other form's is its section's.
+    anchor = section if section.startswith(f"{part.template}-") else part.template
     return redirect(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) + f"#{anchor}")
 
 
@@ -396,10 +295,65 @@ def _version(form) -> int | None:
     return value if value is not None else -1
 
 
-Handler = Callable[[AuthenticatedRequest, Discussion, DiscussionChecker, dt.datetime, dict], tuple[str, Any, str]]
+@dataclass(frozen=True)
+class Posted:
+    """One section's form as posted, bound, with what it is about."""
+
+    key: str  # the form's place on the page (its prefix, "decision-12"): where its errors are shown
+    form: Any
+    about: Any = None  # the child (or the child's decision) the form is for, when it is for one
+    saved_key: str = ""  # where "Saved at" is shown, when not at `key`
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.form.cleaned_data
 
 
-def _attendance(request, discussion, checker, now, slot):
+Page = Callable[[dict[str, Any], DiscussionChecker, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MeetingSection:
+    """One section of the meeting page, declared once: adding a section is one entry in SECTIONS.
+
+    `form` binds what was posted (it may refuse a child or decision not of this discussion: 404); `save` calls the
+    section's service with the valid form and says what was saved; `page` gives the page's context for it (its
+    fresh forms, or the bound one that failed, by key). Who may post: an invited agency for itself
+    (`own_agency`), else children's social care, and only the chair where `chair_only`.
+    """
+
+    form: Callable[[AuthenticatedRequest, Discussion, DiscussionChecker], Posted]
+    save: Callable[[AuthenticatedRequest, DiscussionChecker, Posted, dt.datetime], str]
+    template: str  # strategy/sections/<template>.html, drawn again after a post
+    page: Page | None = None
+    own_agency: bool = False
+    chair_only: bool = False
+    rename: dict[str, str | None] = field(default_factory=dict)  # service error keys that are not the form's fields
+    changes: tuple[str, ...] = ()  # the other sections a save changes, drawn again with it
+
+
+# --- Attendance --------------------------------------------------------------------------------------------------
+
+
+def _attendance_page(context, checker, bound):
+    recordable = [i for i in context["active_invitations"] if checker.can_record_agency(i.agency_id)]
+    return {
+        "attendance_form": bound.get("attendance")
+        or forms.AttendanceForm(
+            prefix="attendance",
+            invitations=recordable,
+            colleagues=_colleagues(context["people"]),
+            initial={"version": context["discussion"].section_version("attendance")},
+        ),
+        "attending": _attending(context, checker),
+        "attending_form": bound.get("attending"),
+    }
+
+
+def _attendance_form(request, discussion, checker):
+    if "attending" in request.POST:
+        # One click: "I am attending for Demo Police" (its own small form: only the line and the version).
+        return Posted("attending", forms.AttendingForm(request.POST, prefix="attendance"), saved_key="attendance")
     invitations = [
         i
         for i in discussion.invitations.select_related("agency", "person").filter(status="invited")
@@ -411,57 +365,71 @@ def _attendance(request, discussion, checker, now, slot):
         invitations=invitations,
         colleagues=_colleagues(_partnership_people(discussion)),
     )
-    slot.update(form=form, key=form.prefix)
-    if "attending" in request.POST:
-        # One click: "I am attending for Demo Police" (its own small form: only the line and the version).
-        one = forms.AttendingForm(request.POST, prefix="attendance")
-        slot.update(form=one, key="attending")
-        if one.is_valid():
-            invitation = services.invitation_attend(
-                acting_user=request.user,
-                checker=checker,
-                invitation_pk=one.cleaned_data["attending"],
-                version=_version(one),
-            )
-            return "attendance", one, f"Your attendance for {invitation.agency}"
-        return "attending", one, ""
-    if form.is_valid():
-        services.attendance_save(
+    return Posted("attendance", form)
+
+
+def _attendance_save(request, checker, posted, now):
+    if isinstance(posted.form, forms.AttendingForm):
+        invitation = services.invitation_attend(
             acting_user=request.user,
             checker=checker,
-            rows=form.rows_data(),
-            names=form.names(),
-            version=_version(form),
+            invitation_pk=posted.data["attending"],
+            version=_version(posted.form),
         )
-        return "attendance", form, "Attendance"
-    return "attendance", form, ""
+        return f"Your attendance for {invitation.agency}"
+    services.attendance_save(
+        acting_user=request.user,
+        checker=checker,
+        rows=posted.form.rows_data(),
+        names=posted.form.names(),
+        version=_version(posted.form),
+    )
+    return "Attendance"
 
 
-def _information(request, discussion, checker, now, slot):
+# --- Information -------------------------------------------------------------------------------------------------
+
+
+def _information_page(context, checker, bound):
+    discussion = context["discussion"]
+    return {
+        "information_form": bound.get("information")
+        or forms.InformationForm(
+            prefix="information",
+            agencies=[a for a in context["invited_agencies"] if checker.can_record_agency(a.pk)],
+            max_characters=discussion.referral.partnership.max_entry_characters,
+            initial={"submission_key": uuid.uuid4()},
+        )
+    }
+
+
+def _information_form(request, discussion, checker):
     agencies = sorted(
         {i.agency for i in discussion.invitations.select_related("agency").filter(status="invited")},
         key=lambda a: a.name,
     )
-    own = [a for a in agencies if checker.can_record_agency(a.pk)]
     form = forms.InformationForm(
         request.POST,
         prefix="information",
-        agencies=own,
+        agencies=[a for a in agencies if checker.can_record_agency(a.pk)],
         max_characters=discussion.referral.partnership.max_entry_characters,
     )
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        data = form.cleaned_data
-        services.information_add(
-            acting_user=request.user,
-            checker=checker,
-            agency=data["agency"],
-            data=data,
-            now=now,
-            submission_key=data.get("submission_key"),
-        )
-        return "information", form, "Information"
-    return "information", form, ""
+    return Posted("information", form)
+
+
+def _information_save(request, checker, posted, now):
+    services.information_add(
+        acting_user=request.user,
+        checker=checker,
+        agency=posted.data["agency"],
+        data=posted.data,
+        now=now,
+        submission_key=posted.data.get("submission_key"),
+    )
+    return "Information"
+
+
+# --- Risk --------------------------------------------------------------------------------------------------------
 
 
 def _child_of(request, discussion: Discussion):
@@ -471,120 +439,266 @@ def _child_of(request, discussion: Discussion):
     return child
 
 
-def _risk(request, discussion, checker, now, slot):
+def _risk_page(context, checker, bound):
+    discussion = context["discussion"]
+    return {
+        "risk_form": bound.get("risk")
+        or forms.RiskForm(
+            prefix="risk",
+            initial={
+                "risk_review": discussion.risk_review,
+                "risk_review_on": discussion.risk_review_on,
+                "version": discussion.section_version("risk"),
+            },
+        ),
+        "child_risk_rows": [
+            {
+                "child": child,
+                "risk": risk,
+                "form": bound.get(f"risk-{child.pk}") or _child_risk_form(child, risk, discussion),
+            }
+            for child, risk in context["risk_rows"]
+        ],
+    }
+
+
+def _risk_form(request, discussion, checker):
     """The risk analysis for one child (the form names the child), or when it is reviewed (the whole discussion)."""
     if "child" in request.POST:
         child = _child_of(request, discussion)
         key = f"risk-{child.pk}"
-        child_form = forms.ChildRiskForm(request.POST, prefix=key, child=child)
-        slot.update(form=child_form, key=key)
-        if child_form.is_valid():
-            services.child_risk_save(
-                acting_user=request.user,
-                checker=checker,
-                child=child,
-                data=child_form.cleaned_data,
-                version=_version(child_form),
-            )
-            return key, child_form, f"Risk analysis for {child.full_name}"
-        return key, child_form, ""
-    form = forms.RiskForm(request.POST, prefix="risk")
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        services.risk_save(acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form))
-        return "risk", form, "Risk review"
-    return "risk", form, ""
+        return Posted(key, forms.ChildRiskForm(request.POST, prefix=key, child=child), about=child)
+    return Posted("risk", forms.RiskForm(request.POST, prefix="risk"))
 
 
-def _decision(request, discussion, checker, now, slot):
-    child_pk = _int(request.POST.get("child"))
-    child = discussion.children.filter(pk=child_pk).first()
+def _risk_save(request, checker, posted, now):
+    child = posted.about
     if child is None:
-        raise Http404("This discussion is not about that child")
-    key = f"decision-{child.pk}"
-    form = forms.DecisionForm(request.POST, prefix=key)
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        services.decision_save(
-            acting_user=request.user,
-            checker=checker,
-            child=child,
-            data=form.service_data(),
-            version=_version(form),
-            now=now,
+        services.risk_save(acting_user=request.user, checker=checker, data=posted.data, version=_version(posted.form))
+        return "Risk review"
+    services.child_risk_save(
+        acting_user=request.user, checker=checker, child=child, data=posted.data, version=_version(posted.form)
+    )
+    return f"Risk analysis for {child.full_name}"
+
+
+# --- Decisions for each child, and the outcome of a section 47 enquiry -----------------------------------------------
+
+
+def _decision_page(context, checker, bound):
+    discussion = context["discussion"]
+    rows = []
+    for child, decision in context["child_rows"]:
+        key = f"decision-{child.pk}"
+        form = bound.get(key) or forms.DecisionForm(prefix=key, initial=_decision_initial(child, decision, discussion))
+        outcome = bound.get(f"outcome-{decision.pk}" if decision else "") or (
+            forms.OutcomeForm(prefix=f"outcome-{decision.pk}", initial={"decision": decision.pk}) if decision else None
         )
-        return key, form, f"Decision for {child.full_name}"
-    return key, form, ""
+        rows.append({"child": child, "decision": decision, "form": form, "outcome_form": outcome})
+    return {"decision_rows": rows}
 
 
-def _standing(request, discussion, checker, now, slot):
+def _decision_form(request, discussion, checker):
+    child = _child_of(request, discussion)
+    key = f"decision-{child.pk}"
+    return Posted(key, forms.DecisionForm(request.POST, prefix=key), about=child)
+
+
+def _decision_save(request, checker, posted, now):
+    services.decision_save(
+        acting_user=request.user,
+        checker=checker,
+        child=posted.about,
+        data=posted.form.service_data(),
+        version=_version(posted.form),
+        now=now,
+    )
+    return f"Decision for {posted.about.full_name}"
+
+
+def _outcome_form(request, discussion, checker):
+    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
+    if decision is None:
+        raise Http404("No such decision")
+    key = f"outcome-{decision.pk}"
+    return Posted(key, forms.OutcomeForm(request.POST, prefix=key), about=decision)
+
+
+def _outcome_save(request, checker, posted, now):
+    services.decision_record_outcome(
+        acting_user=request.user,
+        checker=checker,
+        decision=posted.about,
+        conference_needed=posted.data["conference_needed"] == "yes",
+        reason=posted.data["no_conference_reason"],
+        now=now,
+    )
+    return f"Section 47 outcome for {posted.about.child.full_name}"
+
+
+# --- What every discussion records ---------------------------------------------------------------------------------
+
+
+def _standing_page(context, checker, bound):
+    return {
+        "standing_form": bound.get("standing")
+        or forms.StandingForm(
+            prefix="standing",
+            children=context["children"],
+            lado=bool(context["lado_abusers"]),
+            initial=forms.standing_initial(context["discussion"], context["child_records"]),
+        )
+    }
+
+
+def _standing_form(request, discussion, checker):
     children = list(discussion.children.order_by("position", "pk"))
     lado = bool(services.lado_needed(discussion))
-    form = forms.StandingForm(request.POST, prefix="standing", children=children, lado=lado)
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        data, by_child = form.service_data()
-        services.standing_save(
-            acting_user=request.user,
-            checker=checker,
-            data=data,
-            children=by_child,
-            version=_version(form),
-            now=now,
-        )
-        return "standing", form, "Decisions of the discussion"
-    return "standing", form, ""
+    return Posted("standing", forms.StandingForm(request.POST, prefix="standing", children=children, lado=lado))
 
 
-def _plan(request, discussion, checker, now, slot):
+def _standing_save(request, checker, posted, now):
+    data, by_child = posted.form.service_data()
+    services.standing_save(
+        acting_user=request.user,
+        checker=checker,
+        data=data,
+        children=by_child,
+        version=_version(posted.form),
+        now=now,
+    )
+    return "Decisions of the discussion"
+
+
+# --- The enquiry plan --------------------------------------------------------------------------------------------
+
+
+def _plan_initial(answers: dict, version: int) -> dict[str, Any]:
+    return {
+        **{f"{k}_answer": v.answer for k, v in answers.items()},
+        **{f"{k}_not_needed": v.not_needed_because for k, v in answers.items()},
+        "version": version,
+    }
+
+
+def _plan_page(context, checker, bound):
+    discussion = context["discussion"]
+    return {
+        "plan_form": bound.get("plan")
+        or forms.PlanForm(prefix="plan", initial=_plan_initial(context["plan"], discussion.section_version("plan"))),
+        "child_plan_rows": [
+            {
+                "child": child,
+                "form": bound.get(f"plan-{child.pk}")
+                or forms.PlanForm(
+                    prefix=f"plan-{child.pk}",
+                    child=child,
+                    initial=_plan_initial(
+                        context["child_plans"][child.pk], discussion.section_version(f"plan-{child.pk}")
+                    ),
+                ),
+            }
+            for child in context["children"]
+        ],
+    }
+
+
+def _plan_form(request, discussion, checker):
     """The enquiry plan for the whole discussion, or where it differs for one child (the form names the child)."""
     child = _child_of(request, discussion) if "child" in request.POST else None
     key = f"plan-{child.pk}" if child is not None else "plan"
-    form = forms.PlanForm(request.POST, prefix=key, child=child)
-    slot.update(form=form, key=key)
-    if form.is_valid():
-        services.plan_save(
-            acting_user=request.user, checker=checker, answers=form.answers(), version=_version(form), child=child
+    return Posted(key, forms.PlanForm(request.POST, prefix=key, child=child), about=child)
+
+
+def _plan_save(request, checker, posted, now):
+    child = posted.about
+    services.plan_save(
+        acting_user=request.user,
+        checker=checker,
+        answers=posted.form.answers(),
+        version=_version(posted.form),
+        child=child,
+    )
+    return f"Enquiry plan for {child.full_name}" if child is not None else "Enquiry plan"
+
+
+# --- Proceeding without an agency ------------------------------------------------------------------------------
+
+
+def _proceed_page(context, checker, bound):
+    return {
+        "proceed_form": bound.get("proceed")
+        or forms.ProceedForm(
+            prefix="proceed",
+            agencies=[a for a in context["agencies"] if a.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE],
+            # Nothing ticked: proceeding without an agency is the chair's decision in the meeting, never proposed.
+            initial={"version": context["discussion"].section_version("proceed")},
         )
-        return key, form, f"Enquiry plan for {child.full_name}" if child is not None else "Enquiry plan"
-    return key, form, ""
+    }
 
 
-def _proceed(request, discussion, checker, now, slot):
+def _proceed_form(request, discussion, checker):
     agencies = list(discussion.referral.partnership.agencies.exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE))
-    form = forms.ProceedForm(request.POST, prefix="proceed", agencies=agencies)
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        data = form.cleaned_data
-        services.proceed_save(
-            acting_user=request.user,
-            checker=checker,
-            agencies=list(data["agencies"]),
-            reason=data["reason"],
-            urgency=data["urgency"],
-            now=now,
-            version=_version(form),
-        )
-        return "proceed", form, "Proceeding without an agency"
-    return "proceed", form, ""
+    return Posted("proceed", forms.ProceedForm(request.POST, prefix="proceed", agencies=agencies))
 
 
-def _family(request, discussion, checker, now, slot):
-    form = forms.FamilySummaryForm(request.POST, prefix="family")
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        services.family_summary_save(
-            acting_user=request.user, checker=checker, data=form.cleaned_data, version=_version(form), now=now
+def _proceed_save(request, checker, posted, now):
+    services.proceed_save(
+        acting_user=request.user,
+        checker=checker,
+        agencies=list(posted.data["agencies"]),
+        reason=posted.data["reason"],
+        urgency=posted.data["urgency"],
+        now=now,
+        version=_version(posted.form),
+    )
+    return "Proceeding without an agency"
+
+
+# --- What the family is told -------------------------------------------------------------------------------------
+
+
+def _family_page(context, checker, bound):
+    return {
+        "family_form": bound.get("family")
+        or forms.FamilySummaryForm(
+            prefix="family", initial=_family_initial(context["family_summary"], context["discussion"])
         )
-        return "family", form, "What the family is told"
-    return "family", form, ""
+    }
+
+
+def _family_form(request, discussion, checker):
+    return Posted("family", forms.FamilySummaryForm(request.POST, prefix="family"))
+
+
+def _family_save(request, checker, posted, now):
+    services.family_summary_save(
+        acting_user=request.user, checker=checker, data=posted.data, version=_version(posted.form), now=now
+    )
+    return "What the family is told"
+
+
+# --- Actions -----------------------------------------------------------------------------------------------------
 
 
 def _partnership_people(discussion):
     return selectors.practitioners(discussion.referral.partnership_id)
 
 
-def _action(request, discussion, checker, now, slot):
+def _action_page(context, checker, bound):
+    return {
+        "action_form": bound.get("action")
+        or forms.ActionForm(
+            prefix="action",
+            agencies=context["agencies"],
+            people=context["people"],
+            children=context["children"],
+            initial={"submission_key": uuid.uuid4()},
+        )
+    }
+
+
+def _action_form(request, discussion, checker):
     form = forms.ActionForm(
         request.POST,
         prefix="action",
@@ -592,112 +706,108 @@ def _action(request, discussion, checker, now, slot):
         people=_partnership_people(discussion),
         children=list(discussion.children.all()),
     )
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        services.discussion_action_add(acting_user=request.user, checker=checker, data=form.cleaned_data, now=now)
-        return "action", form, "Action"
-    return "action", form, ""
+    return Posted("action", form)
 
 
-def _invite(request, discussion, checker, now, slot):
+def _action_save(request, checker, posted, now):
+    services.discussion_action_add(acting_user=request.user, checker=checker, data=posted.data, now=now)
+    return "Action"
+
+
+# --- Invitations -------------------------------------------------------------------------------------------------
+
+
+def _invite_page(context, checker, bound):
+    return {
+        "invite_form": bound.get("invite")
+        or forms.InviteForm(prefix="invite", agencies=context["agencies"], people=context["people"])
+    }
+
+
+def _invite_form(request, discussion, checker):
     form = forms.InviteForm(
         request.POST,
         prefix="invite",
         agencies=list(discussion.referral.partnership.agencies.all()),
         people=_partnership_people(discussion),
     )
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        data = form.cleaned_data
-        services.invitation_add(
-            acting_user=request.user,
-            checker=checker,
-            agency=data["agency"],
-            person=data.get("person"),
-            contact_name=data.get("contact_name", ""),
-            role=data.get("role", ""),
-        )
-        return "invite", form, "Invitation"
-    return "invite", form, ""
+    return Posted("invite", form)
 
 
-def _outcome(request, discussion, checker, now, slot):
-    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
-    if decision is None:
-        raise Http404("No such decision")
-    key = f"outcome-{decision.pk}"
-    form = forms.OutcomeForm(request.POST, prefix=key)
-    slot.update(form=form, key=form.prefix)
-    if form.is_valid():
-        services.decision_record_outcome(
-            acting_user=request.user,
-            checker=checker,
-            decision=decision,
-            conference_needed=form.cleaned_data["conference_needed"] == "yes",
-            reason=form.cleaned_data["no_conference_reason"],
-            now=now,
-        )
-        return key, form, f"Section 47 outcome for {decision.child.full_name}"
-    return key, form, ""
+def _invite_save(request, checker, posted, now):
+    services.invitation_add(
+        acting_user=request.user,
+        checker=checker,
+        agency=posted.data["agency"],
+        person=posted.data.get("person"),
+        contact_name=posted.data.get("contact_name", ""),
+        role=posted.data.get("role", ""),
+    )
+    return "Invitation"
 
 
-HANDLERS: dict[str, Handler] = {
-    "attendance": _attendance,
-    "information": _information,
-    "risk": _risk,
-    "decision": _decision,
-    "standing": _standing,
-    "plan": _plan,
-    "proceed": _proceed,
-    "family": _family,
-    "action": _action,
-    "invite": _invite,
-    "outcome": _outcome,
-}
-
-# What an invited agency records for itself; everything else is the chair's and CSC's.
-OWN_AGENCY_SECTIONS = {"attendance", "information"}
-# What only the chair (a CSC team manager) records.
-CHAIR_SECTIONS = {"family"}
-
-RENAME = {
-    "concern_identified": None,
-    "due": "due_date",
-    "medical_done": "medical_date",
-    "decisions": "decisions",
-    "reconvene_on": "reconvene_on",
-    "agency": "agency",
-    "children": None,
+# Every section of the meeting page that saves on its own, by the last part of its address. What a save in one
+# section changes in others (`changes`): proceeding without an agency invites it and creates its action;
+# attendance is each invitation's status; a new invitation is a new line of attendance.
+SECTIONS: dict[str, MeetingSection] = {
+    "attendance": MeetingSection(
+        _attendance_form,
+        _attendance_save,
+        "attendance",
+        _attendance_page,
+        own_agency=True,
+        changes=("invite", "proceed"),
+    ),
+    "information": MeetingSection(
+        _information_form, _information_save, "information", _information_page, own_agency=True
+    ),
+    "risk": MeetingSection(_risk_form, _risk_save, "risk", _risk_page),
+    "decision": MeetingSection(
+        _decision_form, _decision_save, "decision", _decision_page, rename={"medical_done": "medical_date"}
+    ),
+    "standing": MeetingSection(_standing_form, _standing_save, "standing", _standing_page),
+    "plan": MeetingSection(_plan_form, _plan_save, "plan", _plan_page),
+    "proceed": MeetingSection(
+        _proceed_form, _proceed_save, "proceed", _proceed_page, changes=("invite", "attendance", "action")
+    ),
+    "family": MeetingSection(_family_form, _family_save, "family", _family_page, chair_only=True),
+    "action": MeetingSection(_action_form, _action_save, "action", _action_page, rename={"due": "due_date"}),
+    "invite": MeetingSection(_invite_form, _invite_save, "invite", _invite_page, changes=("attendance",)),
+    # The outcome of an authorised enquiry is recorded on the child's decision (its forms are in decision_rows).
+    "outcome": MeetingSection(_outcome_form, _outcome_save, "decision"),
 }
 
 
 @case_methods(["POST"], _sees_discussion)
 def discussion_section(request: AuthenticatedRequest, discussion_pk: int, section: str) -> HttpResponse:
-    """Save one section of the meeting page (server-side role checks in the service)."""
+    """Save one section of the meeting page (server-side role checks here and in the service)."""
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
-    if section not in HANDLERS:
+    part = SECTIONS.get(section)
+    if part is None:
         raise Http404("No such section")
-    if section not in OWN_AGENCY_SECTIONS and not checker.can_record_all():
+    if not part.own_agency and not checker.can_record_all():
         raise PermissionDenied("Only children's social care records this part of the discussion")
-    if section in CHAIR_SECTIONS and not checker.can_chair():
+    if part.chair_only and not checker.can_chair():
         raise PermissionDenied("Only the chair (a team manager in children's social care) records this")
-    now = timezone.now()
-    slot: dict[str, Any] = {}
+    posted = part.form(request, discussion, checker)
     try:
-        key, form, what = HANDLERS[section](request, discussion, checker, now, slot)
-        if what:
-            return _saved(request, discussion, checker, key, what)
+        if posted.form.is_valid():
+            what = part.save(request, checker, posted, timezone.now())
+            return _saved(request, discussion, part, posted.saved_key or posted.key, what)
     except services.StaleSectionError as exc:
-        key, form = slot["key"], slot["form"]
         # Someone else saved it since this page was loaded: show theirs (from the database) and keep what was typed.
         fresh, checker = get_discussion_for_user(request.user, discussion.pk)
+        form = posted.form
         form.data = form.data.copy()
         form.data[f"{form.prefix}-version"] = str(fresh.section_version(exc.section))
-        return _page(request, fresh, checker, bound={key: form}, section=key, stale=True, status=409)
+        return _page(
+            request, fresh, checker, bound={posted.key: form}, part=part, section=posted.key, stale=True, status=409
+        )
     except ValidationError as exc:
-        key, form = slot["key"], slot["form"]
-        add_service_errors(form, exc, RENAME)
-    return _page(request, discussion, checker, bound={key: form}, section=key, status=400)
+        add_service_errors(posted.form, exc, part.rename)
+    return _page(
+        request, discussion, checker, bound={posted.key: posted.form}, part=part, section=posted.key, status=400
+    )
 
 
 def _int(value: str | None) -> int:
