@@ -333,7 +333,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         support.decide(world, discussion, person)
     support.end(world, discussion)
     discussion.refresh_from_db()
-    recipient = minutes_services.recipients_ensure(acting_user=world["tm"], discussion=discussion)[0]
+    recipient = minutes_services.recipients(discussion)[0]
     strategy_services.case_close(
         acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented", now=support.ENDED
     )
