@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 import django_filters
 from django import forms
@@ -226,21 +227,27 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
     }
 
 
+# The case page's discussions (with their children and decisions) come from strategy, the app above, which
+# registers its query at start-up (StrategyConfig.ready): this app never looks up a relation strategy owns.
+_case_discussions: list[Callable[[Referral], list]] = []
+
+
+def case_discussions_register(query: Callable[[Referral], list]) -> None:
+    if query not in _case_discussions:
+        _case_discussions.append(query)
+
+
 def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
     """The case page's discussions, decisions, actions, every deadline and a timeline: one query each.
 
-    Discussions, decisions and actions belong to the apps above this one; they are read here
-    through their reverse relations only, never imported.
+    Discussions, decisions and actions belong to the apps above this one: the discussions are read through the
+    query strategy registered, the actions through their reverse relation; neither app is imported.
     """
     standard_days = referral.partnership.standard_sd_days
     deadlines = list(
         referral.deadlines.select_related("child", "responsible", "agency", "moved_by").order_by("due_at", "pk")
     )
-    discussions = list(
-        referral.discussions.select_related("chair", "deadline")  # type: ignore[attr-defined]
-        .prefetch_related("children", "decisions__child", "decisions__s47_authorised_by")
-        .order_by("scheduled_at", "pk")
-    )
+    discussions = [discussion for query in _case_discussions for discussion in query(referral)]
     actions = list(
         referral.actions.select_related("lead_agency", "person", "child", "deadline").order_by("due_at", "pk")  # type: ignore[attr-defined]
     )

@@ -536,7 +536,7 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
         # The action plan as agreed now is what the minutes record, whatever progress follows (DOMAIN section 6).
-        actions_record_agreed(acting_user=acting_user, discussion=discussion, now=now)
+        actions_record_agreed(acting_user=acting_user, actions=discussion.actions.all(), now=now)
         # The apps above react in this transaction (minutes: the distribution list is built; see core.events).
         events.announce(events.MeetingEnded(acting_user=acting_user, now=now, discussion_pk=discussion.pk))
         pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
