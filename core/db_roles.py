@@ -48,7 +48,7 @@ def rights_by_table() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         if append_only(model) or issubclass(model, HistoricalChanges) or "_historical" in table:
             rights[table] = (("SELECT", "INSERT"), ())
         elif completed_later(model):
-            columns = tuple(model._meta.get_field(name).column for name in completed_later(model))  # type: ignore[union-attr]
+            columns = tuple(str(model._meta.get_field(name).column) for name in completed_later(model))  # type: ignore[union-attr]
             rights[table] = (("SELECT", "INSERT"), columns)
         else:
             rights[table] = (ORDINARY, ())
