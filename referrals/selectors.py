@@ -227,30 +227,33 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
     }
 
 
-# The case page's discussions (with their children and decisions) come from strategy, the app above, which
-# registers its query at start-up (StrategyConfig.ready): this app never looks up a relation strategy owns.
-_case_discussions: list[Callable[[Referral], list]] = []
+# The case page's discussions (with their children and decisions) and actions come from the apps above, which
+# register their query at start-up (StrategyConfig.ready, ActionsConfig.ready): this app never looks up a relation
+# they own (tests/test_layers.py).
+_case_parts: dict[str, Callable[[Referral], list]] = {}
 
 
-def case_discussions_register(query: Callable[[Referral], list]) -> None:
-    if query not in _case_discussions:
-        _case_discussions.append(query)
+def case_part_register(name: str, query: Callable[[Referral], list]) -> None:
+    _case_parts[name] = query
+
+
+def _case_part(name: str, referral: Referral) -> list:
+    query = _case_parts.get(name)
+    return query(referral) if query is not None else []
 
 
 def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
     """The case page's discussions, decisions, actions, every deadline and a timeline: one query each.
 
-    Discussions, decisions and actions belong to the apps above this one: the discussions are read through the
-    query strategy registered, the actions through their reverse relation; neither app is imported.
+    Discussions, decisions and actions belong to the apps above this one: they are read through the queries those
+    apps registered, never imported.
     """
     standard_days = referral.partnership.standard_sd_days
     deadlines = list(
         referral.deadlines.select_related("child", "responsible", "agency", "moved_by").order_by("due_at", "pk")
     )
-    discussions = [discussion for query in _case_discussions for discussion in query(referral)]
-    actions = list(
-        referral.actions.select_related("lead_agency", "person", "child", "deadline").order_by("due_at", "pk")  # type: ignore[attr-defined]
-    )
+    discussions = _case_part("discussions", referral)
+    actions = _case_part("actions", referral)
     rows = [
         {
             "deadline": d,

@@ -53,14 +53,12 @@ KNOWN_UPWARD = {
 }
 
 
-@pytest.mark.parametrize("app", LAYERS)
-def test_an_app_names_no_model_above_it_as_a_string(app):
-    """A label such as "strategy.Discussion" in actions: a foreign key or a model lookup pointing up, unseen by the
-    import test."""
+def labels_up(app: str, sources) -> list[tuple[str, str, int]]:
+    """String labels ("strategy.Discussion") of a model of an app above `app`, in its sources."""
     above = set(LAYERS[LAYERS.index(app) + 1 :])
-    wrong = sorted(
+    return sorted(
         (node.value, where, node.lineno)
-        for where, tree in _sources(app)
+        for where, tree in sources
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
@@ -68,6 +66,13 @@ def test_an_app_names_no_model_above_it_as_a_string(app):
         and match.group(1) in above
         and (node.value, where) not in KNOWN_UPWARD
     )
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_an_app_names_no_model_above_it_as_a_string(app):
+    """A label such as "strategy.Discussion" in actions: a foreign key or a model lookup pointing up, unseen by the
+    import test."""
+    wrong = labels_up(app, _sources(app))
     assert wrong == [], f"{app} names a model of an app above it: {wrong}"
 
 
@@ -96,14 +101,29 @@ def upward_relations(app: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("app", LAYERS)
-def test_an_app_makes_no_lookup_that_reaches_an_app_above_it(app):
-    """A lookup by a raw string (`filter(discussion__isnull=False)` in referrals, `select_related("discussion")` in
-    actions) goes through a relation an upper app owns: the lower app then depends on it unseen by its imports."""
-    upward = upward_relations(app)
+def upward_accessors(app: str) -> set[str]:
+    """The attributes by which those models reach up: `referral.discussions`, `action.discussion`."""
+    index = LAYERS.index(app)
+    below, above = set(LAYERS[: index + 1]), set(LAYERS[index + 1 :])
+    names = set()
+    for model in apps.get_models():
+        if model._meta.app_label not in below:
+            continue
+        for field in model._meta.get_fields(include_hidden=False):
+            related = getattr(field, "related_model", None)
+            if field.is_relation and related is not None and related._meta.app_label in above:
+                names.add(field.get_accessor_name() if field.auto_created else field.name)
+    return names
+
+
+def lookups_up(app: str, sources) -> list[tuple[str, str, int]]:
+    """ORM lookups in `app`'s sources whose first step is a relation owned by (or pointing to) an app above it."""
+    upward, accessors = upward_relations(app), upward_accessors(app)
     wrong = []
-    for where, tree in _sources(app):
+    for where, tree in sources:
         for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in accessors and (node.attr, where) not in KNOWN_UPWARD:
+                wrong.append((f".{node.attr}", where, node.lineno))
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
@@ -117,7 +137,33 @@ def test_an_app_makes_no_lookup_that_reaches_an_app_above_it(app):
                 for lookup in lookups
                 if lookup.lstrip("-").split("__")[0] in upward and (lookup, where) not in KNOWN_UPWARD
             ]
-    assert wrong == [], f"{app} looks up through a relation of an app above it: {sorted(wrong)}"
+    return sorted(wrong)
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_an_app_makes_no_lookup_that_reaches_an_app_above_it(app):
+    """A lookup by a raw string (`filter(discussion__isnull=False)` in referrals, `select_related("discussion")` in
+    actions) goes through a relation an upper app owns: the lower app then depends on it unseen by its imports."""
+    wrong = lookups_up(app, _sources(app))
+    assert wrong == [], f"{app} looks up through a relation of an app above it: {wrong}"
+
+
+def test_the_checks_catch_what_the_review_found():
+    """The two references issue 27 found, as they were written, are caught; the same lookups in strategy are not."""
+    found = [
+        ("actions/new.py", 'discussion = models.ForeignKey("strategy.Discussion", on_delete=models.PROTECT)'),
+        ("referrals/services.py", 'referral.discussions.filter(status="in_progress").exists()'),
+        ("referrals/services.py", "Deadline.objects.filter(pk=deadline.pk, discussion__isnull=False).exists()"),
+        ("referrals/selectors.py", 'referral.discussions.prefetch_related("decisions__child")'),
+    ]
+    assert [label for label, *_ in labels_up("actions", [(found[0][0], ast.parse(found[0][1]))])] == [
+        "strategy.Discussion"
+    ]
+    caught = lookups_up("referrals", [(where, ast.parse(code)) for where, code in found[2:]])
+    assert [lookup for lookup, *_ in caught] == [".discussions", "decisions__child", "discussion__isnull"]
+    caught = lookups_up("referrals", [(found[1][0], ast.parse(found[1][1]))])
+    assert [lookup for lookup, *_ in caught] == [".discussions"]
+    assert lookups_up("strategy", [(where, ast.parse(code)) for where, code in found[1:]]) == []
 
 
 def test_the_timescale_engine_is_pure():
