@@ -6,3 +6,10 @@ class ActionsConfig(AppConfig):
 
     name = "actions"
     verbose_name = "SMART actions"
+
+    def ready(self) -> None:
+        from actions.selectors import case_actions
+        from referrals.selectors import case_part_register
+
+        # The case page's actions (referrals asks without importing this app: tests/test_layers.py).
+        case_part_register("actions", case_actions)

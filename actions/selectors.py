@@ -19,7 +19,7 @@ from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline_row
 from core.timescales import to_local
 from referrals.access import referrals_visible_to, visible_cases
-from referrals.models import Deadline, DeadlineState
+from referrals.models import Deadline, DeadlineState, Referral
 from referrals.selectors import CaseReferenceFilter, FilterSetAt
 
 # Unfinished first (so the overdue ones lead), then by due moment: the keys of the person and agency indexes
@@ -208,3 +208,12 @@ def notification_list(*, user: User, params: QueryDict) -> tuple[KeysetPage, set
         .values_list("pk", flat=True)
     )
     return page, visible
+
+
+def case_actions(referral: Referral) -> list[Action]:
+    """The case page's actions, soonest due first (registered with referrals.selectors at start-up)."""
+    return list(
+        Action.objects.filter(referral=referral)
+        .select_related("lead_agency", "person", "child", "deadline")
+        .order_by("due_at", "pk")
+    )

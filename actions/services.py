@@ -5,6 +5,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from actions.access import ActionChecker
 from actions.models import Action, ActionStatus
@@ -95,8 +96,9 @@ def agreed(action: Action) -> dict:
     }
 
 
-def actions_record_agreed(*, acting_user: User, discussion, now: dt.datetime) -> int:
-    """The meeting ended (`strategy.services.discussion_end`): each of its actions is frozen as it then stood.
+def actions_record_agreed(*, acting_user: User, actions: QuerySet[Action], now: dt.datetime) -> int:
+    """The meeting ended (`strategy.services.discussion_end`, which passes its actions): each is frozen as it then
+    stood.
 
     That is the action plan the minutes show, whatever happens to the actions after (DOMAIN section 6): later
     progress is on the action's own page and never asks for a new version of the minutes. Returns how many.
@@ -104,9 +106,9 @@ def actions_record_agreed(*, acting_user: User, discussion, now: dt.datetime) ->
     count = 0
     with transaction.atomic():
         for action in (
-            Action.objects.select_for_update(of=("self",))
+            actions.select_for_update(of=("self",))
             .select_related("lead_agency", "person")
-            .filter(discussion=discussion, agreed__isnull=True)
+            .filter(agreed__isnull=True)
             .order_by("pk")
         ):
             action.agreed = agreed(action)

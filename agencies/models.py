@@ -348,6 +348,8 @@ class AuthEvent(models.Model):
     """The sign-in audit: sign-ins, failed sign-ins (the username tried, never the password), sign-outs,
     password changes and resets, role, agency and active changes (who changed what for whom). Append-only."""
 
+    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+
     kind = models.CharField(max_length=30, choices=AuthEventKind.choices)
     username = models.CharField(max_length=150, blank=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="auth_events")

@@ -7,11 +7,12 @@ a user who must have one and has none is taken to set it up before anything else
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from agencies.models import AuthEventKind, RoleCode, User, auth_event_record
 
@@ -45,10 +46,25 @@ def secret_of(device: TOTPDevice) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def setup_start(user: User) -> TOTPDevice:
-    """The unconfirmed authenticator being set up (the same one until it is confirmed, so the QR code holds)."""
+# The key of an authenticator being set up waits in the session until a code is posted: opening the page writes no row.
+SETUP_SESSION_KEY = "two_factor_setup_key"
+
+
+def setup_start(user: User, session: Any, *, save: bool) -> TOTPDevice:
+    """The unconfirmed authenticator being set up (the same one until it is confirmed, so the QR code holds).
+
+    Its key is kept in the session; it becomes a row (`save`, on a POST of a code) so that failed codes are
+    throttled on it. A GET only reads: the row made by an earlier post, or the key in the session.
+    """
     device = TOTPDevice.objects.filter(user=user, confirmed=False, name=APP_DEVICE).first()
-    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
+    if device is not None:
+        return device
+    if not session.get(SETUP_SESSION_KEY):
+        session[SETUP_SESSION_KEY] = default_key()
+    device = TOTPDevice(user=user, name=APP_DEVICE, confirmed=False, key=session[SETUP_SESSION_KEY])
+    if save:
+        device.save()
+    return device
 
 
 def _normalise(code: str) -> str:

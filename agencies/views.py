@@ -81,8 +81,9 @@ def two_factor_setup(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "agencies/two_factor_codes.html", {"codes": codes, "next": _next(request)})
     if existing is not None and request.POST.get("start") != "again":
         return render(request, "agencies/two_factor_on.html", {"device": existing})
-    device = two_factor.setup_start(user)
-    form = CodeForm(request.POST if request.POST.get("code") is not None else None)
+    posted_code = request.method == "POST" and request.POST.get("code") is not None
+    device = two_factor.setup_start(user, request.session, save=posted_code)
+    form = CodeForm(request.POST if posted_code else None)
     if form.is_bound and form.is_valid():
         confirmed = two_factor.setup_confirm(user=user, device=device, code=form.cleaned_data["code"])
         if confirmed is not None:

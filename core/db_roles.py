@@ -21,30 +21,34 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from simple_history.models import HistoricalChanges
 
-# The audit: the app's role adds rows and reads them, never changes or removes one (nor do the triggers allow it).
-APPEND_ONLY = ("referrals.CaseView", "referrals.ListLook", "agencies.AuthEvent", "minutes.ExternalDownload")
-# Rows completed after they are made: only these columns may be set later, and the row is never deleted.
-# minutes/services.py sets emailed_at once the email went and used_at when a link is used; minutes/legacy.py
-# withdraws an unused link (who, when, why).
-COMPLETED_LATER = {
-    "minutes.Circulation": ("emailed_at", "used_at", "withdrawn_at", "withdrawn_by", "withdrawn_reason"),
-}
+
+# Each model declares its own rights (core names no app's model: apps sit above it, tests/test_layers.py):
+# `db_append_only = True`: the audit, the app's role adds rows and reads them, never changes or removes one (nor do
+# the triggers allow it): the case view log, the list log, the sign-in audit, the downloads through emailed links.
+# `db_completed_later = (field names)`: rows completed after they are made, only these columns may be set later,
+# and the row is never deleted (a circulation: emailed, used, withdrawn).
+def append_only(model: Any) -> bool:
+    return bool(getattr(model, "db_append_only", False))
+
+
+def completed_later(model: Any) -> tuple[str, ...]:
+    return tuple(getattr(model, "db_completed_later", ()))
+
+
 ORDINARY = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 def rights_by_table() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Each model's table: (table privileges, columns it may UPDATE) for the app's role."""
-    special = {apps.get_model(label)._meta.db_table for label in APPEND_ONLY}
-    completed = {apps.get_model(label): columns for label, columns in COMPLETED_LATER.items()}
     rights: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for model in apps.get_models(include_auto_created=True):
         table = model._meta.db_table
         if not model._meta.managed or model._meta.proxy:
             continue
-        if table in special or issubclass(model, HistoricalChanges) or "_historical" in table:
+        if append_only(model) or issubclass(model, HistoricalChanges) or "_historical" in table:
             rights[table] = (("SELECT", "INSERT"), ())
-        elif model in completed:
-            columns = tuple(model._meta.get_field(name).column for name in completed[model])  # type: ignore[union-attr]
+        elif completed_later(model):
+            columns = tuple(str(model._meta.get_field(name).column) for name in completed_later(model))  # type: ignore[union-attr]
             rights[table] = (("SELECT", "INSERT"), columns)
         else:
             rights[table] = (ORDINARY, ())

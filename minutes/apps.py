@@ -7,6 +7,10 @@ class MinutesConfig(AppConfig):
     verbose_name = "Minutes"
 
     def ready(self) -> None:
-        from minutes import history_words
+        from core import events
+        from minutes import history_words, services
 
         history_words.register()
+        # What minutes does when strategy announces (core.events lists every event and who listens).
+        events.subscribe(events.MeetingEnded, services.on_meeting_ended)
+        events.subscribe(events.InviteeNamed, services.on_invitee_named)

@@ -144,6 +144,10 @@ class Recipient(models.Model):
 class Circulation(models.Model):
     """Who was sent which version, when; a recipient who is not a user gets a single-use, time-limited link."""
 
+    # core.db_roles: only these may be set after it is made (the email went, the link was used or withdrawn, by
+    # minutes/services.py and minutes/legacy.py); a circulation is never deleted.
+    db_completed_later = ("emailed_at", "used_at", "withdrawn_at", "withdrawn_by", "withdrawn_reason")
+
     recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="circulations")
     version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="circulations")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -175,6 +179,8 @@ class Circulation(models.Model):
 
 class ExternalDownload(models.Model):
     """A download through an emailed link by someone who is not a user: append-only, like the case view log."""
+
+    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
 
     circulation = models.ForeignKey(Circulation, on_delete=models.PROTECT, related_name="downloads")
     downloaded_at = models.DateTimeField(auto_now_add=True)

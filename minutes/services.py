@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
+from core import events
 from core.history import record
 from minutes import pdf
 from minutes import record as minutes_record
@@ -121,30 +122,41 @@ def proposed_recipients(discussion: Discussion) -> list[Recipient]:
     return list(unique.values())
 
 
-def recipients_ensure(*, acting_user: User, discussion: Discussion) -> list[Recipient]:
-    """Build the distribution list once, when the minutes are first opened after the meeting; then it is edited.
-
-    An invitee named since (the attendance now names the person, a user) is sent to their account from then on,
-    with the email address on it: nobody types an attendee's address.
-    """
-    if discussion.ended and not discussion.recipients.exists():  # type: ignore[attr-defined]
-        with transaction.atomic():
-            Discussion.objects.select_for_update().get(pk=discussion.pk)
-            if not discussion.recipients.exists():  # type: ignore[attr-defined]
-                for recipient in proposed_recipients(discussion):
-                    recipient.discussion, recipient.added_by = discussion, acting_user
-                    record(recipient, acting_user, "Distribution list built from the record")
-                    recipient.save()
-    named = discussion.recipients.filter(  # type: ignore[attr-defined]
-        removed_at=None, source=Source.INVITEE, invitation__person__isnull=False
-    ).exclude(user=F("invitation__person"))
-    if named.exists():
-        with transaction.atomic():
-            for recipient in named.select_for_update(of=("self",)).select_related("invitation__person"):
-                person = recipient.invitation.person  # type: ignore[union-attr]  # filtered on it
-                recipient.user, recipient.name, recipient.email = person, str(person), ""
-                record(recipient, acting_user, "Named at the meeting: sent to their account")
+def distribution_build(*, acting_user: User, discussion: Discussion) -> list[Recipient]:
+    """Build the distribution list from the record, once: when the meeting ends (`on_meeting_ended`). From then on
+    it is edited (added to, addresses, versions chosen, taken off), never built again. Returns the list."""
+    with transaction.atomic():
+        discussion = Discussion.objects.select_for_update().get(pk=discussion.pk)
+        if not discussion.recipients.exists():  # type: ignore[attr-defined]
+            for recipient in proposed_recipients(discussion):
+                recipient.discussion, recipient.added_by = discussion, acting_user
+                record(recipient, acting_user, "Distribution list built from the record")
                 recipient.save()
+    return recipients(discussion)
+
+
+def on_meeting_ended(event: events.MeetingEnded) -> None:
+    """core.events: the meeting ended, so its minutes' distribution list is built (DOMAIN section 6)."""
+    distribution_build(acting_user=event.acting_user, discussion=Discussion(pk=event.discussion_pk))
+
+
+def on_invitee_named(event: events.InviteeNamed) -> None:
+    """core.events: a user was named on an invitation. Its line of the distribution list (if built: the chair names
+    who attended after the end) is sent to their account from then on, with the address on it: nobody types an
+    attendee's address."""
+    person = User.objects.get(pk=event.person_pk)
+    for recipient in (
+        Recipient.objects.select_for_update()
+        .filter(invitation_id=event.invitation_pk, source=Source.INVITEE, removed_at=None)
+        .exclude(user=person)
+    ):
+        recipient.user, recipient.name, recipient.email = person, str(person), ""
+        record(recipient, event.acting_user, "Named at the meeting: sent to their account")
+        recipient.save()
+
+
+def recipients(discussion: Discussion) -> list[Recipient]:
+    """The distribution list as it stands (empty until the meeting has ended): a read, never a write."""
     return list(discussion.recipients.filter(removed_at=None).select_related("user").order_by("pk"))  # type: ignore[attr-defined]
 
 

@@ -54,7 +54,7 @@ def _page(
     errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion) if discussion.ended else []
+    recipients = services.recipients(discussion)
     now = timezone.now()
     versions = list(
         discussion.minutes_versions.select_related("approved_by")  # type: ignore[attr-defined]
@@ -143,7 +143,7 @@ def minutes_approve(request: AuthenticatedRequest, discussion_pk: int) -> HttpRe
 @case_methods(["POST"], _sees)
 def distribution_save(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
     discussion, checker = get_minutes_for_user(request.user, discussion_pk, write=True)
-    recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion)
+    recipients = services.recipients(discussion)
     form = forms.DistributionForm(request.POST, recipients=recipients, chair=checker.can_approve())
     if form.is_valid():
         try:
@@ -233,7 +233,7 @@ def minutes_circulate(request: AuthenticatedRequest, discussion_pk: int) -> Http
     try:
         sent = services.minutes_circulate(acting_user=request.user, checker=checker, now=timezone.now())
     except ValidationError as exc:
-        recipients = services.recipients_ensure(acting_user=request.user, discussion=discussion)
+        recipients = services.recipients(discussion)
         form = forms.DistributionForm(recipients=recipients, chair=checker.can_approve())
         form.is_bound = True
         form.data = {f"email-{r.pk}": r.email for r in recipients} | {f"sends-{r.pk}": r.sends for r in recipients}

@@ -7,7 +7,7 @@ and actions (the apps above this one) open and close their clocks through these 
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -411,3 +411,19 @@ def _history_save(changed: list[Deadline], *, acting_user: User, reason: str) ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), reason, acting_user.pk if acting_user else None, [d.pk for d in changed]])
+
+
+# Whether an app above has taken a clock over (a strategy discussion counts the case's first clock from its own
+# concern): that app registers its check at start-up (StrategyConfig.ready), so this app asks without looking up a
+# relation it does not own (tests/test_layers.py).
+_taken_over_checks: list[Callable[[Deadline], bool]] = []
+
+
+def deadline_taken_over_register(check: Callable[[Deadline], bool]) -> None:
+    if check not in _taken_over_checks:
+        _taken_over_checks.append(check)
+
+
+def deadline_taken_over(deadline: Deadline) -> bool:
+    """Whether a record of an app above (a strategy discussion) now owns this clock."""
+    return any(check(deadline) for check in _taken_over_checks)

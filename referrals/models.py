@@ -530,6 +530,8 @@ class CaseView(models.Model):
     left unrecorded because a worker or Redis is down.
     """
 
+    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+
     # Both indexed by the log's (user, ...) and (referral, ...) indexes below.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="views", db_index=False)
@@ -561,6 +563,8 @@ class ListLook(models.Model):
 
     One row per list shown (not per case). Append-only like the case view log, enforced by the database.
     """
+
+    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False

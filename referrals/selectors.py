@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -248,24 +249,33 @@ def referral_people(referral: Referral, *, today: dt.date) -> dict[str, list[Per
     }
 
 
+# The case page's discussions (with their children and decisions) and actions come from the apps above, which
+# register their query at start-up (StrategyConfig.ready, ActionsConfig.ready): this app never looks up a relation
+# they own (tests/test_layers.py).
+_case_parts: dict[str, Callable[[Referral], list]] = {}
+
+
+def case_part_register(name: str, query: Callable[[Referral], list]) -> None:
+    _case_parts[name] = query
+
+
+def _case_part(name: str, referral: Referral) -> list:
+    query = _case_parts.get(name)
+    return query(referral) if query is not None else []
+
+
 def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
     """The case page's discussions, decisions, actions, every deadline and a timeline: one query each.
 
-    Discussions, decisions and actions belong to the apps above this one; they are read here
-    through their reverse relations only, never imported.
+    Discussions, decisions and actions belong to the apps above this one: they are read through the queries those
+    apps registered, never imported.
     """
     standard_days = referral.partnership.standard_sd_days
     deadlines = list(
         referral.deadlines.select_related("child", "responsible", "agency", "moved_by").order_by("due_at", "pk")
     )
-    discussions = list(
-        referral.discussions.select_related("chair", "deadline")  # type: ignore[attr-defined]
-        .prefetch_related("children", "decisions__child", "decisions__s47_authorised_by")
-        .order_by("scheduled_at", "pk")
-    )
-    actions = list(
-        referral.actions.select_related("lead_agency", "person", "child", "deadline").order_by("due_at", "pk")  # type: ignore[attr-defined]
-    )
+    discussions = _case_part("discussions", referral)
+    actions = _case_part("actions", referral)
     rows = [
         {
             "deadline": d,

@@ -26,6 +26,7 @@ from referrals.deadlines import (
     deadline_bring_forward,
     deadline_meet,
     deadline_open,
+    deadline_taken_over,
 )
 from referrals.models import (
     OTHER_PERSON_KINDS,
@@ -470,8 +471,7 @@ def referral_update(
             raise RuntimeError("Every referral opens its strategy discussion deadline when logged")
         deadline.partnership = referral.partnership
         # Once a discussion has taken the clock over, it counts from that discussion's concern and urgency.
-        taken_over = Deadline.objects.filter(pk=deadline.pk, discussion__isnull=False).exists()
-        if not taken_over:
+        if not deadline_taken_over(deadline):
             # An earlier receipt or a tighter urgency brings the clock forward; nothing typed here moves it later
             # (DOMAIN section 1): a team manager does that on the case page, with the reason.
             deadline_bring_forward(

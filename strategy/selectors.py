@@ -5,7 +5,7 @@ from typing import Any
 
 from agencies.models import Agency, User
 from core.timescales import to_local
-from referrals.models import ConcernCategory, PersonKind
+from referrals.models import ConcernCategory, Deadline, PersonKind, Referral
 from strategy import rules
 from strategy.access import DiscussionChecker
 from strategy.models import PLAN_ITEMS, Discussion, FamilySummary, InvitationStatus
@@ -108,4 +108,20 @@ def practitioners(partnership_id: int) -> list[User]:
         .filter(agency__partnership_id=partnership_id)
         .select_related("agency")
         .order_by("agency__name", "first_name", "last_name")
+    )
+
+
+def discussion_owns_clock(deadline: Deadline) -> bool:
+    """Whether a discussion has taken this clock over: it then counts from that discussion's concern, and editing
+    the referral no longer brings it forward (registered with referrals.deadlines at start-up)."""
+    return Discussion.objects.filter(deadline=deadline).exists()
+
+
+def case_discussions(referral: Referral) -> list[Discussion]:
+    """The case page's discussions, with their children and decisions (registered with referrals.selectors)."""
+    return list(
+        Discussion.objects.filter(referral=referral)
+        .select_related("chair", "deadline")
+        .prefetch_related("children", "decisions__child", "decisions__s47_authorised_by")
+        .order_by("scheduled_at", "pk")
     )

@@ -21,6 +21,7 @@ from actions.services import action_create, actions_cancel_for_closed_case, acti
 from agencies.models import Agency, AgencyType, User, may_chair, may_take_part
 from agencies.selectors import partnership_calendar
 from agencies.services import agency_group
+from core import events
 from core.forms import worded
 from core.history import record
 from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
@@ -519,7 +520,9 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
         # The action plan as agreed now is what the minutes record, whatever progress follows (DOMAIN section 6).
-        actions_record_agreed(acting_user=acting_user, discussion=discussion, now=now)
+        actions_record_agreed(acting_user=acting_user, actions=discussion.actions.all(), now=now)
+        # The apps above react in this transaction (minutes: the distribution list is built; see core.events).
+        events.announce(events.MeetingEnded(acting_user=acting_user, now=now, discussion_pk=discussion.pk))
         pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
         waiting = (
             Deadline.objects.filter(discussion__in=pending, state=DeadlineState.OPEN).order_by("due_at", "pk").first()
@@ -696,7 +699,22 @@ def attendance_save(
             record(invitations[pk], acting_user, "Attendee named")
             invitations[pk].full_clean()
             invitations[pk].save()
+        for pk, (person, _contact) in names.items():
+            if person is not None:
+                _announce_named(acting_user, invitations[pk])
     return discussion
+
+
+def _announce_named(acting_user: User, invitation: Invitation) -> None:
+    """A user is named on the invitation: the apps above react in this transaction (core.events)."""
+    events.announce(
+        events.InviteeNamed(
+            acting_user=acting_user,
+            discussion_pk=invitation.discussion_id,
+            invitation_pk=invitation.pk,
+            person_pk=invitation.person_id,  # type: ignore[arg-type]  # named: not None
+        )
+    )
 
 
 def _named(invitations: Mapping[int, Invitation], invitation: Invitation, person: User | None, contact: str) -> str:
@@ -747,6 +765,7 @@ def invitation_attend(
         record(invitation, acting_user, "Attending")
         invitation.full_clean()
         invitation.save()
+        _announce_named(acting_user, invitation)
     return invitation
 
 

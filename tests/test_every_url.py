@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -86,6 +87,51 @@ def team_manager_only(get: str, post: str) -> dict[str, dict[str, set[int]]]:
 
 
 AUDITORS_ONLY = who("404", hos="200")
+
+# Nothing is written on a GET (or HEAD) but what exists to record the look itself: each table here, and why.
+GET_MAY_WRITE = {
+    "referrals_caseview": "the case view log: every look at a case is recorded in the same request",
+    "referrals_listlook": "the list view log: every look at a list of cases",
+    "django_session": "the session: its expiry and time-out moments move with each request",
+    "minutes_minutesdocument": "an approved version's PDFs, rendered once on the first download if the worker has not",
+}
+
+
+def table_writes() -> dict[str, tuple[int, int, int]]:
+    """Rows inserted, updated and deleted per table so far in this transaction (PostgreSQL's own counters)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+        )
+        return {name: tuple(counts) for name, *counts in cursor.fetchall()}
+
+
+def written_by(call) -> tuple[object, set[str]]:
+    """Call it; returns what it returned and the tables it wrote a row of, but those GET_MAY_WRITE names."""
+    before = table_writes()
+    result = call()
+    after = table_writes()
+    return result, {table for table, counts in after.items() if before.get(table) != counts} - set(GET_MAY_WRITE)
+
+
+def test_the_write_guard_sees_a_row_written(world):
+    """The guard the walk relies on: an insert and an update in this transaction show up by table."""
+    _, tables = written_by(
+        lambda: Alert.objects.create(
+            deadline=make_referral(acting_user=world["sw"]).strategy_discussion_deadline(),
+            stage=1,
+            due_at=timezone.now(),
+            raised_at=timezone.now(),
+        )
+    )
+    assert {"actions_alert", "referrals_referral", "referrals_deadline"} <= tables
+    alert = Alert.objects.get()
+    _, tables = written_by(lambda: Alert.objects.filter(pk=alert.pk).update(stage=2))
+    assert tables == {"actions_alert"}
+    _, tables = written_by(lambda: Alert.objects.filter(pk=alert.pk).exists())
+    assert tables == set()
+
 
 EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "referrals:list": listing(who("200")),
@@ -276,7 +322,9 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
                 pytest.fail(f"{name} ({route}) takes '{key}', which this test does not know how to fill in")
             url = re.sub(rf"<(?:\w+:)?{key}>", str(ids[key]), url)
         for method in ("get", "post", "delete", "put", "patch", "head"):
-            response = getattr(client, method)(url)
+            response, tables = written_by(lambda: getattr(client, method)(url))  # noqa: B023 (called at once)
+            if method in ("get", "head"):
+                assert tables == set(), f"{persona} {method.upper()} {url} wrote to {sorted(tables)}"
             column = method if method in ("get", "post") else "other"
             if method == "head" and EXPECTED[name]["get"][persona] != {405}:
                 column = "get"  # HEAD answers as GET wherever GET is answered
@@ -333,7 +381,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         support.decide(world, discussion, person)
     support.end(world, discussion)
     discussion.refresh_from_db()
-    recipient = minutes_services.recipients_ensure(acting_user=world["tm"], discussion=discussion)[0]
+    recipient = minutes_services.recipients(discussion)[0]
     strategy_services.case_close(
         acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented", now=support.ENDED
     )
@@ -356,6 +404,9 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         for key in converters:
             url = re.sub(rf"<(?:\w+:)?{key}>", str(ids[key]), url)
         about_the_case = bool(CASE_KEYS & set(converters))
+        # The meeting ended, so the minutes' distribution list exists: reading it (or anything) writes nothing.
+        _, tables = written_by(lambda: client.get(url))  # noqa: B023 (called at once)
+        assert tables == set(), f"{persona} GET {url} on a closed case wrote to {sorted(tables)}"
         if name not in CLOSED_STILL_WRITABLE:
             status = client.post(url).status_code
             assert status in (403, 404, 405), f"{persona} POST {url} on a closed case: {status}"

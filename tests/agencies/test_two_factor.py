@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agencies import two_factor
 from agencies.models import AuthEvent, AuthEventKind
 from tests.factories import TEST_PASSWORD
 
@@ -42,9 +43,11 @@ def test_a_team_manager_must_set_up_an_authenticator_before_anything_else(world)
         page = setup.content.decode()
         assert setup.status_code == 200 and "Set up two-factor sign-in" in page
         assert 'src="data:image/svg+xml' in page and 'alt="QR code for your authenticator app' in page
-        device = TOTPDevice.objects.get(user=tm, confirmed=False)
+        assert not TOTPDevice.objects.filter(user=tm).exists()  # opening the page writes nothing
         wrong = client.post("/account/two-factor/", {"code": "000000", "start": "again", "next": "/deadlines/"})
         assert wrong.status_code == 400 and "The code is not right" in wrong.content.decode()
+        device = TOTPDevice.objects.get(user=tm, confirmed=False)  # the key shown, kept for the failed code
+        assert device.key == client.session[two_factor.SETUP_SESSION_KEY]
         traveller.shift(dt.timedelta(seconds=31))
         done = client.post("/account/two-factor/", {"code": code_for(device), "start": "again", "next": "/deadlines/"})
         assert done.status_code == 200
@@ -125,7 +128,8 @@ def test_a_social_worker_needs_no_second_factor_but_may_turn_it_on(world):
         assert client.get("/referrals/").status_code == 200
         page = client.get("/account/two-factor/").content.decode()
         assert "A code from an authenticator app" in page
-        device = TOTPDevice.objects.get(user=sw, confirmed=False)
+        device = TOTPDevice(key=client.session[two_factor.SETUP_SESSION_KEY])  # the key the page shows
+        assert two_factor.secret_of(device) in page
         assert client.post("/account/two-factor/", {"code": code_for(device), "start": "again"}).status_code == 200
     later = password_sign_in(sw.username)
     assert later.get("/referrals/")["Location"].startswith("/sign-in/code/")

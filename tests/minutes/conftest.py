@@ -74,7 +74,8 @@ def held(world):
     for person in discussion.children.all():
         support.decide(world, discussion, person)
     support.assess(world, discussion)
-    support.end(world, discussion)
+    with time_machine.travel(support.ENDED, tick=False):  # the distribution list is built as it ends, then
+        support.end(world, discussion)
     discussion.refresh_from_db()
     with time_machine.travel(AFTER, tick=False):
         yield discussion

@@ -23,7 +23,7 @@ def _with_addresses(world, held):
     for name in ("sw", "tm", "police", "health", "admin"):
         world[name].email = f"{name}@example.org"
         world[name].save()
-    recipients = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    recipients = services.recipients(held)
     services.distribution_save(
         acting_user=world["admin"],
         checker=minutes_checker(world["admin"], held),

@@ -27,7 +27,6 @@ AGREED_DUE = "25 November 2026, 11:00"  # the conftest's action: due a day after
 
 
 def approve(world, discussion, *, now=AFTER) -> MinutesVersion:
-    services.recipients_ensure(acting_user=world["tm"], discussion=discussion)
     return services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], discussion), now=now)
 
 

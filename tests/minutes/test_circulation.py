@@ -20,7 +20,7 @@ LINK = re.compile(r"http://testserver(/minutes/link/[^/\s]+/)")
 @pytest.fixture
 def approved(world, held, settings):
     settings.SITE_URL = "http://testserver"
-    recipients = services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    recipients = services.recipients(held)
     for recipient in recipients:
         if recipient.user_id:
             recipient.user.email = f"{recipient.user.username}@example.org"
@@ -54,13 +54,11 @@ def circulate(world, discussion, *, now=AFTER, user="admin"):
 
 
 def test_the_minutes_cannot_be_circulated_before_the_chair_approves_them(world, held):
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     with pytest.raises(ValidationError, match="must approve the minutes before"):
         circulate(world, held)
 
 
 def test_a_recipient_without_an_email_address_stops_the_whole_circulation(world, held, admin_client):
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
     response = admin_client.post(f"/discussions/{held.pk}/minutes/circulate/")
     assert response.status_code == 400

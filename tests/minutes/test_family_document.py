@@ -61,7 +61,6 @@ def runs_of_five(text: str) -> set[tuple[str, ...]]:
 
 def addresses(world, discussion) -> None:
     """Every recipient on the distribution list gets an email address (users on their account)."""
-    services.recipients_ensure(acting_user=world["tm"], discussion=discussion)
     services.distribution_save(
         acting_user=world["admin"],
         checker=minutes_checker(world["admin"], discussion),
@@ -73,7 +72,6 @@ def addresses(world, discussion) -> None:
 
 
 def approve(world, discussion):
-    services.recipients_ensure(acting_user=world["tm"], discussion=discussion)
     return services.minutes_approve(
         acting_user=world["tm"], checker=minutes_checker(world["tm"], discussion), now=AFTER
     )
@@ -163,7 +161,6 @@ def test_circulating_a_family_summary_that_does_not_exist_is_refused_with_why(wo
 
 
 def test_once_shared_and_approved_the_family_get_the_summary_and_never_the_minutes(world, held):
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     services.distribution_save(
         acting_user=world["tm"],
         checker=minutes_checker(world["tm"], held),

@@ -35,7 +35,6 @@ def test_the_migration_withdraws_in_date_family_links_and_keeps_what_was_sent(wo
     from minutes import services
     from tests.minutes.conftest import minutes_checker
 
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER)
     migrate(BEFORE)
     try:

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 def approve(world, discussion, user=None) -> MinutesVersion:
     user = user or world["tm"]
-    services.recipients_ensure(acting_user=user, discussion=discussion)
     return services.minutes_approve(acting_user=user, checker=minutes_checker(user, discussion), now=AFTER)
 
 
@@ -279,8 +278,10 @@ def test_invited_police_read_the_minutes_but_cannot_approve_or_circulate(world, 
     assert police_client.post(f"/discussions/{held.pk}/minutes/circulate/").status_code == 403
 
 
-def test_the_distribution_list_is_built_from_the_record(world, held):
-    recipients = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+def test_the_distribution_list_is_built_from_the_record_when_the_meeting_ends(world, held):
+    recipients = services.recipients(held)  # held: the chair ended the meeting (MeetingEnded), nobody opened a page
+    assert {r.added_by for r in recipients} == {world["tm"]}
+    assert held.recipients.first().history.earliest().history_change_reason == "Distribution list built from the record"
     by_source: dict[str, list] = {}
     for r in recipients:
         by_source.setdefault(r.source, []).append(r)
@@ -292,12 +293,11 @@ def test_the_distribution_list_is_built_from_the_record(world, held):
     assert [(r.organisation, r.role) for r in by_source[Source.EDUCATION]] == [
         ("Invented Primary School", "Designated safeguarding lead")
     ]
-    again = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    again = services.distribution_build(acting_user=world["admin"], discussion=held)  # built once, never again
     assert [r.pk for r in again] == [r.pk for r in recipients]
 
 
 def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(world, held):
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     parent = services.recipient_add(
         acting_user=world["admin"],
         checker=minutes_checker(world["admin"], held),
@@ -337,7 +337,7 @@ def test_only_the_chair_chooses_versions_and_family_never_gets_the_full_version(
 
 
 def test_a_bad_email_on_the_distribution_list_is_a_gov_uk_error_and_saves_nothing(world, held, admin_client):
-    recipients = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    recipients = services.recipients(held)
     gp = next(r for r in recipients if r.source == Source.GP)
     school = next(r for r in recipients if r.source == Source.EDUCATION)
     response = admin_client.post(

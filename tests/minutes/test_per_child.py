@@ -75,7 +75,6 @@ def test_the_snapshot_has_the_plan_for_a_child_where_it_differs(two):
 
 
 def test_the_pdf_shows_each_childs_level_and_the_plan_where_it_differs(world, two, tmp_path):
-    services.recipients_ensure(acting_user=world["tm"], discussion=two)
     version = services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], two), now=AFTER)
     text = " ".join(" ".join(pdf_pages(bytes(services.documents_ensure(version)[Kind.FULL].pdf), tmp_path)).split())
     assert "Robin Testchild: high risk" in text and "Sky Testchild: low risk" in text

@@ -14,7 +14,9 @@ from core.history import record
 from minutes import services
 from minutes.forms import DistributionForm
 from minutes.models import Circulation, Sends, Source
+from strategy import services as strategy_services
 from tests.minutes.conftest import AFTER, minutes_checker
+from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
 
@@ -36,36 +38,40 @@ def _approve_and_circulate(world, discussion, django_capture_on_commit_callbacks
 
 
 def test_an_attendee_named_after_the_list_was_built_is_sent_to_their_account_with_its_address(world, held):
+    """The chair names who attended after the meeting ended (strategy announces InviteeNamed): the line of the
+    distribution list, built at the end with nobody named, is sent to their account from then on."""
     _users_have_addresses(world)
     invitation = held.invitations.get(agency=world["police_agency"])
+    police_row = held.recipients.get(invitation=invitation)
+    # As if the line had named nobody when the meeting ended, and the list was built so.
     invitation.person, invitation.contact_name = None, ""
     record(invitation, world["tm"], "Test: nobody named yet")
     invitation.save()
-    police_row = next(
-        r
-        for r in services.recipients_ensure(acting_user=world["admin"], discussion=held)
-        if r.invitation_id == invitation.pk
-    )
-    assert police_row.user_id is None  # nobody named: an address would have to be typed
-    invitation.person = world["police"]
-    record(invitation, world["tm"], "Test: attendance names the officer")
-    invitation.save()
+    police_row.user, police_row.name = None, "Named contact"
+    record(police_row, world["tm"], "Test: built with nobody named")
+    police_row.save()
 
-    rows = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    strategy_services.attendance_save(
+        acting_user=world["tm"],
+        checker=support.checker(world["tm"], held),
+        rows={},
+        names={invitation.pk: (world["police"], "")},
+        version=None,
+    )
+
+    rows = services.recipients(held)
     police_row = next(r for r in rows if r.invitation_id == invitation.pk)
     assert police_row.user == world["police"] and police_row.name == str(world["police"])
+    assert police_row.history.first().history_change_reason == "Named at the meeting: sent to their account"
     form = DistributionForm(recipients=rows, chair=True)
     assert f"email-{police_row.pk}" not in form.fields  # the address comes from the account, never typed
-    assert [r.pk for r in services.recipients_ensure(acting_user=world["admin"], discussion=held)] == [
-        r.pk for r in rows
-    ]
 
 
 def test_an_address_typed_for_a_user_sends_them_to_their_account_not_an_anonymous_link(
     world, held, mailoutbox, django_capture_on_commit_callbacks
 ):
     _users_have_addresses(world)
-    rows = services.recipients_ensure(acting_user=world["admin"], discussion=held)
+    rows = services.recipients(held)
     services.distribution_save(  # only the users on the list this time
         acting_user=world["tm"],
         checker=minutes_checker(world["tm"], held),
@@ -100,7 +106,6 @@ def test_a_row_typed_before_is_sent_to_the_account_when_circulated_and_a_non_use
     world, held, mailoutbox, django_capture_on_commit_callbacks
 ):
     _users_have_addresses(world)
-    services.recipients_ensure(acting_user=world["admin"], discussion=held)
     gp = held.recipients.get(source=Source.GP)
     # As typed before this change, straight onto the row: a user's address on a row with no user.
     gp.email = "hos@example.org"

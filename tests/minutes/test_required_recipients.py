@@ -23,7 +23,7 @@ LATER = AFTER + dt.timedelta(hours=3)
 @pytest.fixture
 def listed(world, held):
     """The distribution list built from the record: four invitees (users) and the GP, school nurse and school."""
-    recipients = services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    recipients = services.recipients(held)
     for recipient in recipients:
         if recipient.user_id:
             recipient.user.email = f"{recipient.user.username}@example.org"

@@ -16,7 +16,6 @@ from tests.minutes.conftest import AFTER, minutes_checker, share_with_family
 
 @pytest.mark.django_db(transaction=True)
 def test_approving_queues_the_pdfs_and_a_real_worker_renders_them_once(world, held):
-    services.recipients_ensure(acting_user=world["tm"], discussion=held)
     share_with_family(world, held)
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         version = services.minutes_approve(
@@ -33,7 +32,7 @@ def test_approving_queues_the_pdfs_and_a_real_worker_renders_them_once(world, he
 
 @pytest.mark.django_db
 def test_the_minutes_page_makes_the_same_queries_whatever_the_number_of_recipients(world, held, tm_client):
-    built = services.recipients_ensure(acting_user=world["tm"], discussion=held)
+    built = services.recipients(held)
     checker = minutes_checker(world["tm"], held)
     services.distribution_save(
         acting_user=world["tm"], checker=checker, emails={}, choices={r.pk: Sends.NONE for r in built}

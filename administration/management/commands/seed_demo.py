@@ -868,7 +868,7 @@ class DemoDiscussions:
         discussion.refresh_from_db()
         chair = self.users[CHAIR]
         checker = get_minutes_for_user(chair, discussion.pk)[1]
-        recipients = minutes_services.recipients_ensure(acting_user=chair, discussion=discussion)
+        recipients = minutes_services.recipients(discussion)
         minutes_services.distribution_save(
             acting_user=self.users["admin.demo"],
             checker=get_minutes_for_user(self.users["admin.demo"], discussion.pk)[1],
