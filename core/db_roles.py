@@ -115,6 +115,29 @@ def after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     grant_app_role(connection, role)
 
 
+def sqlite_guards(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After every `migrate` on SQLite (`make run`, one role): triggers refuse UPDATE and DELETE on the audit tables.
+
+    The migrations that made the audit append-only wrote SQLite triggers too, but SQLite's schema editor rebuilds a
+    table to alter a column (a new table, the rows copied, the old one dropped), and a trigger goes with the table it
+    was on: after referrals 0018/0019 the case view and list logs had none (found by scripts/smoke-sqlite.py).
+    Made again here after every migrate, idempotent, so a later rebuild cannot drop them for good.
+    """
+    connection = connections[using]
+    if sender.label != "auth" or connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for label in APPEND_ONLY:
+            table = apps.get_model(label)._meta.db_table
+            for operation in ("UPDATE", "DELETE"):
+                name = connection.ops.quote_name(f"{table}_no_{operation.lower()}")
+                message = f"{table} is append-only: {operation} is refused"
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {operation} ON {connection.ops.quote_name(table)} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"  # nosec B608 (model table names, no input)
+                )
+
+
 def check_app_connection(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """`check --deploy --database default`, run with the app's settings: the app never connects as a superuser
     nor as the owner of a table (only `migrate` does, as the owner)."""
