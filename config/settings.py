@@ -149,8 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    # Guessable patterns (one character repeated, a short run repeated) and, with DEBUG off, the demo passwords.
+    # Guessable patterns (one character repeated, a short run repeated), a strength estimate and, with DEBUG off,
+    # the demo passwords.
     {"NAME": "agencies.passwords.VarietyValidator"},
+    # zxcvbn's estimate: nothing a guesser finds soon, knowing the user's names and address.
+    {"NAME": "agencies.passwords.StrengthValidator"},
     {"NAME": "agencies.passwords.NotADemoPasswordValidator"},
 ]
 LOGIN_URL = "login"
