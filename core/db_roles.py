@@ -2,9 +2,10 @@
 
 The app's role (settings.DATABASE_APP_ROLE) owns nothing and is not a superuser, so it cannot TRUNCATE, ALTER
 (disable or drop a trigger), or replace a function. On the audit it may only add rows and read them: the case view
-log, the list log, the sign-in audit, the downloads through emailed links and every simple-history table (issue 26,
-finding 3). A circulation may only have the columns completed after it was made set later (emailed, used,
-withdrawn); it is never deleted. Every other table gets the ordinary SELECT, INSERT, UPDATE and DELETE.
+log, the list log, the sign-in audit, the downloads through emailed links, the stored PDFs of approved minutes and
+every simple-history table (issue 26, finding 3). A circulation may only have the columns completed after it was
+made set later (emailed, used, withdrawn); it is never deleted. Every other table gets the ordinary SELECT, INSERT,
+UPDATE and DELETE.
 
 The grants are made table by table from the models after every `migrate`, connected as the owner (a post_migrate
 handler), so a table a migration adds gets its rights in the same run. No default privileges: a new table would get
@@ -22,7 +23,15 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from simple_history.models import HistoricalChanges
 
 # The audit: the app's role adds rows and reads them, never changes or removes one (nor do the triggers allow it).
-APPEND_ONLY = ("referrals.CaseView", "referrals.ListLook", "agencies.AuthEvent", "minutes.ExternalDownload")
+# And the stored PDFs of approved minutes: rendered once, then only read (MinutesDocument.save refuses a change;
+# minutes/services.py documents_ensure only creates), so what was circulated cannot be swapped afterwards.
+APPEND_ONLY = (
+    "referrals.CaseView",
+    "referrals.ListLook",
+    "agencies.AuthEvent",
+    "minutes.ExternalDownload",
+    "minutes.MinutesDocument",
+)
 # Rows completed after they are made: only these columns may be set later, and the row is never deleted.
 # minutes/services.py sets emailed_at once the email went and used_at when a link is used; minutes/legacy.py
 # withdraws an unused link (who, when, why).
