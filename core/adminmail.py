@@ -6,11 +6,18 @@ message, but the body is built from the request itself, after every filter: this
 The HTML report (frames' local variables, where a token is a bare argument) stays off.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.log import AdminEmailHandler
 
 from core.logredact import redact
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
+else:
+    StrOrPromise = str
 
 
 class RedactingAdminEmailHandler(AdminEmailHandler):
@@ -19,7 +26,7 @@ class RedactingAdminEmailHandler(AdminEmailHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**kwargs, "include_html": False})
 
-    def send_mail(self, subject: str, message: str, *args: Any, **kwargs: Any) -> None:
+    def send_mail(self, subject: StrOrPromise, message: StrOrPromise, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("html_message"):
-            kwargs["html_message"] = redact(kwargs["html_message"])
-        super().send_mail(redact(subject), redact(message), *args, **kwargs)
+            kwargs["html_message"] = redact(str(kwargs["html_message"]))
+        super().send_mail(redact(str(subject)), redact(str(message)), *args, **kwargs)
