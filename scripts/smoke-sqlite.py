@@ -22,7 +22,6 @@ And a fifth that is not an `if`: `core.queries.ProbedExists` compiles to a plain
 which an invited agency's lists use (police.demo's referral list).
 """
 
-import datetime as dt
 import os
 import re
 import subprocess
@@ -135,6 +134,8 @@ def smoke(var_dir: Path) -> None:
     check(settings.CELERY_BROKER_URL == "filesystem://", "the broker is not the embedded filesystem one")
 
     from agencies.models import ClosureDay, User
+    from agencies.selectors import partnership_calendar
+    from core.timescales import add_working_days
     from minutes.models import MinutesVersion
     from referrals.models import CaseView, Deadline, ListLook, Referral
     from referrals.services import calendar_changed
@@ -196,9 +197,7 @@ def smoke(var_dir: Path) -> None:
     admin = User.objects.get(username="admin.demo")
     page(sign_in("admin.demo", password), "/", "Your work")
     partnership = admin.agency.partnership
-    day = timezone.localdate() + dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
+    day = add_working_days(timezone.localdate(), 1, partnership_calendar(partnership))  # the next working day
     queue = Path(settings.CELERY_BROKER_FOLDER) / "queue"
     queued_before = len(list(queue.iterdir()))
     with transaction.atomic():
@@ -206,7 +205,7 @@ def smoke(var_dir: Path) -> None:
         calendar_changed(acting_user=admin, partnership=partnership)
     check(len(list(queue.iterdir())) == queued_before + 1, "the rescheduling task was not queued on the broker")
     moved = reschedule_partnership(partnership.pk, admin.pk)
-    check(moved > 0, "a closure day tomorrow moved no open deadline")
+    check(moved > 0, "a closure day on the next working day moved no open deadline")
     recorded = Deadline.history.filter(history_change_reason=REASON, history_user=admin).count()
     check(recorded == moved, f"{moved} deadlines moved but {recorded} history rows say so")
     print(f"  a closure day on {day} moved {moved} open deadlines, each with its history row")
