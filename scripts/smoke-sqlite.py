@@ -153,7 +153,7 @@ def smoke(var_dir: Path) -> None:
     page(sw, f"/referrals/{referral.pk}/", referral.reference)
     page(sw, f"/discussions/{discussion.pk}/", "Strategy discussion")
     page(sw, "/deadlines/", "Deadlines")
-    page(sw, f"/discussions/{discussion.pk}/minutes/", "inutes")
+    page(sw, f"/discussions/{discussion.pk}/minutes/", "Minutes")
     pdf = sw.get(f"/discussions/{discussion.pk}/minutes/v{held.number}-full.pdf", HTTP_HOST=HOST)
     check(pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), f"the minutes PDF answered {pdf.status_code}")
     print("  the approved minutes' PDF: 200")
