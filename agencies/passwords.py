@@ -1,11 +1,15 @@
-"""Password rules beyond Django's validators (ASVS 6.2): no guessable pattern, and no demo password in production.
+"""Password rules beyond Django's validators (ASVS 6.2): no guessable pattern, a strength estimate, and no demo
+password in production.
 
-A strength estimator (zxcvbn) is not among the locked dependencies; these catch what Django's four miss
-(`aaaaaaaaaaaa`, `abcabcabcabc`) without one.
+VarietyValidator names the plainest patterns (`aaaaaaaaaaaa`, `abcabcabcabc`) in words of its own; StrengthValidator
+asks zxcvbn how soon a guesser would find the password, knowing the user's own names and address.
 """
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from zxcvbn import zxcvbn
 
 from agencies.demo import is_demo_password
 
@@ -33,6 +37,42 @@ class VarietyValidator:
 
     def get_help_text(self) -> str:
         return f"Your password must use at least {MIN_DISTINCT} different characters and not repeat a pattern."
+
+
+# zxcvbn's scores: 3 is "safely unguessable" (about 10^10 guesses, an offline attack on a slow hash), under 3 is not.
+MIN_SCORE = 3
+# zxcvbn's time grows faster than the length, and it refuses to judge more than 72 characters: only the first 72
+# are judged (a strong start is strong).
+JUDGED_CHARACTERS = 72
+
+
+def _user_inputs(user) -> list[str]:
+    """What a guesser who knows the person tries first: their names, username and email address, and their parts."""
+    if user is None:
+        return []
+    whole = [getattr(user, name, "") or "" for name in ("username", "first_name", "last_name", "email")]
+    parts = [part for value in whole for part in re.split(r"[^\w]+", value) if len(part) > 2]
+    return [value for value in whole + parts if value]
+
+
+class StrengthValidator:
+    """Refuses a guessable password: zxcvbn's estimate under 3 of 4, with the user's names, username and email
+    among what it guesses; the error says why, in zxcvbn's words (ASVS 6.2.11)."""
+
+    def validate(self, password: str, user=None) -> None:
+        result = zxcvbn(password[:JUDGED_CHARACTERS], user_inputs=_user_inputs(user), max_length=JUDGED_CHARACTERS)
+        if result["score"] >= MIN_SCORE:
+            return
+        feedback = result["feedback"]
+        advice = " ".join([feedback.get("warning") or "", *feedback.get("suggestions", [])]).strip()
+        raise ValidationError(
+            "Your password is too easy to guess. %(advice)s",
+            code="password_too_guessable",
+            params={"advice": advice or "Add another word or two. Uncommon words are better."},
+        )
+
+    def get_help_text(self) -> str:
+        return "Your password must not be easy to guess: three or four ordinary words together are hard to guess."
 
 
 class NotADemoPasswordValidator:

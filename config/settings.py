@@ -149,8 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    # Guessable patterns (one character repeated, a short run repeated) and, with DEBUG off, the demo passwords.
+    # Guessable patterns (one character repeated, a short run repeated), a strength estimate and, with DEBUG off,
+    # the demo passwords.
     {"NAME": "agencies.passwords.VarietyValidator"},
+    # zxcvbn's estimate: nothing a guesser finds soon, knowing the user's names and address.
+    {"NAME": "agencies.passwords.StrengthValidator"},
     {"NAME": "agencies.passwords.NotADemoPasswordValidator"},
 ]
 LOGIN_URL = "login"
@@ -193,6 +196,10 @@ vars().update(EMAIL_CONFIG)
 # How long an emailed link to the minutes works for a recipient who is not a user (it also works only once).
 MINUTES_LINK_DAYS = env.int("MINUTES_LINK_DAYS", default=14)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="strategy-discussions@localhost")
+# Who gets Django's report of an uncaught error by email (comma-separated addresses; none by default), and from whom.
+# The report never carries a single-use link token (core/adminmail.py).
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Seconds an SMTP connection may wait on the server, so a dead mail server cannot hang a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The address alert emails link to (they carry a link only, never case details).
@@ -267,12 +274,16 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # Every handler redacts single-use link tokens (/minutes/link/<token>/, /password/<uidb64>/<token>/,
-# /account/email/<token>/) from what it writes: core/logredact.py. runserver's request log (`make run`) is
-# Django's "django.server" handler, configured again here with the filter; gunicorn's: gunicorn.conf.py.
+# /account/email/<token>/) from what it writes: core/logredact.py (core/adminmail.py for the error email to ADMINS).
+# runserver's request log (`make run`) is Django's "django.server" handler, configured again here with the filter;
+# gunicorn's: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "core.logredact.RedactTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "core.logredact.RedactTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
     },
@@ -283,9 +294,18 @@ LOGGING = {
             "formatter": "django.server",
             "filters": ["redact_tokens"],
         },
+        # Django's error email to ADMINS (when an operator sets them), its body redacted too: core/adminmail.py.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "core.adminmail.RedactingAdminEmailHandler",
+            "filters": ["require_debug_false", "redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # In place of Django's default handlers for "django" (an unfiltered console and the plain mail_admins):
+        # its records reach the root's redacting console, and errors the redacting mail_admins.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # WeasyPrint reports each step of every PDF at INFO: only its warnings matter.
         "weasyprint": {"level": "WARNING"},

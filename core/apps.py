@@ -18,5 +18,7 @@ class CoreConfig(AppConfig):
 
         # The app's database role gets its rights on the tables as every migrate leaves them.
         post_migrate.connect(db_roles.after_migrate, dispatch_uid="core.db_roles.after_migrate")
+        # SQLite (`make run`): the audit's append-only triggers, made again if a table rebuild dropped them.
+        post_migrate.connect(db_roles.sqlite_guards, dispatch_uid="core.db_roles.sqlite_guards")
         # `check --deploy --database default`: the app never connects as a superuser or a table's owner.
         checks.register(db_roles.check_app_connection, checks.Tags.database, deploy=True)

@@ -2,9 +2,10 @@
 
 The app's role (settings.DATABASE_APP_ROLE) owns nothing and is not a superuser, so it cannot TRUNCATE, ALTER
 (disable or drop a trigger), or replace a function. On the audit it may only add rows and read them: the case view
-log, the list log, the sign-in audit, the downloads through emailed links and every simple-history table (issue 26,
-finding 3). A circulation may only have the columns completed after it was made set later (emailed, used,
-withdrawn); it is never deleted. Every other table gets the ordinary SELECT, INSERT, UPDATE and DELETE.
+log, the list log, the sign-in audit, the downloads through emailed links, the stored PDFs of approved minutes and
+every simple-history table (issue 26, finding 3). A circulation may only have the columns completed after it was
+made set later (emailed, used, withdrawn); it is never deleted. Every other table gets the ordinary SELECT, INSERT,
+UPDATE and DELETE.
 
 The grants are made table by table from the models after every `migrate`, connected as the owner (a post_migrate
 handler), so a table a migration adds gets its rights in the same run. No default privileges: a new table would get
@@ -24,7 +25,8 @@ from simple_history.models import HistoricalChanges
 
 # Each model declares its own rights (core names no app's model: apps sit above it, tests/test_layers.py):
 # `db_append_only = True`: the audit, the app's role adds rows and reads them, never changes or removes one (nor do
-# the triggers allow it): the case view log, the list log, the sign-in audit, the downloads through emailed links.
+# the triggers allow it): the case view log, the list log, the sign-in audit, the downloads through emailed links,
+# and the stored PDFs of approved minutes (rendered once, then only read: what was circulated cannot be swapped).
 # `db_completed_later = (field names)`: rows completed after they are made, only these columns may be set later,
 # and the row is never deleted (a circulation: emailed, used, withdrawn).
 def append_only(model: Any) -> bool:
@@ -117,6 +119,31 @@ def after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
         if cursor.fetchone()[0] == role:
             return
     grant_app_role(connection, role)
+
+
+def sqlite_guards(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After every `migrate` on SQLite (`make run`, one role): triggers refuse UPDATE and DELETE on the audit tables.
+
+    The migrations that made the audit append-only wrote SQLite triggers too, but SQLite's schema editor rebuilds a
+    table to alter a column (a new table, the rows copied, the old one dropped), and a trigger goes with the table it
+    was on: after referrals 0018/0019 the case view and list logs had none (found by scripts/smoke-sqlite.py).
+    Made again here after every migrate, idempotent, so a later rebuild cannot drop them for good.
+    """
+    connection = connections[using]
+    if sender.label != "auth" or connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if not append_only(model):
+                continue
+            table = model._meta.db_table
+            for operation in ("UPDATE", "DELETE"):
+                name = connection.ops.quote_name(f"{table}_no_{operation.lower()}")
+                message = f"{table} is append-only: {operation} is refused"
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {operation} ON {connection.ops.quote_name(table)} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"  # nosec B608 (model table names, no input)
+                )
 
 
 def check_app_connection(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -57,6 +57,8 @@ class MinutesDocument(models.Model):
     size = models.PositiveIntegerField()
     pages = models.PositiveSmallIntegerField()
     rendered_at = models.DateTimeField()
+    # core.db_roles: rendered once, then only read (save() refuses a change; documents_ensure only creates).
+    db_append_only = True
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "kind"], name="one_document_per_version_kind")]

@@ -62,3 +62,4 @@ if [ -z "${TEST_CLOCK:-}" ] && [ $# -eq 0 ]; then
   echo "Running the suite again with the clock moved to $later"
   TEST_CLOCK="$later" .venv/bin/python -m pytest -m "not e2e" -q
 fi
+.venv/bin/python scripts/smoke-sqlite.py  # `make run`'s embedded defaults (SQLite, no Redis) in a process of its own

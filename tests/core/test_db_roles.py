@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from agencies.models import AuthEvent, AuthEventKind, auth_event_record
 from core.db_roles import check_app_connection, grant_app_role, rights_by_table
-from minutes.models import Circulation, ExternalDownload, MinutesVersion, Recipient
+from minutes.models import Circulation, ExternalDownload, Kind, MinutesDocument, MinutesVersion, Recipient
 from referrals.models import CaseView, ListLook
 from tests import db_roles
 from tests.factories import make_referral
@@ -168,6 +168,28 @@ def test_the_app_cannot_rewrite_the_downloads_through_emailed_links(audited):
 
 
 @pytest.mark.django_db
+def test_the_app_can_store_a_minutes_pdf_but_never_change_nor_delete_it(audited):
+    """What was circulated stays what was approved: the stored PDF is written once, then only read."""
+    version = audited["circulation"].version
+    document = MinutesDocument.objects.create(
+        version=version,
+        kind=Kind.FULL,
+        pdf=b"%PDF-1.7 invented",
+        sha256="0" * 64,
+        size=17,
+        pages=1,
+        rendered_at=timezone.now(),
+    )
+    refused("UPDATE minutes_minutesdocument SET pdf = %s WHERE id = %s", [b"%PDF-1.7 swapped", document.pk])
+    refused("UPDATE minutes_minutesdocument SET sha256 = sha256")
+    refused("DELETE FROM minutes_minutesdocument")
+    refused("TRUNCATE minutes_minutesdocument CASCADE")
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        MinutesDocument.objects.filter(pk=document.pk).update(pdf=b"%PDF-1.7 swapped")
+    assert bytes(MinutesDocument.objects.get(pk=document.pk).pdf) == b"%PDF-1.7 invented"
+
+
+@pytest.mark.django_db
 def test_every_table_has_exactly_the_rights_its_rule_gives(db):
     """The grants come from the models after every migrate: no table is missed, none has more than its rule."""
     rights = rights_by_table()
@@ -197,6 +219,7 @@ def test_every_table_has_exactly_the_rights_its_rule_gives(db):
         ListLook._meta.db_table,
         AuthEvent._meta.db_table,
         ExternalDownload._meta.db_table,
+        MinutesDocument._meta.db_table,
     }
     assert all(rights[table] == (("SELECT", "INSERT"), ()) for table in audit)
     assert rights["minutes_circulation"][0] == ("SELECT", "INSERT")
