@@ -93,7 +93,9 @@ def _url(name: str, route: str, record: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def staff(world):
+def agencies_staff(world):
+    """Business support as staff with rights on the four models the admin shows (users, agencies, partnerships,
+    closure days) and nothing else."""
     user = world["admin"]
     user.is_staff = True
     user.save()
@@ -136,9 +138,9 @@ def test_no_one_but_staff_reaches_the_admin(world, persona):
             assert "/admin/login/" in response["Location"]
 
 
-def test_staff_reach_their_partnership_and_get_404_for_another(world, staff):
+def test_staff_reach_their_partnership_and_get_404_for_another(world, agencies_staff):
     client = Client()
-    assert client.login(request=HttpRequest(), username=staff.username, password=TEST_PASSWORD)
+    assert client.login(request=HttpRequest(), username=agencies_staff.username, password=TEST_PASSWORD)
     for mine in (True, False):
         records = _records(world, mine=mine)
         for name, route in admin_patterns():

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from actions.models import Alert, Notification
 from strategy import services as strategy_services
-from strategy.access import get_discussion_for_user
-from tests.factories import make_referral
+from tests import builders
+from tests.builders import make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -271,33 +271,15 @@ def test_every_pattern_is_in_the_table():
 def test_every_url_answers_each_persona_as_the_table_says(persona_client, world, persona):
     now = timezone.now()
     referral = make_referral(acting_user=world["sw"])
-    discussion = strategy_services.discussion_convene(
-        acting_user=world["sw"],
-        referral=referral,
-        data={
-            "trigger": "new_referral",
-            "concern_identified_at": referral.received_at,
-            "urgency": referral.urgency,
-            "scheduled_at": now + dt.timedelta(hours=2),
-            "format": "telephone",
-            "chair": world["tm"],
-            "reason": "Invented reason",
-        },
-        children=list(referral.people.all()),
+    discussion = builders.convene(
+        world,
+        referral,
+        now=now,
+        scheduled_at=now + dt.timedelta(hours=2),
         invitations=[{"agency": world["police_agency"], "role": "Police officer"}],
-        now=now,
     )
-    action = strategy_services.discussion_action_add(
-        acting_user=world["tm"],
-        checker=get_discussion_for_user(world["tm"], discussion.pk)[1],
-        data={
-            "what": "Invented action",
-            "measure": "Invented measure",
-            "lead_agency": world["police_agency"],
-            "person": world["police"],
-            "due_at": now + dt.timedelta(days=2),
-        },
-        now=now,
+    action = builders.add_action(
+        world, discussion, lead=world["police_agency"], person=world["police"], due=now + dt.timedelta(days=2), now=now
     )
     alert = Alert.objects.create(deadline=referral.strategy_discussion_deadline(), stage=1, due_at=now, raised_at=now)
     notification = Notification.objects.create(alert=alert, user=world["sw"])
@@ -359,31 +341,26 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
     """Closed is read-only for everyone, through the policy (DOMAIN section 1, step 6): every POST to every other
     URL of the case is refused; agencies that were invited, and everyone outside CSC, get 404 on all of it."""
     from minutes import services as minutes_services
-    from tests.strategy import support
 
-    referral = support.case(world)
-    discussion = support.convene(world, referral)
-    support.start(world, discussion)
-    action = strategy_services.discussion_action_add(
-        acting_user=world["tm"],
-        checker=get_discussion_for_user(world["tm"], discussion.pk)[1],
-        data={
-            "what": "Invented action",
-            "measure": "Invented measure",
-            "lead_agency": world["police_agency"],
-            "person": world["police"],
-            "due_at": support.ENDED + dt.timedelta(days=2),
-        },
-        now=support.MEETING,
+    referral = builders.case(world)
+    discussion = builders.convene(world, referral)
+    builders.start(world, discussion)
+    action = builders.add_action(
+        world,
+        discussion,
+        lead=world["police_agency"],
+        person=world["police"],
+        due=builders.ENDED + dt.timedelta(days=2),
+        now=builders.MEETING,
     )
-    support.attend(world, discussion)
+    builders.attend(world, discussion)
     for person in discussion.children.all():
-        support.decide(world, discussion, person)
-    support.end(world, discussion)
+        builders.decide(world, discussion, person)
+    builders.end(world, discussion)
     discussion.refresh_from_db()
     recipient = minutes_services.recipients(discussion)[0]
     strategy_services.case_close(
-        acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented", now=support.ENDED
+        acting_user=world["tm"], referral=referral, outcome="early_help", reason="Invented", now=builders.ENDED
     )
     ids = {
         "pk": referral.pk,

@@ -263,7 +263,8 @@ def test_a_real_worker_sweeps_deadlines_and_two_sweeps_raise_each_alert_once():
     from administration.management.commands.seed_demo import ensure_reference_rows
     from agencies.models import RoleCode
     from referrals.deadlines import deadline_open
-    from tests.factories import AgencyFactory, UserFactory, make_referral
+    from tests.builders import make_referral
+    from tests.factories import AgencyFactory, UserFactory
 
     ensure_reference_rows()  # a transactional test before this one may have flushed the role rows
     csc = AgencyFactory(name="Sweep CSC", agency_type="csc")

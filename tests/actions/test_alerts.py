@@ -14,7 +14,8 @@ from actions.models import Alert, Notification
 from actions.tasks import sweep_deadlines
 from core.timescales import LONDON
 from referrals.deadlines import deadline_meet, deadline_move
-from tests.factories import UserFactory, make_referral
+from tests.builders import make_referral
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

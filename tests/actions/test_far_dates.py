@@ -12,7 +12,7 @@ from actions.models import Action
 from core import timescales
 from core.timescales import LONDON
 from referrals.models import Deadline
-from tests.actions.conftest import add_action
+from tests.builders import add_action
 
 pytestmark = pytest.mark.django_db
 

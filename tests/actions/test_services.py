@@ -10,7 +10,7 @@ from actions.access import get_action_for_user
 from actions.models import Action
 from core.timescales import LONDON, due_soon_at, escalation_at
 from referrals.models import Deadline
-from tests.actions.conftest import DUE
+from tests.builders import DUE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

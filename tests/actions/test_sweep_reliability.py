@@ -23,7 +23,8 @@ from agencies.models import RoleCode
 from config.celery import app as celery_app
 from core.timescales import LONDON
 from referrals.models import Deadline, Referral
-from tests.factories import AgencyFactory, UserFactory, make_referral
+from tests.builders import make_referral
+from tests.factories import AgencyFactory, UserFactory
 from tests.referrals.test_views import form_data
 from tests.services import RedisServer, WorkerProcess, wait_for
 

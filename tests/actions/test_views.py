@@ -16,8 +16,7 @@ from actions.selectors import ACTION_KEYS
 from core import pages
 from core.timescales import LONDON
 from referrals.models import Deadline
-from tests.actions.conftest import AGREED, DUE, add_action
-from tests.factories import make_referral
+from tests.builders import AGREED, DUE, add_action, make_referral
 from tests.paging import listed, walk
 
 pytestmark = pytest.mark.django_db

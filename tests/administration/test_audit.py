@@ -16,7 +16,8 @@ from django.utils import timezone
 from agencies.models import AuthEvent, auth_event_record
 from core import pages
 from referrals.models import CaseView, ListLook
-from tests.factories import TEST_PASSWORD, make_referral
+from tests.builders import make_referral
+from tests.factories import TEST_PASSWORD
 from tests.paging import listed, walk
 
 pytestmark = pytest.mark.django_db

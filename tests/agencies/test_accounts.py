@@ -5,11 +5,9 @@ the heads of service. (Demo credentials in production: test_demo_credentials.py.
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -19,19 +17,6 @@ from tests.factories import TEST_PASSWORD
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"http://testserver(/password/[^/\s]+/[^/\s]+/)")
 NEW_PASSWORD = "a-walk-by-the-invented-river"
-
-
-@pytest.fixture
-def staff_client(world, settings):
-    settings.SITE_URL = "http://testserver"
-    admin = world["admin"]
-    admin.is_staff = True
-    admin.email = "admin@example.invalid"
-    admin.save()
-    admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies"))
-    client = Client()
-    assert client.login(request=HttpRequest(), username=admin.username, password=TEST_PASSWORD)
-    return client
 
 
 def test_nobody_sets_another_users_password_in_the_admin(staff_client, world, client):

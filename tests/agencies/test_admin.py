@@ -1,7 +1,6 @@
 """The Django admin: administrators manage their own partnership's people and agencies, and no more."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -9,16 +8,6 @@ from agencies.models import Agency, Partnership, User
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(world, client):
-    admin = world["admin"]
-    admin.is_staff = True
-    admin.save()
-    admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies"))
-    assert client.login(request=HttpRequest(), username=admin.username, password=TEST_PASSWORD)
-    return client
 
 
 def test_administrator_cannot_make_anyone_superuser_or_staff(staff_client, world):
@@ -172,7 +161,7 @@ def test_a_closure_day_added_in_the_admin_returns_at_once_and_a_celery_task_move
 
     from core.timescales import LONDON
     from referrals.tasks import reschedule_partnership
-    from tests.factories import make_referral
+    from tests.builders import make_referral
 
     monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
     waiting = make_referral(acting_user=world["sw"], received_at=monday)

@@ -28,12 +28,6 @@ def _staff(user: User) -> Client:
 
 
 @pytest.fixture
-def staff_client(world, settings):
-    settings.SITE_URL = "http://testserver"
-    return _staff(world["admin"])
-
-
-@pytest.fixture
 def manager(world):
     tm = world["tm"]
     tm.email = "tm@example.invalid"

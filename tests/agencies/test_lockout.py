@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
@@ -72,15 +71,6 @@ def test_four_failures_do_not_lock_and_a_success_starts_the_count_again(world):
             sign_in(Client(), sw, "wrong-password")
         assert signed_in(_after(sign_in, sw))
     assert not AuthEvent.objects.filter(kind=AuthEventKind.LOCKED_OUT).exists()
-
-
-@pytest.fixture
-def staff(world):
-    admin = world["admin"]
-    admin.is_staff = True
-    admin.save()
-    admin.user_permissions.set(Permission.objects.filter(content_type__app_label="agencies"))
-    return admin
 
 
 def test_the_admin_sign_in_page_locks_the_same_username(world, staff):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core import views
 from core.middleware import CSP_REPORTS_PER_WINDOW
-from tests.factories import make_referral
+from tests.builders import make_referral
 
 
 def _database_down(execute, sql, params, many, context):

@@ -16,9 +16,8 @@ from agencies.models import AuthEvent, AuthEventKind, auth_event_record
 from core.db_roles import check_app_connection, grant_app_role, rights_by_table
 from minutes.models import Circulation, ExternalDownload, Kind, MinutesDocument, MinutesVersion, Recipient
 from referrals.models import CaseView, ListLook
-from tests import db_roles
-from tests.factories import make_referral
-from tests.strategy import support
+from tests import builders, db_roles
+from tests.builders import make_referral
 
 REFUSED = r"permission denied|must be owner"
 AUDIT = ("referrals_caseview", "referrals_listlook", "agencies_authevent")
@@ -45,7 +44,7 @@ def audited(world, sw_client):
     sw_client.get(reverse("referrals:detail", args=[referral.pk]))
     sw_client.get(reverse("referrals:list"))
     auth_event_record(kind=AuthEventKind.SIGNED_IN, user=world["sw"], username="sw")
-    discussion = support.convene(world, referral, now=timezone.now())
+    discussion = builders.convene(world, referral, now=timezone.now())
     recipient = Recipient.objects.create(
         discussion=discussion, source="other", name="Invented GP", added_by=world["tm"]
     )

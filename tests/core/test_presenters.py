@@ -41,7 +41,7 @@ def test_the_case_page_gives_an_infants_age_in_weeks(world, sw_client):
     from django.urls import reverse
     from django.utils import timezone
 
-    from tests.factories import child, make_referral
+    from tests.builders import child, make_referral
 
     born = timezone.localdate() - dt.timedelta(weeks=7, days=2)
     referral = make_referral(acting_user=world["sw"], children=[child("Robin", "Testchild", date_of_birth=born)])

@@ -16,7 +16,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import TEST_PASSWORD, make_referral
+from tests.builders import make_referral
+from tests.factories import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["core", "agencies", "referrals", "actions", "strategy", "minutes", "administration", "config"]

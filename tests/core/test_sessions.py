@@ -12,10 +12,10 @@ from config import settings as config_settings
 from core import sessions
 from core.timescales import LONDON
 from referrals.models import Referral
+from tests.builders import case, convene
 from tests.conftest import pass_second_factor
 from tests.factories import TEST_PASSWORD
 from tests.referrals.test_views import form_data
-from tests.strategy.support import case, convene
 
 pytestmark = pytest.mark.django_db
 

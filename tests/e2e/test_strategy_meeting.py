@@ -17,8 +17,8 @@ from agencies.models import User
 from core.timescales import to_local
 from referrals.models import Deadline
 from strategy.models import ChildDecision, ChildRisk, Discussion, EnquiryPlanItem, InformationEntry
+from tests.builders import make_referral
 from tests.e2e.test_log_referral import sign_in
-from tests.factories import make_referral
 
 pytestmark = pytest.mark.e2e
 

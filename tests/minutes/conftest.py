@@ -10,10 +10,10 @@ import time_machine
 from minutes.access import MinutesChecker
 from strategy import services as strategy_services
 from strategy.models import Consent
-from tests.factories import child, make_referral
-from tests.strategy import support
+from tests import builders
+from tests.builders import child, make_referral
 
-AFTER = support.ENDED + dt.timedelta(hours=2)  # Tuesday 24 November 2026, 13:00: minutes due Thursday 11:00
+AFTER = builders.ENDED + dt.timedelta(hours=2)  # Tuesday 24 November 2026, 13:00: minutes due Thursday 11:00
 SECRET = "Invented police intelligence that must not reach the family"
 OPEN_ENTRY = "Invented health entry the family may read"
 FOR_FAMILY = "Invented words for the parents about the enquiry starting this week"
@@ -22,26 +22,25 @@ FOR_FAMILY = "Invented words for the parents about the enquiry starting this wee
 @pytest.fixture
 def held(world):
     """The meeting held and ended; the clock stopped two hours after it ended."""
-    with time_machine.travel(support.MONDAY_10AM, tick=False):
-        referral = make_referral(
-            acting_user=world["sw"],
-            children=[
-                child(
-                    "Robin",
-                    "Testchild",
-                    gp="Invented Surgery",
-                    health_visitor_or_school_nurse="Invented school nursing team",
-                    education_status="on_roll",
-                    education_setting="Invented Primary School",
-                )
-            ],
-            received_at=support.MONDAY_10AM,
-            now=support.MONDAY_10AM + dt.timedelta(minutes=5),
-        )
-    discussion = support.convene(world, referral)
-    support.start(world, discussion)
-    support.attend(world, discussion)
-    tm_checker = support.checker(world["tm"], discussion)
+    referral = make_referral(
+        acting_user=world["sw"],
+        children=[
+            child(
+                "Robin",
+                "Testchild",
+                gp="Invented Surgery",
+                health_visitor_or_school_nurse="Invented school nursing team",
+                education_status="on_roll",
+                education_setting="Invented Primary School",
+            )
+        ],
+        received_at=builders.MONDAY_10AM,
+        now=builders.MONDAY_10AM + dt.timedelta(minutes=5),
+    )
+    discussion = builders.convene(world, referral)
+    builders.start(world, discussion)
+    builders.attend(world, discussion)
+    tm_checker = builders.checker(world["tm"], discussion)
     for agency, text, secret in (
         (world["police_agency"], SECRET, True),
         (world["health"].agency, OPEN_ENTRY, False),
@@ -57,25 +56,23 @@ def held(world):
                 "consent_manager_reason": "Invented: seeking consent could place the child at risk.",
                 "not_for_family": secret,
             },
-            now=support.MEETING,
+            now=builders.MEETING,
         )
-    strategy_services.discussion_action_add(
-        acting_user=world["tm"],
-        checker=support.checker(world["tm"], discussion),
-        data={
-            "what": "Invented: share police records with the social worker",
-            "measure": "Invented: records received",
-            "lead_agency": world["police_agency"],
-            "person": world["police"],
-            "due_at": support.ENDED + dt.timedelta(days=1),
-        },
-        now=support.MEETING,
+    builders.add_action(
+        world,
+        discussion,
+        lead=world["police_agency"],
+        person=world["police"],
+        what="Invented: share police records with the social worker",
+        measure="Invented: records received",
+        due=builders.ENDED + dt.timedelta(days=1),
+        now=builders.MEETING,
     )
     for person in discussion.children.all():
-        support.decide(world, discussion, person)
-    support.assess(world, discussion)
-    with time_machine.travel(support.ENDED, tick=False):  # the distribution list is built as it ends, then
-        support.end(world, discussion)
+        builders.decide(world, discussion, person)
+    builders.assess(world, discussion)
+    with time_machine.travel(builders.ENDED, tick=False):  # the distribution list is built as it ends, then
+        builders.end(world, discussion)
     discussion.refresh_from_db()
     with time_machine.travel(AFTER, tick=False):
         yield discussion
@@ -90,13 +87,13 @@ def share_with_family(world, discussion, **overrides):
         "for_family": FOR_FAMILY,
         "for_child": "Invented words for Robin",
         "told_by": "Invented Social Worker",
-        "told_on": support.MEETING.date() + dt.timedelta(days=1),
+        "told_on": builders.MEETING.date() + dt.timedelta(days=1),
         "include_names": True,
         "include_date": True,
         **overrides,
     }
     return strategy_services.family_summary_save(
-        acting_user=world["tm"], checker=support.checker(world["tm"], discussion), data=data, version=None, now=AFTER
+        acting_user=world["tm"], checker=builders.checker(world["tm"], discussion), data=data, version=None, now=AFTER
     )
 
 

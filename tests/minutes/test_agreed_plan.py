@@ -18,8 +18,8 @@ from minutes import record, services
 from minutes.models import MinutesVersion
 from referrals.models import DeadlineState
 from strategy import services as strategy_services
+from tests import builders
 from tests.minutes.conftest import AFTER, minutes_checker
-from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_an_action_added_to_the_record_after_the_meeting_is_a_change_to_the_minu
     v1 = approve(world, held)
     strategy_services.discussion_action_add(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], held),
+        checker=builders.checker(world["tm"], held),
         data={
             "what": "Invented: an action agreed at the meeting and missed from the record",
             "measure": "Invented: done",

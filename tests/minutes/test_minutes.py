@@ -11,8 +11,8 @@ from minutes.models import Kind, MinutesVersion, Sends, Source
 from referrals.models import CaseView
 from strategy import services as strategy_services
 from strategy.models import CHILD_RISK_QUESTIONS
+from tests import builders
 from tests.minutes.conftest import AFTER, FOR_FAMILY, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages, share_with_family
-from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,8 @@ def test_only_a_team_manager_approves_and_only_after_the_meeting(world, held):
         with pytest.raises(PermissionDenied):
             approve(world, held, world[name])
     assert not MinutesVersion.objects.exists()
-    referral = support.case(world)
-    convened = support.convene(world, referral)
+    referral = builders.case(world)
+    convened = builders.convene(world, referral)
     with pytest.raises(ValidationError, match="once the meeting has ended"):
         services.minutes_approve(acting_user=world["tm"], checker=minutes_checker(world["tm"], convened), now=AFTER)
 
@@ -41,7 +41,7 @@ def test_approval_freezes_v1_and_a_change_needs_a_new_approval_making_v2(world, 
     subject = held.children.order_by("position", "pk").first()
     strategy_services.child_risk_save(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], held),
+        checker=builders.checker(world["tm"], held),
         child=subject,
         data={
             **dict.fromkeys(CHILD_RISK_QUESTIONS, "Invented."),
@@ -143,7 +143,7 @@ def test_the_full_pdf_shows_what_every_discussion_records_and_everyone_left_out_
     share_with_family(world, held)
     strategy_services.proceed_save(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], held),
+        checker=builders.checker(world["tm"], held),
         agencies=[world["health"].agency],
         reason="Invented: nurse off sick",
         urgency="Invented: today",
@@ -228,7 +228,7 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
     first = tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").content
     strategy_services.information_add(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], held),
+        checker=builders.checker(world["tm"], held),
         agency=world["health"].agency,
         data={
             "information": "Invented later entry",

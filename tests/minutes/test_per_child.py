@@ -9,9 +9,9 @@ from minutes import record, services
 from minutes.models import Kind
 from strategy import services as strategy_services
 from strategy.models import RISK_QUESTIONS, Discussion, RiskLevel
-from tests.factories import child
+from tests import builders
+from tests.builders import child
 from tests.minutes.conftest import AFTER, minutes_checker, pdf_pages
-from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def two(world):
     """Held: Robin at high risk, Sky at low; the plan for the whole discussion and one item different for Sky."""
-    referral = support.case(world, children=[child("Robin", "Testchild"), child("Sky", "Testchild")])
-    discussion = support.convene(world, referral)
-    robin, sky = support.children_of(referral)
-    support.start(world, discussion)
-    support.attend(world, discussion)
-    tm = support.checker(world["tm"], discussion)
+    referral = builders.case(world, children=[child("Robin", "Testchild"), child("Sky", "Testchild")])
+    discussion = builders.convene(world, referral)
+    robin, sky = builders.children_of(referral)
+    builders.start(world, discussion)
+    builders.attend(world, discussion)
+    tm = builders.checker(world["tm"], discussion)
     for subject, level, worry in (
         (robin, RiskLevel.HIGH, "Invented: Robin's worry"),
         (sky, RiskLevel.LOW, "Invented: Sky's worry"),
@@ -39,7 +39,7 @@ def two(world):
     strategy_services.risk_save(
         acting_user=world["tm"], checker=tm, data={"risk_review": "Invented: at the core group"}, version=None
     )
-    support.full_plan(world, discussion)
+    builders.full_plan(world, discussion)
     strategy_services.plan_save(
         acting_user=world["tm"],
         checker=tm,
@@ -48,8 +48,8 @@ def two(world):
         child=sky,
     )
     for subject in (robin, sky):
-        support.decide(world, discussion, subject)
-    support.end(world, discussion)
+        builders.decide(world, discussion, subject)
+    builders.end(world, discussion)
     discussion.refresh_from_db()
     return discussion
 
@@ -85,10 +85,10 @@ def test_the_pdf_shows_each_childs_level_and_the_plan_where_it_differs(world, tw
 
 def test_a_change_to_one_childs_level_changes_the_risk_analysis_only(world, two):
     before = record.snapshot(two, now=AFTER)
-    sky = support.children_of(two.referral)[1]
+    sky = builders.children_of(two.referral)[1]
     strategy_services.child_risk_save(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], two),
+        checker=builders.checker(world["tm"], two),
         child=sky,
         data={"worry": "Invented: Sky's worry", "impact": "Invented", "factors": "Invented", "reduce": "Invented"}
         | {"level": RiskLevel.MEDIUM},
@@ -101,11 +101,11 @@ def test_a_version_from_before_reads_as_unchanged_when_nothing_per_child_has_bee
     """A snapshot approved before the analysis was per child (one list of five answers) compares equal to today's
     record of the same discussion: its answers are shown "for all the children", and the plan rows had no
     per-child answers."""
-    referral = support.case(world)
-    discussion = support.convene(world, referral)
+    referral = builders.case(world)
+    discussion = builders.convene(world, referral)
     worry = "Invented: a worry recorded for all the children"
     Discussion.objects.filter(pk=discussion.pk).update(risk_worry=worry, risk_review="Invented: in a month")
-    support.full_plan(world, discussion)
+    builders.full_plan(world, discussion)
     discussion.refresh_from_db()
     now = record.snapshot(discussion, now=AFTER)
     assert now["sections"]["risk"]["for_all"][0] == [RISK_QUESTIONS["worry"], worry]

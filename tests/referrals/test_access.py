@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from referrals import access
 from referrals.models import Referral
-from tests.factories import child, make_referral
+from tests.builders import child, make_referral
 
 pytestmark = pytest.mark.django_db
 

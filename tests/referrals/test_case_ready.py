@@ -12,7 +12,8 @@ from referrals import services
 from referrals.deadlines import deadline_open
 from referrals.models import SD_RULES, Deadline, Referral, Urgency
 from strategy.services import case_close
-from tests.factories import AgencyFactory, PartnershipFactory, UserFactory, child, make_referral
+from tests.builders import child, make_referral
+from tests.factories import AgencyFactory, PartnershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_references_are_per_partnership_and_never_change(world):
         expected_version=1,
         data={**{f: getattr(first, f) for f in services.REFERRAL_FIELDS}, "urgency": Urgency.COMPLEX},
         concerns=["neglect"],
-        children=[{"id": first.people.get().pk, **child()}],
+        children=[{"id": first.people.get().pk, **child(on=first.received_at)}],
         now=AN_HOUR_LATER,
     )
     first.refresh_from_db()
@@ -143,7 +144,11 @@ def test_removing_a_person_marks_them_removed_with_who_and_when(world):
         children=[child("Stays"), child("Goes")],
     )
     stays, goes = referral.people.order_by("position")
-    _edit(referral, world["tm"], children=[{"id": stays.pk, **child("Stays")}, {"id": goes.pk, "remove": True}])
+    _edit(
+        referral,
+        world["tm"],
+        children=[{"id": stays.pk, **child("Stays", on=referral.received_at)}, {"id": goes.pk, "remove": True}],
+    )
     goes.refresh_from_db()
     assert (goes.removed_at, goes.removed_by) == (AN_HOUR_LATER, world["tm"])
     assert referral.people.count() == 2  # never deleted
@@ -165,7 +170,11 @@ def test_a_person_with_a_deadline_cannot_be_removed(world):
         reason="Medical done",
     )
     with pytest.raises(ValidationError) as refused:
-        _edit(referral, world["sw"], children=[{"id": kept.pk, **child("Kept")}, {"id": seen.pk, "remove": True}])
+        _edit(
+            referral,
+            world["sw"],
+            children=[{"id": kept.pk, **child("Kept", on=referral.received_at)}, {"id": seen.pk, "remove": True}],
+        )
     assert refused.value.message_dict == {
         "children.1.__all__": ["Seen Testchild cannot be removed: a deadline of this case is about them"]
     }
@@ -306,7 +315,7 @@ def test_the_allocated_social_worker_owns_the_deadline_and_must_be_csc(world):
         expected_version=1,
         data={**{f: getattr(referral, f) for f in services.REFERRAL_FIELDS}, "allocated_social_worker": other_sw},
         concerns=["neglect"],
-        children=[{"id": referral.people.get().pk, **child()}],
+        children=[{"id": referral.people.get().pk, **child(on=referral.received_at)}],
         now=AN_HOUR_LATER,
     )
     assert referral.strategy_discussion_deadline().responsible == other_sw

@@ -24,12 +24,6 @@ RECEIVED = dt.datetime(2026, 11, 23, 9, 45, tzinfo=LONDON)  # a Monday
 DUE = dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)
 
 
-@pytest.fixture
-def at_noon_on_24_november(time_machine):
-    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=False)
-    return time_machine
-
-
 def start(client, **overrides) -> Referral:
     data = {
         "start": "1",

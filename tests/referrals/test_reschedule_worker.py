@@ -11,7 +11,8 @@ from agencies.models import ClosureDay, RoleCode
 from config.celery import app as celery_app
 from core.timescales import LONDON
 from referrals.services import calendar_changed
-from tests.factories import AgencyFactory, PartnershipFactory, UserFactory, make_referral
+from tests.builders import make_referral
+from tests.factories import AgencyFactory, PartnershipFactory, UserFactory
 
 MONDAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
 

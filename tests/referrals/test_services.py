@@ -10,7 +10,7 @@ from core.timescales import LONDON
 from referrals import services
 from referrals.deadlines import deadlines_reschedule
 from referrals.models import Referral, Urgency
-from tests.factories import child, make_referral
+from tests.builders import child, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calenda
         expected_version=referral.version,
         data={**{f: getattr(referral, f) for f in services.REFERRAL_FIELDS}, "urgency": Urgency.COMPLEX},
         concerns=["neglect"],
-        children=[{"id": referral.people.get().pk, **child()}],
+        children=[{"id": referral.people.get().pk, **child(on=referral.received_at)}],
         now=MONDAY_10AM + dt.timedelta(days=1),
     )
     assert referral.strategy_discussion_deadline().due_at == dt.datetime(2026, 11, 26, 17, 0, tzinfo=LONDON)

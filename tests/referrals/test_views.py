@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.timescales import LONDON, to_local
 from referrals.forms import PersonForm
 from referrals.models import Person, Referral, Urgency
-from tests.factories import child, make_referral
+from tests.builders import child, make_referral
 from tests.paging import link, walk
 
 pytestmark = pytest.mark.django_db
@@ -87,11 +87,6 @@ def error_summary(response) -> list[str]:
     return (
         [htmllib.unescape(m) for m in re.findall(r"<a href=\"#[^\"]+\">([^<]+)</a>", block.group(1))] if block else []
     )
-
-
-@pytest.fixture
-def at_noon_on_24_november(time_machine):
-    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=False)
 
 
 class TestLogReferral:
@@ -633,12 +628,14 @@ class TestEdit:
         received = timezone.now() - dt.timedelta(days=400, seconds=17)
         referral = make_referral(acting_user=world["sw"], received_at=received)
         local = to_local(received)
+        born = referral.people.get(kind="child").date_of_birth  # as stored: form_data's child is born in 2017
         data = form_data(
             received_date_0=str(local.day),
             received_date_1=str(local.month),
             received_date_2=str(local.year),
             received_time=local.strftime("%H:%M"),
             referrer_name="Corrected Name",
+            **{f"children-0-date_of_birth_{i}": str(part) for i, part in enumerate((born.day, born.month, born.year))},
             **editing(referral),
         )
         response = sw_client.post(reverse("referrals:edit", args=[referral.pk]), data)

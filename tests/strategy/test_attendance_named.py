@@ -8,8 +8,8 @@ from django.urls import reverse
 from agencies.models import RoleCode
 from strategy import services
 from strategy.models import Attendance, Invitation
+from tests.builders import case, checker, convene, health_agency, start
 from tests.factories import UserFactory
-from tests.strategy.support import case, checker, convene, health_agency, start
 
 pytestmark = pytest.mark.django_db
 

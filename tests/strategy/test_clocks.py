@@ -16,8 +16,7 @@ from referrals.deadlines import deadline_move_later, deadlines_reschedule
 from referrals.models import Deadline
 from strategy import services, steps
 from strategy.models import ChildDecision, Discussion, Trigger
-from tests.conftest import _client_for
-from tests.strategy.support import (
+from tests.builders import (
     CONVENED,
     ENDED,
     MEETING,
@@ -33,6 +32,7 @@ from tests.strategy.support import (
     hold,
     start,
 )
+from tests.conftest import _client_for
 
 pytestmark = pytest.mark.django_db
 

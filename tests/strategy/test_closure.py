@@ -16,8 +16,21 @@ from referrals.access import ReferralChecker, Relationship, referrals_visible_to
 from referrals.models import SD_RULES, Deadline, DeadlineState, Referral, ReferralStatus
 from strategy import services
 from strategy.access import get_discussion_for_user
-from tests.factories import child
-from tests.strategy.support import CONVENED, ENDED, MEETING, MONDAY_10AM, case, convene, hold, start
+from tests.builders import (
+    CONVENED,
+    ENDED,
+    MEETING,
+    MONDAY_10AM,
+    add_action,
+    attend,
+    case,
+    child,
+    convene,
+    decide,
+    end,
+    hold,
+    start,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +46,13 @@ def held_case(world) -> Referral:
     referral = case(world)
     discussion = convene(world, referral)
     start(world, discussion)
-    services.discussion_action_add(
-        acting_user=world["tm"],
-        checker=get_discussion_for_user(world["tm"], discussion.pk)[1],
-        data={
-            "what": "Invented action",
-            "measure": "Invented measure",
-            "lead_agency": world["police_agency"],
-            "person": world["police"],
-            "due_at": ENDED + dt.timedelta(days=5),
-        },
+    add_action(
+        world,
+        discussion,
+        lead=world["police_agency"],
+        person=world["police"],
+        what="Invented action",
+        due=ENDED + dt.timedelta(days=5),
         now=MEETING,
     )
     discussion.refresh_from_db()
@@ -52,8 +62,6 @@ def held_case(world) -> Referral:
 
 
 def hold_rest(world, discussion) -> None:
-    from tests.strategy.support import attend, decide, end
-
     attend(world, discussion)
     for person in discussion.children.all():
         decide(world, discussion, person)

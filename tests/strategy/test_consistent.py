@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.strategy.support import (
+from tests.builders import (
     ENDED,
     attend,
     case,

@@ -26,9 +26,9 @@ def contents(response) -> dict[str, tuple[str, bool, str]]:
 
 
 def test_an_invited_police_officer_sees_their_own_sections_open_and_the_rest_folded_with_its_state(
-    convene, police_client
+    new_discussion, police_client
 ):
-    discussion = convene()
+    discussion = new_discussion()
     response = police_client.get(meeting_url(discussion))
     assert contents(response) == {
         "invite": ("Completed", False, "Read only"),
@@ -49,8 +49,8 @@ def test_an_invited_police_officer_sees_their_own_sections_open_and_the_rest_fol
     assert 'href="#risk" aria-describedby="contents-risk-hint contents-risk-state"' in page
 
 
-def test_the_chair_finds_what_waits_for_the_start_folded_and_open_once_it_has_started(convene, tm_client):
-    discussion = convene()
+def test_the_chair_finds_what_waits_for_the_start_folded_and_open_once_it_has_started(new_discussion, tm_client):
+    discussion = new_discussion()
     before = contents(tm_client.get(meeting_url(discussion)))
     assert before["decision"] == ("Cannot start yet", False, "Start the meeting first")
     assert before["family"] == ("Cannot start yet", False, "Start the meeting first")
@@ -70,8 +70,8 @@ def test_the_chair_finds_what_waits_for_the_start_folded_and_open_once_it_has_st
     assert all(is_open for _state, is_open, _hint in after.values() if _hint == "")
 
 
-def test_a_background_save_draws_the_contents_again_with_the_new_state(convene, tm_client):
-    discussion = convene()
+def test_a_background_save_draws_the_contents_again_with_the_new_state(new_discussion, tm_client):
+    discussion = new_discussion()
     robin = discussion.children.order_by("position", "pk").first()
     response = tm_client.post(
         section_url(discussion, "risk"),
@@ -88,8 +88,8 @@ def test_a_background_save_draws_the_contents_again_with_the_new_state(convene, 
     assert f'href="{meeting_url(discussion)}?sections=all#contents"' in nav
 
 
-def test_a_folded_section_posted_to_comes_back_open_with_its_errors(convene, tm_client):
-    discussion = convene()  # not started: the decisions are folded for the chair
+def test_a_folded_section_posted_to_comes_back_open_with_its_errors(new_discussion, tm_client):
+    discussion = new_discussion()  # not started: the decisions are folded for the chair
     robin = discussion.children.order_by("position", "pk").first()
     response = tm_client.post(
         section_url(discussion, "decision"),
@@ -100,8 +100,8 @@ def test_a_folded_section_posted_to_comes_back_open_with_its_errors(convene, tm_
     assert 'id="fold-decision"' not in response.content.decode()
 
 
-def test_every_section_in_full_when_asked(convene, police_client):
-    discussion = convene()
+def test_every_section_in_full_when_asked(new_discussion, police_client):
+    discussion = new_discussion()
     response = police_client.get(meeting_url(discussion, "?sections=all"))
     assert all(is_open for _state, is_open, _hint in contents(response).values())
     page = response.content.decode()

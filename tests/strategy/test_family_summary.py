@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from strategy import services
 from strategy.models import PLAN_ITEMS, EnquiryPlanItem, FamilySharing, FamilySummary, NotYetReason
-from tests.strategy.support import (
+from tests.builders import (
     MEETING,
     assess,
     attend,

@@ -18,8 +18,8 @@ from tests.paging import link, listed, walk
 pytestmark = pytest.mark.django_db
 
 
-def test_history_shows_field_changes_with_who_newest_first(convene, tm_client, world):
-    discussion = convene()
+def test_history_shows_field_changes_with_who_newest_first(new_discussion, tm_client, world):
+    discussion = new_discussion()
     subject = discussion.children.first()
     tm_client.post(
         reverse("strategy:risk", kwargs={"discussion_pk": discussion.pk}),
@@ -33,8 +33,8 @@ def test_history_shows_field_changes_with_who_newest_first(convene, tm_client, w
     assert CaseView.objects.filter(user=world["tm"], page="history").exists()
 
 
-def test_history_is_for_those_who_see_the_case(convene, persona_client, world):
-    discussion = convene(invite=[world["police_agency"]])
+def test_history_is_for_those_who_see_the_case(new_discussion, persona_client, world):
+    discussion = new_discussion(invite=[world["police_agency"]])
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
     assert persona_client("police").get(url).status_code == 200
     for persona in ("health", "outsider", "analyst", "other_sw"):
@@ -49,8 +49,8 @@ def _worries(tm_client, discussion, count: int, start: int = 0) -> None:
         )
 
 
-def test_history_pages_follow_the_last_change_shown(convene, tm_client, world):
-    discussion = convene()
+def test_history_pages_follow_the_last_change_shown(new_discussion, tm_client, world):
+    discussion = new_discussion()
     _worries(tm_client, discussion, history.PAGE_SIZE + 5)
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
     # The value after each change (the last cell of its row): each worry once, newest first, across the pages.
@@ -62,9 +62,9 @@ def test_history_pages_follow_the_last_change_shown(convene, tm_client, world):
 
 
 @pytest.mark.django_db(transaction=True)  # the history is moved as the owner: the app's role may not rewrite it
-def test_history_merges_its_tables_in_one_order_across_every_page_break(convene, tm_client, world):
+def test_history_merges_its_tables_in_one_order_across_every_page_break(new_discussion, tm_client, world):
     """Pages of 3 walk the same changes in the same order as one page of all, ties of moment included."""
-    discussion = convene()
+    discussion = new_discussion()
     _worries(tm_client, discussion, 4)
     referral = discussion.referral
     tie = discussion.created_at.replace(microsecond=0) - dt.timedelta(minutes=5)
@@ -94,8 +94,8 @@ def test_history_merges_its_tables_in_one_order_across_every_page_break(convene,
         assert seen(history.case_history(referral, params=QueryDict(later.previous_query), size=3)) == seen(earlier)
 
 
-def test_a_stale_or_forged_history_cursor_starts_from_the_newest(convene, tm_client):
-    discussion = convene()
+def test_a_stale_or_forged_history_cursor_starts_from_the_newest(new_discussion, tm_client):
+    discussion = new_discussion()
     _worries(tm_client, discussion, 2)
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
     for params in ({"after": "x"}, {"before": "WyJ4Il0"}, {"page": "2"}, {"after": "WzEsMiwzXQ"}):
@@ -103,16 +103,16 @@ def test_a_stale_or_forged_history_cursor_starts_from_the_newest(convene, tm_cli
         assert response.status_code == 200 and "Worry 1" in response.content.decode(), params
 
 
-def test_the_history_count_stops_at_the_cap(convene, tm_client, monkeypatch):
-    discussion = convene()
+def test_the_history_count_stops_at_the_cap(new_discussion, tm_client, monkeypatch):
+    discussion = new_discussion()
     _worries(tm_client, discussion, 2)
     monkeypatch.setattr(history.case_history, "__kwdefaults__", {**history.case_history.__kwdefaults__, "cap": 3})
     page = tm_client.get(reverse("strategy:history", kwargs={"pk": discussion.referral.pk})).content.decode()
     assert "More than 3 changes" in page
 
 
-def test_a_history_page_costs_the_same_however_long_the_history(convene, tm_client):
-    discussion = convene()
+def test_a_history_page_costs_the_same_however_long_the_history(new_discussion, tm_client):
+    discussion = new_discussion()
     url = reverse("strategy:history", kwargs={"pk": discussion.referral.pk})
 
     def count() -> int:
@@ -133,20 +133,20 @@ def test_the_history_names_each_clock_in_words_with_what_it_first_was(world, tm_
     import time_machine
 
     from referrals.deadlines import deadline_move_later
-    from tests.strategy import support
+    from tests import builders
 
-    with time_machine.travel(support.CONVENED, tick=True):  # each change at its own moment, as in life
-        referral = support.case(world)
-        discussion = support.convene(world, referral)
+    with time_machine.travel(builders.CONVENED, tick=True):  # each change at its own moment, as in life
+        referral = builders.case(world)
+        discussion = builders.convene(world, referral)
         clock = discussion.deadline
         deadline_move_later(
             acting_user=world["tm"],
             deadline=clock,
             due=clock.due_at + dt.timedelta(days=1),
             reason="Invented: the police officer is in court",
-            now=support.CONVENED,
+            now=builders.CONVENED,
         )
-    support.hold(world, discussion)
+    builders.hold(world, discussion)
     page = tm_client.get(reverse("strategy:history", kwargs={"pk": referral.pk})).content.decode()
     url = reverse("strategy:history", kwargs={"pk": referral.pk})
     page += tm_client.get(url + link(page, "next")).content.decode()  # and the page of older changes

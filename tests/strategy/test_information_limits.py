@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from strategy import services
 from strategy.models import InformationEntry
-from tests.strategy.support import checker
+from tests.builders import checker
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def _post(discussion, world, text):
     }
 
 
-def test_an_entry_longer_than_the_partnerships_maximum_is_refused_on_its_field(convene, police_client, world):
-    discussion = convene()
+def test_an_entry_longer_than_the_partnerships_maximum_is_refused_on_its_field(new_discussion, police_client, world):
+    discussion = new_discussion()
     url = reverse("strategy:information", kwargs={"discussion_pk": discussion.pk})
     response = police_client.post(url, _post(discussion, world, "x" * 15_000))
     assert response.status_code == 400
@@ -40,8 +40,8 @@ def test_an_entry_longer_than_the_partnerships_maximum_is_refused_on_its_field(c
     assert police_client.post(url, _post(discussion, world, "x" * 1_000)).status_code == 302
 
 
-def test_the_service_refuses_a_long_entry_that_skipped_the_form(convene, world):
-    discussion = convene()
+def test_the_service_refuses_a_long_entry_that_skipped_the_form(new_discussion, world):
+    discussion = new_discussion()
     with pytest.raises(ValidationError) as exc:
         services.information_add(
             acting_user=world["police"],
@@ -54,8 +54,8 @@ def test_the_service_refuses_a_long_entry_that_skipped_the_form(convene, world):
     assert not InformationEntry.objects.filter(discussion=discussion).exists()
 
 
-def test_a_discussion_holds_a_bounded_amount_of_information(convene, world, monkeypatch):
-    discussion = convene()
+def test_a_discussion_holds_a_bounded_amount_of_information(new_discussion, world, monkeypatch):
+    discussion = new_discussion()
     police = checker(world["police"], discussion)
 
     def add(text):

@@ -12,7 +12,8 @@ from core.forms import GovFormMixin, add_service_errors
 from core.templatetags.govuk import error_summary
 from strategy import rules
 from strategy.models import Discussion, Invitation
-from tests.factories import AgencyFactory, child, make_referral
+from tests.builders import child, make_referral
+from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def _long_school_case(world):
     return school, referral
 
 
-def test_a_long_school_name_convenes_with_both_childrens_reasons_on_one_row(tm_client, world, health_agency):
+def test_a_long_school_name_convenes_with_both_childrens_reasons_on_one_row(tm_client, world):
     school, referral = _long_school_case(world)
     rows = _rows(tm_client, referral)
     key = f"school-agency-{school.pk}"
@@ -74,7 +75,7 @@ def test_a_long_school_name_convenes_with_both_childrens_reasons_on_one_row(tm_c
     assert invitation.reason == f"Robin Testchild attends {LONG_SCHOOL}; Sky Testchild attends {LONG_SCHOOL.upper()}"
 
 
-def test_declining_a_long_school_name_records_the_reason_and_no_500(tm_client, world, health_agency):
+def test_declining_a_long_school_name_records_the_reason_and_no_500(tm_client, world):
     school, referral = _long_school_case(world)
     rows = _rows(tm_client, referral)
     key = f"school-agency-{school.pk}"
@@ -89,7 +90,7 @@ def test_declining_a_long_school_name_records_the_reason_and_no_500(tm_client, w
     assert (declined.status, declined.decline_reason, declined.agency) == ("declined", "Half term", school)
 
 
-def test_a_school_no_agency_matches_proposes_none_says_so_and_is_not_ticked(tm_client, world, health_agency):
+def test_a_school_no_agency_matches_proposes_none_says_so_and_is_not_ticked(tm_client, world):
     AgencyFactory(partnership=world["partnership"], name="Invented Academy", agency_type=AgencyType.EDUCATION)
     referral = make_referral(
         acting_user=world["sw"],

@@ -33,5 +33,5 @@ def test_an_invited_agency_gets_404_for_a_page_of_the_case_it_may_not_open(world
 
 
 @pytest.fixture
-def invited_referral(world, convene):
-    return convene().referral
+def invited_referral(world, new_discussion):
+    return new_discussion().referral

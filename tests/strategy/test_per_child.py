@@ -7,12 +7,12 @@ from django.urls import reverse
 
 from strategy import services
 from strategy.models import CHILD_RISK_QUESTIONS, PLAN_ITEMS, RISK_QUESTIONS, ChildRisk, EnquiryPlanItem, RiskLevel
-from tests.factories import child
-from tests.strategy.support import (
+from tests.builders import (
     assess,
     attend,
     case,
     checker,
+    child,
     children_of,
     convene,
     decide,

@@ -17,14 +17,14 @@ from referrals.models import Concern, ConcernCategory, Person, Urgency
 from referrals.rules import check_urgency_against_concern, proposed_urgency
 from strategy import rules, services
 from strategy.models import ChildRecord, Consent, Discussion, Invitation, InvitationStatus, ProceedWithout
-from tests.factories import AgencyFactory, child
-from tests.strategy.support import (
+from tests.builders import (
     ENDED,
     MEETING,
     assess,
     attend,
     case,
     checker,
+    child,
     children_of,
     convene,
     decide,
@@ -32,6 +32,7 @@ from tests.strategy.support import (
     health_agency,
     start,
 )
+from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -267,19 +268,13 @@ def test_the_nature_of_the_abuse_and_identity_needs_are_kept_per_child_with_hist
 def test_each_agency_proceeded_without_keeps_its_own_reason_and_the_minutes_list_everyone_left_out(world):
     school = AgencyFactory(partnership=world["partnership"], name="Invented School", agency_type=AgencyType.EDUCATION)
     referral = case(world)
-    discussion = services.discussion_convene(
-        acting_user=world["sw"],
-        referral=referral,
-        data={
-            "trigger": "new_referral",
-            "concern_identified_at": referral.received_at,
-            "urgency": referral.urgency,
-            "scheduled_at": MEETING,
-            "format": "virtual",
-            "chair": world["tm"],
-            "reason": "Invented",
-        },
-        children=children_of(referral),
+    discussion = convene(
+        world,
+        referral,
+        now=MEETING - dt.timedelta(hours=3),
+        scheduled_at=MEETING,
+        format="virtual",
+        reason="Invented",
         invitations=[{"agency": world["police_agency"], "role": "Police officer"}],
         declined=[
             {
@@ -290,7 +285,6 @@ def test_each_agency_proceeded_without_keeps_its_own_reason_and_the_minutes_list
                 "decline_reason": "Half term: nobody there",
             }
         ],
-        now=MEETING - dt.timedelta(hours=3),
     )
     start(world, discussion)
     health = health_agency(world)

@@ -16,8 +16,7 @@ from referrals.models import Deadline, ReferralStatus, Urgency
 from strategy import services
 from strategy.models import PLAN_ITEMS, Attendance, ChildDecision, ChildRisk, Discussion, Invitation, Trigger
 from strategy.services import StaleSectionError
-from tests.factories import AgencyFactory, child
-from tests.strategy.support import (
+from tests.builders import (
     CONVENED,
     ENDED,
     MEETING,
@@ -26,6 +25,7 @@ from tests.strategy.support import (
     attend,
     case,
     checker,
+    child,
     children_of,
     convene,
     decide,
@@ -35,6 +35,7 @@ from tests.strategy.support import (
     hold,
     start,
 )
+from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -746,7 +747,7 @@ def test_editing_the_referral_keeps_the_deadline_the_first_discussion_took_over(
             "concern_summary": "A corrected summary.",
         },
         concerns=["neglect"],
-        children=[{"id": p.pk, **child()} for p in children_of(referral)],
+        children=[{"id": p.pk, **child(on=referral.received_at)} for p in children_of(referral)],
         now=identified + dt.timedelta(hours=2),
     )
     deadline = fresh(discussion.deadline)

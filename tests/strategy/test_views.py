@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from referrals.models import Deadline
 from strategy.models import ChildRisk, Discussion, InformationEntry
-from tests.factories import child, make_referral
+from tests.builders import child, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def section_url(discussion: Discussion, section: str) -> str:
     return reverse(f"strategy:{section}", kwargs={"discussion_pk": discussion.pk})
 
 
-def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world, health_agency):
+def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world):
     referral = make_referral(
         acting_user=world["sw"],
         children=[child(in_hospital=True, hospital="Invented General, ward 3")],
@@ -40,7 +40,7 @@ def test_convene_page_proposes_invitees_with_their_reasons(tm_client, world, hea
     assert "Core agency: always expected; they made the referral" in page  # the referring police: one row
 
 
-def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, world, health_agency):
+def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, world):
     referral = make_referral(acting_user=world["sw"])
     url = reverse("strategy:convene", kwargs={"pk": referral.pk})
     form = tm_client.get(url).context["form"]
@@ -88,9 +88,9 @@ def test_a_chair_who_is_not_a_team_manager_is_refused_on_the_page(tm_client, wor
 
 
 def test_invited_police_reach_the_meeting_and_uninvited_agencies_get_404(
-    convene, police_client, outsider_client, world
+    new_discussion, police_client, outsider_client, world
 ):
-    discussion = convene(invite=[world["police_agency"]])
+    discussion = new_discussion(invite=[world["police_agency"]])
     assert police_client.get(meeting_url(discussion)).status_code == 200
     assert outsider_client.get(meeting_url(discussion)).status_code == 404
     health_client = _client(world["health"])
@@ -118,16 +118,16 @@ def _risk_post(discussion, *, version: int = 0, **answers: str) -> dict:
     }
 
 
-def test_police_list_shows_exactly_the_cases_police_are_invited_to(convene, police_client, world):
-    invited = convene(invite=[world["police_agency"]])
-    not_invited = convene(invite=[])
+def test_police_list_shows_exactly_the_cases_police_are_invited_to(new_discussion, police_client, world):
+    invited = new_discussion(invite=[world["police_agency"]])
+    not_invited = new_discussion(invite=[])
     page = police_client.get(reverse("referrals:list")).content.decode()
     assert invited.referral.reference in page
     assert not_invited.referral.reference not in page
 
 
-def test_each_section_saves_on_its_own_while_another_is_invalid(convene, tm_client, world):
-    discussion = convene()
+def test_each_section_saves_on_its_own_while_another_is_invalid(new_discussion, tm_client, world):
+    discussion = new_discussion()
     # An invalid information entry (no text) is refused...
     bad = tm_client.post(section_url(discussion, "information"), {"information-agency": world["police_agency"].pk})
     assert bad.status_code == 400
@@ -139,8 +139,8 @@ def test_each_section_saves_on_its_own_while_another_is_invalid(convene, tm_clie
     assert ChildRisk.objects.get(discussion=discussion).worry == "Invented worry"
 
 
-def test_with_htmx_a_section_is_drawn_again_with_saved_at(convene, tm_client):
-    discussion = convene()
+def test_with_htmx_a_section_is_drawn_again_with_saved_at(new_discussion, tm_client):
+    discussion = new_discussion()
     response = tm_client.post(
         section_url(discussion, "risk"), _risk_post(discussion, worry="Invented worry"), headers={"HX-Request": "true"}
     )
@@ -150,8 +150,10 @@ def test_with_htmx_a_section_is_drawn_again_with_saved_at(convene, tm_client):
     assert "Risk analysis for Robin Testchild saved at" in page
 
 
-def test_the_second_of_two_saves_from_the_same_version_is_refused_with_both_versions(convene, tm_client, sw_client):
-    discussion = convene()
+def test_the_second_of_two_saves_from_the_same_version_is_refused_with_both_versions(
+    new_discussion, tm_client, sw_client
+):
+    discussion = new_discussion()
     first = sw_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="First worry"))
     assert first.status_code == 302
     second = tm_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="Second worry"))
@@ -162,8 +164,8 @@ def test_the_second_of_two_saves_from_the_same_version_is_refused_with_both_vers
     assert ChildRisk.objects.get(discussion=discussion).worry == "First worry"
 
 
-def test_police_mark_their_own_attendance_but_not_health(convene, police_client, world):
-    discussion = convene()
+def test_police_mark_their_own_attendance_but_not_health(new_discussion, police_client, world):
+    discussion = new_discussion()
     police = discussion.invitations.get(agency=world["police_agency"])
     health = discussion.invitations.get(agency=world["health"].agency)
     ok = police_client.post(
@@ -186,21 +188,21 @@ def test_police_mark_their_own_attendance_but_not_health(convene, police_client,
     assert health.attendance == "invited"
 
 
-def test_police_may_not_post_the_risk_analysis_or_authorise(convene, police_client):
-    discussion = convene()
+def test_police_may_not_post_the_risk_analysis_or_authorise(new_discussion, police_client):
+    discussion = new_discussion()
     assert police_client.post(section_url(discussion, "risk"), {"risk-version": "0"}).status_code == 403
     assert police_client.post(section_url(discussion, "risk"), _risk_post(discussion, level="low")).status_code == 403
     assert not ChildRisk.objects.exists()
     assert police_client.post(section_url(discussion, "authorise"), {"decision": "1"}).status_code in (403, 404)
 
 
-def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entries(convene, tm_client, world):
-    small = convene()
+def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entries(new_discussion, tm_client, world):
+    small = new_discussion()
     large_referral = make_referral(
         acting_user=world["sw"],
         children=[child(f"Child{n}", "Testchild") for n in range(6)],
     )
-    large = convene(large_referral)
+    large = new_discussion(large_referral)
     for discussion in (small, large):
         tm_client.post(section_url(discussion, "start"))
         for n in range(3 if discussion is small else 9):
@@ -237,12 +239,12 @@ def test_the_case_page_and_meeting_page_cost_the_same_for_more_people_and_entrie
     assert Deadline.objects.filter(rule="ASSESSMENT", referral=large.referral).count() == 6
 
 
-def test_a_telephone_discussion_about_a_harm_needing_a_meeting_shows_a_warning(convene, world, tm_client):
+def test_a_telephone_discussion_about_a_harm_needing_a_meeting_shows_a_warning(new_discussion, world, tm_client):
     referral = make_referral(acting_user=world["sw"], concerns=["organised"])
-    by_phone = convene(referral, format="telephone")
+    by_phone = new_discussion(referral, format="telephone")
     page = tm_client.get(meeting_url(by_phone)).content.decode()
     assert "This discussion is by telephone, but it is about organised or complex abuse" in page
-    in_person = convene(make_referral(acting_user=world["sw"], concerns=["organised"]), format="face_to_face")
+    in_person = new_discussion(make_referral(acting_user=world["sw"], concerns=["organised"]), format="face_to_face")
     assert "This discussion is by telephone" not in tm_client.get(meeting_url(in_person)).content.decode()
 
 
@@ -255,8 +257,8 @@ def test_an_alleged_abuser_who_is_a_child_prompts_a_discussion_of_their_own(worl
     assert "Jo Inventedteen is also a child: they need a strategy discussion of their own" in page
 
 
-def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(convene, tm_client):
-    discussion = convene()
+def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(new_discussion, tm_client):
+    discussion = new_discussion()
     response = tm_client.post(section_url(discussion, "end"))
     page = response.content.decode()
     assert response.status_code == 400
@@ -269,8 +271,8 @@ def test_ending_the_meeting_too_soon_lists_what_is_missing_and_ends_nothing(conv
     assert discussion.status == "convened" and discussion.minutes_deadline is None
 
 
-def test_only_a_team_manager_authorises_s47_through_the_page(convene, sw_client, tm_client, world):
-    discussion = convene()
+def test_only_a_team_manager_authorises_s47_through_the_page(new_discussion, sw_client, tm_client, world):
+    discussion = new_discussion()
     robin = discussion.children.get(first_name="Robin")
     tm_client.post(section_url(discussion, "start"))
     tm_client.post(
@@ -308,11 +310,11 @@ def test_closing_an_injured_infants_case_without_a_discussion_is_refused_on_the_
     assert referral.status != "closed"
 
 
-def test_the_police_referral_list_costs_the_same_for_one_invited_case_or_five(convene, police_client, world):
+def test_the_police_referral_list_costs_the_same_for_one_invited_case_or_five(new_discussion, police_client, world):
     counts = []
     for total in (1, 5):
         while len(counts) < 2 and _invited_cases(world) < total:
-            convene(invite=[world["police_agency"]])
+            new_discussion(invite=[world["police_agency"]])
         with CaptureQueriesContext(connection) as queries:
             response = police_client.get(reverse("referrals:list"))
         assert response.status_code == 200
@@ -328,8 +330,8 @@ def _invited_cases(world) -> int:
     return referrals_visible_to(world["police"]).count()
 
 
-def test_the_same_information_sent_twice_adds_one_entry(convene, police_client, world):
-    discussion = convene()
+def test_the_same_information_sent_twice_adds_one_entry(new_discussion, police_client, world):
+    discussion = new_discussion()
     data = {
         "information-submission_key": "4d1c5a7e-1d3b-4f51-9d4c-2b0c6f1e9a10",
         "information-agency": world["police_agency"].pk,
@@ -342,8 +344,8 @@ def test_the_same_information_sent_twice_adds_one_entry(convene, police_client, 
     assert InformationEntry.objects.filter(discussion=discussion).count() == 1
 
 
-def test_saved_without_javascript_says_so_in_the_section_not_a_banner(convene, tm_client):
-    discussion = convene()
+def test_saved_without_javascript_says_so_in_the_section_not_a_banner(new_discussion, tm_client):
+    discussion = new_discussion()
     response = tm_client.post(section_url(discussion, "risk"), _risk_post(discussion, worry="Invented"), follow=True)
     page = response.content.decode()
     subject = discussion.children.order_by("position", "pk").first()
@@ -353,8 +355,8 @@ def test_saved_without_javascript_says_so_in_the_section_not_a_banner(convene, t
     assert "govuk-notification-banner" not in page
 
 
-def test_withdrawing_an_invitation_needs_a_reason(convene, tm_client, world):
-    discussion = convene()
+def test_withdrawing_an_invitation_needs_a_reason(new_discussion, tm_client, world):
+    discussion = new_discussion()
     police = discussion.invitations.get(agency=world["police_agency"])
     tm_client.post(section_url(discussion, "withdraw"), {"invitation": police.pk, "reason": ""})
     police.refresh_from_db()
@@ -364,8 +366,8 @@ def test_withdrawing_an_invitation_needs_a_reason(convene, tm_client, world):
     assert (police.status, police.withdraw_reason) == ("withdrawn", "Invented: wrong force")
 
 
-def test_an_analyst_cannot_be_named_as_an_invitee(convene, tm_client, world):
-    discussion = convene()
+def test_an_analyst_cannot_be_named_as_an_invitee(new_discussion, tm_client, world):
+    discussion = new_discussion()
     response = tm_client.post(
         section_url(discussion, "invite"), {"invite-agency": world["csc"].pk, "invite-person": world["analyst"].pk}
     )
@@ -373,7 +375,7 @@ def test_an_analyst_cannot_be_named_as_an_invitee(convene, tm_client, world):
     assert not discussion.invitations.filter(person=world["analyst"]).exists()
 
 
-def test_police_asking_for_a_csc_section_are_refused_before_any_validation(convene, police_client):
-    discussion = convene()
+def test_police_asking_for_a_csc_section_are_refused_before_any_validation(new_discussion, police_client):
+    discussion = new_discussion()
     response = police_client.post(section_url(discussion, "decision"), {"child": "1"})
     assert response.status_code == 403

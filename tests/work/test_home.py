@@ -12,25 +12,25 @@ from django.urls import reverse
 
 from minutes import services as minutes_services
 from strategy.models import Discussion
-from tests.factories import make_referral
+from tests import builders
+from tests.builders import make_referral
 from tests.minutes.conftest import (
     AFTER,
     held,  # noqa: F401 (a fixture)
     minutes_checker,
 )
 from tests.paging import listed, walk
-from tests.strategy import support
 from work import selectors
 
 pytestmark = pytest.mark.django_db
 
 
-def _convene(world, n: int, *, now: dt.datetime = support.CONVENED) -> list[Discussion]:
+def _convene(world, n: int, *, now: dt.datetime = builders.CONVENED) -> list[Discussion]:
     """`n` cases, each with a discussion the team manager chairs and the police officer is invited to by name."""
     made = []
     for _ in range(n):
-        referral = make_referral(acting_user=world["sw"], received_at=support.MONDAY_10AM, now=support.MONDAY_10AM)
-        made.append(support.convene(world, referral, now=now))
+        referral = make_referral(acting_user=world["sw"], received_at=builders.MONDAY_10AM, now=builders.MONDAY_10AM)
+        made.append(builders.convene(world, referral, now=now))
     return made
 
 
@@ -41,7 +41,7 @@ def _home(client) -> str:
 
 
 def test_the_home_page_lists_the_meetings_i_chair_or_am_invited_to(world, tm_client, police_client, persona_client):
-    with time_machine.travel(support.CONVENED, tick=False):
+    with time_machine.travel(builders.CONVENED, tick=False):
         (discussion,) = _convene(world, 1)
         meeting = reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk})
         chair = _home(tm_client)
@@ -59,9 +59,9 @@ def test_the_home_page_lists_the_meetings_i_chair_or_am_invited_to(world, tm_cli
 
 
 def test_a_meeting_of_yesterday_is_not_today_or_upcoming(world, tm_client):
-    with time_machine.travel(support.CONVENED, tick=False):
+    with time_machine.travel(builders.CONVENED, tick=False):
         (discussion,) = _convene(world, 1)
-    with time_machine.travel(support.CONVENED + dt.timedelta(days=2), tick=False):
+    with time_machine.travel(builders.CONVENED + dt.timedelta(days=2), tick=False):
         assert reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}) not in _home(tm_client)
 
 
@@ -100,16 +100,16 @@ def test_a_clock_leads_to_the_place_to_act_on_it(world, held, tm_client, outside
 
 
 def test_a_section_47_enquiry_waits_for_the_chairs_authorisation(world, tm_client):
-    with time_machine.travel(support.MEETING, tick=False):
+    with time_machine.travel(builders.MEETING, tick=False):
         (discussion,) = _convene(world, 1)
         child = discussion.children.first()
-        support.decide(world, discussion, child, s47=True)
+        builders.decide(world, discussion, child, s47=True)
         page = _home(tm_client)
         assert f"Authorise the section 47 enquiry for {child.full_name}" in page
 
 
 def test_a_queue_is_paged_and_the_home_page_shows_its_first_rows(world, tm_client):
-    with time_machine.travel(support.CONVENED, tick=False):
+    with time_machine.travel(builders.CONVENED, tick=False):
         made = _convene(world, selectors.PAGE_SIZE + 3)
         home = _home(tm_client)
         assert home.count("Chair the strategy discussion") == selectors.HOME_SIZE
@@ -126,7 +126,7 @@ def test_the_home_page_costs_the_same_however_many_rows_wait(world, tm_client, p
             _home(client)
         return len(queries)
 
-    with time_machine.travel(support.CONVENED, tick=False):
+    with time_machine.travel(builders.CONVENED, tick=False):
         _convene(world, 2)
         few = {name: count(client) for name, client in (("tm", tm_client), ("police", police_client))}
         bs = count(admin_client_bs)

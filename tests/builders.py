@@ -1,10 +1,22 @@
-"""Helpers for the strategy discussion tests: a case, a discussion convened on it, and the meeting held."""
+"""Builders for the tests: a case, a strategy discussion convened on it and held, an action agreed in it.
+
+Everything goes through the real services, so deadlines come from the engine and history is recorded. Time is
+an argument: every builder takes the moment it acts at (`now`, `received_at`), and "today" for a child's age is
+the referral's receipt, never the clock, so a test with a fixed 2026 moment passes whatever the date it runs
+(`TEST_CLOCK` moves the clock of the whole suite).
+"""
 
 import datetime as dt
+from typing import Any
 
-from agencies.models import Agency
+from django.utils import timezone
+
+from actions.models import Action
+from agencies.models import Agency, User
 from core.timescales import LONDON
-from referrals.models import Person, PersonKind, Referral
+from referrals import services as referral_services
+from referrals.models import Person, PersonKind, Referral, Urgency
+from referrals.rules import proposed_urgency
 from strategy import services
 from strategy.access import DiscussionChecker, get_discussion_for_user
 from strategy.models import (
@@ -18,20 +30,88 @@ from strategy.models import (
     RiskLevel,
     Trigger,
 )
-from tests.factories import make_referral
 
 # Mon 2026-11-23, GMT. Thu 26 is the SD_STANDARD deadline of a referral received now (DOMAIN section 3).
 MONDAY_10AM = dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
 CONVENED = MONDAY_10AM + dt.timedelta(hours=2)
 MEETING = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
 ENDED = MEETING + dt.timedelta(hours=1)
+# The action most tests agree: on Monday, due on Wednesday.
+AGREED = dt.datetime(2026, 11, 23, 11, 0, tzinfo=LONDON)
+DUE = dt.datetime(2026, 11, 25, 17, 0, tzinfo=LONDON)
 
 
-def health_agency(world) -> Agency:
-    return world["health"].agency
+# --- A case -------------------------------------------------------------------------------------------------------
+
+
+def eight_years_before(on: dt.date | dt.datetime) -> dt.date:
+    """The birthday of an invented eight-year-old on `on` (a week past the birthday, and never on a 29 February)."""
+    today = on.astimezone(LONDON).date() if isinstance(on, dt.datetime) else on
+    return dt.date(today.year - 8, today.month, min(today.day, 28)) - dt.timedelta(days=7)
+
+
+def child(first: str = "Robin", last: str = "Testchild", *, on: dt.date | dt.datetime | None = None, **extra: Any):
+    """An invented child, eight years old on `on`.
+
+    Without `on` (and without a `date_of_birth`), `make_referral` gives the child eight years on the day the
+    referral was received; anything else that takes the child's fields directly needs `on`.
+    """
+    fields: dict[str, Any] = {"first_name": first, "last_name": last, **extra}
+    if on is not None:
+        fields.setdefault("date_of_birth", eight_years_before(on))
+    return fields
+
+
+def make_referral(
+    *, acting_user: User, children: list[dict] | None = None, now: dt.datetime | None = None, **overrides: Any
+) -> Referral:
+    """A referral saved through the real service, so its deadline comes from the engine.
+
+    Received an hour ago unless told otherwise (`received_at`), and logged (`now`) an hour after it was received,
+    so a test may give any receipt time, however far from the real clock. A child without a date of birth is
+    eight years old on the day it was received.
+    """
+    data = {
+        "received_at": timezone.now() - dt.timedelta(hours=1),
+        "referrer_name": "Invented Referrer",
+        "referrer_agency": None,
+        "referrer_organisation": "Test School",
+        "referrer_contact": "01632 960001",
+        "urgency": Urgency.STANDARD,
+        "immediate_action_taken": False,
+        "immediate_action_agency": None,
+        "immediate_action_details": "",
+        "concern_summary": "An invented concern for a test.",
+    }
+    concerns = overrides.pop("concerns", ["neglect"])
+    if "urgency" not in overrides:
+        # As a social worker logs it: same day where the concern calls for it (serious injury, forensic evidence).
+        data["urgency"] = proposed_urgency(concerns, non_mobile_injury=overrides.get("non_mobile_infant_injury")) or (
+            Urgency.STANDARD
+        )
+    household = overrides.pop("household", [])
+    others = overrides.pop("others", [])
+    data.update(overrides)
+    received = data["received_at"]
+    kids = [
+        c
+        if "date_of_birth" in c or c.get("unborn") or "id" in c
+        else {**c, "date_of_birth": eight_years_before(received)}
+        for c in (children if children is not None else [child()])
+    ]
+    return referral_services.referral_create(
+        acting_user=acting_user,
+        data=data,
+        concerns=concerns,
+        children=kids,
+        household=household,
+        others=others,
+        now=now or received + dt.timedelta(hours=1),
+    )
 
 
 def case(world, **overrides) -> Referral:
+    """A case logged by the social worker, received on Monday 23 November 2026 at 10:00 unless told otherwise."""
     overrides.setdefault("received_at", MONDAY_10AM)
     return make_referral(acting_user=world["sw"], **overrides)
 
@@ -40,12 +120,20 @@ def children_of(referral: Referral) -> list[Person]:
     return list(referral.people.filter(kind=PersonKind.CHILD).order_by("position", "pk"))
 
 
+# --- A discussion -------------------------------------------------------------------------------------------------
+
+
+def health_agency(world) -> Agency:
+    return world["health"].agency
+
+
 def checker(user, discussion: Discussion) -> DiscussionChecker:
     """A fresh checker, as a page would build it for this user now."""
     return get_discussion_for_user(user, discussion.pk)[1]
 
 
 def core_invitations(world, *, police: bool = True, health: bool = True) -> list[dict]:
+    """Police and health invited, each with its named person."""
     rows = []
     if police:
         rows.append({"agency": world["police_agency"], "person": world["police"], "role": "Police officer"})
@@ -54,16 +142,34 @@ def core_invitations(world, *, police: bool = True, health: bool = True) -> list
     return rows
 
 
+def agencies_invited(agencies) -> list[dict]:
+    """Each agency invited with nobody named yet."""
+    return [{"agency": a, "role": a.get_agency_type_display(), "reason": "Core agency"} for a in agencies]
+
+
 def convene(
     world,
-    referral: Referral,
+    referral: Referral | None = None,
     *,
     acting_user=None,
     now: dt.datetime = CONVENED,
     children: list[Person] | None = None,
     invitations: list[dict] | None = None,
+    declined: list[dict] | None = None,
     **data,
 ) -> Discussion:
+    """A discussion convened at `now` through the service, chaired by the team manager, for an hour later.
+
+    Without a referral, on a new case of two children received two hours before; police and health invited
+    with their named people unless `invitations` says otherwise.
+    """
+    if referral is None:
+        referral = make_referral(
+            acting_user=world["sw"],
+            children=[child("Robin", "Testchild"), child("Sky", "Testchild")],
+            received_at=now - dt.timedelta(hours=2),
+            now=now - dt.timedelta(hours=1),
+        )
     fields = {
         "trigger": Trigger.NEW_REFERRAL,
         "concern_identified_at": referral.received_at,
@@ -74,6 +180,7 @@ def convene(
         "reason": "An invented reason for a test.",
         **data,
     }
+    extra = {"declined": declined} if declined is not None else {}
     return services.discussion_convene(
         acting_user=acting_user or world["sw"],
         referral=referral,
@@ -81,7 +188,12 @@ def convene(
         children=children if children is not None else children_of(referral),
         invitations=core_invitations(world) if invitations is None else invitations,
         now=now,
+        **extra,
     )
+
+
+def start(world, discussion: Discussion, *, now: dt.datetime = MEETING) -> Discussion:
+    return services.discussion_start(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
 
 def attend(world, discussion: Discussion, *, absent: tuple[Agency, ...] = ()) -> None:
@@ -125,10 +237,6 @@ def assess(world, discussion: Discussion, *, level: str = RiskLevel.MEDIUM) -> N
             data={**dict.fromkeys(CHILD_RISK_QUESTIONS, "Invented answer."), "level": level},
             version=None,
         )
-
-
-def start(world, discussion: Discussion, *, now: dt.datetime = MEETING) -> Discussion:
-    return services.discussion_start(acting_user=world["tm"], checker=checker(world["tm"], discussion), now=now)
 
 
 STANDING = {
@@ -197,3 +305,33 @@ def hold(world, discussion: Discussion, *, started: dt.datetime = MEETING, ended
     for child in discussion.children.all():
         decide(world, discussion, child, now=started)
     return end(world, discussion, now=ended)
+
+
+# --- An action ----------------------------------------------------------------------------------------------------
+
+
+def add_action(
+    world,
+    discussion: Discussion,
+    *,
+    lead: Agency,
+    person=None,
+    due: dt.datetime = DUE,
+    what: str = "Invented: check police records",
+    measure: str = "Invented: records shared with the chair",
+    now: dt.datetime = AGREED,
+) -> Action:
+    """An action agreed in the meeting by its chair at `now`: led by `lead`, by `person` or a named contact."""
+    return services.discussion_action_add(
+        acting_user=world["tm"],
+        checker=checker(world["tm"], discussion),
+        data={
+            "what": what,
+            "measure": measure,
+            "lead_agency": lead,
+            "person": person,
+            "contact_name": "" if person else "Invented Contact",
+            "due_at": due,
+        },
+        now=now,
+    )
