@@ -1,6 +1,7 @@
 """Shared fixtures: real services, a small invented world, and one client per persona."""
 
 import datetime as dt
+import io
 import os
 from zoneinfo import ZoneInfo
 
@@ -8,12 +9,14 @@ import pytest
 import redis
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.http import HttpRequest
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
-from tests import db_roles
+from tests import db_roles, demo_snapshot
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 from tests.services import SmtpServer
 
@@ -98,12 +101,44 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         connection.close()
     connection.settings_dict.update(db_roles.app_login)
+    with django_db_blocker.unblock():
+        demo_snapshot.forget_all()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "execute_sql_flush", db_roles.flush_as_owner)
         yield
     with django_db_blocker.unblock():
         connection.close()
     connection.settings_dict.update(db_roles.owner_login)
+
+
+@pytest.fixture
+def demo_at(transactional_db, settings, time_machine):
+    """`demo_at(moment)`: the demo data exactly as `manage.py seed_demo --now <moment>` makes it; returns its
+    snapshot (`.output` is what the command printed). Seeded for real once per moment per test database, then
+    copied back for each later test (tests/demo_snapshot.py). A transactional test: the rows are committed, and
+    emptied after the test like any transactional test's. The emails seeding sent are put in mail.outbox.
+
+    With `move_clock=True` the clock is moved to `moment` (ticking on) before seeding, as the browser tests' server
+    has it; a copied-back demo then leaves the clock where the seeding had brought it, so what the test does comes
+    after everything the demo did. Without it the clock is not touched and the demo's own timestamps (history,
+    creation) are those of the first seeding in this session, minutes before the test."""
+
+    def seed(moment: dt.datetime, *, move_clock: bool = False) -> demo_snapshot.Snapshot:
+        if move_clock:
+            time_machine.move_to(moment, tick=True)
+
+        def run() -> str:
+            out = io.StringIO()
+            with override_settings(DEBUG=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                call_command("seed_demo", now=moment.isoformat(), stdout=out)
+            return out.getvalue()
+
+        snapshot = demo_snapshot.seeded((moment.isoformat(), move_clock, settings.DEMO_PASSWORD), run)
+        if move_clock and snapshot.seeded_until > timezone.now():
+            time_machine.move_to(snapshot.seeded_until, tick=True)
+        return snapshot
+
+    return seed
 
 
 def pass_second_factor(client: Client, user) -> None:
