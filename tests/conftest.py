@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import os
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     particular moment freeze it themselves and are unaffected.
     """
     global _moved_clock
+    _own_redis_database()
     value = os.environ.get("TEST_CLOCK")
     if value:
         moment = dt.datetime.fromisoformat(value)
@@ -41,6 +43,23 @@ def pytest_configure(config: pytest.Config) -> None:
             moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
         _moved_clock = time_machine.travel(moment, tick=True)
         _moved_clock.start()
+
+
+def _own_redis_database() -> None:
+    """Under pytest-xdist each worker publishes to (and its in-process Celery workers read) a Redis database of its
+    own, gw0 the 1st, gw1 the 2nd...: a worker never runs a task another worker's test queued for its database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL")
+    if not worker.startswith("gw") or not url:
+        return
+    from config.celery import app as celery_app
+
+    own = urlsplit(url)._replace(path=f"/{int(worker[2:]) % 15 + 1}").geturl()
+    os.environ["REDIS_URL"] = own
+    if os.environ.get("CELERY_BROKER_URL") == url:
+        os.environ["CELERY_BROKER_URL"] = own
+        settings.CELERY_BROKER_URL = own
+        celery_app.conf.broker_url = own
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,15 +1,16 @@
 """The demo data seeded once per moment per test database, then copied back for every test that asks for it.
 
 `seed_demo` takes 5-8 s (every referral, discussion and action through the services, two PDFs per approved
-version). The first test that asks for the demo at a moment runs it for real; its rows, every table's, are then
-copied by the owner into a schema of their own inside the test database (`demo_snapshot_<n>`). Every later test
-asking for the same moment gets the database put back to exactly those rows: one transaction as the owner that
-empties every table (as Django's flush does), copies the rows back (the audit's insert triggers off, so their
-stamps stay as seeded) and moves each sequence on past the copied ids. The app's role never touches the copies.
+version). The first test that asks for the demo at a moment runs it for real; the rows of every table that has any
+are then copied by the owner into a schema of their own inside the test database (`demo_snapshot_<n>`). Every
+later test asking for the same moment gets the database put back to exactly those rows: one transaction as the
+owner that empties every table with a row, copies the rows back (the audit's triggers off, so their stamps stay
+as seeded) and moves each sequence on past the copied ids. The app's role never touches the copies.
 
-Each test database has its own (xdist gives each worker its own database); the copies live only as long as the
-session's database. Only the database is restored: the demo writes no files, and what `seed_demo` sends (the
-minutes' circulation emails, the broker's tasks) is recorded with the rows and handed back (`Snapshot.outbox`).
+Each test database has its own (xdist gives each worker its own database); the copies last as long as the
+session. Only the database is put back: the demo writes no files; the emails seeding sent (the minutes'
+circulation, to the locmem outbox) are kept with the copy and put in mail.outbox again; the broker tasks it queued
+(PDFs already rendered, calendars) are not queued again: no test reads them.
 """
 
 import dataclasses
@@ -30,7 +31,7 @@ PREFIX = "demo_snapshot_"
 @dataclasses.dataclass
 class Snapshot:
     schema: str
-    tables: list[str]  # the tables that had rows
+    tables: dict[str, str]  # the tables that had rows: their writable columns, quoted
     sequences: dict[str, int]  # each sequence's last value after seeding
     output: str  # what seed_demo printed
     outbox: list  # the emails seed_demo sent (locmem backend), handed back to mail.outbox on restore
@@ -90,11 +91,10 @@ def take(key: object, output: str, outbox: list, seeded_until: dt.datetime) -> S
         with owner.cursor() as cursor:
             cursor.execute("BEGIN")
             cursor.execute(f"CREATE SCHEMA {quote(schema)}")
-            full = []
-            for table in _tables():
+            full = {}
+            for table in db_roles.non_empty(cursor, _tables()):
                 cursor.execute(f"CREATE UNLOGGED TABLE {quote(schema)}.{quote(table)} AS TABLE {quote(table)}")
-                if cursor.rowcount:
-                    full.append(table)
+                full[table] = ", ".join(_columns(cursor, quote(table)))
             sequences = _sequences(cursor)
             cursor.execute("COMMIT")
     finally:
@@ -109,22 +109,15 @@ def restore(snapshot: Snapshot) -> None:
     quote = owner.ops.quote_name
     try:
         with owner.cursor() as cursor:
+            tables = _tables()
             cursor.execute("BEGIN")
-            cursor.execute(
-                "SELECT DISTINCT quote_ident(c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
-            )
-            triggered = [name for (name,) in cursor.fetchall()]
-            for table in triggered:  # the audit's triggers stamp and refuse; the copies are already stamped
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            cursor.execute("TRUNCATE " + ", ".join(quote(t) for t in _tables()))
-            for table in snapshot.tables:
-                columns = ", ".join(_columns(cursor, quote(table)))
-                copy = f"SELECT {columns} FROM {quote(snapshot.schema)}.{quote(table)}"  # noqa: S608 (quoted names)
-                cursor.execute(f"INSERT INTO {quote(table)} ({columns}) OVERRIDING SYSTEM VALUE {copy}")
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys checked now, before triggers are on
-            for table in triggered:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            full = db_roles.non_empty(cursor, tables)
+            with db_roles.triggers_off(cursor, [*full, *snapshot.tables]):  # the copies are stamped already
+                for table in full:
+                    cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 (a quoted name)
+                for table, columns in snapshot.tables.items():
+                    copy = f"SELECT {columns} FROM {quote(snapshot.schema)}.{quote(table)}"  # noqa: S608 (quoted names)
+                    cursor.execute(f"INSERT INTO {quote(table)} ({columns}) OVERRIDING SYSTEM VALUE {copy}")
             now = _sequences(cursor)
             for sequence, value in snapshot.sequences.items():
                 if now.get(sequence, 0) < value:  # ids only go up: nothing outside may point at a reused id
