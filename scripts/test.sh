@@ -54,12 +54,31 @@ export VAR_DIR="$run_dir/var"
 # Security static analysis: no medium or high finding (each `# nosec` says why).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
   core agencies referrals strategy actions minutes administration config
-.venv/bin/python -m pytest "$@"
-# Once more with the clock well ahead (a year and more on, just before midnight), browser tests left out:
-# no test may depend on the day it was written. Any moment can be tried: TEST_CLOCK=2028-02-29T23:58 make test.
+
+# --- The suite: every test, browser tests included, on TEST_WORKERS processes (pytest-xdist; 2 by default, the
+# machine's 2 cores; TEST_WORKERS=0 runs them in this one). Each worker has a test database, a Redis database and
+# ports of its own, and seeds the demo data once per moment (tests/demo_snapshot.py). --reuse-db keeps the test
+# databases, migrated, for the second pass below; this run's PostgreSQL is thrown away after it.
+workers=${TEST_WORKERS:-2}
+.venv/bin/python -m pytest -n "$workers" --reuse-db "$@"
+
+# --- Once more with the clock moved: no test may depend on the day it was written, nor on the season, the time of
+# day or the year. One hard moment per run, chosen by the day of the year from this list (London time):
+#   a summer-time night near midnight; a leap day just before midnight; ten years on, just before midnight;
+#   the night the clocks go back (01:30 happens twice); a minute before the clocks go forward.
+# Browser tests are left out (the browser's own clock cannot be moved); everything else runs, in parallel, on the
+# databases the first pass migrated. Reproduce a failure with TEST_CLOCK=<the moment printed> make test (that runs
+# the whole suite once, at that moment); a single test: TEST_CLOCK=<moment> .venv/bin/python -m pytest <test>.
 if [ -z "${TEST_CLOCK:-}" ] && [ $# -eq 0 ]; then
-  later=$(.venv/bin/python -c 'import datetime as d; print((d.date.today() + d.timedelta(days=400)).isoformat() + "T23:58")')
-  echo "Running the suite again with the clock moved to $later"
-  TEST_CLOCK="$later" .venv/bin/python -m pytest -m "not e2e" -q
+  later=$(.venv/bin/python - <<'PY'
+import datetime as d
+today = d.date.today()
+ten_years_on = today.replace(year=today.year + 10) if (today.month, today.day) != (2, 29) else d.date(today.year + 10, 2, 28)
+moments = ["2036-06-30T23:30", "2028-02-29T23:58", f"{ten_years_on.isoformat()}T23:58", "2027-10-31T01:30", "2027-03-28T00:59"]
+print(moments[today.timetuple().tm_yday % len(moments)])
+PY
+  )
+  echo "Running the suite again with the clock moved to $later (London time): reproduce with TEST_CLOCK=$later make test"
+  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --reuse-db -m "not e2e" -q
 fi
 .venv/bin/python scripts/smoke-sqlite.py  # `make run`'s embedded defaults (SQLite, no Redis) in a process of its own

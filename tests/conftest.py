@@ -1,19 +1,23 @@
 """Shared fixtures: real services, a small invented world, and one client per persona."""
 
 import datetime as dt
+import io
 import os
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.http import HttpRequest
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
-from tests import db_roles
+from tests import db_roles, demo_snapshot
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 from tests.services import SmtpServer
 
@@ -31,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     particular moment freeze it themselves and are unaffected.
     """
     global _moved_clock
+    _own_redis_database()
     value = os.environ.get("TEST_CLOCK")
     if value:
         moment = dt.datetime.fromisoformat(value)
@@ -38,6 +43,23 @@ def pytest_configure(config: pytest.Config) -> None:
             moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
         _moved_clock = time_machine.travel(moment, tick=True)
         _moved_clock.start()
+
+
+def _own_redis_database() -> None:
+    """Under pytest-xdist each worker publishes to (and its in-process Celery workers read) a Redis database of its
+    own, gw0 the 1st, gw1 the 2nd...: a worker never runs a task another worker's test queued for its database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL")
+    if not worker.startswith("gw") or not url:
+        return
+    from config.celery import app as celery_app
+
+    own = urlsplit(url)._replace(path=f"/{int(worker[2:]) % 15 + 1}").geturl()
+    os.environ["REDIS_URL"] = own
+    if os.environ.get("CELERY_BROKER_URL") == url:
+        os.environ["CELERY_BROKER_URL"] = own
+        settings.CELERY_BROKER_URL = own
+        celery_app.conf.broker_url = own
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -98,12 +120,44 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         connection.close()
     connection.settings_dict.update(db_roles.app_login)
+    with django_db_blocker.unblock():
+        demo_snapshot.forget_all()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "execute_sql_flush", db_roles.flush_as_owner)
         yield
     with django_db_blocker.unblock():
         connection.close()
     connection.settings_dict.update(db_roles.owner_login)
+
+
+@pytest.fixture
+def demo_at(transactional_db, settings, time_machine):
+    """`demo_at(moment)`: the demo data exactly as `manage.py seed_demo --now <moment>` makes it; returns its
+    snapshot (`.output` is what the command printed). Seeded for real once per moment per test database, then
+    copied back for each later test (tests/demo_snapshot.py). A transactional test: the rows are committed, and
+    emptied after the test like any transactional test's. The emails seeding sent are put in mail.outbox.
+
+    With `move_clock=True` the clock is moved to `moment` (ticking on) before seeding, as the browser tests' server
+    has it; a copied-back demo then leaves the clock where the seeding had brought it, so what the test does comes
+    after everything the demo did. Without it the clock is not touched and the demo's own timestamps (history,
+    creation) are those of the first seeding in this session, minutes before the test."""
+
+    def seed(moment: dt.datetime, *, move_clock: bool = False) -> demo_snapshot.Snapshot:
+        if move_clock:
+            time_machine.move_to(moment, tick=True)
+
+        def run() -> str:
+            out = io.StringIO()
+            with override_settings(DEBUG=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                call_command("seed_demo", now=moment.isoformat(), stdout=out)
+            return out.getvalue()
+
+        snapshot = demo_snapshot.seeded((moment.isoformat(), move_clock, settings.DEMO_PASSWORD), run)
+        if move_clock and snapshot.seeded_until > timezone.now():
+            time_machine.move_to(snapshot.seeded_until, tick=True)
+        return snapshot
+
+    return seed
 
 
 def pass_second_factor(client: Client, user) -> None:

@@ -223,12 +223,11 @@ def test_the_notifications_page_is_the_users_own(case, world, persona_client):
     assert notification.read_at is not None
 
 
-def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(settings, smtp_server, time_machine):
+def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(settings, smtp_server, time_machine, demo_at):
     from referrals.models import Person, Referral
 
-    settings.DEBUG = True
     seeded_at = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
-    call_command("seed_demo", now=seeded_at.isoformat(), stdout=io.StringIO())
+    demo_at(seeded_at)
     for person in Person.objects.filter(address=""):  # the demo records no addresses: invent one each to look for
         Person.objects.filter(pk=person.pk).update(address=f"{person.pk} Invented Row\nDemoville")
     time_machine.move_to(seeded_at, tick=False)

@@ -27,9 +27,9 @@ MOMENTS = [
 
 
 @pytest.fixture(params=MOMENTS, ids=lambda moment: moment.strftime("%Y-%m-%dT%H:%M"))
-def seeded_at(request, settings) -> dt.datetime:
+def seeded_at(request, settings, demo_at) -> dt.datetime:
     settings.DEBUG = True
-    call_command("seed_demo", now=request.param.isoformat(), stdout=io.StringIO())
+    demo_at(request.param)
     return request.param
 
 
@@ -113,9 +113,8 @@ def test_due_soon_and_on_track_and_in_progress(seeded_at):
 
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=lambda moment: moment.strftime("%Y-%m-%dT%H:%M"))
-def test_the_due_soon_moment_is_a_quarter_of_the_window_before_it_is_due(moment, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", now=moment.isoformat(), stdout=io.StringIO())
+def test_the_due_soon_moment_is_a_quarter_of_the_window_before_it_is_due(moment, demo_at):
+    demo_at(moment)
     for action in demo_actions():
         deadline = action.deadline  # moments from the database are in UTC: real elapsed time
         window = deadline.due_at - deadline.starts_at
@@ -165,9 +164,9 @@ LONG_REASON = (
 
 
 @pytest.fixture
-def police_client(client, settings):
+def police_client(client, settings, demo_at):
     settings.DEBUG = True
-    call_command("seed_demo", now=MOMENTS[0].isoformat(), stdout=io.StringIO())
+    demo_at(MOMENTS[0])
     client.force_login(user("police.demo"))
     return client
 

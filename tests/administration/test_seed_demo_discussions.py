@@ -30,11 +30,9 @@ SEEDED_AT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, demo_at):
     settings.DEBUG = True
-    out = io.StringIO()
-    call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
-    return out.getvalue()
+    return demo_at(SEEDED_AT).output
 
 
 def case(first_name: str) -> Referral:

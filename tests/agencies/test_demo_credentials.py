@@ -3,6 +3,7 @@ in as sw.demo with the published password and as tm.demo with the README's authe
 never checked. Now every account the demo data makes is flagged, and with DEBUG off nothing starts while one is
 active or an authenticator holds the demo key; no demo password can be set whatever DEMO_PASSWORD says."""
 
+import datetime as dt
 import io
 import os
 import subprocess
@@ -20,10 +21,12 @@ from agencies import two_factor
 from agencies.checks import demo_passwords, email_backend, refuse_to_start_with_demo_passwords
 from agencies.demo import DEMO_TOTP_KEY, PUBLISHED_DEMO_PASSWORD
 from agencies.models import User
+from core.timescales import LONDON
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_MOMENT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)  # when does not matter here: who is made
 SEEDED = {
     "sw.demo",
     "tm.demo",
@@ -39,11 +42,9 @@ SEEDED = {
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
+def seeded(settings, demo_at):
     settings.DEMO_PASSWORD = "another-demo-password"  # the probe's bypass: DEMO_PASSWORD set to anything else
-    call_command("seed_demo", stdout=io.StringIO())
-    settings.DEBUG = False
+    demo_at(DEMO_MOMENT)
     return User.objects.filter(is_demo=True)
 
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from core.timescales import LONDON
 
@@ -43,14 +42,12 @@ DEMO_MOMENT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
 
 
 @pytest.fixture
-def seed_demo_at(transactional_db, settings, time_machine):
-    """Move the server's clock to `moment` (it ticks on from there), then seed the demo data from it."""
+def seed_demo_at(demo_at, settings):
+    """Move the server's clock to `moment` (it ticks on from there), then seed the demo data from it (seeded once
+    per moment per test database, copied back after: tests/demo_snapshot.py)."""
 
     def seed(moment: dt.datetime) -> None:
-        time_machine.move_to(moment, tick=True)
-        settings.DEBUG = True  # seed_demo refuses to run otherwise
-        call_command("seed_demo", now=moment.isoformat())
-        settings.DEBUG = False
+        demo_at(moment, move_clock=True)
         settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # the browser's own clock is not moved
 
     return seed

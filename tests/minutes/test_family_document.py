@@ -19,7 +19,6 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 
@@ -81,10 +80,8 @@ def approve(world, discussion):
 
 
 @pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", now=DEMO_MOMENT.isoformat(), stdout=io.StringIO())
-    settings.DEBUG = False
+def demo(demo_at):
+    demo_at(DEMO_MOMENT)
     return Discussion.objects.get(referral__people__first_name="Mia")
 
 

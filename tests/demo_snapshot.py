@@ -1,0 +1,140 @@
+"""The demo data seeded once per moment per test database, then copied back for every test that asks for it.
+
+`seed_demo` takes 5-8 s (every referral, discussion and action through the services, two PDFs per approved
+version). The first test that asks for the demo at a moment runs it for real; the rows of every table that has any
+are then copied by the owner into a schema of their own inside the test database (`demo_snapshot_<n>`). Every
+later test asking for the same moment gets the database put back to exactly those rows: one transaction as the
+owner that empties every table with a row, copies the rows back (the audit's triggers off, so their stamps stay
+as seeded) and moves each sequence on past the copied ids. The app's role never touches the copies.
+
+Each test database has its own (xdist gives each worker its own database); the copies last as long as the
+session. Only the database is put back: the demo writes no files; the emails seeding sent (the minutes'
+circulation, to the locmem outbox) are kept with the copy and put in mail.outbox again; the broker tasks it queued
+(PDFs already rendered, calendars) are not queued again: no test reads them.
+"""
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections.abc import Callable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.db import connections
+from django.utils import timezone
+
+from tests import db_roles
+
+PREFIX = "demo_snapshot_"
+
+
+@dataclasses.dataclass
+class Snapshot:
+    schema: str
+    tables: dict[str, str]  # the tables that had rows: their writable columns, quoted
+    sequences: dict[str, int]  # each sequence's last value after seeding
+    output: str  # what seed_demo printed
+    outbox: list  # the emails seed_demo sent (locmem backend), handed back to mail.outbox on restore
+    seeded_until: dt.datetime  # the clock when seeding ended
+
+
+_snapshots: dict[object, Snapshot] = {}
+_numbers = itertools.count(1)
+
+
+def _owner():
+    return db_roles.owner_wrapper(connections["default"])
+
+
+def forget_all() -> None:
+    """At the start of a session: no copy from an earlier session (--reuse-db keeps the database) is trusted."""
+    _snapshots.clear()
+    owner = _owner()
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [PREFIX + "%"])
+            for (schema,) in cursor.fetchall():
+                cursor.execute(f"DROP SCHEMA {owner.ops.quote_name(schema)} CASCADE")
+    finally:
+        owner.close()
+
+
+def _tables() -> list[str]:
+    """Every table Django's flush empties (django_migrations is no model's and stays)."""
+    return sorted(connections["default"].introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _sequences(cursor) -> dict[str, int]:
+    cursor.execute(
+        "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value FROM pg_sequences "
+        "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+    )
+    return dict(cursor.fetchall())
+
+
+def _columns(cursor, table: str) -> list[str]:
+    """The columns that can be written (a generated column is computed again from the others)."""
+    cursor.execute(
+        "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+        "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+        [table],
+    )
+    return [name for (name,) in cursor.fetchall()]
+
+
+def take(key: object, output: str, outbox: list, seeded_until: dt.datetime) -> Snapshot:
+    """Copy every table's rows, as they are now (committed), into a new schema; remember it under `key`."""
+    schema = f"{PREFIX}{next(_numbers)}"
+    owner = _owner()
+    quote = owner.ops.quote_name
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"CREATE SCHEMA {quote(schema)}")
+            full = {}
+            for table in db_roles.non_empty(cursor, _tables()):
+                cursor.execute(f"CREATE UNLOGGED TABLE {quote(schema)}.{quote(table)} AS TABLE {quote(table)}")
+                full[table] = ", ".join(_columns(cursor, quote(table)))
+            sequences = _sequences(cursor)
+            cursor.execute("COMMIT")
+    finally:
+        owner.close()
+    _snapshots[key] = Snapshot(schema, full, sequences, output, list(outbox), seeded_until)
+    return _snapshots[key]
+
+
+def restore(snapshot: Snapshot) -> None:
+    """The database back to the snapshot's rows, in one transaction as the owner (the app's role may not TRUNCATE)."""
+    owner = _owner()
+    quote = owner.ops.quote_name
+    try:
+        with owner.cursor() as cursor:
+            tables = _tables()
+            cursor.execute("BEGIN")
+            full = db_roles.non_empty(cursor, tables)
+            with db_roles.triggers_off(cursor, [*full, *snapshot.tables]):  # the copies are stamped already
+                for table in full:
+                    cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 (a quoted name)
+                for table, columns in snapshot.tables.items():
+                    copy = f"SELECT {columns} FROM {quote(snapshot.schema)}.{quote(table)}"  # noqa: S608 (quoted names)
+                    cursor.execute(f"INSERT INTO {quote(table)} ({columns}) OVERRIDING SYSTEM VALUE {copy}")
+            now = _sequences(cursor)
+            for sequence, value in snapshot.sequences.items():
+                if now.get(sequence, 0) < value:  # ids only go up: nothing outside may point at a reused id
+                    cursor.execute("SELECT setval(%s, %s)", [sequence, value])
+            cursor.execute("COMMIT")
+    finally:
+        owner.close()
+    ContentType.objects.clear_cache()  # the copied content types' ids, not those made after the last flush
+
+
+def seeded(key: object, seed: Callable[[], str]) -> Snapshot:
+    """The demo for `key`: restored from its snapshot, or seeded by `seed()` (which returns what it printed)."""
+    snapshot = _snapshots.get(key)
+    if snapshot is not None:
+        restore(snapshot)
+        mail.outbox.extend(snapshot.outbox)
+        return snapshot
+    before = len(mail.outbox)
+    output = seed()
+    return take(key, output, mail.outbox[before:], timezone.now())
