@@ -15,8 +15,8 @@ from minutes import services
 from minutes.forms import DistributionForm
 from minutes.models import Circulation, Sends, Source
 from strategy import services as strategy_services
+from tests import builders
 from tests.minutes.conftest import AFTER, minutes_checker
-from tests.strategy import support
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_an_attendee_named_after_the_list_was_built_is_sent_to_their_account_wit
 
     strategy_services.attendance_save(
         acting_user=world["tm"],
-        checker=support.checker(world["tm"], held),
+        checker=builders.checker(world["tm"], held),
         rows={},
         names={invitation.pk: (world["police"], "")},
         version=None,
