@@ -50,10 +50,10 @@ export VAR_DIR="$run_dir/var"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/djlint --lint templates */templates
-.venv/bin/mypy core agencies referrals strategy actions minutes administration config
+.venv/bin/mypy core agencies referrals strategy actions minutes administration work config
 # Security static analysis: no medium or high finding (each `# nosec` says why).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  core agencies referrals strategy actions minutes administration config
+  core agencies referrals strategy actions minutes administration work config
 
 # --- The suite: every test, browser tests included, on TEST_WORKERS processes (pytest-xdist; 2 by default, the
 # machine's 2 cores; TEST_WORKERS=0 runs them in this one). Each worker has a test database, a Redis database and
