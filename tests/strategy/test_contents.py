@@ -118,7 +118,10 @@ def test_every_table_of_every_page_sits_in_a_named_focusable_scroll_container():
     ]
     tables = 0
     for path in templates:
-        lines = path.read_text().splitlines()
+        text = path.read_text()
+        # A page that draws its table through the one table include gets that include's scroll container.
+        tables += len(re.findall(r"includes/(?:paged_)?table\.html", text))
+        lines = text.splitlines()
         for number, line in enumerate(lines):
             if "<table" in line:
                 tables += 1
