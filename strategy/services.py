@@ -94,16 +94,6 @@ def _discussion_rule(trigger: str, urgency: str) -> Rule:
     return Rule.SD_MISSING_CHILD if trigger == Trigger.MISSING else URGENCY_RULES[urgency]
 
 
-def is_team_manager_of(user: User | None, referral: Referral) -> bool:
-    """A CSC team manager of the case's partnership: the only people who chair (`User.objects.chairs`)."""
-    return may_chair(user, referral.partnership_id)
-
-
-def can_take_part(user: User | None, agency: Agency) -> bool:
-    """A named invitee or action lead: an active practitioner of that agency (`User.objects.practitioners`)."""
-    return may_take_part(user, agency)
-
-
 def _grant(referral: Referral, agency: Agency) -> None:
     """Invited: the agency's group may view the case (CSC sees its partnership's cases already)."""
     if agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE:
@@ -165,10 +155,10 @@ def discussion_convene(
         partnership_id=referral.partnership_id,
         concerns=referral.concerns.values_list("code", flat=True),
         non_mobile_injury=referral.non_mobile_infant_injury,
-        chair_allowed=is_team_manager_of(chair, referral),
+        chair_allowed=may_chair(chair, referral.partnership_id),
         invitations=invitations,
         declined=declined,
-        may_take_part=can_take_part,
+        may_take_part=may_take_part,
         now=now,
     )
     if errors or identified is None:
@@ -353,7 +343,7 @@ def invitation_add(
     errors = {}
     if agency.partnership_id != discussion.referral.partnership_id:
         errors["agency"] = "Select an agency of this partnership"
-    if person is not None and not can_take_part(person, agency):
+    if person is not None and not may_take_part(person, agency):
         errors["person"] = f"Select a practitioner of {agency}: {person} cannot take part in a discussion"
     already = discussion.invitations.filter(status=InvitationStatus.INVITED, agency=agency)
     if person is not None and already.filter(person=person).exists():
@@ -724,7 +714,7 @@ def _named(invitations: Mapping[int, Invitation], invitation: Invitation, person
         return ""
     if invitation.person_id or invitation.contact_name:
         return f"{invitation.name} is already named on this line"
-    if person is not None and not can_take_part(person, invitation.agency):
+    if person is not None and not may_take_part(person, invitation.agency):
         return f"Select a practitioner of {invitation.agency}: {person} cannot take part in a discussion"
     for other in invitations.values():
         same = (person is not None and other.person_id == person.pk) or (
@@ -1391,7 +1381,7 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
     if key and (earlier := discussion.actions.filter(submission_key=key).first()):
         return earlier  # the same form sent twice agrees one action
     person = data.get("person")
-    if person is not None and not can_take_part(person, data["lead_agency"]):
+    if person is not None and not may_take_part(person, data["lead_agency"]):
         raise ValidationError({"person": f"Select a practitioner of {data['lead_agency']}"})
     child = data.get("child")
     if child is not None and not discussion.children.filter(pk=child.pk).exists():

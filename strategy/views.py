@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import AgencyType
+from agencies.models import AgencyType, may_chair
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
@@ -86,7 +86,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         "identified_date": local.date() if first else None,
         "identified_time": local.strftime("%H:%M") if first else "",
         "children": [c.pk for c in people["children"]],
-        "chair": request.user.pk if services.is_team_manager_of(request.user, referral) else None,
+        "chair": request.user.pk if may_chair(request.user, referral.partnership_id) else None,
         "submission_key": uuid.uuid4(),
     }
     return forms.ConveneForm(
