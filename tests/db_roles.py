@@ -30,13 +30,19 @@ def create_app_role(connection: BaseDatabaseWrapper, role: str) -> None:
         user, can_create = cursor.fetchone()
         if user == role:
             raise RuntimeError(f"DATABASE_URL must be the owner's, not the app's role {role!r}")
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        if cursor.fetchone():
-            return
-        if not can_create:
-            raise RuntimeError(f"Create the app's database role first: CREATE ROLE {role} LOGIN")
-        name = connection.ops.quote_name(role)
-        cursor.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS")
+        # The xdist workers start together on a new server: one at a time checks and makes the role, so two never
+        # both find it missing and the second fails on the duplicate.
+        cursor.execute("SELECT pg_advisory_lock(hashtext('tests.db_roles.create_app_role'))")
+        try:
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            if cursor.fetchone():
+                return
+            if not can_create:
+                raise RuntimeError(f"Create the app's database role first: CREATE ROLE {role} LOGIN")
+            name = connection.ops.quote_name(role)
+            cursor.execute(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS")
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext('tests.db_roles.create_app_role'))")
 
 
 def owner_wrapper(connection: BaseDatabaseWrapper) -> BaseDatabaseWrapper:
