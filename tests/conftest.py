@@ -3,6 +3,8 @@
 import datetime as dt
 import io
 import os
+import shutil
+import tempfile
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
-from tests import db_roles, demo_snapshot
+from tests import db_roles, demo_snapshot, template_db
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 from tests.services import SmtpServer
 
@@ -36,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     global _moved_clock
     _own_redis_database()
+    _shared_folder(config)
     value = os.environ.get("TEST_CLOCK")
     if value:
         moment = dt.datetime.fromisoformat(value)
@@ -60,6 +63,16 @@ def _own_redis_database() -> None:
         os.environ["CELERY_BROKER_URL"] = own
         settings.CELERY_BROKER_URL = own
         celery_app.conf.broker_url = own
+
+
+def _shared_folder(config: pytest.Config) -> None:
+    """The xdist controller makes a folder for this run, which its workers inherit (TEST_SHARED_DIR): they share the
+    demo data's copies there (tests/demo_snapshot.py). Removed when the run ends."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    folder = tempfile.mkdtemp(prefix="strategy-tests-")
+    os.environ["TEST_SHARED_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -102,6 +115,23 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker
             pytest.fail(str(exc), pytrace=False)
         finally:
             connection.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker) -> bool:
+    """Each worker's test database is a copy of one migrated once for the run (tests/template_db.py); Django's
+    setup then keeps it as it is (every migration applied) rather than making and migrating it again."""
+    reuse = bool(request.config.getvalue("reuse_db"))
+    if request.config.getvalue("create_db"):
+        return False
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        try:
+            copied = template_db.prepare(connection, app_role=settings.DATABASE_APP_ROLE, reuse=reuse)
+        finally:
+            connection.close()
+    return copied or reuse
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,26 @@ owner that empties every table with a row, copies the rows back (the audit's tri
 as seeded) and moves each sequence on past the copied ids. The app's role never touches the copies.
 
 Each test database has its own (xdist gives each worker its own database); the copies last as long as the
-session. Only the database is put back: the demo writes no files; the emails seeding sent (the minutes'
-circulation, to the locmem outbox) are kept with the copy and put in mail.outbox again; the broker tasks it queued
-(PDFs already rendered, calendars) are not queued again: no test reads them.
+session. Under xdist the first worker to seed a moment also writes its copy to files (binary COPY, in the run's
+folder `TEST_SHARED_DIR`, which the controller makes and removes); another worker asking for that moment loads them
+instead of seeding it again (every worker's database is a copy of one template, tests/template_db.py, so the
+reference rows' ids are the same in each).
+
+Only the database is put back: the demo writes no files; the emails seeding sent (the minutes' circulation, to the
+locmem outbox) are kept with the copy and put in mail.outbox again; the broker tasks it queued (PDFs already
+rendered, calendars) are not queued again: no test reads them.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
+import hashlib
 import itertools
-from collections.abc import Callable
+import os
+import pickle  # nosec B403: our own files, written by this run's workers in its own folder
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
@@ -158,10 +169,89 @@ def seeded(key: object, seed: Callable[[], str]) -> Snapshot:
     fresh = _fresh_enough()
     snapshot = _snapshots.get(key)
     if snapshot is not None and fresh:
-        restore(snapshot)
-        mail.outbox.extend(snapshot.outbox)
+        return _put_back(snapshot)
+    if not fresh:
+        return _seed(seed)
+    shared = _shared_dir()
+    if shared is None:
+        return take(key, _seed(seed))
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+    with _locked(shared / f"{name}.lock"):
+        if (shared / f"{name}.pickle").exists():
+            return _put_back(_load(key, shared, name))
+        snapshot = take(key, _seed(seed))
+        _dump(snapshot, shared, name)
         return snapshot
+
+
+def _seed(seed: Callable[[], str]) -> Snapshot:
     before = len(mail.outbox)
     output = seed()
-    made = Snapshot("", {}, {}, output, mail.outbox[before:], timezone.now())
-    return take(key, made) if fresh else made
+    return Snapshot("", {}, {}, output, mail.outbox[before:], timezone.now())
+
+
+def _put_back(snapshot: Snapshot) -> Snapshot:
+    restore(snapshot)
+    mail.outbox.extend(snapshot.outbox)
+    return snapshot
+
+
+# --- Shared between the xdist workers of one run ---------------------------------------------------------------
+
+
+def _shared_dir() -> Path | None:
+    folder = os.environ.get("TEST_SHARED_DIR")
+    return Path(folder) if folder and os.environ.get("PYTEST_XDIST_WORKER") else None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One worker at a time for this moment: the others wait while the first seeds it and writes the files."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _dump(snapshot: Snapshot, folder: Path, name: str) -> None:
+    """The snapshot's tables as binary COPY files, then its description (written last: its presence says done)."""
+    owner = _owner()
+    quote = owner.ops.quote_name
+    try:
+        with owner.cursor() as cursor:
+            for number, table in enumerate(snapshot.tables):
+                with (folder / f"{name}.{number}").open("wb") as out:
+                    source = f"{quote(snapshot.schema)}.{quote(table)}"
+                    with cursor.cursor.copy(f"COPY {source} TO STDOUT (FORMAT binary)") as copy:
+                        for block in copy:
+                            out.write(block)
+    finally:
+        owner.close()
+    described = dataclasses.replace(snapshot, schema="")
+    partial = folder / f"{name}.partial"
+    partial.write_bytes(pickle.dumps(described))
+    partial.rename(folder / f"{name}.pickle")
+
+
+def _load(key: object, folder: Path, name: str) -> Snapshot:
+    """A snapshot another worker wrote, copied into a schema of this database's own, and remembered under `key`."""
+    described: Snapshot = pickle.loads((folder / f"{name}.pickle").read_bytes())  # noqa: S301 (our own file)  # nosec B301
+    schema = f"{PREFIX}{next(_numbers)}"
+    owner = _owner()
+    quote = owner.ops.quote_name
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"CREATE SCHEMA {quote(schema)}")
+            for number, table in enumerate(described.tables):
+                copy_of = f"{quote(schema)}.{quote(table)}"
+                cursor.execute(f"CREATE UNLOGGED TABLE {copy_of} AS TABLE {quote(table)} WITH NO DATA")
+                with cursor.cursor.copy(f"COPY {copy_of} FROM STDIN (FORMAT binary)") as copy:
+                    copy.write((folder / f"{name}.{number}").read_bytes())
+            cursor.execute("COMMIT")
+    finally:
+        owner.close()
+    _snapshots[key] = dataclasses.replace(described, schema=schema)
+    return _snapshots[key]
