@@ -71,15 +71,17 @@ def meetings(user: User, now: dt.datetime) -> QuerySet[Discussion]:
     """Discussions I chair or am invited to, from today on, not yet ended: invited by name, or (for a practitioner
     of an invited agency) my agency invited with nobody named yet, so someone of it says who attends."""
     # Probed per meeting still to hold ((discussion, person) index), never a read of every invitation the person
-    # ever had: the meetings to come are read in time order from the partial index until the page is full.
-    mine = Q(person=user)
+    # ever had: the meetings to come are read in time order from the partial index until the page is full. Two
+    # probes, not one with an OR inside: the planner answered "person is me, or nobody and my agency" by reading
+    # every unnamed invitation in the table once per meeting.
+    to_hold = Invitation.objects.filter(discussion=OuterRef("pk"), status=InvitationStatus.INVITED)
+    mine = Q(chair=user) | Q(Exists(to_hold.filter(person=user)))
     if access.may_be_invited(user) and user.agency_id:
-        mine |= Q(person=None, agency_id=user.agency_id)
-    invited = Exists(Invitation.objects.filter(mine, discussion=OuterRef("pk"), status=InvitationStatus.INVITED))
+        mine |= Q(Exists(to_hold.filter(person=None, agency_id=user.agency_id)))
     return (
         Discussion.objects.exclude(status=DiscussionStatus.ENDED)
         .filter(scheduled_at__gte=start_of_day(now))
-        .filter(Q(chair=user) | Q(invited))
+        .filter(mine)
         .filter(visible_cases(user))
     )
 
