@@ -15,20 +15,12 @@ from django.http import Http404
 
 from actions.models import Action
 from agencies.models import User
-from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
+from referrals.access import CaseRowChecker, ReferralChecker, Relationship, relationship, visible_cases
 
 
 @dataclass(frozen=True)
-class ActionChecker:
-    case: ReferralChecker
+class ActionChecker(CaseRowChecker):
     action: Action
-
-    @property
-    def user(self) -> User:
-        return self.case.user
-
-    def can_view(self) -> bool:
-        return self.case.can_view()
 
     def is_chair(self) -> bool:
         return self.action.discussion.chair_id == self.user.pk  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from core.presenters import RULE_NAMES, present_deadline_row
 from core.timescales import to_local
 from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState, Referral
-from referrals.selectors import CaseReferenceFilter, FilterSetAt
+from referrals.selectors import CaseReferenceFilter, ChoiceFromList, FilterSetAt
 
 # Unfinished first (so the overdue ones lead), then by due moment: the keys of the person and agency indexes
 # after their first column.
@@ -29,20 +29,20 @@ DEADLINE_KEYS = ("due_at", "id")
 
 
 class ActionFilter(FilterSetAt):
-    status = django_filters.ChoiceFilter(
+    status = ChoiceFromList(
         label="Status",
         choices=ActionStatus.choices,
         empty_label="Any status",
         method="filter_status",
-        error_messages={"invalid_choice": "Select a status from the list"},
+        choose="a status",
     )
     reference = CaseReferenceFilter()
-    due = django_filters.ChoiceFilter(
+    due = ChoiceFromList(
         label="Due",
         choices=[("overdue", "Overdue"), ("today", "Due today"), ("week", "In the next 7 days"), ("later", "Later")],
         empty_label="Any time",
         method="filter_due",
-        error_messages={"invalid_choice": "Select when it is due from the list"},
+        choose="when it is due",
     )
 
     class Meta:
@@ -127,11 +127,11 @@ def dashboard_tabs(user: User) -> list[str]:
 
 
 class DeadlineFilter(django_filters.FilterSet):
-    rule = django_filters.ChoiceFilter(
+    rule = ChoiceFromList(
         label="Deadline",
         choices=list(RULE_NAMES.items()),
         empty_label="Every kind",
-        error_messages={"invalid_choice": "Select a kind of deadline from the list"},
+        choose="a kind of deadline",
     )
     reference = CaseReferenceFilter()
 

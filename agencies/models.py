@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.models import AppendOnly
+
 
 class Jurisdiction(models.TextChoices):
     ENGLAND = "ENG", "England"
@@ -344,11 +346,12 @@ class AuthEventKind(models.TextChoices):
     RESET_DECLINED = "reset_declined", "Reset declined by a second person"
 
 
-class AuthEvent(models.Model):
+class AuthEvent(AppendOnly):
     """The sign-in audit: sign-ins, failed sign-ins (the username tried, never the password), sign-outs,
     password changes and resets, role, agency and active changes (who changed what for whom). Append-only."""
 
-    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+    change_refused = "Sign-in audit records cannot be changed"
+    delete_refused = "Sign-in audit records cannot be deleted"
 
     kind = models.CharField(max_length=30, choices=AuthEventKind.choices)
     username = models.CharField(max_length=150, blank=True)
@@ -365,14 +368,6 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("Sign-in audit records cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Sign-in audit records cannot be deleted")
 
 
 def auth_event_record(

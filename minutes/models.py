@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.models import AppendOnly, Unchangeable
 from strategy.models import Discussion, Invitation
 
 
@@ -25,8 +26,10 @@ class Kind(models.TextChoices):
     FAMILY = "family", "Family version of the minutes (superseded)"
 
 
-class MinutesVersion(models.Model):
+class MinutesVersion(Unchangeable):
     """One approved version (v1, v2...) of a discussion's minutes; never changed once made."""
+
+    change_refused = "An approved version of the minutes cannot be changed: approve a new one"
 
     discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="minutes_versions")
     number = models.PositiveSmallIntegerField()
@@ -41,13 +44,8 @@ class MinutesVersion(models.Model):
     def __str__(self) -> str:
         return f"v{self.number}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("An approved version of the minutes cannot be changed: approve a new one")
-        super().save(*args, **kwargs)
 
-
-class MinutesDocument(models.Model):
+class MinutesDocument(AppendOnly):
     """One rendered PDF (the full minutes or the family summary) of an approved version, stored once."""
 
     version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="documents")
@@ -57,19 +55,14 @@ class MinutesDocument(models.Model):
     size = models.PositiveIntegerField()
     pages = models.PositiveSmallIntegerField()
     rendered_at = models.DateTimeField()
-    # core.db_roles: rendered once, then only read (save() refuses a change; documents_ensure only creates).
-    db_append_only = True
+    # Rendered once, then only read (documents_ensure only creates).
+    change_refused = "A rendered PDF of the minutes cannot be changed"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "kind"], name="one_document_per_version_kind")]
 
     def __str__(self) -> str:
         return f"{self.version} {self.kind}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("A rendered PDF of the minutes cannot be changed")
-        super().save(*args, **kwargs)
 
 
 class Source(models.TextChoices):
@@ -179,10 +172,10 @@ class Circulation(models.Model):
         return f"{self.version} {self.kind} to {self.recipient}"
 
 
-class ExternalDownload(models.Model):
+class ExternalDownload(AppendOnly):
     """A download through an emailed link by someone who is not a user: append-only, like the case view log."""
 
-    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+    change_refused = "Download records cannot be changed"
 
     circulation = models.ForeignKey(Circulation, on_delete=models.PROTECT, related_name="downloads")
     downloaded_at = models.DateTimeField(auto_now_add=True)
@@ -192,8 +185,3 @@ class ExternalDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.circulation} downloaded"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("Download records cannot be changed")
-        super().save(*args, **kwargs)

@@ -79,47 +79,33 @@ def proposed_recipients(discussion: Discussion) -> list[Recipient]:
     invited_names = {_key(i.agency.name) for i in invitations}
     for child in discussion.children.filter(kind=PersonKind.CHILD).order_by("position", "pk"):
         if child.gp:
-            found.append(
-                Recipient(
-                    source=Source.GP,
-                    source_key=f"gp:{_key(child.gp)}",
-                    name="GP",
-                    role="GP",
-                    organisation=child.gp,
-                    sends=Sends.FULL,
-                )
-            )
+            found.append(_professional(Source.GP, child.gp, "GP"))
         if child.health_visitor_or_school_nurse:
             role = "Midwife" if child.unborn else "Health visitor or school nurse"
-            found.append(
-                Recipient(
-                    source=Source.HEALTH,
-                    source_key=f"health:{_key(child.health_visitor_or_school_nurse)}",
-                    name=role,
-                    role=role,
-                    organisation=child.health_visitor_or_school_nurse,
-                    sends=Sends.FULL,
-                )
-            )
+            found.append(_professional(Source.HEALTH, child.health_visitor_or_school_nurse, role))
         if (
             child.education_setting
             and child.education_status in ("", EducationStatus.ON_ROLL)
             and _key(child.education_setting) not in invited_names
         ):
-            found.append(
-                Recipient(
-                    source=Source.EDUCATION,
-                    source_key=f"education:{_key(child.education_setting)}",
-                    name="Designated safeguarding lead",
-                    role="Designated safeguarding lead",
-                    organisation=child.education_setting,
-                    sends=Sends.FULL,
-                )
-            )
+            found.append(_professional(Source.EDUCATION, child.education_setting, "Designated safeguarding lead"))
     unique: dict[str, Recipient] = {}
     for recipient in found:
         unique.setdefault(recipient.source_key, recipient)
     return list(unique.values())
+
+
+def _professional(source: Source, organisation: str, role: str) -> Recipient:
+    """A professional the case records for a child, named by their role: one line per organisation, however many
+    children share it."""
+    return Recipient(
+        source=source,
+        source_key=f"{source.value}:{_key(organisation)}",
+        name=role,
+        role=role,
+        organisation=organisation,
+        sends=Sends.FULL,
+    )
 
 
 def distribution_build(*, acting_user: User, discussion: Discussion) -> list[Recipient]:

@@ -231,6 +231,21 @@ class ReferralChecker:
         return self.closed and self.user.has_role(RoleCode.TEAM_MANAGER)
 
 
+@dataclass(frozen=True)
+class CaseRowChecker:
+    """What one user may do with a row of a case (a discussion, an action): derived from what they may do with the
+    case, so a row is seen by exactly who sees its case."""
+
+    case: ReferralChecker
+
+    @property
+    def user(self) -> User:
+        return self.case.user
+
+    def can_view(self) -> bool:
+        return self.case.can_view()
+
+
 def agency_sees_case(agency: Agency, referral: Referral) -> bool:
     """An agency can work on a case (lead an action) only if its people may see it: CSC of the partnership, or an
     agency invited to one of its discussions (the guardian grant on the referral)."""

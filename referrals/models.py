@@ -10,6 +10,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
+from core.models import AppendOnly
 from core.presenters import describe_age
 from core.timescales import Rule
 
@@ -523,14 +524,15 @@ class Deadline(models.Model):
         return self.times_moved > 0
 
 
-class CaseView(models.Model):
+class CaseView(AppendOnly):
     """Who looked at which case, when, from which page: append-only (rows are never changed or deleted).
 
     Written in the same request as the page, never through the queue, so a read is not
     left unrecorded because a worker or Redis is down.
     """
 
-    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+    change_refused = "Case view records cannot be changed"
+    delete_refused = "Case view records cannot be deleted"
 
     # Both indexed by the log's (user, ...) and (referral, ...) indexes below.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -549,22 +551,15 @@ class CaseView(models.Model):
     def __str__(self) -> str:
         return f"{self.user} viewed {self.referral} ({self.page})"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("Case view records cannot be changed")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Case view records cannot be deleted")
-
-
-class ListLook(models.Model):
+class ListLook(AppendOnly):
     """A list or search that showed children's names: who, which page, the query, and which cases it returned.
 
     One row per list shown (not per case). Append-only like the case view log, enforced by the database.
     """
 
-    db_append_only = True  # core.db_roles: the app's role adds and reads rows, never changes or removes one
+    change_refused = "List records cannot be changed"
+    delete_refused = "List records cannot be deleted"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -580,11 +575,3 @@ class ListLook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} listed {len(self.referral_ids)} cases ({self.page})"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise PermissionError("List records cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("List records cannot be deleted")

@@ -57,6 +57,15 @@ class CaseReferenceFilter(django_filters.CharFilter):
         return qs.filter(**{self.field_name: reference}) if reference else qs.none()
 
 
+class ChoiceFromList(django_filters.ChoiceFilter):
+    """A list's filter by one value of a fixed list; a value not in it (an address edited by hand) is refused in
+    GOV.UK words: `choose="a status"` says "Select a status from the list"."""
+
+    def __init__(self, *, choose: str, **kwargs: Any) -> None:
+        message = f"Select {choose} from the list"  # noqa: S608 (words, not SQL)
+        super().__init__(error_messages={"invalid_choice": message}, **kwargs)
+
+
 # The list's sorts: a sort key on the referral row, read a page at a time from one index (core.pages). Referrals
 # awaiting a strategy discussion come first, then held, then closed; the latest-first sorts keep that by reading
 # the reversed rank backwards.
@@ -91,21 +100,21 @@ class ReferralFilter(FilterSetAt):
         help_text="Of a child or household member",
         error_messages={"max_length": "Name or reference must be 100 characters or fewer"},
     )
-    status = django_filters.ChoiceFilter(
+    status = ChoiceFromList(
         label="Status",
         choices=ReferralStatus.choices,
         empty_label="Any status",
         method="filter_status",
-        error_messages={"invalid_choice": "Select a status from the list"},
+        choose="a status",
     )
-    urgency = django_filters.ChoiceFilter(
+    urgency = ChoiceFromList(
         label="Urgency",
         choices=Urgency.choices,
         empty_label="Any urgency",
-        error_messages={"invalid_choice": "Select an urgency from the list"},
+        choose="an urgency",
     )
     overdue = django_filters.BooleanFilter(label="Only overdue", method="filter_overdue", widget=forms.CheckboxInput)
-    sort = django_filters.ChoiceFilter(
+    sort = ChoiceFromList(
         label="Sort by",
         choices=[
             ("deadline", "Deadline, soonest first"),
@@ -115,7 +124,7 @@ class ReferralFilter(FilterSetAt):
         ],
         method="filter_sort",
         help_text="Referrals awaiting a strategy discussion always come first",
-        error_messages={"invalid_choice": "Select a sort order from the list"},
+        choose="a sort order",
         empty_label=None,
         null_label=None,
     )

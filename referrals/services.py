@@ -509,12 +509,27 @@ def referral_record_discussion_held(
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
         deadline = Deadline.objects.select_for_update().get(pk=(deadline or referral.strategy_discussion_deadline()).pk)
         deadline_meet(acting_user=acting_user, deadline=deadline, at=held_at, by="Strategy discussion held")
-        if referral.status == ReferralStatus.AWAITING_DISCUSSION:
-            referral.status = ReferralStatus.DISCUSSION_HELD
-            referral.version += 1
-            record(referral, acting_user, "Strategy discussion held")
-            referral.save()
+        referral_status_move(
+            acting_user=acting_user,
+            referral=referral,
+            from_status=ReferralStatus.AWAITING_DISCUSSION,
+            to_status=ReferralStatus.DISCUSSION_HELD,
+            reason="Strategy discussion held",
+        )
     return referral
+
+
+def referral_status_move(
+    *, acting_user: User, referral: Referral, from_status: str, to_status: str, reason: str
+) -> None:
+    """A case at `from_status` moves to `to_status` (a discussion held; another convened after one was held), in the
+    caller's transaction; its version is bumped, so an edit made from the page as it was is refused. A case at any
+    other status is left as it is."""
+    if referral.status == from_status:
+        referral.status = to_status
+        referral.version += 1
+        record(referral, acting_user, reason)
+        referral.save()
 
 
 def non_mobile_guard_applies(referral: Referral) -> bool:

@@ -18,24 +18,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from agencies.models import User
-from referrals.access import ReferralChecker, Relationship, relationship, visible_cases
+from referrals.access import CaseRowChecker, ReferralChecker, Relationship, relationship, visible_cases
 from strategy.models import Discussion
 
 
 @dataclass(frozen=True)
-class DiscussionChecker:
+class DiscussionChecker(CaseRowChecker):
     """What one user may do with one discussion; handed to templates."""
 
-    case: ReferralChecker
     discussion: Discussion
     invited_agency_ids: frozenset[int]
-
-    @property
-    def user(self) -> User:
-        return self.case.user
-
-    def can_view(self) -> bool:
-        return self.case.can_view()
 
     def can_record_all(self) -> bool:
         """Every section, any agency's entries: CSC social workers and team managers, while the case is open."""

@@ -191,12 +191,14 @@ def discussion_convene(
         discussion.save()
         discussion.children.set(children)
         _convene_invitees(discussion, acting_user, chair=chair, invitations=invitations, declined=declined)
-        if referral.status == ReferralStatus.DISCUSSION_HELD:
-            # The case awaits a discussion again: invited agencies may record until it is held.
-            referral.status = ReferralStatus.AWAITING_DISCUSSION
-            referral.version += 1
-            record(referral, acting_user, "Strategy discussion convened")
-            referral.save()
+        # A case whose discussion was held awaits one again: invited agencies may record until it is held.
+        referral_services.referral_status_move(
+            acting_user=acting_user,
+            referral=referral,
+            from_status=ReferralStatus.DISCUSSION_HELD,
+            to_status=ReferralStatus.AWAITING_DISCUSSION,
+            reason="Strategy discussion convened",
+        )
     return discussion
 
 
@@ -483,29 +485,14 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         worker = referral.allocated_social_worker or discussion.convened_by
         for decision in discussion.decisions.select_for_update().select_related("child"):
             if decision.reconvene and decision.reconvene_on and decision.reconvene_deadline_id is None:
-                decision.reconvene_deadline = deadline_open(
-                    acting_user=acting_user,
-                    referral=referral,
-                    rule=Rule.RECONVENE,
-                    starts_at=now,
-                    agreed_due=end_of_date(decision.reconvene_on),
-                    responsible=worker,
-                    agency=worker.agency,
-                    child=decision.child,
-                    reason="Reconvene date set",
+                decision.reconvene_deadline = _agreed_date_clock(
+                    acting_user, referral, Rule.RECONVENE, decision.reconvene_on, worker, now, decision.child
                 )
                 record(decision, acting_user, "Reconvene date set")
                 decision.save()
         if discussion.risk_review_on and discussion.risk_review_deadline_id is None:
-            discussion.risk_review_deadline = deadline_open(
-                acting_user=acting_user,
-                referral=referral,
-                rule=Rule.RISK_REVIEW,
-                starts_at=now,
-                agreed_due=end_of_date(discussion.risk_review_on),
-                responsible=worker,
-                agency=worker.agency,
-                reason="Risk review date set",
+            discussion.risk_review_deadline = _agreed_date_clock(
+                acting_user, referral, Rule.RISK_REVIEW, discussion.risk_review_on, worker, now
             )
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
@@ -528,6 +515,33 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
                 deadline=discussion.deadline,
             )
     return discussion
+
+
+_AGREED_DATE_SET = {Rule.RECONVENE: "Reconvene date set", Rule.RISK_REVIEW: "Risk review date set"}
+
+
+def _agreed_date_clock(
+    acting_user: User,
+    referral: Referral,
+    rule: Rule,
+    on: dt.date,
+    worker: User,
+    now: dt.datetime,
+    child: Person | None = None,
+) -> Deadline:
+    """A date the meeting agreed (to reconvene, to review the risk) becomes a clock of the case's social worker,
+    due at the end of that day."""
+    return deadline_open(
+        acting_user=acting_user,
+        referral=referral,
+        rule=rule,
+        starts_at=now,
+        agreed_due=end_of_date(on),
+        responsible=worker,
+        agency=worker.agency,
+        child=child,
+        reason=_AGREED_DATE_SET[rule],
+    )
 
 
 def _reconvene_clocks_meet(
@@ -641,12 +655,7 @@ def attendance_save(
     names = names or {}
     with transaction.atomic():
         discussion = _locked(checker.discussion)
-        invitations = {
-            i.pk: i
-            for i in discussion.invitations.select_for_update()
-            .select_related("agency")
-            .filter(status=InvitationStatus.INVITED)
-        }
+        invitations = _invitations_locked(discussion)
         for pk in {*rows, *names}:
             if pk not in invitations or not checker.can_record_agency(invitations[pk].agency_id):
                 raise PermissionDenied("You can record attendance for your own agency only")
@@ -695,6 +704,14 @@ def attendance_save(
     return discussion
 
 
+def _invitations_locked(discussion: Discussion) -> dict[int, Invitation]:
+    """The discussion's current invitations by key, locked for the attendance list being written."""
+    invited = (
+        discussion.invitations.select_for_update().select_related("agency").filter(status=InvitationStatus.INVITED)
+    )
+    return {invitation.pk: invitation for invitation in invited}
+
+
 def _announce_named(acting_user: User, invitation: Invitation) -> None:
     """A user is named on the invitation: the apps above react in this transaction (core.events)."""
     events.announce(
@@ -736,12 +753,7 @@ def invitation_attend(
     attended; a user already on the list, or a line already naming someone, is refused."""
     with transaction.atomic():
         discussion = _locked(checker.discussion)
-        invitations = {
-            i.pk: i
-            for i in discussion.invitations.select_for_update()
-            .select_related("agency")
-            .filter(status=InvitationStatus.INVITED)
-        }
+        invitations = _invitations_locked(discussion)
         invitation = invitations.get(invitation_pk)
         if invitation is None or invitation.agency_id != acting_user.agency_id:
             raise PermissionDenied("You can attend for your own agency only")

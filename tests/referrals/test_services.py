@@ -9,7 +9,7 @@ from agencies.models import ClosureDay, Jurisdiction
 from core.timescales import LONDON
 from referrals import services
 from referrals.deadlines import deadlines_reschedule
-from referrals.models import Referral, Urgency
+from referrals.models import Referral, ReferralStatus, Urgency
 from tests.builders import child, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +137,27 @@ def test_holding_the_discussion_meets_its_deadline_and_records_lateness(world):
     assert late.strategy_discussion_deadline().met_late
     assert late.version == 2
     assert met.history.first().history_user == world["tm"]
+
+
+def test_a_status_move_applies_only_from_the_status_named_and_bumps_the_version(world):
+    referral = make_referral(acting_user=world["sw"], received_at=MONDAY_10AM)
+    move = {"from_status": ReferralStatus.DISCUSSION_HELD, "to_status": ReferralStatus.CLOSED, "reason": "x"}
+
+    services.referral_status_move(acting_user=world["tm"], referral=referral, **move)  # awaiting: not from there
+    referral.refresh_from_db()
+    assert (referral.status, referral.version) == (ReferralStatus.AWAITING_DISCUSSION, 1)
+
+    services.referral_status_move(
+        acting_user=world["tm"],
+        referral=referral,
+        from_status=ReferralStatus.AWAITING_DISCUSSION,
+        to_status=ReferralStatus.DISCUSSION_HELD,
+        reason="Strategy discussion held",
+    )
+    referral.refresh_from_db()
+    assert (referral.status, referral.version) == (ReferralStatus.DISCUSSION_HELD, 2)
+    latest = referral.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (world["tm"], "Strategy discussion held")
 
 
 def test_a_met_deadline_does_not_move_when_the_referral_is_edited_or_the_calendar_changes(world):
