@@ -164,7 +164,7 @@ LONG_REASON = (
 
 
 @pytest.fixture
-def police_client(client, settings, demo_at):
+def demo_police_client(client, settings, demo_at):
     settings.DEBUG = True
     demo_at(MOMENTS[0])
     client.force_login(user("police.demo"))
@@ -175,9 +175,9 @@ def police_action() -> Action:
     return Action.objects.filter(lead_agency__name="Demo Police", status=ActionStatus.OPEN).first()
 
 
-def test_cancelling_with_a_long_reason_is_saved(police_client):
+def test_cancelling_with_a_long_reason_is_saved(demo_police_client):
     action = police_action()
-    response = police_client.post(
+    response = demo_police_client.post(
         f"/actions/{action.pk}/status/", {"status-status": "cancelled", "status-note": LONG_REASON}
     )
     assert response.status_code == 302
@@ -185,7 +185,7 @@ def test_cancelling_with_a_long_reason_is_saved(police_client):
     assert action.status == ActionStatus.CANCELLED and action.cancel_reason == LONG_REASON
 
 
-def test_changing_the_due_date_with_a_long_reason_is_saved(police_client):
+def test_changing_the_due_date_with_a_long_reason_is_saved(demo_police_client):
     # At the seeding moment, one of police's own actions not yet due (an overdue one's date is the chair's to move).
     action = (
         Action.objects.filter(lead_agency__name="Demo Police", status=ActionStatus.OPEN, due_at__gt=MOMENTS[0])
@@ -193,8 +193,8 @@ def test_changing_the_due_date_with_a_long_reason_is_saved(police_client):
         .first()
     )
     with time_machine.travel(MOMENTS[0], tick=False):
-        police_client.force_login(user("police.demo"))  # a session of that moment
-        response = police_client.post(
+        demo_police_client.force_login(user("police.demo"))  # a session of that moment
+        response = demo_police_client.post(
             f"/actions/{action.pk}/due/",
             {
                 "due-due_date_0": "15",

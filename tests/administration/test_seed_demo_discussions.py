@@ -30,7 +30,7 @@ SEEDED_AT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)
 
 
 @pytest.fixture
-def demo(settings, demo_at):
+def demo_output(settings, demo_at):
     settings.DEBUG = True
     return demo_at(SEEDED_AT).output
 
@@ -39,17 +39,17 @@ def case(first_name: str) -> Referral:
     return Referral.objects.get(people__first_name=first_name)
 
 
-def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo):
+def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo_output):
     upcoming = Discussion.objects.get(referral=case("Leo"), status=DiscussionStatus.CONVENED)
     assert upcoming.scheduled_at > SEEDED_AT
     assert upcoming.chair.username == "tm.demo" and upcoming.convened_by.username == "sw.demo"
     invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
     assert {"Demo Police", "Demo Health Trust"} <= invited
     assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
-    assert "demo data ready: 10 users, 9 referrals created\n6 strategy discussions" in demo
+    assert "demo data ready: 10 users, 9 referrals created\n6 strategy discussions" in demo_output
 
 
-def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo):
+def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo_output):
     held = Discussion.objects.get(referral=case("Mia"))
     assert held.status == DiscussionStatus.ENDED and held.ended_at <= SEEDED_AT
     mia = ChildDecision.objects.get(discussion=held, child__first_name="Mia")
@@ -81,7 +81,7 @@ def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_
     assert all(a.person is not None and a.due_at > SEEDED_AT for a in actions)
 
 
-def test_a_discussion_proceeded_without_health_with_its_automatic_action(demo):
+def test_a_discussion_proceeded_without_health_with_its_automatic_action(demo_output):
     discussion = Discussion.objects.get(referral=case("Kai"))
     assert discussion.status == DiscussionStatus.ENDED
     assert list(discussion.proceeded_without.values_list("name", flat=True)) == ["Demo Health Trust"]
@@ -91,7 +91,7 @@ def test_a_discussion_proceeded_without_health_with_its_automatic_action(demo):
     assert automatic.what == "Obtain information from Demo Health Trust"
 
 
-def test_the_complex_case_invites_police_and_health_but_declines_the_school_with_a_reason(demo):
+def test_the_complex_case_invites_police_and_health_but_declines_the_school_with_a_reason(demo_output):
     complex_case = Discussion.objects.get(referral=case("Ruby"))
     invitations = complex_case.invitations.select_related("agency")
     invited = {i.agency.name for i in invitations if i.status == InvitationStatus.INVITED}
@@ -100,7 +100,7 @@ def test_the_complex_case_invites_police_and_health_but_declines_the_school_with
     assert declined and all(i.agency.name == "Demo Primary School" and i.decline_reason for i in declined)
 
 
-def test_held_discussions_are_real_and_the_overdue_case_has_none(demo):
+def test_held_discussions_are_real_and_the_overdue_case_has_none(demo_output):
     assert Discussion.objects.get(referral=case("Jacob")).status == DiscussionStatus.ENDED
     isla = Discussion.objects.get(referral=case("Isla"))
     assert isla.ended_at < case("Isla").closed_at
@@ -108,7 +108,7 @@ def test_held_discussions_are_real_and_the_overdue_case_has_none(demo):
     assert not noah.discussions.exists() and noah.sd_deadline.state == "open" and noah.sd_deadline.due_at < SEEDED_AT
 
 
-def test_police_see_the_cases_they_are_invited_to_and_the_neighbouring_police_see_nothing(demo):
+def test_police_see_the_cases_they_are_invited_to_and_the_neighbouring_police_see_nothing(demo_output):
     police = referrals_visible_to(User.objects.get(username="police.demo"))
     assert police.filter(pk=case("Mia").pk).exists() and police.filter(pk=case("Ruby").pk).exists()
     assert not police.filter(people__last_name="Caldwell").exists()
@@ -117,7 +117,7 @@ def test_police_see_the_cases_they_are_invited_to_and_the_neighbouring_police_se
     assert not Discussion.objects.filter(invitations__agency__name="Neighbouring Police").exists()
 
 
-def test_seeding_again_creates_no_discussion_or_action(demo, settings):
+def test_seeding_again_creates_no_discussion_or_action(demo_output, settings):
     counts = (Discussion.objects.count(), Action.objects.count())
     out = io.StringIO()
     call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
@@ -128,7 +128,7 @@ def test_seeding_again_creates_no_discussion_or_action(demo, settings):
 
 
 @pytest.mark.parametrize("username", ["school.demo", "outsider.police", "analyst.demo"])
-def test_users_never_invited_reach_no_case_data_anywhere(demo, username, settings):
+def test_users_never_invited_reach_no_case_data_anywhere(demo_output, username, settings):
     """DOMAIN section 2: not in lists, search, counts, the dashboard, or by guessing any case URL."""
     from django.test import Client
     from django.urls import reverse
@@ -161,7 +161,7 @@ def test_users_never_invited_reach_no_case_data_anywhere(demo, username, setting
         assert client.get(f"/actions/{action.pk}/").status_code == 404
 
 
-def test_the_held_discussion_has_approved_minutes_and_family_summary_ready_to_circulate(demo):
+def test_the_held_discussion_has_approved_minutes_and_family_summary_ready_to_circulate(demo_output):
     from minutes import record, services
     from minutes.access import get_minutes_for_user
     from minutes.models import Kind
@@ -182,7 +182,7 @@ def test_the_held_discussion_has_approved_minutes_and_family_summary_ready_to_ci
     assert len(sent) == held.recipients.exclude(sends="none").count() >= 5
 
 
-def test_the_demo_records_the_steps_after_a_meeting_and_the_sweep_leaves_them_alone(demo):
+def test_the_demo_records_the_steps_after_a_meeting_and_the_sweep_leaves_them_alone(demo_output):
     """Jacob's medical report received, assessment completed and conference held (with a plan) meet their clocks;
     the sweep at the seeding moment and a month on raises nothing for any clock whose step was recorded."""
     from actions import alerts
@@ -202,7 +202,7 @@ def test_the_demo_records_the_steps_after_a_meeting_and_the_sweep_leaves_them_al
     assert not Alert.objects.filter(deadline__in=stepped, raised_at__gte=SEEDED_AT).exists()
 
 
-def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circulate_and_one_reopened(demo):
+def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circulate_and_one_reopened(demo_output):
     from core.timescales import Rule
     from referrals.models import DeadlineState
 
@@ -223,7 +223,7 @@ def test_the_demo_has_a_case_closed_with_its_outcome_and_minutes_still_to_circul
     assert clock.due_at > SEEDED_AT  # counted from the reopening, not from the original receipt
 
 
-def test_every_held_discussion_records_the_police_decision_legal_advice_and_protection(demo):
+def test_every_held_discussion_records_the_police_decision_legal_advice_and_protection(demo_output):
     held = Discussion.objects.filter(status="ended")
     assert held.exists()
     for discussion in held:
@@ -232,7 +232,7 @@ def test_every_held_discussion_records_the_police_decision_legal_advice_and_prot
         assert services.end_problems(discussion) == []
 
 
-def test_the_demo_records_mias_safe_discharge_ellas_child_in_need_support_and_kais_police_protection(demo):
+def test_the_demo_records_mias_safe_discharge_ellas_child_in_need_support_and_kais_police_protection(demo_output):
     mia = Person.objects.get(first_name="Mia", last_name="Thornbury")
     ella = Person.objects.get(first_name="Ella")
     assert mia.in_hospital and ChildRecord.objects.get(child=mia).safe_discharge

@@ -80,35 +80,40 @@ def approve(world, discussion):
 
 
 @pytest.fixture
-def demo(demo_at):
+def demo_discussion(demo_at):
     demo_at(DEMO_MOMENT)
     return Discussion.objects.get(referral__people__first_name="Mia")
 
 
-def test_the_demo_family_summary_repeats_nothing_of_the_record_five_words_at_a_time(demo):
+def test_the_demo_family_summary_repeats_nothing_of_the_record_five_words_at_a_time(demo_discussion):
     client = Client()
     client.force_login(User.objects.get(username="tm.demo"))
-    response = client.get(f"/discussions/{demo.pk}/minutes/v1-summary.pdf")
+    response = client.get(f"/discussions/{demo_discussion.pk}/minutes/v1-summary.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     family = runs_of_five(text)
-    summary = demo.family_summary
+    summary = demo_discussion.family_summary
     # The extraction reads the document: what the chair decided to share is there, five words at a time.
     assert runs_of_five(summary.for_family) <= family and runs_of_five(summary.outcome) <= family
     sources: dict[str, list[str]] = {
         "information shared": [
-            f"{e.information} {e.checks_done}" for e in InformationEntry.objects.filter(discussion=demo)
+            f"{e.information} {e.checks_done}" for e in InformationEntry.objects.filter(discussion=demo_discussion)
         ],
-        "risk analysis": [demo.risk_review]
-        + [" ".join(answer for _q, answer in risk.answers()) for risk in ChildRisk.objects.filter(discussion=demo)],
-        "enquiry plan": [f"{i.answer} {i.not_needed_because}" for i in EnquiryPlanItem.objects.filter(discussion=demo)],
+        "risk analysis": [demo_discussion.risk_review]
+        + [
+            " ".join(answer for _q, answer in risk.answers())
+            for risk in ChildRisk.objects.filter(discussion=demo_discussion)
+        ],
+        "enquiry plan": [
+            f"{i.answer} {i.not_needed_because}" for i in EnquiryPlanItem.objects.filter(discussion=demo_discussion)
+        ],
         "decisions' reasoning": [
             f"{d.reasoning} {d.reconvene_rationale} {d.no_conference_reason} {d.police_decision_maker}"
-            for d in demo.decisions.all()
+            for d in demo_discussion.decisions.all()
         ],
         "actions": [
             f"{a.what} {a.measure} {a.completion_note} {a.cancel_reason}"
-            for a in Action.objects.filter(discussion=demo)
+            for a in Action.objects.filter(discussion=demo_discussion)
         ],
     }
     for name, texts in sources.items():
