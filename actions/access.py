@@ -8,7 +8,9 @@
   agency is the chair's alone.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,13 +19,32 @@ from actions.models import Action
 from agencies.models import User
 from referrals.access import CaseRowChecker, ReferralChecker, Relationship, relationship, visible_cases
 
+# Whether a user chaired the discussion that agreed an action: the link is strategy's (strategy.DiscussionAction), so
+# strategy registers its answer at start-up (StrategyConfig.ready) and this app asks without naming a discussion
+# (tests/test_layers.py), as referrals asks `deadline_taken_over`.
+_chair_checks: list[Callable[[Action, User], bool]] = []
+
+
+def action_chair_register(check: Callable[[Action, User], bool]) -> None:
+    if check not in _chair_checks:
+        _chair_checks.append(check)
+
+
+def chaired_agreeing_discussion(action: Action, user: User) -> bool:
+    """Whether `user` chaired the discussion that agreed `action` (asked of the app that keeps the link)."""
+    return any(check(action, user) for check in _chair_checks)
+
 
 @dataclass(frozen=True)
 class ActionChecker(CaseRowChecker):
     action: Action
 
+    @cached_property
+    def _chaired(self) -> bool:
+        return chaired_agreeing_discussion(self.action, self.user)  # asked once a page, however often it is used
+
     def is_chair(self) -> bool:
-        return self.action.discussion.chair_id == self.user.pk  # type: ignore[attr-defined]
+        return self._chaired
 
     def is_case_social_worker(self) -> bool:
         return self.action.referral.allocated_social_worker_id == self.user.pk
@@ -32,7 +53,7 @@ class ActionChecker(CaseRowChecker):
         """The lead agency's practitioners, the chair and the case's social worker, while the case is open."""
         if not self.case.can_change():
             return False
-        if self.is_chair() or self.is_case_social_worker():
+        if self.is_case_social_worker() or self.is_chair():
             return True
         own_agency = self.user.agency_id == self.action.lead_agency_id
         return own_agency and self.case.relation is not Relationship.CSC_READER
@@ -56,9 +77,7 @@ def get_action_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Ac
     """Fetch an action the user may see, or 404; with write, refuse (403) one they may not update."""
     action = (
         actions_visible_to(user)
-        .select_related(
-            "referral__partnership", "discussion", "lead_agency", "person", "child", "deadline", "created_by"
-        )
+        .select_related("referral__partnership", "lead_agency", "person", "child", "deadline", "created_by")
         .filter(pk=pk)
         .first()
     )

@@ -1,8 +1,8 @@
 """SMART actions agreed in a strategy discussion (DOMAIN section 4), each with its ACTION deadline.
 
-An action is work on a case led by one agency. This app sits below `strategy`: it names the
-discussion that agreed an action only through a lazy model reference, and the strategy
-services create actions through `actions.services`.
+An action is work on a case led by one agency. This app sits below `strategy` and never names a discussion: the
+link from an action to the discussion that agreed it is strategy's (`strategy.models.DiscussionAction`), written by
+the strategy services when they create an action through `actions.services`.
 """
 
 from django.conf import settings
@@ -23,7 +23,6 @@ class ActionStatus(models.TextChoices):
 
 class Action(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="actions")
-    discussion = models.ForeignKey("strategy.Discussion", on_delete=models.PROTECT, related_name="actions")
     child = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
     what = models.TextField("what will be done")
     measure = models.TextField("how we will know it is done")

@@ -21,7 +21,6 @@ def action_create(
     *,
     acting_user: User,
     referral: Referral,
-    discussion,  # strategy.Discussion: the app above this one passes it in
     what: str,
     measure: str,
     lead_agency: Agency,
@@ -32,8 +31,12 @@ def action_create(
     child: Person | None = None,
     automatic: bool = False,
     submission_key: uuid.UUID | None = None,
+    after_the_meeting: bool = False,
 ) -> Action:
-    """Record an action agreed for a case, with its ACTION deadline owned by the lead agency (DOMAIN 3 and 4)."""
+    """Record an action agreed for a case, with its ACTION deadline owned by the lead agency (DOMAIN 3 and 4).
+
+    Called by strategy (`strategy.services.action_agree`), which links it to the discussion that agreed it; added
+    `after_the_meeting` ended, it is part of what the minutes record as agreed at once."""
     errors = {}
     if lead_agency.partnership_id != referral.partnership_id:
         errors["lead_agency"] = "Select an agency of this partnership"
@@ -61,7 +64,6 @@ def action_create(
         )
         action = Action(
             referral=referral,
-            discussion=discussion,
             child=child,
             what=what,
             measure=measure,
@@ -75,7 +77,7 @@ def action_create(
             created_at=now,
             submission_key=submission_key,
         )
-        if getattr(discussion, "ended", False):
+        if after_the_meeting:
             # Added to the record after the meeting ended: part of what the minutes record as agreed.
             action.agreed = agreed(action)
         record(action, acting_user, "Created automatically" if automatic else "Action agreed")

@@ -866,7 +866,6 @@ class _Generator:
             {
                 "id": "%(abase)s + (r.i - 1) * 3 + q.k + 1",
                 "referral_id": "r.rid",
-                "discussion_id": "%(sbase)s + r.i",
                 "child_id": "%(pbase)s + (r.i - 1) * 6 + 1",
                 "what": """(ARRAY['Invented: visit the family and see the children alone',
                     'Invented: complete checks on the adults in the household',
@@ -887,6 +886,12 @@ class _Generator:
             },
             """bench_r r CROSS JOIN LATERAL generate_series(0, r.n_actions - 1) AS q(k)
                 JOIN referrals_deadline d ON d.id = %(dbase)s + (r.i - 1) * 8 + 5 + q.k""",
+        )
+        # Each action's link to the discussion that agreed it (strategy keeps it, above actions).
+        self.insert(
+            "strategy_discussionaction",
+            {"action_id": "%(abase)s + (r.i - 1) * 3 + q.k + 1", "discussion_id": "%(sbase)s + r.i"},
+            "bench_r r CROSS JOIN LATERAL generate_series(0, r.n_actions - 1) AS q(k)",
         )
 
     def alerts(self) -> None:
@@ -971,6 +976,9 @@ class _Generator:
              "o.chair_id", "t.id > %(riskbase)s"),
             ("actions_action", "actions_historicalaction", "actions_action t", "t.created_at", "t.created_by_id",
              "t.id > %(abase)s"),
+            ("strategy_discussionaction", "strategy_historicaldiscussionaction",
+             "strategy_discussionaction t JOIN actions_action o ON o.id = t.action_id", "o.created_at",
+             "o.created_by_id", "t.action_id > %(abase)s"),
         ]:  # fmt: skip
             live = {name for name, _, _, generated, _ in self.columns(table) if not generated}
             values = {
@@ -1079,6 +1087,7 @@ LOADED_TABLES = [
     "strategy_enquiryplanitem",
     "strategy_childrisk",
     "actions_action",
+    "strategy_discussionaction",
     "actions_alert",
     "actions_notification",
     "referrals_historicalreferral",
@@ -1090,6 +1099,7 @@ LOADED_TABLES = [
     "strategy_historicalenquiryplanitem",
     "strategy_historicalchildrisk",
     "actions_historicalaction",
+    "strategy_historicaldiscussionaction",
 ]
 
 

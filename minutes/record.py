@@ -134,9 +134,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     records = {r.child_id: r for r in discussion.child_records.all()}
     decisions = {d.child_id: d for d in discussion.decisions.select_related("s47_authorised_by")}
     risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
-    actions = list(
-        discussion.actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk")  # type: ignore[attr-defined]
-    )
+    actions = list(discussion.agreed_actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk"))
     family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
     deadlines = list(referral.deadlines.select_related("child", "moved_by").order_by("due_at", "pk"))
 

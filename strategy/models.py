@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from actions.models import Action
 from agencies.models import Agency
 from referrals.models import Deadline, Person, Referral, Urgency
 
@@ -124,6 +125,8 @@ class Discussion(models.Model):
     )
     # Quoracy (DOMAIN section 4): proceeding without an expected agency needs the reason and the urgency.
     proceeded_without = models.ManyToManyField(Agency, blank=True, related_name="+")
+    # The SMART actions agreed in it (DOMAIN section 4), through the link that lives here, above `actions`.
+    agreed_actions = models.ManyToManyField(Action, through="DiscussionAction", related_name="+")
     # The last reason given, kept for older records; each agency's own reason is a ProceedWithout row.
     proceed_reason = models.TextField(blank=True)
     proceed_urgency = models.TextField(blank=True)
@@ -195,6 +198,23 @@ class Discussion(models.Model):
         """The risk analysis recorded for all the children before it was per child (empty when there is none)."""
         answers = [(RISK_QUESTIONS[key], getattr(self, field)) for field, key in LEGACY_RISK_FIELDS.items()]
         return answers if any(answer.strip() for _q, answer in answers) else []
+
+
+class DiscussionAction(models.Model):
+    """The discussion that agreed an action (DOMAIN section 4): one row per action, written with it
+    (`strategy.services.action_agree`) and never changed.
+
+    The link lives here, above `actions`, so that app never names a discussion (tests/test_layers.py); what it asks
+    of the meeting (is this user the chair who agreed the action?) strategy registers at start-up
+    (`actions.access.action_chair_register`). Keyed by the action: an action is agreed in one discussion only.
+    """
+
+    action = models.OneToOneField(Action, on_delete=models.PROTECT, primary_key=True, related_name="agreed_in")
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.action} (agreed in {self.discussion})"
 
 
 class InvitationStatus(models.TextChoices):

@@ -3,12 +3,13 @@
 import datetime as dt
 from typing import Any
 
+from actions.models import Action
 from agencies.models import Agency, User
 from core.timescales import to_local
 from referrals.models import ConcernCategory, Deadline, PersonKind, Referral
 from strategy import rules
 from strategy.access import DiscussionChecker
-from strategy.models import PLAN_ITEMS, Discussion, FamilySummary, InvitationStatus
+from strategy.models import PLAN_ITEMS, Discussion, DiscussionAction, FamilySummary, InvitationStatus
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "legacy_risk": discussion.legacy_risk_answers(),
         "family_summary": family_summary,
         "information": list(discussion.information.select_related("agency", "recorded_by")),
-        "actions": list(discussion.actions.select_related("lead_agency", "person", "child", "deadline")),
+        "actions": list(discussion.agreed_actions.select_related("lead_agency", "person", "child", "deadline")),
         "agencies": agencies,
         "invited_agencies": invited_agencies,
         "people": practitioners(referral.partnership_id),
@@ -115,6 +116,12 @@ def discussion_owns_clock(deadline: Deadline) -> bool:
     """Whether a discussion has taken this clock over: it then counts from that discussion's concern, and editing
     the referral no longer brings it forward (registered with referrals.deadlines at start-up)."""
     return Discussion.objects.filter(deadline=deadline).exists()
+
+
+def action_chaired_by(action: Action, user: User) -> bool:
+    """Whether `user` chaired the discussion that agreed `action`: the chair updates any of its actions, corrects
+    what was agreed and moves one to another agency (registered with actions.access at start-up)."""
+    return DiscussionAction.objects.filter(action=action, discussion__chair=user).exists()
 
 
 def case_discussions(referral: Referral) -> list[Discussion]:

@@ -17,6 +17,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, Length
 from guardian.shortcuts import assign_perm, remove_perm
 
+from actions.models import Action
 from actions.services import action_create, actions_cancel_for_closed_case, actions_record_agreed
 from agencies.models import Agency, AgencyType, User, may_chair, may_take_part
 from agencies.selectors import partnership_calendar
@@ -59,6 +60,7 @@ from strategy.models import (
     ChildRisk,
     Consent,
     Discussion,
+    DiscussionAction,
     DiscussionStatus,
     EnquiryPlanItem,
     FamilySharing,
@@ -497,7 +499,7 @@ def discussion_end(*, acting_user: User, checker: DiscussionChecker, now: dt.dat
         record(discussion, acting_user, "Meeting ended")
         discussion.save()
         # The action plan as agreed now is what the minutes record, whatever progress follows (DOMAIN section 6).
-        actions_record_agreed(acting_user=acting_user, actions=discussion.actions.all(), now=now)
+        actions_record_agreed(acting_user=acting_user, actions=discussion.agreed_actions.all(), now=now)
         # The apps above react in this transaction (minutes: the distribution list is built; see core.events).
         events.announce(events.MeetingEnded(acting_user=acting_user, now=now, discussion_pk=discussion.pk))
         pending = referral.discussions.exclude(pk=discussion.pk).exclude(status=DiscussionStatus.ENDED)
@@ -979,9 +981,8 @@ def proceed_save(
                     role=agency.get_agency_type_display(),
                     reason="To give its information after the discussion",
                 )
-            action_create(
+            action_agree(
                 acting_user=acting_user,
-                referral=discussion.referral,
                 discussion=discussion,
                 what=f"Obtain information from {agency}",
                 measure=f"{agency}'s information is recorded on the case and shared with the chair",
@@ -1390,7 +1391,7 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
         raise PermissionDenied("Only CSC record the actions agreed")
     discussion = checker.discussion
     key = data.get("submission_key")
-    if key and (earlier := discussion.actions.filter(submission_key=key).first()):
+    if key and (earlier := discussion.agreed_actions.filter(submission_key=key).first()):
         return earlier  # the same form sent twice agrees one action
     person = data.get("person")
     if person is not None and not may_take_part(person, data["lead_agency"]):
@@ -1402,9 +1403,8 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
         raise ValidationError({"due": "The due date must be in the future"})
     with transaction.atomic():
         _locked(discussion)
-        return action_create(
+        return action_agree(
             acting_user=acting_user,
-            referral=discussion.referral,
             discussion=discussion,
             what=data["what"],
             measure=data["measure"],
@@ -1416,6 +1416,24 @@ def discussion_action_add(*, acting_user: User, checker: DiscussionChecker, data
             now=now,
             submission_key=key,
         )
+
+
+def action_agree(*, acting_user: User, discussion: Discussion, now: dt.datetime, **fields: Any) -> Action:
+    """An action agreed in `discussion` (DOMAIN section 4): made by `actions.services.action_create` with `fields`,
+    and linked here to the discussion (the link is strategy's: actions never names a discussion). Added after the
+    meeting ended, it is part of the record as agreed at once."""
+    with transaction.atomic():
+        action = action_create(
+            acting_user=acting_user,
+            referral=discussion.referral,
+            now=now,
+            after_the_meeting=discussion.ended,
+            **fields,
+        )
+        link = DiscussionAction(action=action, discussion=discussion)
+        record(link, acting_user, "Created automatically" if action.automatic else "Action agreed")
+        link.save()
+    return action
 
 
 # --- Closing and reopening a case ------------------------------------------------------------------------------

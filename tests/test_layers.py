@@ -44,14 +44,6 @@ def _sources(app: str):
 
 MODEL_LABEL = re.compile(r"^(\w+)\.([A-Z]\w*)$")
 
-# The one upward reference left, and the lookup through it: an action's foreign key to the discussion that agreed it
-# (and the chair read through it). Moving it into strategy is a link table there and a data migration (with the
-# bench generator's SQL), a change of its own; nothing else may be added here.
-KNOWN_UPWARD = {
-    ("strategy.Discussion", "actions/models.py"),
-    ("discussion", "actions/access.py"),
-}
-
 
 def labels_up(app: str, sources) -> list[tuple[str, str, int]]:
     """String labels ("strategy.Discussion") of a model of an app above `app`, in its sources."""
@@ -64,7 +56,6 @@ def labels_up(app: str, sources) -> list[tuple[str, str, int]]:
         and isinstance(node.value, str)
         and (match := MODEL_LABEL.match(node.value))
         and match.group(1) in above
-        and (node.value, where) not in KNOWN_UPWARD
     )
 
 
@@ -102,7 +93,7 @@ def upward_relations(app: str) -> set[str]:
 
 
 def upward_accessors(app: str) -> set[str]:
-    """The attributes by which those models reach up: `referral.discussions`, `action.discussion`."""
+    """The attributes by which those models reach up: `referral.discussions`, `action.agreed_in`."""
     index = LAYERS.index(app)
     below, above = set(LAYERS[: index + 1]), set(LAYERS[index + 1 :])
     names = set()
@@ -122,7 +113,7 @@ def lookups_up(app: str, sources) -> list[tuple[str, str, int]]:
     wrong = []
     for where, tree in sources:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in accessors and (node.attr, where) not in KNOWN_UPWARD:
+            if isinstance(node, ast.Attribute) and node.attr in accessors:
                 wrong.append((f".{node.attr}", where, node.lineno))
             if not isinstance(node, ast.Call):
                 continue
@@ -132,11 +123,7 @@ def lookups_up(app: str, sources) -> list[tuple[str, str, int]]:
             lookups = [kw.arg for kw in node.keywords if kw.arg] + [
                 arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
             ]
-            wrong += [
-                (lookup, where, node.lineno)
-                for lookup in lookups
-                if lookup.lstrip("-").split("__")[0] in upward and (lookup, where) not in KNOWN_UPWARD
-            ]
+            wrong += [(lookup, where, node.lineno) for lookup in lookups if lookup.lstrip("-").split("__")[0] in upward]
     return sorted(wrong)
 
 
@@ -146,6 +133,25 @@ def test_an_app_makes_no_lookup_that_reaches_an_app_above_it(app):
     actions) goes through a relation an upper app owns: the lower app then depends on it unseen by its imports."""
     wrong = lookups_up(app, _sources(app))
     assert wrong == [], f"{app} looks up through a relation of an app above it: {wrong}"
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_an_apps_models_point_only_at_models_of_it_or_below(app):
+    """A foreign key, one-to-one or many-to-many declared in `app` names a model of `app` or of an app below it.
+    Issue 27 moved the last one that pointed up: an action's discussion is strategy's link
+    (`strategy.DiscussionAction`), no longer a key on the action."""
+    above = set(LAYERS[LAYERS.index(app) + 1 :])
+    wrong = sorted(
+        f"{model._meta.label}.{field.name} -> {field.related_model._meta.label}"
+        for model in apps.get_models()
+        if model._meta.app_label == app
+        for field in model._meta.get_fields()
+        if field.is_relation
+        and not field.auto_created
+        and field.related_model is not None
+        and field.related_model._meta.app_label in above
+    )
+    assert wrong == [], f"{app} declares a relation to a model above it: {wrong}"
 
 
 def test_the_checks_catch_what_the_review_found():

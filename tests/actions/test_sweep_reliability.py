@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.urls import reverse
 
-from actions import services as action_services
 from actions.models import Action, ActionStatus, Alert, AlertStage, Notification
 from actions.tasks import sweep_deadlines
 from administration.management.commands.seed_demo import ensure_reference_rows
@@ -23,6 +22,7 @@ from agencies.models import RoleCode
 from config.celery import app as celery_app
 from core.timescales import LONDON
 from referrals.models import Deadline, Referral
+from strategy import services as strategy_services
 from tests.builders import make_referral
 from tests.factories import AgencyFactory, UserFactory
 from tests.referrals.test_views import form_data
@@ -145,9 +145,8 @@ def _broker(redis: RedisServer):
 def test_with_redis_down_saving_answers_within_2_s_and_the_first_sweep_after_raises_what_fell_due(
     tmp_path, world, discussion, sw_client, police_client, time_machine
 ):
-    action = action_services.action_create(
+    action = strategy_services.action_agree(
         acting_user=world["tm"],
-        referral=discussion.referral,
         discussion=discussion,
         what="Invented: check police records",
         measure="Invented: records shared",

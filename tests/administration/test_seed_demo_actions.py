@@ -143,8 +143,9 @@ def test_the_status_changes_were_made_by_the_lead_or_the_chair_after_the_meeting
     for action in demo_actions().exclude(status=ActionStatus.OPEN):
         latest = action.history.first()
         assert latest.history_change_reason == f"Status: {action.get_status_display().lower()}"
-        assert latest.history_user.username in {action.person.username, action.discussion.chair.username}
-        assert action.discussion.ended_at < (action.deadline.met_at or action.deadline.stopped_at or seeded_at)
+        agreed_in = action.agreed_in.discussion
+        assert latest.history_user.username in {action.person.username, agreed_in.chair.username}
+        assert agreed_in.ended_at < (action.deadline.met_at or action.deadline.stopped_at or seeded_at)
 
 
 def test_seeding_again_works_no_action_again(seeded_at):

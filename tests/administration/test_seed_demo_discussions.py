@@ -71,7 +71,7 @@ def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_
         "Demo Children's Social Care",
     }
     assert held.information.filter(not_for_family=True).exists()
-    actions = held.actions.select_related("lead_agency", "person")
+    actions = held.agreed_actions.select_related("lead_agency", "person")
     assert {a.lead_agency.name for a in actions} == {
         "Demo Police",
         "Demo Health Trust",
@@ -87,7 +87,7 @@ def test_a_discussion_proceeded_without_health_with_its_automatic_action(demo_ou
     assert list(discussion.proceeded_without.values_list("name", flat=True)) == ["Demo Health Trust"]
     assert discussion.proceed_reason and discussion.proceed_urgency
     assert discussion.invitations.get(agency__name="Demo Health Trust").attendance == Attendance.APOLOGIES
-    automatic = Action.objects.get(discussion=discussion, automatic=True)
+    automatic = discussion.agreed_actions.get(automatic=True)
     assert automatic.what == "Obtain information from Demo Health Trust"
 
 

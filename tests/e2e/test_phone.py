@@ -74,7 +74,7 @@ def phone(browser: Browser, browser_context_args, live_server) -> Iterator:
 def _held() -> Discussion:
     """The ended demo discussion with the most actions: the widest tables of the meeting page."""
     held = Discussion.objects.filter(status=DiscussionStatus.ENDED, invitations__agency__name="Demo Police")
-    return max(held.distinct(), key=lambda d: d.actions.count())
+    return max(held.distinct(), key=lambda d: d.agreed_actions.count())
 
 
 def _upcoming() -> Discussion:

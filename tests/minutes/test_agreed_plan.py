@@ -52,7 +52,7 @@ def plan(snapshot) -> list[dict]:
 
 def test_progress_after_the_meeting_neither_shows_in_the_minutes_nor_asks_for_a_new_version(world, held):
     v1 = approve(world, held)
-    action = held.actions.get()
+    action = held.agreed_actions.get()
     progress(world, action)
     held.refresh_from_db()
     assert record.changed_sections(v1.snapshot, services.live_snapshot(held, now=AFTER)) == []
@@ -63,7 +63,7 @@ def test_progress_after_the_meeting_neither_shows_in_the_minutes_nor_asks_for_a_
 
 
 def test_version_1_approved_after_progress_shows_the_plan_as_it_stood_when_the_meeting_ended(world, held):
-    progress(world, held.actions.get())
+    progress(world, held.agreed_actions.get())
     v1 = approve(world, held)
     (row,) = plan(v1.snapshot)
     assert (row["status"], row["due"]) == ("Open", AGREED_DUE)
@@ -72,7 +72,7 @@ def test_version_1_approved_after_progress_shows_the_plan_as_it_stood_when_the_m
 
 def test_the_chair_correcting_what_was_agreed_asks_for_a_new_version_that_shows_it(world, held, tm_client):
     v1 = approve(world, held)
-    action = held.actions.get()
+    action = held.agreed_actions.get()
     corrected_due = action.due_at + dt.timedelta(days=1)
     response = tm_client.post(
         f"/actions/{action.pk}/agreed/",
@@ -101,7 +101,7 @@ def test_the_chair_correcting_what_was_agreed_asks_for_a_new_version_that_shows_
 
 
 def test_a_corrected_date_leaves_a_due_date_already_moved_as_it_was_moved(world, held):
-    action = progress(world, held.actions.get())
+    action = progress(world, held.agreed_actions.get())
     moved = action.due_at
     actions_services.action_correct_agreed(
         acting_user=world["tm"],
@@ -118,7 +118,7 @@ def test_a_corrected_date_leaves_a_due_date_already_moved_as_it_was_moved(world,
 
 
 def test_only_the_chair_corrects_what_was_agreed(world, held, sw_client, police_client):
-    action = held.actions.get()
+    action = held.agreed_actions.get()
     for name in ("sw", "police"):
         with pytest.raises(PermissionDenied):
             actions_services.action_correct_agreed(
@@ -137,7 +137,7 @@ def test_only_the_chair_corrects_what_was_agreed(world, held, sw_client, police_
 
 
 def test_a_correction_without_its_reason_is_a_gov_uk_error_and_changes_nothing(world, held, tm_client):
-    action = held.actions.get()
+    action = held.agreed_actions.get()
     response = tm_client.post(
         f"/actions/{action.pk}/agreed/",
         {"agreed-what": "Invented: other words", "agreed-measure": "", "agreed-reason": ""},
@@ -166,4 +166,4 @@ def test_an_action_added_to_the_record_after_the_meeting_is_a_change_to_the_minu
     )
     held.refresh_from_db()
     assert record.changed_sections(v1.snapshot, services.live_snapshot(held, now=AFTER)) == ["Action plan"]
-    assert held.actions.filter(agreed__isnull=True).count() == 0
+    assert held.agreed_actions.filter(agreed__isnull=True).count() == 0

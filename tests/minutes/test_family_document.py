@@ -22,7 +22,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from pypdf import PdfReader
 
-from actions.models import Action
 from agencies.models import User
 from core.timescales import LONDON
 from minutes import legacy, record, services
@@ -113,7 +112,7 @@ def test_the_demo_family_summary_repeats_nothing_of_the_record_five_words_at_a_t
         ],
         "actions": [
             f"{a.what} {a.measure} {a.completion_note} {a.cancel_reason}"
-            for a in Action.objects.filter(discussion=demo_discussion)
+            for a in demo_discussion.agreed_actions.all()
         ],
     }
     for name, texts in sources.items():

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from actions.models import Action
 from agencies.models import AgencyType
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
@@ -359,7 +358,7 @@ def test_proceeding_without_health_creates_the_automatic_action_to_obtain_its_in
         now=now,
         version=None,
     )
-    action = Action.objects.get(discussion=discussion)
+    action = discussion.agreed_actions.get()
     assert action.automatic is True
     assert action.what == "Obtain information from Invented Health"
     assert action.lead_agency == health

@@ -79,7 +79,7 @@ def test_the_chair_is_asked_to_approve_and_business_support_to_circulate(world, 
 
 
 def test_my_actions_and_my_overdue_clocks_say_what_is_due_and_where(world, held, police_client):  # noqa: F811
-    action = held.actions.get()
+    action = held.agreed_actions.get()
     page = _home(police_client)
     assert "Invented: share police records with the social worker" in page
     assert reverse("actions:detail", kwargs={"action_pk": action.pk}) in page
