@@ -62,7 +62,7 @@ class ChoiceFromList(django_filters.ChoiceFilter):
     GOV.UK words: `choose="a status"` says "Select a status from the list"."""
 
     def __init__(self, *, choose: str, **kwargs: Any) -> None:
-        message = f"Select {choose} from the list"  # noqa: S608 (words, not SQL)
+        message = f"Select {choose} from the list"  # noqa: S608  # nosec B608 (words, not SQL)
         super().__init__(error_messages={"invalid_choice": message}, **kwargs)
 
 

@@ -111,8 +111,7 @@ def test_the_demo_family_summary_repeats_nothing_of_the_record_five_words_at_a_t
             for d in demo_discussion.decisions.all()
         ],
         "actions": [
-            f"{a.what} {a.measure} {a.completion_note} {a.cancel_reason}"
-            for a in demo_discussion.agreed_actions.all()
+            f"{a.what} {a.measure} {a.completion_note} {a.cancel_reason}" for a in demo_discussion.agreed_actions.all()
         ],
     }
     for name, texts in sources.items():
