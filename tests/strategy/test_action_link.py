@@ -25,7 +25,7 @@ LINK_REASON = "Carried over from the action (issue 27)"  # strategy/migrations/0
 
 
 @pytest.fixture
-def discussion(world):
+def started_meeting(world):
     """Convened and started on Monday 23 November 2026 at 11:00 (tests.builders), chaired by the team manager."""
     convened = builders.convene(world, now=AGREED - dt.timedelta(hours=1))
     builders.start(world, convened, now=AGREED)
@@ -33,14 +33,14 @@ def discussion(world):
 
 
 @pytest.fixture
-def action(world, discussion):
-    return builders.add_action(world, discussion, lead=world["police_agency"], person=world["police"])
+def action(world, started_meeting):
+    return builders.add_action(world, started_meeting, lead=world["police_agency"], person=world["police"])
 
 
-def test_an_action_agreed_in_a_meeting_is_linked_to_it_with_who_and_why_in_history(world, discussion, action):
+def test_an_action_agreed_in_a_meeting_is_linked_to_it_with_who_and_why_in_history(world, started_meeting, action):
     link = DiscussionAction.objects.get(action=action)
-    assert link.discussion == discussion
-    assert list(discussion.agreed_actions.all()) == [action]
+    assert link.discussion == started_meeting
+    assert list(started_meeting.agreed_actions.all()) == [action]
     created = link.history.get()
     assert (created.history_type, created.history_user, created.history_change_reason) == (
         "+",
@@ -49,7 +49,7 @@ def test_an_action_agreed_in_a_meeting_is_linked_to_it_with_who_and_why_in_histo
     )
 
 
-def test_the_chair_is_the_chair_of_the_discussion_that_agreed_the_action_and_no_other(world, discussion, action):
+def test_the_chair_is_the_chair_of_the_discussion_that_agreed_the_action_and_no_other(world, started_meeting, action):
     other_manager = UserFactory(username="tm2", agency=world["csc"], roles=[RoleCode.TEAM_MANAGER])
     elsewhere = builders.convene(world, now=AGREED - dt.timedelta(hours=1), chair=other_manager)
     theirs = services.action_agree(
@@ -90,16 +90,16 @@ def _latest() -> list[tuple[str, str]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_carry_each_actions_discussion_back_to_the_column_and_over_to_the_link(
-    world, discussion, action
+    world, started_meeting, action
 ):
     try:
         _migrate(BEFORE)
         # Reversed: the column is back, filled from the link, on the action and in its history, and required.
         with connection.cursor() as cursor:
             cursor.execute("SELECT discussion_id FROM actions_action WHERE id = %s", [action.pk])
-            assert cursor.fetchone() == (discussion.pk,)
+            assert cursor.fetchone() == (started_meeting.pk,)
             cursor.execute("SELECT DISTINCT discussion_id FROM actions_historicalaction WHERE id = %s", [action.pk])
-            assert cursor.fetchall() == [(discussion.pk,)]
+            assert cursor.fetchall() == [(started_meeting.pk,)]
             cursor.execute(
                 "SELECT is_nullable FROM information_schema.columns "
                 "WHERE table_name = 'actions_action' AND column_name = 'discussion_id'"
@@ -109,7 +109,7 @@ def test_the_migrations_carry_each_actions_discussion_back_to_the_column_and_ove
         _migrate(_latest())
     # Forward again: the link made from the column, with a "created" row as of the action's own creation.
     link = DiscussionAction.objects.get(action=action)
-    assert link.discussion_id == discussion.pk
+    assert link.discussion_id == started_meeting.pk
     created = link.history.get()
     assert (created.history_type, created.history_change_reason) == ("+", LINK_REASON)
     assert (created.history_user_id, created.history_date) == (action.created_by_id, action.created_at)
