@@ -6,19 +6,27 @@ and the personas' pages open on the data.
 """
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from bench.generate import SURNAMES, generate
 from referrals.models import Referral, referral_search_text_refresh
 from tests.db_roles import as_owner
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def made():
-    with as_owner():  # a bulk load (triggers and key checks off, sequences set): the owner's work, not the app's
-        return generate(3000, 12)
+@pytest.fixture(scope="module")
+def made(django_db_setup, django_db_blocker):
+    """Generated once for the module and committed (each test then runs in a transaction rolled back after it),
+    flushed when the module ends, as the transactional tests flush theirs."""
+    with django_db_blocker.unblock():
+        try:
+            with as_owner():  # a bulk load (triggers and key checks off, sequences set): the owner's, not the app's
+                made = generate(3000, 12)
+            yield made  # the tests ask as the app's role
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def _foreign_keys() -> list[tuple[str, str, str, str]]:
