@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 
 from actions.models import ActionStatus
-from agencies.models import Agency, User
-from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment
+from agencies.forms import NamedPersonForm
+from agencies.models import Agency
+from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment, offer
 
 
 class StatusForm(GovFormMixin, forms.Form):
@@ -40,7 +41,8 @@ class DueForm(GovFormMixin, forms.Form):
         return self.cleaned_data
 
 
-class ReassignForm(GovFormMixin, forms.Form):
+class ReassignForm(NamedPersonForm):
+    field_order = ["lead_agency"]
     lead_agency = forms.ModelChoiceField(
         label="Lead agency",
         queryset=Agency.objects.none(),
@@ -48,24 +50,10 @@ class ReassignForm(GovFormMixin, forms.Form):
         help_text="Only the chair moves an action to another agency",
         error_messages={"required": "Select the lead agency", "invalid_choice": "Select the lead agency from the list"},
     )
-    person = forms.ModelChoiceField(
-        label="Named person",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Someone not listed here",
-        error_messages={"invalid_choice": "Select the named person from the list"},
-    )
-    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
 
-    def __init__(self, *args: Any, agencies: list[Agency], people: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["lead_agency"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
-        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [  # type: ignore[attr-defined]
-            ("", "Someone not listed here"),
-            *((p.pk, f"{p} ({p.agency})") for p in people),
-        ]
+        offer(self.fields["lead_agency"], agencies)
 
 
 class AgreedForm(GovFormMixin, forms.Form):

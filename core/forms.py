@@ -6,6 +6,7 @@ received", not "This field is required").
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -187,6 +188,16 @@ class GovFormMixin:
             for validator in field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
                     validator.message = f"{label} contains a character that cannot be saved: remove it"
+
+
+def offer(field: forms.Field, objects: Sequence[models.Model], label: Callable[[Any], str] = str) -> None:
+    """Limit a model choice field to objects the view has already loaded: the queryset a post is checked against, and
+    the choices shown (labelled without another query), after the field's empty label where it has one."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
+        raise TypeError(f"{field!r} is not a model choice field with a queryset")
+    field.queryset = field.queryset.model._default_manager.filter(pk__in=[obj.pk for obj in objects])
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((obj.pk, label(obj)) for obj in objects)]
 
 
 def local_moment(form: forms.Form, date_field: str, time_field: str) -> dt.datetime | None:

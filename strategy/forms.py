@@ -10,8 +10,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 
+from agencies.forms import NamedPersonForm
 from agencies.models import Agency, User
-from core.forms import GovDateField, GovFormMixin, GovRadios, GovTimeField, local_moment
+from core.forms import GovDateField, GovFormMixin, GovRadios, GovTimeField, local_moment, offer
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
@@ -122,8 +123,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.referral = referral
         self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
-        self.fields["children"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["children"].choices = [(c.pk, c.full_name) for c in children]  # type: ignore[attr-defined]
+        offer(self.fields["children"], children, label=lambda child: child.full_name)
         self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]
         self.proposal_rows: list[dict[str, Any]] = []
         for proposal in proposals:
@@ -141,7 +141,7 @@ class ConveneForm(GovFormMixin, forms.Form):
             )
             self.fields[f"agency_{proposal.key}"] = forms.ModelChoiceField(
                 label="Agency",
-                queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
+                queryset=Agency.objects.none(),
                 initial=match.pk if match else None,
                 required=False,
                 empty_label=f"Choose the agency for the {role}" if match is None else None,
@@ -150,10 +150,7 @@ class ConveneForm(GovFormMixin, forms.Form):
                     "invalid_choice": "Select the agency for the " + role + " from the list",  # noqa: S608  # nosec B608
                 },
             )
-            choices = [(a.pk, a.name) for a in options]
-            self.fields[f"agency_{proposal.key}"].choices = (  # type: ignore[attr-defined]
-                [("", f"Choose the agency for the {role}"), *choices] if match is None else choices
-            )
+            offer(self.fields[f"agency_{proposal.key}"], options)
             row: dict[str, Any] = {
                 "proposal": proposal,
                 "invite": self[f"invite_{proposal.key}"],
@@ -269,16 +266,13 @@ class AttendanceForm(VersionedForm):
                 people = colleagues.get(invitation.agency_id, [])
                 self.fields[f"person_{invitation.pk}"] = forms.ModelChoiceField(
                     label=f"Who attended for {invitation.agency}",
-                    queryset=User.objects.filter(pk__in=[p.pk for p in people]),
+                    queryset=User.objects.none(),
                     required=False,
                     empty_label="Not named yet, or not listed",
                     help_text=f"A colleague at {invitation.agency}",
                     error_messages={"invalid_choice": f"Choose a colleague at {invitation.agency} from the list"},
                 )
-                self.fields[f"person_{invitation.pk}"].choices = [  # type: ignore[attr-defined]
-                    ("", "Not named yet, or not listed"),
-                    *((p.pk, str(p)) for p in people),
-                ]
+                offer(self.fields[f"person_{invitation.pk}"], people)
                 self.fields[f"contact_{invitation.pk}"] = forms.CharField(
                     label="Or their name, if not listed", max_length=200, required=False
                 )
@@ -372,8 +366,7 @@ class InformationForm(GovFormMixin, forms.Form):
 
     def __init__(self, *args: Any, agencies: list[Agency], max_characters: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
+        offer(self.fields["agency"], agencies)
         # The partnership's maximum (Partnership.max_entry_characters), refused here before it reaches the service.
         for name in ("information", "checks_done", "consent_manager_reason"):
             field = self.fields[name]
@@ -781,11 +774,11 @@ class ProceedForm(VersionedForm):
 
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agencies"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agencies"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
+        offer(self.fields["agencies"], agencies)
 
 
-class ActionForm(GovFormMixin, forms.Form):
+class ActionForm(NamedPersonForm):
+    field_order = ["submission_key", "what", "measure", "lead_agency"]
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     what = forms.CharField(
         label="What will be done",
@@ -805,15 +798,6 @@ class ActionForm(GovFormMixin, forms.Form):
         empty_label="Select the lead agency",
         error_messages={"required": "Select the lead agency", "invalid_choice": "Select the lead agency from the list"},
     )
-    person = forms.ModelChoiceField(
-        label="Named person",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Someone not listed here",
-        help_text="A user of the lead agency",
-        error_messages={"invalid_choice": "Select the named person from the list"},
-    )
-    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
     child = forms.ModelChoiceField(
         label="Child",
         queryset=Person.objects.none(),
@@ -824,19 +808,11 @@ class ActionForm(GovFormMixin, forms.Form):
     due_date = GovDateField(label="Due date")
     due_time = GovTimeField(label="Due time", what="the action is due", initial="17:00")
 
-    def __init__(
-        self, *args: Any, agencies: list[Agency], people: list[User], children: list[Person], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], children: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["lead_agency"].choices = [("", "Select the lead agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
-        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [  # type: ignore[attr-defined]
-            ("", "Someone not listed here"),
-            *((p.pk, f"{p} ({p.agency})") for p in people),
-        ]
-        self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["child"].choices = [("", "All the children"), *((c.pk, c.full_name) for c in children)]  # type: ignore[attr-defined]
+        self.fields["person"].help_text = "A user of the lead agency"
+        offer(self.fields["lead_agency"], agencies)
+        offer(self.fields["child"], children, label=lambda child: child.full_name)
 
     def clean(self) -> dict:
         super().clean()
@@ -847,32 +823,19 @@ class ActionForm(GovFormMixin, forms.Form):
         return self.cleaned_data
 
 
-class InviteForm(GovFormMixin, forms.Form):
+class InviteForm(NamedPersonForm):
+    field_order = ["agency"]
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),
         empty_label="Select the agency",
         error_messages={"required": "Select the agency to invite", "invalid_choice": "Select an agency from the list"},
     )
-    person = forms.ModelChoiceField(
-        label="Named person",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Someone not listed here",
-        error_messages={"invalid_choice": "Select the named person from the list"},
-    )
-    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
     role = forms.CharField(label="Their role", max_length=200, required=False, help_text="For example, school nurse")
 
-    def __init__(self, *args: Any, agencies: list[Agency], people: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [("", "Select the agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
-        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [  # type: ignore[attr-defined]
-            ("", "Someone not listed here"),
-            *((p.pk, f"{p} ({p.agency})") for p in people),
-        ]
+        offer(self.fields["agency"], agencies)
 
 
 def team_managers(referral: Referral):
