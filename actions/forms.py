@@ -7,7 +7,7 @@ from django import forms
 from actions.models import ActionStatus
 from agencies.forms import NamedPersonForm
 from agencies.models import Agency
-from core.forms import GovDateField, GovFormMixin, GovTimeField, local_moment, offer
+from core.forms import GovDateField, GovFormMixin, GovTextarea, GovTimeField, local_moment, offer
 
 
 class StatusForm(GovFormMixin, forms.Form):
@@ -17,10 +17,9 @@ class StatusForm(GovFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the status", "invalid_choice": "Select the status from the list"},
     )
-    note = forms.CharField(
+    note = GovTextarea(
         label="Completion note, or the reason it is cancelled",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        rows=3,
         required=False,
         help_text="Needed when the action is done or cancelled",
     )
@@ -59,18 +58,8 @@ class ReassignForm(NamedPersonForm):
 class AgreedForm(GovFormMixin, forms.Form):
     """The chair's correction of what was agreed at the meeting: the record the minutes show."""
 
-    what = forms.CharField(
-        label="What was agreed",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        error_messages={"required": "Enter what was agreed"},
-    )
-    measure = forms.CharField(
-        label="How we will know it is done",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
-        error_messages={"required": "Enter how we will know it is done"},
-    )
+    what = GovTextarea(label="What was agreed", rows=3, message="Enter what was agreed")
+    measure = GovTextarea(label="How we will know it is done", message="Enter how we will know it is done")
     due_date = GovDateField(label="Date agreed")
     due_time = GovTimeField(label="Time agreed", what="the action was agreed to be due", initial="17:00")
     reason = forms.CharField(

@@ -127,6 +127,17 @@ class GovRadios(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
+class GovTextarea(forms.CharField):
+    """Free text over a few lines, as a GOV.UK textarea, with one message in GOV.UK style for a missing answer
+    ("Enter the reason for closing the case") where it is required."""
+
+    def __init__(self, *, rows: int = 2, max_length: int = 5000, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        if message is not None:
+            kwargs["error_messages"] = {"required": message, **kwargs.get("error_messages", {})}
+        super().__init__(max_length=max_length, **kwargs)
+
+
 class BoundedFormSet(forms.BaseFormSet):
     """A formset that refuses a post claiming more forms than `absolute_max` before building any form.
 
