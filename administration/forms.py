@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from agencies.models import Agency
-from core.forms import GovDateField, GovFormMixin
+from core.forms import GovDateField, GovFormMixin, offer
 
 
 class LookFilter(GovFormMixin, forms.Form):
@@ -24,8 +24,7 @@ class LookFilter(GovFormMixin, forms.Form):
         if agencies is None:
             del self.fields["agency"]
         else:
-            self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-            self.fields["agency"].choices = [("", "Every agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
+            offer(self.fields["agency"], agencies)
 
     def clean(self) -> dict:
         super().clean()

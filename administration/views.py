@@ -1,6 +1,7 @@
 """Audit pages: who has looked at a child's record, what a user has looked at, sign-ins (DPA 2018 s62)."""
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
@@ -42,6 +43,23 @@ def _filtered(queryset, form: LookFilter, moment: str):
     if until:
         queryset = queryset.filter(**{f"{moment}__lt": until})
     return queryset
+
+
+def _newest_first(request: AuthenticatedRequest, rows, moment: str, *related: str):
+    """A page of a log by keyset, newest first, with the related rows each line shows."""
+    return keyset_page(
+        rows,
+        keys=(moment, "id"),
+        params=request.GET,
+        decorate=lambda page: page.select_related(*related),
+        descending=True,
+        size=PAGE_SIZE,
+    )
+
+
+def _audit_page(request: AuthenticatedRequest, template: str, form: LookFilter, **context: Any) -> HttpResponse:
+    """An audit page: its filter, told whether the filter has errors (the page then shows none of the log)."""
+    return render(request, template, {"form": form, "has_errors": bool(form.errors), **context})
 
 
 def _sees_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
@@ -126,17 +144,14 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .select_related("circulation__recipient", "circulation__version")
         .order_by("-downloaded_at", "-pk")[:100]
     )
-    return render(
+    return _audit_page(
         request,
         "administration/case_looks.html",
-        {
-            "referral": referral,
-            "form": form,
-            "page": page,
-            "link_downloads": link_downloads,
-            "lists": lists[:PAGE_SIZE],
-            "has_errors": bool(form.errors),
-        },
+        form,
+        referral=referral,
+        page=page,
+        link_downloads=link_downloads,
+        lists=lists[:PAGE_SIZE],
     )
 
 
@@ -144,19 +159,8 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def case_looks_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every look at this child's record, newest first: who, agency, when, which page; by date and agency."""
     referral, form, looks = _case_looks(request, pk)
-    page = keyset_page(
-        looks,
-        keys=("viewed_at", "id"),
-        params=request.GET,
-        decorate=lambda page: page.select_related("user__agency"),
-        descending=True,
-        size=PAGE_SIZE,
-    )
-    return render(
-        request,
-        "administration/case_looks_log.html",
-        {"referral": referral, "form": form, "page": page, "has_errors": bool(form.errors)},
-    )
+    page = _newest_first(request, looks, "viewed_at", "user__agency")
+    return _audit_page(request, "administration/case_looks_log.html", form, referral=referral, page=page)
 
 
 def _audited_user(request: AuthenticatedRequest, user_pk: int, **_kwargs) -> User:
@@ -188,27 +192,12 @@ def user_looks(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     looks = CaseView.objects.filter(user=subject)
     if form.is_bound:
         looks = _filtered(looks, form, "viewed_at")
-    page = keyset_page(
-        looks,
-        keys=("viewed_at", "id"),
-        params=request.GET,
-        decorate=lambda page: page.select_related("referral"),
-        descending=True,
-        size=PAGE_SIZE,
-    )
+    page = _newest_first(request, looks, "viewed_at", "referral")
     lists = ListLook.objects.filter(user=subject).order_by("-looked_at", "-id")  # (user, looked_at, id), backwards
     if form.is_bound:
         lists = _filtered(lists, form, "looked_at")
-    return render(
-        request,
-        "administration/user_looks.html",
-        {
-            "subject": subject,
-            "form": form,
-            "page": page,
-            "lists": lists[:PAGE_SIZE],
-            "has_errors": bool(form.errors),
-        },
+    return _audit_page(
+        request, "administration/user_looks.html", form, subject=subject, page=page, lists=lists[:PAGE_SIZE]
     )
 
 
@@ -220,21 +209,10 @@ def auth_events(request: AuthenticatedRequest) -> HttpResponse:
     events = AuthEvent.objects.filter(partnership_id=request.user.partnership_id or 0)
     if form.is_bound:
         events = _filtered(events, form, "at")
-    page = keyset_page(
-        events,
-        keys=("at", "id"),
-        params=request.GET,
-        decorate=lambda page: page.select_related("user", "actor"),
-        descending=True,
-        size=PAGE_SIZE,
-    )
+    page = _newest_first(request, events, "at", "user", "actor")
     people = list(
         User.objects.filter(agency__partnership_id=request.user.partnership_id or 0)
         .select_related("agency")
         .order_by("agency__name", "first_name")[:500]
     )
-    return render(
-        request,
-        "administration/auth_events.html",
-        {"form": form, "page": page, "people": people, "has_errors": bool(form.errors)},
-    )
+    return _audit_page(request, "administration/auth_events.html", form, page=page, people=people)

@@ -1,5 +1,7 @@
 """Forms of the agencies app (used by the admin)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -8,6 +10,7 @@ from django.utils import timezone
 
 from agencies.lockout import LIMITED_UNTIL
 from agencies.models import AuthEventKind, User, auth_event_record
+from core.forms import GovFormMixin, offer
 
 MAX_USERNAME = 150  # the username column
 
@@ -32,6 +35,24 @@ class UserInviteForm(forms.ModelForm):
             user.save()
             self.save_m2m()
         return user
+
+
+class NamedPersonForm(GovFormMixin, forms.Form):
+    """Someone named for an agency: a user from the list, or their name when they are not listed (an action's
+    named person, an invitee). Its fields come first in a subclass unless its `field_order` places them."""
+
+    person = forms.ModelChoiceField(
+        label="Named person",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Someone not listed here",
+        error_messages={"invalid_choice": "Select the named person from the list"},
+    )
+    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offer(self.fields["person"], people, label=lambda person: f"{person} ({person.agency})")
 
 
 class SignInForm(AuthenticationForm):

@@ -6,6 +6,7 @@ received", not "This field is required").
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -126,6 +127,17 @@ class GovRadios(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
+class GovTextarea(forms.CharField):
+    """Free text over a few lines, as a GOV.UK textarea, with one message in GOV.UK style for a missing answer
+    ("Enter the reason for closing the case") where it is required."""
+
+    def __init__(self, *, rows: int = 2, max_length: int = 5000, message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        if message is not None:
+            kwargs["error_messages"] = {"required": message, **kwargs.get("error_messages", {})}
+        super().__init__(max_length=max_length, **kwargs)
+
+
 class BoundedFormSet(forms.BaseFormSet):
     """A formset that refuses a post claiming more forms than `absolute_max` before building any form.
 
@@ -187,6 +199,16 @@ class GovFormMixin:
             for validator in field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
                     validator.message = f"{label} contains a character that cannot be saved: remove it"
+
+
+def offer(field: forms.Field, objects: Sequence[models.Model], label: Callable[[Any], str] = str) -> None:
+    """Limit a model choice field to objects the view has already loaded: the queryset a post is checked against, and
+    the choices shown (labelled without another query), after the field's empty label where it has one."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
+        raise TypeError(f"{field!r} is not a model choice field with a queryset")
+    field.queryset = field.queryset.model._default_manager.filter(pk__in=[obj.pk for obj in objects])
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((obj.pk, label(obj)) for obj in objects)]
 
 
 def local_moment(form: forms.Form, date_field: str, time_field: str) -> dt.datetime | None:

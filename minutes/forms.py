@@ -2,7 +2,7 @@
 
 from django import forms
 
-from core.forms import GovFormMixin
+from core.forms import GovFormMixin, GovTextarea
 from minutes.models import Recipient, Sends, Source
 
 
@@ -75,12 +75,12 @@ class RecipientAddForm(GovFormMixin, forms.Form):
 class RecipientRemoveForm(GovFormMixin, forms.Form):
     """Taking someone off the distribution list: the reason is needed for one the distribution requires."""
 
-    reason = forms.CharField(
+    reason = GovTextarea(
         label="Reason for taking them off the list",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         max_length=2000,
         help_text="For example, no address known, or they have left the agency.",
-        error_messages={"required": "Enter the reason for taking them off the list"},
+        message="Enter the reason for taking them off the list",
     )
 
     def __init__(self, *args, required: bool, **kwargs) -> None:

@@ -18,6 +18,7 @@ from core.forms import (
     GovDateField,
     GovFormMixin,
     GovRadios,
+    GovTextarea,
     GovTimeField,
     add_service_errors,
     field_label,
@@ -106,11 +107,9 @@ class ReferralForm(GovFormMixin, forms.Form):
             "invalid_choice": "Select the urgency from the list",
         },
     )
-    urgency_reason = forms.CharField(
+    urgency_reason = GovTextarea(
         label="Why a longer timescale than same day (if you chose one)",
-        widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5000,
         help_text="Only when the concern includes sexual abuse where forensic evidence may be lost, or an injury to "
         "a non-mobile infant, and the urgency is not same day",
     )
@@ -126,15 +125,13 @@ class ReferralForm(GovFormMixin, forms.Form):
         empty_label="Select an agency",
         error_messages={"invalid_choice": "Select the agency from the list"},
     )
-    immediate_action_details = forms.CharField(
-        label="What the agency did", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
-    )
-    concern_summary = forms.CharField(
+    immediate_action_details = GovTextarea(label="What the agency did", rows=3, required=False)
+    concern_summary = GovTextarea(
         label="The concern",
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        rows=6,
         help_text="What was reported, by whom, and what is known so far",
-        error_messages={"required": "Describe the concern"},
+        message="Describe the concern",
     )
     allocated_social_worker = forms.ModelChoiceField(
         label="Allocated social worker",
@@ -198,7 +195,7 @@ class PersonForm(GovFormMixin, forms.Form):
         label="Expected date of birth", required=False, help_text="For an unborn child, for example 3 4 2027"
     )
     relationship = forms.CharField(label="Relationship", max_length=100, required=False)
-    address = forms.CharField(label="Address", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=500)
+    address = GovTextarea(label="Address", rows=3, required=False, max_length=500)
     under_18 = forms.BooleanField(
         label="This person is a child (under 18)",
         required=False,
@@ -477,12 +474,12 @@ class DeadlineMoveForm(GovFormMixin, forms.Form):
 
     due_date = GovDateField(label="New date it is due")
     due_time = GovTimeField(label="New time it is due", what="it is due")
-    reason = forms.CharField(
+    reason = GovTextarea(
         label="Why is it moved later?",
         help_text="Shown on the case page and in the minutes",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
         max_length=2000,
-        error_messages={"required": "Give the reason for moving the deadline later"},
+        message="Give the reason for moving the deadline later",
     )
 
     def clean(self) -> dict:

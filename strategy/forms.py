@@ -10,8 +10,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 
+from agencies.forms import NamedPersonForm
 from agencies.models import Agency, User
-from core.forms import GovDateField, GovFormMixin, GovRadios, GovTimeField, local_moment
+from core.forms import GovDateField, GovFormMixin, GovRadios, GovTextarea, GovTimeField, local_moment, offer
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
@@ -37,7 +38,6 @@ from strategy.models import (
 )
 from strategy.rules import Proposal
 
-TEXT = {"rows": 3}
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_VALUES = {"yes": True, "no": False}
 
@@ -62,12 +62,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         help_text="Sets how soon the discussion must be held. A missing child is always 24 hours.",
         message="Select the urgency",
     )
-    urgency_reason = forms.CharField(
-        label="Why a longer timescale than same day (if you chose one)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
-        required=False,
-    )
+    urgency_reason = GovTextarea(label="Why a longer timescale than same day (if you chose one)", required=False)
     scheduled_date = GovDateField(label="Date of the discussion")
     scheduled_time = GovTimeField(label="Time of the discussion", what="of the discussion")
     format = GovRadios(
@@ -91,13 +86,8 @@ class ConveneForm(GovFormMixin, forms.Form):
             "invalid_choice": "Select children of this case",
         },
     )
-    reason = forms.CharField(
-        label="Reason for the discussion",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=5000,
-        error_messages={"required": "Enter the reason for the discussion"},
-    )
-    purpose = forms.CharField(label="Purpose", widget=forms.Textarea(attrs=TEXT), max_length=5000, required=False)
+    reason = GovTextarea(label="Reason for the discussion", rows=3, message="Enter the reason for the discussion")
+    purpose = GovTextarea(label="Purpose", rows=3, required=False)
     reconvened_from = forms.ModelChoiceField(
         label="Reconvening an earlier discussion",
         queryset=Discussion.objects.none(),
@@ -105,9 +95,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         empty_label="No, this is not a reconvened discussion",
         error_messages={"invalid_choice": "Select an earlier discussion of this case"},
     )
-    reconvene_rationale = forms.CharField(
-        label="Rationale for reconvening", widget=forms.Textarea(attrs=TEXT), max_length=5000, required=False
-    )
+    reconvene_rationale = GovTextarea(label="Rationale for reconvening", rows=3, required=False)
 
     def __init__(
         self,
@@ -122,8 +110,7 @@ class ConveneForm(GovFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.referral = referral
         self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
-        self.fields["children"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["children"].choices = [(c.pk, c.full_name) for c in children]  # type: ignore[attr-defined]
+        offer(self.fields["children"], children, label=lambda child: child.full_name)
         self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]
         self.proposal_rows: list[dict[str, Any]] = []
         for proposal in proposals:
@@ -141,7 +128,7 @@ class ConveneForm(GovFormMixin, forms.Form):
             )
             self.fields[f"agency_{proposal.key}"] = forms.ModelChoiceField(
                 label="Agency",
-                queryset=Agency.objects.filter(pk__in=[a.pk for a in options]),
+                queryset=Agency.objects.none(),
                 initial=match.pk if match else None,
                 required=False,
                 empty_label=f"Choose the agency for the {role}" if match is None else None,
@@ -150,10 +137,7 @@ class ConveneForm(GovFormMixin, forms.Form):
                     "invalid_choice": "Select the agency for the " + role + " from the list",  # noqa: S608  # nosec B608
                 },
             )
-            choices = [(a.pk, a.name) for a in options]
-            self.fields[f"agency_{proposal.key}"].choices = (  # type: ignore[attr-defined]
-                [("", f"Choose the agency for the {role}"), *choices] if match is None else choices
-            )
+            offer(self.fields[f"agency_{proposal.key}"], options)
             row: dict[str, Any] = {
                 "proposal": proposal,
                 "invite": self[f"invite_{proposal.key}"],
@@ -166,11 +150,8 @@ class ConveneForm(GovFormMixin, forms.Form):
                     "or invite them as an external contact later"
                 )
             else:
-                self.fields[f"decline_{proposal.key}"] = forms.CharField(
-                    label=f"Why the {role} is not invited",
-                    widget=forms.Textarea(attrs={"rows": 2}),
-                    max_length=2000,
-                    required=False,
+                self.fields[f"decline_{proposal.key}"] = GovTextarea(
+                    label=f"Why the {role} is not invited", max_length=2000, required=False
                 )
                 row["decline"] = self[f"decline_{proposal.key}"]
             self.proposal_rows.append(row)
@@ -269,16 +250,13 @@ class AttendanceForm(VersionedForm):
                 people = colleagues.get(invitation.agency_id, [])
                 self.fields[f"person_{invitation.pk}"] = forms.ModelChoiceField(
                     label=f"Who attended for {invitation.agency}",
-                    queryset=User.objects.filter(pk__in=[p.pk for p in people]),
+                    queryset=User.objects.none(),
                     required=False,
                     empty_label="Not named yet, or not listed",
                     help_text=f"A colleague at {invitation.agency}",
                     error_messages={"invalid_choice": f"Choose a colleague at {invitation.agency} from the list"},
                 )
-                self.fields[f"person_{invitation.pk}"].choices = [  # type: ignore[attr-defined]
-                    ("", "Not named yet, or not listed"),
-                    *((p.pk, str(p)) for p in people),
-                ]
+                offer(self.fields[f"person_{invitation.pk}"], people)
                 self.fields[f"contact_{invitation.pk}"] = forms.CharField(
                     label="Or their name, if not listed", max_length=200, required=False
                 )
@@ -343,24 +321,17 @@ class InformationForm(GovFormMixin, forms.Form):
             "invalid_choice": "Select the agency from the list: you can add your own agency's information only",
         },
     )
-    information = forms.CharField(
-        label="Information shared",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=10000,
-        error_messages={"required": "Enter the information shared"},
+    information = GovTextarea(
+        label="Information shared", rows=3, max_length=10000, message="Enter the information shared"
     )
-    checks_done = forms.CharField(
-        label="Checks done", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
-    )
+    checks_done = GovTextarea(label="Checks done", required=False)
     consent = GovRadios(
         label="Consent for the checks",
         choices=Consent.choices,
         message="Select whether consent was sought for the checks",
     )
-    consent_manager_reason = forms.CharField(
+    consent_manager_reason = GovTextarea(
         label="The manager's reason, if consent was not sought or was refused",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
         required=False,
         help_text="Name the manager who agreed to go ahead without consent, and why",
     )
@@ -372,8 +343,7 @@ class InformationForm(GovFormMixin, forms.Form):
 
     def __init__(self, *args: Any, agencies: list[Agency], max_characters: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
+        offer(self.fields["agency"], agencies)
         # The partnership's maximum (Partnership.max_entry_characters), refused here before it reaches the service.
         for name in ("information", "checks_done", "consent_manager_reason"):
             field = self.fields[name]
@@ -389,9 +359,7 @@ class InformationForm(GovFormMixin, forms.Form):
 class RiskForm(VersionedForm):
     """When the risk analysis is reviewed: once for the whole discussion."""
 
-    risk_review = forms.CharField(
-        label=RISK_QUESTIONS["review"], widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
-    )
+    risk_review = GovTextarea(label=RISK_QUESTIONS["review"], max_length=2000, required=False)
     risk_review_on = GovDateField(
         label=str(capfirst(Discussion._meta.get_field("risk_review_on").verbose_name)),
         required=False,
@@ -405,9 +373,7 @@ class ChildRiskForm(VersionedForm):
     def __init__(self, *args: Any, child: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key in CHILD_RISK_QUESTIONS:
-            self.fields[key] = forms.CharField(
-                label=RISK_QUESTIONS[key], widget=forms.Textarea(attrs=TEXT), max_length=10000, required=False
-            )
+            self.fields[key] = GovTextarea(label=RISK_QUESTIONS[key], rows=3, max_length=10000, required=False)
         self.fields["level"] = forms.ChoiceField(
             label=f"Level of risk for {child.full_name}",
             choices=[(level.value, f"{level.label}: {RISK_LEVEL_HINTS[level].lower()}") for level in RiskLevel],
@@ -430,12 +396,7 @@ class DecisionForm(VersionedForm):
         help_text="Select all that apply",
         error_messages={"required": "Select at least one decision", "invalid_choice": "Select decisions from the list"},
     )
-    reasoning = forms.CharField(
-        label="Reasoning",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=10000,
-        error_messages={"required": "Give the reasoning for the decision"},
-    )
+    reasoning = GovTextarea(label="Reasoning", rows=3, max_length=10000, message="Give the reasoning for the decision")
     investigation_type = forms.ChoiceField(
         label="Investigation type",
         choices=InvestigationType.choices,
@@ -451,9 +412,7 @@ class DecisionForm(VersionedForm):
         help_text="Name and rank of the officer who made the police decision",
     )
     reconvene_on = GovDateField(label="Date to reconvene", required=False)
-    reconvene_rationale = forms.CharField(
-        label="Rationale for reconvening", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
-    )
+    reconvene_rationale = GovTextarea(label="Rationale for reconvening", required=False)
     medical_date = GovDateField(
         label="Date of the child protection medical", required=False, help_text="If it has been done"
     )
@@ -502,21 +461,15 @@ class StepForm(GovFormMixin, forms.Form):
                 message="Select the outcome of the conference",
             )
         elif step.outcome_label:
-            self.fields["outcome"] = forms.CharField(
-                label=step.outcome_label,
-                widget=forms.Textarea(attrs={"rows": 3}),
-                max_length=5000,
-                error_messages={"required": "Say what the review found"},
-            )
+            self.fields["outcome"] = GovTextarea(label=step.outcome_label, rows=3, message="Say what the review found")
 
 
 class AbandonForm(GovFormMixin, forms.Form):
-    abandon_reason = forms.CharField(
+    abandon_reason = GovTextarea(
         label="Why is the meeting abandoned?",
         help_text="The discussion is then not held: its deadline is open again where it was",
-        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Give the reason for abandoning the meeting"},
+        message="Give the reason for abandoning the meeting",
     )
 
 
@@ -532,9 +485,7 @@ def _yes_no(label: str, what: str, **kwargs: Any) -> forms.ChoiceField:
 
 
 def _text(label: str, rows: int = 2, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label, widget=forms.Textarea(attrs={"rows": rows}), max_length=5000, required=False, **kwargs
-    )
+    return GovTextarea(label=label, rows=rows, required=False, **kwargs)
 
 
 class StandingForm(VersionedForm):
@@ -680,9 +631,7 @@ class OutcomeForm(GovFormMixin, forms.Form):
         choices=[("yes", "Yes: the conference clock runs on"), ("no", "No: the conference clock stops")],
         message="Select whether a conference is needed",
     )
-    no_conference_reason = forms.CharField(
-        label="Why no conference is needed", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
-    )
+    no_conference_reason = GovTextarea(label="Why no conference is needed", required=False)
 
 
 class PlanForm(VersionedForm):
@@ -693,9 +642,7 @@ class PlanForm(VersionedForm):
         self.child = child
         self.rows = []
         for item, label in PLAN_ITEMS.items():
-            self.fields[f"{item}_answer"] = forms.CharField(
-                label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
-            )
+            self.fields[f"{item}_answer"] = GovTextarea(label=label, required=False)
             self.fields[f"{item}_not_needed"] = forms.CharField(
                 label="Or: not needed because", max_length=2000, required=False
             )
@@ -716,17 +663,15 @@ class FamilySummaryForm(VersionedForm):
         help_text="Until you decide, nothing is shared with the family.",
         message="Select whether the family is told now or nothing is shared yet",
     )
-    for_family = forms.CharField(
+    for_family = GovTextarea(
         label="What will be shared with the family",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=5000,
+        rows=3,
         required=False,
         help_text="Only this, and the details you tick below, goes into the family's document.",
     )
-    for_child = forms.CharField(
+    for_child = GovTextarea(
         label="What will be shared with the child, in words they understand",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=5000,
+        rows=3,
         required=False,
         help_text="Leave it empty if the child is too young to be told.",
     )
@@ -739,19 +684,16 @@ class FamilySummaryForm(VersionedForm):
         required=False,
         error_messages={"invalid_choice": "Select why nothing is shared with the family yet"},
     )
-    not_yet_detail = forms.CharField(
+    not_yet_detail = GovTextarea(
         label="Explain why nothing is shared yet",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
         required=False,
         help_text="Needed for another reason. This stays in the minutes; the family is not sent it.",
     )
     include_names = forms.BooleanField(label="The children's names", required=False)
     include_date = forms.BooleanField(label="The date of the discussion", required=False)
     include_outcome = forms.BooleanField(label="The outcome, in plain words", required=False)
-    outcome = forms.CharField(
+    outcome = GovTextarea(
         label="The outcome in plain words",
-        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
         help_text="Write it for the family: no names of other people, no police or agency information.",
@@ -768,12 +710,10 @@ class ProceedForm(VersionedForm):
             "invalid_choice": "Select agencies from the list",
         },
     )
-    reason = forms.CharField(
+    reason = GovTextarea(
         label="Why it cannot wait for them",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
         help_text="Only where delay would increase the risk or impede the investigation",
-        error_messages={"required": "Give the reason for proceeding without them"},
+        message="Give the reason for proceeding without them",
     )
     urgency = forms.CharField(
         label="How urgent it is", max_length=500, error_messages={"required": "Say how urgent it is"}
@@ -781,39 +721,20 @@ class ProceedForm(VersionedForm):
 
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agencies"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agencies"].choices = [(a.pk, a.name) for a in agencies]  # type: ignore[attr-defined]
+        offer(self.fields["agencies"], agencies)
 
 
-class ActionForm(GovFormMixin, forms.Form):
+class ActionForm(NamedPersonForm):
+    field_order = ["submission_key", "what", "measure", "lead_agency"]
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    what = forms.CharField(
-        label="What will be done",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
-        error_messages={"required": "Enter what will be done"},
-    )
-    measure = forms.CharField(
-        label="How we will know it is done",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
-        error_messages={"required": "Enter how we will know it is done"},
-    )
+    what = GovTextarea(label="What will be done", message="Enter what will be done")
+    measure = GovTextarea(label="How we will know it is done", message="Enter how we will know it is done")
     lead_agency = forms.ModelChoiceField(
         label="Lead agency",
         queryset=Agency.objects.none(),
         empty_label="Select the lead agency",
         error_messages={"required": "Select the lead agency", "invalid_choice": "Select the lead agency from the list"},
     )
-    person = forms.ModelChoiceField(
-        label="Named person",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Someone not listed here",
-        help_text="A user of the lead agency",
-        error_messages={"invalid_choice": "Select the named person from the list"},
-    )
-    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
     child = forms.ModelChoiceField(
         label="Child",
         queryset=Person.objects.none(),
@@ -824,19 +745,11 @@ class ActionForm(GovFormMixin, forms.Form):
     due_date = GovDateField(label="Due date")
     due_time = GovTimeField(label="Due time", what="the action is due", initial="17:00")
 
-    def __init__(
-        self, *args: Any, agencies: list[Agency], people: list[User], children: list[Person], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], children: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["lead_agency"].choices = [("", "Select the lead agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
-        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [  # type: ignore[attr-defined]
-            ("", "Someone not listed here"),
-            *((p.pk, f"{p} ({p.agency})") for p in people),
-        ]
-        self.fields["child"].queryset = Person.objects.filter(pk__in=[c.pk for c in children])  # type: ignore[attr-defined]
-        self.fields["child"].choices = [("", "All the children"), *((c.pk, c.full_name) for c in children)]  # type: ignore[attr-defined]
+        self.fields["person"].help_text = "A user of the lead agency"
+        offer(self.fields["lead_agency"], agencies)
+        offer(self.fields["child"], children, label=lambda child: child.full_name)
 
     def clean(self) -> dict:
         super().clean()
@@ -847,32 +760,19 @@ class ActionForm(GovFormMixin, forms.Form):
         return self.cleaned_data
 
 
-class InviteForm(GovFormMixin, forms.Form):
+class InviteForm(NamedPersonForm):
+    field_order = ["agency"]
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),
         empty_label="Select the agency",
         error_messages={"required": "Select the agency to invite", "invalid_choice": "Select an agency from the list"},
     )
-    person = forms.ModelChoiceField(
-        label="Named person",
-        queryset=User.objects.none(),
-        required=False,
-        empty_label="Someone not listed here",
-        error_messages={"invalid_choice": "Select the named person from the list"},
-    )
-    contact_name = forms.CharField(label="Or their name, if not listed", max_length=200, required=False)
     role = forms.CharField(label="Their role", max_length=200, required=False, help_text="For example, school nurse")
 
-    def __init__(self, *args: Any, agencies: list[Agency], people: list[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])  # type: ignore[attr-defined]
-        self.fields["agency"].choices = [("", "Select the agency"), *((a.pk, a.name) for a in agencies)]  # type: ignore[attr-defined]
-        self.fields["person"].queryset = User.objects.filter(pk__in=[p.pk for p in people])  # type: ignore[attr-defined]
-        self.fields["person"].choices = [  # type: ignore[attr-defined]
-            ("", "Someone not listed here"),
-            *((p.pk, f"{p} ({p.agency})") for p in people),
-        ]
+        offer(self.fields["agency"], agencies)
 
 
 def team_managers(referral: Referral):
@@ -887,20 +787,18 @@ class CloseCaseForm(GovFormMixin, forms.Form):
         choices=ClosureOutcome.choices,
         message="Select the outcome of the case",
     )
-    reason = forms.CharField(
+    reason = GovTextarea(
         label="Reason for closing the case",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=5000,
+        rows=5,
         help_text="Shown on the case and kept in its history.",
-        error_messages={"required": "Enter the reason for closing the case"},
+        message="Enter the reason for closing the case",
     )
 
 
 class ReopenCaseForm(GovFormMixin, forms.Form):
-    reason = forms.CharField(
+    reason = GovTextarea(
         label="Reason for reopening the case",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=5000,
+        rows=5,
         help_text="For example, new information received. Shown on the case and kept in its history.",
-        error_messages={"required": "Enter the reason for reopening the case"},
+        message="Enter the reason for reopening the case",
     )

@@ -13,10 +13,11 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -433,10 +434,7 @@ def _information_save(request, checker, posted, now):
 
 
 def _child_of(request, discussion: Discussion):
-    child = discussion.children.filter(pk=_int(request.POST.get("child"))).first()
-    if child is None:
-        raise Http404("This discussion is not about that child")
-    return child
+    return _posted(request, discussion.children.all(), "child", "This discussion is not about that child")
 
 
 def _risk_page(context, checker, bound):
@@ -517,9 +515,7 @@ def _decision_save(request, checker, posted, now):
 
 
 def _outcome_form(request, discussion, checker):
-    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
-    if decision is None:
-        raise Http404("No such decision")
+    decision = _posted(request, discussion.decisions.all(), "decision", "No such decision")
     key = f"outcome-{decision.pk}"
     return Posted(key, forms.OutcomeForm(request.POST, prefix=key), about=decision)
 
@@ -810,11 +806,18 @@ def discussion_section(request: AuthenticatedRequest, discussion_pk: int, sectio
     )
 
 
-def _int(value: str | None) -> int:
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _posted(request: AuthenticatedRequest, rows: QuerySet[_Row], name: str, missing: str) -> _Row:
+    """The row of `rows` (a discussion's own) whose key is posted as `name`; any other key is a 404."""
     try:
-        return int(value or "")
+        row = rows.filter(pk=int(request.POST.get(name) or "")).first()
     except ValueError:
-        return -1
+        row = None
+    if row is None:
+        raise Http404(missing)
+    return row
 
 
 @case_methods(["POST"], _sees_discussion)
@@ -882,9 +885,7 @@ def discussion_authorise(request: AuthenticatedRequest, discussion_pk: int) -> H
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     if not checker.can_authorise_s47():
         raise PermissionDenied("Only a team manager in children's social care authorises a section 47 enquiry")
-    decision = ChildDecision.objects.filter(pk=_int(request.POST.get("decision")), discussion=discussion).first()
-    if decision is None:
-        raise Http404("No such decision")
+    decision = _posted(request, discussion.decisions.all(), "decision", "No such decision")
     try:
         services.decision_authorise_s47(
             acting_user=request.user, checker=checker, decision=decision, now=timezone.now()
@@ -901,9 +902,7 @@ def invitation_withdraw(request: AuthenticatedRequest, discussion_pk: int) -> Ht
     discussion, checker = get_discussion_for_user(request.user, discussion_pk, write=True)
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC social workers and team managers withdraw invitations")
-    invitation = Invitation.objects.filter(pk=_int(request.POST.get("invitation")), discussion=discussion).first()
-    if invitation is None:
-        raise Http404("No such invitation")
+    invitation = _posted(request, discussion.invitations.all(), "invitation", "No such invitation")
     try:
         services.invitation_withdraw(
             acting_user=request.user, checker=checker, invitation=invitation, reason=request.POST.get("reason", "")

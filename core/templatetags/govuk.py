@@ -82,6 +82,13 @@ def date_parts(field: forms.BoundField) -> list[dict]:
     return parts
 
 
+@register.inclusion_tag("includes/fields.html")
+def fields(form: forms.BaseForm, *names: str) -> dict:
+    """The fields named, in that order, or every field of the form: each rendered by includes/field.html with its
+    defaults (a field that needs a parameter of that template is included on its own)."""
+    return {"fields": [form[name] for name in names] if names else list(form)}
+
+
 @register.inclusion_tag("includes/error_summary.html")
 def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list | None) -> dict:
     """One GOV.UK error summary for a page's forms and formsets (or lists of them), in page order."""
