@@ -55,12 +55,14 @@ export VAR_DIR="$run_dir/var"
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
   core agencies referrals strategy actions minutes administration work config
 
-# --- The suite: every test, browser tests included, on TEST_WORKERS processes (pytest-xdist; 2 by default, the
-# machine's 2 cores; TEST_WORKERS=0 runs them in this one). Each worker has a test database, a Redis database and
-# ports of its own, and seeds the demo data once per moment (tests/demo_snapshot.py). --reuse-db keeps the test
-# databases, migrated, for the second pass below; this run's PostgreSQL is thrown away after it.
-workers=${TEST_WORKERS:-2}
-.venv/bin/python -m pytest -n "$workers" --reuse-db "$@"
+# --- The suite: every test, browser tests included, on TEST_WORKERS processes (pytest-xdist; 3 by default: on 2
+# cores a worker waits on PostgreSQL, Chromium or a Celery worker much of the time, and 3 kept both cores busy;
+# TEST_WORKERS=0 runs them in this one). Each worker has a test database (a copy of one migrated once for the run,
+# tests/template_db.py), a Redis database and ports of its own; the demo data is seeded once per moment for the run
+# and shared (tests/demo_snapshot.py). --reuse-db keeps the test databases for the second pass below; this run's
+# PostgreSQL is thrown away after it. The slowest tests are listed after each pass.
+workers=${TEST_WORKERS:-3}
+.venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 "$@"
 
 # --- Once more with the clock moved: no test may depend on the day it was written, nor on the season, the time of
 # day or the year. One hard moment per run, chosen by the day of the year from this list (London time):
@@ -79,6 +81,6 @@ print(moments[today.timetuple().tm_yday % len(moments)])
 PY
   )
   echo "Running the suite again with the clock moved to $later (London time): reproduce with TEST_CLOCK=$later make test"
-  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --reuse-db -m "not e2e" -q
+  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 -m "not e2e" -q
 fi
 .venv/bin/python scripts/smoke-sqlite.py  # `make run`'s embedded defaults (SQLite, no Redis) in a process of its own
