@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCK = "tests.template_db"
 
 
-def fingerprint() -> str:
+def fingerprint(root: Path = ROOT) -> str:
     """What the template's schema depends on: the migrations here and the locked third-party packages."""
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("*/migrations/*.py"), ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]):
-        digest.update(str(path.relative_to(ROOT)).encode())
+    locks = [path for path in (root / "requirements.txt", root / "requirements-dev.txt") if path.exists()]
+    for path in sorted([*root.glob("*/migrations/*.py"), *locks]):
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
