@@ -28,6 +28,7 @@ import os
 import pickle  # nosec B403: our own files, written by this run's workers in its own folder
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
@@ -118,23 +119,29 @@ def _columns(cursor, table: str) -> list[str]:
     return [name for (name,) in cursor.fetchall()]
 
 
-def take(key: object, made: Snapshot) -> Snapshot:
-    """Copy every table's rows, as they are now (committed), into a new schema; remember it under `key`."""
+@contextlib.contextmanager
+def _new_schema() -> Iterator[tuple[Any, str, Callable[[str], str]]]:
+    """A schema of its own for a copy, made in one transaction as the owner: (cursor, schema, quote)."""
     schema = f"{PREFIX}{next(_numbers)}"
     owner = _owner()
-    quote = owner.ops.quote_name
     try:
         with owner.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute(f"CREATE SCHEMA {quote(schema)}")
-            full = {}
-            for table in db_roles.non_empty(cursor, _tables()):
-                cursor.execute(f"CREATE UNLOGGED TABLE {quote(schema)}.{quote(table)} AS TABLE {quote(table)}")
-                full[table] = ", ".join(_columns(cursor, quote(table)))
-            sequences = _sequences(cursor)
+            cursor.execute(f"CREATE SCHEMA {owner.ops.quote_name(schema)}")
+            yield cursor, schema, owner.ops.quote_name
             cursor.execute("COMMIT")
     finally:
         owner.close()
+
+
+def take(key: object, made: Snapshot) -> Snapshot:
+    """Copy every table's rows, as they are now (committed), into a new schema; remember it under `key`."""
+    with _new_schema() as (cursor, schema, quote):
+        full = {}
+        for table in db_roles.non_empty(cursor, _tables()):
+            cursor.execute(f"CREATE UNLOGGED TABLE {quote(schema)}.{quote(table)} AS TABLE {quote(table)}")
+            full[table] = ", ".join(_columns(cursor, quote(table)))
+        sequences = _sequences(cursor)
     _snapshots[key] = dataclasses.replace(made, schema=schema, tables=full, sequences=sequences)
     return _snapshots[key]
 
@@ -238,20 +245,11 @@ def _dump(snapshot: Snapshot, folder: Path, name: str) -> None:
 def _load(key: object, folder: Path, name: str) -> Snapshot:
     """A snapshot another worker wrote, copied into a schema of this database's own, and remembered under `key`."""
     described: Snapshot = pickle.loads((folder / f"{name}.pickle").read_bytes())  # noqa: S301 (our own file)  # nosec B301
-    schema = f"{PREFIX}{next(_numbers)}"
-    owner = _owner()
-    quote = owner.ops.quote_name
-    try:
-        with owner.cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute(f"CREATE SCHEMA {quote(schema)}")
-            for number, table in enumerate(described.tables):
-                copy_of = f"{quote(schema)}.{quote(table)}"
-                cursor.execute(f"CREATE UNLOGGED TABLE {copy_of} AS TABLE {quote(table)} WITH NO DATA")
-                with cursor.cursor.copy(f"COPY {copy_of} FROM STDIN (FORMAT binary)") as copy:
-                    copy.write((folder / f"{name}.{number}").read_bytes())
-            cursor.execute("COMMIT")
-    finally:
-        owner.close()
+    with _new_schema() as (cursor, schema, quote):
+        for number, table in enumerate(described.tables):
+            copy_of = f"{quote(schema)}.{quote(table)}"
+            cursor.execute(f"CREATE UNLOGGED TABLE {copy_of} AS TABLE {quote(table)} WITH NO DATA")
+            with cursor.cursor.copy(f"COPY {copy_of} FROM STDIN (FORMAT binary)") as copy:
+                copy.write((folder / f"{name}.{number}").read_bytes())
     _snapshots[key] = dataclasses.replace(described, schema=schema)
     return _snapshots[key]
