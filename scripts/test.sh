@@ -47,6 +47,10 @@ export CELERY_BROKER_URL="$REDIS_URL"
 export CHROMIUM=/usr/bin/chromium
 export VAR_DIR="$run_dir/var"
 
+# The template test database is migrated (tests/template_db.py) while the lint runs: both take a core for a minute.
+.venv/bin/python -m tests.template_db >"$run_dir/template.log" 2>&1 &
+template=$!
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/djlint --lint templates */templates
@@ -61,8 +65,14 @@ export VAR_DIR="$run_dir/var"
 # tests/template_db.py), a Redis database and ports of its own; the demo data is seeded once per moment for the run
 # and shared (tests/demo_snapshot.py). --reuse-db keeps the test databases for the second pass below; this run's
 # PostgreSQL is thrown away after it. The slowest tests are listed after each pass.
+wait "$template" || { cat "$run_dir/template.log"; echo "Migrating the template test database failed"; exit 1; }
+
 workers=${TEST_WORKERS:-3}
-.venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 "$@"
+.venv/bin/python -m pytest -n "$workers" --dist loadgroup --reuse-db --durations=10 "$@"
+
+# `make run`'s embedded defaults (SQLite, no Redis), in a process of its own beside the second pass.
+.venv/bin/python scripts/smoke-sqlite.py >"$run_dir/smoke.log" 2>&1 &
+smoke=$!
 
 # --- Once more with the clock moved: no test may depend on the day it was written, nor on the season, the time of
 # day or the year. One hard moment per run, chosen by the day of the year from this list (London time):
@@ -81,6 +91,9 @@ print(moments[today.timetuple().tm_yday % len(moments)])
 PY
   )
   echo "Running the suite again with the clock moved to $later (London time): reproduce with TEST_CLOCK=$later make test"
-  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 -m "not e2e" -q
+  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --dist loadgroup --reuse-db --durations=10 -m "not e2e" -q
 fi
-.venv/bin/python scripts/smoke-sqlite.py  # `make run`'s embedded defaults (SQLite, no Redis) in a process of its own
+smoke_status=0
+wait "$smoke" || smoke_status=$?
+cat "$run_dir/smoke.log"
+exit "$smoke_status"

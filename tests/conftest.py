@@ -85,6 +85,16 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock moved to {value} (TEST_CLOCK)" if value else None
 
 
+# The longest tests start first (each 10-50 s: browser journeys, the every-URL walk, the query plans on generated
+# data), so that none of them starts at the end of a parallel run while the other workers sit idle. The rest keep
+# their order.
+LONGEST_FIRST = ("tests/e2e/", "tests/test_every_url.py", "tests/test_query_plans.py", "tests/bench/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _real_services_only() -> None:
     """Tests run on the PostgreSQL and Redis that `make test` starts; anything else fails, never skips."""

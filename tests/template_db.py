@@ -48,16 +48,7 @@ def prepare(connection: BaseDatabaseWrapper, *, app_role: str, reuse: bool) -> b
         # One worker at a time: the first makes the template, the others wait for it and copy it.
         cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [LOCK])
         try:
-            wanted = fingerprint()
-            cursor.execute(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
-            )
-            row = cursor.fetchone()
-            if row is None or row[0] != wanted:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quote(template)} WITH (FORCE)")
-                cursor.execute(f"CREATE DATABASE {quote(template)}")
-                _migrate(connection, template, app_role)
-                cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [wanted])
+            _ensure_template(cursor, connection, template, app_role)
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() and reuse:
                 return True
@@ -66,6 +57,44 @@ def prepare(connection: BaseDatabaseWrapper, *, app_role: str, reuse: bool) -> b
         finally:
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [LOCK])
     return True
+
+
+def _ensure_template(cursor, connection: BaseDatabaseWrapper, template: str, app_role: str) -> None:
+    """Migrate the template unless it is there with this tree's fingerprint (the caller holds the lock)."""
+    quote = connection.ops.quote_name
+    wanted = fingerprint()
+    cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template])
+    row = cursor.fetchone()
+    if row is None or row[0] != wanted:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(template)} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {quote(template)}")
+        _migrate(connection, template, app_role)
+        cursor.execute(f"COMMENT ON DATABASE {quote(template)} IS %s", [wanted])
+
+
+def main() -> None:
+    """`python -m tests.template_db`: make the template before pytest starts. `make test` runs it beside the lint
+    (scripts/test.sh), so that the migrations run on the core the lint leaves idle; the workers then find it made.
+    Run without it, the first worker makes it as before."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from tests import db_roles
+
+    app_role = os.environ.get("DATABASE_APP_ROLE") or db_roles.APP_ROLE
+    db_roles.create_app_role(connection, app_role)
+    template = f"{connection.creation._get_test_db_name()}_template"
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [LOCK])
+        try:
+            _ensure_template(cursor, connection, template, app_role)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [LOCK])
+    connection.close()
+    print(f"template test database {template} ready")
 
 
 def _worker_suffix() -> str:
@@ -95,3 +124,7 @@ def _migrate(connection: BaseDatabaseWrapper, database: str, app_role: str) -> N
     )
     if done.returncode:
         raise RuntimeError(f"migrating the template test database failed:\n{done.stdout}\n{done.stderr}")
+
+
+if __name__ == "__main__":
+    main()
