@@ -8,9 +8,9 @@ the strategy services when they create an action through `actions.services`.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
+from core.history import HistoricalRecords
 from referrals.models import Deadline, Person, Referral
 
 

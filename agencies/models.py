@@ -9,8 +9,8 @@ from django.contrib.auth.models import UserManager as AuthUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from core.models import AppendOnly
 
 

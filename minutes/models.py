@@ -13,8 +13,8 @@ new is rendered or sent as one, and its emailed links still in date were withdra
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from core.models import AppendOnly, Unchangeable
 from strategy.models import Discussion, Invitation
 

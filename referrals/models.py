@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency, Partnership
+from core.history import HistoricalRecords
 from core.models import AppendOnly
 from core.presenters import describe_age
 from core.timescales import Rule

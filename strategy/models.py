@@ -7,10 +7,10 @@ are kept, and every model keeps its history with who made each change.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from actions.models import Action
 from agencies.models import Agency
+from core.history import HistoricalRecords
 from referrals.models import Deadline, Person, Referral, Urgency
 
 

@@ -4,6 +4,7 @@ actions are built through the services by tests/builders.py."""
 from typing import Any
 
 import factory
+from django.contrib.auth.hashers import make_password
 
 from agencies.models import Agency, AgencyType, Partnership, User
 from agencies.services import user_agency_group_sync
@@ -39,12 +40,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
     agency = factory.SubFactory(AgencyFactory)
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    # Hashed as the user is made (with the tests' fast hasher), so the row is inserted once: setting it after the
+    # insert saved the user a second time, with a second history row and a "password changed" sign-in event.
+    password = factory.LazyFunction(lambda: make_password(TEST_PASSWORD))
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
         if create and extracted:
             self.roles.set(extracted)
-        self.save()
         if create:
             user_agency_group_sync(self)
