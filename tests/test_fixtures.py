@@ -5,6 +5,11 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
+# Reads only the files of the tree: run once, not again with the clock moved (scripts/test.sh).
+pytestmark = pytest.mark.clock_free
+
 TESTS = Path(__file__).resolve().parent
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+# Reads only the files of the tree: run once, not again with the clock moved (scripts/test.sh).
+pytestmark = pytest.mark.clock_free
+
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. core: shared building blocks and the pure timescale engine; work: each user's home page of queues
 # (it reads every app's work); administration: the Django admin.

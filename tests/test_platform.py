@@ -88,6 +88,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.clock_free
 def test_production_settings_pass_the_deployment_checks():
     result = _manage(
         "check",
@@ -104,6 +105,7 @@ def test_production_settings_pass_the_deployment_checks():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.clock_free
 def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DEBUG="false")
     assert result.returncode != 0
@@ -148,6 +150,7 @@ def test_seed_demo_is_refused_when_debug_is_off(settings):
     assert not User.objects.exists()
 
 
+@pytest.mark.clock_free
 def test_docker_compose_names_every_service_with_the_readme_commands():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
@@ -170,6 +173,7 @@ def test_docker_compose_names_every_service_with_the_readme_commands():
     assert services["redis"]["image"].startswith("redis:")
 
 
+@pytest.mark.clock_free
 def test_docker_compose_runs_migrations_as_the_owner_and_the_app_never_as_a_superuser():
     """Issue 26, finding 3: web, worker and beat connect as the app's role; only `migrate` as the owner; the
     superuser the postgres image makes is no service's; the init script makes the app's role with no rights."""
@@ -195,6 +199,7 @@ def test_docker_compose_runs_migrations_as_the_owner_and_the_app_never_as_a_supe
     assert "strategy_owner" in operations and "strategy_app" in operations and "DATABASE_APP_ROLE" in operations
 
 
+@pytest.mark.clock_free
 def test_make_run_starts_web_worker_and_beat():
     procfile = dict(
         line.split(":", 1) for line in (ROOT / "Procfile.dev").read_text().splitlines() if line and ":" in line
@@ -242,6 +247,7 @@ def test_the_embedded_filesystem_broker_reaches_a_separate_worker_process(tmp_pa
         worker.wait(timeout=20)
 
 
+@pytest.mark.clock_free
 def test_production_static_files_collect_with_hashed_names(tmp_path):
     """What the Dockerfile runs: the manifest storage must find every file the CSS points at."""
     result = _manage(

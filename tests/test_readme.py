@@ -5,6 +5,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+# Reads only the files of the tree: run once, not again with the clock moved (scripts/test.sh).
+pytestmark = pytest.mark.clock_free
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 

@@ -2,7 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from tests import template_db
+
+# Reads only the files of the tree: run once, not again with the clock moved (scripts/test.sh).
+pytestmark = pytest.mark.clock_free
 
 
 def _tree(root: Path) -> Path:
