@@ -68,7 +68,7 @@ template=$!
 wait "$template" || { cat "$run_dir/template.log"; echo "Migrating the template test database failed"; exit 1; }
 
 workers=${TEST_WORKERS:-3}
-.venv/bin/python -m pytest -n "$workers" --dist loadgroup --reuse-db --durations=10 "$@"
+.venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 "$@"
 
 # `make run`'s embedded defaults (SQLite, no Redis), in a process of its own beside the second pass.
 .venv/bin/python scripts/smoke-sqlite.py >"$run_dir/smoke.log" 2>&1 &
@@ -92,7 +92,7 @@ print(moments[today.timetuple().tm_yday % len(moments)])
 PY
   )
   echo "Running the suite again with the clock moved to $later (London time): reproduce with TEST_CLOCK=$later make test"
-  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --dist loadgroup --reuse-db --durations=10 -m "not e2e and not clock_free" -q
+  TEST_CLOCK="$later" .venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 -m "not e2e and not clock_free" -q
 fi
 smoke_status=0
 wait "$smoke" || smoke_status=$?

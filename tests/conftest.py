@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from administration.management.commands.seed_demo import ensure_reference_rows
 from agencies.models import AgencyType, RoleCode
-from tests import db_roles, demo_snapshot, template_db
+from tests import db_roles, demo_snapshot, template_db, world_snapshot
 from tests.factories import TEST_PASSWORD, AgencyFactory, PartnershipFactory, UserFactory
 from tests.services import SmtpServer
 
@@ -85,10 +85,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock moved to {value} (TEST_CLOCK)" if value else None
 
 
-# The longest tests start first (each 10-50 s: browser journeys, the every-URL walk, the query plans on generated
-# data), so that none of them starts at the end of a parallel run while the other workers sit idle. The rest keep
-# their order.
-LONGEST_FIRST = ("tests/e2e/", "tests/test_every_url.py", "tests/test_query_plans.py", "tests/bench/")
+# The longest tests start first (10-60 s each: the browser journeys and the every-URL walk), so that none of them
+# starts at the end of a parallel run while the other workers sit idle. The rest keep their order (the query plans'
+# and the generator's tests among them: their modules generate rows once for each worker that runs one of them, and
+# sent out in the first round they would be spread over every worker).
+LONGEST_FIRST = ("tests/e2e/", "tests/test_every_url.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -273,8 +274,14 @@ def smtp_server(settings):
 
 @pytest.fixture
 def world(db):
-    """Two partnerships: ours with CSC, police, health and a school; a neighbour with its own police."""
+    """Two partnerships: ours with CSC, police, health and a school; a neighbour with its own police.
+
+    Made once per test database and copied in for later tests (tests/world_snapshot.py)."""
     ensure_reference_rows()  # a transactional test before this one may have flushed them
+    return world_snapshot.world(_make_world)
+
+
+def _make_world() -> dict:
     ours = PartnershipFactory(name="Invented Partnership")
     neighbour = PartnershipFactory(name="Neighbouring Invented Partnership")
     csc = AgencyFactory(partnership=ours, name="Invented CSC", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)

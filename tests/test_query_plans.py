@@ -20,8 +20,7 @@ from tests.db_roles import as_owner
 from tests.paging import link
 from tests.plans import large_tables, page_plans, problems
 
-# Its module fixture generates a partnership of rows once: its tests run on one worker (`--dist loadgroup`).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_plans")]
+pytestmark = pytest.mark.django_db
 REFERRALS = 20_000
 # The personas' partnership holds a fifth of the cases (4,000), so a page that read it whole would read 20 times
 # what a page may: a plan that scans the partnership cannot pass for a bounded one by being small.

@@ -1,5 +1,7 @@
 """The Django admin: administrators manage their own partnership's people and agencies, and no more."""
 
+import re
+
 import pytest
 from django.http import HttpRequest
 from django.urls import reverse
@@ -51,7 +53,9 @@ def test_administrator_sees_only_their_partnership(staff_client, world):
 def test_administrator_cannot_move_a_user_into_another_partnerships_agency(staff_client, world):
     page = staff_client.get(reverse("admin:agencies_user_change", args=[world["sw"].pk])).content.decode()
     neighbouring = Agency.objects.get(name="Neighbouring CSC")
-    assert f'value="{neighbouring.pk}"' not in page
+    agency_choices = re.search(r'<select name="agency".*?</select>', page, re.S)
+    assert agency_choices is not None and f'value="{world["csc"].pk}"' in agency_choices.group()
+    assert f'value="{neighbouring.pk}"' not in agency_choices.group()
 
 
 def test_superusers_are_not_listed_for_administrators(staff_client, world):

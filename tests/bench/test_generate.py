@@ -13,8 +13,7 @@ from bench.generate import SURNAMES, generate
 from referrals.models import Referral, referral_search_text_refresh
 from tests.db_roles import as_owner
 
-# Its module fixture generates the rows once: its tests run on one worker (`--dist loadgroup`).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("bench_generate")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")

@@ -38,10 +38,6 @@ PRODUCTION_KEYS = [
     "SECURE_CONTENT_TYPE_NOSNIFF",
 ]
 
-# Its module fixture reads the production settings once, in a process of its own: its tests run on one worker
-# (`--dist loadgroup`, scripts/test.sh).
-pytestmark = pytest.mark.xdist_group("production_settings")
-
 
 @pytest.fixture(scope="module")
 def production() -> dict:
