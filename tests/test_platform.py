@@ -240,6 +240,8 @@ def test_docker_compose_names_every_service_with_the_readme_commands():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        # The cache and sessions (issue 28) on the same Redis, in another database than the broker's.
+        assert env["REDIS_URL"].startswith("redis://redis:6379/") and env["REDIS_URL"] != env["CELERY_BROKER_URL"]
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
 
