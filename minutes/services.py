@@ -527,11 +527,16 @@ def draft_queue(discussion: Discussion, *, draft: Draft, now: dt.datetime, kind:
     if not cache.add(key, True, timeout=DRAFT_QUEUED_SECONDS):
         return True
     try:
-        render_draft.apply_async(
-            args=[discussion.pk, kind, now.isoformat(), draft.snapshot_sha256],
-            retry=False,
-            expires=DRAFT_QUEUED_SECONDS,
-        )
+        # One attempt to reach the broker, at most 2 s: without a limit kombu retries the connection for ever and
+        # the request would hang while the broker is down (retry=False only covers the publishing).
+        with render_draft.app.pool.acquire(block=True, timeout=2) as broker:
+            broker.ensure_connection(max_retries=0, timeout=2)
+            render_draft.apply_async(
+                args=[discussion.pk, kind, now.isoformat(), draft.snapshot_sha256],
+                connection=broker,
+                retry=False,
+                expires=DRAFT_QUEUED_SECONDS,
+            )
     except Exception:  # the broker is down: the caller renders it in the request, as before
         cache.delete(key)
         log.warning("could not queue a draft PDF of discussion %s", discussion.pk, exc_info=True)

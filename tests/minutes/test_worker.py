@@ -15,7 +15,9 @@ from minutes.models import DraftDocument, Kind, MinutesDocument, Sends
 from referrals.models import CaseView
 from strategy import services as strategy_services
 from tests import builders
+from tests.actions.test_sweep_reliability import _broker
 from tests.minutes.conftest import AFTER, minutes_checker, pdf_pages, share_with_family
+from tests.services import RedisServer
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,6 +67,17 @@ def test_a_draft_pdf_is_prepared_by_a_real_worker_then_downloaded(world, held, t
         now=AFTER,
     )
     assert "Preparing the draft PDF" in tm_client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_draft_is_rendered_in_the_request_as_before(held, tm_client, tmp_path):
+    redis = RedisServer(tmp_path).start()
+    with _broker(redis):
+        redis.stop()
+        response = tm_client.get(reverse("minutes:draft_pdf", args=[held.pk, Kind.FULL]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "DRAFT" in " ".join(pdf_pages(response.content, tmp_path))
+    assert not DraftDocument.objects.exists()  # only the worker stores drafts
 
 
 @pytest.mark.django_db
