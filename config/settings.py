@@ -114,7 +114,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # catalogue). In production (DEBUG off, PostgreSQL) each process keeps psycopg 3's pool through Django's "pool"
 # option: per process, so sizes are per gunicorn worker or Celery child (a sync worker uses one connection at a time);
 # the pool checks a connection before handing it out (CONN_HEALTH_CHECKS). It replaces CONN_MAX_AGE, which stays 0.
-# DATABASE_POOL=false goes back to one connection per request (e.g. behind PgBouncer, which pools instead: README).
+# DATABASE_POOL=false goes back to one connection per request (e.g. behind PgBouncer, which pools instead:
+# docs/operations.md, "Connections, sessions and draft PDFs").
 # Off under DEBUG: `make run` on SQLite and the tests (which switch roles and connection settings) are unchanged.
 _POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DATABASE_POOL = env.bool("DATABASE_POOL", default=not DEBUG) and _POSTGRES
@@ -128,7 +129,7 @@ if DATABASE_POOL:
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
 # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction: `.iterator()` then reads in chunks
-# without a server-side cursor (README, "In production").
+# without a server-side cursor (docs/operations.md).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 # Two roles on PostgreSQL (docs/operations.md): `migrate` connects as the owner and then grants the role named
 # here exactly its rights (core/db_roles.py); web, worker and beat connect as that role. Empty: one role (SQLite).
