@@ -3,10 +3,12 @@ new users and forgotten passwords get a single-use reset link by email; deactiva
 sessions; granting a role that edits cases is told to the partnership's heads of service."""
 
 from collections.abc import Iterable
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -48,7 +50,16 @@ def sessions_end(user: User) -> int:
         keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
         ended, _ = Session.objects.filter(session_key__in=keys).delete()
         UserSession.objects.filter(user=user).delete()
+        transaction.on_commit(lambda: _cached_sessions_forget(keys))
     return ended
+
+
+def _cached_sessions_forget(keys: list[str]) -> None:
+    """With sessions read from the cache (production's "cached_db"), the cached copies go too: a session deleted
+    from the database alone would still be read from the cache until it expired."""
+    prefix = getattr(import_module(settings.SESSION_ENGINE).SessionStore, "cache_key_prefix", None)
+    if prefix and keys:
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in keys])
 
 
 def roles_granted_notify(*, actor: User | None, user: User, granted: Iterable[str]) -> None:

@@ -110,6 +110,27 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections (issue 28): opening one per request costs PostgreSQL 23-25 ms of CPU (a new backend planning on a cold
+# catalogue). In production (DEBUG off, PostgreSQL) each process keeps psycopg 3's pool through Django's "pool"
+# option: per process, so sizes are per gunicorn worker or Celery child (a sync worker uses one connection at a time);
+# the pool checks a connection before handing it out (CONN_HEALTH_CHECKS). It replaces CONN_MAX_AGE, which stays 0.
+# DATABASE_POOL=false goes back to one connection per request (e.g. behind PgBouncer, which pools instead:
+# docs/operations.md, "Connections, sessions and draft PDFs").
+# Off under DEBUG: `make run` on SQLite and the tests (which switch roles and connection settings) are unchanged.
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASE_POOL = env.bool("DATABASE_POOL", default=not DEBUG) and _POSTGRES
+if DATABASE_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        # Seconds a request waits for a free connection before failing (rather than hanging a worker).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction: `.iterator()` then reads in chunks
+# without a server-side cursor (docs/operations.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 # Two roles on PostgreSQL (docs/operations.md): `migrate` connects as the owner and then grants the role named
 # here exactly its rights (core/db_roles.py); web, worker and beat connect as that role. Empty: one role (SQLite).
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
@@ -165,6 +186,22 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 if SESSION_IDLE_MINUTES < 1 or SESSION_ABSOLUTE_HOURS < 1:
     raise ImproperlyConfigured("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be 1 or more.")
+# Sessions and the cache (issue 28). In production with REDIS_URL (a Redis database apart from the Celery broker's),
+# the cache is Redis, shared by every web worker, and sessions are read from it ("cached_db": written to the
+# database and the cache, read from the cache, one query fewer per request). Without REDIS_URL, or with DEBUG on
+# (`make run`, the tests), Django's defaults as before: database sessions and a cache per process.
+# What uses the cache: the CSP report limit per address (core/middleware.py), shared between workers with Redis.
+# Ending a user's sessions removes them from both (agencies/accounts.py sessions_end).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and not DEBUG:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "sd",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Not a timeout: the cookie and the stored session outlive the sign-in by 3 days, only so that a form posted after
 # a weekend is still known to be that user's and is kept for them (core/sessions.py). The sign-in ends as above.
 SESSION_COOKIE_AGE = (SESSION_ABSOLUTE_HOURS + 3 * 24) * 60 * 60

@@ -65,6 +65,29 @@ class MinutesDocument(AppendOnly):
         return f"{self.version} {self.kind}"
 
 
+class DraftDocument(models.Model):
+    """The latest draft PDF (full minutes or family summary) of a discussion, rendered by the worker (issue 28).
+
+    A cache, not a record: it is served while the record's snapshot still hashes to `snapshot_sha256` (the same
+    snapshot renders the same document) and replaced by the worker once the record changes and a draft is asked
+    for again. One row per discussion and kind. Not in history: nothing here was decided or typed by anyone.
+    """
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="draft_documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    snapshot_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pages = models.PositiveSmallIntegerField()
+    # The moment the draft was asked for: the record as it stood then ("Draft printed ..." on every page).
+    printed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["discussion", "kind"], name="one_draft_per_discussion_kind")]
+
+    def __str__(self) -> str:
+        return f"draft {self.kind}"
+
+
 class Source(models.TextChoices):
     INVITEE = "invitee", "Invited to the discussion"
     GP = "gp", "The child's GP"

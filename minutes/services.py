@@ -6,6 +6,7 @@ One transaction per user action; rules are checked before anything is written.
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import re
 import secrets
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Min, Q
 from django.urls import reverse
@@ -29,6 +32,7 @@ from minutes.access import MinutesChecker
 from minutes.models import (
     REQUIRED_SOURCES,
     Circulation,
+    DraftDocument,
     ExternalDownload,
     Kind,
     MinutesDocument,
@@ -480,14 +484,96 @@ def render_pending(*, since: dt.datetime) -> int:
     return count
 
 
-def draft_pdf(discussion: Discussion, *, now: dt.datetime, kind: str) -> pdf.Rendered | None:
-    """The record as it is now, marked DRAFT on every page; rendered on demand, never stored.
+# --- Drafts: rendered by the worker, kept by the snapshot's hash (issue 28) ----------------------------------------
 
-    None for the family summary while there is none (not decided, or nothing shared yet)."""
+# How long a draft asked for is not asked for again, however often the page is opened (a Celery message each time
+# would render nothing new); after that, a message lost with a broker restart is sent again.
+DRAFT_QUEUED_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft of the record as it is at `now`: its snapshot, the snapshot's hash and, once the worker has rendered
+    it, the stored PDF (None until then)."""
+
+    data: dict
+    snapshot_sha256: str
+    document: DraftDocument | None
+
+
+def snapshot_sha256(data: dict) -> str:
+    """The hash of a snapshot: equal snapshots render equal documents (keys sorted, so the order never matters)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def draft_find(discussion: Discussion, *, now: dt.datetime, kind: str) -> Draft | None:
+    """The draft of the record as it is at `now` (marked DRAFT on every page), with its PDF if the worker has
+    rendered this very snapshot. None for the family summary while there is none (not decided, or nothing shared)."""
     data = live_snapshot(discussion, now=now)
     if kind == Kind.SUMMARY and minutes_record.family_document(data) is None:
         return None
-    return pdf.render(data, kind=kind, printed=minutes_record.when(now))
+    digest = snapshot_sha256(data)
+    document = DraftDocument.objects.filter(discussion=discussion, kind=kind, snapshot_sha256=digest).first()
+    return Draft(data=data, snapshot_sha256=digest, document=document)
+
+
+def draft_queue(discussion: Discussion, *, draft: Draft, now: dt.datetime, kind: str) -> bool:
+    """Ask the worker to render `draft`: a Celery message only, no row written by the request (the worker writes).
+    Once per DRAFT_QUEUED_SECONDS for the same snapshot (the cache remembers). False when the broker is down."""
+    from minutes.tasks import render_draft
+
+    key = f"minutes:draft-queued:{discussion.pk}:{kind}:{draft.snapshot_sha256}"
+    if not cache.add(key, True, timeout=DRAFT_QUEUED_SECONDS):
+        return True
+    try:
+        # One attempt to reach the broker, at most 2 s: without a limit kombu retries the connection for ever and
+        # the request would hang while the broker is down (retry=False only covers the publishing).
+        with render_draft.app.pool.acquire(block=True, timeout=2) as broker:
+            broker.ensure_connection(max_retries=0, timeout=2)
+            render_draft.apply_async(
+                args=[discussion.pk, kind, now.isoformat(), draft.snapshot_sha256],
+                connection=broker,
+                retry=False,
+                expires=DRAFT_QUEUED_SECONDS,
+            )
+    except Exception:  # the broker is down: the caller renders it in the request, as before
+        cache.delete(key)
+        log.warning("could not queue a draft PDF of discussion %s", discussion.pk, exc_info=True)
+        return False
+    return True
+
+
+def draft_render(*, discussion_pk: int, kind: str, now: dt.datetime, snapshot_sha256_wanted: str) -> bool:
+    """The worker's half: render the draft of the record as it stood at `now` (the moment it was asked for) and
+    keep it as the discussion's draft of this kind. Nothing is rendered when that draft is stored already, or when
+    the record has changed since (its snapshot no longer hashes as asked: the page asks again for the new one).
+    True when a PDF was rendered."""
+    discussion = Discussion.objects.filter(pk=discussion_pk).first()
+    if discussion is None:
+        return False
+    draft = draft_find(discussion, now=now, kind=kind)
+    if draft is None or draft.document is not None or draft.snapshot_sha256 != snapshot_sha256_wanted:
+        return False
+    rendered = pdf.render(draft.data, kind=kind, printed=minutes_record.when(now))
+    DraftDocument.objects.update_or_create(
+        discussion=discussion,
+        kind=kind,
+        defaults={
+            "snapshot_sha256": draft.snapshot_sha256,
+            "pdf": rendered.pdf,
+            "pages": rendered.pages,
+            "printed_at": now,
+        },
+    )
+    return True
+
+
+def draft_pdf(draft: Draft, *, now: dt.datetime, kind: str) -> bytes:
+    """The draft's PDF: the worker's when it has rendered it, else rendered here (the broker is down)."""
+    if draft.document is not None:
+        return bytes(draft.document.pdf)
+    return pdf.render(draft.data, kind=kind, printed=minutes_record.when(now)).pdf
 
 
 def document_download(

@@ -20,3 +20,15 @@ def render_version(version_pk: int) -> int:
 def render_pending() -> int:
     """Catch up on versions approved while the broker was down (beat, every few minutes)."""
     return services.render_pending(since=timezone.now() - dt.timedelta(days=7))
+
+
+@shared_task(name="minutes.render_draft")
+def render_draft(discussion_pk: int, kind: str, printed_at: str, snapshot_sha256: str) -> bool:
+    """Render a draft PDF asked for on the draft's page (issue 28), off the web worker: the record as it stood at
+    `printed_at`, kept while its snapshot still hashes to `snapshot_sha256`."""
+    return services.draft_render(
+        discussion_pk=discussion_pk,
+        kind=kind,
+        now=dt.datetime.fromisoformat(printed_at),
+        snapshot_sha256_wanted=snapshot_sha256,
+    )

@@ -247,13 +247,20 @@ def minutes_circulate(request: AuthenticatedRequest, discussion_pk: int) -> Http
 
 @case_methods(["GET"], _sees)
 def draft_pdf(request: AuthenticatedRequest, discussion_pk: int, kind: str) -> HttpResponse:
+    """The draft PDF of the record as it is now, once the worker has rendered it (issue 28: never in a web worker
+    unless the broker is down). Until then a page saying it is being prepared, with a link to try again; opening
+    it writes nothing (the worker writes the PDF), so the look is logged when the PDF itself is downloaded."""
     discussion, checker = get_minutes_for_user(request.user, discussion_pk)
     kind = _kind(kind, allowed=(Kind.FULL, Kind.SUMMARY))
-    rendered = services.draft_pdf(discussion, now=timezone.now(), kind=kind)
-    if rendered is None:
+    now = timezone.now()
+    draft = services.draft_find(discussion, now=now, kind=kind)
+    if draft is None:
         raise Http404("There is no family summary: nothing is shared with the family")
+    if draft.document is None and services.draft_queue(discussion, draft=draft, now=now, kind=kind):
+        return render(request, "minutes/draft_preparing.html", {"discussion": discussion, "kind": kind})
+    content = services.draft_pdf(draft, now=now, kind=kind)
     case_services.case_view_record(user=request.user, referral=discussion.referral, page=f"minutes draft ({kind}) PDF")
-    return _pdf_response(rendered.pdf, pdf.filename(discussion.referral.reference, kind=kind, number=None))
+    return _pdf_response(content, pdf.filename(discussion.referral.reference, kind=kind, number=None))
 
 
 @case_methods(["GET"], _sees)

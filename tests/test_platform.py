@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
 
 from agencies.models import Agency, Partnership, User
 from agencies.tasks import clear_expired_sessions
@@ -105,6 +107,78 @@ def test_production_settings_pass_the_deployment_checks():
     assert "no issues" in result.stdout
 
 
+# --- Connections and sessions in production (issue 28) ----------------------------------------------------------
+
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "a-production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"}
+CHOSEN = ("DEBUG", "DATABASE_URL", "REDIS_URL", "DATABASE_POOL", "DATABASE_POOL_MAX_SIZE")
+
+
+def _settings_under(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
+    """config/settings.py read afresh with this environment (the process's own settings are not touched)."""
+    with monkeypatch.context() as patch:
+        for name in CHOSEN:
+            patch.delenv(name, raising=False)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        return runpy.run_path(str(ROOT / "config" / "settings.py"))
+
+
+def test_production_pools_connections_and_reads_sessions_from_redis(monkeypatch):
+    postgres = "postgres://strategy_app:secret@db.example.invalid:5432/strategy"
+    production = _settings_under(monkeypatch, **PRODUCTION, DATABASE_URL=postgres, REDIS_URL="redis://r.invalid:6379/1")
+    database = production["DATABASES"]["default"]
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
+    assert database["CONN_MAX_AGE"] == 0 and database["CONN_HEALTH_CHECKS"] is True  # the pool checks, not the age
+    assert production["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert production["CACHES"]["default"]["LOCATION"] == "redis://r.invalid:6379/1"
+    assert production["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    sized = _settings_under(monkeypatch, **PRODUCTION, DATABASE_URL=postgres, DATABASE_POOL_MAX_SIZE="2")
+    assert sized["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 2
+    assert "SESSION_ENGINE" not in sized and "CACHES" not in sized  # no REDIS_URL: database sessions, as before
+    behind_pgbouncer = _settings_under(monkeypatch, **PRODUCTION, DATABASE_URL=postgres, DATABASE_POOL="false")
+    assert "pool" not in behind_pgbouncer["DATABASES"]["default"].get("OPTIONS", {})
+
+
+def test_make_run_and_the_tests_keep_one_connection_per_request_and_sessions_in_the_database(monkeypatch):
+    make_run = _settings_under(monkeypatch, DEBUG="true")  # SQLite under var/, no Redis
+    tests = _settings_under(  # DEBUG on, PostgreSQL and Redis (the tests switch roles and connection settings)
+        monkeypatch, DEBUG="true", DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"]
+    )
+    for loaded in (make_run, tests):
+        assert "pool" not in loaded["DATABASES"]["default"].get("OPTIONS", {})
+        assert "SESSION_ENGINE" not in loaded and "CACHES" not in loaded
+
+
+@pytest.mark.django_db
+def test_the_production_pool_hands_each_request_the_same_warm_connection(monkeypatch):
+    """On the real PostgreSQL with psycopg-pool, production's pool options on a connection of the test database:
+    three requests' worth of queries, each connection closed as the end of a request closes it, run on one server
+    process (one connection per request, as under DEBUG, would start three)."""
+    production = _settings_under(monkeypatch, **PRODUCTION, DATABASE_URL=os.environ["DATABASE_URL"])
+    pooled = {
+        **connection.settings_dict,
+        "OPTIONS": {
+            **connection.settings_dict["OPTIONS"],
+            "pool": production["DATABASES"]["default"]["OPTIONS"]["pool"],
+        },
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+    }
+    probe = DatabaseWrapper(pooled, alias="pool_probe")
+    try:
+        probe.pool.open(wait=True)  # as a worker's first request leaves it: min_size connections made
+        pids = set()
+        for _ in range(3):
+            with probe.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.add(cursor.fetchone()[0])
+            probe.close()  # back to the pool, not closed
+        assert len(pids) == 1
+        assert probe.pool.get_stats()["pool_size"] == 1
+    finally:
+        probe.close_pool()
+
+
 @pytest.mark.clock_free
 def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DEBUG="false")
@@ -169,6 +243,8 @@ def test_docker_compose_names_every_service_with_the_readme_commands():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        # The cache and sessions (issue 28) on the same Redis, in another database than the broker's.
+        assert env["REDIS_URL"].startswith("redis://redis:6379/") and env["REDIS_URL"] != env["CELERY_BROKER_URL"]
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
 

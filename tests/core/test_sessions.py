@@ -2,11 +2,18 @@
 posted after its session ended is kept for the same user's next sign-in, never anyone else's."""
 
 import datetime as dt
+import uuid
 
 import pytest
+import redis
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agencies.accounts import sessions_end
 from agencies.models import AuthEvent, AuthEventKind
 from config import settings as config_settings
 from core import sessions
@@ -322,3 +329,86 @@ def test_work_kept_from_a_timeout_waits_for_the_second_factor_then_is_saved(sign
     client.get(url, follow=True)
     discussion.refresh_from_db()
     assert discussion.risk_review == "Invented worry kept through the code page"
+
+
+# --- Production's sessions: read from Redis (issue 28) ---------------------------------------------------------
+
+CACHED_DB = "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.fixture
+def cached_db_sessions(settings, redis_url):
+    """What config/settings.py sets in production with REDIS_URL (tests/test_platform.py checks that it does):
+    Django's Redis cache, on the Redis the tests run, and sessions read from it. A key prefix of the test's own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-sessions-{uuid.uuid4().hex}",
+        }
+    }
+    settings.SESSION_ENGINE = CACHED_DB
+
+
+def _queries_of_a_second_request(user) -> tuple[list[str], str]:
+    """The SQL of a signed-in user's second request (the first may note activity), and their session's key."""
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("referrals:list")).status_code == 200
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(reverse("referrals:list")).status_code == 200
+    return [query["sql"] for query in context.captured_queries], client.session.session_key
+
+
+def test_production_sessions_are_read_from_redis_one_query_fewer_per_request(world, clock, settings, redis_url):
+    on_the_database, _ = _queries_of_a_second_request(world["sw"])
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-sessions-{uuid.uuid4().hex}",
+        }
+    }
+    settings.SESSION_ENGINE = CACHED_DB
+
+    from_redis, key = _queries_of_a_second_request(world["sw"])
+
+    assert len(from_redis) == len(on_the_database) - 1
+    assert [q for q in on_the_database if "django_session" in q]
+    assert not [q for q in from_redis if "django_session" in q]
+    in_redis = redis.Redis.from_url(redis_url).keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
+    assert [k.decode() for k in in_redis] == [
+        f"{settings.CACHES['default']['KEY_PREFIX']}:1:{cached_db.KEY_PREFIX}{key}"
+    ]
+    assert Session.objects.filter(session_key=key).exists()  # in the database too, which outlives a Redis restart
+
+
+def test_a_session_read_from_redis_still_ends_after_30_minutes_without_a_request(
+    cached_db_sessions, signed_in, clock, world
+):
+    client = signed_in("sw")
+    clock(minutes=29, seconds=59)
+    assert client.get(reverse("referrals:list")).status_code == 200
+    clock(minutes=59, seconds=59)  # 30:00 after that request
+
+    response = client.get(reverse("referrals:list"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert client.get(reverse("actions:mine")).status_code == 302
+    assert timed_out_events(world["sw"]) == ["Timed out after 30 minutes without activity"]
+    assert (
+        "You were signed out because you did nothing for 30 minutes." in client.get(reverse("login")).content.decode()
+    )
+
+
+def test_ending_a_users_sessions_removes_them_from_redis_too(
+    cached_db_sessions, signed_in, world, django_capture_on_commit_callbacks
+):
+    client = signed_in("sw")
+    assert client.get(reverse("referrals:list")).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sessions_end(world["sw"]) == 1
+
+    assert not Session.objects.exists()
+    assert client.get(reverse("referrals:list")).status_code == 302  # not read back from the cache

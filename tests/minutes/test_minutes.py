@@ -4,10 +4,11 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from pypdf import PdfReader
 
 from minutes import record, services
-from minutes.models import Kind, MinutesVersion, Sends, Source
+from minutes.models import DraftDocument, Kind, MinutesVersion, Sends, Source
 from referrals.models import CaseView
 from strategy import services as strategy_services
 from strategy.models import CHILD_RISK_QUESTIONS
@@ -251,12 +252,43 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
 
 
 def test_a_draft_is_marked_draft_on_every_page(world, held, sw_client, tmp_path):
-    response = sw_client.get(f"/discussions/{held.pk}/minutes/draft-full.pdf")
-    assert response.status_code == 200
+    url = f"/discussions/{held.pk}/minutes/draft-full.pdf"
+    preparing = sw_client.get(url)  # the worker renders it (tests/minutes/test_worker.py runs a real one)
+    assert preparing.status_code == 200 and "Preparing the draft PDF" in preparing.content.decode()
+    assert not DraftDocument.objects.exists() and not CaseView.objects.filter(page__startswith="minutes draft").exists()
+    now = timezone.now()
+    draft = services.draft_find(held, now=now, kind=Kind.FULL)
+    assert services.draft_render(
+        discussion_pk=held.pk, kind=Kind.FULL, now=now, snapshot_sha256_wanted=draft.snapshot_sha256
+    )
+    response = sw_client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert CaseView.objects.filter(user=world["sw"], page="minutes draft (full) PDF").count() == 1
     pages = pdf_pages(response.content, tmp_path)
     for page in pages:
         assert "DRAFT" in page and "OFFICIAL-SENSITIVE" in page
     assert not MinutesVersion.objects.exists()
+
+
+def test_a_draft_asked_for_before_the_record_changed_is_not_rendered(world, held):
+    now = timezone.now()
+    asked = services.draft_find(held, now=now, kind=Kind.FULL).snapshot_sha256
+    strategy_services.information_add(
+        acting_user=world["tm"],
+        checker=builders.checker(world["tm"], held),
+        agency=world["health"].agency,
+        data={
+            "information": "Invented later entry",
+            "checks_done": "",
+            "consent": "not_sought",
+            "consent_manager_reason": "Invented manager's reason.",
+            "not_for_family": False,
+        },
+        now=now,
+    )
+    assert services.draft_find(held, now=now, kind=Kind.FULL).snapshot_sha256 != asked  # the page asks again
+    assert not services.draft_render(discussion_pk=held.pk, kind=Kind.FULL, now=now, snapshot_sha256_wanted=asked)
+    assert not DraftDocument.objects.exists()
 
 
 def test_uninvolved_users_get_404_for_the_minutes_and_their_pdfs(world, held, client):

@@ -7,11 +7,17 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from config.celery import app as celery_app
 from minutes import services
-from minutes.models import Kind, MinutesDocument, Sends
-from tests.minutes.conftest import AFTER, minutes_checker, share_with_family
+from minutes.models import DraftDocument, Kind, MinutesDocument, Sends
+from referrals.models import CaseView
+from strategy import services as strategy_services
+from tests import builders
+from tests.actions.test_sweep_reliability import _broker
+from tests.minutes.conftest import AFTER, minutes_checker, pdf_pages, share_with_family
+from tests.services import RedisServer
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,6 +34,50 @@ def test_approving_queues_the_pdfs_and_a_real_worker_renders_them_once(world, he
     assert set(documents) == {Kind.FULL, Kind.SUMMARY}
     before = {kind: d.sha256 for kind, d in documents.items()}
     assert {k: d.sha256 for k, d in services.documents_ensure(version).items()} == before  # never rendered twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_pdf_is_prepared_by_a_real_worker_then_downloaded(world, held, tm_client, tmp_path):
+    url = reverse("minutes:draft_pdf", args=[held.pk, Kind.FULL])
+    first = tm_client.get(url)  # no worker yet: the request only queues it
+    assert first.status_code == 200 and first["Content-Type"].startswith("text/html")
+    assert "Preparing the draft PDF" in first.content.decode()
+    assert not DraftDocument.objects.exists()
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        until = time.monotonic() + 60
+        while not DraftDocument.objects.filter(discussion=held).exists() and time.monotonic() < until:
+            time.sleep(0.2)
+    response = tm_client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{held.referral.reference}-minutes-draft-full.pdf"'
+    text = " ".join(pdf_pages(response.content, tmp_path))
+    assert "DRAFT" in text and held.referral.reference in text
+    assert CaseView.objects.filter(user=world["tm"], page="minutes draft (full) PDF").count() == 1
+    strategy_services.information_add(  # the record changes: that draft is no longer the record as it is
+        acting_user=world["tm"],
+        checker=builders.checker(world["tm"], held),
+        agency=world["health"].agency,
+        data={
+            "information": "Invented later entry",
+            "checks_done": "",
+            "consent": "not_sought",
+            "consent_manager_reason": "Invented manager's reason.",
+            "not_for_family": False,
+        },
+        now=AFTER,
+    )
+    assert "Preparing the draft PDF" in tm_client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_draft_is_rendered_in_the_request_as_before(held, tm_client, tmp_path):
+    redis = RedisServer(tmp_path).start()
+    with _broker(redis):
+        redis.stop()
+        response = tm_client.get(reverse("minutes:draft_pdf", args=[held.pk, Kind.FULL]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "DRAFT" in " ".join(pdf_pages(response.content, tmp_path))
+    assert not DraftDocument.objects.exists()  # only the worker stores drafts
 
 
 @pytest.mark.django_db
