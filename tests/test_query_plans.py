@@ -18,7 +18,7 @@ import bench.generate as generator
 from agencies.models import User
 from tests.db_roles import as_owner
 from tests.paging import link
-from tests.plans import large_tables, page_plans, problems
+from tests.plans import large_tables, page_plans, plan_nodes, problems
 
 # Its module fixture generates a partnership of rows once: its tests run on one worker (`--dist loadgroup`).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_plans")]
@@ -75,6 +75,10 @@ PAGES = [
     ("social_worker", "/referrals/", {"urgency": "standard"}),
     ("social_worker", "/referrals/", {"q": "{surname}"}),
     ("social_worker", "/referrals/", {"q": "{reference}"}),
+    # Issue 28: a two-letter term (the start of many names), a first name alone and the commonest surname.
+    ("social_worker", "/referrals/", {"q": "el"}),
+    ("social_worker", "/referrals/", {"q": "Ada"}),
+    ("social_worker", "/referrals/", {"q": "Li"}),
     ("social_worker", "/referrals/", {"next": "1"}),
     ("police_officer", "/referrals/", {}),
     ("police_officer", "/referrals/", {"q": "{surname}"}),
@@ -121,3 +125,24 @@ def test_the_generated_partnership_is_large_enough_to_show_a_scan(big):
 
     assert Referral.objects.filter(partnership_id=big["partnership"]).count() > 15 * PAGE_ROWS
     assert "referrals_referral" in big["large"] and "referrals_person" in big["large"]
+
+
+SKEWED_SEARCHES = ["el", "Ada", "Li", "Li Ada"]
+
+
+@pytest.mark.parametrize("term", SKEWED_SEARCHES)
+def test_a_search_reads_only_its_partnerships_index_entries(big, term):
+    """Issue 28: every index read of a search is the partnership's own: its range of a list index, or its own
+    keys of the search index (each tagged with the partnership), never the matches of other partnerships."""
+    partnership = big["partnership"]
+    status, plans = page_plans(_client(big["social_worker"]), "/referrals/", {"q": term})
+    assert status == 200
+    searches = [query for query in plans if "referral_search_keys" in query.sql]
+    assert searches, "the search did not use the partnership's keys"
+    for query in searches:
+        for node, _parent in plan_nodes(query.plan):
+            if node.get("Relation Name") == "referrals_referral" or node.get("Index Name", "").startswith("referral"):
+                condition = node.get("Index Cond", "") + node.get("Recheck Cond", "")
+                if node["Node Type"] in {"Bitmap Index Scan", "Index Scan", "Index Only Scan"}:
+                    assert f"partnership_id = {partnership}" in condition or f"{partnership}:" in condition, node
+    assert not problems(plans, big["large"])
