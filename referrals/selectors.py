@@ -33,7 +33,6 @@ from referrals.search import (
     partnership_keys,
     within_partnership,
     word_found,
-    word_keys,
     word_matches,
 )
 
@@ -174,27 +173,28 @@ class ReferralFilter(FilterSetAt):
         One match, read one of two ways on PostgreSQL (referrals.search). A search the partnership has few cases
         for is read from the partnership's own keys of the search index, and those few cases sorted. A common one
         ("el", or "li" in a large partnership) walks the list in its order, checking each case, until the page is
-        full. Either way each case is then checked against one current person of the case (the probe).
+        full. A search of several words then checks that one current person of the case has them all.
         """
         if reference := normalise_reference(value):
             return queryset.filter(reference=reference)
         words = fold_for_search(value).split()
         if not words:
             return queryset
-        people = Person.objects.filter(referral=OuterRef("pk"), removed_at=None)
-        for word in words:
-            people = people.filter(word_matches(word))
         keys = partnership_keys(self.partnership_id, words)
         common = bool(keys) and expected_matches(keys) > COMMON_MATCHES
         self.sorts_matches = not common
         if keys and not common:
             queryset = queryset.filter(within_partnership(self.partnership_id, words))
         for word in words:
-            if common:
-                queryset = queryset.filter(word_found(word))
-            elif not (keys and word_keys(word)):
-                queryset = queryset.filter(word_matches(word))  # no key for it: checked on the partnership's rows
-        return queryset.filter(ProbedExists(people))
+            # The referral's search text is its current people's names: one word found in it is found in one of
+            # them. Checked on the few matches the index read, or on each case as a common search walks the list.
+            queryset = queryset.filter(word_found(word) if common else word_matches(word))
+        if len(words) == 1:
+            return queryset
+        people = Person.objects.filter(referral=OuterRef("pk"), removed_at=None)
+        for word in words:
+            people = people.filter(word_matches(word))
+        return queryset.filter(ProbedExists(people))  # every word in one person's names
 
     def filter_overdue(self, queryset: ReferralQuerySet, name: str, value: bool) -> ReferralQuerySet:
         if not value:
