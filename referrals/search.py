@@ -92,6 +92,9 @@ def expected_matches(keys: list[str]) -> int:
 
 
 def _keys_contain(keys: list[str]):
-    from django.contrib.postgres.fields.array import ArrayContains
-
-    return ArrayContains(SearchKeys(F("partnership_id"), F("search_text")), keys)
+    """`referral_search_keys(partnership_id, search_text) @> keys`: the array field's own contains lookup."""
+    expression = SearchKeys(F("partnership_id"), F("search_text"))
+    contains = expression.output_field.get_lookup("contains")
+    if contains is None:  # pragma: no cover (every array field has it)
+        raise LookupError("an array field without its contains lookup")
+    return contains(expression, keys)
