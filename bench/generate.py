@@ -2,7 +2,7 @@
 `python bench/generate.py 2000000`.
 
 150 partnerships (the first one ten times the average, 6.7% of the cases, where the benchmark's personas
-work: BIG_TIMES), each with
+work: BIG_SHARE), each with
 CSC, police, health, education and probation and their people; then referrals over the three years before
 `now` with their children and household, strategy discussions, decisions, enquiry plans, actions, every
 deadline in every state (open: on track, due soon, overdue; met on time or late; stopped), the alerts
@@ -49,8 +49,9 @@ from referrals.models import Concern, ConcernCategory
 # Whatever the lead's referral search text joins the people's folded names with (referral_search_text_refresh).
 SEARCH_SEPARATOR = " | "
 SPAN_DAYS = 1096  # three years before `now`
-BIG_TIMES = 10  # the first partnership (the personas work there) has ten times the average partnership's cases
-BIG_SHARE: float | None = None  # or this share of the cases, when set (the query-plan tests' 20%)
+# The first partnership's share of the cases (the personas work there): ten times the average of the benchmark's
+# 150 partnerships.
+BIG_SHARE = 10 / 150
 MEASURED_LOOKS = 300  # list views that showed each of the personas' measured cases (real use makes hundreds)
 PERSONA_CASELOAD = 0.5  # the persona social worker's share of their partnership's cases (a heavy caseload)
 HELD_SHARE = 0.08  # newest 8% of the cases: discussion held, enquiries running
@@ -196,7 +197,7 @@ class _Generator:
             "now": now,
             "n": referrals,
             "np": partnerships,
-            "big": BIG_SHARE if BIG_SHARE is not None else min(0.5, BIG_TIMES / partnerships),
+            "big": BIG_SHARE,
             "load": PERSONA_CASELOAD,
             "measured_looks": MEASURED_LOOKS,
             "a": awaiting,
