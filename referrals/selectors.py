@@ -93,10 +93,9 @@ STATUS_RANKS = {
 class FilterSetAt(django_filters.FilterSet):
     """A list's filters that depend on the moment (overdue, due today): the view gives `now`, never the filter."""
 
-    def __init__(self, *args, now: dt.datetime, partnership_id: int | None = None, **kwargs) -> None:
+    def __init__(self, *args, now: dt.datetime, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
-        self.partnership_id = partnership_id or 0
 
 
 class ReferralFilter(FilterSetAt):
@@ -142,6 +141,11 @@ class ReferralFilter(FilterSetAt):
         model = Referral
         fields: list[str] = []
 
+    def __init__(self, *args, partnership_id: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.partnership_id = partnership_id or 0  # the search index's keys are tagged with the user's partnership
+        self.sorts_matches = False  # set by a name search (filter_name_or_reference)
+
     @property
     def sort_keys(self) -> tuple[tuple[str, ...], bool]:
         """The keys and direction of the sort asked for (the default when the form is not valid)."""
@@ -152,7 +156,7 @@ class ReferralFilter(FilterSetAt):
     def searches_by_name(self) -> bool:
         """A name was searched for whose matches are few (or not keyed): they are read by the search index and
         sorted (core.pages). A common one walks the list's own order instead (referrals.search.COMMON_MATCHES)."""
-        return getattr(self, "sorts_matches", False)
+        return self.sorts_matches
 
     def filter_sort(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         return queryset  # the page is read in this order by core.pages.keyset_page
