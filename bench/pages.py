@@ -456,7 +456,8 @@ other's. A word of three letters or more still matches anywhere in a name; two l
 a name ("li" finds Li and Lily, not Eliza); one letter an initial (`referrals/search.py`).
 
 **One match per request.** No list runs a count query any more (`core.pages`): the first page counts the rows
-it read ("3 referrals", or "More than 25 referrals" when there is a next page) and later pages show no number.
+it read ("3 referrals", or "More than 25 referrals" when there is a next page) and later pages show no number;
+the home page's queues likewise ("3 items", "More than 5 items"), one query each instead of two.
 The header's overdue and unread counts stay (capped at 99, each one index range of the user's own rows), and so
 does a case's history count (bounded by the case). The search asks the planner, without running anything
 (`EXPLAIN` of the keys' condition, about 0.3 ms of planning), how many of the partnership's cases hold its keys:
