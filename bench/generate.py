@@ -1,7 +1,8 @@
 """Invented data at national scale, made by the database itself: `generate(2_000_000)` or
 `python bench/generate.py 2000000`.
 
-150 partnerships (the first one larger, 4% of the cases, where the benchmark's personas work), each with
+150 partnerships (the first one ten times the average, 6.7% of the cases, where the benchmark's personas
+work: BIG_SHARE), each with
 CSC, police, health, education and probation and their people; then referrals over the three years before
 `now` with their children and household, strategy discussions, decisions, enquiry plans, actions, every
 deadline in every state (open: on track, due soon, overdue; met on time or late; stopped), the alerts
@@ -12,7 +13,9 @@ seconds, 2 million a quarter of an hour on two cores. Ends with ANALYZE.
 
 Most cases are closed, some 8% are held (enquiries running), a few thousand nationally await their
 discussion. Names come from short invented lists: first names, and 500 surnames made of two invented
-syllables, so a surname matches about 0.2% of the people. Nobody real appears anywhere.
+syllables with four real two-letter ones (Li, Ng, Wu, Ho), Zipf-distributed: the commonest is about 2.3% of
+families, most well under 0.2%. Every pairing of first name and surname is invented. The personas' measured
+cases are each shown in MEASURED_LOOKS list views besides the two every case is in.
 
 Works on any database of this schema: a test database inside pytest-django (``transaction=True`` tests),
 or a plain one from the command line. On PostgreSQL as a superuser, triggers and foreign-key checks are
@@ -46,7 +49,10 @@ from referrals.models import Concern, ConcernCategory
 # Whatever the lead's referral search text joins the people's folded names with (referral_search_text_refresh).
 SEARCH_SEPARATOR = " | "
 SPAN_DAYS = 1096  # three years before `now`
-BIG_SHARE = 0.04  # the first partnership's share of the cases (the personas work there)
+# The first partnership's share of the cases (the personas work there): ten times the average of the benchmark's
+# 150 partnerships.
+BIG_SHARE = 10 / 150
+MEASURED_LOOKS = 300  # list views that showed each of the personas' measured cases (real use makes hundreds)
 PERSONA_CASELOAD = 0.5  # the persona social worker's share of their partnership's cases (a heavy caseload)
 HELD_SHARE = 0.08  # newest 8% of the cases: discussion held, enquiries running
 REBUILD_INDEXES_FROM = 200_000  # referrals; below this, loading into the indexes is quicker than rebuilding them
@@ -71,6 +77,32 @@ SYLLABLES_B = [
     "shaw", "thorpe", "ridge", "croft", "moor",
 ]  # fmt: skip
 SURNAMES = [a + b for a in SYLLABLES_A for b in SYLLABLES_B]  # 500 invented surnames
+# Real-world skew (issue 28): surnames are Zipf-distributed, and a few of the commonest are two letters long, as
+# Li, Ng, Wu and Ho are. A surname alone is no personal data; every first name and surname pairing is invented.
+SHORT_SURNAMES = ["Li", "Ng", "Wu", "Ho"]
+SURNAMES += SHORT_SURNAMES  # appended: the invented ones keep their numbers (the personas' 137 and 241)
+# Ranks by frequency: the short surnames 1st, 3rd, 6th and 10th, the invented ones in order between and after.
+_RANKED = [len(SURNAMES) - 3, 1, len(SURNAMES) - 2, 2, 3, len(SURNAMES) - 1, 4, 5, 6, len(SURNAMES)] + list(
+    range(7, len(SURNAMES) - 3)
+)
+ZIPF_OFFSET, ZIPF_EXPONENT = 10, 1.0  # Zipf-Mandelbrot: rank r drawn in proportion to 1 / (r + 10)
+ZIPF_BUCKETS = 10_000
+
+
+def _zipf_table() -> list[int]:
+    """Surname numbers (1-based) for ZIPF_BUCKETS equal slices of [0, 1): a uniform draw picks a slice, and so a
+    surname by its Zipf weight (the commonest about 2.3% of families, the 500th about 0.05%)."""
+    weights = [1 / (rank + ZIPF_OFFSET) ** ZIPF_EXPONENT for rank in range(1, len(_RANKED) + 1)]
+    total, table, cumulative, rank = sum(weights), [], 0.0, 0
+    for bucket in range(ZIPF_BUCKETS):
+        while rank < len(weights) - 1 and cumulative + weights[rank] / total <= (bucket + 0.5) / ZIPF_BUCKETS:
+            cumulative += weights[rank] / total
+            rank += 1
+        table.append(_RANKED[rank])
+    return table
+
+
+ZIPF_SURNAMES = _zipf_table()
 CHILD_NAMES = [
     "Ada", "Alfie", "Amara", "Arlo", "Aya", "Bea", "Bodhi", "Cai", "Cleo", "Dara", "Eden", "Elin",
     "Esme", "Ezra", "Fern", "Finn", "Gus", "Hana", "Ines", "Isla", "Ivo", "Jago", "Juno", "Kit",
@@ -167,12 +199,14 @@ class _Generator:
             "np": partnerships,
             "big": BIG_SHARE,
             "load": PERSONA_CASELOAD,
+            "measured_looks": MEASURED_LOOKS,
             "a": awaiting,
             "h": HELD_SHARE,
             "span": SPAN_DAYS * 86400,
             "sep": SEARCH_SEPARATOR,
             "surnames": SURNAMES,
-            "ns": len(SURNAMES),
+            "zipf": ZIPF_SURNAMES,
+            "nz": ZIPF_BUCKETS,
             "child_names": CHILD_NAMES,
             "nc": len(CHILD_NAMES),
             "adult_names": ADULT_NAMES,
@@ -473,7 +507,7 @@ class _Generator:
                    CASE WHEN pg_temp.rnd(v.i, 8) < 0.5 THEN 1 WHEN pg_temp.rnd(v.i, 8) < 0.8 THEN 2 ELSE 3 END
                        AS n_children,
                    floor(pg_temp.rnd(v.i, 9) * 4)::int AS n_house,
-                   1 + floor(pg_temp.rnd(v.i, 10) * %(ns)s)::int AS surname,
+                   (%(zipf)s::int[])[1 + floor(pg_temp.rnd(v.i, 10) * %(nz)s)::int] AS surname,
                    v.s47,
                    pg_temp.rnd(v.i, 30) < 0.6 AS conference,
                    CASE WHEN v.disc = 'ended' THEN 1 + floor(pg_temp.rnd(v.i, 12) * 3)::int ELSE 0 END AS n_actions,
@@ -522,7 +556,8 @@ class _Generator:
                             THEN (%(child_names)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 22) * %(nc)s)::int]
                             ELSE (%(adult_names)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 22) * %(na)s)::int] END AS fn,
                        CASE WHEN x.pos = x.n_children + 2 AND pg_temp.rnd(x.pkey, 23) < 0.4
-                            THEN (%(surnames)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 24) * %(ns)s)::int]
+                            THEN (%(surnames)s::text[])[
+                                (%(zipf)s::int[])[1 + floor(pg_temp.rnd(x.pkey, 24) * %(nz)s)::int]]
                             ELSE (%(surnames)s::text[])[x.surname] END AS ln,
                        CASE WHEN pg_temp.rnd(x.pkey, 25) < 0.05
                             THEN (%(nicknames)s::text[])[1 + floor(pg_temp.rnd(x.pkey, 26) * %(nn)s)::int]
@@ -957,6 +992,23 @@ class _Generator:
                         least(max(r.received_at) + interval '1 hour', %(now)s) AS at
                     FROM bench_r r GROUP BY r.p, (r.k + {offset}) / 25) l""",
             )
+
+        # The measured cases (the held and the awaiting one the benchmark opens) shown in hundreds of lists, as
+        # real use shows a case: each list the case with the partnership's first 24 cases, a minute apart.
+        self.insert(
+            "referrals_listlook",
+            {
+                "user_id": "r.sw",
+                "page": "'referral list'",
+                "query": "'q=' || q.n",
+                "referral_ids": "jsonb_build_array(r.rid) || f.ids",
+                "looked_at": "least(r.received_at + interval '1 minute' * q.n, %(now)s)",
+            },
+            """bench_r r
+                CROSS JOIN (SELECT jsonb_agg(b.rid ORDER BY b.k) AS ids FROM bench_r b WHERE b.p = 0 AND b.k <= 24) f
+                CROSS JOIN generate_series(1, %(measured_looks)s) AS q(n)
+                WHERE r.p = 0 AND (r.seed = 1000000007 OR r.i = 1)""",
+        )
 
     def history(self) -> None:
         """One "created" history row for each record a case page's history reads (simple-history's tables)."""

@@ -4,8 +4,10 @@ A page of a list sorted by (a, b, id) is the rows after the last one shown:
 ``WHERE (a, b, id) > (last a, last b, last id) ORDER BY a, b, id LIMIT 26``. With an index on
 the filter columns followed by (a, b, id), the database reads 26 index entries whether the list
 is the first page of 200 rows or the 5,000th of 2 million. An OFFSET would read and throw away
-every row before the page. The count shown above a list is capped for the same reason: counting
-stops at ``COUNT_CAP`` + 1 rows and the page says "more than 1,000".
+every row before the page. A list runs no count query (issue 28): its first page counts the rows it
+read, so it says "3 referrals" when the list fits on it and "More than 25 referrals" when there is
+a next page; later pages say no number. Counts that are still asked for (a case's history, the
+header's) are capped: counting stops at the cap + 1 rows (`count_capped`).
 
 The cursor in the address is the sort key of the row the page starts after (or ends before),
 as text; a cursor that does not parse starts the list again rather than failing.
@@ -34,10 +36,11 @@ AFTER, BEFORE = "after", "before"
 
 @dataclass
 class KeysetPage:
-    """One page of rows, with the links to the pages either side and the (capped) number of rows in the list."""
+    """One page of rows, with the links to the pages either side and the number of rows in the list: exact, or
+    more than `count` (`count_capped`), or not known (None: a page after the first, which counts nothing)."""
 
     rows: list
-    count: int
+    count: int | None
     count_capped: bool
     previous_query: str | None = None
     next_query: str | None = None
@@ -122,7 +125,6 @@ def keyset_page(
     params: QueryDict,
     descending: bool = False,
     size: int = PAGE_SIZE,
-    cap: int = COUNT_CAP,
     decorate: Callable[[Any], QuerySet] | None = None,
     sort_matches: bool = False,
     merge_by: tuple[str, Sequence] | None = None,
@@ -131,8 +133,8 @@ def keyset_page(
 
     `keys` are model fields, never null, ending with a unique one (the id), all sorted the same
     way (`descending` for newest first). The queryset must not be sliced or ordered already.
-    Costs two queries: the page (`size` + 1 rows, to know whether there is a next one) and the
-    capped count; `decorate` adds joins and prefetches to the page's query only, not to the count.
+    Costs one query (and `decorate`'s prefetches): the page, `size` + 1 rows to know whether there is
+    a next one. No count: the first page's count is what it read (see the module's docstring).
 
     `sort_matches`: the filter is more selective than the sort (a name search): read the matching
     rows by the filter's own index and sort just those, rather than walking the sort's index and
@@ -151,7 +153,6 @@ def keyset_page(
     backward = [key.asc() if descending else key.desc() for key in sorted_by]
     after = decode_cursor(model, keys, params.get(AFTER, "")) if params.get(AFTER) else None
     before = decode_cursor(model, keys, params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
-    count, capped = count_capped(queryset, cap)
     merging = merge_by is not None and not sort_matches and connection.vendor == "postgresql"
 
     def fetch(candidates: QuerySet, order: list) -> list:
@@ -181,8 +182,8 @@ def keyset_page(
         rows = rows[:size]
     return page_with_links(
         rows,
-        count=count,
-        count_capped=capped,
+        count=None if has_previous else len(rows),
+        count_capped=has_next and not has_previous,
         params=params,
         has_previous=has_previous,
         has_next=has_next,
@@ -193,7 +194,7 @@ def keyset_page(
 def page_with_links(
     rows: list,
     *,
-    count: int,
+    count: int | None,
     count_capped: bool,
     params: QueryDict,
     has_previous: bool,

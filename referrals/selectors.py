@@ -27,6 +27,14 @@ from referrals.models import (
     Urgency,
     fold_for_search,
 )
+from referrals.search import (
+    COMMON_MATCHES,
+    expected_matches,
+    partnership_keys,
+    within_partnership,
+    word_found,
+    word_matches,
+)
 
 REFERENCE = re.compile(r"[A-Z]{2,10}-\d{4}-\d{1,9}", re.IGNORECASE)
 
@@ -133,6 +141,11 @@ class ReferralFilter(FilterSetAt):
         model = Referral
         fields: list[str] = []
 
+    def __init__(self, *args, partnership_id: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.partnership_id = partnership_id or 0  # the search index's keys are tagged with the user's partnership
+        self.sorts_matches = False  # set by a name search (filter_name_or_reference)
+
     @property
     def sort_keys(self) -> tuple[tuple[str, ...], bool]:
         """The keys and direction of the sort asked for (the default when the form is not valid)."""
@@ -141,9 +154,9 @@ class ReferralFilter(FilterSetAt):
 
     @property
     def searches_by_name(self) -> bool:
-        """A name was searched for: its matches are read by the trigram index and sorted (core.pages)."""
-        value = self.form.cleaned_data.get("q", "") if self.form.is_valid() else ""
-        return bool(value.strip()) and normalise_reference(value) is None
+        """A name was searched for whose matches are few (or not keyed): they are read by the search index and
+        sorted (core.pages). A common one walks the list's own order instead (referrals.search.COMMON_MATCHES)."""
+        return self.sorts_matches
 
     def filter_sort(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         return queryset  # the page is read in this order by core.pages.keyset_page
@@ -161,19 +174,31 @@ class ReferralFilter(FilterSetAt):
     def filter_name_or_reference(self, queryset: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
         """Every word must match a first name, last name or alias of one person in the referral, or the reference.
 
-        Each word is first matched in the referral's own search text (a trigram index on PostgreSQL, within
-        the partnership), then checked against one current person of the case.
+        One match, read one of two ways on PostgreSQL (referrals.search). A search the partnership has few cases
+        for is read from the partnership's own keys of the search index, and those few cases sorted. A common one
+        ("el", or "li" in a large partnership) walks the list in its order, checking each case, until the page is
+        full. A search of several words then checks that one current person of the case has them all.
         """
         if reference := normalise_reference(value):
             return queryset.filter(reference=reference)
         words = fold_for_search(value).split()
         if not words:
             return queryset
+        keys = partnership_keys(self.partnership_id, words)
+        common = bool(keys) and expected_matches(keys) > COMMON_MATCHES
+        self.sorts_matches = not common
+        if keys and not common:
+            queryset = queryset.filter(within_partnership(self.partnership_id, words))
+        for word in words:
+            # The referral's search text is its current people's names: one word found in it is found in one of
+            # them. Checked on the few matches the index read, or on each case as a common search walks the list.
+            queryset = queryset.filter(word_found(word) if common else word_matches(word))
+        if len(words) == 1:
+            return queryset
         people = Person.objects.filter(referral=OuterRef("pk"), removed_at=None)
         for word in words:
-            queryset = queryset.filter(search_text__contains=word)
-            people = people.filter(search_text__contains=word)
-        return queryset.filter(ProbedExists(people))
+            people = people.filter(word_matches(word))
+        return queryset.filter(ProbedExists(people))  # every word in one person's names
 
     def filter_overdue(self, queryset: ReferralQuerySet, name: str, value: bool) -> ReferralQuerySet:
         if not value:
@@ -210,7 +235,7 @@ def referral_list(*, user: User, params: QueryDict, now: dt.datetime) -> tuple[R
     visible = referrals_visible_to(user)
     if params.get("status") != ReferralStatus.DRAFT:
         visible = visible.exclude(status=ReferralStatus.DRAFT)  # a draft is listed only when drafts are asked for
-    filterset = ReferralFilter(params, queryset=visible, now=now)
+    filterset = ReferralFilter(params, queryset=visible, now=now, partnership_id=user.partnership_id)
     results = filterset.qs if filterset.form.is_valid() else Referral.objects.none()
     keys, descending = filterset.sort_keys
     page = keyset_page(

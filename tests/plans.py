@@ -61,7 +61,7 @@ def page_plans(client: Client, url: str, params: dict | None = None) -> tuple[in
     return status, plans
 
 
-def _with_parents(plan: dict):
+def plan_nodes(plan: dict):
     stack = [(plan["Plan"], None)]
     while stack:
         node, parent = stack.pop()
@@ -88,7 +88,7 @@ def problems(plans: list[QueryPlan], large: set[str]) -> list[str]:
     found = []
     for query in plans:
         limit = COUNT_READ if query.is_capped_count else PAGE_ROWS
-        for node, parent in _with_parents(query.plan):
+        for node, parent in plan_nodes(query.plan):
             table = node.get("Relation Name", "")
             kind = node["Node Type"]
             where = f"{kind} on {table or node.get('Index Name', '?')} in:\n{query.sql}\n{explain_text(query.sql)}"

@@ -213,7 +213,7 @@ def queues_for(user: User) -> list[Queue]:
 
 
 def queue_page(queue: Queue, *, user: User, now: dt.datetime, params: QueryDict, size: int = PAGE_SIZE) -> KeysetPage:
-    """One page of one queue, soonest (or oldest) first, and its capped count."""
+    """One page of one queue, soonest (or oldest) first (no count query: core.pages)."""
     return keyset_page(queue.rows(user, now), keys=queue.keys, params=params, size=size, decorate=queue.decorate)
 
 
