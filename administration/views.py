@@ -20,9 +20,10 @@ from referrals.models import CaseView, ListLook
 from referrals.selectors import list_looks_of_case
 
 # Each log is read newest first, a page at a time by keyset (core.pages), from an index that ends with (moment, id):
-# CaseView's (referral, viewed_at, id) and (user, viewed_at, id), AuthEvent's (partnership, at, id). The date
-# filters are a range of the same index.
+# CaseView's (referral, viewed_at, id) and (user, viewed_at, id), AuthEvent's (partnership, at, id), ListedCase's key
+# (referral, looked_at, look). The date filters are a range of the same index.
 PAGE_SIZE = 50
+LISTS_SHOWN = 10  # the newest lists that showed a case, on "who has looked"; every one a click away
 
 
 def _day_bounds(form: LookFilter, field: str) -> dt.datetime | None:
@@ -134,11 +135,7 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency; the full log of every look is a click away (case_looks_log)."""
     referral, form, looks = _case_looks(request, pk)
     page = people_who_looked(looks, request.GET)
-    lists = list_looks_of_case(referral).select_related("user__agency").order_by("-looked_at", "-pk")
-    if form.is_bound:
-        lists = _filtered(lists, form, "looked_at")
-        if form.is_valid() and form.cleaned_data.get("agency"):
-            lists = lists.filter(user__agency=form.cleaned_data["agency"])
+    lists = _case_lists(referral, form).select_related("look__user__agency").order_by("-looked_at", "-look_id")
     link_downloads = (
         ExternalDownload.objects.filter(circulation__version__discussion__referral=referral)
         .select_related("circulation__recipient", "circulation__version")
@@ -151,8 +148,37 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         referral=referral,
         page=page,
         link_downloads=link_downloads,
-        lists=lists[:PAGE_SIZE],
+        lists=lists[:LISTS_SHOWN],
     )
+
+
+def _case_lists(referral, form: LookFilter):
+    """The lists and searches that showed the case, by date and agency: a range of the case's list log key (case,
+    moment, list), newest first; the agency is the list's user's (not in the key: the case's lists are read newest
+    first and other agencies' skipped, bounded by the lists that showed one case)."""
+    lists = list_looks_of_case(referral)
+    if form.is_bound:
+        lists = _filtered(lists, form, "looked_at")
+        if form.is_valid() and form.cleaned_data.get("agency"):
+            lists = lists.filter(look__user__agency=form.cleaned_data["agency"])
+    return lists
+
+
+@case_methods(["GET"], _sees_case)
+def case_looks_lists(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every list and search that showed this child's record, newest first, a page at a time by keyset on the case's
+    range of the list log (referrals.models.ListedCase): who, agency, when, which list, the search; by date and
+    agency."""
+    referral, form, _looks = _case_looks(request, pk)
+    page = keyset_page(
+        _case_lists(referral, form),
+        keys=("looked_at", "look"),
+        params=request.GET,
+        decorate=lambda rows: rows.select_related("look__user__agency"),
+        descending=True,
+        size=PAGE_SIZE,
+    )
+    return _audit_page(request, "administration/case_looks_lists.html", form, referral=referral, page=page)
 
 
 @case_methods(["GET"], _sees_case)

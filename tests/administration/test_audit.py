@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from agencies.models import AuthEvent, auth_event_record
 from core import pages
-from referrals.models import CaseView, ListLook
+from referrals.models import CaseView, ListedCase, ListLook
+from referrals.services import list_look_record
 from tests.builders import make_referral
 from tests.factories import TEST_PASSWORD
 from tests.paging import listed, walk
@@ -43,6 +44,59 @@ def test_the_list_log_cannot_be_rewritten(world, sw_client):
         with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
             attempt()
     assert ListLook.objects.get().query == ""
+    for attempt in (
+        lambda: ListedCase.objects.update(looked_at=timezone.now()),
+        lambda: ListedCase.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            attempt()
+
+
+def test_a_list_writes_one_row_per_case_it_showed_at_the_lists_moment(world, sw_client):
+    shown = {make_referral(acting_user=world["sw"]).pk for _ in range(3)}
+    sw_client.get(reverse("referrals:list"))
+    look = ListLook.objects.get(user=world["sw"], page="referral list")
+    rows = ListedCase.objects.filter(look=look)
+    assert sorted(look.referral_ids) == sorted(shown)
+    assert sorted(rows.values_list("referral_id", flat=True)) == sorted(shown)
+    assert set(rows.values_list("looked_at", flat=True)) == {look.looked_at}
+
+
+def test_the_database_refuses_a_listed_case_its_list_did_not_show(world):
+    """A row of the list log by case is the list's own: the list exists, showed that case and has that moment."""
+    shown, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    list_look_record(user=world["sw"], page="referral list", query="", referral_ids=[shown.pk])
+    look = ListLook.objects.get()
+    for forged in (
+        ListedCase(referral_id=other.pk, look_id=look.pk, looked_at=look.looked_at),
+        ListedCase(referral_id=shown.pk, look_id=look.pk, looked_at=look.looked_at - dt.timedelta(days=1)),
+        ListedCase(referral_id=shown.pk, look_id=look.pk + 1000, looked_at=look.looked_at),
+    ):
+        with pytest.raises(DatabaseError, match="one its list showed"), transaction.atomic():
+            ListedCase.objects.bulk_create([forged])
+    assert list(ListedCase.objects.values_list("referral_id", "look_id")) == [(shown.pk, look.pk)]
+
+
+def test_the_migration_copies_the_lists_already_logged_into_rows(world):
+    """referrals 0025: the lists logged before it (one array each) become a row per case, at each list's moment."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("referrals.migrations.0025_issue28_flat_list_log")
+    cases = [make_referral(acting_user=world["sw"]).pk for _ in range(3)]
+    # Lists as the log held them before: the array alone (the ORM writes no row per case).
+    for ids in ([cases[0], cases[1]], [cases[1], cases[2]], []):
+        ListLook.objects.create(user=world["sw"], page="referral list", query="", referral_ids=ids)
+    migration.BATCH, batch = 1, migration.BATCH  # a batch per list: the batches join up
+    try:
+        with connection.schema_editor() as editor:
+            migration.copy_lists(apps, editor)
+    finally:
+        migration.BATCH = batch
+    copied = {(row.look_id, row.referral_id, row.looked_at) for row in ListedCase.objects.all()}
+    expected = {(look.pk, pk, look.looked_at) for look in ListLook.objects.all() for pk in look.referral_ids}
+    assert copied == expected and len(copied) == 4
 
 
 def test_who_looked_at_a_record_for_the_team_manager_filtered_by_agency(world, persona_client):
@@ -203,6 +257,24 @@ def test_what_a_user_looked_at_pages_through_every_look_once_newest_first(world,
         assert [len(page) for page in shown] == [50, 5] and listed(shown) == _looks(user=world["sw"]), params
 
 
+def test_the_lists_that_showed_a_case_page_through_every_list_once_newest_first(world, persona_client):
+    referral, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    for n in range(55):
+        list_look_record(user=world["sw"], page="referral list", query=f"look {n:02d}", referral_ids=[referral.pk])
+    list_look_record(user=world["sw"], page="referral list", query="look 99", referral_ids=[other.pk])
+    expected = [f"look {n:02d}" for n in reversed(range(55))]
+    url = reverse("audit:case_looks_lists", args=[referral.pk])
+    for params in (None, {"agency": world["csc"].pk}):  # the filter is kept from page to page
+        shown = walk(persona_client("tm"), url, LOOK, params)
+        assert [len(page) for page in shown] == [50, 5] and listed(shown) == expected, params
+    assert (
+        "No list or search matches."
+        in persona_client("tm").get(url, {"agency": world["police_agency"].pk}).content.decode()
+    )
+    summary = persona_client("tm").get(reverse("audit:case_looks", args=[referral.pk])).content.decode()
+    assert re.findall(LOOK, summary) == expected[:10] and url in summary
+
+
 def test_the_sign_in_records_page_through_every_record_once_newest_first(world, persona_client):
     for n in range(55):
         auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n:02d}")
@@ -247,6 +319,7 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
     urls = (
         ("tm", reverse("audit:case_looks", args=[referral.pk])),
         ("tm", reverse("audit:case_looks_log", args=[referral.pk])),
+        ("tm", reverse("audit:case_looks_lists", args=[referral.pk])),
         ("hos", reverse("audit:user_looks", args=[world["sw"].pk])),
         ("hos", reverse("audit:auth_events")),
     )
@@ -261,9 +334,11 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
         return counts
 
     CaseView.objects.create(user=world["sw"], referral=referral, page="look")
+    list_look_record(user=world["sw"], page="referral list", query="", referral_ids=[referral.pk])
     few = count()
     for n in range(60):
         CaseView.objects.create(user=world[("sw", "hos", "admin")[n % 3]], referral=referral, page=f"look {n}")
+        list_look_record(user=world[("sw", "hos")[n % 2]], page="referral list", query="", referral_ids=[referral.pk])
         auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n}")
     # Each: session, user, roles (the sign-in), the access check; the page of the log (its capped count and its
     # rows with who and which case joined); who looked also: the case view it records, the agencies of the
