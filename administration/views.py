@@ -135,7 +135,7 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency; the full log of every look is a click away (case_looks_log)."""
     referral, form, looks = _case_looks(request, pk)
     page = people_who_looked(looks, request.GET)
-    lists = _case_lists(referral, form).select_related("look__user__agency").order_by("-looked_at", "-look_id")
+    lists = _with_their_lists(_case_lists(referral, form).order_by("-looked_at", "-look_id")[:LISTS_SHOWN])
     link_downloads = (
         ExternalDownload.objects.filter(circulation__version__discussion__referral=referral)
         .select_related("circulation__recipient", "circulation__version")
@@ -148,7 +148,7 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         referral=referral,
         page=page,
         link_downloads=link_downloads,
-        lists=lists[:LISTS_SHOWN],
+        lists=lists,
     )
 
 
@@ -164,6 +164,16 @@ def _case_lists(referral, form: LookFilter):
     return lists
 
 
+def _with_their_lists(rows) -> list:
+    """The case's rows of the list log, each with its list (who, which page, the search) fetched by key in a query of
+    its own: the page itself is then read from the case's range of the key alone, however the planner sees a join."""
+    rows = list(rows)
+    looks = ListLook.objects.select_related("user__agency").in_bulk([row.look_id for row in rows])
+    for row in rows:
+        row.look = looks[row.look_id]
+    return rows
+
+
 @case_methods(["GET"], _sees_case)
 def case_looks_lists(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every list and search that showed this child's record, newest first, a page at a time by keyset on the case's
@@ -174,10 +184,10 @@ def case_looks_lists(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         _case_lists(referral, form),
         keys=("looked_at", "look"),
         params=request.GET,
-        decorate=lambda rows: rows.select_related("look__user__agency"),
         descending=True,
         size=PAGE_SIZE,
     )
+    page.rows = _with_their_lists(page.rows)
     return _audit_page(request, "administration/case_looks_lists.html", form, referral=referral, page=page)
 
 

@@ -18,6 +18,7 @@ from core import pages
 from referrals.models import CaseView, ListedCase, ListLook
 from referrals.services import list_look_record
 from tests.builders import make_referral
+from tests.db_roles import as_owner
 from tests.factories import TEST_PASSWORD
 from tests.paging import listed, walk
 
@@ -406,3 +407,54 @@ def test_the_people_who_looked_are_paged_by_their_last_look(world):
     assert [pk for rows in seen for pk in rows] == expected and [len(rows) for rows in seen] == [2, 2, 1]
     back = people_who_looked(looks, QueryDict(page.previous_query), size=2)
     assert [row["user_id"] for row in back] == seen[-2]
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so the owner can ANALYZE them
+def test_the_lists_that_showed_a_case_are_read_as_one_range_of_its_key(world, persona_client):
+    """Issue 28: a case shown in many lists (here 1,500 of 3,000) is read a page at a time from one range of the list
+    log's key (case, moment, list), newest first: no sort of every list that ever showed it (the GIN index did)."""
+    from tests.plans import page_plans, problems
+
+    referral, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """WITH looks AS (
+                INSERT INTO referrals_listlook (user_id, page, query, referral_ids, looked_at)
+                SELECT %s, 'referral list', '', CASE WHEN n %% 2 = 0 THEN jsonb_build_array(%s, %s)
+                    ELSE jsonb_build_array(%s) END, clock_timestamp()
+                FROM generate_series(1, 3000) AS n RETURNING id, looked_at, referral_ids
+            )
+            INSERT INTO referrals_listedcase (referral_id, looked_at, look_id)
+            SELECT e.value::bigint, looks.looked_at, looks.id
+            FROM looks CROSS JOIN LATERAL jsonb_array_elements_text(looks.referral_ids) AS e(value)""",
+            [world["sw"].pk, referral.pk, other.pk, other.pk],
+        )
+    with as_owner() as owner, owner.cursor() as cursor:  # the statistics a live database has (the owner's ANALYZE)
+        cursor.execute("ANALYZE referrals_listedcase, referrals_listlook")
+    large = {"referrals_listedcase", "referrals_listlook"}
+    client = persona_client("tm")
+    for url in (reverse("audit:case_looks", args=[referral.pk]), reverse("audit:case_looks_lists", args=[referral.pk])):
+        status, plans = page_plans(client, url)
+        assert status == 200
+        found = problems(plans, large)
+        assert not found, "\n\n".join(found)
+        reads = [
+            node
+            for query in plans
+            if "referrals_listedcase" in query.sql and "COUNT(" not in query.sql
+            for node in _nodes(query.plan["Plan"])
+            if node.get("Relation Name") == "referrals_listedcase"
+        ]
+        assert reads and all(
+            node["Node Type"] in {"Index Scan", "Index Only Scan", "Index Scan Backward", "Index Only Scan Backward"}
+            and node["Index Name"] == "referrals_listedcase_pkey"
+            and "referral_id" in node.get("Index Cond", "")
+            and node["Actual Rows"] <= 51
+            for node in reads
+        ), reads
+
+
+def _nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
