@@ -74,7 +74,8 @@ NEW_WRITE = """
 OLD_READ = """SELECT l.id, l.user_id, l.page, l.query, l.looked_at FROM old_look l
     WHERE l.referral_ids @> %s::jsonb ORDER BY l.looked_at DESC, l.id DESC LIMIT 51"""
 NEW_READ = """SELECT c.look_id, l.user_id, l.page, l.query, c.looked_at
-    FROM new_case c JOIN new_look l ON l.id = c.look_id WHERE c.referral_id = %s ORDER BY c.looked_at DESC, c.look_id DESC LIMIT 51"""
+    FROM new_case c JOIN new_look l ON l.id = c.look_id
+    WHERE c.referral_id = %s ORDER BY c.looked_at DESC, c.look_id DESC LIMIT 51"""
 
 
 def fill(cursor, shown_case: int, shown: int, lists: int) -> None:
