@@ -31,7 +31,7 @@ SUMMARISE_CASES = """
 """
 SUMMARISE_NO_CASE = """
     INSERT INTO referrals_listlookmonth (user_id, referral_id, month, lists, summarised_at)
-    SELECT l.user_id, NULL, (date_trunc('month', l.looked_at AT TIME ZONE 'Europe/London'))::date, count(*), %s
+    SELECT l.user_id, NULL::bigint, (date_trunc('month', l.looked_at AT TIME ZONE 'Europe/London'))::date, count(*), %s
     FROM referrals_listlook l WHERE l.looked_at < %s AND l.referral_ids = '[]'::jsonb GROUP BY 1, 2, 3
 """
 
