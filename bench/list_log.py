@@ -61,6 +61,8 @@ END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER new_case_check AFTER INSERT ON new_case REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION new_case_check();
 """
+if os.environ.get("BENCH_NO_CHECK"):  # to see what the check against the list costs
+    SETUP += "DROP TRIGGER new_case_check ON new_case;"
 
 OLD_WRITE = "INSERT INTO old_look (user_id, page, query, referral_ids, looked_at) VALUES (%s, %s, %s, %s::jsonb, now())"
 NEW_WRITE = """
@@ -105,7 +107,7 @@ def fill(cursor, shown_case: int, shown: int, lists: int) -> None:
     )
 
 
-def time_writes(connection, size: int) -> dict[str, tuple[float, float]]:
+def time_writes(connection, size: int) -> dict[str, tuple[float, float, float]]:
     results = {}
     for name in ("old", "new"):
         timings = []
@@ -119,7 +121,7 @@ def time_writes(connection, size: int) -> dict[str, tuple[float, float]]:
                 cursor.execute(OLD_WRITE if name == "old" else NEW_WRITE, params)
             timings.append((time.perf_counter() - start) * 1000)
         timings.sort()
-        results[name] = (statistics.mean(timings), timings[int(len(timings) * 0.95)])
+        results[name] = (statistics.mean(timings), timings[int(len(timings) * 0.95)], timings[-1])
     return results
 
 
@@ -182,12 +184,12 @@ def main() -> int:
         f"PostgreSQL {version}, fsync {fsync} (with fsync off a commit costs no disk flush: the times are the "
         "database's work, the same for both designs).",
         "",
-        "| Write one list view | old: mean / p95 ms | new: mean / p95 ms |",
+        "| Write one list view | old: mean / p95 / max ms | new: mean / p95 / max ms |",
         "| --- | ---: | ---: |",
     ]
     for size, result in writes.items():
-        (old_mean, old_p95), (new_mean, new_p95) = result["old"], result["new"]
-        lines.append(f"| {size} cases | {old_mean:.2f} / {old_p95:.2f} | {new_mean:.2f} / {new_p95:.2f} |")
+        old, new = (" / ".join(f"{ms:.2f}" for ms in result[name]) for name in ("old", "new"))
+        lines.append(f"| {size} cases | {old} | {new} |")
     lines += [
         "",
         "| Who has looked: the newest 51 lists of a case shown in | old ms (rows read) | new ms (rows read) |",
@@ -195,6 +197,14 @@ def main() -> int:
     ]
     for shown, (old_ms, old_rows), (new_ms, new_rows) in reads:
         lines.append(f"| {shown:,} lists | {old_ms:.2f} ({old_rows:,}) | {new_ms:.2f} ({new_rows:,}) |")
+    lines += [
+        "",
+        "Reading it: *who has looked* no longer grows with the lists that showed the case (it read every one and "
+        "sorted them; now it reads the page from the case's range of the key). Writing a list view costs more "
+        "on average (a btree entry per case shown, where the GIN index appended its entries to its pending list), "
+        "but no request pays for the GIN index's pending list being merged (the old maximum: a list view that "
+        "happened to fill it). On a server with fsync on, both designs add the same commit flush.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = ROOT / "var" / "bench"
