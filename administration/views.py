@@ -16,7 +16,7 @@ from core.pages import AFTER, BEFORE, COUNT_CAP, cursor_values, keyset_page, pag
 from core.timescales import LONDON
 from minutes.models import ExternalDownload
 from referrals import access, services
-from referrals.models import CaseView, ListLook
+from referrals.models import CaseView, ListLook, ListLookMonth
 from referrals.selectors import list_looks_of_case
 
 # Each log is read newest first, a page at a time by keyset (core.pages), from an index that ends with (moment, id):
@@ -24,6 +24,7 @@ from referrals.selectors import list_looks_of_case
 # (referral, looked_at, look). The date filters are a range of the same index.
 PAGE_SIZE = 50
 LISTS_SHOWN = 10  # the newest lists that showed a case, on "who has looked"; every one a click away
+MONTHS_SHOWN = 120  # summarised months of lists that showed a case (per person), newest first
 
 
 def _day_bounds(form: LookFilter, field: str) -> dt.datetime | None:
@@ -170,7 +171,7 @@ def _with_their_lists(rows) -> list:
     rows = list(rows)
     looks = ListLook.objects.select_related("user__agency").in_bulk([row.look_id for row in rows])
     for row in rows:
-        row.look = looks[row.look_id]
+        row.look = looks.get(row.look_id)  # None only for a list summarised since the page was read
     return rows
 
 
@@ -188,7 +189,16 @@ def case_looks_lists(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         size=PAGE_SIZE,
     )
     page.rows = _with_their_lists(page.rows)
-    return _audit_page(request, "administration/case_looks_lists.html", form, referral=referral, page=page)
+    # The months past the retention period, summarised per person (referrals.retention): a range of the unique
+    # (referral, month, user) index, the newest months first.
+    months = (
+        ListLookMonth.objects.filter(referral=referral)
+        .select_related("user__agency")
+        .order_by("-month", "user_id")[:MONTHS_SHOWN]
+    )
+    return _audit_page(
+        request, "administration/case_looks_lists.html", form, referral=referral, page=page, months=months
+    )
 
 
 @case_methods(["GET"], _sees_case)

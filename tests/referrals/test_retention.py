@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError
+from django.urls import reverse
 
 from core.timescales import LONDON, retention_start, to_local
 from referrals.models import ListedCase, ListLook, ListLookMonth
@@ -32,7 +33,7 @@ def _month(moment: dt.datetime) -> dt.date:
 
 
 @pytest.mark.django_db(transaction=True)  # committed: the owner's connection runs the job
-def test_the_list_log_past_its_period_is_summarised_by_the_owner_then_removed(world, time_machine):
+def test_the_list_log_past_its_period_is_summarised_by_the_owner_then_removed(world, time_machine, persona_client):
     sw, hos = world["sw"], world["hos"]
     a, b = make_referral(acting_user=sw), make_referral(acting_user=sw)
     list_look_record(user=sw, page="referral list", query="q=Invented", referral_ids=[a.pk, b.pk])
@@ -82,3 +83,7 @@ def test_the_list_log_past_its_period_is_summarised_by_the_owner_then_removed(wo
     assert summaries == expected
     assert list(ListLook.objects.values_list("pk", flat=True)) == [kept]
     assert list(ListedCase.objects.values_list("look_id", "referral_id")) == [(kept, b.pk)]
+    # Who has looked still says who was shown the case in those months.
+    page = persona_client("tm").get(reverse("audit:case_looks_lists", args=[a.pk])).content.decode()
+    assert "Earlier months, summarised" in page and "No list or search matches." in page
+    assert str(hos) in page and str(sw) in page
