@@ -595,8 +595,10 @@ class ListedCase(AppendOnly):
     delete_refused = "List records cannot be deleted"
 
     pk = models.CompositePrimaryKey("referral_id", "looked_at", "look_id")
+    # A case with rows here is not deleted (as with its case views); a list is never deleted but by the retention
+    # job, in SQL, with its rows.
     referral = models.ForeignKey(
-        Referral, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+        Referral, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     look = models.ForeignKey(
         ListLook, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False

@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
                 ('pk', models.CompositePrimaryKey('referral_id', 'looked_at', 'look_id', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('looked_at', models.DateTimeField()),
                 ('look', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.listlook')),
-                ('referral', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='referrals.referral')),
+                ('referral', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='referrals.referral')),
             ],
             options={
                 'abstract': False,

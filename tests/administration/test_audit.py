@@ -431,7 +431,10 @@ def test_the_lists_that_showed_a_case_are_read_as_one_range_of_its_key(world, pe
         )
     with as_owner() as owner, owner.cursor() as cursor:  # the statistics a live database has (the owner's ANALYZE)
         cursor.execute("ANALYZE referrals_listedcase, referrals_listlook")
-    large = {"referrals_listedcase", "referrals_listlook"}
+    # The lists themselves are then fetched by key, a page of them at most; a table of 3,000 short rows is one the
+    # planner may rightly read whole for 51 keys (it would not on a real log: the page on the analysed 20,000
+    # database is tests/test_query_plans.py's). What must be one range is the case's rows.
+    large = {"referrals_listedcase"}
     client = persona_client("tm")
     for url in (reverse("audit:case_looks", args=[referral.pk]), reverse("audit:case_looks_lists", args=[referral.pk])):
         status, plans = page_plans(client, url)
