@@ -16,13 +16,15 @@ from core.pages import AFTER, BEFORE, COUNT_CAP, cursor_values, keyset_page, pag
 from core.timescales import LONDON
 from minutes.models import ExternalDownload
 from referrals import access, services
-from referrals.models import CaseView, ListLook
+from referrals.models import CaseView, ListLook, ListLookMonth
 from referrals.selectors import list_looks_of_case
 
 # Each log is read newest first, a page at a time by keyset (core.pages), from an index that ends with (moment, id):
-# CaseView's (referral, viewed_at, id) and (user, viewed_at, id), AuthEvent's (partnership, at, id). The date
-# filters are a range of the same index.
+# CaseView's (referral, viewed_at, id) and (user, viewed_at, id), AuthEvent's (partnership, at, id), ListedCase's key
+# (referral, looked_at, look). The date filters are a range of the same index.
 PAGE_SIZE = 50
+LISTS_SHOWN = 10  # the newest lists that showed a case, on "who has looked"; every one a click away
+MONTHS_SHOWN = 120  # summarised months of lists that showed a case (per person), newest first
 
 
 def _day_bounds(form: LookFilter, field: str) -> dt.datetime | None:
@@ -134,11 +136,7 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency; the full log of every look is a click away (case_looks_log)."""
     referral, form, looks = _case_looks(request, pk)
     page = people_who_looked(looks, request.GET)
-    lists = list_looks_of_case(referral).select_related("user__agency").order_by("-looked_at", "-pk")
-    if form.is_bound:
-        lists = _filtered(lists, form, "looked_at")
-        if form.is_valid() and form.cleaned_data.get("agency"):
-            lists = lists.filter(user__agency=form.cleaned_data["agency"])
+    lists = _with_their_lists(_case_lists(referral, form).order_by("-looked_at", "-look_id")[:LISTS_SHOWN])
     link_downloads = (
         ExternalDownload.objects.filter(circulation__version__discussion__referral=referral)
         .select_related("circulation__recipient", "circulation__version")
@@ -151,7 +149,55 @@ def case_looks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         referral=referral,
         page=page,
         link_downloads=link_downloads,
-        lists=lists[:PAGE_SIZE],
+        lists=lists,
+    )
+
+
+def _case_lists(referral, form: LookFilter):
+    """The lists and searches that showed the case, by date and agency: a range of the case's list log key (case,
+    moment, list), newest first; the agency is the list's user's (not in the key: the case's lists are read newest
+    first and other agencies' skipped, bounded by the lists that showed one case)."""
+    lists = list_looks_of_case(referral)
+    if form.is_bound:
+        lists = _filtered(lists, form, "looked_at")
+        if form.is_valid() and form.cleaned_data.get("agency"):
+            lists = lists.filter(look__user__agency=form.cleaned_data["agency"])
+    return lists
+
+
+def _with_their_lists(rows) -> list:
+    """The case's rows of the list log, each with its list (who, which page, the search) fetched by key in a query of
+    its own: the page itself is then read from the case's range of the key alone, however the planner sees a join."""
+    rows = list(rows)
+    looks = ListLook.objects.select_related("user__agency").in_bulk([row.look_id for row in rows])
+    for row in rows:
+        row.look = looks.get(row.look_id)  # None only for a list summarised since the page was read
+    return rows
+
+
+@case_methods(["GET"], _sees_case)
+def case_looks_lists(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every list and search that showed this child's record, newest first, a page at a time by keyset on the case's
+    range of the list log (referrals.models.ListedCase): who, agency, when, which list, the search; by date and
+    agency."""
+    referral, form, _looks = _case_looks(request, pk)
+    page = keyset_page(
+        _case_lists(referral, form),
+        keys=("looked_at", "look"),
+        params=request.GET,
+        descending=True,
+        size=PAGE_SIZE,
+    )
+    page.rows = _with_their_lists(page.rows)
+    # The months past the retention period, summarised per person (referrals.retention): a range of the unique
+    # (referral, month, user) index, the newest months first.
+    months = (
+        ListLookMonth.objects.filter(referral=referral)
+        .select_related("user__agency")
+        .order_by("-month", "user_id")[:MONTHS_SHOWN]
+    )
+    return _audit_page(
+        request, "administration/case_looks_lists.html", form, referral=referral, page=page, months=months
     )
 
 

@@ -301,6 +301,7 @@ class _Generator:
             ("strategy_enquiryplanitem", "planbase"),
             ("strategy_childrisk", "riskbase"),
             ("actions_alert", "alertbase"),
+            ("referrals_listlook", "lookbase"),
         ]:
             self.params[key] = self.base(table)
         self.timed("partnerships, agencies and people", lambda: self.world(using))
@@ -992,6 +993,13 @@ class _Generator:
                         least(max(r.received_at) + interval '1 hour', %(now)s) AS at
                     FROM bench_r r GROUP BY r.p, (r.k + {offset}) / 25) l""",
             )
+        if self.columns("referrals_listedcase"):  # the list log by case (issue 28): a row per case each list showed
+            self.insert(
+                "referrals_listedcase",
+                {"referral_id": "e.value::bigint", "looked_at": "l.looked_at", "look_id": "l.id"},
+                """referrals_listlook l CROSS JOIN LATERAL jsonb_array_elements_text(l.referral_ids) AS e(value)
+                    WHERE l.id > %(lookbase)s""",
+            )
 
         # The measured cases (the held and the awaiting one the benchmark opens) shown in hundreds of lists, as
         # real use shows a case: each list the case with the partnership's first 24 cases, a minute apart.
@@ -1138,6 +1146,7 @@ LOADED_TABLES = [
     "referrals_referralgroupobjectpermission",
     "referrals_caseview",
     "referrals_listlook",
+    "referrals_listedcase",
     "strategy_discussion",
     "strategy_discussion_children",
     "strategy_invitation",

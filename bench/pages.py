@@ -605,8 +605,15 @@ def _markdown(runs: list[dict]) -> str:
         for run in data["runs"]:
             status = "" if run["status"] == 0 else f" (exit {run['status']}: its target missed)"
             lines += [f"`{run['script']}`{status}, {run['seconds']} s in all:", "", "```", run["output"], "```", ""]
+    lines += _list_log_section()
     lines += ["", "The slowest query of each page, explained: [benchmarks-explain.md](benchmarks-explain.md).", ""]
     return "\n".join(lines)
+
+
+def _list_log_section() -> list[str]:
+    """bench/list_log.py's last result (issue 28), kept in docs/benchmarks.md when it is rewritten."""
+    list_log = RESULTS / "list-log.md"
+    return ["", *list_log.read_text().splitlines()] if list_log.exists() else []
 
 
 def _explain(runs: list[dict]) -> str:

@@ -133,8 +133,9 @@ def sqlite_guards(sender: Any, using: str = "default", **kwargs: Any) -> None:
     if sender.label != "auth" or connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))  # a migration taken back leaves a model's out
         for model in apps.get_models():
-            if not append_only(model):
+            if not append_only(model) or model._meta.db_table not in existing:
                 continue
             table = model._meta.db_table
             for operation in ("UPDATE", "DELETE"):

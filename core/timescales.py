@@ -413,3 +413,14 @@ def escalation_at(due: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> datet
     """
     _require_aware("due", due)
     return _local_moment(add_working_days(to_local(due).date(), 1, calendar), calendar.end_of_day)
+
+
+def retention_start(now: datetime, years: int) -> datetime:
+    """The first moment a retention period of ``years`` keeps in full: midnight (London) on the first day of the
+    month ``years`` before the month of ``now``. What is older is a whole number of London months, so a month is
+    never summarised in part (referrals.retention)."""
+    _require_aware("now", now)
+    if years < 1:
+        raise ValueError("A retention period is at least one year")
+    local = to_local(now)
+    return _local_moment(date(local.year - years, local.month, 1), time(0, 0))

@@ -575,3 +575,64 @@ class ListLook(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.user} listed {len(self.referral_ids)} cases ({self.page})"
+
+
+class ListedCase(AppendOnly):
+    """One case a list showed: the list log by case, so "which lists showed this case" is one index range.
+
+    Written with its list in one statement (`referrals.services.list_look_record`): one narrow row per case shown,
+    appended to a plain table whose only index is its key, (case, moment, list). The case's lists are read newest
+    first as one range of that key however many lists the case was ever part of (issue 28; the list's own array
+    with a GIN index cost a GIN insert per list and a sort of every list that ever showed the case per read).
+
+    No foreign-key constraints: the rows are the list's own, checked against it by the database (migration
+    0026: the list exists, showed this case and has this moment), and a constraint would lock every listed case
+    (FOR KEY SHARE) on each list view. Append-only like the list; summarised, never silently deleted, after the
+    retention period (`manage.py audit_summarise`, docs/operations.md).
+    """
+
+    change_refused = "List records cannot be changed"
+    delete_refused = "List records cannot be deleted"
+
+    pk = models.CompositePrimaryKey("referral_id", "looked_at", "look_id")
+    # A case with rows here is not deleted (as with its case views); a list is never deleted but by the retention
+    # job, in SQL, with its rows.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    look = models.ForeignKey(
+        ListLook, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    looked_at = models.DateTimeField()  # the list's own moment (ListLook.looked_at), checked by the database
+
+    def __str__(self) -> str:
+        return f"list {self.look_id} showed case {self.referral_id}"
+
+
+class ListLookMonth(AppendOnly):
+    """The list log past its retention period, summarised: how many lists showed a user a case in a month (a row
+    with no case: lists that showed that user no case). Made by `manage.py audit_summarise` as the database owner;
+    the app only reads it."""
+
+    change_refused = "List summaries cannot be changed"
+    delete_refused = "List summaries cannot be deleted"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (referral, month, user) below: a case's summary is one range of it.
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+", null=True, db_index=False)
+    month = models.DateField(help_text="The first day of the month (Europe/London)")
+    lists = models.PositiveIntegerField()
+    summarised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "month", "user"], condition=Q(referral__isnull=False), name="listlookmonth_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "month"], condition=Q(referral__isnull=True), name="listlookmonth_no_case_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.lists} lists showing {self.referral_id} in {self.month:%Y-%m}"

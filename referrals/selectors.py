@@ -388,19 +388,8 @@ def referral_rows(page, *, now: dt.datetime) -> list[dict]:
 
 
 def list_looks_of_case(referral: Referral):
-    """The lists and searches that showed this case (one log row per list, holding the cases it showed)."""
-    from django.db import connection
-    from django.db.models import Q
+    """The lists and searches that showed this case: its rows of the list log by case (referrals.models.ListedCase),
+    one range of their key (case, moment, list) read newest first, whatever the database."""
+    from referrals.models import ListedCase
 
-    from referrals.models import ListLook
-
-    looks = ListLook.objects.all()
-    if connection.vendor == "postgresql":
-        return looks.filter(referral_ids__contains=[referral.pk])  # served by a GIN index
-    pk = referral.pk  # SQLite (make run) stores the list as text: match the number as a whole element
-    return looks.filter(
-        Q(referral_ids__icontains=f"[{pk}]")
-        | Q(referral_ids__icontains=f"[{pk},")
-        | Q(referral_ids__icontains=f" {pk},")
-        | Q(referral_ids__icontains=f" {pk}]")
-    )
+    return ListedCase.objects.filter(referral=referral)

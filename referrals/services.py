@@ -7,6 +7,7 @@ for the first child's last name (the pages route each one to its field).
 """
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from functools import partial
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Partnership, User, may_be_allocated
@@ -37,6 +38,7 @@ from referrals.models import (
     ConcernCategory,
     Deadline,
     DeadlineState,
+    ListedCase,
     ListLook,
     Person,
     PersonKind,
@@ -546,9 +548,33 @@ def case_view_record(*, user: User, referral: Referral, page: str) -> None:
     CaseView.objects.create(user=user, referral=referral, page=page)
 
 
+# The list and a row per case it showed, in one statement (one round trip, atomic by itself): the list is stamped by
+# the database's clock (migration 0014) and each case's row takes that moment from the list as inserted.
+_LIST_LOOK_INSERT = """
+    WITH look AS (
+        INSERT INTO referrals_listlook (user_id, page, query, referral_ids, looked_at)
+        VALUES (%s, %s, %s, %s::jsonb, clock_timestamp()) RETURNING id, looked_at
+    )
+    INSERT INTO referrals_listedcase (referral_id, looked_at, look_id)
+    SELECT shown.id, look.looked_at, look.id FROM look, unnest(%s::bigint[]) AS shown(id)
+"""
+
+
 def list_look_record(*, user: User, page: str, query: str, referral_ids: Sequence[int]) -> None:
-    """Log that `user` was shown a list of cases with children's names (one row per list, in the same request)."""
-    ListLook.objects.create(user=user, page=page, query=query[:500], referral_ids=sorted(set(referral_ids)))
+    """Log that `user` was shown a list of cases with children's names: the list (who, which page, the query, the
+    cases) and a narrow row per case shown (referrals.models.ListedCase), written as one multi-row INSERT into a
+    plain table, in the same request."""
+    shown = sorted(set(referral_ids))
+    query = query[:500]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LIST_LOOK_INSERT, [user.pk, page, query, json.dumps(shown), shown])
+        return
+    with transaction.atomic():  # SQLite (`make run`): the list, then its cases at the list's moment
+        look = ListLook.objects.create(user=user, page=page, query=query, referral_ids=shown)
+        ListedCase.objects.bulk_create(
+            [ListedCase(referral_id=pk, look_id=look.pk, looked_at=look.looked_at) for pk in shown]
+        )
 
 
 def calendar_changed(*, acting_user: User, partnership: Partnership) -> None:

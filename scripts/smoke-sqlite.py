@@ -14,8 +14,9 @@ The code's SQLite branches, each gone through here (named where the run reaches 
    core/db_roles.py): `migrate`, then an UPDATE of a case view row, which the trigger must refuse.
 2. `referrals.deadlines._moved_save`: simple-history's bulk_update_with_history instead of PostgreSQL's
    UPDATE ... FROM (VALUES ...): a closure day added, its task queued on the filesystem broker, then run.
-3. `referrals.selectors.list_looks_of_case`: the list of cases stored as text, matched by element (SQLite)
-   instead of an array containment served by a GIN index: the case's "Who has looked" page.
+3. `referrals.services.list_look_record`: the list and its row per case written by the ORM in one transaction
+   (SQLite) instead of one INSERT ... WITH on PostgreSQL; then read by `list_looks_of_case` on the case's "Who has
+   looked" page and its lists page, and the rows kept append-only by SQLite's trigger (core.db_roles.sqlite_guards).
 4. `core.pages.keyset_page(merge_by=...)`: the team's deadlines read as one sorted page instead of each
    member's range merged by UNION ALL: the team manager's "Team" tab of the deadlines dashboard.
 And a fifth that is not an `if`: `core.queries.ProbedExists` compiles to a plain EXISTS outside PostgreSQL,
@@ -137,7 +138,7 @@ def smoke(var_dir: Path) -> None:
     from agencies.selectors import partnership_calendar
     from core.timescales import add_working_days
     from minutes.models import MinutesVersion
-    from referrals.models import CaseView, Deadline, ListLook, Referral
+    from referrals.models import CaseView, Deadline, ListedCase, ListLook, Referral
     from referrals.services import calendar_changed
     from referrals.tasks import REASON, reschedule_partnership
     from strategy.models import Discussion
@@ -173,17 +174,30 @@ def smoke(var_dir: Path) -> None:
     page(tm, "/", "Your work")
     # Branch 4: the team's deadlines, one sorted page (no UNION ALL merge outside PostgreSQL).
     page(tm, "/deadlines/?tab=team", "Deadlines", contains="Sam Walker")
-    # Branch 3: the lists that showed this case, matched in the text SQLite stores them as.
+    # Branch 3: the list sw.demo was shown, with a row per case it showed (written by the ORM on SQLite).
     shown = ListLook.objects.filter(user__username="sw.demo").order_by("pk").last()
     check(shown is not None and referral.pk in shown.referral_ids, "sw.demo's referral list logged no look")
+    rows = ListedCase.objects.filter(look=shown)
+    check(
+        sorted(rows.values_list("referral_id", flat=True)) == sorted(shown.referral_ids),
+        "sw.demo's list wrote no row for each case it showed",
+    )
     looks = page(tm, f"/referrals/{referral.pk}/looks/", "looked")
     check("Sam Walker" in looks, "the case's looks page does not show sw.demo's look")
+    page(tm, f"/referrals/{referral.pk}/looks/lists/", "Lists and searches", contains="referral list")
     from referrals.selectors import list_looks_of_case
 
-    check(list_looks_of_case(referral).filter(pk=shown.pk).exists(), "list_looks_of_case misses sw.demo's list")
+    check(list_looks_of_case(referral).filter(look=shown).exists(), "list_looks_of_case misses sw.demo's list")
     other = Referral.objects.exclude(pk=referral.pk).exclude(pk__in=shown.referral_ids).first()
     if other is not None:
-        check(not list_looks_of_case(other).filter(pk=shown.pk).exists(), "list_looks_of_case matched a case not shown")
+        check(not list_looks_of_case(other).filter(look=shown).exists(), "list_looks_of_case matched a case not shown")
+    try:
+        with transaction.atomic():
+            rows.delete()
+    except DatabaseError:
+        print("  a list's rows by case cannot be deleted (the SQLite trigger refused it)")
+    else:
+        raise SmokeFailure("the list log by case was deleted from: the append-only trigger is missing on SQLite")
 
     # Fifth: an invited agency's list, through ProbedExists' plain EXISTS.
     police = sign_in("police.demo", password)

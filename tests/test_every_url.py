@@ -92,6 +92,7 @@ AUDITORS_ONLY = who("404", hos="200")
 GET_MAY_WRITE = {
     "referrals_caseview": "the case view log: every look at a case is recorded in the same request",
     "referrals_listlook": "the list view log: every look at a list of cases",
+    "referrals_listedcase": "the list view log by case: a row per case a list showed, with its list",
     "django_session": "the session: its expiry and time-out moments move with each request",
     "minutes_minutesdocument": "an approved version's PDFs, rendered once on the first download if the worker has not",
 }
@@ -214,6 +215,11 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
     },
     "audit:case_looks_log": {
+        "get": who("404", sw="403", tm="200", hos="200", admin="403", police="404"),
+        "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+        "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
+    },
+    "audit:case_looks_lists": {
         "get": who("404", sw="403", tm="200", hos="200", admin="403", police="404"),
         "post": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),
         "other": who("404", sw="405", tm="405", hos="405", admin="405", police="405"),

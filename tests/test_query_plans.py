@@ -97,6 +97,7 @@ PAGES = [
     ("head_of_service", "/deadlines/", {"tab": "agency"}),
     ("social_worker", "/notifications/", {}),
     ("team_manager", "/referrals/{referral}/looks/all/", {}),
+    ("team_manager", "/referrals/{referral}/looks/lists/", {}),
     # The home page's work queues (issue 25), for each persona who works from them, and one queue's own page.
     ("social_worker", "/", {}),
     ("team_manager", "/", {}),

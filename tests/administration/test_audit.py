@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AuthEvent, auth_event_record
-from referrals.models import CaseView, ListLook
+from referrals.models import CaseView, ListedCase, ListLook
+from referrals.services import list_look_record
 from tests.builders import make_referral
+from tests.db_roles import as_owner
 from tests.factories import TEST_PASSWORD
 from tests.paging import listed, walk
 
@@ -42,6 +44,59 @@ def test_the_list_log_cannot_be_rewritten(world, sw_client):
         with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
             attempt()
     assert ListLook.objects.get().query == ""
+    for attempt in (
+        lambda: ListedCase.objects.update(looked_at=timezone.now()),
+        lambda: ListedCase.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            attempt()
+
+
+def test_a_list_writes_one_row_per_case_it_showed_at_the_lists_moment(world, sw_client):
+    shown = {make_referral(acting_user=world["sw"]).pk for _ in range(3)}
+    sw_client.get(reverse("referrals:list"))
+    look = ListLook.objects.get(user=world["sw"], page="referral list")
+    rows = ListedCase.objects.filter(look=look)
+    assert sorted(look.referral_ids) == sorted(shown)
+    assert sorted(rows.values_list("referral_id", flat=True)) == sorted(shown)
+    assert set(rows.values_list("looked_at", flat=True)) == {look.looked_at}
+
+
+def test_the_database_refuses_a_listed_case_its_list_did_not_show(world):
+    """A row of the list log by case is the list's own: the list exists, showed that case and has that moment."""
+    shown, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    list_look_record(user=world["sw"], page="referral list", query="", referral_ids=[shown.pk])
+    look = ListLook.objects.get()
+    for forged in (
+        ListedCase(referral_id=other.pk, look_id=look.pk, looked_at=look.looked_at),
+        ListedCase(referral_id=shown.pk, look_id=look.pk, looked_at=look.looked_at - dt.timedelta(days=1)),
+        ListedCase(referral_id=shown.pk, look_id=look.pk + 1000, looked_at=look.looked_at),
+    ):
+        with pytest.raises(DatabaseError, match="one its list showed"), transaction.atomic():
+            ListedCase.objects.bulk_create([forged])
+    assert list(ListedCase.objects.values_list("referral_id", "look_id")) == [(shown.pk, look.pk)]
+
+
+def test_the_migration_copies_the_lists_already_logged_into_rows(world):
+    """referrals 0026: the lists logged before it (one array each) become a row per case, at each list's moment."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("referrals.migrations.0026_issue28_flat_list_log")
+    cases = [make_referral(acting_user=world["sw"]).pk for _ in range(3)]
+    # Lists as the log held them before: the array alone (the ORM writes no row per case).
+    for ids in ([cases[0], cases[1]], [cases[1], cases[2]], []):
+        ListLook.objects.create(user=world["sw"], page="referral list", query="", referral_ids=ids)
+    migration.BATCH, batch = 1, migration.BATCH  # a batch per list: the batches join up
+    try:
+        with connection.schema_editor() as editor:
+            migration.copy_lists(apps, editor)
+    finally:
+        migration.BATCH = batch
+    copied = {(row.look_id, row.referral_id, row.looked_at) for row in ListedCase.objects.all()}
+    expected = {(look.pk, pk, look.looked_at) for look in ListLook.objects.all() for pk in look.referral_ids}
+    assert copied == expected and len(copied) == 4
 
 
 def test_who_looked_at_a_record_for_the_team_manager_filtered_by_agency(world, persona_client):
@@ -197,6 +252,24 @@ def test_what_a_user_looked_at_pages_through_every_look_once_newest_first(world,
         assert [len(page) for page in shown] == [50, 5] and listed(shown) == _looks(user=world["sw"]), params
 
 
+def test_the_lists_that_showed_a_case_page_through_every_list_once_newest_first(world, persona_client):
+    referral, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    for n in range(55):
+        list_look_record(user=world["sw"], page="referral list", query=f"look {n:02d}", referral_ids=[referral.pk])
+    list_look_record(user=world["sw"], page="referral list", query="look 99", referral_ids=[other.pk])
+    expected = [f"look {n:02d}" for n in reversed(range(55))]
+    url = reverse("audit:case_looks_lists", args=[referral.pk])
+    for params in (None, {"agency": world["csc"].pk}):  # the filter is kept from page to page
+        shown = walk(persona_client("tm"), url, LOOK, params)
+        assert [len(page) for page in shown] == [50, 5] and listed(shown) == expected, params
+    assert (
+        "No list or search matches."
+        in persona_client("tm").get(url, {"agency": world["police_agency"].pk}).content.decode()
+    )
+    summary = persona_client("tm").get(reverse("audit:case_looks", args=[referral.pk])).content.decode()
+    assert re.findall(LOOK, summary) == expected[:10] and url in summary
+
+
 def test_the_sign_in_records_page_through_every_record_once_newest_first(world, persona_client):
     for n in range(55):
         auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n:02d}")
@@ -246,6 +319,7 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
     urls = (
         ("tm", reverse("audit:case_looks", args=[referral.pk])),
         ("tm", reverse("audit:case_looks_log", args=[referral.pk])),
+        ("tm", reverse("audit:case_looks_lists", args=[referral.pk])),
         ("hos", reverse("audit:user_looks", args=[world["sw"].pk])),
         ("hos", reverse("audit:auth_events")),
     )
@@ -260,9 +334,11 @@ def test_the_audit_pages_cost_the_same_for_more_rows(world, persona_client):
         return counts
 
     CaseView.objects.create(user=world["sw"], referral=referral, page="look")
+    list_look_record(user=world["sw"], page="referral list", query="", referral_ids=[referral.pk])
     few = count()
     for n in range(60):
         CaseView.objects.create(user=world[("sw", "hos", "admin")[n % 3]], referral=referral, page=f"look {n}")
+        list_look_record(user=world[("sw", "hos")[n % 2]], page="referral list", query="", referral_ids=[referral.pk])
         auth_event_record(kind="signed_in", user=world["sw"], detail=f"Invented {n}")
     # Each: session, user, roles (the sign-in), the access check; the page of the log (its capped count and its
     # rows with who and which case joined); who looked also: the case view it records, the agencies of the
@@ -330,3 +406,57 @@ def test_the_people_who_looked_are_paged_by_their_last_look(world):
     assert [pk for rows in seen for pk in rows] == expected and [len(rows) for rows in seen] == [2, 2, 1]
     back = people_who_looked(looks, QueryDict(page.previous_query), size=2)
     assert [row["user_id"] for row in back] == seen[-2]
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so the owner can ANALYZE them
+def test_the_lists_that_showed_a_case_are_read_as_one_range_of_its_key(world, persona_client):
+    """Issue 28: a case shown in many lists (here 1,500 of 3,000) is read a page at a time from one range of the list
+    log's key (case, moment, list), newest first: no sort of every list that ever showed it (the GIN index did)."""
+    from tests.plans import page_plans, problems
+
+    referral, other = make_referral(acting_user=world["sw"]), make_referral(acting_user=world["sw"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """WITH looks AS (
+                INSERT INTO referrals_listlook (user_id, page, query, referral_ids, looked_at)
+                SELECT %s, 'referral list', '', CASE WHEN n %% 2 = 0 THEN jsonb_build_array(%s, %s)
+                    ELSE jsonb_build_array(%s) END, clock_timestamp()
+                FROM generate_series(1, 3000) AS n RETURNING id, looked_at, referral_ids
+            )
+            INSERT INTO referrals_listedcase (referral_id, looked_at, look_id)
+            SELECT e.value::bigint, looks.looked_at, looks.id
+            FROM looks CROSS JOIN LATERAL jsonb_array_elements_text(looks.referral_ids) AS e(value)""",
+            [world["sw"].pk, referral.pk, other.pk, other.pk],
+        )
+    with as_owner() as owner, owner.cursor() as cursor:  # the statistics a live database has (the owner's ANALYZE)
+        cursor.execute("ANALYZE referrals_listedcase, referrals_listlook")
+    # The lists themselves are then fetched by key, a page of them at most; a table of 3,000 short rows is one the
+    # planner may rightly read whole for 51 keys (it would not on a real log: the page on the analysed 20,000
+    # database is tests/test_query_plans.py's). What must be one range is the case's rows.
+    large = {"referrals_listedcase"}
+    client = persona_client("tm")
+    for url in (reverse("audit:case_looks", args=[referral.pk]), reverse("audit:case_looks_lists", args=[referral.pk])):
+        status, plans = page_plans(client, url)
+        assert status == 200
+        found = problems(plans, large)
+        assert not found, "\n\n".join(found)
+        reads = [
+            node
+            for query in plans
+            if "referrals_listedcase" in query.sql and "COUNT(" not in query.sql
+            for node in _nodes(query.plan["Plan"])
+            if node.get("Relation Name") == "referrals_listedcase"
+        ]
+        assert reads and all(
+            node["Node Type"] in {"Index Scan", "Index Only Scan", "Index Scan Backward", "Index Only Scan Backward"}
+            and node["Index Name"] == "referrals_listedcase_pkey"
+            and "referral_id" in node.get("Index Cond", "")
+            and node["Actual Rows"] <= 51
+            for node in reads
+        ), reads
+
+
+def _nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)

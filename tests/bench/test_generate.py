@@ -71,6 +71,23 @@ def test_the_rows_have_the_shape_asked_for(made):
     assert made["surname"] in SURNAMES
 
 
+def test_each_generated_list_has_a_row_per_case_it_showed(made):
+    """The list log by case (referrals.ListedCase) holds each list's cases at its moment, as list_look_record
+    writes them (the database's own check is off while loading)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(*) FROM referrals_listlook l
+            CROSS JOIN LATERAL jsonb_array_elements_text(l.referral_ids) AS e(value)
+            FULL JOIN referrals_listedcase c ON c.look_id = l.id AND c.referral_id = e.value::bigint
+                AND c.looked_at = l.looked_at
+            WHERE c.look_id IS NULL OR l.id IS NULL"""
+        )
+        unmatched = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM referrals_listedcase")
+        rows = cursor.fetchone()[0]
+    assert unmatched == 0 and rows == 2 * made["rows"]["referrals_referral"]
+
+
 def test_what_the_referral_row_keeps_agrees_with_its_sources(made):
     with connection.cursor() as cursor:
         cursor.execute(
