@@ -993,16 +993,9 @@ class _Generator:
                         least(max(r.received_at) + interval '1 hour', %(now)s) AS at
                     FROM bench_r r GROUP BY r.p, (r.k + {offset}) / 25) l""",
             )
-        if self.columns("referrals_listedcase"):  # the list log by case (issue 28): a row per case each list showed
-            self.insert(
-                "referrals_listedcase",
-                {"referral_id": "e.value::bigint", "looked_at": "l.looked_at", "look_id": "l.id"},
-                """referrals_listlook l CROSS JOIN LATERAL jsonb_array_elements_text(l.referral_ids) AS e(value)
-                    WHERE l.id > %(lookbase)s""",
-            )
-
         # The measured cases (the held and the awaiting one the benchmark opens) shown in hundreds of lists, as
-        # real use shows a case: each list the case with the partnership's first 24 cases, a minute apart.
+        # real use shows a case: each list the case with the partnership's first cases (not itself again), a minute
+        # apart.
         self.insert(
             "referrals_listlook",
             {
@@ -1013,10 +1006,18 @@ class _Generator:
                 "looked_at": "least(r.received_at + interval '1 minute' * q.n, %(now)s)",
             },
             """bench_r r
-                CROSS JOIN (SELECT jsonb_agg(b.rid ORDER BY b.k) AS ids FROM bench_r b WHERE b.p = 0 AND b.k <= 24) f
+                CROSS JOIN LATERAL (SELECT jsonb_agg(b.rid ORDER BY b.k) AS ids FROM bench_r b
+                    WHERE b.p = 0 AND b.k <= 24 AND b.rid <> r.rid) f
                 CROSS JOIN generate_series(1, %(measured_looks)s) AS q(n)
                 WHERE r.p = 0 AND (r.seed = 1000000007 OR r.i = 1)""",
         )
+        if self.columns("referrals_listedcase"):  # the list log by case (issue 28): a row per case each list showed
+            self.insert(
+                "referrals_listedcase",
+                {"referral_id": "e.value::bigint", "looked_at": "l.looked_at", "look_id": "l.id"},
+                """referrals_listlook l CROSS JOIN LATERAL jsonb_array_elements_text(l.referral_ids) AS e(value)
+                    WHERE l.id > %(lookbase)s""",
+            )
 
     def history(self) -> None:
         """One "created" history row for each record a case page's history reads (simple-history's tables)."""

@@ -6,10 +6,12 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from core.db_roles import grant_app_role
 from minutes import legacy
 from minutes.models import Circulation, Kind, Recipient, Source
 from tests.db_roles import as_owner
@@ -23,6 +25,7 @@ def migrate(targets) -> None:
         executor = MigrationExecutor(owner)
         executor.loader.build_graph()
         executor.migrate(targets)
+        grant_app_role(owner, settings.DATABASE_APP_ROLE)  # tables made again (the draft PDFs'): their rights too
 
 
 def latest() -> list[tuple[str, str]]:
