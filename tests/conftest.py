@@ -85,15 +85,30 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock moved to {value} (TEST_CLOCK)" if value else None
 
 
-# The longest tests start first (10-60 s each: the browser journeys and the every-URL walk), so that none of them
-# starts at the end of a parallel run while the other workers sit idle. The rest keep their order (the query plans'
-# and the generator's tests among them: their modules generate rows once for each worker that runs one of them, and
-# sent out in the first round they would be spread over every worker).
-LONGEST_FIRST = ("tests/e2e/", "tests/test_every_url.py")
+# The longest tests start first (10-90 s each: the browser journeys, the every-URL walk, and the modules that
+# generate a database of rows once), so that none of them starts at the end of a parallel run while the other
+# workers sit idle. The rest keep their order.
+LONGEST_FIRST = ("tests/test_query_plans.py", "tests/bench/", "tests/e2e/", "tests/test_every_url.py")
+# Modules whose fixture generates thousands of rows once: all their tests go to one worker, which generates them
+# once (sent out test by test, they would be spread over every worker and generated on each).
+KEPT_TOGETHER = ("tests/test_query_plans.py", "tests/bench/test_generate.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """pytest-xdist's scheduling by test, but a module of KEPT_TOGETHER is one unit of work (its `loadgroup`
+    marks are not applied by the pytest-xdist and pytest installed here: measured, they spread over the workers)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByTestKeepingGeneratedModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in KEPT_TOGETHER else nodeid
+
+    return ByTestKeepingGeneratedModules(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
