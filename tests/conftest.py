@@ -98,6 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without it (-p no:xdist) there is nothing to schedule
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """pytest-xdist's scheduling by test, but a module of KEPT_TOGETHER is one unit of work (its `loadgroup`
     marks are not applied by the pytest-xdist and pytest installed here: measured, they spread over the workers)."""
