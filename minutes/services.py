@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
-from core import events
+from core import events, queue
 from core.history import record
 from minutes import pdf
 from minutes import record as minutes_record
@@ -426,7 +426,7 @@ def _publish_render(version_pk: int) -> None:
     from minutes.tasks import render_version
 
     try:
-        render_version.apply_async(args=[version_pk], retry=False)
+        queue.publish(render_version, args=[version_pk])
     except Exception:  # the broker is down: the catch-up task (or the first download) renders it
         log.warning("could not queue the PDFs of minutes version %s", version_pk, exc_info=True)
 
@@ -527,16 +527,11 @@ def draft_queue(discussion: Discussion, *, draft: Draft, now: dt.datetime, kind:
     if not cache.add(key, True, timeout=DRAFT_QUEUED_SECONDS):
         return True
     try:
-        # One attempt to reach the broker, at most 2 s: without a limit kombu retries the connection for ever and
-        # the request would hang while the broker is down (retry=False only covers the publishing).
-        with render_draft.app.pool.acquire(block=True, timeout=2) as broker:
-            broker.ensure_connection(max_retries=0, timeout=2)
-            render_draft.apply_async(
-                args=[discussion.pk, kind, now.isoformat(), draft.snapshot_sha256],
-                connection=broker,
-                retry=False,
-                expires=DRAFT_QUEUED_SECONDS,
-            )
+        queue.publish(
+            render_draft,
+            args=[discussion.pk, kind, now.isoformat(), draft.snapshot_sha256],
+            expires=DRAFT_QUEUED_SECONDS,
+        )
     except Exception:  # the broker is down: the caller renders it in the request, as before
         cache.delete(key)
         log.warning("could not queue a draft PDF of discussion %s", discussion.pk, exc_info=True)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Partnership, User, may_be_allocated
+from core import queue
 from core.history import record
 from core.timescales import to_local
 from referrals import access, rules
@@ -593,7 +594,7 @@ def _queue_reschedule(partnership_id: int, user_id: int | None) -> None:
     from referrals.tasks import reschedule_partnership
 
     try:
-        reschedule_partnership.apply_async(args=[partnership_id, user_id], retry=False)
+        queue.publish(reschedule_partnership, args=[partnership_id, user_id])
     except Exception:  # the broker is down: the beat's catch-up moves them
         logging.getLogger(__name__).warning("could not queue rescheduling of partnership %s", partnership_id)
 

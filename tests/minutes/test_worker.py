@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.celery import app as celery_app
+from core import queue
 from minutes import services
 from minutes.models import DraftDocument, Kind, MinutesDocument, Sends
 from referrals.models import CaseView
@@ -78,6 +79,22 @@ def test_with_the_broker_down_the_draft_is_rendered_in_the_request_as_before(hel
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "DRAFT" in " ".join(pdf_pages(response.content, tmp_path))
     assert not DraftDocument.objects.exists()  # only the worker stores drafts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_approving_answers_at_once_and_leaves_the_pdfs_to_the_catch_up(world, held, tmp_path):
+    """One attempt to reach the broker, of at most BROKER_WAIT_SECONDS (core.queue): kombu alone would retry the
+    connection for ever and the team manager's approval would hang."""
+    redis = RedisServer(tmp_path).start()
+    with _broker(redis):
+        redis.stop()
+        started = time.monotonic()
+        version = services.minutes_approve(
+            acting_user=world["tm"], checker=minutes_checker(world["tm"], held), now=AFTER
+        )
+        waited = time.monotonic() - started
+    assert waited < queue.BROKER_WAIT_SECONDS + 2, waited
+    assert version.approved_at == AFTER and not MinutesDocument.objects.filter(version=version).exists()
 
 
 @pytest.mark.django_db
