@@ -97,6 +97,23 @@ def share_with_family(world, discussion, **overrides):
     )
 
 
+def add_later_information(world, discussion, *, now: dt.datetime) -> None:
+    """The record changes after the meeting: health adds an entry (recorded by the chair)."""
+    strategy_services.information_add(
+        acting_user=world["tm"],
+        checker=builders.checker(world["tm"], discussion),
+        agency=world["health"].agency,
+        data={
+            "information": "Invented later entry",
+            "checks_done": "",
+            "consent": "not_sought",
+            "consent_manager_reason": "Invented manager's reason.",
+            "not_for_family": False,
+        },
+        now=now,
+    )
+
+
 def minutes_checker(user, discussion) -> MinutesChecker:
     from minutes.access import get_minutes_for_user
 

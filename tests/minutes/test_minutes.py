@@ -13,7 +13,16 @@ from referrals.models import CaseView
 from strategy import services as strategy_services
 from strategy.models import CHILD_RISK_QUESTIONS
 from tests import builders
-from tests.minutes.conftest import AFTER, FOR_FAMILY, OPEN_ENTRY, SECRET, minutes_checker, pdf_pages, share_with_family
+from tests.minutes.conftest import (
+    AFTER,
+    FOR_FAMILY,
+    OPEN_ENTRY,
+    SECRET,
+    add_later_information,
+    minutes_checker,
+    pdf_pages,
+    share_with_family,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -227,19 +236,7 @@ def test_a_stored_version_is_byte_identical_after_the_record_changed(world, held
     share_with_family(world, held)
     v1 = approve(world, held)
     first = tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").content
-    strategy_services.information_add(
-        acting_user=world["tm"],
-        checker=builders.checker(world["tm"], held),
-        agency=world["health"].agency,
-        data={
-            "information": "Invented later entry",
-            "checks_done": "",
-            "consent": "not_sought",
-            "consent_manager_reason": "Invented manager's reason.",
-            "not_for_family": False,
-        },
-        now=AFTER,
-    )
+    add_later_information(world, held, now=AFTER)
     share_with_family(world, held, for_family="Invented later words for the family")
     approve(world, held)
     again = tm_client.get(f"/discussions/{held.pk}/minutes/v1-summary.pdf").content
@@ -273,19 +270,7 @@ def test_a_draft_is_marked_draft_on_every_page(world, held, sw_client, tmp_path)
 def test_a_draft_asked_for_before_the_record_changed_is_not_rendered(world, held):
     now = timezone.now()
     asked = services.draft_find(held, now=now, kind=Kind.FULL).snapshot_sha256
-    strategy_services.information_add(
-        acting_user=world["tm"],
-        checker=builders.checker(world["tm"], held),
-        agency=world["health"].agency,
-        data={
-            "information": "Invented later entry",
-            "checks_done": "",
-            "consent": "not_sought",
-            "consent_manager_reason": "Invented manager's reason.",
-            "not_for_family": False,
-        },
-        now=now,
-    )
+    add_later_information(world, held, now=now)
     assert services.draft_find(held, now=now, kind=Kind.FULL).snapshot_sha256 != asked  # the page asks again
     assert not services.draft_render(discussion_pk=held.pk, kind=Kind.FULL, now=now, snapshot_sha256_wanted=asked)
     assert not DraftDocument.objects.exists()

@@ -14,10 +14,8 @@ from core import queue
 from minutes import services
 from minutes.models import DraftDocument, Kind, MinutesDocument, Sends
 from referrals.models import CaseView
-from strategy import services as strategy_services
-from tests import builders
 from tests.actions.test_sweep_reliability import _broker
-from tests.minutes.conftest import AFTER, minutes_checker, pdf_pages, share_with_family
+from tests.minutes.conftest import AFTER, add_later_information, minutes_checker, pdf_pages, share_with_family
 from tests.services import RedisServer
 
 
@@ -54,19 +52,7 @@ def test_a_draft_pdf_is_prepared_by_a_real_worker_then_downloaded(world, held, t
     text = " ".join(pdf_pages(response.content, tmp_path))
     assert "DRAFT" in text and held.referral.reference in text
     assert CaseView.objects.filter(user=world["tm"], page="minutes draft (full) PDF").count() == 1
-    strategy_services.information_add(  # the record changes: that draft is no longer the record as it is
-        acting_user=world["tm"],
-        checker=builders.checker(world["tm"], held),
-        agency=world["health"].agency,
-        data={
-            "information": "Invented later entry",
-            "checks_done": "",
-            "consent": "not_sought",
-            "consent_manager_reason": "Invented manager's reason.",
-            "not_for_family": False,
-        },
-        now=AFTER,
-    )
+    add_later_information(world, held, now=AFTER)
     assert "Preparing the draft PDF" in tm_client.get(url).content.decode()
 
 
