@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from actions.models import Notification
 from actions.selectors import overdue_deadlines
-from core.pages import count_capped
+from core.pages import counts_capped
 from referrals.access import can_audit_users
 
 HEADER_COUNT_CAP = 99  # the header says "99+" beyond this, so its counts stop there at any scale
@@ -15,13 +15,12 @@ def overdue(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "overdue_count": _shown(overdue_deadlines(user, timezone.now())),  # type: ignore[arg-type]
-        "can_audit": can_audit_users(user),  # type: ignore[arg-type]
-        "unread_count": _shown(Notification.objects.filter(user=user, read_at=None)),
-    }
+    overdue, unread = counts_capped(
+        [overdue_deadlines(user, timezone.now()), Notification.objects.filter(user=user, read_at=None)],  # type: ignore[arg-type]
+        HEADER_COUNT_CAP,
+    )
+    return {"overdue_count": _shown(*overdue), "can_audit": can_audit_users(user), "unread_count": _shown(*unread)}  # type: ignore[arg-type]
 
 
-def _shown(queryset) -> str:
-    count, capped = count_capped(queryset, HEADER_COUNT_CAP)
+def _shown(count: int, capped: bool) -> str:
     return f"{count}+" if capped else (str(count) if count else "")

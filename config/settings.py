@@ -103,6 +103,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the common widgets drawn in Python, to the same markup (core.forms.Renderer).
+FORM_RENDERER = "core.forms.Renderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -140,7 +142,8 @@ AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked account or a limited address before the password is checked (django-axes).
     "agencies.lockout.SignInLimitBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with agency, partnership and roles in one query.
+    "agencies.backends.UserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Account lockout (django-axes), on /sign-in/ and /admin/login/ alike: 5 failed sign-ins for a username lock

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.forms.formsets import TOTAL_FORM_COUNT
+from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
 from core.timescales import LONDON
 
@@ -295,3 +297,81 @@ def add_service_errors(
             messages = [m for m in messages if m not in known]
         for message in messages:
             form.add_error(field, message)
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html: ` name="value"` for each attribute, the name alone for True, none for False."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
+    kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+    return f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>'
+
+
+def _textarea(widget: dict) -> str:
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+def _option(option: dict) -> str:
+    """django/forms/widgets/select_option.html, with the newline that ends the file (select.html includes it)."""
+    value, label = conditional_escape(option["value"]), conditional_escape(option["label"])
+    return f'<option value="{value}"{_attrs(option["attrs"])}>{label}</option>\n'
+
+
+class Renderer(DjangoTemplates):
+    """Django's form renderer with its input, textarea, select and option templates written out in Python, to the
+    same markup byte for byte (tests/core/test_forms.py compares them): a meeting page draws some 150 fields,
+    and rendering their widgets through the template engine took a quarter of the page's time. Every other
+    template (MultiWidget, error lists, Django's own form layouts) is rendered by the engine as before."""
+
+    def render(self, template_name: str, context: dict, request: Any = None) -> str:
+        widget = context.get("widget")
+        if isinstance(widget, dict):
+            if template_name in _INPUTS:
+                return _input(widget)
+            if template_name == "django/forms/widgets/textarea.html":
+                return _textarea(widget)
+            if template_name == "django/forms/widgets/select.html" and all(
+                option["template_name"] == _OPTION for _, options, _ in widget["optgroups"] for option in options
+            ):
+                return self._select(widget)
+        return super().render(template_name, context, request)
+
+    @staticmethod
+    def _select(widget: dict) -> str:
+        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.extend(f"\n  {_option(option)}" for option in options)
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return "".join(parts)
+
+
+_OPTION = "django/forms/widgets/select_option.html"
+_INPUTS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input",
+        "text",
+        "number",
+        "email",
+        "url",
+        "password",
+        "hidden",
+        "checkbox",
+        "time",
+        "date",
+        "search",
+        "tel",
+    )
+)

@@ -1,0 +1,113 @@
+"""Issue 28, Python per request: what every page does, done with less work and the same result.
+
+- `core.forms.Renderer` draws inputs, textareas and selects in Python, to the markup Django's own widget templates
+  give, byte for byte.
+- `agencies.backends.UserBackend` reads the signed-in user with agency, partnership and roles in one query.
+- `core.pages.counts_capped` counts the header's two lists in one query, as count_capped would each.
+"""
+
+import pytest
+from django import forms
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
+from django.db import connection
+from django.forms.renderers import DjangoTemplates
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from agencies.models import User
+from core.forms import Renderer
+from core.pages import count_capped, counts_capped
+from tests.factories import UserFactory
+
+
+class _EveryWidget(forms.Form):
+    name = forms.CharField(max_length=30, help_text="Say <who>")
+    age = forms.IntegerField(min_value=0)
+    email = forms.EmailField(required=False)
+    key = forms.CharField(widget=forms.HiddenInput)
+    agreed = forms.BooleanField(required=False)
+    when = forms.TimeField(widget=forms.TimeInput(attrs={"class": "govuk-input"}))
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    kind = forms.ChoiceField(choices=[("", "Choose"), ("a", "A & B"), ("<c>", "C")])
+    grouped = forms.ChoiceField(choices=[("", "None"), ("Agencies", [("1", "Police"), ("2", "Health's team")])])
+    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "name": 'Ann "Nan" <b>',
+            "age": "0",
+            "key": "k&1",
+            "agreed": "on",
+            "when": "09:30",
+            "notes": "a\n<b>c</b>",
+            "kind": "<c>",
+            "grouped": "2",
+            "many": ["x", "y"],
+        },
+    ],
+    ids=["unbound", "bound with markup typed in"],
+)
+def test_the_renderer_draws_every_widget_as_djangos_templates_do(data):
+    form = _EveryWidget(data)
+    for field in form:
+        attrs = {"class": "govuk-input", "aria-describedby": "x-hint", "disabled": True, "readonly": False}
+        expected = field.field.widget.render(
+            field.html_name, field.value(), {"id": field.auto_id, **attrs}, DjangoTemplates()
+        )
+        drawn = field.field.widget.render(field.html_name, field.value(), {"id": field.auto_id, **attrs}, Renderer())
+        assert drawn == expected, field.name
+
+
+def test_the_renderer_leaves_other_templates_to_the_engine():
+    widget = forms.SplitDateTimeWidget()
+    assert widget.render("at", None, {"id": "id_at"}, Renderer()) == widget.render(
+        "at", None, {"id": "id_at"}, DjangoTemplates()
+    )
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_is_read_with_agency_partnership_and_roles_in_one_query(world):
+    user = world["sw"]
+    request = RequestFactory().get("/")
+    request.session = {
+        SESSION_KEY: str(user.pk),
+        BACKEND_SESSION_KEY: "agencies.backends.UserBackend",
+        HASH_SESSION_KEY: user.get_session_auth_hash(),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        loaded = get_user(request)
+        found = (loaded.agency.name, loaded.agency.partnership.name, loaded.role_codes())
+    assert len(queries) == 1
+    assert loaded.pk == user.pk
+    assert found == (
+        user.agency.name,
+        user.agency.partnership.name,
+        frozenset(user.roles.values_list("code", flat=True)),
+    )
+    assert found[2]  # a social worker has a role: the annotation is not merely empty
+
+
+@pytest.mark.django_db
+def test_an_inactive_user_is_not_signed_in(world):
+    user = world["sw"]
+    user.is_active = False
+    user.save()
+    from agencies.backends import UserBackend
+
+    assert UserBackend().get_user(user.pk) is None
+
+
+@pytest.mark.django_db
+def test_counts_capped_counts_each_list_in_one_query_as_count_capped_does():
+    first = UserFactory()
+    for _ in range(3):
+        UserFactory(agency=first.agency)
+    lists = [User.objects.filter(agency=first.agency), User.objects.none(), User.objects.filter(pk=first.pk)]
+    with CaptureQueriesContext(connection) as queries:
+        counted = counts_capped(lists, 3)
+    assert len(queries) == 1
+    assert counted == [count_capped(queryset, 3) for queryset in lists] == [(3, True), (0, False), (1, False)]
