@@ -327,7 +327,7 @@ def _option(option: dict) -> str:
 
 class Renderer(DjangoTemplates):
     """Django's form renderer with its input, textarea, select and option templates written out in Python, to the
-    same markup byte for byte (tests/core/test_forms.py compares them): a meeting page draws some 150 fields,
+    same markup byte for byte (tests/core/test_request_cost.py compares them): a meeting page draws some 150 fields,
     and rendering their widgets through the template engine took a quarter of the page's time. Every other
     template (MultiWidget, error lists, Django's own form layouts) is rendered by the engine as before."""
 

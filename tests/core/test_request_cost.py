@@ -3,19 +3,24 @@
 - `core.forms.Renderer` draws inputs, textareas and selects in Python, to the markup Django's own widget templates
   give, byte for byte.
 - `agencies.backends.UserBackend` reads the signed-in user with agency, partnership and roles in one query.
+- `{% govuk_field %}` draws a form field as includes/field.html did, in Python.
 - `core.pages.counts_capped` counts the header's two lists in one query, as count_capped would each.
 """
+
+import re
+from pathlib import Path
 
 import pytest
 from django import forms
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
+from django.template import Context, Engine
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import User
-from core.forms import Renderer
+from core.forms import GovDateField, Renderer
 from core.pages import count_capped, counts_capped
 from tests.factories import UserFactory
 
@@ -111,3 +116,76 @@ def test_counts_capped_counts_each_list_in_one_query_as_count_capped_does():
         counted = counts_capped(lists, 3)
     assert len(queries) == 1
     assert counted == [count_capped(queryset, 3) for queryset in lists] == [(3, True), (0, False), (1, False)]
+
+
+class _EveryKind(forms.Form):
+    name = forms.CharField(help_text="As on the referral", max_length=10)
+    notes = forms.CharField(widget=forms.Textarea, required=False)
+    agency = forms.ChoiceField(choices=[("", "Choose"), ("1", "Police & co")])
+    urgency = forms.ChoiceField(
+        widget=forms.RadioSelect, choices=[("a", "Same day"), ("b", "<Later>")], help_text="Pick"
+    )
+    agencies = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, choices=[("x", "X"), ("y", "Y")])
+    born = GovDateField(label="Date of birth")
+    unborn = forms.BooleanField(required=False, help_text="Expected")
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+FIELD_TEMPLATE = (Path(__file__).parent / "field_template.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "name": "far too long a name",
+            "urgency": "zz",
+            "born_0": "31",
+            "born_1": "2",
+            "born_2": "2020",
+            "unborn": "on",
+        },
+        {"name": "Ann", "agency": "1", "urgency": "b", "agencies": ["x", "y"], "notes": "<b>x</b>", "key": "1"},
+    ],
+    ids=["unbound", "with errors", "valid"],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"small": True, "legend_size": "m", "label_size": "l", "conditional": "app-x"},
+        {"reveal": "reveal.html", "reveal_id": "r"},
+    ],
+    ids=["plain", "sized", "revealing"],
+)
+def test_the_field_tag_draws_what_the_field_template_drew(data, options):
+    """includes/field.html was a template (kept in tests/core/field_template.html); govuk_field draws the same
+    markup, but for whitespace between tags (and a group's aria-describedby without a hint, which the template
+    began with a space)."""
+    engine = Engine(
+        libraries={"govuk": "core.templatetags.govuk"},
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "includes/field_errors.html": (
+                        Path(__file__).parents[2] / "templates/includes/field_errors.html"
+                    ).read_text(),
+                    "reveal.html": "<p>Revealed {{ field.label }}</p>",
+                },
+            )
+        ],
+    )
+    form = _EveryKind(data)
+    if data:
+        form.is_valid()
+    for field in form:
+        context = {"field": field, **options}
+        expected = engine.from_string(FIELD_TEMPLATE).render(Context(context))
+        drawn = engine.from_string("{% load govuk %}{% govuk_field %}").render(Context(context))
+        assert _tags(drawn) == _tags(expected), field.name
+
+
+def _tags(html: str) -> str:
+    return re.sub(r"\s*(<|>)\s*", r"\1", re.sub(r"\s+", " ", html)).strip()

@@ -546,11 +546,11 @@ class TestList:
             make_referral(acting_user=world["sw"], children=[child(), child("Second", "Child")])
         many = count_queries()
         assert few == many
-        # The queries: session, user, user's agency (policy), user's roles, the partnership name for the header,
-        # the user's overdue count for the header, the page of referrals (no count query: issue 28), the children
-        # of the page (one prefetch), the user's draft referrals (none here, so their children are not
-        # prefetched), the one row recording which cases the list showed, and the unread alerts count (header).
-        with django_assert_num_queries(11):
+        # The queries: session; the user with agency, partnership and roles (one query: issue 28); the page of
+        # referrals (no count query: issue 28); the children of the page (one prefetch); the user's draft
+        # referrals (none here, so their children are not prefetched); the one row recording which cases the
+        # list showed; the header's overdue and unread alerts counts (one query).
+        with django_assert_num_queries(7):
             sw_client.get(reverse("referrals:list"))
 
 
