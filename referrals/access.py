@@ -277,7 +277,14 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[
     referral = (
         referrals_visible_to(user)
         .select_related(
-            "partnership", "immediate_action_agency", "sd_deadline", "created_by", "closed_by", "reopened_by"
+            "partnership",
+            "immediate_action_agency",
+            "sd_deadline",
+            "created_by",
+            "closed_by",
+            "reopened_by",
+            "allocated_social_worker",
+            "referrer_agency",
         )
         .filter(pk=pk)
         .first()

@@ -352,9 +352,15 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
 
 def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
     """What the detail page shows beside the referral itself: people, concerns, deadlines in words."""
-    sd = referral.strategy_discussion_deadline()
+    overview = case_overview(referral, now=now)
+    # The strategy discussion deadline is one of the case's deadlines just read (with who holds it), as it is now.
+    sd = next(
+        (row["deadline"] for row in overview["deadline_rows"] if row["deadline"].pk == referral.sd_deadline_id), None
+    )
+    if sd is None:
+        sd = referral.strategy_discussion_deadline()
     return {
-        **case_overview(referral, now=now),
+        **overview,
         **referral_people(referral, today=to_local(now).date()),
         "concerns": list(referral.concerns.all()),
         "deadline": present_deadline_row(

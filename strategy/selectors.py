@@ -3,31 +3,51 @@
 import datetime as dt
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from actions.models import Action
 from agencies.models import Agency, User
 from core.timescales import to_local
 from referrals.models import ConcernCategory, Deadline, PersonKind, Referral
 from strategy import rules
 from strategy.access import DiscussionChecker
-from strategy.models import PLAN_ITEMS, Discussion, DiscussionAction, FamilySummary, InvitationStatus
+from strategy.models import (
+    PLAN_ITEMS,
+    ChildDecision,
+    Discussion,
+    DiscussionAction,
+    FamilySummary,
+    InvitationStatus,
+)
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
     """Everything the meeting page shows, loaded once."""
     referral = discussion.referral
+    # Read once here, and again by nobody: services.end_problems and standing_problems read these through .all().
+    prefetch_related_objects(
+        [discussion],
+        "children",
+        Prefetch(
+            "decisions",
+            queryset=ChildDecision.objects.select_related(
+                "s47_authorised_by", "icpc_deadline", "medical_deadline", "outcome_recorded_by"
+            ),
+        ),
+        "plan_items",
+        "child_risks",
+        "child_records",
+        "proceeded_without",
+        "referral__people",
+    )
     invitations = list(discussion.invitations.select_related("agency", "person"))
     active = [i for i in invitations if i.status == InvitationStatus.INVITED]
-    children = list(discussion.children.order_by("position", "pk"))
+    children = list(discussion.children.all())  # Person's order: kind, position, pk (all children here)
     today = to_local(now).date()
     for child in children:
         child.age = child.age_words_on(today)
-    decisions = {
-        d.child_id: d
-        for d in discussion.decisions.select_related(
-            "s47_authorised_by", "icpc_deadline", "medical_deadline", "outcome_recorded_by"
-        )
-    }
-    plan_items = list(discussion.plan_items.filter(item__in=list(PLAN_ITEMS)))
+    decisions = {d.child_id: d for d in discussion.decisions.all()}
+    plan_items = [item for item in discussion.plan_items.all() if item.item in PLAN_ITEMS]
     plan = {item.item: item for item in plan_items if item.child_id is None}
     child_plans = {child.pk: {i.item: i for i in plan_items if i.child_id == child.pk} for child in children}
     risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
@@ -41,6 +61,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         or bool("medical" in plan and plan["medical"].answer.strip())
     )
     agencies = list(Agency.objects.filter(partnership_id=referral.partnership_id).order_by("name"))
+    people = list(referral.people.all())
     invited_agencies = sorted({i.agency for i in active}, key=lambda a: a.name)
     quoracy = rules.quoracy_of(active, chair_id=discussion.chair_id)
     return {
@@ -82,14 +103,14 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "proceeds": proceeds,
         "child_records": records,
         "standing_rows": [(child, records.get(child.pk)) for child in children],
-        "lado_abusers": list(
-            referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, works_with_children=True, removed_at=None)
-        ),
+        "lado_abusers": [
+            p for p in people if p.kind == PersonKind.ALLEGED_ABUSER and p.works_with_children and p.removed_at is None
+        ],
         "paediatrician_missing": rules.paediatrician_missing(active, medical_needed=medical),
         "cannot_decide": [i for i in active if i.can_decide is False and i.attendance == "attended"],
-        "alleged_child_abusers": list(
-            referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
-        ),
+        "alleged_child_abusers": [
+            p for p in people if p.kind == PersonKind.ALLEGED_ABUSER and p.under_18 and p.removed_at is None
+        ],
         "meeting_harms": _meeting_harms(discussion) if discussion.by_telephone else [],
         "now": now,
     }

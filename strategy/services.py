@@ -576,7 +576,9 @@ def end_problems(discussion: Discussion) -> list[str]:
         problems.append(
             f"Record why the discussion proceeds without {', '.join(unexcused)}, or record their attendance"
         )
-    decided = set(discussion.decisions.values_list("child_id", flat=True))
+    # .all() throughout: the meeting page has these prefetched (strategy.selectors.meeting), elsewhere it reads them.
+    decisions = list(discussion.decisions.all())
+    decided = {decision.child_id for decision in decisions}
     for child in discussion.children.all():
         if child.pk not in decided:
             problems.append(f"Record the decision for {child.full_name}")
@@ -590,11 +592,13 @@ def end_problems(discussion: Discussion) -> list[str]:
                 f"Complete the risk analysis for {child.full_name}: "
                 + "; ".join(m[:1].lower() + m[1:].rstrip("?") for m in missing)
             )
-    if discussion.decisions.filter(s47=True).exists():
+    if any(decision.s47 for decision in decisions):
         # Only the items still asked count: a retired item's old answer neither fills nor leaves a gap. An answer
         # for one child where it differs is optional: the whole discussion's answer is what must be there.
         answered = {
-            item.item for item in discussion.plan_items.filter(item__in=list(PLAN_ITEMS), child=None) if item.recorded
+            item.item
+            for item in discussion.plan_items.all()
+            if item.item in PLAN_ITEMS and item.child_id is None and item.recorded
         }
         if len(answered) < len(PLAN_ITEMS):
             left = len(PLAN_ITEMS) - len(answered)
@@ -605,9 +609,11 @@ def end_problems(discussion: Discussion) -> list[str]:
 
 def lado_needed(discussion: Discussion) -> list[Person]:
     """The case's alleged abusers who work with children: the LADO must be informed, or why not recorded."""
-    return list(
-        discussion.referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, works_with_children=True, removed_at=None)
-    )
+    return [
+        person
+        for person in discussion.referral.people.all()
+        if person.kind == PersonKind.ALLEGED_ABUSER and person.works_with_children and person.removed_at is None
+    ]
 
 
 def standing_problems(discussion: Discussion) -> list[str]:
@@ -623,7 +629,7 @@ def standing_problems(discussion: Discussion) -> list[str]:
             "Record whether legal advice was sought, and any police protection or emergency protection order"
         )
     records = {r.child_id: r for r in discussion.child_records.all()}
-    no_further_action = set(discussion.decisions.filter(nfa=True).values_list("child_id", flat=True))
+    no_further_action = {decision.child_id for decision in discussion.decisions.all() if decision.nfa}
     for child in discussion.children.all():
         record_ = records.get(child.pk)
         if child.in_hospital and not (record_ and record_.safe_discharge.strip()):

@@ -143,8 +143,9 @@ def test_no_view_is_csrf_exempt():
 
 
 def test_no_template_or_code_marks_text_safe():
-    """Autoescaping is never turned off and nothing is marked safe: form widgets come from Django's own (escaping)
-    widget templates."""
+    """Autoescaping is never turned off and nothing is marked safe: form widgets are drawn by Django's own
+    (escaping) widget templates or by core.forms.Renderer, which escapes as they do (tests/core/test_request_cost.py
+    compares them byte for byte, markup typed in included), and form fields by format_html."""
     templates = list(ROOT.glob("*/templates/**/*.html")) + list((ROOT / "templates").glob("**/*.html"))
     unsafe = [
         str(p.relative_to(ROOT))
