@@ -213,7 +213,7 @@ def _fieldset(field: forms.BoundField, kind: str, context: template.Context) -> 
 def _checkbox(field: forms.BoundField, context: template.Context) -> SafeString:
     reveal = context.get("reveal")
     revealed = NOTHING
-    if reveal:
+    if reveal and context.template is not None:  # inside a template's render, as a tag always is
         revealed = format_html(
             '<div class="govuk-checkboxes__conditional{}" id="{}">{}</div>',
             "" if field.value() else " govuk-checkboxes__conditional--hidden",
