@@ -264,3 +264,41 @@ def govuk_field(context: template.Context) -> SafeString:
         f" {context['conditional']}" if context.get("conditional") else "",
         inner,
     )
+
+
+@register.simple_tag(takes_context=True)
+def deadline_tag(context: template.Context) -> SafeString:
+    """includes/deadline_tag.html: the context's `deadline` (a core.presenters.DeadlineView) as its one tag, its
+    state in colour and words (DOMAIN section 5: red overdue, amber due soon); with `rag`, on track in green.
+    Drawn in Python: a list page draws one a row (issue 28)."""
+    deadline = context.get("deadline")
+    if deadline is None:  # as the template drew it: no state, no time left
+        return _on_track(context, "")
+    if deadline.met:
+        colour = "yellow" if deadline.met_late else "green"
+        return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, deadline.status_words)
+    if deadline.stopped:
+        return format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', "Stopped")
+    if deadline.overdue:
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--red">Overdue</strong> <span class="app-overdue">{}</span>',
+            deadline.overdue_by,
+        )
+    if deadline.rag == "amber":
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--orange">{}</strong> <span class="app-time-left">{}</span>',
+            deadline.status_words,
+            deadline.text,
+        )
+    return _on_track(context, deadline.text)
+
+
+def _on_track(context: template.Context, text: str) -> SafeString:
+    """Time left; in a list of work (`rag`) marked on track, in green."""
+    return format_html(
+        '{}<span class="app-time-left">{}</span>',
+        format_html('<strong class="govuk-tag govuk-tag--green">{}</strong> ', "On track")
+        if context.get("rag")
+        else "",
+        text,
+    )

@@ -4,9 +4,11 @@
   give, byte for byte.
 - `agencies.backends.UserBackend` reads the signed-in user with agency, partnership and roles in one query.
 - `{% govuk_field %}` draws a form field as includes/field.html did, in Python.
+- `{% deadline_tag %}` draws includes/deadline_tag.html's tag, in Python.
 - `core.pages.counts_capped` counts the header's two lists in one query, as count_capped would each.
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import User
 from core.forms import GovDateField, Renderer
 from core.pages import count_capped, counts_capped
+from core.presenters import present_deadline
 from tests.factories import UserFactory
 
 
@@ -189,3 +192,29 @@ def test_the_field_tag_draws_what_the_field_template_drew(data, options):
 
 def _tags(html: str) -> str:
     return re.sub(r"\s*(<|>)\s*", r"\1", re.sub(r"\s+", " ", html)).strip()
+
+
+DEADLINE_TAG_TEMPLATE = (Path(__file__).parent / "deadline_tag_template.html").read_text()
+TAG_NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)  # a Monday
+
+
+@pytest.mark.parametrize("rag", [False, True])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"rule": "SD_STANDARD", "due_at": TAG_NOW - dt.timedelta(days=1), "state": "met", "met_at": TAG_NOW},
+        {"rule": "ACTION", "due_at": TAG_NOW, "state": "met", "met_at": TAG_NOW - dt.timedelta(hours=1)},
+        {"rule": "ACTION", "due_at": TAG_NOW, "state": "stopped", "stopped_at": TAG_NOW},
+        {"rule": "ACTION", "due_at": TAG_NOW - dt.timedelta(days=2), "state": "open"},
+        {"rule": "ACTION", "due_at": TAG_NOW + dt.timedelta(hours=3), "state": "open"},
+        {"rule": "ICPC", "due_at": TAG_NOW + dt.timedelta(days=20), "state": "open"},
+        None,
+    ],
+    ids=["met late", "done", "stopped", "overdue", "due today", "on track", "no deadline"],
+)
+def test_the_deadline_tag_draws_what_its_template_drew(state, rag):
+    deadline = present_deadline(now=TAG_NOW, standard_days=3, **state) if state else None
+    context = {"deadline": deadline, "rag": rag}
+    expected = Engine().from_string(DEADLINE_TAG_TEMPLATE).render(Context(context))
+    drawn = Engine(libraries={"govuk": "core.templatetags.govuk"}).from_string("{% load govuk %}{% deadline_tag %}")
+    assert drawn.render(Context(context)) == expected.removesuffix("\n")  # the file ended with a newline
