@@ -152,32 +152,13 @@ def measure(size: int) -> dict:
     django.setup()
 
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     # As in production: no query log, templates without debug information (set before the first render).
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.SESSION_IDLE_MINUTES = 24 * 60
-    call_command("migrate", verbosity=0)
-    meta = _meta(connection)
-    if meta is None:
-        from bench.generate import generate
-
-        print(f"{size:,} referrals: generating")
-        made = generate(size, PARTNERSHIPS, log=print)
-        print(f"  generated in {made['seconds']} s")
-        start = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would have, on tables that only grew
-        vacuum = round(time.perf_counter() - start, 1)
-        print(f"  VACUUM (ANALYZE): {vacuum} s")
-        meta = {"made": made, "vacuum_seconds": vacuum, "generated_at": _now_text()}
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE bench_meta (key text, meta jsonb)")
-            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
-    else:
-        print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    meta = ensure_generated(size)
     personas = meta["made"]
     load_before = os.getloadavg()[0]
     pages = [_measure_page(page, size) for page in _pages(personas)]
@@ -198,6 +179,35 @@ def measure(size: int) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"pages-{size}.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def ensure_generated(size: int) -> dict:
+    """Migrate the size's database (Django set up on it, DATABASE_URL from _prepare_database) and fill it once
+    with bench/generate.py; return what bench_meta keeps: the personas ("made"), when and how long. Also used by
+    bench/load.py."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    meta = _meta(connection)
+    if meta is None:
+        from bench.generate import generate
+
+        print(f"{size:,} referrals: generating")
+        made = generate(size, PARTNERSHIPS, log=print)
+        print(f"  generated in {made['seconds']} s")
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would have, on tables that only grew
+        vacuum = round(time.perf_counter() - start, 1)
+        print(f"  VACUUM (ANALYZE): {vacuum} s")
+        meta = {"made": made, "vacuum_seconds": vacuum, "generated_at": _now_text()}
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_meta (key text, meta jsonb)")
+            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
+    else:
+        print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    return meta
 
 
 def _meta(connection) -> dict | None:
