@@ -262,26 +262,33 @@ _clients: dict = {}
 
 
 def _client(user_id: int):
-    """A client signed in as the user, second factor passed (as tests/conftest.py's pass_second_factor)."""
+    """A client signed in as the user, second factor passed; one per user."""
     if user_id not in _clients:
-        from django.test import Client
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from agencies import two_factor
-        from agencies.models import User
-
-        user = User.objects.get(pk=user_id)
-        client = Client()
-        client.force_login(user)
-        if two_factor.required(user):
-            device = two_factor.app_device(user) or TOTPDevice.objects.create(
-                user=user, name=two_factor.APP_DEVICE, confirmed=True
-            )
-            session = client.session
-            two_factor.mark_verified(session, device)
-            session.save()
-        _clients[user_id] = client
+        _clients[user_id] = sign_in(user_id)
     return _clients[user_id]
+
+
+def sign_in(user_id: int):
+    """A new client signed in as the user, second factor passed (as tests/conftest.py's pass_second_factor): a
+    session of its own, made by django.contrib.auth.login and saved by the configured session engine. Also used by
+    bench/load.py, which sends its cookie over HTTP."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import two_factor
+    from agencies.models import User
+
+    user = User.objects.get(pk=user_id)
+    client = Client()
+    client.force_login(user)
+    if two_factor.required(user):
+        device = two_factor.app_device(user) or TOTPDevice.objects.create(
+            user=user, name=two_factor.APP_DEVICE, confirmed=True
+        )
+        session = client.session
+        two_factor.mark_verified(session, device)
+        session.save()
+    return client
 
 
 NEXT_LINK = re.compile(r'href="([^"]*)" rel="next"')
@@ -616,6 +623,7 @@ def _markdown(runs: list[dict]) -> str:
             status = "" if run["status"] == 0 else f" (exit {run['status']}: its target missed)"
             lines += [f"`{run['script']}`{status}, {run['seconds']} s in all:", "", "```", run["output"], "```", ""]
     lines += _list_log_section()
+    lines += _load_section()
     lines += ["", "The slowest query of each page, explained: [benchmarks-explain.md](benchmarks-explain.md).", ""]
     return "\n".join(lines)
 
@@ -624,6 +632,16 @@ def _list_log_section() -> list[str]:
     """bench/list_log.py's last result (issue 28), kept in docs/benchmarks.md when it is rewritten."""
     list_log = RESULTS / "list-log.md"
     return ["", *list_log.read_text().splitlines()] if list_log.exists() else []
+
+
+def _load_section() -> list[str]:
+    """bench/load.py's section (issue 28), from the runs it keeps in docs/benchmarks-load.json."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.load import section
+
+    lines = section()
+    return ["", *lines] if lines else []
 
 
 def _explain(runs: list[dict]) -> str:
