@@ -34,6 +34,7 @@ Results: var/bench/load-<size>.json (the latest run), every run kept in docs/ben
 
 import asyncio
 import json
+import logging
 import os
 import random
 import re
@@ -224,6 +225,8 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.10"} 
 
 async def _load(base: str, plan: dict, *, seconds: float, server: int, database_url: str) -> dict:
     import httpx
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines hold what was searched for
 
     clients = [
         httpx.AsyncClient(
