@@ -628,10 +628,41 @@ def section(runs: list[dict] | None = None) -> list[str]:
                 f"{cpu.get('other')} | "
                 f"{cpu.get('ceiling_per_second', '')} | {' / '.join(str(n) for n in run.get('load_average', []))} |"
             )
+        names = sorted({(row["kind"], name) for run in of_size for name, row in run["pages"].items()}, key=_kind_order)
+        lines += ["", "Per page (p50 / p95 ms, requests):", ""]
+        lines += ["| Page | kind |" + "".join(f" {_run_name(run)} |" for run in of_size)]
+        lines += ["| --- | --- |" + " ---: |" * len(of_size)]
+        for kind, name in names:
+            cells = []
+            for run in of_size:
+                row = run["pages"].get(name)
+                cells.append(f" {row['p50']} / {row['p95']} ({row['requests']}) |" if row else " |")
+            lines.append(f"| {name} | {kind} |" + "".join(cells))
         errors = [f"{_run_name(run)}: {', '.join(run['warm_up_errors'])}" for run in of_size if run["warm_up_errors"]]
         if errors:
             lines += ["", "Warm-up errors: " + "; ".join(errors) + "."]
+    if any(run.get("label", "").startswith("before") for run in runs):
+        lines += ["", *READING.splitlines()]
     return [*lines, ""]
+
+
+# What the numbers above do not say on their own; kept by hand next to the code that measures them.
+READING = """**Reading the before runs** (db530cb). With 20 users and no think time the 3 sync workers are never idle,
+so each request waits in gunicorn's queue behind the others: p50 is about users / requests a second, and every page
+shows about the same time whatever its own cost. What a change of the app moves is the CPU per request: Python
+43-46 ms at both sizes, PostgreSQL 7 ms (the pool was already on at db530cb; the issue's 23-25 ms was a connection
+per request), Redis 0.2 ms, the client 3 ms, so the 2 cores would serve about 35 requests a second with nothing else
+running (the ceiling). Other work on the shared machine took another 49-66 ms of CPU per request's worth during
+these runs, which is why they served 16-20 requests a second and not 35. Three times 15-18 requests a second (45
+or more) needs at most 44 ms of CPU per request in all (2 cores x 1000 / 45) on a quiet machine: Python at about
+30 ms. At 2,000,000 referrals a request costs Python about 3 ms and PostgreSQL 0.4 ms more than at 20,000; under
+this load no page stands out (every request waits in the same queue): bench/pages.py times each page alone.
+"""
+
+
+def _kind_order(kind_and_name: tuple[str, str]) -> tuple[int, str]:
+    kind, name = kind_and_name
+    return (list(KINDS).index(kind) if kind in KINDS else len(KINDS), name)
 
 
 def _run_name(run: dict) -> str:
