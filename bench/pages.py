@@ -641,6 +641,8 @@ def _load_section() -> list[str]:
     from bench.load import section
 
     lines = section()
+    while lines and not lines[-1]:
+        lines.pop()
     return ["", *lines] if lines else []
 
 
