@@ -26,6 +26,10 @@ cluster (the postmaster and its children, live and ended: backends, autovacuum, 
 process; *client* is this process; *machine* is all the machine's busy time (/proc/stat), so that other work on the
 2 cores shows, and the *ceiling* is what the cores would serve at that CPU per request with nothing else running.
 
+Afterwards the database is as the run found it: every row the run added (the list log and case views its requests
+wrote, the sessions and sign-in audit) is removed, so runs do not pile audit onto the kept database (the measured
+case's "who has looked" among it) and each run reads the same data; what was removed is reported per table.
+
 Results: var/bench/load-<size>.json (the latest run), every run kept in docs/benchmarks-load.json, and the section
 "Load over HTTP (issue 28)" of docs/benchmarks.md written from it (bench/pages.py keeps it when it rewrites the file).
 
@@ -180,6 +184,7 @@ def run(
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        removed = _undo(url, redis_url, plan["marks"], [user["cookie"] for user in plan["users"]])
     result = {
         "size": size,
         "at": pages._now_text(),
@@ -193,6 +198,7 @@ def run(
         "personas": dict(sorted(_count(u["persona"] for u in plan["users"]).items())),
         "sign_in": "sessions made by django.contrib.auth.login, second factor passed (bench/pages.py sign_in)",
         **outcome,
+        "rows_written": removed,
     }
     _print(result)
     return result
@@ -476,6 +482,7 @@ def prepare(size: int, users: int) -> dict:
         meta = pages.ensure_generated(size)
         if _collect_static(settings):
             call_command("collectstatic", interactive=False, verbosity=0)
+    marks = _marks(connection)  # before the sessions: the run's rows, sign-ins included, are removed after it
     personas = meta["made"]
     planned = _plan(personas)
     signed_in = []
@@ -491,6 +498,7 @@ def prepare(size: int, users: int) -> dict:
         )
     return {
         "cookie_name": settings.SESSION_COOKIE_NAME,
+        "marks": marks,
         "users": signed_in,
         "static": static("app.css") if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"] else None,
         "machine": pages._machine(connection),
@@ -526,6 +534,66 @@ def _plan(personas: dict) -> list[dict]:
         {"kind": "case", "name": "Case page", "persona": "team_manager", "url": f"/referrals/{personas['referral']}/"}
     )
     return planned
+
+
+def _marks(connection) -> dict:
+    """Before the run: the highest key of every table keyed by one integer column, the tables keyed otherwise (the
+    list log by case, keyed by case, moment and list) and the next transaction's id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, a.attname FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indrelid
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indisprimary AND i.indnatts = 1 AND c.relkind = 'r'
+            AND c.relnamespace = current_schema()::regnamespace AND a.atttypid IN ('int4'::regtype, 'int8'::regtype)"""
+        )
+        keys = cursor.fetchall()
+        ids = {}
+        for table, column in keys:
+            cursor.execute(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"')  # noqa: S608 (catalogue names)
+            ids[f"{table}.{column}"] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace"
+        )
+        others = sorted({name for (name,) in cursor.fetchall()} - {key.split(".")[0] for key in ids} - UNKEYED)
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint % 4294967296")
+        xid = cursor.fetchone()[0]
+    return {"ids": ids, "others": others, "xid": xid}
+
+
+def _undo(database_url: str, redis_url: str, marks: dict, sessions: list[str]) -> dict[str, int]:
+    """The kept database as the run found it: every row added since the marks (the list log and case views the
+    requests wrote, the sign-ins' sessions and audit) removed, as the server's superuser with triggers (the audit's
+    refusals, foreign keys) off for the transaction. What a run writes would otherwise pile up run after run (the
+    measured case's "who has looked" among it) and no two runs would read the same database. Returns the rows
+    removed per table."""
+    import psycopg
+
+    removed = {}
+    with psycopg.connect(database_url) as connection, connection.transaction():
+        connection.execute("SET LOCAL session_replication_role = replica")
+        for key, mark in marks["ids"].items():
+            table, column = key.split(".")
+            done = connection.execute(f'DELETE FROM "{table}" WHERE "{column}" > %s', [mark])  # noqa: S608
+            if done.rowcount:
+                removed[table] = done.rowcount
+        for table in marks["others"]:  # rows a transaction since the mark made (these tables' rows are never updated)
+            done = connection.execute(f'DELETE FROM "{table}" WHERE xmin::text::bigint >= %s', [marks["xid"]])  # noqa: S608
+            if done.rowcount:
+                removed[table] = done.rowcount
+        done = connection.execute("DELETE FROM django_session WHERE session_key = ANY(%s)", [sessions])
+        if done.rowcount:
+            removed["django_session"] = done.rowcount
+    import redis
+
+    # The sessions' copies in the cache (config/settings.py: KEY_PREFIX "sd", version 1, cached_db's own prefix).
+    if sessions:
+        redis.Redis.from_url(redis_url).delete(*[f"sd:1:django.contrib.sessions.cached_db{key}" for key in sessions])
+    return dict(sorted(removed.items()))
+
+
+# Tables that _undo leaves: the benchmark's own, and the sessions (removed by their keys).
+UNKEYED = {"bench_meta", "django_session"}
 
 
 class _stdout_to_stderr:
@@ -581,6 +649,8 @@ def section(runs: list[dict] | None = None) -> list[str]:
         "alone, the commonest surname), the "
         "case page, its history and who has looked, the meeting pages (ended, convened), the home page, actions and "
         "deadlines.",
+        "- After each run the rows it added are removed (the list log and case views its requests wrote, its "
+        "sessions and sign-in audit: `rows_written` in the JSON), so every run reads the data as generated.",
         "- Times: the whole request as the client saw it. Errors: any status but 2xx or 3xx, a redirect to sign in, "
         "and any 404 (every page asked for is one its persona sees).",
         "- CPU per request (ms), from `/proc` before and after the timed run: *Python*, gunicorn's master and workers; "

@@ -6,13 +6,16 @@ the report has its numbers, and that its section of docs/benchmarks.md is writte
 processes never see TEST_CLOCK).
 """
 
+import json
 import os
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection, connections
 
 from bench import load
+from referrals.models import CaseView, ListLook
 from tests.db_roles import owner_wrapper
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock_free]
@@ -35,6 +38,18 @@ def bench_database(monkeypatch, tmp_path):
         owner.close()
 
 
+def _generated_rows() -> dict:
+    """The rows bench/generate.py made, as bench_meta keeps them (the owner's table: read as the owner)."""
+    owner = owner_wrapper(connections["default"])
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("SELECT meta FROM bench_meta")
+            meta = cursor.fetchone()[0]
+    finally:
+        owner.close()
+    return (json.loads(meta) if isinstance(meta, str) else meta)["made"]["rows"]
+
+
 def test_two_users_for_three_seconds_over_http(bench_database):
     result = load.run(bench_database, os.environ["REDIS_URL"], 300, seconds=3, users=2, command="test", workers=1)
 
@@ -47,5 +62,11 @@ def test_two_users_for_three_seconds_over_http(bench_database):
     assert {kind for kind, row in result["kinds"].items() if row["requests"]} <= set(load.KINDS)
     assert result["cpu"]["python"] > 0 and result["cpu"]["postgresql"] > 0 and result["cpu"]["client"] > 0
     assert result["sign_in"].startswith("sessions made by django.contrib.auth.login")
+    # What the run wrote (its list views, its sessions) was removed afterwards: the data is as generated.
+    assert result["rows_written"]["referrals_listlook"] > 0 and result["rows_written"]["django_session"] == 2
+    generated = _generated_rows()
+    assert ListLook.objects.count() == generated["referrals_listlook"]
+    assert CaseView.objects.count() == generated["referrals_caseview"]
+    assert not Session.objects.exists()
     section = "\n".join(load.section([result]))
     assert section.startswith(load.HEADING) and "### 300 referrals" in section and "| **all** |" in section
