@@ -720,13 +720,14 @@ def section(runs: list[dict] | None = None) -> list[str]:
 READING = """**Reading the before runs** (db530cb). With 20 users and no think time the 3 sync workers are never idle,
 so each request waits in gunicorn's queue behind the others: p50 is about users / requests a second, and every page
 shows about the same time whatever its own cost. What a change of the app moves is the CPU per request: Python
-43-46 ms at both sizes, PostgreSQL 7 ms (the pool was already on at db530cb; the issue's 23-25 ms was a connection
-per request), Redis 0.2 ms, the client 3 ms, so the 2 cores would serve about 35 requests a second with nothing else
-running (the ceiling). Other work on the shared machine took another 49-66 ms of CPU per request's worth during
-these runs, which is why they served 16-20 requests a second and not 35. Three times 15-18 requests a second (45
-or more) needs at most 44 ms of CPU per request in all (2 cores x 1000 / 45) on a quiet machine: Python at about
-30 ms. At 2,000,000 referrals a request costs Python about 3 ms and PostgreSQL 0.4 ms more than at 20,000; under
-this load no page stands out (every request waits in the same queue): bench/pages.py times each page alone.
+42-47 ms, PostgreSQL 7-8 ms (the pool was already on at db530cb; the issue's 23-25 ms was a connection per request),
+Redis 0.2 ms, the client 3 ms, so the 2 cores would serve 34-38 requests a second with nothing else running (the
+ceiling). Other work on the shared machine took another 27-48 ms of CPU per request's worth during these runs, which
+is why they served 19-25 requests a second and not 35. Three times 15-18 requests a second (45 or more) needs at
+most 44 ms of CPU per request in all (2 cores x 1000 / 45) on a quiet machine: Python at about 30 ms. At 2,000,000
+referrals a request costs Python about 5 ms and PostgreSQL 1 ms more than at 20,000; under this load no page stands
+out (every request waits in the same queue): bench/pages.py times each page alone. Each run wrote about 0.8 lists
+to the list log a request (each with 20-25 rows by case) and 0.2 case views (all removed after it).
 """
 
 

@@ -2,8 +2,8 @@
 
 On the test database: bench/generate.py's data for 300 referrals in 2 partnerships, gunicorn (one worker) with the
 production settings, 2 signed-in users for 3 s. Checks that every page answered as its persona should see it, that
-the report has its numbers, and that its section of docs/benchmarks.md is written from them. Runs once (its
-processes never see TEST_CLOCK).
+the report has its numbers, that the rows the run wrote were removed after it, and that its section of
+docs/benchmarks.md is written from the result. Runs once (its processes never see TEST_CLOCK).
 """
 
 import json
