@@ -30,6 +30,9 @@ Afterwards the database is as the run found it: every row the run added (the lis
 wrote, the sessions and sign-in audit) is removed, so runs do not pile audit onto the kept database (the measured
 case's "who has looked" among it) and each run reads the same data; what was removed is reported per table.
 
+BENCH_LOAD_KEEP=1 keeps each size's database even if bench/generate.py has changed since it was made (bench/pages.py
+would make it again): the runs before and after a change of the app then read the same rows.
+
 Results: var/bench/load-<size>.json (the latest run), every run kept in docs/benchmarks-load.json, and the section
 "Load over HTTP (issue 28)" of docs/benchmarks.md written from it (bench/pages.py keeps it when it rewrites the file).
 
@@ -108,11 +111,12 @@ def main() -> None:
     sizes = [int(size) for size in os.environ.get("BENCH_SIZES", "20000,2000000").split(",") if size.strip()]
     command = (
         f"BENCH_SIZES={','.join(str(s) for s in sizes)} BENCH_LOAD_SECONDS={SECONDS:g} BENCH_LOAD_USERS={USERS} "
-        "python bench/load.py"
+        + ("BENCH_LOAD_KEEP=1 " if os.environ.get("BENCH_LOAD_KEEP") == "1" else "")
+        + "python bench/load.py"
     )
     status = 0
     for size in sizes:
-        database_url = pages._prepare_database(base_url, size)
+        database_url = _database(base_url, size)
         result = run(database_url, redis_url, size, seconds=SECONDS, users=USERS, command=command)
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"load-{size}.json").write_text(json.dumps(result, indent=1))
@@ -120,6 +124,20 @@ def main() -> None:
         status |= 1 if result["overall"]["errors"] else 0
     write_documents()
     sys.exit(status)
+
+
+def _database(base_url: str, size: int) -> str:
+    """bench/pages.py's database for the size: made again when bench/generate.py has changed since it was made,
+    unless BENCH_LOAD_KEEP=1 keeps the one there is (migrated as production would be), so that a run after a change
+    of the app reads the same rows as the run before it."""
+    if os.environ.get("BENCH_LOAD_KEEP") == "1":
+        import psycopg
+
+        name = f"strategy_bench_{size}"
+        with psycopg.connect(pages._database_url(base_url, "postgres")) as admin:
+            if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return pages._database_url(base_url, name)
+    return pages._prepare_database(base_url, size)
 
 
 def production_env(database_url: str, redis_url: str) -> dict:
