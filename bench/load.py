@@ -9,7 +9,7 @@ For each size in BENCH_SIZES (default 20000,2000000), on the database bench/page
    among the generator's personas: a session each, made by `django.contrib.auth.login` with the second factor
    passed as bench/pages.py does it (`pages.sign_in`), its cookie handed to the client. The real sign-in pages are
    not used: the personas have no password, and a time-based code works once per device and 30 s, so 20 sessions
-   of 5 personas could not all pass the second factor through the page in one minute.
+   of 4 personas could not all pass the second factor through the page in one minute.
 2. gunicorn serves the app with gunicorn.conf.py (its 3 sync workers and its access log, here into
    var/bench/load-<size>-gunicorn.log) on a free port of 127.0.0.1; the client sends what the TLS proxy in front
    of it would (`X-Forwarded-Proto: https`, `X-Forwarded-For`, PROXY_COUNT=1), so nothing is redirected.
@@ -31,7 +31,8 @@ wrote, the sessions and sign-in audit) is removed, so runs do not pile audit ont
 case's "who has looked" among it) and each run reads the same data; what was removed is reported per table.
 
 BENCH_LOAD_KEEP=1 keeps each size's database even if bench/generate.py has changed since it was made (bench/pages.py
-would make it again): the runs before and after a change of the app then read the same rows.
+would make it again): the runs before and after a change of the app then read the same rows. BENCH_LOAD_LABEL
+names the run in the docs (e.g. "before (db530cb)"; by default the last commit that changed the app).
 
 Results: var/bench/load-<size>.json (the latest run), every run kept in docs/benchmarks-load.json, and the section
 "Load over HTTP (issue 28)" of docs/benchmarks.md written from it (bench/pages.py keeps it when it rewrites the file).
