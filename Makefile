@@ -9,7 +9,7 @@ RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 # The port `make run` serves on: `PORT=8100 make run`.
 PORT ?= 8000
 
-.PHONY: help run test install lint format lock seed clean bench docs
+.PHONY: help run test install lint format lock seed clean bench bench-load docs
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ BENCHES ?= bench/referral_list.py bench/sweep.py bench/minutes_pdf.py bench/time
 
 bench: install ## Time the referral list (2,000 referrals), a deadline sweep (100,000 deadlines), a large meeting's minutes PDF, the timescale engine, rescheduling, and (PostgreSQL DATABASE_URL only) every list and dashboard page at BENCH_SIZES referrals (default 20000,100000,2000000; databases kept between runs) into docs/benchmarks.md; SQLite under var/, or DATABASE_URL
 	@status=0; for script in $(BENCHES); do $(RUN_ENV) $(PY) $$script || status=1; done; exit $$status
+
+bench-load: install ## Mixed load over real HTTP (issue 28): gunicorn as in production, BENCH_LOAD_USERS (20) signed-in users for BENCH_LOAD_SECONDS (60) s at BENCH_SIZES (20000,2000000) referrals, on bench/pages.py's kept databases, into docs/benchmarks.md; needs DATABASE_URL=postgres://... and REDIS_URL=redis://...
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) bench/load.py
 
 docs: install ## Draw the first page of each version of the demo minutes as PNG under docs/ (for the README)
 	$(RUN_ENV) $(PY) scripts/docs-minutes.py

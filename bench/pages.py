@@ -152,32 +152,13 @@ def measure(size: int) -> dict:
     django.setup()
 
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     # As in production: no query log, templates without debug information (set before the first render).
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.SESSION_IDLE_MINUTES = 24 * 60
-    call_command("migrate", verbosity=0)
-    meta = _meta(connection)
-    if meta is None:
-        from bench.generate import generate
-
-        print(f"{size:,} referrals: generating")
-        made = generate(size, PARTNERSHIPS, log=print)
-        print(f"  generated in {made['seconds']} s")
-        start = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would have, on tables that only grew
-        vacuum = round(time.perf_counter() - start, 1)
-        print(f"  VACUUM (ANALYZE): {vacuum} s")
-        meta = {"made": made, "vacuum_seconds": vacuum, "generated_at": _now_text()}
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE bench_meta (key text, meta jsonb)")
-            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
-    else:
-        print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    meta = ensure_generated(size)
     personas = meta["made"]
     load_before = os.getloadavg()[0]
     pages = [_measure_page(page, size) for page in _pages(personas)]
@@ -198,6 +179,35 @@ def measure(size: int) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"pages-{size}.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def ensure_generated(size: int) -> dict:
+    """Migrate the size's database (Django set up on it, DATABASE_URL from _prepare_database) and fill it once
+    with bench/generate.py; return what bench_meta keeps: the personas ("made"), when and how long. Also used by
+    bench/load.py."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    meta = _meta(connection)
+    if meta is None:
+        from bench.generate import generate
+
+        print(f"{size:,} referrals: generating")
+        made = generate(size, PARTNERSHIPS, log=print)
+        print(f"  generated in {made['seconds']} s")
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would have, on tables that only grew
+        vacuum = round(time.perf_counter() - start, 1)
+        print(f"  VACUUM (ANALYZE): {vacuum} s")
+        meta = {"made": made, "vacuum_seconds": vacuum, "generated_at": _now_text()}
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_meta (key text, meta jsonb)")
+            cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
+    else:
+        print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    return meta
 
 
 def _meta(connection) -> dict | None:
@@ -252,26 +262,33 @@ _clients: dict = {}
 
 
 def _client(user_id: int):
-    """A client signed in as the user, second factor passed (as tests/conftest.py's pass_second_factor)."""
+    """A client signed in as the user, second factor passed; one per user."""
     if user_id not in _clients:
-        from django.test import Client
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from agencies import two_factor
-        from agencies.models import User
-
-        user = User.objects.get(pk=user_id)
-        client = Client()
-        client.force_login(user)
-        if two_factor.required(user):
-            device = two_factor.app_device(user) or TOTPDevice.objects.create(
-                user=user, name=two_factor.APP_DEVICE, confirmed=True
-            )
-            session = client.session
-            two_factor.mark_verified(session, device)
-            session.save()
-        _clients[user_id] = client
+        _clients[user_id] = sign_in(user_id)
     return _clients[user_id]
+
+
+def sign_in(user_id: int):
+    """A new client signed in as the user, second factor passed (as tests/conftest.py's pass_second_factor): a
+    session of its own, made by django.contrib.auth.login and saved by the configured session engine. Also used by
+    bench/load.py, which sends its cookie over HTTP."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import two_factor
+    from agencies.models import User
+
+    user = User.objects.get(pk=user_id)
+    client = Client()
+    client.force_login(user)
+    if two_factor.required(user):
+        device = two_factor.app_device(user) or TOTPDevice.objects.create(
+            user=user, name=two_factor.APP_DEVICE, confirmed=True
+        )
+        session = client.session
+        two_factor.mark_verified(session, device)
+        session.save()
+    return client
 
 
 NEXT_LINK = re.compile(r'href="([^"]*)" rel="next"')
@@ -606,6 +623,7 @@ def _markdown(runs: list[dict]) -> str:
             status = "" if run["status"] == 0 else f" (exit {run['status']}: its target missed)"
             lines += [f"`{run['script']}`{status}, {run['seconds']} s in all:", "", "```", run["output"], "```", ""]
     lines += _list_log_section()
+    lines += _load_section()
     lines += ["", "The slowest query of each page, explained: [benchmarks-explain.md](benchmarks-explain.md).", ""]
     return "\n".join(lines)
 
@@ -614,6 +632,18 @@ def _list_log_section() -> list[str]:
     """bench/list_log.py's last result (issue 28), kept in docs/benchmarks.md when it is rewritten."""
     list_log = RESULTS / "list-log.md"
     return ["", *list_log.read_text().splitlines()] if list_log.exists() else []
+
+
+def _load_section() -> list[str]:
+    """bench/load.py's section (issue 28), from the runs it keeps in docs/benchmarks-load.json."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.load import section
+
+    lines = section()
+    while lines and not lines[-1]:
+        lines.pop()
+    return ["", *lines] if lines else []
 
 
 def _explain(runs: list[dict]) -> str:
