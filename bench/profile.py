@@ -120,8 +120,8 @@ def main() -> None:
             sys.exit(f"bench/profile.py: {name} failed:\n{plain.stderr[-2000:]}")
         with tempfile.NamedTemporaryFile(suffix=".txt") as out:
             subprocess.run(  # noqa: S603
-                [str(py_spy), "record", "--rate", "100", "--full-filenames", "--format", "raw", "--output", out.name, "--"]
-                + [sys.executable, __file__, "--serve", name],
+                [str(py_spy), "record", "--rate", "100", "--full-filenames", "--format", "raw", "--output", out.name]
+                + ["--", sys.executable, __file__, "--serve", name],
                 env={**env, "BENCH_PROFILE_SAMPLED": "1"},
                 capture_output=True,
                 check=True,
