@@ -42,6 +42,7 @@ Results: var/bench/load-<size>.json (the latest run), every run kept in docs/ben
 """
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import os
@@ -159,6 +160,17 @@ def production_env(database_url: str, redis_url: str) -> dict:
     }
 
 
+def _run_async(coroutine):
+    """asyncio.run, or in a thread of its own where this thread already runs an event loop (a test process in
+    which Playwright's sync API has one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run(
     url: str, redis_url: str, size: int, *, seconds: float, users: int, command: str, workers: int | None = None
 ) -> dict:
@@ -193,7 +205,7 @@ def run(
         base = f"http://127.0.0.1:{port}"
         serving = _wait_until_serving(base, server)
         print(f"{size:,} referrals: gunicorn serving on {base} with {len(serving)} workers; {len(plan['users'])} users")
-        outcome = asyncio.run(
+        outcome = _run_async(
             _load(base, plan, seconds=seconds, server=server.pid, database_url=url, redis_url=redis_url)
         )
     finally:

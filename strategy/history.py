@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import QueryDict
 
 from actions.models import Action
-from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, count_capped, cursor_values, page_with_links
+from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, counts_capped, cursor_values, page_with_links
 from core.presenters import RULE_NAMES
 from core.timescales import to_local
 from referrals.models import Deadline, DeadlineState, Person, Referral
@@ -202,12 +203,12 @@ def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE
     after = _decode(params.get(AFTER, "")) if params.get(AFTER) else None
     before = _decode(params.get(BEFORE, "")) if params.get(BEFORE) and after is None else None
     rows: list[tuple[Key, str, Any]] = []
-    total, capped = 0, False
-    for source, (what, model, condition) in enumerate(_sources(referral, discussion_ids)):
+    sources = _sources(referral, discussion_ids)
+    counts = counts_capped([model.objects.filter(condition) for _what, model, condition in sources], cap)  # one query
+    total, capped = sum(counted for counted, _over in counts), any(over for _counted, over in counts)
+    for source, (what, model, condition) in enumerate(sources):
         history = model.objects.filter(condition)
-        counted, over = count_capped(history, cap)
-        total, capped = total + counted, capped or over
-        read = history.select_related("history_user", *(["child"] if model is Deadline.history.model else []))  # type: ignore[attr-defined]
+        read = history.select_related("history_user", *_shown_relations(model))
         if before is not None:
             read = read.filter(_before(source, before)).order_by("history_date", "history_id")
         else:
@@ -238,11 +239,34 @@ def case_history(referral: Referral, *, params: QueryDict, size: int = PAGE_SIZE
     return page
 
 
+def _shown_relations(model: Any) -> list[str]:
+    """The foreign keys of a history row, read with it: a creation lists each of them and a row's description
+    names some (an invitation's agency, a decision's child), one query a row and a key otherwise."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.name not in ("history_user", "history_relation")
+    ]
+
+
+def _instance(record: Any) -> Any:
+    """The object as the history row has it, with the related objects the row was read with (for its __str__)."""
+    instance = record.instance
+    for key in record._meta.concrete_fields:
+        if key.is_relation and key.is_cached(record):
+            try:
+                target = instance._meta.get_field(key.name)
+            except FieldDoesNotExist:
+                continue
+            target.set_cached_value(instance, key.get_cached_value(record))
+    return instance
+
+
 def _entry(what: str, record: Any) -> Entry:
     kind = {"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type]
     reason = record.history_change_reason or ""
     described = {"Referral": lambda: f"Referral {record.reference}", "Deadline": lambda: "Deadline"}.get(
-        what, lambda: f"{what}: {record.instance}"
+        what, lambda: f"{what}: {_instance(record)}"
     )()
     return Entry(
         when=record.history_date,

@@ -123,8 +123,9 @@ def test_a_history_page_costs_the_same_however_long_the_history(new_discussion, 
     _worries(tm_client, discussion, history.PAGE_SIZE + 2)
     few = count()
     _worries(tm_client, discussion, 3 * history.PAGE_SIZE, start=history.PAGE_SIZE + 2)
-    # Session, user, roles, the case and its access check, the case view it records; the discussions of the
-    # case; per history table its capped count and one page of rows; each change's previous version (one page).
+    # Session, the user (with agency and roles), the case and its access check, the case view it records; the
+    # discussions of the case; every history table's capped count (one query); per history table one page of rows
+    # with the related objects they show; each change's previous version (one page).
     assert count() == few
 
 
