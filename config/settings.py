@@ -100,6 +100,8 @@ TEMPLATES = [
                 "core.context_processors.session_timeout",
                 "actions.context_processors.overdue",
             ],
+            # The `date` filter without Django's locale look-ups, to the same words (core/templatetags/moments.py).
+            "builtins": ["core.templatetags.moments"],
         },
     },
 ]

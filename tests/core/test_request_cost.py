@@ -218,3 +218,61 @@ def test_the_deadline_tag_draws_what_its_template_drew(state, rag):
     expected = Engine().from_string(DEADLINE_TAG_TEMPLATE).render(Context(context))
     drawn = Engine(libraries={"govuk": "core.templatetags.govuk"}).from_string("{% load govuk %}{% deadline_tag %}")
     assert drawn.render(Context(context)) == expected.removesuffix("\n")  # the file ended with a newline
+
+
+TEMPLATE_DIRS = [Path(__file__).parents[2] / "templates", *Path(__file__).parents[2].glob("*/templates")]
+FORMATS_IN_TEMPLATES = sorted(
+    {
+        found
+        for folder in TEMPLATE_DIRS
+        for page in folder.rglob("*.html")
+        for found in re.findall(r"\|date:[\"']([^\"']*)[\"']", page.read_text())
+    }
+)
+
+
+def test_every_date_format_in_the_templates_is_compared():
+    assert "D j M Y H:i" in FORMATS_IN_TEMPLATES and "l j F Y, H:i" in FORMATS_IN_TEMPLATES
+
+
+@pytest.mark.parametrize(
+    "format_string", [*FORMATS_IN_TEMPLATES, "d/m/Y", "n", "r", "SHORT_DATE_FORMAT", "jS \\o\\f F"]
+)
+def test_the_date_filter_writes_what_djangos_does(format_string, settings):
+    from django.template.defaultfilters import date as django_date
+    from django.utils import timezone
+
+    from core.templatetags.moments import date
+
+    assert settings.TIME_ZONE == "Europe/London" and settings.LANGUAGE_CODE == "en-gb"
+    moments = [
+        dt.datetime(2026, 12, 7, 9, 5, 3, tzinfo=dt.UTC),  # winter: London is UTC
+        dt.datetime(2036, 6, 30, 23, 30, tzinfo=dt.UTC),  # summer: past midnight in London
+        dt.datetime(2028, 2, 29, 0, 0, tzinfo=dt.UTC),  # a leap day
+        dt.datetime(2026, 3, 29, 0, 59, 59, tzinfo=dt.UTC),  # the clocks go forward at 01:00 UTC
+        dt.datetime(2026, 9, 1, 12, 0),  # noqa: DTZ001 (a naive moment, as Django formats it too)
+    ]
+    for moment in moments:
+        local = timezone.localtime(moment) if timezone.is_aware(moment) else moment  # as the engine passes it
+        assert date(local, format_string) == django_date(local, format_string), (format_string, moment)
+    for day in (dt.date(2026, 1, 1), dt.date(2027, 9, 30)):
+        try:
+            expected = django_date(day, format_string)
+        except TypeError:  # a time format on a date: Django's own refusal, from both
+            with pytest.raises(TypeError):
+                date(day, format_string)
+            continue
+        assert date(day, format_string) == expected, (format_string, day)
+    assert date(None, format_string) == date("", format_string) == ""
+
+
+def test_the_date_filter_is_the_one_templates_use():
+    rendered = (
+        Engine.get_default()
+        .from_string('{{ when|date:"D j M Y H:i" }}')
+        .render(Context({"when": dt.datetime(2036, 6, 30, 23, 30, tzinfo=dt.UTC)}))
+    )
+    assert rendered == "Tue 1 Jul 2036 00:30"
+    from django.template import engines
+
+    assert engines["django"].engine.template_builtins[-1].filters["date"].__module__ == "core.templatetags.moments"
