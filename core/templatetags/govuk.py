@@ -1,6 +1,9 @@
 """Render every form field one way, in GOV.UK Frontend markup, with an error summary that links to it."""
 
+import functools
+
 from django import forms, template
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -302,3 +305,19 @@ def _on_track(context: template.Context, text: str) -> SafeString:
         else "",
         text,
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _pk_route(name: str, prefix: str) -> tuple[str, str]:
+    """A route that takes one whole number as the text before and after it (for `prefix`, the script prefix)."""
+    marker = 987654321
+    before, _, after = reverse(name, args=[marker]).partition(str(marker))
+    return before, after
+
+
+@register.filter
+def case_url(pk: int) -> str:
+    """`{% url 'referrals:detail' pk %}` for a list's rows, without resolving the route again for each row (a list
+    page resolved it some 25 times, a tenth of its template time)."""
+    before, after = _pk_route("referrals:detail", get_script_prefix())
+    return f"{before}{int(pk)}{after}"

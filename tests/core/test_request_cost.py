@@ -276,3 +276,17 @@ def test_the_date_filter_is_the_one_templates_use():
     from django.template import engines
 
     assert engines["django"].engine.template_builtins[-1].filters["date"].__module__ == "core.templatetags.moments"
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/safeguarding/"])
+def test_case_url_is_the_case_pages_address(script_prefix):
+    from django.urls import reverse, set_script_prefix
+
+    from core.templatetags.govuk import case_url
+
+    set_script_prefix(script_prefix)
+    try:
+        assert case_url(7) == reverse("referrals:detail", args=[7]) == f"{script_prefix}referrals/7/"
+        assert case_url("1234567") == reverse("referrals:detail", args=[1234567])
+    finally:
+        set_script_prefix("/")
