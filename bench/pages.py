@@ -435,25 +435,26 @@ PYTHON_28 = """## Issue 28: Python per request
 
 Measured with `bench/profile.py` on the 20,000-referral database (DEBUG off, Django's test client in one process, 150
 requests a page; CPU by `time.process_time`, the best of three batches; py-spy's samples of the same requests put in
-the part of the code they were in, samples waiting for PostgreSQL left out). Before: db530cb; after: 7526a49, on the
-idle machine, 2026-12-06 23:53 UTC.
+the part of the code they were in, samples waiting for PostgreSQL left out). Before: db530cb; after: 194377a, run
+one after the other on the idle machine, 2026-12-07 00:17 UTC. Runs of the same commit differ by up to 15% on this
+virtual machine: an earlier pair gave list 22.7 -> 20.7 ms, case 27.2 -> 20.2, meeting 115.6 -> 64.3 (after: 7526a49).
 
 | Page | CPU ms before | after | queries before | after |
 | --- | ---: | ---: | ---: | ---: |
-| Referrals list | 22.7 | 20.7 | 11 | 7 |
-| Case page | 27.2 | 20.2 | 23 | 14 |
-| Meeting page, ended | 115.6 | 64.3 | 31 | 22 |
+| Referrals list | 26.5 | 16.8 | 11 | 7 |
+| Case page | 25.3 | 21.1 | 23 | 14 |
+| Meeting page, ended | 127.0 | 68.2 | 31 | 22 |
 
 Where the CPU went (share of the page's samples, before -> after):
 
 | Part | Referrals list | Case page | Meeting page, ended |
 | --- | --- | --- | --- |
-| ORM | 37% -> 42% | 60% -> 60% | 26% -> 39% |
-| templates | 42% -> 31% | 16% -> 13% | 53% -> 26% |
-| forms | 4% -> 4% | 0% -> 0% | 12% -> 22% |
-| driver | 8% -> 12% | 17% -> 16% | 6% -> 9% |
-| app code | 6% -> 9% | 4% -> 7% | 2% -> 3% |
-| sign-in | 4% -> 3% | 3% -> 4% | 1% -> 1% |
+| ORM | 38% -> 50% | 63% -> 63% | 27% -> 38% |
+| templates | 42% -> 22% | 13% -> 13% | 51% -> 27% |
+| forms | 2% -> 4% | 0% -> 0% | 12% -> 22% |
+| driver | 7% -> 11% | 16% -> 16% | 7% -> 10% |
+| app code | 6% -> 7% | 5% -> 5% | 2% -> 3% |
+| sign-in | 3% -> 6% | 3% -> 3% | 1% -> 1% |
 
 (*Driver*: psycopg converting parameters and rows; *sign-in*: sessions, authentication, two-factor and axes.
 Queries counted on a smaller database: the convened meeting page went from 37 to 22, the case history page from
@@ -463,23 +464,25 @@ Queries counted on a smaller database: the convened meeting page went from 37 to
 one query (`agencies.backends.UserBackend`, 4 queries before), and the header's two counts in one
 (`core.pages.counts_capped`). Templates: form widgets are drawn in Python to Django's own markup
 (`core.forms.Renderer`), form fields and the deadline tag by `format_html` tags instead of included templates
-(`{% govuk_field %}`, `{% deadline_tag %}`), and `date` without Django's per-value locale look-ups
-(`core/templatetags/moments.py`); each is compared with what it replaces in `tests/core/test_request_cost.py`. The
+(`{% govuk_field %}`, `{% deadline_tag %}`), `date` without Django's per-value locale look-ups
+(`core/templatetags/moments.py`) and a list row's case address without resolving the route again (`case_url`);
+each is compared with what it replaces in `tests/core/test_request_cost.py`. A listed case carries its
+partnership's standard timescale rather than the partnership's row, and its children's names only. The
 case page reads its strategy discussion deadline from the case's deadlines and the allocated worker and referrer's
 agency with the case; the meeting page prefetches the discussion's children, decisions, plan, risks and records once
 for the page and for the checks of what stops it ending; the history page reads each table's rows with the
 objects they show and counts every table in one query.
 
-**Under load** (the next section, `bench/load.py`): Python per request 42.5 -> 31.8 ms at 20,000 referrals and 47.1 ->
-33.3 ms at 2,000,000; requests a second 24.9 -> 45.3 and 18.8 -> 43.7; p95 1,204 -> 573 ms and 1,384 -> 600 ms; no
-errors. The before runs shared the machine with other work, which inflates their CPU per request somewhat: compare
-the ceilings too.
+**Under load** (the last section, `bench/load.py`): Python per request 42.5 -> 30.0 ms at 20,000 referrals and 47.1 ->
+30.7 ms at 2,000,000; requests a second 24.9 -> 47.4 and 18.8 -> 46.6; p95 1,204 -> 551 ms and 1,384 -> 549 ms; no
+errors (after: 194377a; 7526a49 is the step between). The before runs shared the machine with other work, which
+inflates their CPU per request somewhat: compare the ceilings too.
 
-**Not reached.** The meeting page's Python time nearly halved; the list's fell by a tenth and the case page's by a
-quarter, not by half. What is left on them, from the profiles: the ORM building each query (about 1.4 ms of Python a
-query on the list; its keyset page query and the children's prefetch are the largest), one `reverse` a row, and the
-user's query with its roles. Under load the goal of p95 under 400 ms is not met: with 20 users asking back to back,
-the average wait is users / throughput (20 / 45 = 440 ms), so p95 under 400 ms needs some 55 requests a second or
+**Not reached.** The meeting page's and the list's Python time fell by nearly half and by a third; the case page's
+by a sixth. What is left, from the profiles: the ORM building each query (the case page's access query alone joins
+eight related rows, about 4 ms; a discussion's about 5 ms), the user's query with its roles, and the list's keyset
+page and children. Under load the goal of p95 under 400 ms is not met: with 20 users asking back to back, the
+average wait is users / throughput (20 / 47 = 425 ms), so p95 under 400 ms needs some 55 requests a second or
 more.
 """
 
