@@ -63,3 +63,36 @@ def test_business_support_downloads_both_versions_and_circulates_them(
     assert held.minutes_deadline.state == DeadlineState.MET
     assert len(mailoutbox) == sent.count()
     assert errors == []
+
+
+def test_a_draft_pdf_is_prepared_off_the_web_worker_then_downloaded(page: Page, live_server, demo_data, check_a11y):
+    """Issue 28: asking for a draft PDF queues it for the worker and shows a page saying so (no refresh, a button
+    to try again); once the worker has rendered it, the same button downloads it."""
+    from django.utils import timezone
+
+    from minutes import services
+
+    base = live_server.url
+    held = Discussion.objects.select_related("referral").get(referral__people__first_name="Mia")
+    sign_in(page, base, "admin.demo")
+    page.goto(f"{base}/discussions/{held.pk}/minutes/")
+    page.get_by_role("link", name="full version (PDF)").click()
+    expect(page.get_by_role("heading", name="Preparing the draft PDF", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Download the draft (PDF)")).to_be_visible()
+    check_a11y(page, "the page preparing a draft PDF")
+
+    # Asked again before the worker has run: the same page, and the draft is not queued twice (the cache says so).
+    page.get_by_role("button", name="Download the draft (PDF)").click()
+    expect(page.get_by_role("heading", name="Preparing the draft PDF", level=1)).to_be_visible()
+
+    # The worker's half (minutes.tasks.render_draft runs this), then the button downloads the PDF.
+    now = timezone.now()
+    draft = services.draft_find(held, now=now, kind=Kind.FULL)
+    assert services.draft_render(
+        discussion_pk=held.pk, kind=Kind.FULL, now=now, snapshot_sha256_wanted=draft.snapshot_sha256
+    )
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the draft (PDF)").click()
+    download = info.value
+    assert download.suggested_filename == f"{held.referral.reference}-minutes-draft-full.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
