@@ -8,7 +8,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from actions.models import Action
 from agencies.models import Agency, User
 from core.timescales import to_local
-from referrals.models import ConcernCategory, Deadline, PersonKind, Referral
+from referrals.models import ConcernCategory, Deadline, Person, PersonKind, Referral
 from strategy import rules
 from strategy.access import DiscussionChecker
 from strategy.models import (
@@ -24,7 +24,8 @@ from strategy.models import (
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:
     """Everything the meeting page shows, loaded once."""
     referral = discussion.referral
-    # Read once here, and again by nobody: services.end_problems and standing_problems read these through .all().
+    # Read once, for the page and for the checks of what stops it ending (services.end_problems, standing_problems
+    # and lado_needed read them through .all()).
     prefetch_related_objects(
         [discussion],
         "children",
@@ -103,9 +104,7 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "proceeds": proceeds,
         "child_records": records,
         "standing_rows": [(child, records.get(child.pk)) for child in children],
-        "lado_abusers": [
-            p for p in people if p.kind == PersonKind.ALLEGED_ABUSER and p.works_with_children and p.removed_at is None
-        ],
+        "lado_abusers": lado_needed(discussion),
         "paediatrician_missing": rules.paediatrician_missing(active, medical_needed=medical),
         "cannot_decide": [i for i in active if i.can_decide is False and i.attendance == "attended"],
         "alleged_child_abusers": [
@@ -114,6 +113,15 @@ def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datet
         "meeting_harms": _meeting_harms(discussion) if discussion.by_telephone else [],
         "now": now,
     }
+
+
+def lado_needed(discussion: Discussion) -> list[Person]:
+    """The case's alleged abusers who work with children: the LADO must be informed, or why not recorded."""
+    return [
+        person
+        for person in discussion.referral.people.all()
+        if person.kind == PersonKind.ALLEGED_ABUSER and person.works_with_children and person.removed_at is None
+    ]
 
 
 def _meeting_harms(discussion: Discussion) -> list[str]:

@@ -76,6 +76,7 @@ from strategy.models import (
     Trigger,
     risk_level_error,
 )
+from strategy.selectors import lado_needed
 
 
 class StaleSectionError(Exception):
@@ -605,15 +606,6 @@ def end_problems(discussion: Discussion) -> list[str]:
             problems.append(f"Answer every item of the enquiry plan, or say why it is not needed ({left} left)")
     problems += standing_problems(discussion)
     return problems
-
-
-def lado_needed(discussion: Discussion) -> list[Person]:
-    """The case's alleged abusers who work with children: the LADO must be informed, or why not recorded."""
-    return [
-        person
-        for person in discussion.referral.people.all()
-        if person.kind == PersonKind.ALLEGED_ABUSER and person.works_with_children and person.removed_at is None
-    ]
 
 
 def standing_problems(discussion: Discussion) -> list[str]:

@@ -549,7 +549,7 @@ def _standing_page(context, checker, bound):
 
 def _standing_form(request, discussion, checker):
     children = list(discussion.children.order_by("position", "pk"))
-    lado = bool(services.lado_needed(discussion))
+    lado = bool(selectors.lado_needed(discussion))
     return Posted("standing", forms.StandingForm(request.POST, prefix="standing", children=children, lado=lado))
 
 

@@ -17,7 +17,7 @@ from core.timescales import LONDON
 from referrals import services as referral_services
 from referrals.models import Person, PersonKind, Referral, Urgency
 from referrals.rules import proposed_urgency
-from strategy import services
+from strategy import selectors, services
 from strategy.access import DiscussionChecker, get_discussion_for_user
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
@@ -264,7 +264,7 @@ def record_standing(world, discussion: Discussion, *, now: dt.datetime = MEETING
             row.update(cin_support="not_needed", cin_support_reason="Invented: early help in place.")
         children[child.pk] = row
     values = {**STANDING, **data}
-    if not services.lado_needed(discussion):
+    if not selectors.lado_needed(discussion):
         values["lado_informed"] = None
     return services.standing_save(
         acting_user=world["tm"],

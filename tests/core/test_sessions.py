@@ -338,6 +338,10 @@ CACHED_DB = "django.contrib.sessions.backends.cached_db"
 
 @pytest.fixture
 def cached_db_sessions(settings, redis_url):
+    _use_cached_db_sessions(settings, redis_url)
+
+
+def _use_cached_db_sessions(settings, redis_url: str) -> None:
     """What config/settings.py sets in production with REDIS_URL (tests/test_platform.py checks that it does):
     Django's Redis cache, on the Redis the tests run, and sessions read from it. A key prefix of the test's own."""
     settings.CACHES = {
@@ -362,14 +366,7 @@ def _queries_of_a_second_request(user) -> tuple[list[str], str]:
 
 def test_production_sessions_are_read_from_redis_one_query_fewer_per_request(world, clock, settings, redis_url):
     on_the_database, _ = _queries_of_a_second_request(world["sw"])
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"test-sessions-{uuid.uuid4().hex}",
-        }
-    }
-    settings.SESSION_ENGINE = CACHED_DB
+    _use_cached_db_sessions(settings, redis_url)
 
     from_redis, key = _queries_of_a_second_request(world["sw"])
 
