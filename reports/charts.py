@@ -8,6 +8,7 @@ well as a colour (WCAG 1.4.1), and every colour has at least 3:1 contrast with w
 
 import math
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,12 +30,14 @@ class Series:
 
 
 FONT = 14  # every piece of text, in viewBox units: 14px at the chart's natural width
+LINE = 18  # from one line of a wrapped label to the next
 CHAR = 8  # a generous average width of one character at FONT, to leave room for text
 GROUP = 56  # the width of one x label's group of bars (wider with several series)
 GAP = 14  # the space between two groups
 MIN_WIDTH = 320
 PLOT_HEIGHT = 200
 RIGHT = 16
+TARGET_LABEL_CHARACTERS = 16  # the target's label is wrapped to lines of this length at most, right of the plot
 TEXT = "#0b0c0c"  # GOV.UK black
 SECONDARY_TEXT = "#505a5f"  # GOV.UK dark grey: the text of an empty bar
 GRID = "#b1b4b6"  # GOV.UK mid grey: gridlines are decoration, the ticks carry the numbers
@@ -56,6 +59,9 @@ WHITE = "#ffffff"
 ROTATED_PATTERNS = {1, 3}
 
 
+_Scale = tuple[float | None, float | None]  # y_max, target
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Where everything goes, in viewBox units."""
@@ -63,6 +69,11 @@ class _Layout:
     chart_id: str
     labels: list[str]
     names: list[str]
+    x_label: list[str]  # lines, written under the plot
+    x_label_y: float  # the first line's baseline
+    y_label: list[str]  # lines, written above the y axis
+    y_label_y: float
+    target_label: list[str]  # lines, written right of the target line
     width: float
     height: float
     left: float  # the y axis
@@ -108,7 +119,8 @@ def bar_chart(
     for an id that cannot be an SVG id, no series, more series than patterns, or series whose labels differ.
     """
     labels = _validate(chart_id, series)
-    layout = _layout(chart_id, labels, series, (y_max, target, target_label))
+    words = {"x_label": _clean(x_label), "y_label": _clean(y_label), "target_label": _clean(target_label)}
+    layout = _layout(chart_id, labels, series, words, (y_max, target))
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" role="img" '
         'aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
@@ -124,10 +136,10 @@ def bar_chart(
         desc=_description(x_label, y_label, layout),
         defs=_patterns(chart_id, len(series)),
         legend=_legend(layout) if len(series) > 1 else "",
-        y_axis=_y_axis(layout, _clean(y_label)),
+        y_axis=_y_axis(layout),
         bars=_bars(series, layout),
-        target=_target(layout, target, _clean(target_label)) if target is not None else "",
-        x_axis=_x_axis(layout, _clean(x_label)),
+        target=_target(layout, target) if target is not None else "",
+        x_axis=_x_axis(layout),
     )
 
 
@@ -145,38 +157,47 @@ def _validate(chart_id: str, series: list[Series]) -> list[str]:
     return [_clean(label) for label in labels]
 
 
-def _layout(
-    chart_id: str, labels: list[str], series: list[Series], scale: tuple[float | None, float | None, str]
-) -> _Layout:
-    y_max, target, target_label = scale
+def _layout(chart_id: str, labels: list[str], series: list[Series], words: dict[str, str], scale: _Scale) -> _Layout:
+    y_max, target = scale
     names = [_clean(one.name) for one in series]
-    top_value = y_max if y_max is not None and y_max > 0 else _nice_top(series, target)
+    top_value = y_max if y_max is not None and math.isfinite(y_max) and y_max > 0 else _nice_top(series, target)
     step = _nice_step(top_value / 5)
     group = float(max(GROUP, GAP + 18 * len(series)))
-    bar = (group - GAP) / len(series)
     rotate_x = len(labels) > 6 or any(_text_width(label) > group - 4 for label in labels)
     valued = [(point.value, _clean(point.text)) for one in series for point in one.points if point.value is not None]
     rotate_values = len(series) > 1 or any(_text_width(text) > group - 6 for _, text in valued)
     tick_width = max(_text_width(_tick(value, step)) for value in _ticks(top_value, step))
-    left = max(26 + tick_width + 8, _rotated_overhang(labels[0]) - group / 2 + 4 if rotate_x and labels else 0)
-    # The target's label is written to the right of its line, clear of the bars.
-    right = RIGHT + (_text_width(_clean(target_label)) + 8 if target is not None else 0)
+    left = max(16 + tick_width, _rotated_overhang(labels[0]) - group / 2 + 4 if rotate_x and labels else 0)
+    # The target's label is written right of its line, clear of the bars.
+    target_label = _wrap(words["target_label"], TARGET_LABEL_CHARACTERS * CHAR) if target is not None else []
+    right = RIGHT + max([_text_width(line) + 8 for line in target_label], default=0)
     plot_width = max(len(labels) * group, MIN_WIDTH - left - right)
-    if labels:
-        group = plot_width / len(labels)
-    top = 8 + _legend_height(names, left + plot_width) + _headroom(valued, top_value, rotate_values)
+    width = left + plot_width + right
+    # The x axis's label is centred under the plot, in lines as wide as the chart allows on both sides.
+    middle = left + plot_width / 2
+    y_label, x_label = (
+        _wrap(words["y_label"], width - 16),
+        _wrap(words["x_label"], 2 * min(middle, width - middle) - 16),
+    )
+    legend_bottom = 8 + _legend_height(names, width)
+    top = legend_bottom + len(y_label) * LINE + 4 + _headroom(valued, top_value, rotate_values)
     label_band = max((_rotated_overhang(label) for label in labels), default=0) + FONT if rotate_x else FONT + 4
     return _Layout(
         chart_id=chart_id,
         labels=labels,
         names=names,
-        width=left + plot_width + right,
-        height=top + PLOT_HEIGHT + 10 + label_band + 12 + FONT + 8,
+        x_label=x_label,
+        x_label_y=top + PLOT_HEIGHT + 10 + label_band + 12 + FONT,
+        y_label=y_label,
+        y_label_y=legend_bottom + FONT,
+        target_label=target_label,
+        width=width,
+        height=top + PLOT_HEIGHT + 10 + label_band + 12 + len(x_label) * LINE + 4,
         left=left,
         right=left + plot_width,
         top=top,
-        group=group,
-        bar=bar,
+        group=plot_width / len(labels) if labels else group,
+        bar=(group - GAP) / len(series),
         y_max=top_value,
         step=step,
         rotate_x=rotate_x,
@@ -292,7 +313,7 @@ def _legend(layout: _Layout) -> SafeString:
     return format_html('<g class="app-chart__legend">{}</g>', _join(entries))
 
 
-def _y_axis(layout: _Layout, y_label: str) -> SafeString:
+def _y_axis(layout: _Layout) -> SafeString:
     ticks = _join(
         format_html(
             '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="{grid}" stroke-width="1"/>'
@@ -307,22 +328,21 @@ def _y_axis(layout: _Layout, y_label: str) -> SafeString:
         )
         for value in _ticks(layout.y_max, layout.step)
     )
-    middle = layout.top + PLOT_HEIGHT / 2
+    # Written across, above the axis, where it reads without turning the head.
     return format_html(
         '<g class="app-chart__y-axis">{ticks}<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="{colour}" '
-        'stroke-width="1"/><text x="18" y="{middle}" text-anchor="middle" transform="rotate(-90 18 {middle})">'
-        "{label}</text></g>",
+        'stroke-width="1"/><text x="8" y="{label_y}">{label}</text></g>',
         ticks=ticks,
         x=_n(layout.left),
         top=_n(layout.top),
         bottom=_n(layout.baseline),
         colour=TEXT,
-        middle=_n(middle),
-        label=y_label,
+        label_y=_n(layout.y_label_y),
+        label=_tspans(layout.y_label, 8),
     )
 
 
-def _x_axis(layout: _Layout, x_label: str) -> SafeString:
+def _x_axis(layout: _Layout) -> SafeString:
     y = layout.baseline + 10 + FONT
     labels = _join(
         format_html(
@@ -344,8 +364,8 @@ def _x_axis(layout: _Layout, x_label: str) -> SafeString:
         colour=TEXT,
         labels=labels,
         middle=_n((layout.left + layout.right) / 2),
-        label_y=_n(layout.height - 8),
-        label=x_label,
+        label_y=_n(layout.x_label_y),
+        label=_tspans(layout.x_label, (layout.left + layout.right) / 2),
     )
 
 
@@ -409,18 +429,36 @@ def _value_text(layout: _Layout, centre: float, y: float, text: str, css_class: 
     )
 
 
-def _target(layout: _Layout, target: float, label: str) -> SafeString:
+def _target(layout: _Layout, target: float) -> SafeString:
     y = layout.y(target)
+    x = layout.right + 6
     return format_html(
         '<g class="app-chart__target"><line x1="{left}" x2="{right}" y1="{y}" y2="{y}" stroke="{colour}" '
-        'stroke-width="2" stroke-dasharray="6 4"/><text x="{text_x}" y="{text_y}" fill="{colour}">{label}</text></g>',
+        'stroke-width="2" stroke-dasharray="6 4"/><text x="{x}" y="{text_y}" fill="{colour}">{label}</text></g>',
         left=_n(layout.left),
         right=_n(layout.right),
         y=_n(y),
         colour=TARGET,
-        text_x=_n(layout.right + 6),
-        text_y=_n(y + 5),
-        label=label,
+        x=_n(x),
+        text_y=_n(y + 5 - (len(layout.target_label) - 1) * LINE / 2),
+        label=_tspans(layout.target_label, x),
+    )
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """A label in lines that fit `width` (a single word longer than that keeps its own line)."""
+    return textwrap.wrap(text, max(1, int(width // CHAR)), break_long_words=False, break_on_hyphens=False)
+
+
+def _tspans(lines: list[str], x: float) -> SafeString:
+    """The lines of a wrapped label; each but the last keeps its space, so the text reads whole when copied."""
+    return format_html_join(
+        "",
+        '<tspan x="{}" dy="{}">{}</tspan>',
+        (
+            (_n(x), 0 if number == 0 else LINE, line if number == len(lines) - 1 else line + " ")
+            for number, line in enumerate(lines)
+        ),
     )
 
 

@@ -293,3 +293,47 @@ def test_series_with_different_months_are_refused():
 def test_a_chart_needs_a_series():
     with pytest.raises(ValueError, match="at least one series"):
         chart(series=[])
+
+
+def test_long_labels_are_wrapped_inside_the_chart_and_still_read_whole():
+    y_label = "Share of minutes circulated to every invitee within 48 hours of the discussion"
+    x_label = "Month the strategy discussion was held in"
+    target_label = "Statutory target: 48 hours after the meeting"
+    root = parse(chart(x_label=x_label, y_label=y_label, target=48, target_label=target_label))
+    width = float(root.get("width", ""))
+    for label, css_class in [
+        (y_label, "app-chart__y-axis"),
+        (x_label, "app-chart__x-axis"),
+        (target_label, "app-chart__target"),
+    ]:
+        written = [text for text in group(root, css_class).iter(f"{SVG}text") if "".join(text.itertext()) == label]
+        assert len(written) == 1, label
+        lines = list(written[0].iter(f"{SVG}tspan"))
+        assert len(lines) > 1, label
+        assert all(len(line.text or "") * 8 < width for line in lines)
+
+
+def test_every_bar_and_text_anchor_lies_inside_the_viewbox():
+    root = parse(
+        chart(
+            series=[series("Police", [100, None, 60]), series("Health", [70, 75, 99])],
+            target=100,
+            target_label="Target 100%",
+        )
+    )
+    _, _, width, height = (float(number) for number in root.get("viewBox", "").split())
+    for rect in bars(root):
+        assert 0 <= float(rect.get("x", "")) and float(rect.get("x", "")) + float(rect.get("width", "")) <= width
+        assert 0 <= float(rect.get("y", "")) and float(rect.get("y", "")) + float(rect.get("height", "")) <= height
+    for text in root.iter(f"{SVG}text"):
+        assert 0 <= float(text.get("x", "")) <= width and 0 < float(text.get("y", "")) <= height
+
+
+def test_values_are_written_above_their_bars():
+    root = parse(chart(series=[series("Held on time", [83, 91, 100])], y_max=100))
+    written = [text for text in root.iter(f"{SVG}text") if text.get("class") == "app-chart__value"]
+    for bar, text in zip(bars(root), written, strict=True):
+        assert float(text.get("y", "")) < float(bar.get("y", ""))
+        assert (
+            float(bar.get("x", "")) < float(text.get("x", "")) < float(bar.get("x", "")) + float(bar.get("width", ""))
+        )
