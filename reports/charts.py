@@ -109,6 +109,7 @@ def bar_chart(
     y_max: float | None = None,
     target: float | None = None,
     target_label: str = "",
+    counted: tuple[str, str] = ("month", "months"),
 ) -> SafeString:
     """The markup of one SVG bar chart (grouped bars, with a legend, when there are several series).
 
@@ -117,6 +118,7 @@ def bar_chart(
     `target_label`. A point whose value is None draws no bar but writes its text at the baseline. Values below 0
     are drawn as 0 and values above `y_max` stop at the top; their text is written as given. Raises ValueError
     for an id that cannot be an SVG id, no series, more series than patterns, or series whose labels differ.
+    `counted` names what the x labels are, one and several, for the description ("agency", "agencies").
     """
     labels = _validate(chart_id, series)
     words = {"x_label": _clean(x_label), "y_label": _clean(y_label), "target_label": _clean(target_label)}
@@ -133,7 +135,7 @@ def bar_chart(
         font=FONT,
         text=TEXT,
         title=_clean(title),
-        desc=_description(x_label, y_label, layout),
+        desc=_description(x_label, y_label, layout, counted),
         defs=_patterns(chart_id, len(series)),
         legend=_legend(layout) if len(series) > 1 else "",
         y_axis=_y_axis(layout),
@@ -269,11 +271,13 @@ def _legend_rows(names: list[str], width: float) -> list[list[tuple[int, float]]
     return rows
 
 
-def _description(x_label: str, y_label: str, layout: _Layout) -> str:
-    months = len(layout.labels)
+def _description(x_label: str, y_label: str, layout: _Layout, counted: tuple[str, str]) -> str:
+    """One sentence: "Bar chart of Percentage held on time by Month, 12 months, Police and Health."."""
+    count = len(layout.labels)
     names = layout.names
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"Bar chart of {_clean(y_label)} by {_clean(x_label)}, {months} month{'' if months == 1 else 's'}, {listed}."
+    counted_name = _clean(counted[0] if count == 1 else counted[1])
+    return f"Bar chart of {_clean(y_label)} by {_clean(x_label)}, {count} {counted_name}, {listed}."
 
 
 def _patterns(chart_id: str, count: int) -> SafeString:

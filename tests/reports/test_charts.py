@@ -337,3 +337,35 @@ def test_values_are_written_above_their_bars():
         assert (
             float(bar.get("x", "")) < float(text.get("x", "")) < float(bar.get("x", "")) + float(bar.get("width", ""))
         )
+
+
+def test_the_description_counts_what_the_x_labels_are():
+    agencies = ["Police", "Health"]
+    one_agency = parse(
+        chart(x_label="Agency", series=[series("Attended", [80], ["Police"])], counted=("agency", "agencies"))
+    )
+    two_agencies = parse(
+        chart(x_label="Agency", series=[series("Attended", [80, 70], agencies)], counted=("agency", "agencies"))
+    )
+    one_month = parse(chart(series=[series("Held on time", [80], ["Jan 2026"])]))
+    assert one_agency.findtext(f"{SVG}desc") == "Bar chart of Percentage held on time by Agency, 1 agency, Attended."
+    assert (
+        two_agencies.findtext(f"{SVG}desc") == "Bar chart of Percentage held on time by Agency, 2 agencies, Attended."
+    )
+    assert one_month.findtext(f"{SVG}desc") == "Bar chart of Percentage held on time by Month, 1 month, Held on time."
+
+
+def test_a_value_below_zero_draws_no_height_and_keeps_its_text():
+    root = parse(
+        chart(
+            series=[
+                Series(
+                    "Change",
+                    [Point(label, value, f"{value:+g}") for label, value in zip(MONTHS, [-5, 0, 5], strict=True)],
+                )
+            ]
+        )
+    )
+    heights = [float(bar.get("height", "")) for bar in bars(root)]
+    assert heights[0] == heights[1] == 0 < heights[2]
+    assert texts(root, "app-chart__value") == ["-5", "+0", "+5"]
