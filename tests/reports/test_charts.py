@@ -369,3 +369,20 @@ def test_a_value_below_zero_draws_no_height_and_keeps_its_text():
     heights = [float(bar.get("height", "")) for bar in bars(root)]
     assert heights[0] == heights[1] == 0 < heights[2]
     assert texts(root, "app-chart__value") == ["-5", "+0", "+5"]
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.2's contrast ratio of a #rrggbb colour against white."""
+    channels = [int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    linear = [value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_every_bar_colour_and_the_target_stand_out_from_white_by_3_to_1():
+    six = [series(f"Agency {number}", [10, 20, 30]) for number in range(6)]
+    root = parse(chart(series=six, target=25, target_label="Target"))
+    colours = {bar.get("stroke", "") for bar in bars(root)}
+    colours |= {line.get("stroke", "") for line in group(root, "app-chart__target").iter(f"{SVG}line")}
+    assert len(colours) == 7
+    assert {colour: contrast_with_white(colour) >= 3 for colour in colours} == dict.fromkeys(colours, True)
