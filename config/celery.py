@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "task": "referrals.reschedule_pending",
         "schedule": timedelta(minutes=5),
     },
+    # The timeliness report (issue 29): the facts of changed cases every minute; the recent months counted again
+    # hourly (this one and the last) and nightly (the last 13), so "open and overdue" follows the clock.
+    "report-refresh": {"task": "reports.refresh", "schedule": timedelta(minutes=1)},
+    "report-rebuild-hourly": {"task": "reports.rebuild_recent", "schedule": crontab(minute=7), "args": (2,)},
+    "report-rebuild-nightly": {"task": "reports.rebuild_recent", "schedule": crontab(hour=2, minute=37), "args": (13,)},
     "clear-expired-sessions": {
         "task": "agencies.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "actions",
     "minutes",
     "work",
+    "reports",
     "administration",
 ]
 

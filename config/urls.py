@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("minutes.urls")),
     path("", include("administration.urls")),
     path("", include("work.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -424,3 +424,48 @@ def retention_start(now: datetime, years: int) -> datetime:
         raise ValueError("A retention period is at least one year")
     local = to_local(now)
     return _local_moment(date(local.year - years, local.month, 1), time(0, 0))
+
+
+# --- What the timeliness report counts (reports.facts): elapsed time between two moments, and London months.
+
+
+def elapsed_hours(start: datetime, end: datetime) -> float:
+    """Real hours from ``start`` to ``end`` (an hour is an hour across a clock change); never negative."""
+    return max(time_left(end, start).total_seconds(), 0.0) / 3_600
+
+
+def working_days_between(start: datetime, end: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> int:
+    """How many working days after ``start`` ``end`` falls, counted as the clocks count (DOMAIN.md section 3).
+
+    The date of ``start`` is day 0, so a moment on working day N of :func:`add_working_days` gives N; a moment on
+    a non-working day counts as the working day before it; ``end`` on or before the date of ``start`` gives 0.
+    """
+    _require_aware("start", start)
+    _require_aware("end", end)
+    first, last = to_local(start).date(), to_local(end).date()
+    if last <= first:
+        return 0
+    _require_in_range("start", first)
+    _require_in_range("end", last)
+    block = first.year - first.year % WORKING_DAY_BLOCK_YEARS
+    if last.year <= block + WORKING_DAY_BLOCK_YEARS + 1 and block + WORKING_DAY_BLOCK_YEARS + 1 <= date.max.year:
+        table = _working_days(calendar, block)
+        return bisect.bisect_right(table, last.toordinal()) - bisect.bisect_right(table, first.toordinal())
+    return sum(1 for n in range(1, (last - first).days + 1) if is_working_day(first + timedelta(days=n), calendar))
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the London month ``moment`` falls in (a report's month)."""
+    _require_aware("moment", moment)
+    return to_local(moment).date().replace(day=1)
+
+
+def month_start(month: date) -> datetime:
+    """Midnight, London time, at the start of ``month`` (any day of it)."""
+    return _local_moment(month.replace(day=1), time(0, 0))
+
+
+def months_after(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month`` (negative: before)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)

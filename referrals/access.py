@@ -272,6 +272,19 @@ def can_audit_users(user: User) -> bool:
     return can_view_partnership_cases(user) and (user.has_role(RoleCode.HEAD_OF_SERVICE) or user.is_staff)
 
 
+# The timeliness report (DOMAIN section 8, issue 29): the partnership's analysts and its strategy discussion leads.
+REPORT_ROLES = (RoleCode.PARTNERSHIP_ANALYST, RoleCode.HEAD_OF_SERVICE)
+
+
+def report_partnership(user: User) -> Partnership | None:
+    """The partnership whose timeliness report the user may read: an analyst's or a head of service's, of any of
+    its agencies; None for everyone else (the report answers them 404). It holds no case, so this is all it asks."""
+    agency = _active_agency(user)
+    if agency is None or not user.has_role(*REPORT_ROLES):
+        return None
+    return agency.partnership
+
+
 def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Referral, ReferralChecker]:
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
     referral = (

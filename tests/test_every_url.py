@@ -87,6 +87,7 @@ def team_manager_only(get: str, post: str) -> dict[str, dict[str, set[int]]]:
 
 
 AUDITORS_ONLY = who("404", hos="200")
+REPORT_READERS = who("404", hos="200", analyst="200")
 
 # Nothing is written on a GET (or HEAD) but what exists to record the look itself: each table here, and why.
 GET_MAY_WRITE = {
@@ -246,6 +247,18 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     # One's own password (an empty form: its errors) and a new email address (the walk's token is not one).
     "agencies:password_change": {"get": who("200"), "post": who("400"), "other": who("405")},
     "agencies:email_confirm": {"get": who("200"), "post": who("400"), "other": who("405")},
+    # The timeliness report (issue 29): the partnership's analysts and heads of service; 404 for anyone else, whatever
+    # the method. Its CSVs likewise (the walk asks for one measure's).
+    "reports:index": {
+        "get": REPORT_READERS,
+        "post": who("404", hos="405", analyst="405"),
+        "other": who("404", hos="405", analyst="405"),
+    },
+    "reports:download": {
+        "get": REPORT_READERS,
+        "post": who("404", hos="405", analyst="405"),
+        "other": who("404", hos="405", analyst="405"),
+    },
     # Resets waiting for a second approval: heads of service (and administrators); an empty post names none.
     "agencies:resets": {"get": who("404", hos="200"), "post": who("404"), "other": who("404", hos="405")},
 }
@@ -322,6 +335,7 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         "kind": "full",
         "task": "children",
         "token": "not-a-token",
+        "slug": "held-within-timescale",
     }
     client = persona_client(persona)
     for index, (name, route, converters) in enumerate(case_patterns()):
@@ -401,6 +415,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "token": "not-a-token",
         "deadline_pk": discussion.minutes_deadline_id,  # the clock that runs on after closure
         "task": "children",
+        "slug": "held-within-timescale",
     }
     client = persona_client(persona)
     for name, route, converters in case_patterns():
