@@ -67,9 +67,7 @@ def download(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow(
-        ["month", "agency", "urgency", table.by if table.by != "month" else "", "numerator", "denominator", "value"]
-    )
+    writer.writerow(["month", "agency", "urgency", "breakdown", "numerator", "denominator", "value"])
     agency = filters.agency.name if filters.agency else "every agency"
     urgency = Urgency(filters.urgency).label if filters.urgency else "every urgency"
     index = table.measures.index(measure)
