@@ -140,3 +140,14 @@ def test_the_page_costs_the_same_queries_however_many_months_and_cases(world, an
     cells = [q["sql"] for q in many.captured_queries if "reports_cell" in q["sql"]]
     assert len(cells) == 3  # the counts summed, the histograms, and when they were built
     assert not any("reports_fact" in q["sql"] or "referrals_referral" in q["sql"] for q in many.captured_queries)
+
+
+def test_the_charts_are_drawn_from_the_tables_numbers_and_the_minutes_against_48_hours(world, analyst):
+    _facts(world, LAST_MONTH, discussions=13, on_time=8, referrals=22)
+    html = analyst.get("/reports/").content.decode()
+    held = html.split('id="chart-discussions-0-title"', 1)[1].split("</svg>", 1)[0]
+    assert ">62%<" in held  # November's bar carries the table's value
+    assert "fewer than 5" not in held and ">none<" in held  # months with nothing held draw no bar, and say so
+    minutes = html.split('id="chart-minutes-0-title"', 1)[1].split("</svg>", 1)[0]
+    assert "48 hours" in minutes
+    assert html.count('role="img"') == sum(1 for _ in re.finditer(r'<svg[^>]*class="app-chart"', html)) >= 7
