@@ -21,10 +21,15 @@ from core.timescales import (
     describe_time_left,
     due_at,
     due_soon_at,
+    elapsed_hours,
     is_overdue,
     is_working_day,
+    month_of,
+    month_start,
+    months_after,
     time_left,
     to_local,
+    working_days_between,
 )
 
 EASTERN = timezone(timedelta(hours=-5))
@@ -613,3 +618,54 @@ def test_the_working_day_table_agrees_with_the_day_by_day_walk_everywhere():
             day += timedelta(days=3)
     far = date(2026, 12, 30)
     assert add_working_days(far, 2000, calendars[0]) == _walk_working_days(far, 2000, calendars[0])
+
+
+# --- What the timeliness report counts (issue 29) -----------------------------------------------------------------
+
+
+@pytest.mark.clock_free
+@pytest.mark.parametrize("days", [0, 1, 2, 3, 5, 15, 45])
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 11, 23, 10, 0, tzinfo=LONDON),  # a Monday
+        datetime(2026, 12, 24, 16, 0, tzinfo=LONDON),  # before Christmas and Boxing Day
+        datetime(2027, 3, 27, 23, 30, tzinfo=LONDON),  # a Saturday night, the clocks go forward
+        datetime(2028, 2, 28, 9, 0, tzinfo=LONDON),  # a leap year
+    ],
+)
+def test_working_days_between_counts_back_what_add_working_days_counted_on(start, days):
+    day = add_working_days(to_local(start).date(), days, Calendar())
+    end = datetime.combine(day, time(15, 0), tzinfo=LONDON)
+    assert working_days_between(start, end) == days
+
+
+@pytest.mark.clock_free
+def test_working_days_between_counts_a_weekend_end_as_the_working_day_before_and_never_goes_negative():
+    friday = datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)
+    assert (
+        working_days_between(datetime(2026, 11, 26, 12, 0, tzinfo=LONDON), datetime(2026, 11, 29, 12, 0, tzinfo=LONDON))
+        == 1
+    )
+    assert working_days_between(friday, friday - timedelta(days=3)) == 0
+    assert working_days_between(friday, friday + timedelta(hours=1)) == 0
+    # Across a block of the precomputed table and beyond it: the day-by-day count agrees.
+    assert working_days_between(
+        datetime(2027, 12, 31, 9, 0, tzinfo=LONDON), datetime(2032, 1, 5, 9, 0, tzinfo=LONDON)
+    ) == sum(
+        1
+        for n in range(1, (date(2032, 1, 5) - date(2027, 12, 31)).days + 1)
+        if is_working_day(date(2027, 12, 31) + timedelta(days=n), Calendar())
+    )
+
+
+@pytest.mark.clock_free
+def test_elapsed_hours_are_real_hours_across_a_clock_change_and_months_are_london_months():
+    before = datetime(2027, 3, 28, 0, 30, tzinfo=LONDON)
+    assert elapsed_hours(before, datetime(2027, 3, 28, 3, 30, tzinfo=LONDON)) == 2  # 01:00 to 02:00 never happened
+    assert elapsed_hours(before, before - timedelta(hours=1)) == 0
+    assert month_of(datetime(2026, 10, 31, 23, 30, tzinfo=UTC)) == date(2026, 10, 1)
+    assert month_of(datetime(2027, 5, 31, 23, 30, tzinfo=UTC)) == date(2027, 6, 1)  # 00:30 on 1 June in London
+    assert month_start(date(2027, 6, 15)) == datetime(2027, 6, 1, 0, 0, tzinfo=LONDON)
+    assert months_after(date(2026, 12, 1), 1) == date(2027, 1, 1)
+    assert months_after(date(2026, 1, 1), -13) == date(2024, 12, 1)
