@@ -3,9 +3,10 @@
 `report_refresh` follows the history tables of the rows the facts are built from (every change to a case is
 written there, by the service that made it): the cases changed since the last run have their facts rebuilt, and
 the partnership-months those facts fall in are counted again. The Celery task runs it every minute; a run reads a
-bounded batch of history rows and the next run carries on. It reads each table again from a little before where
-it stopped, because history rows are numbered when written and a transaction may commit after a later one: the
-rebuild of a case is the same however often it runs. `report_rebuild_recent` counts the recent months of every
+bounded batch of history rows and the next run carries on. When a table has new rows, its rows of the last ten
+minutes are read with them, because history rows are numbered when written and a transaction may commit after a
+later one (the rebuild of a case is the same however often it runs); when it has none, nothing is read again and
+nothing is written. `report_rebuild_recent` counts the recent months of every
 partnership again, so "open and overdue" follows the clock (hourly: this month and the last; nightly: the last
 year).
 """
@@ -25,8 +26,9 @@ from reports.models import Fact, Watermark
 from strategy.models import ChildDecision, Discussion, Invitation
 
 BATCH = 5_000
-# History rows read again before the watermark (a transaction that took its numbers earlier but committed later).
-OVERLAP = 200
+# History rows of the last minutes are read again with the new ones (a transaction that took its numbers before
+# the last run's but committed after it); the history date is indexed.
+LATE_COMMITS = dt.timedelta(minutes=10)
 
 
 def _followed() -> list[tuple[str, type, str]]:
@@ -40,20 +42,24 @@ def _followed() -> list[tuple[str, type, str]]:
     ]
 
 
-def _changed_cases(limit: int) -> tuple[set[int], dict[str, int]]:
-    """The cases whose rows changed since the watermarks, and where each watermark moves to."""
+def _changed_cases(limit: int, now: dt.datetime) -> tuple[set[int], dict[str, int]]:
+    """The cases whose rows changed since the watermarks, and the watermarks that move (to where)."""
     cases: set[int] = set()
     discussions: set[int] = set()
     marks: dict[str, int] = {}
     for name, model, key in _followed():
-        mark, _ = Watermark.objects.select_for_update().get_or_create(name=name)
+        mark = Watermark.objects.select_for_update().filter(name=name).first() or Watermark(name=name)
         history = model.history.model  # type: ignore[attr-defined]
         rows = list(
-            history.objects.filter(history_id__gt=max(mark.last_id - OVERLAP, 0))
+            history.objects.filter(history_id__gt=mark.last_id)
             .order_by("history_id")
-            .values_list("history_id", key)[: limit + OVERLAP]
+            .values_list("history_id", key)[:limit]
         )
-        marks[name] = max([mark.last_id, *(history_id for history_id, _ in rows)])
+        if not rows:
+            continue  # nothing new: nothing read again, nothing written
+        marks[name] = rows[-1][0]
+        late = history.objects.filter(history_id__lte=mark.last_id, history_date__gte=now - LATE_COMMITS)
+        rows += list(late.order_by("-history_id").values_list("history_id", key)[:limit])
         (discussions if key == "discussion_id" else cases).update(value for _, value in rows if value)
     cases |= set(Discussion.objects.filter(pk__in=discussions).values_list("referral_id", flat=True))
     return cases, marks
@@ -69,11 +75,11 @@ def counts_rebuild(touched: Iterable[tuple[int, dt.date]], *, now: dt.datetime) 
 def report_refresh(*, now: dt.datetime, limit: int = BATCH) -> int:
     """Rebuild the facts of the cases changed since the last run, and their months' counts; how many cases."""
     with transaction.atomic():
-        cases, marks = _changed_cases(limit)
+        cases, marks = _changed_cases(limit, now)
         touched = facts_replace(cases)
         counts_rebuild(touched, now=now)
-        for name, last_id in marks.items():
-            Watermark.objects.filter(name=name).update(last_id=last_id)
+        for name, last_id in marks.items():  # nothing written when nothing changed (SQLite's one writer)
+            Watermark.objects.update_or_create(name=name, defaults={"last_id": last_id})
     return len(cases)
 
 
