@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from django.db import transaction
 
-from agencies.models import Agency, AgencyType, Partnership
+from agencies.models import Agency, AgencyType, Partnership, RoleCode
 from agencies.selectors import partnership_calendar
 from core.timescales import (
     Calendar,
@@ -164,7 +164,7 @@ class _Month:
             moved_at = concern + (due - concern) * rng.uniform(0.2, 0.9)
             times = 2 if rng.random() < 0.15 else 1
             if moved_at <= self.now:
-                self.fact(FactKind.MOVED, moved_at, urgency, category="team_manager", times=times)
+                self.fact(FactKind.MOVED, moved_at, urgency, category=RoleCode.TEAM_MANAGER, times=times)
             late = rng.random() < 0.8
         else:
             late = rng.random() < 0.13

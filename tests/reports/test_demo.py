@@ -13,9 +13,9 @@ from django.core.management import call_command
 from administration.management.commands.seed_demo import PARTNERSHIP
 from agencies.models import Agency, Partnership
 from core.timescales import LONDON, month_of, months_after
-from referrals.models import Referral, ReferralStatus, Urgency
+from referrals.models import ClosureOutcome, DeadlineState, Referral, ReferralStatus, Urgency
 from reports import suppress
-from reports.models import Cell, Fact
+from reports.models import Cell, Fact, FactKind
 from reports.selectors import TABLES, TOTAL, Filters, Report, default_range, report_for
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +73,30 @@ def test_most_monthly_cells_are_5_or_more(demo):
                     good += value.numerator >= 5
     assert cells == 12 * sum(len(t.measures) for t in TABLES if t.by == "month")
     assert good >= MOST * cells, f"{good} of {cells} monthly cells are 5 or more"
+
+
+def test_the_invented_facts_carry_what_each_kind_means(demo):
+    """As reports/facts.py builds them from a case: a clock's `on_time` only once met, minutes' hours only once
+    circulated, an agency only where the kind has one, the discussion's times always."""
+    invented = list(Fact.objects.filter(partnership=demo, referral_id=None))
+    assert {f.kind for f in invented} == set(FactKind.values)
+    agencies = set(Agency.objects.filter(partnership=demo).values_list("pk", flat=True))
+    for fact in invented:
+        clock = fact.kind in (FactKind.MINUTES, FactKind.ICPC, FactKind.ASSESSMENT, FactKind.ACTION)
+        assert (fact.on_time is not None) == (fact.state == DeadlineState.MET or fact.kind == FactKind.DISCUSSION)
+        assert (fact.due_at is not None) == (clock or fact.kind == FactKind.DISCUSSION), fact
+        if clock:
+            assert fact.month == month_of(fact.due_at) or fact.kind == FactKind.MINUTES
+        if fact.kind == FactKind.MINUTES:
+            assert (fact.hours is not None) == (fact.state == DeadlineState.MET)
+        if fact.kind == FactKind.DISCUSSION:
+            assert fact.hours is not None and fact.working_days is not None and fact.state == DeadlineState.MET
+        if fact.kind in (FactKind.INVITATION, FactKind.ACTION):
+            assert fact.agency_id in agencies, fact
+        elif fact.kind != FactKind.REFERRAL:  # a referral's agency is the referrer's, if any
+            assert fact.agency_id is None, fact
+    closed = {f.category for f in invented if f.kind == FactKind.CLOSED}
+    assert closed == {ClosureOutcome.THRESHOLD_NOT_MET}  # the only outcome with no discussion held
 
 
 def _facts() -> list[tuple]:
