@@ -1,7 +1,8 @@
 """Invented demo data: a partnership, its agencies, one user per role, referrals in different states,
 strategy discussions on them (upcoming, held, proceeding without an agency), and the actions agreed in them
 in every state (overdue, due soon, on track, in progress, done on time or late, cancelled), all through the
-real services.
+real services; and a year of invented report facts before them (reports/demo.py), counted for the timeliness
+report with the demo cases' own.
 
 Idempotent: run it as often as you like. No real person appears anywhere here.
 """
@@ -33,6 +34,8 @@ from minutes.models import Sends
 from referrals import services
 from referrals.access import ReferralChecker
 from referrals.models import ClosureOutcome, Concern, ConcernCategory, Person, PersonKind, Referral, Urgency
+from reports.demo import MONTHS, demo_facts_replace
+from reports.services import report_rebuild_recent, report_refresh
 from strategy import rules
 from strategy import services as strategy
 from strategy import steps as strategy_steps
@@ -1390,8 +1393,15 @@ class Command(BaseCommand):
             agencies = self._agencies()
             users = self._users(agencies)
             created, counts = self._referral_rows(agencies, users, now)
+            past = demo_facts_replace(partnership=agencies["Demo Children's Social Care"].partnership, now=now)
+        # The timeliness report at once: the demo cases' own facts (from the history tables, as the task reads
+        # them), then every month of the last year counted from its facts, invented and real.
+        report_refresh(now=now)
+        report_rebuild_recent(now=now, months=MONTHS + 1)
         self.stdout.write(f"demo data ready: {len(users)} users, {created} referrals created")
         self.stdout.write(f"{counts['discussions']} strategy discussions, {counts['actions']} actions created")
+        if options["verbosity"] > 1:
+            self.stdout.write(f"{past} report facts invented for the last {MONTHS} months and this one")
 
     def _agencies(self) -> dict[str, Agency]:
         partnerships = {name: Partnership.objects.get_or_create(name=name)[0] for name in (PARTNERSHIP, NEIGHBOUR)}
