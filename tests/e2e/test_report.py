@@ -71,7 +71,7 @@ def test_an_analyst_reads_the_report_and_downloads_a_table_that_matches_it(
     whole_range = f"{first:%Y-%m} to {last:%Y-%m}"
     assert download.suggested_filename == f"{slugify(PARTNERSHIP)}-{SLUG}-{first:%Y-%m}-to-{last:%Y-%m}.csv"
     header, *rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert header == ["month", "agency", "urgency", "", "numerator", "denominator", "value"]
+    assert header == ["month", "agency", "urgency", "breakdown", "numerator", "denominator", "value"]
     assert len(rows) == len(shown)
     for (month, agency, urgency, _by, numerator, denominator, value), row in zip(rows, shown, strict=True):
         assert (month, value) == (_month_key(row[0], whole_range), row[column]), row
