@@ -11,6 +11,9 @@ from referrals.models import Person
 
 
 class RaiseForm(GovFormMixin, forms.Form):
+    """Nothing is required here: the service checks every answer against the case and says all that is missing or
+    wrong at once, each on its field."""
+
     subject = GovRadios(
         label="What is the disagreement about?",
         choices=Subject.choices,
@@ -35,6 +38,7 @@ class RaiseForm(GovFormMixin, forms.Form):
     with_agency = forms.ModelChoiceField(
         label="Which agency do you disagree with?",
         queryset=Agency.objects.none(),
+        required=False,
         empty_label="Select the agency",
         error_messages={
             "required": "Select the agency you disagree with",
@@ -50,9 +54,7 @@ class RaiseForm(GovFormMixin, forms.Form):
         error_messages={"invalid_choice": "Select the person you disagree with from the list"},
     )
     with_name = forms.CharField(label="Their name, if they have no account (optional)", required=False, max_length=200)
-    outcome_sought = GovTextarea(
-        label="What outcome are you seeking?", rows=4, message="Enter the outcome you are seeking"
-    )
+    outcome_sought = GovTextarea(label="What outcome are you seeking?", rows=4, required=False)
     immediate_risk = forms.BooleanField(label="A child is at immediate risk of harm", required=False)
 
     def __init__(self, *args, children: list, actions: list, agencies: list, people: list, **kwargs) -> None:

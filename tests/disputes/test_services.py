@@ -44,7 +44,9 @@ def _subject_data(people, referral, subject):
         return {"child": builders.children_of(referral)[0]}
     if subject == Subject.ACTION:
         discussion = referral.discussions.get()
-        return {"action": builders.add_action(people, discussion, lead=people["police_agency"], person=people["police"])}
+        return {
+            "action": builders.add_action(people, discussion, lead=people["police_agency"], person=people["police"])
+        }
     return {}
 
 
@@ -137,9 +139,17 @@ def test_stage_1_resolved_meets_its_clock_and_ends_the_disagreement(people, refe
 
     clock.refresh_from_db()
     assert (clock.state, clock.met_at, clock.met_recorded_by) == (DeadlineState.MET, at, people["sw"])
-    assert (disagreement.status, disagreement.ended_at, disagreement.deadline) == (DisagreementStatus.RESOLVED, at, None)
+    assert (disagreement.status, disagreement.ended_at, disagreement.deadline) == (
+        DisagreementStatus.RESOLVED,
+        at,
+        None,
+    )
     stage = disagreement.stages.get()
-    assert (stage.result, stage.said, stage.recorded_by) == ("resolved", "Invented: we talked it through.", people["sw"])
+    assert (stage.result, stage.said, stage.recorded_by) == (
+        "resolved",
+        "Invented: we talked it through.",
+        people["sw"],
+    )
     assert stage.history.first().history_change_reason == "Disagreement resolved at stage 1"
 
 
@@ -177,7 +187,9 @@ def test_stage_2_escalated_moves_to_a_strategy_discussion_with_no_clock_yet(peop
     disagreement = raise_(people, referral)
     disagreement = record(people, disagreement, by="sw", result=StageResult.ESCALATED, now=RAISED)
     second = disagreement.deadline
-    disagreement = record(people, disagreement, by="tm", result=StageResult.ESCALATED, now=RAISED + dt.timedelta(days=1))
+    disagreement = record(
+        people, disagreement, by="tm", result=StageResult.ESCALATED, now=RAISED + dt.timedelta(days=1)
+    )
     second.refresh_from_db()
     assert second.state == DeadlineState.MET
     assert (disagreement.stage, disagreement.status, disagreement.deadline) == (3, DisagreementStatus.OPEN, None)
