@@ -48,7 +48,7 @@ def may_raise(user: User, referral: Referral) -> bool:
         return True
     # Ever invited: an invitation sent (withdrawn since, or the case closed, included); a proposal declined never was.
     return (
-        Invitation.objects.filter(discussion__referral=referral, agency_id=user.agency_id)
+        Invitation.objects.filter(discussion__referral=referral, agency_id=user.agency_id or 0)
         .exclude(status=InvitationStatus.DECLINED)
         .exists()
     )

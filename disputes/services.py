@@ -44,8 +44,8 @@ def stage_2_holder(disagreement: Disagreement) -> User | None:
     disagreement is with; for a CSC team manager's decision, CSC's head of service; with nobody named (or no line
     manager recorded), that agency's strategy discussion lead."""
     other = disagreement.with_person
-    if other is not None and other.agency_id:
-        agency = other.agency
+    agency = other.agency if other is not None else None
+    if other is not None and agency is not None:
         if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE and other.has_role(RoleCode.TEAM_MANAGER):
             manager = _manager(other)
             if manager is not None and manager.has_role(RoleCode.HEAD_OF_SERVICE):
