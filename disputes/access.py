@@ -33,7 +33,13 @@ CSC_SEES = (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_C
 
 
 def _practitioner(user: User) -> bool:
+    """A practitioner of an agency (never business support or an analyst): who may ever raise a disagreement."""
     return bool(user.is_authenticated and user.is_active and user.agency_id and user.has_role(*PRACTITIONER_ROLES))
+
+
+def may_raise_by_reference(user: User) -> bool:
+    """Open the page that finds a case to raise a disagreement about by its reference (after closure)."""
+    return _practitioner(user)
 
 
 def may_raise(user: User, referral: Referral) -> bool:

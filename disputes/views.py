@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from actions.models import Action
-from agencies.models import PRACTITIONER_ROLES, User
+from agencies.models import User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import GovFormMixin, add_service_errors
@@ -145,6 +145,5 @@ def disagreement_find(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _practitioner_only(request: AuthenticatedRequest) -> None:
-    user = request.user
-    if not (user.is_active and user.agency_id and user.has_role(*PRACTITIONER_ROLES)):
+    if not access.may_raise_by_reference(request.user):
         raise Http404("No such page")

@@ -23,7 +23,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     for chosen in selectors.queues_for(request.user):
         page = selectors.queue_page(chosen, user=request.user, now=now, params=QueryDict(), size=selectors.HOME_SIZE)
         queues.append((chosen, page, selectors.rows(chosen, page, user=request.user, now=now)))
-    return render(request, "work/home.html", {"queues": queues})
+    context = {"queues": queues, "may_raise_disagreement": disputes_access.may_raise_by_reference(request.user)}
+    return render(request, "work/home.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])

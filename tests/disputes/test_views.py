@@ -150,6 +150,8 @@ def test_the_case_page_lists_open_disagreements_to_those_who_see_them(people, re
     school_page = client(people, "school_dsl").get(case_url).content.decode()
     assert link not in school_page and "Disagreement, stage 1" not in school_page
     assert "Raise a disagreement" in school_page
+    history = client(people, "school_dsl").get(reverse("strategy:history", kwargs={"pk": referral.pk}))
+    assert history.status_code == 200 and "Disagreement" not in history.content.decode()
     meeting = client(people, "police").get(
         reverse("strategy:meeting", kwargs={"discussion_pk": referral.discussions.get().pk})
     )
