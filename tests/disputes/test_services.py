@@ -241,3 +241,21 @@ def test_the_stage_clocks_are_partnership_settings(people, referral):
     referral.refresh_from_db()
     disagreement = raise_(people, referral)
     assert to_local(disagreement.deadline.due_at).date() == dt.date(2026, 11, 26)  # Monday + 3 working days
+
+
+def test_a_stage_clock_is_not_moved_later_from_the_case(people, referral):
+    from django.test import Client
+    from django.urls import reverse
+
+    from referrals.deadlines import deadline_move_later
+    from tests.conftest import _client_for
+
+    clock = raise_(people, referral).deadline
+    with pytest.raises(ValidationError) as raised:
+        deadline_move_later(
+            acting_user=people["tm"], deadline=clock, due=clock.due_at + dt.timedelta(days=2), reason="x", now=RAISED
+        )
+    assert "recorded on the disagreement's page" in str(raised.value)
+    tm: Client = _client_for(people["tm"])
+    url = reverse("referrals:deadline_move", kwargs={"pk": referral.pk, "deadline_pk": clock.pk})
+    assert tm.get(url).status_code == 404
