@@ -20,6 +20,7 @@ from core.forms import GovFormMixin, add_service_errors
 from disputes import access, forms, selectors, services
 from disputes.models import StageNumber
 from referrals import services as case_services
+from referrals.access import ReferralChecker
 from referrals.models import Person, PersonKind, Referral
 
 
@@ -78,6 +79,8 @@ def _detail(request: AuthenticatedRequest, checker: access.DisagreementChecker, 
         "rows": selectors.stage_rows(checker, now=now),
         "form": form,
         "next_is_discussion": disagreement.is_open and disagreement.stage == StageNumber.DISCUSSION,
+        # A link to the case for who sees it; raising grants no access to it (an agency once invited, after closure).
+        "sees_case": ReferralChecker.for_user(request.user, disagreement.referral).can_view(),
     }
     return render(request, "disputes/detail.html", context, status=status)
 
