@@ -9,7 +9,7 @@ a page costs the same whatever the number of rows.
 import datetime as dt
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from actions.access import actions_visible_to
@@ -17,7 +17,7 @@ from actions.models import Action, ActionStatus, Notification
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline_row
-from core.timescales import to_local
+from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals.access import referrals_visible_to, visible_cases
 from referrals.models import Deadline, DeadlineState, Referral
 from referrals.selectors import CaseReferenceFilter, ChoiceFromList, FilterSetAt
@@ -152,7 +152,10 @@ def open_deadlines(*, user: User, tab: str, params) -> DeadlineFilter:
         # page from their own range of the responsible index and merges them (deadline_list, merge_by).
         base = base.filter(responsible__line_manager=user)
     elif tab == "agency":
-        base = base.filter(agency_id=user.agency_id or 0)
+        # A disagreement's stage clock is for those party to it (disputes.access), not for all the holder's agency.
+        base = base.filter(agency_id=user.agency_id or 0).exclude(
+            ~Q(responsible=user) & ~Q(responsible__line_manager=user), rule__in=DISAGREEMENT_RULES
+        )
     else:
         base = base.filter(responsible=user)
     visible = base.filter(visible_cases(user))

@@ -70,6 +70,21 @@ class Partnership(models.Model):
         help_text="A meeting started and not ended (or abandoned) after this many hours is chased like any other "
         "deadline (DOMAIN section 3; usually 4).",
     )
+    # A professional disagreement's stage clocks (DOMAIN section 7; the guidance gives no time, so these defaults).
+    disagreement_stage_1_days = models.PositiveSmallIntegerField(
+        "working days for a disagreement's first stage",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Practitioner to practitioner: the one disagreed with responds within this many working days "
+        "(DOMAIN section 7; usually 1).",
+    )
+    disagreement_stage_2_days = models.PositiveSmallIntegerField(
+        "working days for a disagreement's second stage",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="The line managers talk directly and resolve it within this many working days "
+        "(DOMAIN section 7; usually 2).",
+    )
     reference_prefix = models.CharField(
         max_length=10,
         default="DSC",

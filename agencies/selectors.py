@@ -13,4 +13,6 @@ def partnership_calendar(partnership: Partnership) -> Calendar:
         closure_days=frozenset(partnership.closure_days.values_list("date", flat=True)),
         minutes_hours=partnership.minutes_hours,
         meeting_hours=partnership.meeting_not_ended_hours,
+        disagreement_stage_1_days=partnership.disagreement_stage_1_days,
+        disagreement_stage_2_days=partnership.disagreement_stage_2_days,
     )

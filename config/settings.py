@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "strategy",
     "actions",
     "minutes",
+    "disputes",
     "work",
     "reports",
     "administration",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("strategy.urls")),
     path("", include("actions.urls")),
     path("", include("minutes.urls")),
+    path("", include("disputes.urls")),
     path("", include("administration.urls")),
     path("", include("work.urls")),
     path("", include("reports.urls")),

@@ -27,6 +27,8 @@ RULE_NAMES = {
     "RECONVENE": "Reconvene the discussion",
     "RISK_REVIEW": "Risk review",
     "MEETING_NOT_ENDED": "Meeting started and not ended",
+    "DISAGREEMENT_STAGE_1": "Disagreement, stage 1 (practitioners)",
+    "DISAGREEMENT_STAGE_2": "Disagreement, stage 2 (line managers)",
 }
 
 # What each clock asks someone to do, as an alert or a work queue says it ("what is due").
@@ -44,6 +46,8 @@ RULE_TASKS = {
     "RECONVENE": "Reconvene the strategy discussion",
     "RISK_REVIEW": "Review the risk",
     "MEETING_NOT_ENDED": "End the meeting that was started",
+    "DISAGREEMENT_STAGE_1": "Respond to a professional disagreement (stage 1)",
+    "DISAGREEMENT_STAGE_2": "Resolve a professional disagreement between line managers (stage 2)",
 }
 
 

@@ -70,6 +70,8 @@ class Rule(enum.StrEnum):
     RECONVENE = "RECONVENE"
     RISK_REVIEW = "RISK_REVIEW"
     MEETING_NOT_ENDED = "MEETING_NOT_ENDED"
+    DISAGREEMENT_STAGE_1 = "DISAGREEMENT_STAGE_1"
+    DISAGREEMENT_STAGE_2 = "DISAGREEMENT_STAGE_2"
 
 
 # Clocks whose due moment a person set (an agreed action date, a reconvene or risk review date): the engine
@@ -91,6 +93,8 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
     Rule.RECONVENE: "The date set to reconvene",
     Rule.RISK_REVIEW: "The date set to review the risk",
     Rule.MEETING_NOT_ENDED: "4 hours (partnership setting)",
+    Rule.DISAGREEMENT_STAGE_1: "1 working day (partnership setting)",
+    Rule.DISAGREEMENT_STAGE_2: "2 working days (partnership setting)",
 }
 
 
@@ -125,6 +129,13 @@ _CALENDAR_DAYS: dict[Rule, int] = {
 STANDARD_DAYS_MIN = 1
 STANDARD_DAYS_MAX = 10
 
+# A professional disagreement's stages (DOMAIN section 7): the Gloucestershire escalation procedure gives no time for
+# them, so each is a partnership setting in working days (defaults 1 for practitioner to practitioner, 2 for the line
+# managers), due at the end of the working day.
+DISAGREEMENT_RULES = (Rule.DISAGREEMENT_STAGE_1, Rule.DISAGREEMENT_STAGE_2)
+DISAGREEMENT_DAYS_MIN = 1
+DISAGREEMENT_DAYS_MAX = 10
+
 
 @dataclass(frozen=True)
 class Calendar:
@@ -141,6 +152,8 @@ class Calendar:
     closure_days: frozenset[date] = frozenset()
     minutes_hours: int = 48
     meeting_hours: int = 4
+    disagreement_stage_1_days: int = 1
+    disagreement_stage_2_days: int = 2
 
     def __post_init__(self) -> None:
         if self.jurisdiction not in JURISDICTIONS:
@@ -163,6 +176,17 @@ class Calendar:
             if isinstance(value, bool) or not isinstance(value, int) or not HOURS_MIN <= value <= HOURS_MAX:
                 raise ValueError(
                     f"{name} must be a whole number of hours from {HOURS_MIN} to {HOURS_MAX}, not {value!r}"
+                )
+        for name in ("disagreement_stage_1_days", "disagreement_stage_2_days"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not DISAGREEMENT_DAYS_MIN <= value <= DISAGREEMENT_DAYS_MAX
+            ):
+                raise ValueError(
+                    f"{name} must be a whole number of working days from {DISAGREEMENT_DAYS_MIN} to "
+                    f"{DISAGREEMENT_DAYS_MAX}, not {value!r}"
                 )
         # Callers often hold a set or list; a frozenset keeps the calendar hashable.
         closure_days = frozenset(self.closure_days)
@@ -305,7 +329,11 @@ def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALEN
     if rule in _CALENDAR_DAYS:
         return _local_moment(local_start.date() + timedelta(days=_CALENDAR_DAYS[rule]), END_OF_CALENDAR_DAY)
 
-    days = calendar.standard_days if rule is Rule.SD_STANDARD else _FIXED_WORKING_DAYS[rule]
+    days = {
+        Rule.SD_STANDARD: calendar.standard_days,
+        Rule.DISAGREEMENT_STAGE_1: calendar.disagreement_stage_1_days,
+        Rule.DISAGREEMENT_STAGE_2: calendar.disagreement_stage_2_days,
+    }.get(rule) or _FIXED_WORKING_DAYS[rule]
     return _local_moment(add_working_days(local_start.date(), days, calendar), calendar.end_of_day)
 
 

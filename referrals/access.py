@@ -246,6 +246,12 @@ class CaseRowChecker:
         return self.case.can_view()
 
 
+def can_raise_disagreement_on(checker: ReferralChecker) -> bool:
+    """Raise a professional disagreement from the case's pages (DOMAIN section 7): any practitioner who sees the
+    case, after closure too. (disputes.access adds those of the referring agency and of any agency ever invited.)"""
+    return checker.can_view() and not checker.draft and checker.user.has_role(*PRACTITIONER_ROLES)
+
+
 def agency_sees_case(agency: Agency, referral: Referral) -> bool:
     """An agency can work on a case (lead an action) only if its people may see it: CSC of the partnership, or an
     agency invited to one of its discussions (the guardian grant on the referral)."""

@@ -18,7 +18,17 @@ from simple_history.utils import bulk_update_with_history
 from agencies.models import Agency, Partnership, User
 from agencies.selectors import partnership_calendar
 from core.history import record
-from core.timescales import SET_BY_PERSON, Calendar, OutOfRange, Rule, due_at, due_soon_at, escalation_at, to_local
+from core.timescales import (
+    DISAGREEMENT_RULES,
+    SET_BY_PERSON,
+    Calendar,
+    OutOfRange,
+    Rule,
+    due_at,
+    due_soon_at,
+    escalation_at,
+    to_local,
+)
 from referrals.access import can_move_deadlines
 from referrals.models import Deadline, DeadlineState, Person, Referral
 
@@ -247,6 +257,8 @@ def deadline_move_later(
             errors["__all__"] = "This deadline has been met or stopped: it cannot move"
         elif Rule(deadline.rule) is Rule.ACTION:
             errors["__all__"] = "Change an action's due date on the action's page"
+        elif Rule(deadline.rule) in DISAGREEMENT_RULES:
+            errors["__all__"] = "A disagreement's stage ends when it is recorded on the disagreement's page"
         elif due <= deadline.due_at:
             errors["due"] = f"The new deadline must be later than {to_local(deadline.due_at):%d %B %Y %H:%M}"
         elif due <= now:

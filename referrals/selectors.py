@@ -14,7 +14,7 @@ from agencies.models import User
 from core.pages import KeysetPage, keyset_page
 from core.presenters import RULE_NAMES, present_deadline, present_deadline_row
 from core.queries import ProbedExists
-from core.timescales import to_local
+from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals.access import referrals_visible_to, sees_every_draft
 from referrals.models import (
     OTHER_PERSON_KINDS,
@@ -300,6 +300,26 @@ def case_part_register(name: str, query: Callable[[Referral], list]) -> None:
     _case_parts[name] = query
 
 
+# Panels of the case page an app above draws for the user looking (the open disagreements the user may see): each
+# registers its template and a function of the user's checker that returns the panel's context, or None to draw
+# nothing.
+_case_panels: dict[str, Callable[..., dict | None]] = {}
+
+
+def case_panel_register(template: str, panel: Callable[..., dict | None]) -> None:
+    _case_panels[template] = panel
+
+
+def case_panels(checker: Any, *, now: dt.datetime) -> list[dict]:
+    """The registered panels for this user's look at the case: each its `template` and its context."""
+    panels = []
+    for template, panel in _case_panels.items():
+        context = panel(checker, now=now)
+        if context is not None:
+            panels.append({"template": template, **context})
+    return panels
+
+
 def _case_part(name: str, referral: Referral) -> list:
     query = _case_parts.get(name)
     return query(referral) if query is not None else []
@@ -313,7 +333,10 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
     """
     standard_days = referral.partnership.standard_sd_days
     deadlines = list(
-        referral.deadlines.select_related("child", "responsible", "agency", "moved_by").order_by("due_at", "pk")
+        referral.deadlines.select_related("child", "responsible", "agency", "moved_by")
+        # A disagreement's clocks are shown with it, to those who may see it (disputes), not to all who read the case.
+        .exclude(rule__in=DISAGREEMENT_RULES)
+        .order_by("due_at", "pk")
     )
     discussions = _case_part("discussions", referral)
     actions = _case_part("actions", referral)

@@ -16,7 +16,7 @@ from core.decorators import case_methods
 from core.forms import add_service_errors, quiet
 from core.presenters import present_deadline_row
 from core.templatetags.govuk import error_summary
-from core.timescales import to_local
+from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals import access, selectors, services, steps
 from referrals.deadlines import deadline_move_later
 from referrals.forms import (
@@ -334,6 +334,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "checker": checker,
         "can_audit_case": access.can_audit_case(checker),
         **selectors.referral_detail(referral, now=timezone.now()),
+        "panels": selectors.case_panels(checker, now=timezone.now()),
     }
     can_move = access.can_move_deadlines(request.user, referral)
     for row in context["deadline_rows"]:
@@ -359,7 +360,13 @@ def referral_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def deadline_move(request: AuthenticatedRequest, pk: int, deadline_pk: int) -> HttpResponse:
     """A team manager moves one of the case's open clocks later, with the reason (DOMAIN section 1)."""
     referral, _checker = access.get_referral_for_user(request.user, pk)
-    deadline = Deadline.objects.select_related("child").filter(pk=deadline_pk, referral=referral).first()
+    # A disagreement's stage clock is not the case's to move: it ends when the stage is recorded (disputes).
+    deadline = (
+        Deadline.objects.select_related("child")
+        .filter(pk=deadline_pk, referral=referral)
+        .exclude(rule__in=DISAGREEMENT_RULES)
+        .first()
+    )
     if deadline is None:
         raise Http404("No such deadline")
     if not access.can_move_deadlines(request.user, referral):

@@ -18,7 +18,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from agencies.models import User
-from referrals.access import CaseRowChecker, ReferralChecker, Relationship, relationship, visible_cases
+from referrals.access import (
+    CaseRowChecker,
+    ReferralChecker,
+    Relationship,
+    can_raise_disagreement_on,
+    relationship,
+    visible_cases,
+)
 from strategy.models import Discussion
 
 
@@ -28,6 +35,10 @@ class DiscussionChecker(CaseRowChecker):
 
     discussion: Discussion
     invited_agency_ids: frozenset[int]
+
+    def can_raise_disagreement(self) -> bool:
+        """Raise a professional disagreement about the case from this page (DOMAIN section 7)."""
+        return can_raise_disagreement_on(self.case)
 
     def can_record_all(self) -> bool:
         """Every section, any agency's entries: CSC social workers and team managers, while the case is open."""

@@ -21,7 +21,7 @@ from django.http import QueryDict
 from actions.models import Action
 from core.pages import AFTER, BEFORE, COUNT_CAP, KeysetPage, counts_capped, cursor_values, page_with_links
 from core.presenters import RULE_NAMES
-from core.timescales import to_local
+from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals.models import Deadline, DeadlineState, Person, Referral
 from strategy.models import (
     ChildDecision,
@@ -101,7 +101,12 @@ def _sources(referral: Referral, discussion_ids: list[int]) -> list[tuple[str, A
         ("Recorded for the child", ChildRecord.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Proceeding without", ProceedWithout.history.model, models.Q(discussion_id__in=discussion_ids)),  # type: ignore[attr-defined]
         ("Action", Action.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]
-        ("Deadline", Deadline.history.model, models.Q(referral_id=referral.pk)),  # type: ignore[attr-defined]
+        # A disagreement's clocks are in its own page's story, for those who may see it (disputes), not the case's.
+        (
+            "Deadline",
+            Deadline.history.model,  # type: ignore[attr-defined]
+            models.Q(referral_id=referral.pk) & ~models.Q(rule__in=DISAGREEMENT_RULES),
+        ),
     ]
 
 

@@ -25,7 +25,7 @@ from agencies.services import agency_group
 from core import events
 from core.forms import worded
 from core.history import record
-from core.timescales import Rule, end_of_date, end_of_working_day_after, to_local
+from core.timescales import DISAGREEMENT_RULES, Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import rules as referral_rules
 from referrals import services as referral_services
 from referrals.access import VIEW_PERMISSION, ReferralChecker
@@ -1480,7 +1480,12 @@ def case_close(*, acting_user: User, referral: Referral, outcome: str, reason: s
         record(referral, acting_user, f"Case closed: {ClosureOutcome(outcome).label.lower()}")
         referral.save()
         deadlines_stop_for_case(
-            acting_user=acting_user, referral=referral, at=now, reason=CLOSE_REASON, keep=(Rule.MINUTES_CIRCULATED,)
+            acting_user=acting_user,
+            referral=referral,
+            at=now,
+            reason=CLOSE_REASON,
+            # A disagreement's stage runs on after closure: the commonest are about closing the case (DOMAIN 7).
+            keep=(Rule.MINUTES_CIRCULATED, *DISAGREEMENT_RULES),
         )
         actions_cancel_for_closed_case(acting_user=acting_user, referral=referral, now=now)
     return referral

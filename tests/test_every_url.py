@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from actions.models import Alert, Notification
+from disputes import services as disputes_services
 from strategy import services as strategy_services
 from tests import builders
 from tests.builders import make_referral
@@ -86,6 +87,21 @@ def team_manager_only(get: str, post: str) -> dict[str, dict[str, set[int]]]:
     return table
 
 
+def parties(get: str, post: str, **posts: str) -> dict[str, dict[str, set[int]]]:
+    """A professional disagreement's URL (issue 30). The walk's disagreement is raised by police with sw (who holds
+    stage 1); tm and hos see it as CSC practitioners who see the case. Business support, the analyst, health (never
+    invited) and the other partnership's users get 404 whatever the method. `posts`: a persona's own POST answer."""
+    seers = ("sw", "tm", "hos", "police")
+    table = {
+        "get": who("404", **dict.fromkeys(seers, get)),
+        "post": who("404", **dict.fromkeys(seers, post)),
+        "other": who("404", **dict.fromkeys(seers, "405")),
+    }
+    table["post"].update({name: {int(code) for code in value.split("/")} for name, value in posts.items()})
+    return table
+
+
+PRACTITIONERS = ("sw", "tm", "hos", "police", "health", "outsider", "other_sw")
 AUDITORS_ONLY = who("404", hos="200")
 REPORT_READERS = who("404", hos="200", analyst="200")
 
@@ -259,6 +275,17 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "post": who("404", hos="405", analyst="405"),
         "other": who("404", hos="405", analyst="405"),
     },
+    # Professional disagreements (issue 30): raising one (an empty form: its errors), the disagreement's page, and
+    # recording its stage (its holder sw, and police who raised it and may withdraw it: an empty form's errors; tm
+    # and hos see it and may not: 403). Raising one by a case's reference: any practitioner.
+    "disputes:raise": parties("200", "400"),
+    "disputes:detail": parties("200", "405"),
+    "disputes:stage": parties("405", "403", sw="400", police="400"),
+    "disputes:find": {
+        "get": who("404", **dict.fromkeys(PRACTITIONERS, "200")),
+        "post": who("404", **dict.fromkeys(PRACTITIONERS, "400")),
+        "other": who("404", **dict.fromkeys(PRACTITIONERS, "405")),
+    },
     # Resets waiting for a second approval: heads of service (and administrators); an empty post names none.
     "agencies:resets": {"get": who("404", hos="200"), "post": who("404"), "other": who("404", hos="405")},
 }
@@ -323,7 +350,19 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
     )
     alert = Alert.objects.create(deadline=referral.strategy_discussion_deadline(), stage=1, due_at=now, raised_at=now)
     notification = Notification.objects.create(alert=alert, user=world["sw"])
+    disagreement = disputes_services.disagreement_raise(
+        acting_user=world["police"],
+        referral=referral,
+        data={
+            "subject": "threshold",
+            "with_agency": world["csc"],
+            "with_person": world["sw"],
+            "outcome_sought": "Invented outcome.",
+        },
+        now=now,
+    )
     ids = {
+        "disagreement_pk": disagreement.pk,
         "pk": referral.pk,
         "discussion_pk": discussion.pk,
         "action_pk": action.pk,
@@ -373,8 +412,11 @@ CLOSED_STILL_WRITABLE = (
     "agencies:password_change",
     "agencies:email_confirm",
     "session_keep_alive",
+    # Raising a professional disagreement: about closure, often (issue 30), by CSC and by agencies once invited.
+    "disputes:raise",
+    "disputes:find",
 )
-CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk", "deadline_pk"}
+CASE_KEYS = {"pk", "discussion_pk", "action_pk", "recipient_pk", "deadline_pk", "disagreement_pk"}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -414,6 +456,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "kind": "full",
         "token": "not-a-token",
         "deadline_pk": discussion.minutes_deadline_id,  # the clock that runs on after closure
+        "disagreement_pk": 0,
         "task": "children",
         "slug": "held-within-timescale",
     }
@@ -423,7 +466,10 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         for key in converters:
             url = re.sub(rf"<(?:\w+:)?{key}>", str(ids[key]), url)
         about_the_case = bool(CASE_KEYS & set(converters))
-        outside = about_the_case and persona not in {"sw", "tm", "hos", "admin"}
+        # The agencies once invited (police and health here) may still raise a disagreement about the closed case,
+        # and see nothing else of it.
+        raises = name == "disputes:raise" and persona in {"police", "health"}
+        outside = about_the_case and persona not in {"sw", "tm", "hos", "admin"} and not raises
         # The meeting ended, so the minutes' distribution list exists: reading it (or anything) writes nothing.
         response, tables = written_by(lambda: client.get(url))  # noqa: B023 (called at once)
         assert tables == set(), f"{persona} GET {url} on a closed case wrote to {sorted(tables)}"

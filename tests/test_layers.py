@@ -13,7 +13,18 @@ pytestmark = pytest.mark.clock_free
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. core: shared building blocks and the pure timescale engine; work: each user's home page of queues
 # (it reads every app's work); administration: the Django admin.
-LAYERS = ["core", "agencies", "referrals", "actions", "strategy", "minutes", "work", "reports", "administration"]
+LAYERS = [
+    "core",
+    "agencies",
+    "referrals",
+    "actions",
+    "strategy",
+    "minutes",
+    "disputes",
+    "work",
+    "reports",
+    "administration",
+]
 
 
 def imported_apps(app: str) -> set[tuple[str, str]]:

@@ -2,11 +2,13 @@
 
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from disputes import access as disputes_access
 from referrals import access
 from referrals.models import Deadline
 from work import selectors
@@ -21,7 +23,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     for chosen in selectors.queues_for(request.user):
         page = selectors.queue_page(chosen, user=request.user, now=now, params=QueryDict(), size=selectors.HOME_SIZE)
         queues.append((chosen, page, selectors.rows(chosen, page, user=request.user, now=now)))
-    return render(request, "work/home.html", {"queues": queues})
+    context = {"queues": queues, "may_raise_disagreement": disputes_access.may_raise_by_reference(request.user)}
+    return render(request, "work/home.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -49,8 +52,17 @@ def _deadline(request: AuthenticatedRequest, deadline_pk: int, **_kwargs) -> tup
     return deadline, checker
 
 
-@case_methods(["GET"], _deadline)
-def act(request: AuthenticatedRequest, deadline_pk: int) -> HttpResponse:
-    """Go to where this clock is acted on (from an alert or a queue), for whoever may see its case."""
+def _place(request: AuthenticatedRequest, deadline_pk: int, **_kwargs) -> str:
+    """A disagreement's stage clock: its page, for whoever may see the disagreement (404 for anyone else, even who
+    sees the case). Any other clock: where it is acted on, for whoever may see its case."""
+    disagreement = disputes_access.disagreement_of_clock(request.user, deadline_pk)
+    if disagreement is not None:
+        return reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
     deadline, checker = _deadline(request, deadline_pk)
-    return redirect(place_to_act(deadline, checker))
+    return place_to_act(deadline, checker)
+
+
+@case_methods(["GET"], _place)
+def act(request: AuthenticatedRequest, deadline_pk: int) -> HttpResponse:
+    """Go to where this clock is acted on (from an alert or a queue)."""
+    return redirect(_place(request, deadline_pk))

@@ -20,7 +20,7 @@ from tests.builders import make_referral
 from tests.factories import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "agencies", "referrals", "actions", "strategy", "minutes", "administration", "config"]
+APPS = ["core", "agencies", "referrals", "actions", "strategy", "minutes", "disputes", "administration", "config"]
 PRODUCTION_KEYS = [
     "DEBUG",
     "SECURE_SSL_REDIRECT",

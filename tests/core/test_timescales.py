@@ -669,3 +669,18 @@ def test_elapsed_hours_are_real_hours_across_a_clock_change_and_months_are_londo
     assert month_start(date(2027, 6, 15)) == datetime(2027, 6, 1, 0, 0, tzinfo=LONDON)
     assert months_after(date(2026, 12, 1), 1) == date(2027, 1, 1)
     assert months_after(date(2026, 1, 1), -13) == date(2024, 12, 1)
+
+
+# --- A professional disagreement's stages (DOMAIN section 7, issue 30) ---------------------------------------------
+
+
+def test_a_disagreements_stages_are_working_days_from_the_partnerships_settings() -> None:
+    friday = london(2026, 12, 18, 16)  # before Christmas: Friday, then the weekend and two bank holidays
+    assert due_at(Rule.DISAGREEMENT_STAGE_1, friday) == london(2026, 12, 21, 17)
+    assert due_at(Rule.DISAGREEMENT_STAGE_2, friday) == london(2026, 12, 22, 17)
+    assert due_at(Rule.DISAGREEMENT_STAGE_2, london(2026, 12, 24, 9)) == london(2026, 12, 30, 17)
+    three = Calendar(disagreement_stage_1_days=3, disagreement_stage_2_days=5, end_of_day=time(16, 30))
+    assert due_at(Rule.DISAGREEMENT_STAGE_1, friday, three) == london(2026, 12, 23, 16, 30)
+    assert due_at(Rule.DISAGREEMENT_STAGE_2, friday, three) == london(2026, 12, 29, 16, 30)
+    with pytest.raises(ValueError, match="disagreement_stage_1_days"):
+        Calendar(disagreement_stage_1_days=0)

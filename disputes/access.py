@@ -1,0 +1,180 @@
+"""Who may raise a professional disagreement, who sees one and who records its stages (DOMAIN section 7, issue 30).
+
+Built on the one case policy (referrals.access):
+
+* Raise: any practitioner who sees the case (referrals.access.can_raise_disagreement_on), after closure too; also a
+  practitioner of the agency that referred the case or of any agency ever invited to one of its discussions, even
+  once the case is closed and they no longer see it (the commonest disagreements are about closure and the
+  threshold). Raising grants no other access to the case.
+* See: the people party to it (who raised it, who it is with, each stage's holder and participants), their line
+  managers, CSC practitioners of the partnership who see the case, and the strategy discussion leads (heads of
+  service of the partnership's agencies). Nobody else, other invited agencies included: 404.
+* Record a stage: its holder (any result); who raised it may withdraw it. Stages 3 and 4 are recorded in part 2.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from agencies.models import PRACTITIONER_ROLES, AgencyType, RoleCode, User
+from disputes.models import Disagreement, Stage, StageNumber, StageResult
+from referrals.access import (
+    ReferralChecker,
+    Relationship,
+    can_raise_disagreement_on,
+    relationship,
+)
+from referrals.models import Referral, ReferralStatus
+from strategy.models import Invitation, InvitationStatus
+
+CLOCKED_STAGES = (StageNumber.PRACTITIONERS, StageNumber.LINE_MANAGERS)
+CSC_SEES = (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_CLOSED)
+
+
+def _practitioner(user: User) -> bool:
+    """A practitioner of an agency (never business support or an analyst): who may ever raise a disagreement."""
+    return bool(user.is_authenticated and user.is_active and user.agency_id and user.has_role(*PRACTITIONER_ROLES))
+
+
+def may_raise_by_reference(user: User) -> bool:
+    """Open the page that finds a case to raise a disagreement about by its reference (after closure)."""
+    return _practitioner(user)
+
+
+def may_raise(user: User, referral: Referral) -> bool:
+    """Whether `user` may raise a disagreement about `referral` (the module docstring)."""
+    if not _practitioner(user) or referral.status == ReferralStatus.DRAFT:
+        return False
+    if user.agency.partnership_id != referral.partnership_id:  # type: ignore[union-attr]
+        return False
+    if can_raise_disagreement_on(ReferralChecker.for_user(user, referral)):
+        return True
+    if referral.referrer_agency_id == user.agency_id:
+        return True
+    # Ever invited: an invitation sent (withdrawn since, or the case closed, included); a proposal declined never was.
+    return (
+        Invitation.objects.filter(discussion__referral=referral, agency_id=user.agency_id or 0)
+        .exclude(status=InvitationStatus.DECLINED)
+        .exists()
+    )
+
+
+def get_case_to_raise(user: User, pk: int) -> Referral:
+    """The case to raise a disagreement about, or 404 (whether or not the case exists, for anyone who may not)."""
+    referral = Referral.objects.select_related("partnership").filter(pk=pk).first()
+    if referral is None or not may_raise(user, referral):
+        raise Http404("No such case")
+    return referral
+
+
+def _parties(disagreement: Disagreement, stages: list[Stage]) -> set[int]:
+    people = {disagreement.raised_by_id, disagreement.with_person_id}
+    for stage in stages:
+        people.add(stage.holder_id)
+        people.update(p.pk for p in stage.participants.all())
+    people.discard(None)
+    return people  # type: ignore[return-value]
+
+
+def is_strategy_lead(user: User, referral: Referral) -> bool:
+    """A strategy discussion lead of the case's partnership: a head of service of any of its agencies."""
+    agency = user.agency if user.is_active and user.agency_id else None
+    return (
+        agency is not None
+        and agency.partnership_id == referral.partnership_id
+        and user.has_role(RoleCode.HEAD_OF_SERVICE)
+    )
+
+
+@dataclass(frozen=True)
+class DisagreementChecker:
+    """What one user may do with one disagreement; handed to templates."""
+
+    user: User
+    disagreement: Disagreement
+    stages: tuple[Stage, ...]
+    sees: bool
+
+    @classmethod
+    def for_user(cls, user: User, disagreement: Disagreement) -> "DisagreementChecker":
+        stages = tuple(
+            disagreement.stages.prefetch_related("participants").select_related(
+                "holder", "holder__agency", "deadline", "recorded_by"
+            )
+        )
+        return cls(user=user, disagreement=disagreement, stages=stages, sees=_sees(user, disagreement, list(stages)))
+
+    def can_view(self) -> bool:
+        return self.sees
+
+    @property
+    def current(self) -> Stage | None:
+        return next((s for s in self.stages if s.number == self.disagreement.stage), None)
+
+    def results_allowed(self) -> list[str]:
+        """The results this user may record for the current stage: its holder any; who raised it, withdrawn."""
+        stage = self.current
+        if not self.sees or not self.disagreement.is_open or stage is None or stage.number not in CLOCKED_STAGES:
+            return []
+        if stage.holder_id == self.user.pk:
+            return [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
+        if self.disagreement.raised_by_id == self.user.pk:
+            return [StageResult.WITHDRAWN]
+        return []
+
+    def can_record(self) -> bool:
+        return bool(self.results_allowed())
+
+
+def _sees(user: User, disagreement: Disagreement, stages: list[Stage]) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    referral = disagreement.referral
+    parties = _parties(disagreement, stages)
+    if user.pk in parties:
+        return True
+    if User.objects.filter(pk__in=parties, line_manager_id=user.pk).exists():
+        return True  # a line manager of someone party to it
+    if is_strategy_lead(user, referral):
+        return True
+    agency = user.agency
+    if agency is None or agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE or not _practitioner(user):
+        return False
+    return relationship(user, referral) in CSC_SEES
+
+
+def get_disagreement_for_user(user: User, pk: int, *, write: bool = False) -> DisagreementChecker:
+    """Fetch a disagreement the user may see, or raise Http404; with write, refuse (403) one they may not record."""
+    disagreement = (
+        Disagreement.objects.select_related(
+            "referral",
+            "referral__partnership",
+            "raised_by",
+            "raised_by_agency",
+            "with_agency",
+            "with_person",
+            "child",
+            "action",
+            "deadline",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if disagreement is None:
+        raise Http404("No such disagreement")
+    checker = DisagreementChecker.for_user(user, disagreement)
+    if not checker.can_view():
+        raise Http404("No such disagreement")
+    if write and not checker.can_record():
+        raise PermissionDenied("You can read this disagreement but not record its stage")
+    return checker
+
+
+def disagreement_of_clock(user: User, deadline_pk: int) -> Disagreement | None:
+    """The disagreement whose stage this clock is, if the user may see it; None if it is no disagreement's clock;
+    404 if it is one they may not see."""
+    stage = Stage.objects.filter(deadline_id=deadline_pk).only("disagreement_id").first()
+    if stage is None:
+        return None
+    return get_disagreement_for_user(user, stage.disagreement_id).disagreement

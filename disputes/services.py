@@ -1,0 +1,277 @@
+"""Writes to professional disagreements (DOMAIN section 7): raise one, record a stage. One transaction each.
+
+Each stage's clock is opened, met and stopped through referrals.deadlines (the moments from the timescale engine,
+stored on the row), so the watcher chases it like any other: the person holding the stage is responsible, for their
+agency, and an overdue stage is told to their line manager, then the agency's leads (actions.alerts).
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from actions.models import Action
+from agencies.models import Agency, AgencyType, RoleCode, User
+from core.history import record
+from core.timescales import Rule
+from disputes.access import DisagreementChecker, may_raise
+from disputes.models import Disagreement, DisagreementStatus, Stage, StageNumber, StageResult, Subject
+from referrals.deadlines import deadline_meet, deadline_open, deadline_stop
+from referrals.models import Person, PersonKind, Referral
+
+STAGE_RULES = {
+    StageNumber.PRACTITIONERS: Rule.DISAGREEMENT_STAGE_1,
+    StageNumber.LINE_MANAGERS: Rule.DISAGREEMENT_STAGE_2,
+}
+OUTCOME_SOUGHT_MAX = 5000
+
+
+def _lead_of(agency: Agency) -> User | None:
+    """The agency's strategy discussion lead: its first active head of service."""
+    return (
+        User.objects.filter(agency=agency, is_active=True, roles__code=RoleCode.HEAD_OF_SERVICE).order_by("pk").first()
+    )
+
+
+def _manager(user: User | None) -> User | None:
+    manager = user.line_manager if user is not None and user.line_manager_id else None
+    return manager if manager is not None and manager.is_active else None
+
+
+def stage_2_holder(disagreement: Disagreement) -> User | None:
+    """Who holds stage 2 (DOMAIN section 7: the line managers talk directly): the line manager of the person the
+    disagreement is with; for a CSC team manager's decision, CSC's head of service; with nobody named (or no line
+    manager recorded), that agency's strategy discussion lead."""
+    other = disagreement.with_person
+    agency = other.agency if other is not None else None
+    if other is not None and agency is not None:
+        if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE and other.has_role(RoleCode.TEAM_MANAGER):
+            manager = _manager(other)
+            if manager is not None and manager.has_role(RoleCode.HEAD_OF_SERVICE):
+                return manager
+            return _lead_of(agency)
+        manager = _manager(other)
+        if manager is not None:
+            return manager
+    return _lead_of(disagreement.with_agency)
+
+
+def _open_stage(
+    *, acting_user: User, disagreement: Disagreement, number: int, holder: User | None, others: list[User], now
+) -> Stage:
+    stage = Stage(disagreement=disagreement, number=number, holder=holder, started_at=now)
+    rule = STAGE_RULES.get(StageNumber(number))
+    if rule is not None and holder is not None:
+        stage.deadline = deadline_open(
+            acting_user=acting_user,
+            referral=disagreement.referral,
+            rule=rule,
+            starts_at=now,
+            responsible=holder,
+            agency=holder.agency,
+            child=disagreement.child,
+            reason=f"Disagreement at stage {number}",
+        )
+    record(stage, acting_user, f"Disagreement at stage {number}")
+    stage.save()
+    participants = [p for p in dict.fromkeys(others) if p is not None and p.pk != (holder.pk if holder else None)]
+    if participants:
+        stage.participants.set(participants)
+    disagreement.stage, disagreement.deadline = number, stage.deadline
+    return stage
+
+
+def _subject_errors(referral: Referral, data: dict[str, Any], errors: dict[str, str]) -> tuple:
+    """What it is about: the subject, and the child or the action it names (of this case)."""
+    subject = data.get("subject") or ""
+    if subject not in Subject.values:
+        errors["subject"] = "Select what the disagreement is about"
+    child = data.get("child") if subject == Subject.CHILD_DECISION else None
+    if subject == Subject.CHILD_DECISION:
+        if not isinstance(child, Person):
+            errors["child"] = "Select the child the decision is about"
+        elif child.referral_id != referral.pk or child.kind != PersonKind.CHILD or child.removed_at is not None:
+            errors["child"] = "Select a child of this case"
+    action = data.get("action") if subject == Subject.ACTION else None
+    if subject == Subject.ACTION:
+        if not isinstance(action, Action):
+            errors["action"] = "Select the action"
+        elif action.referral_id != referral.pk:
+            errors["action"] = "Select an action of this case"
+    return subject, child, action
+
+
+def _with_errors(referral: Referral, acting_user: User, data: dict[str, Any], errors: dict[str, str]) -> tuple:
+    """With whom: an agency of the case's partnership, and a person of it (a user, or a name typed)."""
+    agency = data.get("with_agency")
+    if not isinstance(agency, Agency):
+        errors["with_agency"] = "Select the agency you disagree with"
+    elif agency.partnership_id != referral.partnership_id:
+        errors["with_agency"] = "Select an agency of this case's partnership"
+    person = data.get("with_person")
+    name = (data.get("with_name") or "").strip()
+    if person is not None:
+        if not isinstance(person, User) or not person.is_active:
+            errors["with_person"] = "Select the person you disagree with"
+        elif isinstance(agency, Agency) and person.agency_id != agency.pk:
+            errors["with_person"] = "Select a person of the agency you disagree with"
+        elif person.pk == acting_user.pk:
+            errors["with_person"] = "Select someone else: you cannot disagree with yourself"
+        name = ""
+    if len(name) > 200:
+        errors["with_name"] = "The name must be 200 characters or fewer"
+    return agency, person, name
+
+
+def _clean_raise(referral: Referral, acting_user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """The raise form's answers checked against the case: each problem on its field, all at once."""
+    errors: dict[str, str] = {}
+    subject, child, action = _subject_errors(referral, data, errors)
+    agency, person, name = _with_errors(referral, acting_user, data, errors)
+    sought = (data.get("outcome_sought") or "").strip()
+    if not sought:
+        errors["outcome_sought"] = "Enter the outcome you are seeking"
+    elif len(sought) > OUTCOME_SOUGHT_MAX:
+        errors["outcome_sought"] = f"The outcome sought must be {OUTCOME_SOUGHT_MAX:,} characters or fewer"
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "subject": subject,
+        "child": child,
+        "action": action,
+        "with_agency": agency,
+        "with_person": person,
+        "with_name": name,
+        "outcome_sought": sought,
+        "immediate_risk": bool(data.get("immediate_risk")),
+    }
+
+
+def disagreement_raise(
+    *, acting_user: User, referral: Referral, data: dict[str, Any], now: dt.datetime
+) -> Disagreement:
+    """Raise a professional disagreement about the case (DOMAIN section 7): stage 1 starts at once, held by the
+    person it is with (or, with nobody named, by who raised it), on its clock."""
+    if not may_raise(acting_user, referral):
+        raise PermissionDenied("You may not raise a disagreement about this case")
+    values = _clean_raise(referral, acting_user, data)
+    with transaction.atomic():
+        disagreement = Disagreement(
+            referral=referral,
+            raised_by=acting_user,
+            raised_by_agency=acting_user.agency,
+            raised_at=now,
+            **values,
+        )
+        record(disagreement, acting_user, "Disagreement raised")
+        disagreement.full_clean(exclude=["deadline"])
+        disagreement.save()
+        holder = values["with_person"] or acting_user
+        _open_stage(
+            acting_user=acting_user,
+            disagreement=disagreement,
+            number=StageNumber.PRACTITIONERS,
+            holder=holder,
+            others=[acting_user],
+            now=now,
+        )
+        record(disagreement, acting_user, "Disagreement at stage 1")
+        disagreement.save()
+    return disagreement
+
+
+def stage_record(
+    *, acting_user: User, checker: DisagreementChecker, said: str, result: str, now: dt.datetime
+) -> Disagreement:
+    """Record what was said at the current stage and its result (DOMAIN section 7): resolved ends the disagreement;
+    withdrawn ends it too; escalated opens the next stage (stage 2 on its clock, held by the line manager; stage 3,
+    a strategy discussion, with no clock yet). The stage's clock is met when it ends resolved or escalated, stopped
+    when withdrawn."""
+    allowed = checker.results_allowed()
+    if not allowed:
+        raise PermissionDenied("Only the person holding this stage records it")
+    errors: dict[str, str] = {}
+    said = (said or "").strip()
+    if not said:
+        errors["said"] = "Enter what was said"
+    elif len(said) > OUTCOME_SOUGHT_MAX:
+        errors["said"] = f"What was said must be {OUTCOME_SOUGHT_MAX:,} characters or fewer"
+    if result not in StageResult.values:
+        errors["result"] = "Select the result of this stage"
+    elif result not in allowed:
+        errors["result"] = "You can only withdraw your disagreement: the person holding this stage records the rest"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        disagreement = (
+            Disagreement.objects.select_for_update(of=("self",))
+            .select_related(
+                "referral__partnership",
+                "with_agency",
+                "with_person__agency",
+                "with_person__line_manager",
+                "raised_by__line_manager",
+                "child",
+            )
+            .get(pk=checker.disagreement.pk)
+        )
+        stage = (
+            Stage.objects.select_for_update(of=("self",))
+            .select_related("deadline__partnership")
+            .get(disagreement=disagreement, number=disagreement.stage)
+        )
+        if disagreement.status != DisagreementStatus.OPEN or stage.result:
+            raise ValidationError({"__all__": "This stage has already been recorded: reload the page"})
+        next_holder = None
+        if result == StageResult.ESCALATED and stage.number == StageNumber.PRACTITIONERS:
+            next_holder = stage_2_holder(disagreement)
+            if next_holder is None:
+                raise ValidationError(
+                    {
+                        "result": f"Nobody is recorded to hold stage 2 for {disagreement.with_agency}: ask an "
+                        "administrator to record the line manager or the agency's head of service"
+                    }
+                )
+        stage.said, stage.result, stage.ended_at, stage.recorded_by = said, result, now, acting_user
+        words = {
+            StageResult.RESOLVED: "resolved",
+            StageResult.ESCALATED: "escalated",
+            StageResult.WITHDRAWN: "withdrawn",
+        }[StageResult(result)]
+        reason = f"Disagreement {words} at stage {stage.number}"
+        if stage.deadline is not None:
+            if result == StageResult.WITHDRAWN:
+                deadline_stop(acting_user=acting_user, deadline=stage.deadline, at=now, reason=reason)
+            else:
+                deadline_meet(acting_user=acting_user, deadline=stage.deadline, at=now, by=reason, recorded=True)
+        record(stage, acting_user, reason)
+        stage.save()
+        if result == StageResult.ESCALATED:
+            if stage.number == StageNumber.PRACTITIONERS:
+                _open_stage(
+                    acting_user=acting_user,
+                    disagreement=disagreement,
+                    number=StageNumber.LINE_MANAGERS,
+                    holder=next_holder,
+                    others=[_manager(disagreement.raised_by)],  # type: ignore[list-item]
+                    now=now,
+                )
+            else:
+                # Stage 3: a strategy discussion held to resolve it (convened from here in part 2), no clock yet.
+                _open_stage(
+                    acting_user=acting_user,
+                    disagreement=disagreement,
+                    number=StageNumber.DISCUSSION,
+                    holder=None,
+                    others=[],
+                    now=now,
+                )
+        else:
+            disagreement.status = (
+                DisagreementStatus.RESOLVED if result == StageResult.RESOLVED else DisagreementStatus.WITHDRAWN
+            )
+            disagreement.deadline, disagreement.ended_at = None, now
+        record(disagreement, acting_user, reason)
+        disagreement.save()
+    return disagreement

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from disputes import views
+
+app_name = "disputes"
+
+urlpatterns = [
+    path("referrals/<int:pk>/disagreements/new/", views.disagreement_raise, name="raise"),
+    path("disagreements/raise/", views.disagreement_find, name="find"),
+    path("disagreements/<int:disagreement_pk>/", views.disagreement_detail, name="detail"),
+    path("disagreements/<int:disagreement_pk>/stage/", views.stage_record, name="stage"),
+]

@@ -1,0 +1,152 @@
+"""Professional disagreement pages: raise one about a case, read one with its stages, record the current stage.
+
+Every page goes through the disagreement policy (disputes.access, built on the case policy): not allowed is 404; a
+post by someone who sees the disagreement but may not record its stage is 403. Each look is logged as a look at the
+case. Errors come back in the GOV.UK error summary with what was typed kept, and nothing saved.
+"""
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from actions.models import Action
+from agencies.models import User
+from agencies.types import AuthenticatedRequest
+from core.decorators import case_methods
+from core.forms import GovFormMixin, add_service_errors
+from disputes import access, forms, selectors, services
+from disputes.models import StageNumber
+from referrals import services as case_services
+from referrals.access import ReferralChecker
+from referrals.models import Person, PersonKind, Referral
+
+
+def _may_raise_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
+    access.get_case_to_raise(request.user, pk)
+
+
+def _sees_disagreement(request: AuthenticatedRequest, disagreement_pk: int, **_kwargs) -> None:
+    access.get_disagreement_for_user(request.user, disagreement_pk)
+
+
+def _raise_form(referral: Referral, data=None) -> forms.RaiseForm:
+    children = list(
+        Person.objects.filter(referral=referral, kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk")
+    )
+    actions = list(Action.objects.filter(referral=referral).select_related("lead_agency").order_by("pk"))
+    agencies = list(referral.partnership.agencies.order_by("name"))
+    people = list(
+        User.objects.practitioners()
+        .filter(agency__partnership_id=referral.partnership_id)
+        .select_related("agency")
+        .order_by("agency__name", "first_name", "last_name", "pk")
+    )
+    return forms.RaiseForm(data, children=children, actions=actions, agencies=agencies, people=people)
+
+
+@case_methods(["GET", "POST"], _may_raise_case)
+def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Raise a professional disagreement about a case (DOMAIN section 7): for any practitioner who sees the case, or
+    of the agency that referred it or of any agency ever invited to it, after closure too."""
+    referral = access.get_case_to_raise(request.user, pk)
+    form = _raise_form(referral, request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="raise a disagreement")
+    elif form.is_valid():
+        try:
+            disagreement = services.disagreement_raise(
+                acting_user=request.user, referral=referral, data=form.cleaned_data, now=timezone.now()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Disagreement raised: stage 1 has started")
+            return redirect("disputes:detail", disagreement_pk=disagreement.pk)
+    context = {"referral": referral, "form": form}
+    return render(request, "disputes/raise.html", context, status=400 if form.errors else 200)
+
+
+def _detail(request: AuthenticatedRequest, checker: access.DisagreementChecker, form, *, status: int = 200):
+    disagreement = checker.disagreement
+    now = timezone.now()
+    context = {
+        "disagreement": disagreement,
+        "checker": checker,
+        "referral": disagreement.referral,
+        "rows": selectors.stage_rows(checker, now=now),
+        "form": form,
+        "next_is_discussion": disagreement.is_open and disagreement.stage == StageNumber.DISCUSSION,
+        # A link to the case for who sees it; raising grants no access to it (an agency once invited, after closure).
+        "sees_case": ReferralChecker.for_user(request.user, disagreement.referral).can_view(),
+    }
+    return render(request, "disputes/detail.html", context, status=status)
+
+
+@case_methods(["GET"], _sees_disagreement)
+def disagreement_detail(request: AuthenticatedRequest, disagreement_pk: int) -> HttpResponse:
+    """A disagreement: what about, who with, each stage with its clock, what was said and the result; the form for the
+    current stage for whoever may record it."""
+    checker = access.get_disagreement_for_user(request.user, disagreement_pk)
+    case_services.case_view_record(user=request.user, referral=checker.disagreement.referral, page="disagreement")
+    form = forms.StageForm(allowed=checker.results_allowed()) if checker.can_record() else None
+    return _detail(request, checker, form)
+
+
+@case_methods(["POST"], _sees_disagreement)
+def stage_record(request: AuthenticatedRequest, disagreement_pk: int) -> HttpResponse:
+    """Record what was said at the current stage and its result: its holder (who raised it may withdraw it)."""
+    checker = access.get_disagreement_for_user(request.user, disagreement_pk, write=True)
+    form = forms.StageForm(request.POST, allowed=checker.results_allowed())
+    if form.is_valid():
+        try:
+            disagreement = services.stage_record(
+                acting_user=request.user,
+                checker=checker,
+                said=form.cleaned_data["said"],
+                result=form.cleaned_data["result"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Stage recorded: the disagreement is {_state_words(disagreement)}")
+            return redirect("disputes:detail", disagreement_pk=disagreement.pk)
+    return _detail(request, checker, form, status=400)
+
+
+def _state_words(disagreement) -> str:
+    if disagreement.is_open:
+        return f"now at stage {disagreement.stage} ({disagreement.get_stage_display().lower()})"
+    return disagreement.get_status_display().lower()
+
+
+class FindForm(GovFormMixin, django_forms.Form):
+    reference = django_forms.CharField(
+        label="Case reference",
+        max_length=40,
+        help_text="For example, DSC-2026-00017",
+        error_messages={"required": "Enter the case reference"},
+    )
+
+
+@case_methods(["GET", "POST"], lambda request, **_kwargs: _practitioner_only(request))
+def disagreement_find(request: AuthenticatedRequest) -> HttpResponse:
+    """Raise a disagreement about a case by its reference: for a practitioner whose agency referred the case or was
+    invited to it and who no longer sees it (closed). A case they may not raise one about reads as no such case."""
+    _practitioner_only(request)
+    form = FindForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"].strip().upper()
+        referral = Referral.objects.filter(reference=reference, partnership_id=request.user.partnership_id or 0).first()
+        if referral is not None and access.may_raise(request.user, referral):
+            return redirect("disputes:raise", pk=referral.pk)
+        form.add_error("reference", "There is no case with this reference that you can raise a disagreement about")
+    return render(request, "disputes/find.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _practitioner_only(request: AuthenticatedRequest) -> None:
+    if not access.may_raise_by_reference(request.user):
+        raise Http404("No such page")
