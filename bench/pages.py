@@ -162,6 +162,7 @@ def measure(size: int) -> dict:
     personas = meta["made"]
     load_before = os.getloadavg()[0]
     pages = [_measure_page(page, size) for page in _pages(personas)]
+    rebuild = _measure_rebuild(meta)
     load_after = os.getloadavg()[0]
     result = {
         "size": size,
@@ -175,6 +176,7 @@ def measure(size: int) -> dict:
         "generated_at": meta["generated_at"],
         "rows": personas["rows"],
         "pages": pages,
+        "report": rebuild,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"pages-{size}.json").write_text(json.dumps(result, indent=1))
@@ -207,7 +209,56 @@ def ensure_generated(size: int) -> dict:
             cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
     else:
         print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
+    return ensure_report(connection, meta)
+
+
+def _report_key() -> str:
+    """What the report's facts and counts were made from: the SQL that writes the facts, and the app's own
+    meanings and counts they mirror. Another version of any of these makes them again (the cases are kept)."""
+    digest = hashlib.sha256()
+    for path in ["bench/report_facts.py", "reports/facts.py", "reports/cells.py", "reports/models.py"]:
+        digest.update((ROOT / path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_report(connection, meta: dict) -> dict:
+    """The timeliness report's facts and counts (issue 29) on the kept database, written once (bench/report_facts.py)
+    and again only when what they are made from changes; and the analyst persona who reads the report."""
+    from django.utils import timezone
+
+    report = meta.get("report") or {}
+    if report.get("key") == _report_key():
+        return meta
+    from bench.report_facts import report_facts_write
+
+    print("  the report's facts and counts: writing")
+    report = {**report_facts_write(now=timezone.now(), log=print), "key": _report_key(), "at": _now_text()}
+    meta = {**meta, "report": report, "made": {**meta["made"], "analyst": _analyst(meta["made"])}}
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE bench_meta SET meta = %s", [json.dumps(meta)])
     return meta
+
+
+def _analyst(personas: dict) -> int:
+    """A partnership analyst in the personas' partnership (in its children's social care, as the head of service):
+    the report's own reader, who holds no case."""
+    from agencies.models import RoleCode, User
+
+    head = User.objects.get(pk=personas["head_of_service"])
+    analyst, _ = User.objects.get_or_create(
+        username="bench000.analyst00",
+        defaults={
+            "first_name": "Imre",
+            "last_name": "Analyst",
+            "email": "bench000.analyst00@example.invalid",
+            "agency": head.agency,
+            "job_title": "analyst",
+        },
+    )
+    analyst.set_unusable_password()
+    analyst.save()
+    analyst.roles.add(RoleCode.PARTNERSHIP_ANALYST)
+    return analyst.pk
 
 
 def _meta(connection) -> dict | None:
@@ -229,6 +280,7 @@ def _pages(personas: dict) -> list[dict]:
     child = Person.objects.filter(referral_id=personas["referral"], kind="child").order_by("position", "pk").first()
     referral, discussion = personas["referral"], personas["discussion"]
     sw, tm, hos, police = "social_worker", "team_manager", "head_of_service", "police_officer"
+    report_filter = _report_filter(personas)
     pages = [
         ("Referrals list", sw, "/referrals/"),
         ("Referrals list, next page", sw, "next:/referrals/"),
@@ -254,8 +306,76 @@ def _pages(personas: dict) -> list[dict]:
         ("Who has looked", tm, f"/referrals/{referral}/looks/"),
         ("History", sw, f"/referrals/{referral}/history/"),
         ("Notifications", sw, "/notifications/"),
+        # The timeliness report (issue 29): the default twelve months, one agency and urgency, one measure's CSV.
+        ("Report, last 12 months", "analyst", "/reports/"),
+        ("Report, one agency and urgency", "analyst", f"/reports/?{report_filter}"),
+        ("Report CSV, median hours to the discussion", "analyst", f"/reports/held-hours-median.csv?{report_filter}"),
     ]
     return [{"name": name, "persona": who, "user": personas[who], "url": url} for name, who, url in pages]
+
+
+def _report_filter(personas: dict) -> str:
+    """The report's default months, narrowed to the police (the police officer's agency) and standard urgency."""
+    from django.utils import timezone
+
+    from agencies.models import User
+    from reports.selectors import default_range
+
+    first, last = default_range(timezone.now())
+    police = User.objects.get(pk=personas["police_officer"]).agency_id
+    return f"first={first:%Y-%m}&last={last:%Y-%m}&agency={police}&urgency=standard"
+
+
+REBUILDS = 5  # times the busiest partnership-month is counted again
+
+
+def _measure_rebuild(meta: dict) -> dict:
+    """The report's rows (facts and counts) and the rebuild of one partnership-month's counts
+    (`reports.cells.cells_rebuild`) for the personas' partnership's busiest month, timed REBUILDS times."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from reports.cells import cells_rebuild
+
+    partnership = meta["made"]["partnership"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT month, count(*) FROM reports_fact WHERE partnership_id = %s GROUP BY month ORDER BY 2 DESC, 1 "
+            "LIMIT 1",
+            [partnership],
+        )
+        month, facts = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM reports_fact")
+        fact_rows = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM reports_cell")
+        cell_rows = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM reports_cell WHERE partnership_id = %s", [partnership])
+        partnership_cells = cursor.fetchone()[0]
+    times, cells = [], 0
+    for _ in range(REBUILDS):
+        start = time.perf_counter()
+        cells = cells_rebuild(partnership, [month], now=timezone.now())
+        times.append((time.perf_counter() - start) * 1000)
+    report = meta.get("report", {})
+    result = {
+        "month": f"{month:%Y-%m}",
+        "month_facts": facts,
+        "month_cells": cells,
+        "rebuild_p50": round(statistics.median(times), 1),
+        "rebuild_best": round(min(times), 1),
+        "fact_rows": fact_rows,
+        "cell_rows": cell_rows,
+        "partnership_cells": partnership_cells,
+        "facts_by_kind": report.get("facts", {}),
+        "facts_seconds": report.get("facts_seconds"),
+        "cells_seconds": report.get("cells_seconds"),
+        "partnership_months": report.get("partnership_months"),
+    }
+    print(
+        f"  rebuild of {result['month']} ({facts:,} facts, {cells} cells): p50 {result['rebuild_p50']} ms, "
+        f"best {result['rebuild_best']} ms; {fact_rows:,} facts and {cell_rows:,} cells in all"
+    )
+    return result
 
 
 _clients: dict = {}
@@ -335,7 +455,10 @@ def _measure_page(page: dict, size: int) -> dict:
     p50, p95 = _percentile(totals, 50), _percentile(totals, 95)
     python = statistics.median(pythons)
     floor = raw + python
-    rows = sum(chunk.count("<tr") for chunk in TABLE_BODY.findall(body))
+    if ".csv" in url:  # a CSV's rows, its header left out
+        rows = max(body.count("\n") - 1, 0)
+    else:
+        rows = sum(chunk.count("<tr") for chunk in TABLE_BODY.findall(body))
     result = {
         "name": page["name"],
         "persona": page["persona"],
@@ -484,6 +607,17 @@ eight related rows, about 4 ms; a discussion's about 5 ms), the user's query wit
 page and children. Under load the goal of p95 under 400 ms is not met: with 20 users asking back to back, the
 average wait is users / throughput (20 / 47 = 425 ms), so p95 under 400 ms needs some 55 requests a second or
 more.
+"""
+
+# Issue 29's report: how its rows are made and what the numbers show; kept by hand next to the code measuring it.
+REPORT_29 = """
+The report page reads only the monthly counts (`reports.Cell`), never the case tables. The benchmark's cases are
+written by SQL with no history of their changes, so their facts are too: `bench/report_facts.py` writes every
+case's facts with one `INSERT ... SELECT` per kind, with the meanings of `reports.facts.facts_build`
+(`tests/bench/test_report_facts.py` checks that both make the same facts of the same generated cases), then
+`reports.services.counts_rebuild` counts every partnership-month. This is done once on a kept database (and again
+when the code they come from changes), without making its cases again. The pages are requested as a partnership
+analyst of the personas' partnership (`bench000.analyst00`, added with the facts).
 """
 
 NOT_FLAT = """## What is not flat, and why
@@ -661,6 +795,7 @@ def _markdown(runs: list[dict]) -> str:
     lines += NOT_FLAT.splitlines()
     lines += SEARCH_28.splitlines()
     lines += PYTHON_28.splitlines()
+    lines += _report_section(runs, by_size)
     lines += ["## Rows generated", "", "| Table |" + "".join(f" {s:,} |" for s in sizes)]
     lines += ["| --- |" + " ---: |" * len(sizes)]
     for table in runs[-1]["rows"]:
@@ -684,6 +819,82 @@ def _markdown(runs: list[dict]) -> str:
     lines += _load_section()
     lines += ["", "The slowest query of each page, explained: [benchmarks-explain.md](benchmarks-explain.md).", ""]
     return "\n".join(lines)
+
+
+REPORT_PAGES = [
+    "Report, last 12 months",
+    "Report, one agency and urgency",
+    "Report CSV, median hours to the discussion",
+]
+
+
+def _report_section(runs: list[dict], by_size: dict) -> list[str]:
+    """Issue 29: the report's pages and CSV at each size, the rebuild of one partnership-month, its rows."""
+    measured = [run for run in runs if run.get("report")]
+    if not measured:
+        return []
+    sizes = [run["size"] for run in measured]
+    smallest, largest = sizes[0], sizes[-1]
+    lines = ["## Issue 29: the timeliness report", "", *REPORT_29.strip().splitlines(), ""]
+    lines += [
+        "| Page | persona |" + "".join(f" {s:,}: p50 / p95 ms | queries |" for s in sizes) + " flat |",
+        "| --- | --- |" + " ---: | ---: |" * len(sizes) + " ---: |",
+    ]
+    for name in REPORT_PAGES:
+        cells, persona = [], ""
+        for size in sizes:
+            page = by_size[size].get(name) or {}
+            persona = page.get("persona", persona).replace("_", " ")
+            cells.append(f" {page['p50']} / {page['p95']} | {page['queries']} |" if page.get("p50") else " - | |")
+        first, last = by_size[smallest].get(name) or {}, by_size[largest].get(name) or {}
+        flat = (
+            f"{last['p50'] / first['p50']:.2f}x" if first.get("p50") and last.get("p50") and largest > smallest else ""
+        )
+        lines.append(f"| {name} | {persona} |" + "".join(cells) + f" {flat} |")
+    lines += [
+        "",
+        "The rebuild of one partnership-month's counts (`reports.cells.cells_rebuild`), the personas' partnership's "
+        f"busiest month, {REBUILDS} times:",
+        "",
+        "| Referrals | month | its facts | its cells | p50 ms | best ms |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for run in measured:
+        r = run["report"]
+        lines.append(
+            f"| {run['size']:,} | {r['month']} | {r['month_facts']:,} | {r['month_cells']:,} | {r['rebuild_p50']} | "
+            f"{r['rebuild_best']} |"
+        )
+    kinds = sorted({kind for run in measured for kind in run["report"].get("facts_by_kind", {})})
+    lines += [
+        "",
+        "The report's rows at each size: facts written by `bench/report_facts.py` (SQL), then every "
+        "partnership-month counted by `reports.services.counts_rebuild` (the app's own code):",
+        "",
+        "| Rows | " + " | ".join(f"{s:,}" for s in sizes) + " |",
+        "| --- |" + " ---: |" * len(sizes),
+    ]
+    for kind in kinds:
+        lines.append(
+            f"| facts: {kind} |" + "".join(f" {r['report']['facts_by_kind'].get(kind, 0):,} |" for r in measured)
+        )
+    lines.append("| **facts** |" + "".join(f" **{r['report']['fact_rows']:,}** |" for r in measured))
+    lines.append("| **cells** |" + "".join(f" **{r['report']['cell_rows']:,}** |" for r in measured))
+    lines.append(
+        "| cells of the personas' partnership |" + "".join(f" {r['report']['partnership_cells']:,} |" for r in measured)
+    )
+    lines.append(
+        "| partnership-months |" + "".join(f" {r['report'].get('partnership_months') or 0:,} |" for r in measured)
+    )
+    lines.append(
+        "| facts written in (SQL) |"
+        + "".join(f" {_duration(r['report'].get('facts_seconds') or 0)} |" for r in measured)
+    )
+    lines.append(
+        "| every partnership-month counted in |"
+        + "".join(f" {_duration(r['report'].get('cells_seconds') or 0)} |" for r in measured)
+    )
+    return [*lines, ""]
 
 
 def _list_log_section() -> list[str]:
