@@ -258,19 +258,40 @@ def _working_days(cursor) -> dict:
     return {"groups": groups, "counts": counts, "length": length, "first": first}
 
 
+# From this many referrals the fact table's secondary indexes are dropped while it loads and built again after (as
+# bench/generate.py does), which needs the table's owner.
+REBUILD_INDEXES_FROM = 200_000
+
+
 def facts_insert(*, log: Callable[[str], None] = lambda line: None) -> dict[str, int]:
     """Write the facts of every case in the database (its existing case facts removed first); rows per kind.
     Facts with no referral (the demo's past months) are left alone."""
     made: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("DELETE FROM reports_fact WHERE referral_id IS NOT NULL")
         params = _working_days(cursor)
+        cursor.execute("SELECT count(*) FROM referrals_referral")
+        dropped: list[tuple[str, str]] = []
+        if cursor.fetchone()[0] >= REBUILD_INDEXES_FROM:
+            cursor.execute(
+                """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                WHERE i.indrelid = 'reports_fact'::regclass AND NOT i.indisprimary"""
+            )
+            dropped = cursor.fetchall()
+            for name, _ in dropped:
+                cursor.execute(f"DROP INDEX {name}")
         for kind, select in _statements().items():
             start = time.perf_counter()
             cursor.execute(f"INSERT INTO reports_fact ({COLUMNS}) {select}", params)
             made[str(kind)] = cursor.rowcount
             log(f"  facts, {kind}: {cursor.rowcount:,} rows in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        for _, definition in dropped:
+            cursor.execute(definition)
+        if dropped:
+            log(f"  facts, {len(dropped)} indexes built again in {time.perf_counter() - start:.1f} s")
         cursor.execute("ANALYZE reports_fact")
     return made
 
