@@ -231,15 +231,25 @@ class _Sums:
 
     counts: dict[tuple[str, dt.date, str, int | None, str], int] = field(default_factory=dict)
     histograms: dict[tuple[str, dt.date], Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    # The counts by counter, made from `counts` (filled once, by _read) when a value is first asked for: a value
+    # reads its counter's few rows, not every count of the range (a page asks for some 500 values; a large
+    # partnership has thousands of counts a year).
+    _by_counter: dict[str, list[tuple[dt.date, str, int | None, str, int]]] | None = field(default=None, repr=False)
+
+    def _of(self, counter: str) -> list[tuple[dt.date, str, int | None, str, int]]:
+        if self._by_counter is None:
+            self._by_counter = defaultdict(list)
+            for (c, month, u, a, cat), n in self.counts.items():
+                self._by_counter[c].append((month, u, a, cat, n))
+        return self._by_counter.get(counter, [])
 
     def total(self, counter: str, part: "Part", category: str = "") -> int:
         """The counter summed over a part of the range (and one category of it, if given)."""
         chosen = set(part.months)
         return sum(
             n
-            for (c, month, u, a, cat), n in self.counts.items()
-            if c == counter
-            and month in chosen
+            for month, u, a, cat, n in self._of(counter)
+            if month in chosen
             and (not part.urgency or u == part.urgency)
             and (part.agency is None or a == part.agency)
             and (not category or cat == category)
