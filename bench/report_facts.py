@@ -273,7 +273,8 @@ def facts_insert(*, log: Callable[[str], None] = lambda line: None) -> dict[str,
         cursor.execute("DELETE FROM reports_fact WHERE referral_id IS NOT NULL")
         params = _working_days(cursor)
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:  # no foreign-key checks queued for millions of rows: each key is read from its row
+        superuser = cursor.fetchone()[0]
+        if superuser:  # no foreign-key checks queued for millions of rows: each key is read from its row
             cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SELECT count(*) FROM referrals_referral")
         dropped: list[tuple[str, str]] = []
@@ -295,7 +296,8 @@ def facts_insert(*, log: Callable[[str], None] = lambda line: None) -> dict[str,
             cursor.execute(definition)
         if dropped:
             log(f"  facts, {len(dropped)} indexes built again in {time.perf_counter() - start:.1f} s")
-        cursor.execute("SET LOCAL session_replication_role = origin")
+        if superuser:
+            cursor.execute("SET LOCAL session_replication_role = origin")
         cursor.execute("ANALYZE reports_fact")
     return made
 
