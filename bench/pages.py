@@ -226,13 +226,13 @@ def ensure_report(connection, meta: dict) -> dict:
     and again only when what they are made from changes; and the analyst persona who reads the report."""
     from django.utils import timezone
 
-    report = meta.get("report") or {}
-    if report.get("key") == _report_key():
+    report, key = meta.get("report") or {}, _report_key()
+    if report.get("key") == key:
         return meta
     from bench.report_facts import report_facts_write
 
     print("  the report's facts and counts: writing")
-    report = {**report_facts_write(now=timezone.now(), log=print), "key": _report_key(), "at": _now_text()}
+    report = {**report_facts_write(now=timezone.now(), log=print), "key": key, "at": _now_text()}
     meta = {**meta, "report": report, "made": {**meta["made"], "analyst": _analyst(meta["made"])}}
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bench_meta SET meta = %s", [json.dumps(meta)])
