@@ -158,7 +158,7 @@ def measure(size: int) -> dict:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.SESSION_IDLE_MINUTES = 24 * 60
-    meta = ensure_generated(size)
+    meta = ensure_report(connection, ensure_generated(size))
     personas = meta["made"]
     load_before = os.getloadavg()[0]
     pages = [_measure_page(page, size) for page in _pages(personas)]
@@ -209,7 +209,7 @@ def ensure_generated(size: int) -> dict:
             cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [_key(size), json.dumps(meta)])
     else:
         print(f"{size:,} referrals: the database made at {meta['generated_at']} is kept")
-    return ensure_report(connection, meta)
+    return meta
 
 
 def _report_key() -> str:
@@ -223,7 +223,8 @@ def _report_key() -> str:
 
 def ensure_report(connection, meta: dict) -> dict:
     """The timeliness report's facts and counts (issue 29) on the kept database, written once (bench/report_facts.py)
-    and again only when what they are made from changes; and the analyst persona who reads the report."""
+    and again only when what they are made from changes; and the analyst persona who reads the report. Not for
+    bench/load.py, which asks for no report page."""
     from django.utils import timezone
 
     report, key = meta.get("report") or {}, _report_key()
@@ -280,7 +281,6 @@ def _pages(personas: dict) -> list[dict]:
     child = Person.objects.filter(referral_id=personas["referral"], kind="child").order_by("position", "pk").first()
     referral, discussion = personas["referral"], personas["discussion"]
     sw, tm, hos, police = "social_worker", "team_manager", "head_of_service", "police_officer"
-    report_filter = _report_filter(personas)
     pages = [
         ("Referrals list", sw, "/referrals/"),
         ("Referrals list, next page", sw, "next:/referrals/"),
@@ -306,11 +306,15 @@ def _pages(personas: dict) -> list[dict]:
         ("Who has looked", tm, f"/referrals/{referral}/looks/"),
         ("History", sw, f"/referrals/{referral}/history/"),
         ("Notifications", sw, "/notifications/"),
-        # The timeliness report (issue 29): the default twelve months, one agency and urgency, one measure's CSV.
-        ("Report, last 12 months", "analyst", "/reports/"),
-        ("Report, one agency and urgency", "analyst", f"/reports/?{report_filter}"),
-        ("Report CSV, median hours to the discussion", "analyst", f"/reports/held-hours-median.csv?{report_filter}"),
     ]
+    if personas.get("analyst"):  # the report's facts written (ensure_report)
+        chosen = _report_filter(personas)
+        # The timeliness report (issue 29): the default twelve months, one agency and urgency, one measure's CSV.
+        pages += [
+            ("Report, last 12 months", "analyst", "/reports/"),
+            ("Report, one agency and urgency", "analyst", f"/reports/?{chosen}"),
+            ("Report CSV, median hours to the discussion", "analyst", f"/reports/held-hours-median.csv?{chosen}"),
+        ]
     return [{"name": name, "persona": who, "user": personas[who], "url": url} for name, who, url in pages]
 
 
