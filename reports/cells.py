@@ -18,6 +18,30 @@ from referrals.models import DeadlineState
 from reports.models import Cell, Fact, FactKind
 
 
+class FactRow(NamedTuple):
+    """What a count reads of a fact, as `cells_rebuild` reads it (a tuple, not a model instance: several times
+    quicker to make, which a rebuild of every partnership-month at national scale feels)."""
+
+    kind: str
+    urgency: str
+    agency_id: int | None
+    category: str
+    state: str
+    due_at: dt.datetime | None
+    on_time: bool | None
+    hours: float | None
+    working_days: int | None
+    police_present: bool | None
+    health_present: bool | None
+    flag: bool | None
+    second_flag: bool | None
+    times: int
+
+
+# A fact as a model instance (tests, the demo) or as the tuple cells_rebuild reads: the same attributes.
+AnyFact = Fact | FactRow
+
+
 class Count(NamedTuple):
     """One increment: a counter, its category and agency, and the value its histogram takes (if it keeps one)."""
 
@@ -28,7 +52,7 @@ class Count(NamedTuple):
     by: int = 1
 
 
-def _clock(prefix: str, fact: Fact, now: dt.datetime, agency_id: int | None = None) -> Iterator[Count]:
+def _clock(prefix: str, fact: AnyFact, now: dt.datetime, agency_id: int | None = None) -> Iterator[Count]:
     """A clock counted in the month it was first due: due (unless stopped), met on time, late, open overdue."""
     if fact.state == DeadlineState.STOPPED:
         return
@@ -39,7 +63,7 @@ def _clock(prefix: str, fact: Fact, now: dt.datetime, agency_id: int | None = No
         yield Count(f"{prefix}_open_overdue", agency_id=agency_id)
 
 
-def _discussion(fact: Fact) -> Iterator[Count]:
+def _discussion(fact: AnyFact) -> Iterator[Count]:
     yield Count("held", value=None)
     yield Count("held_hours", value=int(fact.hours or 0))
     yield Count("held_working_days", value=fact.working_days or 0)
@@ -55,7 +79,7 @@ def _discussion(fact: Fact) -> Iterator[Count]:
         yield Count("held_police_and_health")
 
 
-def _minutes(fact: Fact, now: dt.datetime) -> Iterator[Count]:
+def _minutes(fact: AnyFact, now: dt.datetime) -> Iterator[Count]:
     if fact.state == DeadlineState.STOPPED:
         return
     yield Count("minutes_due")
@@ -67,7 +91,7 @@ def _minutes(fact: Fact, now: dt.datetime) -> Iterator[Count]:
         yield Count("minutes_open_overdue")
 
 
-def counts(fact: Fact, now: dt.datetime) -> Iterator[Count]:
+def counts(fact: AnyFact, now: dt.datetime) -> Iterator[Count]:
     """What one fact adds to its month's counters."""
     match fact.kind:
         case FactKind.REFERRAL:
@@ -97,7 +121,7 @@ def counts(fact: Fact, now: dt.datetime) -> Iterator[Count]:
             yield Count("moves", category=fact.category, by=fact.times)
 
 
-def cells_for(facts: Iterable[Fact], *, partnership_id: int, month: dt.date, now: dt.datetime) -> list[Cell]:
+def cells_for(facts: Iterable[AnyFact], *, partnership_id: int, month: dt.date, now: dt.datetime) -> list[Cell]:
     """The cells of one partnership-month from its facts (unsaved)."""
     tallies: dict[tuple[str, str, int | None, str], int] = defaultdict(int)
     histograms: dict[tuple[str, str, int | None, str], Counter[int]] = defaultdict(Counter)
@@ -129,25 +153,11 @@ def cells_rebuild(partnership_id: int, months: Iterable[dt.date], *, now: dt.dat
     """Count one partnership's months again from their facts; how many cells they now have."""
     made = 0
     for month in sorted(set(months)):
-        facts = Fact.objects.filter(partnership_id=partnership_id, month=month).only(
-            "kind",
-            "urgency",
-            "agency_id",
-            "category",
-            "state",
-            "due_at",
-            "on_time",
-            "hours",
-            "working_days",
-            "police_present",
-            "health_present",
-            "flag",
-            "second_flag",
-            "times",
-        )
+        facts = Fact.objects.filter(partnership_id=partnership_id, month=month).values_list(*FactRow._fields)
         with transaction.atomic():
             Cell.objects.filter(partnership_id=partnership_id, month=month).delete()
-            cells = cells_for(facts.iterator(chunk_size=5_000), partnership_id=partnership_id, month=month, now=now)
+            rows = (FactRow(*row) for row in facts.iterator(chunk_size=5_000))
+            cells = cells_for(rows, partnership_id=partnership_id, month=month, now=now)
             Cell.objects.bulk_create(cells, batch_size=2_000)
         made += len(cells)
     return made

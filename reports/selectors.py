@@ -1,7 +1,8 @@
 """What the timeliness report shows (issue 29, DOMAIN section 8): its measures, read from the monthly counts.
 
-Two queries a page, whatever the partnership's size: the counts of the range summed by the database, and the
-histograms of the timed measures. Every value goes through `reports.suppress` before anyone sees it.
+Two queries a page, whatever the partnership's size: the range's cells (a few hundred a month at most: their counts
+and the histograms of the timed measures), and when the oldest of them was built. Every value goes through
+`reports.suppress` before anyone sees it.
 """
 
 import datetime as dt
@@ -9,7 +10,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Sum
+from django.db.models import Min
 
 from agencies.models import Agency, Partnership
 from core.timescales import month_of, months_after
@@ -231,16 +232,26 @@ class _Sums:
 
     counts: dict[tuple[str, dt.date, str, int | None, str], int] = field(default_factory=dict)
     histograms: dict[tuple[str, dt.date], Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    # The counts by counter and month, made from `counts` (filled once, by _read) when a value is first asked for: a
+    # value reads its own counter's rows of its own months, not every count of the range (a page asks for some 500
+    # values, most of them for one month; a large partnership has thousands of counts a year).
+    _index: dict[str, dict[dt.date, list[tuple[str, int | None, str, int]]]] | None = field(default=None, repr=False)
+
+    def _of(self, counter: str) -> dict[dt.date, list[tuple[str, int | None, str, int]]]:
+        if self._index is None:
+            self._index = defaultdict(lambda: defaultdict(list))
+            for (c, month, u, a, cat), n in self.counts.items():
+                self._index[c][month].append((u, a, cat, n))
+        return self._index.get(counter, {})
 
     def total(self, counter: str, part: "Part", category: str = "") -> int:
         """The counter summed over a part of the range (and one category of it, if given)."""
-        chosen = set(part.months)
+        by_month = self._of(counter)
         return sum(
             n
-            for (c, month, u, a, cat), n in self.counts.items()
-            if c == counter
-            and month in chosen
-            and (not part.urgency or u == part.urgency)
+            for month in set(part.months)
+            for u, a, cat, n in by_month.get(month, ())
+            if (not part.urgency or u == part.urgency)
             and (part.agency is None or a == part.agency)
             and (not category or cat == category)
         )
@@ -253,18 +264,21 @@ class _Sums:
 
 
 def _read(partnership: Partnership, filters: Filters) -> _Sums:
-    """Two queries: the range's counts summed by the database, and the timed counters' histograms."""
+    """One query, the range's cells: their counts summed by (counter, month, urgency, agency, category), and the
+    timed counters' histograms merged by (counter, month). Summed here rather than by the database (GROUP BY): a
+    key has one cell (cells_rebuild replaces a month's), so grouping was work for nothing on every page view."""
     cells = Cell.objects.filter(partnership=partnership, month__gte=filters.first, month__lte=filters.last)
     if filters.urgency:
         cells = cells.filter(urgency=filters.urgency)
     sums = _Sums()
-    grouped = cells.values_list("counter", "month", "urgency", "agency_id", "category").annotate(total=Sum("count"))
-    for counter, month, urgency, agency_id, category, total in grouped.order_by():
+    rows = cells.values_list("counter", "month", "urgency", "agency_id", "category", "count", "histogram")
+    for counter, month, urgency, agency_id, category, count, histogram in rows.order_by():
+        if counter in HISTOGRAMS:
+            sums.histograms[(counter, month)].update({int(k): v for k, v in (histogram or {}).items()})
         if filters.agency is not None and counter in AGENCY_COUNTERS and agency_id != filters.agency.pk:
             continue
-        sums.counts[(counter, month, urgency, agency_id, category)] = total
-    for counter, month, histogram in cells.filter(counter__in=HISTOGRAMS).values_list("counter", "month", "histogram"):
-        sums.histograms[(counter, month)].update({int(k): v for k, v in (histogram or {}).items()})
+        key = (counter, month, urgency, agency_id, category)
+        sums.counts[key] = sums.counts.get(key, 0) + count
     return sums
 
 
@@ -347,8 +361,8 @@ class Report:
 
 
 def report_for(partnership: Partnership, filters: Filters, *, agencies: list[Agency]) -> Report:
-    """The partnership's report for the filters (its agencies given, by name): three queries, the counts summed by
-    the database, the histograms, and when the oldest of the range's counts was built."""
+    """The partnership's report for the filters (its agencies given, by name): two queries, the range's cells (their
+    counts and histograms) and when the oldest of the range's counts was built."""
     built = Cell.objects.filter(partnership=partnership, month__gte=filters.first, month__lte=filters.last).aggregate(
         oldest=Min("built_at")
     )["oldest"]
