@@ -44,13 +44,13 @@ COLUMNS = [
 
 
 @pytest.fixture(scope="module")
-def made(django_db_setup, django_db_blocker):
+def generated_small(django_db_setup, django_db_blocker):
     """A tiny generated database, committed for the module (each test rolls back its own changes), flushed after."""
     with django_db_blocker.unblock():
         try:
             with as_owner():
-                made = generate(600, 2)
-            yield made
+                small = generate(600, 2)
+            yield small
         finally:
             call_command("flush", interactive=False, verbosity=0)
 
@@ -65,12 +65,12 @@ def _multiset(facts) -> Counter:
     return rows
 
 
-def _vary(made) -> None:
+def _vary(generated_small) -> None:
     """What the generator never makes: clocks moved later by each role (and by nobody recorded), agencies invited who
     never answered and were gone ahead without, a proposal declined, outcomes of every kind, an s47 authorised after
     the meeting, a draft, a case closed with a discussion begun but not ended, and a partnership's closure day."""
-    manager, worker = made["team_manager"], made["social_worker"]
-    head = made["head_of_service"]
+    manager, worker = generated_small["team_manager"], generated_small["social_worker"]
+    head = generated_small["head_of_service"]
     with connection.cursor() as cursor:
         for rule, times, who in [
             ("SD_STANDARD", 2, manager),
@@ -152,8 +152,8 @@ def _vary(made) -> None:
     assert User.objects.get(pk=head).roles.filter(code=RoleCode.HEAD_OF_SERVICE).exists()  # counted as one
 
 
-def test_the_facts_written_by_sql_are_the_facts_the_app_builds(made):
-    _vary(made)
+def test_the_facts_written_by_sql_are_the_facts_the_app_builds(generated_small):
+    _vary(generated_small)
     referrals = list(Referral.objects.values_list("pk", flat=True))
     built = _multiset(facts_build(referrals))
     written = facts_insert()
@@ -165,8 +165,8 @@ def test_the_facts_written_by_sql_are_the_facts_the_app_builds(made):
     assert {("moved", "other"), ("invitation", "no_response"), ("decision", "other")} <= categories
 
 
-def test_every_partnership_month_with_facts_is_counted(made):
-    now = dt.datetime.fromisoformat(made["now"])
+def test_every_partnership_month_with_facts_is_counted(generated_small):
+    now = dt.datetime.fromisoformat(generated_small["now"])
     result = report_facts_write(now=now)
     months = set(Fact.objects.values_list("partnership_id", "month").distinct())
     assert result["partnership_months"] == len(months) and result["fact_rows"] == Fact.objects.count()

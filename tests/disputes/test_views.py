@@ -16,42 +16,48 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(world):
+def dispute_viewers(world):
     return managed(world)
 
 
 @pytest.fixture
-def referral(people):
+def disputed_case(dispute_viewers):
     """A case received an hour ago, with police and the school invited (health never)."""
-    referral = builders.make_referral(acting_user=people["sw"])
+    disputed_case = builders.make_referral(acting_user=dispute_viewers["sw"])
     builders.convene(
-        people,
-        referral,
-        now=referral.received_at,
+        dispute_viewers,
+        disputed_case,
+        now=disputed_case.received_at,
         invitations=[
-            {"agency": people["police_agency"], "person": people["police"], "role": "Police officer"},
-            {"agency": people["school"], "person": people["school_dsl"], "role": "Designated safeguarding lead"},
+            {"agency": dispute_viewers["police_agency"], "person": dispute_viewers["police"], "role": "Police officer"},
+            {
+                "agency": dispute_viewers["school"],
+                "person": dispute_viewers["school_dsl"],
+                "role": "Designated safeguarding lead",
+            },
         ],
     )
-    return referral
+    return disputed_case
 
 
-def client(people, name) -> Client:
-    return _client_for(people[name])
+def client(dispute_viewers, name) -> Client:
+    return _client_for(dispute_viewers[name])
 
 
-def test_who_sees_a_disagreement_and_each_look_is_logged(people, referral):
-    disagreement = raise_(people, referral, now=referral.received_at)  # police with the social worker
+def test_who_sees_a_disagreement_and_each_look_is_logged(dispute_viewers, disputed_case):
+    disagreement = raise_(
+        dispute_viewers, disputed_case, now=disputed_case.received_at
+    )  # police with the social worker
     url = reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
     # Party to it, their line managers, CSC practitioners who see the case, the strategy discussion leads.
     for name in ("police", "sw", "tm", "hos", "police_manager", "police_lead", "health_lead"):
-        response = client(people, name).get(url)
+        response = client(dispute_viewers, name).get(url)
         assert response.status_code == 200, name
         assert "Invented: hold a strategy discussion." in response.content.decode()
     # Nobody else: another invited agency, business support, an agency never invited, another partnership.
     for name in ("school_dsl", "admin", "analyst", "health", "outsider"):
-        assert client(people, name).get(url).status_code == 404, name
-    looks = CaseView.objects.filter(referral=referral, page="disagreement")
+        assert client(dispute_viewers, name).get(url).status_code == 404, name
+    looks = CaseView.objects.filter(referral=disputed_case, page="disagreement")
     assert set(looks.values_list("user__username", flat=True)) == {
         "police",
         "sw",
@@ -63,24 +69,24 @@ def test_who_sees_a_disagreement_and_each_look_is_logged(people, referral):
     }
 
 
-def test_the_holder_records_the_stage_and_anyone_else_who_sees_it_is_refused(people, referral):
-    disagreement = raise_(people, referral, now=referral.received_at)
+def test_the_holder_records_the_stage_and_anyone_else_who_sees_it_is_refused(dispute_viewers, disputed_case):
+    disagreement = raise_(dispute_viewers, disputed_case, now=disputed_case.received_at)
     url = reverse("disputes:stage", kwargs={"disagreement_pk": disagreement.pk})
     data = {"said": "Invented: agreed to hold a discussion.", "result": StageResult.RESOLVED}
-    assert client(people, "hos").post(url, data).status_code == 403
-    assert client(people, "school_dsl").post(url, data).status_code == 404
-    page = client(people, "sw").get(reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk}))
+    assert client(dispute_viewers, "hos").post(url, data).status_code == 403
+    assert client(dispute_viewers, "school_dsl").post(url, data).status_code == 404
+    page = client(dispute_viewers, "sw").get(reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk}))
     assert "Record stage 1" in page.content.decode()
-    response = client(people, "sw").post(url, data)
+    response = client(dispute_viewers, "sw").post(url, data)
     assert response.status_code == 302
     disagreement.refresh_from_db()
     assert disagreement.status == "resolved"
 
 
-def test_a_stage_recorded_badly_shows_the_error_summary_and_keeps_what_was_typed(people, referral):
-    disagreement = raise_(people, referral, now=referral.received_at)
+def test_a_stage_recorded_badly_shows_the_error_summary_and_keeps_what_was_typed(dispute_viewers, disputed_case):
+    disagreement = raise_(dispute_viewers, disputed_case, now=disputed_case.received_at)
     url = reverse("disputes:stage", kwargs={"disagreement_pk": disagreement.pk})
-    response = client(people, "sw").post(url, {"said": "Invented words typed", "result": ""})
+    response = client(dispute_viewers, "sw").post(url, {"said": "Invented words typed", "result": ""})
     body = response.content.decode()
     assert response.status_code == 400
     assert "govuk-error-summary" in body and "Select the result of this stage" in body
@@ -89,9 +95,9 @@ def test_a_stage_recorded_badly_shows_the_error_summary_and_keeps_what_was_typed
     assert disagreement.stages.get().result == ""
 
 
-def test_raising_from_the_page_and_its_errors(people, referral):
-    url = reverse("disputes:raise", kwargs={"pk": referral.pk})
-    police = client(people, "police")
+def test_raising_from_the_page_and_its_errors(dispute_viewers, disputed_case):
+    url = reverse("disputes:raise", kwargs={"pk": disputed_case.pk})
+    police = client(dispute_viewers, "police")
     assert police.get(url).status_code == 200
     response = police.post(url, {"subject": Subject.CHILD_DECISION, "outcome_sought": "Invented outcome typed"})
     body = response.content.decode()
@@ -99,69 +105,73 @@ def test_raising_from_the_page_and_its_errors(people, referral):
     assert "Select the agency you disagree with" in body and "Select the child the decision is about" in body
     assert "Invented outcome typed" in body
     assert not Disagreement.objects.exists()
-    child = builders.children_of(referral)[0]
+    child = builders.children_of(disputed_case)[0]
     response = police.post(
         url,
         {
             "subject": Subject.CHILD_DECISION,
             "child": child.pk,
-            "with_agency": people["csc"].pk,
-            "with_person": people["sw"].pk,
+            "with_agency": dispute_viewers["csc"].pk,
+            "with_person": dispute_viewers["sw"].pk,
             "outcome_sought": "Invented outcome typed",
             "immediate_risk": "on",
         },
     )
     disagreement = Disagreement.objects.get()
     assert response.status_code == 302 and response.url == f"/disagreements/{disagreement.pk}/"
-    assert (disagreement.child, disagreement.with_person, disagreement.immediate_risk) == (child, people["sw"], True)
+    assert (disagreement.child, disagreement.with_person, disagreement.immediate_risk) == (
+        child,
+        dispute_viewers["sw"],
+        True,
+    )
     # An agency never invited, business support and another partnership may not: 404 whatever the method.
     for name in ("health", "admin", "outsider"):
-        assert client(people, name).get(url).status_code == 404, name
-        assert client(people, name).post(url, {}).status_code == 404, name
+        assert client(dispute_viewers, name).get(url).status_code == 404, name
+        assert client(dispute_viewers, name).post(url, {}).status_code == 404, name
 
 
-def test_after_closure_an_invited_agency_raises_one_by_the_case_reference(people, referral):
+def test_after_closure_an_invited_agency_raises_one_by_the_case_reference(dispute_viewers, disputed_case):
     strategy_services.case_close(
-        acting_user=people["tm"],
-        referral=referral,
+        acting_user=dispute_viewers["tm"],
+        referral=disputed_case,
         outcome="threshold_not_met",
         reason="Invented",
-        now=referral.received_at,
+        now=disputed_case.received_at,
     )
-    police = client(people, "police")
-    assert police.get(reverse("referrals:detail", kwargs={"pk": referral.pk})).status_code == 404
+    police = client(dispute_viewers, "police")
+    assert police.get(reverse("referrals:detail", kwargs={"pk": disputed_case.pk})).status_code == 404
     find = reverse("disputes:find")
-    response = police.post(find, {"reference": referral.reference.lower()})
-    assert response.status_code == 302 and response.url == reverse("disputes:raise", kwargs={"pk": referral.pk})
+    response = police.post(find, {"reference": disputed_case.reference.lower()})
+    assert response.status_code == 302 and response.url == reverse("disputes:raise", kwargs={"pk": disputed_case.pk})
     assert police.get(response.url).status_code == 200
     # Health was never invited: the same reference reads as no such case.
-    response = client(people, "health").post(find, {"reference": referral.reference})
+    response = client(dispute_viewers, "health").post(find, {"reference": disputed_case.reference})
     assert response.status_code == 400
     assert "no case with this reference that you can raise a disagreement about" in response.content.decode()
 
 
-def test_the_case_page_lists_open_disagreements_to_those_who_see_them(people, referral):
-    disagreement = raise_(people, referral, now=referral.received_at)
-    case_url = reverse("referrals:detail", kwargs={"pk": referral.pk})
+def test_the_case_page_lists_open_disagreements_to_those_who_see_them(dispute_viewers, disputed_case):
+    disagreement = raise_(dispute_viewers, disputed_case, now=disputed_case.received_at)
+    case_url = reverse("referrals:detail", kwargs={"pk": disputed_case.pk})
     link = reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
-    sw_page = client(people, "sw").get(case_url).content.decode()
-    assert link in sw_page and reverse("disputes:raise", kwargs={"pk": referral.pk}) in sw_page
+    sw_page = client(dispute_viewers, "sw").get(case_url).content.decode()
+    assert link in sw_page and reverse("disputes:raise", kwargs={"pk": disputed_case.pk}) in sw_page
     # The school is invited to the case, not party to the disagreement: it sees neither it nor its clock.
-    school_page = client(people, "school_dsl").get(case_url).content.decode()
+    school_page = client(dispute_viewers, "school_dsl").get(case_url).content.decode()
     assert link not in school_page and "Disagreement, stage 1" not in school_page
     assert "Raise a disagreement" in school_page
-    history = client(people, "school_dsl").get(reverse("strategy:history", kwargs={"pk": referral.pk}))
+    history = client(dispute_viewers, "school_dsl").get(reverse("strategy:history", kwargs={"pk": disputed_case.pk}))
     assert history.status_code == 200 and "Disagreement" not in history.content.decode()
-    meeting = client(people, "police").get(
-        reverse("strategy:meeting", kwargs={"discussion_pk": referral.discussions.get().pk})
+    meeting = client(dispute_viewers, "police").get(
+        reverse("strategy:meeting", kwargs={"discussion_pk": disputed_case.discussions.get().pk})
     )
-    assert reverse("disputes:raise", kwargs={"pk": referral.pk}) in meeting.content.decode()
+    assert reverse("disputes:raise", kwargs={"pk": disputed_case.pk}) in meeting.content.decode()
 
 
-def test_an_alert_about_a_stage_leads_to_the_disagreement(people, referral):
-    disagreement = raise_(people, referral, now=referral.received_at)
+def test_an_alert_about_a_stage_leads_to_the_disagreement(dispute_viewers, disputed_case):
+    disagreement = raise_(dispute_viewers, disputed_case, now=disputed_case.received_at)
     act = reverse("work:act", kwargs={"deadline_pk": disagreement.deadline_id})
-    response = client(people, "tm").get(act)
+    response = client(dispute_viewers, "tm").get(act)
     assert response.status_code == 302
     assert response.url == reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
-    assert client(people, "school_dsl").get(act).status_code == 404  # sees the case, not the disagreement
+    assert client(dispute_viewers, "school_dsl").get(act).status_code == 404  # sees the case, not the disagreement

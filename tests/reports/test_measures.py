@@ -68,7 +68,7 @@ def _held_with(world, referral, *, started, ended, absent=(), s47_first=False, a
 
 
 @pytest.fixture
-def made(world):
+def report_cases(world):
     """Four cases in November 2026: held on time (s47, minutes circulated in 20 hours, police's action done on
     time); same-day urgency held late without health (health's action left overdue, minutes never circulated);
     a clock moved later by the team manager, then held after the original deadline; one closed without a
@@ -143,8 +143,8 @@ def _ended():
     return list(Discussion.objects.filter(status=DiscussionStatus.ENDED).select_related("deadline", "minutes_deadline"))
 
 
-def test_referrals_received_and_discussions_held_within_their_original_timescale(made):
-    report = _report(made)
+def test_referrals_received_and_discussions_held_within_their_original_timescale(report_cases):
+    report = _report(report_cases)
     received = Referral.objects.exclude(status=ReferralStatus.DRAFT).count()
     ended = _ended()
     on_time = [d for d in ended if d.held_at <= (d.deadline.original_due_at or d.deadline.due_at)]
@@ -157,14 +157,14 @@ def test_referrals_received_and_discussions_held_within_their_original_timescale
     assert _value(report, "held-clock-moved").numerator == len(moved)
 
 
-def test_hours_and_working_days_from_concern_to_discussion_are_exact_nearest_rank_percentiles(made):
-    report = _report(made)
+def test_hours_and_working_days_from_concern_to_discussion_are_exact_nearest_rank_percentiles(report_cases):
+    report = _report(report_cases)
     hours = sorted(int((d.held_at - d.concern_identified_at).total_seconds() // 3600) for d in _ended())
 
     def rank(values, percentile):
         return values[max(math.ceil(percentile / 100 * len(values)), 1) - 1]
 
-    sums = _read(made["partnership"], report.filters)
+    sums = _read(report_cases["partnership"], report.filters)
     months = report.filters.months()
     assert nearest_rank(sums.values("held_hours", months), 50) == rank(hours, 50)
     assert nearest_rank(sums.values("held_hours", months), 90) == rank(hours, 90)
@@ -181,12 +181,12 @@ def test_hours_and_working_days_from_concern_to_discussion_are_exact_nearest_ran
     assert _value(report, "held-hours-median").numerator == len(hours)
 
 
-def test_attendance_by_agency_and_police_and_health_present(made):
-    report = _report(made)
+def test_attendance_by_agency_and_police_and_health_present(report_cases):
+    report = _report(report_cases)
     invited = list(
         Invitation.objects.filter(discussion__status=DiscussionStatus.ENDED, status=InvitationStatus.INVITED)
     )
-    for agency in made["partnership"].agencies.all():
+    for agency in report_cases["partnership"].agencies.all():
         theirs = [i for i in invited if i.agency_id == agency.pk]
         part = Part(report.filters.months(), agency=agency.pk)
         assert _value(report, "invited", part).numerator == len(theirs)
@@ -211,8 +211,8 @@ def test_attendance_by_agency_and_police_and_health_present(made):
     assert _value(report, "police-and-health-present").numerator == len([d for d in police if d in health])
 
 
-def test_decisions_s47_and_authorised_within_the_meeting(made):
-    report = _report(made)
+def test_decisions_s47_and_authorised_within_the_meeting(report_cases):
+    report = _report(report_cases)
     decisions = list(ChildDecision.objects.select_related("discussion"))
     s47 = [d for d in decisions if d.s47 or d.s47_continued]
     in_meeting = [d for d in s47 if d.s47_authorised_at and d.s47_authorised_at <= d.discussion.ended_at]
@@ -225,8 +225,8 @@ def test_decisions_s47_and_authorised_within_the_meeting(made):
     assert _value(report, "outcome-children", Part(report.filters.months(), category="nfa")).numerator == len(nfa)
 
 
-def test_minutes_circulated_within_48_hours_and_those_still_overdue(made):
-    report = _report(made)
+def test_minutes_circulated_within_48_hours_and_those_still_overdue(report_cases):
+    report = _report(report_cases)
     clocks = [d.minutes_deadline for d in _ended()]
     circulated = [c for c in clocks if c.state == DeadlineState.MET]
     on_time = [c for c in circulated if c.met_at <= c.original_due_at]
@@ -238,10 +238,10 @@ def test_minutes_circulated_within_48_hours_and_those_still_overdue(made):
     assert _value(report, "minutes-overdue").numerator == len(overdue)
 
 
-def test_actions_by_lead_agency_against_their_first_due_date(made):
-    report = _report(made)
+def test_actions_by_lead_agency_against_their_first_due_date(report_cases):
+    report = _report(report_cases)
     actions = list(Action.objects.select_related("deadline"))
-    for agency in (made["police_agency"], builders.health_agency(made)):
+    for agency in (report_cases["police_agency"], builders.health_agency(report_cases)):
         theirs = [a.deadline for a in actions if a.lead_agency_id == agency.pk and a.deadline.state != "stopped"]
         part = Part(report.filters.months(), agency=agency.pk)
         on_time = [d for d in theirs if d.state == DeadlineState.MET and d.met_at <= d.original_due_at]
@@ -250,11 +250,14 @@ def test_actions_by_lead_agency_against_their_first_due_date(made):
         assert _value(report, "actions-on-time", part).numerator == len(on_time)
         assert _value(report, "actions-overdue", part).numerator == len(overdue)
     # Obtaining health's information is an automatic action of its own, led by CSC (DOMAIN section 4).
-    assert {a.lead_agency_id for a in actions} >= {made["police_agency"].pk, builders.health_agency(made).pk}
+    assert {a.lead_agency_id for a in actions} >= {
+        report_cases["police_agency"].pk,
+        builders.health_agency(report_cases).pk,
+    }
 
 
-def test_clocks_moved_later_by_role_and_cases_closed_without_a_discussion(made):
-    report = _report(made)
+def test_clocks_moved_later_by_role_and_cases_closed_without_a_discussion(report_cases):
+    report = _report(report_cases)
     moved = list(Deadline.objects.filter(times_moved__gt=0))
     assert len(moved) == 1
     clocks = _value(report, "clocks-moved", Part(report.filters.months(), category="team_manager"))
@@ -269,8 +272,8 @@ def test_clocks_moved_later_by_role_and_cases_closed_without_a_discussion(made):
     assert _value(report, "closed-without-discussion", part).numerator == len(closed) == 1
 
 
-def test_an_urgency_filter_counts_that_urgency_only(made):
-    report = _report(made, urgency=Urgency.SERIOUS_RISK)
+def test_an_urgency_filter_counts_that_urgency_only(report_cases):
+    report = _report(report_cases, urgency=Urgency.SERIOUS_RISK)
     ended = [d for d in _ended() if d.urgency == Urgency.SERIOUS_RISK]
     assert _value(report, "discussions-held").numerator == len(ended) == 1
     assert (
@@ -278,7 +281,7 @@ def test_an_urgency_filter_counts_that_urgency_only(made):
     )
 
 
-def test_the_facts_hold_no_name_and_a_second_run_with_nothing_new_writes_nothing(made):
+def test_the_facts_hold_no_name_and_a_second_run_with_nothing_new_writes_nothing(report_cases):
     facts = list(Fact.objects.order_by("pk").values())
     assert facts and not any("Robin" in str(fact) or "Testchild" in str(fact) for fact in facts)
     marks = list(Watermark.objects.order_by("name").values_list("name", "last_id"))
@@ -287,7 +290,7 @@ def test_the_facts_hold_no_name_and_a_second_run_with_nothing_new_writes_nothing
     assert list(Watermark.objects.order_by("name").values_list("name", "last_id")) == marks
 
 
-def test_a_case_rebuilt_again_gives_the_same_facts(made):
+def test_a_case_rebuilt_again_gives_the_same_facts(report_cases):
     def meaning():
         return sorted(tuple(v for k, v in fact.items() if k != "id") for fact in Fact.objects.values())
 
@@ -296,11 +299,11 @@ def test_a_case_rebuilt_again_gives_the_same_facts(made):
     assert meaning() == before
 
 
-def test_a_change_to_a_case_is_counted_by_the_next_run(made):
-    report = _report(made)
+def test_a_change_to_a_case_is_counted_by_the_next_run(report_cases):
+    report = _report(report_cases)
     before = _value(report, "minutes-circulated").numerator
     late = next(d.minutes_deadline for d in _ended() if d.minutes_deadline.state == DeadlineState.OPEN)
-    deadline_meet(acting_user=made["admin"], deadline=late, at=REPORT_NOW, by="Minutes circulated")
-    assert _value(_report(made), "minutes-circulated").numerator == before  # not yet: the task has not run
+    deadline_meet(acting_user=report_cases["admin"], deadline=late, at=REPORT_NOW, by="Minutes circulated")
+    assert _value(_report(report_cases), "minutes-circulated").numerator == before  # not yet: the task has not run
     report_refresh(now=REPORT_NOW)
-    assert _value(_report(made), "minutes-circulated").numerator == before + 1
+    assert _value(_report(report_cases), "minutes-circulated").numerator == before + 1
