@@ -8,6 +8,8 @@ facts of the same generated cases); then `reports.services.counts_rebuild` count
 facts, as the app does. `report_facts_write` is run by bench/pages.py on a benchmark database that has no facts
 yet, or facts written by another version of this file (it keeps the cases: no 2 million referrals made again).
 
+The generator makes no professional disagreements (issue 30 came after it), so no statement writes that kind.
+
 A London month is `date_trunc('month', moment AT TIME ZONE 'Europe/London')` (`core.timescales.month_of`); real
 hours are the UTC difference (`elapsed_hours`); working days from the concern to the meeting are read from a
 table of each partnership calendar's working days, made by `core.timescales.is_working_day` (so bank holidays and

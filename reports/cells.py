@@ -119,6 +119,9 @@ def counts(fact: AnyFact, now: dt.datetime) -> Iterator[Count]:
         case FactKind.MOVED:
             yield Count("moved_clocks", category=fact.category)
             yield Count("moves", category=fact.category, by=fact.times)
+        case FactKind.DISAGREEMENT:
+            yield Count("disagreements", category=fact.category)
+            yield Count(f"disagreements_{fact.state}", category=f"stage_{fact.times}")
 
 
 def cells_for(facts: Iterable[AnyFact], *, partnership_id: int, month: dt.date, now: dt.datetime) -> list[Cell]:

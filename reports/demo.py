@@ -35,6 +35,7 @@ from core.timescales import (
     to_local,
     working_days_between,
 )
+from disputes.models import DisagreementStatus, Subject
 from referrals.models import URGENCY_RULES, ClosureOutcome, DeadlineState, Urgency
 from reports.models import Fact, FactKind
 from strategy.models import Attendance
@@ -152,7 +153,26 @@ class _Month:
                     # With no discussion held the only outcome is threshold not met (DOMAIN section 1).
                     self.fact(FactKind.CLOSED, closed, urgency, category=ClosureOutcome.THRESHOLD_NOT_MET)
             # else: still being looked into, or passed to another service; nothing more to count
+        self.disagreements()
         return self.facts
+
+    def disagreements(self) -> None:
+        """A few professional disagreements a month: most resolved between practitioners or their managers, some
+        withdrawn, the recent ones still open (their own generator: the facts above stay as they were)."""
+        rng = random.Random(f"demo-disagreements-{self.partnership.name}-{self.start:%Y-%m}")  # noqa: S311 # nosec B311
+        raisers = [(agency, weight) for agency, weight in self.agencies.referrers() if agency is not None]
+        for _ in range(rng.randint(4, 8)):
+            raised = self.start + dt.timedelta(seconds=rng.uniform(0, (self.end - self.start).total_seconds()))
+            if raised > self.now:
+                continue
+            subject = _pick(rng, DISAGREEMENT_SUBJECTS)
+            recent = self.now - raised < dt.timedelta(days=7)
+            status, stage = _pick(rng, OPEN_DISAGREEMENTS if recent else ENDED_DISAGREEMENTS)
+            agency = _pick(rng, raisers)
+            urgency = _pick(rng, URGENCIES)
+            self.fact(
+                FactKind.DISAGREEMENT, raised, urgency, agency_id=agency.pk, category=subject, state=status, times=stage
+            )
 
     def discussion(self, concern: dt.datetime, urgency: str) -> None:
         rng, calendar = self.rng, self.calendar
@@ -287,6 +307,23 @@ class _Month:
             self.fact(kind, due, urgency, state=DeadlineState.MET, on_time=met <= due, **fields)
         else:
             self.fact(kind, due, urgency, state=DeadlineState.OPEN, **fields)
+
+
+DISAGREEMENT_SUBJECTS = [
+    (Subject.THRESHOLD, 5),
+    (Subject.DISCUSSION_OUTCOME, 3),
+    (Subject.CHILD_DECISION, 3),
+    (Subject.S47_OUTCOME, 2),
+    (Subject.ACTION, 2),
+]
+ENDED_DISAGREEMENTS = [
+    ((DisagreementStatus.RESOLVED, 1), 12),
+    ((DisagreementStatus.RESOLVED, 2), 5),
+    ((DisagreementStatus.RESOLVED, 3), 2),
+    ((DisagreementStatus.WITHDRAWN, 1), 2),
+    ((DisagreementStatus.OPEN, 3), 1),
+]
+OPEN_DISAGREEMENTS = [((DisagreementStatus.OPEN, 1), 3), ((DisagreementStatus.OPEN, 2), 2)]
 
 
 def demo_facts(*, partnership: Partnership, now: dt.datetime) -> list[Fact]:

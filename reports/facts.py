@@ -17,6 +17,8 @@ fact, what month it counts in, and what it carries:
 - icpc, assessment, action: a clock, in the month it was first due; met on time, met late, open or stopped; an
   action's lead agency.
 - moved: a clock a person moved later, in the month of the last move; the mover's role, and how often (`times`).
+- disagreement: a professional disagreement about the case, in the month it was raised; its subject, status
+  (`state`: open, resolved, withdrawn), the stage it is at or ended at (`times`) and the raiser's agency.
 
 No fact holds a name, a date of birth or any text a person wrote.
 """
@@ -30,6 +32,7 @@ from django.db import transaction
 from agencies.models import AgencyType, Partnership, RoleCode, User
 from agencies.selectors import partnership_calendar
 from core.timescales import Calendar, Rule, elapsed_hours, month_of, working_days_between
+from disputes.models import Disagreement
 from referrals.models import Deadline, DeadlineState, Referral, ReferralStatus
 from reports.models import Fact, FactKind
 from strategy.models import Attendance, ChildDecision, Discussion, DiscussionStatus, Invitation, InvitationStatus
@@ -109,6 +112,9 @@ class _Case:
         self.roles: dict[int, frozenset[str]] = defaultdict(frozenset)
         for user_id, code in User.roles.through.objects.filter(user_id__in=movers).values_list("user_id", "role_id"):
             self.roles[user_id] = self.roles[user_id] | {code}
+        self.disagreements: dict[int, list[Disagreement]] = defaultdict(list)
+        for disagreement in Disagreement.objects.filter(referral_id__in=ids).order_by("pk"):
+            self.disagreements[disagreement.referral_id].append(disagreement)
         partnerships = {r.partnership_id for r in self.referrals}
         self.calendars: dict[int, Calendar] = {
             p.pk: partnership_calendar(p) for p in Partnership.objects.filter(pk__in=partnerships)
@@ -209,6 +215,21 @@ def _clock_facts(case: _Case, referral: Referral) -> Iterable[Fact]:
             )
 
 
+def _disagreement_facts(case: _Case, referral: Referral) -> Iterable[Fact]:
+    for disagreement in case.disagreements[referral.pk]:
+        yield Fact(
+            partnership_id=referral.partnership_id,
+            referral_id=referral.pk,
+            urgency=referral.urgency,
+            kind=FactKind.DISAGREEMENT,
+            month=month_of(disagreement.raised_at),
+            agency_id=disagreement.raised_by_agency_id,
+            category=disagreement.subject,
+            state=disagreement.status,
+            times=disagreement.stage,
+        )
+
+
 def facts_build(referral_ids: Iterable[int]) -> list[Fact]:
     """The facts of these cases as their rows stand now (unsaved)."""
     case = _Case(list(referral_ids))
@@ -218,6 +239,7 @@ def facts_build(referral_ids: Iterable[int]) -> list[Fact]:
         for discussion in case.held[referral.pk]:
             facts.extend(_discussion_facts(case, referral, discussion))
         facts.extend(_clock_facts(case, referral))
+        facts.extend(_disagreement_facts(case, referral))
     return facts
 
 

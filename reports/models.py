@@ -31,6 +31,7 @@ class FactKind(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment clock"
     ACTION = "action", "Action"
     MOVED = "moved", "Clock moved later"
+    DISAGREEMENT = "disagreement", "Professional disagreement"
 
 
 class Fact(models.Model):
@@ -52,7 +53,7 @@ class Fact(models.Model):
     health_present = models.BooleanField(null=True, blank=True)
     flag = models.BooleanField(null=True, blank=True, help_text="Per kind: s47, authorised in the meeting, ...")
     second_flag = models.BooleanField(null=True, blank=True)
-    times = models.PositiveSmallIntegerField(default=1)
+    times = models.PositiveSmallIntegerField(default=1, help_text="Per kind: moves of a clock; a disagreement's stage.")
 
     class Meta:
         indexes = [

@@ -14,6 +14,7 @@ from django.db.models import Min
 
 from agencies.models import Agency, Partnership
 from core.timescales import month_of, months_after
+from disputes.models import StageNumber, Subject
 from referrals.models import ClosureOutcome, Urgency
 from reports import suppress
 from reports.models import Cell
@@ -64,6 +65,7 @@ class Table:
     by: str = "month"  # or "urgency", "agency", "category"
     categories: tuple[tuple[str, str], ...] = ()  # by category: (code, label)
     note: str = ""
+    heading: str = ""  # the rows' heading, by category ("Outcome" unless said)
 
 
 ATTENDANCE = tuple((a.value, a.label) for a in Attendance if a != Attendance.INVITED)
@@ -192,6 +194,7 @@ TABLES = (
         ),
         by="category",
         categories=MOVER_ROLES,
+        heading="Role",
         note="By the role of who moved it last, in the month of the last move.",
     ),
     Table(
@@ -200,6 +203,30 @@ TABLES = (
         (_count("closed-without-discussion", "Cases closed", "closed_no_discussion"),),
         by="category",
         categories=tuple((o.value, o.label) for o in ClosureOutcome),
+    ),
+    Table(
+        "disagreements",
+        "Professional disagreements by stage",
+        (
+            _count("disagreements-open", "Open", "disagreements_open"),
+            _count("disagreements-resolved", "Resolved", "disagreements_resolved"),
+            _count("disagreements-withdrawn", "Withdrawn", "disagreements_withdrawn"),
+        ),
+        by="category",
+        categories=tuple((f"stage_{s.value}", f"Stage {s.value}: {s.label.lower()}") for s in StageNumber),
+        heading="Stage",
+        note="Raised in these months: each at the stage it is open at, or was resolved or withdrawn at (DOMAIN 7).",
+    ),
+    Table(
+        "disagreement-subjects",
+        "Professional disagreements by subject",
+        (
+            _count("disagreements-raised", "Raised", "disagreements"),
+            _share("disagreements-share", "Share", "disagreements", "disagreements"),
+        ),
+        by="category",
+        categories=tuple((s.value, s.label) for s in Subject),
+        heading="Subject",
     ),
 )
 MEASURES = {measure.slug: (table, measure) for table in TABLES for measure in table.measures}

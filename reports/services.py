@@ -1,7 +1,8 @@
 """Keeping the report's facts and counts up to date (issue 29).
 
-`report_refresh` follows the history tables of the rows the facts are built from (every change to a case is
-written there, by the service that made it): the cases changed since the last run have their facts rebuilt, and
+`report_refresh` follows the history tables of the rows the facts are built from (referrals, deadlines,
+discussions, invitations, decisions, disagreements: every change to a case is written there, by the service that
+made it): the cases changed since the last run have their facts rebuilt, and
 the partnership-months those facts fall in are counted again. The Celery task runs it every minute; a run reads a
 bounded batch of history rows and the next run carries on. When a table has new rows, its rows of the last ten
 minutes are read with them, because history rows are numbered when written and a transaction may commit after a
@@ -19,6 +20,7 @@ from django.db import transaction
 
 from agencies.models import Partnership
 from core.timescales import month_of, months_after
+from disputes.models import Disagreement
 from referrals.models import Deadline, Referral
 from reports.cells import cells_rebuild
 from reports.facts import facts_replace
@@ -39,6 +41,7 @@ def _followed() -> list[tuple[str, type, str]]:
         ("discussion", Discussion, "referral_id"),
         ("invitation", Invitation, "discussion_id"),
         ("decision", ChildDecision, "discussion_id"),
+        ("disagreement", Disagreement, "referral_id"),
     ]
 
 

@@ -159,7 +159,9 @@ def test_the_facts_written_by_sql_are_the_facts_the_app_builds(generated_small):
     written = facts_insert()
     assert _multiset(Fact.objects.all()) == built
     assert sum(written.values()) == sum(built.values())
-    assert {row[1] for row in built} == {kind.value for kind in FactKind}  # every kind of fact compared
+    # Every kind of fact compared, but a disagreement's: the generator makes no disagreements (issue 30 came after it),
+    # so bench/report_facts.py writes none; the app's task builds them (tests/reports/test_measures.py).
+    assert {row[1] for row in built} == {kind.value for kind in FactKind} - {FactKind.DISAGREEMENT}
     categories = {(row[1], row[6]) for row in built}
     assert {("moved", "team_manager"), ("moved", "head_of_service"), ("moved", "social_worker")} <= categories
     assert {("moved", "other"), ("invitation", "no_response"), ("decision", "other")} <= categories

@@ -91,8 +91,8 @@ def test_the_invented_facts_carry_what_each_kind_means(demo):
             assert (fact.hours is not None) == (fact.state == DeadlineState.MET)
         if fact.kind == FactKind.DISCUSSION:
             assert fact.hours is not None and fact.working_days is not None and fact.state == DeadlineState.MET
-        if fact.kind in (FactKind.INVITATION, FactKind.ACTION):
-            assert fact.agency_id in agencies, fact
+        if fact.kind in (FactKind.INVITATION, FactKind.ACTION, FactKind.DISAGREEMENT):
+            assert fact.agency_id in agencies, fact  # a disagreement's: the raiser's
         elif fact.kind != FactKind.REFERRAL:  # a referral's agency is the referrer's, if any
             assert fact.agency_id is None, fact
     closed = {f.category for f in invented if f.kind == FactKind.CLOSED}

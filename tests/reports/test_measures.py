@@ -10,6 +10,7 @@ import pytest
 from actions.models import Action
 from agencies.models import AgencyType
 from core.timescales import LONDON, to_local
+from disputes.models import Disagreement, DisagreementStatus, StageResult, Subject
 from referrals.deadlines import deadline_meet, deadline_move_later
 from referrals.models import ClosureOutcome, Deadline, DeadlineState, Referral, ReferralStatus, Urgency
 from reports.facts import facts_replace
@@ -19,6 +20,7 @@ from reports.services import report_refresh
 from strategy import services as strategy_services
 from strategy.models import Attendance, ChildDecision, Discussion, DiscussionStatus, Invitation, InvitationStatus
 from tests import builders
+from tests.disputes.builders import RAISED, managed, raise_, record
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +309,27 @@ def test_a_change_to_a_case_is_counted_by_the_next_run(report_cases):
     assert _value(_report(report_cases), "minutes-circulated").numerator == before  # not yet: the task has not run
     report_refresh(now=REPORT_NOW)
     assert _value(_report(report_cases), "minutes-circulated").numerator == before + 1
+
+
+def test_disagreements_by_stage_and_subject(world):
+    """Professional disagreements (issue 30) counted by the stage each is open at or ended at, and by subject."""
+    people = managed(world)
+    referral = builders.case(people)
+    builders.convene(people, referral)  # police and health invited: police may raise one
+    escalated = raise_(people, referral, by="police", with_person="sw")
+    record(people, escalated, by="sw", result=StageResult.ESCALATED, now=RAISED + dt.timedelta(hours=2))
+    resolved = raise_(people, referral, by="police", with_person="sw", subject=Subject.DISCUSSION_OUTCOME)
+    record(people, resolved, by="sw", result=StageResult.RESOLVED, now=RAISED + dt.timedelta(hours=3))
+    raise_(people, referral, by="police", with_person="sw")
+    report_refresh(now=REPORT_NOW)
+    report = _report(people)
+    rows = list(Disagreement.objects.all())
+    for status in DisagreementStatus:
+        for stage in (1, 2):
+            expected = len([d for d in rows if d.status == status and d.stage == stage])
+            part = Part(report.filters.months(), category=f"stage_{stage}")
+            assert _value(report, f"disagreements-{status}", part).numerator == expected
+    assert sorted(d.stage for d in rows if d.status == DisagreementStatus.OPEN) == [1, 2]
+    for subject in Subject:
+        part = Part(report.filters.months(), category=subject)
+        assert _value(report, "disagreements-raised", part).numerator == len([d for d in rows if d.subject == subject])
