@@ -1,6 +1,8 @@
 """The forms of a professional disagreement: raising one, and recording a stage. Cross-field rules (a child for a
 child's decision, a person of the agency named) are the service's, shown on their fields."""
 
+from typing import cast
+
 from django import forms
 
 from actions.models import Action
@@ -57,10 +59,22 @@ class RaiseForm(GovFormMixin, forms.Form):
     outcome_sought = GovTextarea(label="What outcome are you seeking?", rows=4, required=False)
     immediate_risk = forms.BooleanField(label="A child is at immediate risk of harm", required=False)
 
-    def __init__(self, *args, children: list, actions: list, agencies: list, people: list, **kwargs) -> None:
+    def __init__(
+        self, *args, children: list, actions: list, agencies: list, people: list, sees_case: bool, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        offer(self.fields["child"], children, lambda p: p.full_name)
-        offer(self.fields["action"], actions, lambda a: f"{a.lead_agency}: {a.what[:80]}")
+        if sees_case:
+            offer(self.fields["child"], children, lambda p: p.full_name)
+            offer(self.fields["action"], actions, lambda a: f"{a.lead_agency}: {a.what[:80]}")
+        else:
+            # Raising grants no access to the case (DOMAIN section 7): who does not see it (the referring agency, an
+            # agency invited before, after closure) is shown none of its children or actions, so cannot name one.
+            del self.fields["child"], self.fields["action"]
+            subject = cast(forms.ChoiceField, self.fields["subject"])
+            subject.choices = [c for c in Subject.choices if c[0] not in (Subject.CHILD_DECISION, Subject.ACTION)]
+            subject.help_text = (
+                "To disagree about a decision for a child or an action, say which in the outcome sought."
+            )
         offer(self.fields["with_agency"], agencies)
         offer(self.fields["with_person"], people, lambda u: f"{u.get_full_name() or u.username}, {u.agency}")
 

@@ -32,11 +32,8 @@ def _sees_disagreement(request: AuthenticatedRequest, disagreement_pk: int, **_k
     access.get_disagreement_for_user(request.user, disagreement_pk)
 
 
-def _raise_form(referral: Referral, data=None) -> forms.RaiseForm:
-    children = list(
-        Person.objects.filter(referral=referral, kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk")
-    )
-    actions = list(Action.objects.filter(referral=referral).select_related("lead_agency").order_by("pk"))
+def _raise_form(referral: Referral, data=None, *, sees_case: bool) -> forms.RaiseForm:
+    """The raise form; the case's children and actions only for who sees the case (raising grants no access)."""
     agencies = list(referral.partnership.agencies.order_by("name"))
     people = list(
         User.objects.practitioners()
@@ -44,7 +41,16 @@ def _raise_form(referral: Referral, data=None) -> forms.RaiseForm:
         .select_related("agency")
         .order_by("agency__name", "first_name", "last_name", "pk")
     )
-    return forms.RaiseForm(data, children=children, actions=actions, agencies=agencies, people=people)
+    children: list[Person] = []
+    actions: list[Action] = []
+    if sees_case:
+        children = list(
+            Person.objects.filter(referral=referral, kind=PersonKind.CHILD, removed_at=None).order_by("position", "pk")
+        )
+        actions = list(Action.objects.filter(referral=referral).select_related("lead_agency").order_by("pk"))
+    return forms.RaiseForm(
+        data, children=children, actions=actions, agencies=agencies, people=people, sees_case=sees_case
+    )
 
 
 @case_methods(["GET", "POST"], _may_raise_case)
@@ -52,7 +58,8 @@ def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Raise a professional disagreement about a case (DOMAIN section 7): for any practitioner who sees the case, or
     of the agency that referred it or of any agency ever invited to it, after closure too."""
     referral = access.get_case_to_raise(request.user, pk)
-    form = _raise_form(referral, request.POST if request.method == "POST" else None)
+    sees_case = ReferralChecker.for_user(request.user, referral).can_view()
+    form = _raise_form(referral, request.POST if request.method == "POST" else None, sees_case=sees_case)
     if request.method == "GET":
         case_services.case_view_record(user=request.user, referral=referral, page="raise a disagreement")
     elif form.is_valid():
@@ -65,7 +72,7 @@ def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Disagreement raised: stage 1 has started")
             return redirect("disputes:detail", disagreement_pk=disagreement.pk)
-    context = {"referral": referral, "form": form}
+    context = {"referral": referral, "form": form, "sees_case": sees_case}
     return render(request, "disputes/raise.html", context, status=400 if form.errors else 200)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from actions import services as actions_services
 from actions.models import ActionStatus
 from core.presenters import RULE_NAMES
-from core.timescales import to_local
+from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals.models import DeadlineState, PersonKind
 from strategy import rules
 from strategy.models import (
@@ -136,7 +136,12 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     risks = {risk.child_id: risk for risk in discussion.child_risks.all()}
     actions = list(discussion.agreed_actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk"))
     family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
-    deadlines = list(referral.deadlines.select_related("child", "moved_by").order_by("due_at", "pk"))
+    # A professional disagreement's clocks are not the case's: only those party to it see them (DOMAIN section 7).
+    deadlines = list(
+        referral.deadlines.exclude(rule__in=DISAGREEMENT_RULES)
+        .select_related("child", "moved_by")
+        .order_by("due_at", "pk")
+    )
 
     sections: dict[str, Any] = {
         "people": {

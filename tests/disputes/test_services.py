@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from actions.alerts import sweep
 from actions.models import AlertStage, Notification
 from agencies.selectors import partnership_calendar
+from core.presenters import RULE_NAMES
 from core.timescales import Rule, due_at, to_local
 from disputes.access import get_disagreement_for_user, may_raise
 from disputes.models import Disagreement, DisagreementStatus, Stage, StageResult, Subject
+from minutes.record import snapshot
 from referrals.models import DeadlineState
 from strategy import services as strategy_services
 from tests import builders
@@ -295,3 +297,32 @@ def test_a_stage_clock_is_not_moved_later_from_the_case(dispute_people, case_in_
     tm: Client = _client_for(dispute_people["tm"])
     url = reverse("referrals:deadline_move", kwargs={"pk": case_in_dispute.pk, "deadline_pk": clock.pk})
     assert tm.get(url).status_code == 404
+
+
+def test_the_minutes_never_list_a_disagreements_clocks(dispute_people, case_in_dispute):
+    """The minutes go to every invited agency and to recipients with no account: a disagreement, seen only by those
+    party to it, has no place in the case's deadlines they list (DOMAIN section 7)."""
+    discussion = case_in_dispute.discussions.get()
+    builders.start(dispute_people, discussion, now=RAISED)
+    builders.attend(dispute_people, discussion)
+    strategy_services.proceed_save(  # health was not invited: the meeting goes ahead without it, with the reason
+        acting_user=dispute_people["tm"],
+        checker=builders.checker(dispute_people["tm"], discussion),
+        agencies=[builders.health_agency(dispute_people)],
+        reason="Invented: the child cannot wait.",
+        urgency="Invented: risk tonight.",
+        now=RAISED,
+        version=None,
+    )
+    builders.assess(dispute_people, discussion)
+    for child in discussion.children.all():
+        builders.decide(dispute_people, discussion, child, now=RAISED)
+    builders.full_plan(dispute_people, discussion)
+    builders.end(dispute_people, discussion, now=RAISED + dt.timedelta(hours=1))
+    disagreement = raise_(dispute_people, case_in_dispute, now=RAISED + dt.timedelta(hours=2))
+    assert disagreement.deadline is not None
+    listed = snapshot(discussion, now=RAISED + dt.timedelta(hours=3))["sections"]["deadlines"]
+    assert listed, "the case's own clocks are listed"
+    names = " ".join(str(row) for row in listed)
+    assert str(RULE_NAMES[Rule.DISAGREEMENT_STAGE_1]) not in names
+    assert case_in_dispute.deadlines.count() == len(listed) + 1  # all but the disagreement's clock

@@ -143,7 +143,17 @@ def test_after_closure_an_invited_agency_raises_one_by_the_case_reference(disput
     find = reverse("disputes:find")
     response = police.post(find, {"reference": disputed_case.reference.lower()})
     assert response.status_code == 302 and response.url == reverse("disputes:raise", kwargs={"pk": disputed_case.pk})
-    assert police.get(response.url).status_code == 200
+    page = police.get(response.url)
+    assert page.status_code == 200
+    # Raising grants no access to the case: police no longer see it, so its children and actions are not offered
+    # (nor the subjects that would name one), only the subjects about the case as a whole.
+    html = page.content.decode()
+    for person in disputed_case.people.all():
+        assert person.last_name not in html
+    assert 'name="child"' not in html and 'name="action"' not in html
+    assert 'value="child_decision"' not in html and 'value="threshold"' in html
+    refused = police.post(response.url, {"subject": "child_decision", "outcome_sought": "Invented."})
+    assert refused.status_code == 400 and "Select" in refused.content.decode()
     # Health was never invited: the same reference reads as no such case.
     response = client(dispute_viewers, "health").post(find, {"reference": disputed_case.reference})
     assert response.status_code == 400
