@@ -47,6 +47,13 @@ class RaiseForm(GovFormMixin, forms.Form):
             "invalid_choice": "Select an agency of this case's partnership",
         },
     )
+    find = forms.CharField(
+        label="Find the person at that agency (optional)",
+        required=False,
+        max_length=100,
+        help_text="Type the start of their first or last name and select Find. People named on the case are listed "
+        "already.",
+    )
     with_person = forms.ModelChoiceField(
         label="Who do you disagree with? (optional)",
         queryset=User.objects.none(),
@@ -60,9 +67,21 @@ class RaiseForm(GovFormMixin, forms.Form):
     immediate_risk = forms.BooleanField(label="A child is at immediate risk of harm", required=False)
 
     def __init__(
-        self, *args, children: list, actions: list, agencies: list, people: list, sees_case: bool, **kwargs
+        self,
+        *args,
+        children: list,
+        actions: list,
+        agencies: list,
+        people: list,
+        sees_case: bool,
+        more_found: bool = False,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if more_found:
+            self.fields[
+                "find"
+            ].help_text = "More people match than are listed: type more of the name and select Find again."
         if sees_case:
             offer(self.fields["child"], children, lambda p: p.full_name)
             offer(self.fields["action"], actions, lambda a: f"{a.lead_agency}: {a.what[:80]}")

@@ -2,10 +2,16 @@
 
 import datetime as dt
 
+from django.db.models import Exists, OuterRef, Q
+
+from actions.models import Action
+from agencies.models import PRACTITIONER_ROLES, User
 from core.presenters import DeadlineView, present_deadline_row
 from disputes.access import DisagreementChecker, may_raise
 from disputes.models import Disagreement, DisagreementStatus, StageNumber
 from referrals.access import ReferralChecker
+from referrals.models import Referral
+from strategy.models import Discussion, Invitation
 
 
 def case_disagreements_panel(checker: ReferralChecker, *, now: dt.datetime) -> dict | None:
@@ -55,3 +61,52 @@ def stage_rows(checker: DisagreementChecker, *, now: dt.datetime) -> list[dict]:
             }
         )
     return rows
+
+
+PEOPLE_FOUND_MAX = 20
+
+
+def _case_people_ids(referral: Referral) -> set[int]:
+    """Everyone named on the case: who logged it, allocated it, closed it, chaired or was named for an agency at one
+    of its discussions, or leads one of its actions. A case has a few dozen at most."""
+    ids = {referral.created_by_id, referral.allocated_social_worker_id, referral.closed_by_id}
+    ids.update(Discussion.objects.filter(referral=referral).values_list("chair_id", flat=True))
+    ids.update(
+        Invitation.objects.filter(discussion__referral=referral, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    )
+    ids.update(Action.objects.filter(referral=referral, person__isnull=False).values_list("person_id", flat=True))
+    ids.discard(None)
+    return ids  # type: ignore[return-value]
+
+
+def people_offered(
+    referral: Referral, *, sees_case: bool, agency_pk: int | None, find: str, chosen_pk: int | None
+) -> tuple[list[User], bool]:
+    """Who "with whom" offers, bounded whatever the partnership's size (never a list of all its practitioners):
+    the people named on the case (only for who sees the case: raising grants no access), up to PEOPLE_FOUND_MAX
+    practitioners of the chosen agency whose first or last name starts with what was typed in "find" (the agency's
+    members, by its index), and the person already chosen. Returns them and whether the search found more."""
+    practitioners = User.objects.practitioners().filter(agency__partnership_id=referral.partnership_id)
+    ids = _case_people_ids(referral) if sees_case else set()
+    if chosen_pk:
+        ids.add(chosen_pk)
+    more = False
+    find = " ".join(find.split())
+    if find and agency_pk:
+        words = find.split(" ")
+        roles = User.roles.through.objects.filter(user_id=OuterRef("pk"), role_id__in=PRACTITIONER_ROLES)
+        query = User.objects.filter(is_active=True, agency_id=agency_pk, agency__partnership_id=referral.partnership_id)
+        query = query.filter(Exists(roles))
+        for word in words:
+            query = query.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
+        found = list(
+            query.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)[: PEOPLE_FOUND_MAX + 1]
+        )
+        more = len(found) > PEOPLE_FOUND_MAX
+        ids.update(found[:PEOPLE_FOUND_MAX])
+    people = list(
+        practitioners.filter(pk__in=ids).select_related("agency").order_by("agency__name", "last_name", "first_name")
+    )
+    return people, more

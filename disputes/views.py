@@ -8,12 +8,12 @@ case. Errors come back in the GOV.UK error summary with what was typed kept, and
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from actions.models import Action
-from agencies.models import User
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import GovFormMixin, add_service_errors
@@ -32,14 +32,21 @@ def _sees_disagreement(request: AuthenticatedRequest, disagreement_pk: int, **_k
     access.get_disagreement_for_user(request.user, disagreement_pk)
 
 
-def _raise_form(referral: Referral, data=None, *, sees_case: bool) -> forms.RaiseForm:
-    """The raise form; the case's children and actions only for who sees the case (raising grants no access)."""
+def _posted_pk(data, name: str) -> int | None:
+    value = (data or {}).get(name) or ""
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _raise_form(referral: Referral, data=None, *, sees_case: bool, as_typed: bool = False) -> forms.RaiseForm:
+    """The raise form; the case's children and actions only for who sees the case (raising grants no access). "With
+    whom" offers a bounded list: the people on the case, and those found by name at the chosen agency."""
     agencies = list(referral.partnership.agencies.order_by("name"))
-    people = list(
-        User.objects.practitioners()
-        .filter(agency__partnership_id=referral.partnership_id)
-        .select_related("agency")
-        .order_by("agency__name", "first_name", "last_name", "pk")
+    people, more = selectors.people_offered(
+        referral,
+        sees_case=sees_case,
+        agency_pk=_posted_pk(data, "with_agency"),
+        find=((data or {}).get("find") or "")[:100],
+        chosen_pk=_posted_pk(data, "with_person"),
     )
     children: list[Person] = []
     actions: list[Action] = []
@@ -49,8 +56,28 @@ def _raise_form(referral: Referral, data=None, *, sees_case: bool) -> forms.Rais
         )
         actions = list(Action.objects.filter(referral=referral).select_related("lead_agency").order_by("pk"))
     return forms.RaiseForm(
-        data, children=children, actions=actions, agencies=agencies, people=people, sees_case=sees_case
+        None if as_typed else data,
+        initial=data.dict() if as_typed else None,
+        children=children,
+        actions=actions,
+        agencies=agencies,
+        people=people,
+        sees_case=sees_case,
+        more_found=more,
     )
+
+
+def _found_form(referral: Referral, data, *, sees_case: bool) -> forms.RaiseForm:
+    """After "Find": the form as typed, not yet checked (no error but what the search itself needs), with the people
+    found offered under "with whom"."""
+    form = _raise_form(referral, data, sees_case=sees_case, as_typed=True)
+    form.cleaned_data = {}
+    form._errors = ErrorDict()  # type: ignore[attr-defined]  # unbound, yet showing the search's own errors
+    if not data.get("with_agency"):
+        form.add_error("with_agency", "Select the agency, then find the person")
+    elif not (data.get("find") or "").strip():
+        form.add_error("find", "Enter the start of the person's name to find them")
+    return form
 
 
 @case_methods(["GET", "POST"], _may_raise_case)
@@ -60,8 +87,11 @@ def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral = access.get_case_to_raise(request.user, pk)
     sees_case = ReferralChecker.for_user(request.user, referral).can_view()
     form = _raise_form(referral, request.POST if request.method == "POST" else None, sees_case=sees_case)
+    finding = request.method == "POST" and "find_person" in request.POST
     if request.method == "GET":
         case_services.case_view_record(user=request.user, referral=referral, page="raise a disagreement")
+    elif finding:
+        form = _found_form(referral, request.POST, sees_case=sees_case)
     elif form.is_valid():
         try:
             disagreement = services.disagreement_raise(
