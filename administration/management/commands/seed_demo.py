@@ -27,6 +27,7 @@ from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, Use
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
 from core.timescales import LONDON, Rule, add_working_days, end_of_working_day_after, to_local
+from disputes.demo import seed_disagreements
 from minutes import record as minutes_record
 from minutes import services as minutes_services
 from minutes.access import get_minutes_for_user
@@ -78,7 +79,33 @@ USERS = [
     ("admin.demo", "Ada", "Min", "Demo Children's Social Care", [RoleCode.BUSINESS_SUPPORT], "Business support"),
     ("analyst.demo", "Ana", "Lyst", "Demo Children's Social Care", [RoleCode.PARTNERSHIP_ANALYST], "Analyst"),
     ("outsider.police", "Owen", "Sider", "Neighbouring Police", [RoleCode.POLICE_OFFICER], "Police constable"),
+    # Line managers (DOMAIN section 7: a disagreement's stage 2 is between them), so that everyone who may raise one
+    # has one: the police's and health's strategy discussion leads, and above each lead and DSL someone with no
+    # practitioner role (they see only the disagreements their staff are party to, and the alerts about them).
+    ("police.lead", "Priya", "Lennart", "Demo Police", [RoleCode.HEAD_OF_SERVICE], "Detective inspector, MASH manager"),
+    ("health.lead", "Hana", "Lowrie", "Demo Health Trust", [RoleCode.HEAD_OF_SERVICE], "Head of safeguarding"),
+    ("dcs.demo", "Dev", "Carraway", "Demo Children's Social Care", [], "Director of children's services"),
+    ("police.supt", "Percy", "Sutcliffe", "Demo Police", [], "Detective superintendent"),
+    ("health.dir", "Hollis", "Dray", "Demo Health Trust", [], "Chief nurse"),
+    ("head.academy", "Harriet", "Amberley", "Demo Academy", [], "Principal"),
+    ("head.primary", "Hector", "Primm", "Demo Primary School", [], "Headteacher"),
+    ("outsider.sgt", "Olwen", "Sargant", "Neighbouring Police", [], "Police sergeant"),
 ]
+
+# Who each demo user's line manager is: an overdue deadline is told to them, and a disagreement's stage 2 is theirs.
+LINE_MANAGERS = {
+    "sw.demo": "tm.demo",
+    "admin.demo": "tm.demo",
+    "tm.demo": "hos.demo",
+    "hos.demo": "dcs.demo",
+    "police.demo": "police.lead",
+    "police.lead": "police.supt",
+    "health.demo": "health.lead",
+    "health.lead": "health.dir",
+    "school.demo": "head.academy",
+    "dsl.demo": "head.primary",
+    "outsider.police": "outsider.sgt",
+}
 
 # Checks made without the parents' consent: the team manager's reason, as the demo records it (DOMAIN section 4).
 MANAGER_CONSENT_REASON = "Tara Mendes (team manager): seeking consent first could place the child at risk."
@@ -1435,14 +1462,10 @@ class Command(BaseCommand):
             user.roles.set(Role.objects.filter(code__in=roles))
             user_agency_group_sync(user)
             users[username] = user
-        # Who is told when someone's deadline is overdue: a social worker's team manager.
-        for username in ("sw.demo", "admin.demo"):
+        for username, manager in LINE_MANAGERS.items():
             if users[username].line_manager_id is None:
-                users[username].line_manager = users["tm.demo"]
+                users[username].line_manager = users[manager]
                 users[username].save()
-        if users["tm.demo"].line_manager_id is None:
-            users["tm.demo"].line_manager = users["hos.demo"]
-            users["tm.demo"].save()
         admin = users["admin.demo"]
         if not admin.is_staff:
             admin.is_staff = True
@@ -1510,4 +1533,5 @@ class Command(BaseCommand):
             if "reopen" in row:
                 reason, before = row["reopen"]
                 strategy.case_reopen(acting_user=users["tm.demo"], referral=referral, reason=reason, now=now - before)
+        seed_disagreements(cases=cases, users=users, now=now)
         return len(rows), counts
