@@ -38,6 +38,14 @@ SEEDED = {
     "admin.demo",
     "analyst.demo",
     "outsider.police",
+    "police.lead",
+    "health.lead",
+    "dcs.demo",
+    "police.supt",
+    "health.dir",
+    "head.academy",
+    "head.primary",
+    "outsider.sgt",
 }
 
 
@@ -66,7 +74,7 @@ def test_an_authenticator_with_the_published_key_fails_the_check_until_removed(s
     seeded.update(is_active=False)
     errors = demo_passwords()
     assert [e.id for e in errors] == ["agencies.E002"] and "tm.demo" in errors[0].msg
-    for user in User.objects.filter(username__in=["tm.demo", "hos.demo", "admin.demo"]):
+    for user in User.objects.filter(username__in=["tm.demo", "hos.demo", "admin.demo", "police.lead", "health.lead"]):
         two_factor.devices_remove(actor=None, user=user)
     assert demo_passwords() == []
 
@@ -139,6 +147,6 @@ def test_check_deploy_fails_with_the_console_email():
 def test_the_operator_clears_every_demo_credential_with_one_command(seeded):
     out = io.StringIO()
     call_command("demo_deactivate", stdout=out)
-    assert "10 demo account(s) deactivated, 3 demo authenticator(s) removed" in out.getvalue()
+    assert "18 demo account(s) deactivated, 5 demo authenticator(s) removed" in out.getvalue()
     assert demo_passwords() == []
     refuse_to_start_with_demo_passwords()

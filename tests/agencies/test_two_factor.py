@@ -140,7 +140,7 @@ def test_the_demo_managers_share_one_documented_key_and_the_command_prints_its_c
     settings.DEBUG = True
     demo_at(dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON))  # when does not matter: who gets the key
     devices = TOTPDevice.objects.filter(confirmed=True).select_related("user")
-    assert {d.user.username for d in devices} == {"tm.demo", "hos.demo", "admin.demo"}
+    assert {d.user.username for d in devices} == {"tm.demo", "hos.demo", "admin.demo", "police.lead", "health.lead"}
     with time_machine.travel(START, tick=False):
         out = io.StringIO()
         call_command("demo_code", stdout=out)
