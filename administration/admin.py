@@ -27,6 +27,7 @@ from agencies.models import (
     AuthEvent,
     AuthEventKind,
     ClosureDay,
+    OnCall,
     Partnership,
     ResetKind,
     User,
@@ -170,6 +171,27 @@ class AgencyAdmin(PartnershipScopedAdmin):
     list_display = ["name", "agency_type", "partnership"]
     list_filter = ["agency_type"]
     search_fields = ["name"]
+
+
+@admin.register(OnCall)
+class OnCallAdmin(PartnershipScopedAdmin):
+    """The partnership's on-call rota (DOMAIN section 7): who is the emergency duty team or the on-call senior manager
+    from one date to another. An administrator sees and edits only their partnership's rota, and names only active
+    people of its agencies; a week before a duty's rota runs out they are alerted (actions.alerts.rota_check)."""
+
+    list_display = ["duty", "user", "starts_on", "ends_on", "partnership"]
+    list_filter = ["duty"]
+    list_select_related = ["user", "partnership"]
+    date_hierarchy = "starts_on"
+    ordering = ["-starts_on", "duty"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "user":
+            people = User.objects.filter(is_active=True, agency__isnull=False)
+            if not request.user.is_superuser:
+                people = people.filter(agency__partnership_id=_own_partnership_id(request))
+            kwargs["queryset"] = people.select_related("agency").order_by("last_name", "first_name", "pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)
