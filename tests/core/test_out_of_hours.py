@@ -56,4 +56,4 @@ def test_the_working_day_must_start_before_it_ends_and_a_moment_must_be_aware() 
     with pytest.raises(ValueError, match="naive"):
         Calendar(start_of_day=time(9, 0, tzinfo=UTC))
     with pytest.raises(ValueError):
-        is_out_of_hours(datetime(2026, 11, 23, 10, 0), Calendar())  # naive: whose 10:00?
+        is_out_of_hours(datetime(2026, 11, 23, 10, 0), Calendar())  # noqa: DTZ001 (naive: whose 10:00?)
