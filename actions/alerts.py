@@ -149,7 +149,7 @@ def _raise_batch(batch: list[Deadline], now: dt.datetime) -> Counter:
         Notification.objects.bulk_create(
             Notification(alert=alert, user=user, email_next_try_at=now if user.email else None)
             for deadline, alert in new
-            for user in audience.recipients(deadline, alert.stage)
+            for user in audience.recipients(deadline, alert.stage)  # type: ignore[arg-type]  # set just above
         )
         raised.update(alert.stage for _, alert in new)
     return raised
@@ -344,9 +344,11 @@ def _message(notification: Notification, connection) -> EmailMessage:
     alert = notification.alert
     if alert.kind != AlertKind.DEADLINE:
         return _other_message(notification, connection, base)
-    deadline = alert.deadline
-    stage = AlertStage(alert.stage).label
-    due = to_local(alert.due_at).strftime("%a %-d %b %Y %H:%M")
+    deadline, stage_number, due_at = alert.deadline, alert.stage, alert.due_at
+    if deadline is None or stage_number is None or due_at is None:  # the check constraint makes this impossible
+        raise ValueError(f"alert {alert.pk} is a deadline alert without its deadline, stage or due moment")
+    stage = AlertStage(stage_number).label
+    due = to_local(due_at).strftime("%a %-d %b %Y %H:%M")
     act = base + reverse("work:act", kwargs={"deadline_pk": deadline.pk})
     return EmailMessage(
         subject=f"Strategy Discussions: {stage.lower()}, case {deadline.referral.reference}",
