@@ -110,17 +110,28 @@ class Alert(models.Model):
     An alert of another kind carries its own partnership, a link (a path in the app: never a child's details) and a
     short message (never a child's name or any case detail: it is shown in the app and emailed)."""
 
-    kind = models.CharField(max_length=30, choices=AlertKind.choices, default=AlertKind.DEADLINE)
+    # Database defaults too, so rows inserted in bulk by SQL (bench/generate.py) are deadline alerts.
+    kind = models.CharField(
+        max_length=30, choices=AlertKind.choices, default=AlertKind.DEADLINE, db_default=AlertKind.DEADLINE
+    )
     deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True)
     stage = models.PositiveSmallIntegerField(choices=AlertStage.choices, null=True, blank=True)
     due_at = models.DateTimeField(
         null=True, blank=True, help_text="The due moment it was raised for: a moved deadline is judged afresh."
     )
     raised_at = models.DateTimeField()
-    key = models.CharField(max_length=100, blank=True, help_text="What it is about, once per kind: disagreement:12.")
+    key = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What it is about, once per kind: disagreement:12.",
+    )
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    link = models.CharField(max_length=200, blank=True, help_text="Where it is acted on: a path in the app.")
-    message = models.CharField(max_length=300, blank=True)
+    link = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="Where it is acted on: a path in the app."
+    )
+    message = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-raised_at"]

@@ -36,9 +36,10 @@ def on_call_at(partnership: Partnership, moment: dt.datetime) -> list[User]:
 
 
 def rota_last_days(partnership: Partnership) -> dict[str, dt.date | None]:
-    """The last date each duty of the partnership's rota covers (None: nobody was ever put on it)."""
+    """The last date each duty of the partnership's rota covers (None: nobody was ever put on it). A spell of someone
+    whose account was deactivated covers nothing (they would not be alerted)."""
     last = dict(
-        OnCall.objects.filter(partnership=partnership)
+        OnCall.objects.filter(partnership=partnership, user__is_active=True)
         .values_list("duty")
         .annotate(last=Max("ends_on"))
         .values_list("duty", "last")

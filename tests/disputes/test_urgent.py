@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from actions.alerts import alert_raise
+from actions.alerts import _queue_emails, alert_raise
 from actions.models import Alert, AlertKind, Notification
 from actions.tasks import send_alert_emails
 from agencies.models import Duty, OnCall, RoleCode
@@ -113,7 +113,7 @@ def test_the_email_goes_at_once_with_a_link_and_no_childs_name_or_case_reference
     settings.SITE_URL = "https://sd.example.invalid/"
     with django_capture_on_commit_callbacks(execute=False) as queued:
         disagreement = raise_(people, urgent_case, immediate_risk=True, now=EVENING)
-    assert queued, "the emails are queued when the raise commits, not left for the next sweep"
+    assert _queue_emails in queued, "the emails are queued when the raise commits, not left for the next sweep"
     assert send_alert_emails() == 4  # what the queued task does (a worker runs it)
     assert sorted(m["To"] for m in smtp_server.messages) == [
         "edt@example.invalid",
