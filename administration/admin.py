@@ -7,6 +7,9 @@ own partnership (so never themselves or a fellow administrator), and cannot gran
 anyone superuser, staff or model permissions.
 """
 
+from dataclasses import replace
+from datetime import time
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -116,8 +119,10 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
 
 
 def _calendar(partnership: Partnership) -> tuple:
-    """Everything of a partnership that feeds the moments stored on its deadlines."""
-    return partnership_calendar(partnership), partnership.due_soon_percent
+    """Everything of a partnership that feeds the moments stored on its deadlines (the start of the working day
+    feeds none: it only says what is out of hours)."""
+    calendar = partnership_calendar(partnership)
+    return replace(calendar, start_of_day=time(0, 0)), partnership.due_soon_percent
 
 
 class ClosureDayInline(admin.TabularInline):

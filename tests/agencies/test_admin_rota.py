@@ -11,6 +11,7 @@ from django.urls import reverse
 from agencies.models import Duty, OnCall
 from agencies.selectors import on_call_at
 from core.timescales import LONDON
+from tests.agencies.test_admin import _partnership_post
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,14 @@ def test_the_partnership_form_has_the_new_settings(staff_client, world):
     page = staff_client.get(reverse("admin:agencies_partnership_change", args=[world["partnership"].pk]))
     text = page.content.decode()
     assert 'name="start_of_working_day"' in text and 'name="delays_alert_after"' in text
+
+
+def test_changing_only_the_start_of_the_working_day_moves_no_deadline(staff_client, world):
+    partnership = world["partnership"]
+    data = {**_partnership_post(partnership, []), "start_of_working_day": "08:30"}
+    response = staff_client.post(reverse("admin:agencies_partnership_change", args=[partnership.pk]), data, follow=True)
+    assert response.status_code == 200
+    partnership.refresh_from_db()
+    assert partnership.start_of_working_day == dt.time(8, 30)
+    assert partnership.calendar_changed_at is None  # no rescheduling queued: no stored moment depends on it
+    assert "The open deadlines are being moved" not in response.content.decode()
