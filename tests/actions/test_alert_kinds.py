@@ -15,6 +15,7 @@ from core.timescales import LONDON
 from referrals.deadlines import deadline_meet
 from referrals.models import Deadline
 from tests.builders import make_referral
+from tests.conftest import _client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,18 @@ def test_a_duty_nobody_is_on_while_the_other_has_a_rota_is_warned_about(leads):
     assert alert.key == f"rota:{leads['partnership'].pk}:senior_manager:none"
     assert alert.message == "Nobody is on the rota for on-call senior manager"
     assert alerts.rota_check(now=TODAY + dt.timedelta(days=1)) == 0
+
+
+def test_the_alerts_page_shows_a_rota_warning_and_opens_the_rota(leads):
+    _spell(leads, Duty.EMERGENCY_DUTY_TEAM, dt.date(2026, 11, 25))
+    _spell(leads, Duty.SENIOR_MANAGER, dt.date(2026, 12, 31))
+    assert alerts.rota_check(now=TODAY) == 1
+    client = _client_for(leads["admin"])
+    page = client.get(reverse("actions:notifications")).content.decode()
+    assert "The on-call rota is running out" in page and "runs out after 25 November 2026" in page
+    assert "Not about one case" in page
+    notification = Alert.objects.get(kind=AlertKind.ROTA_ENDING).notifications.get()
+    opened = client.post(reverse("actions:notification_read", kwargs={"notification_pk": notification.pk}))
+    assert opened.status_code == 302 and opened["Location"] == reverse("admin:agencies_oncall_changelist")
+    notification.refresh_from_db()
+    assert notification.read_at is not None
