@@ -9,6 +9,10 @@ each deadline either fully raised or untouched, for the retried or next sweep. N
 arithmetic happens here: the moments were computed by the timescale engine when the deadline was
 stored, escalation included.
 
+Alerts that are about no deadline (an urgent disagreement, repeated delays, the on-call rota running out) are
+raised through `alert_raise`, once per kind and key (a conditional unique constraint), in the caller's transaction;
+their emails are queued at once when it commits (`actions.send_alert_emails`), and the sweep sends any left over.
+
 Emails go after the alerts are saved, from the notifications still waiting for one (an indexed
 moment, `email_next_try_at`), a bounded number per sweep. Each is claimed with a conditional update
 before it is sent; a mail server that fails leaves it for the next sweep, and never undoes an alert.
@@ -22,13 +26,15 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 
-from actions.models import Alert, AlertStage, Notification
-from agencies.models import RoleCode, User
+from actions.models import Alert, AlertKind, AlertStage, Notification
+from agencies.models import Duty, Partnership, RoleCode, User
+from agencies.selectors import partnership_administrators, rota_last_days
+from core import queue
 from core.presenters import rule_task
-from core.timescales import to_local
+from core.timescales import month_of, month_start, months_after, to_local
 from referrals.models import Deadline, DeadlineState
 
 log = logging.getLogger(__name__)
@@ -143,7 +149,7 @@ def _raise_batch(batch: list[Deadline], now: dt.datetime) -> Counter:
         Notification.objects.bulk_create(
             Notification(alert=alert, user=user, email_next_try_at=now if user.email else None)
             for deadline, alert in new
-            for user in audience.recipients(deadline, alert.stage)
+            for user in audience.recipients(deadline, alert.stage)  # type: ignore[arg-type]  # set just above
         )
         raised.update(alert.stage for _, alert in new)
     return raised
@@ -174,14 +180,175 @@ def sweep(*, now: dt.datetime) -> Counter:
         )
 
 
+def alert_raise(
+    *,
+    kind: str,
+    key: str,
+    partnership: Partnership,
+    recipients: list[User],
+    link: str,
+    message: str,
+    now: dt.datetime,
+) -> Alert | None:
+    """Raise an alert that is about no deadline, once per (kind, key) whatever the retries; returns it, or None if it
+    was raised before (nobody is told twice). Runs in the caller's transaction (a savepoint guards the insert, so a
+    concurrent raise of the same key leaves the caller's work whole); its emails are queued when that commits.
+
+    `link` is a path in the app and `message` a short sentence: neither may carry a child's name or case detail."""
+    if kind == AlertKind.DEADLINE or not key or not link.startswith("/") or link.startswith("//"):
+        raise ValueError("alert_raise is for alerts about no deadline, with a key and a path in the app")
+    if Alert.objects.filter(kind=kind, key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                kind=kind, key=key, partnership=partnership, link=link, message=message[:300], raised_at=now
+            )
+    except IntegrityError:
+        return None  # raised in the same instant by another worker
+    people = [user for user in dict.fromkeys(recipients) if user is not None and user.is_active]
+    Notification.objects.bulk_create(
+        Notification(alert=alert, user=user, email_next_try_at=now if user.email else None) for user in people
+    )
+    if any(user.email for user in people):
+        transaction.on_commit(_queue_emails)
+    return alert
+
+
+def _queue_emails() -> None:
+    from actions.tasks import send_alert_emails
+
+    try:
+        queue.publish(send_alert_emails, args=[])
+    except Exception:  # the broker is down: the next sweep sends them (DEADLINE_SWEEP_MINUTES)
+        log.warning("alert emails: could not queue them at once; the next sweep sends them")
+
+
+def strategy_leads(agency_ids: list[int]) -> list[User]:
+    """The strategy discussion leads of these agencies: their active heads of service."""
+    return list(
+        User.objects.filter(agency_id__in=agency_ids, is_active=True, roles__code=RoleCode.HEAD_OF_SERVICE)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+# The strategy discussion clocks (DOMAIN section 3) whose lateness the repeated-delays alert counts: one range of the
+# `deadline_discussion_due` index per partnership.
+DISCUSSION_CLOCKS = ("SD_SAME_DAY", "SD_IMMEDIATE_ACTION", "SD_STANDARD", "SD_COMPLEX", "SD_MISSING_CHILD")
+
+
+def delays_count(partnership: Partnership, now: dt.datetime) -> int:
+    """The partnership's strategy discussions due this London month (up to `now`) whose clock was met late or is
+    overdue and still open. A stopped clock (the case closed before a discussion was needed) is no delay."""
+    month = month_of(now)
+    due = Deadline.objects.filter(
+        partnership=partnership,
+        rule__in=DISCUSSION_CLOCKS,
+        due_at__gte=month_start(month),
+        due_at__lt=min(now, month_start(months_after(month, 1))),
+    )
+    late = Q(state=DeadlineState.OPEN) | Q(state=DeadlineState.MET, met_at__gt=F("due_at"))
+    return due.filter(late).count()
+
+
+def delays_check(*, now: dt.datetime) -> int:
+    """Each partnership whose discussions missed their timescale more than its setting allows this month: the
+    strategy discussion leads of every agency of it are alerted once that month, with the count and the report's
+    link (no case detail); at twice the setting, the partnership's administrators too (DOMAIN section 7: "then to
+    the partnership"), once. Returns how many alerts were raised."""
+    raised = 0
+    month = to_local(now).strftime("%Y-%m")
+    report = reverse("reports:index")
+    for partnership in Partnership.objects.order_by("pk"):
+        count = delays_count(partnership, now)
+        limit = partnership.delays_alert_after
+        if count <= limit:
+            continue
+        words = f"{count} strategy discussions this month missed their timescale (more than {limit}): see the report"
+        with transaction.atomic():
+            leads = strategy_leads(list(partnership.agencies.values_list("pk", flat=True)))
+            raised += _raised(
+                kind=AlertKind.REPEATED_DELAYS,
+                key=f"delays:{partnership.pk}:{month}",
+                partnership=partnership,
+                recipients=leads,
+                link=report,
+                message=words,
+                now=now,
+            )
+            if count >= 2 * limit:
+                raised += _raised(
+                    kind=AlertKind.REPEATED_DELAYS,
+                    key=f"delays:{partnership.pk}:{month}:partnership",
+                    partnership=partnership,
+                    recipients=partnership_administrators(partnership.pk),
+                    link=report,
+                    message=f"{words}. That is twice the partnership's setting or more.",
+                    now=now,
+                )
+    return raised
+
+
+ROTA_WARNING = dt.timedelta(days=7)
+
+
+def rota_check(*, now: dt.datetime) -> int:
+    """Warn each partnership's administrators, once per last date, when a duty of its on-call rota runs out in less
+    than 7 days (its last covered date is before today + 7), or has nobody at all while the other duty has a rota
+    (a partnership that keeps no rota is not nagged). Returns how many alerts were raised."""
+    raised = 0
+    today = to_local(now).date()
+    link = reverse("admin:agencies_oncall_changelist")
+    for partnership in Partnership.objects.order_by("pk"):
+        last = rota_last_days(partnership)
+        if not any(last.values()):
+            continue
+        for duty, day in last.items():
+            if day is not None and day >= today + ROTA_WARNING:
+                continue
+            label = Duty(duty).label
+            if day is None:
+                key, words = f"rota:{partnership.pk}:{duty}:none", f"Nobody is on the rota for {label.lower()}"
+            elif day < today:
+                key, words = (
+                    f"rota:{partnership.pk}:{duty}:{day.isoformat()}",
+                    (f"The on-call rota for {label.lower()} ran out on {day:%-d %B %Y}: add who is on call"),
+                )
+            else:
+                key, words = (
+                    f"rota:{partnership.pk}:{duty}:{day.isoformat()}",
+                    (f"The on-call rota for {label.lower()} runs out after {day:%-d %B %Y}: add who is on call next"),
+                )
+            with transaction.atomic():
+                raised += _raised(
+                    kind=AlertKind.ROTA_ENDING,
+                    key=key,
+                    partnership=partnership,
+                    recipients=partnership_administrators(partnership.pk),
+                    link=link,
+                    message=words,
+                    now=now,
+                )
+    return raised
+
+
+def _raised(**values) -> int:
+    return 1 if alert_raise(**values) is not None else 0
+
+
 def _message(notification: Notification, connection) -> EmailMessage:
     """What is due, for which case reference, and a link to where it is done: never a child's name or any other
     case detail (email is not a secure channel; the reference alone names nobody), nor an action's own words."""
     base = settings.SITE_URL.rstrip("/")
     alert = notification.alert
-    deadline = alert.deadline
-    stage = AlertStage(alert.stage).label
-    due = to_local(alert.due_at).strftime("%a %-d %b %Y %H:%M")
+    if alert.kind != AlertKind.DEADLINE:
+        return _other_message(notification, connection, base)
+    deadline, stage_number, due_at = alert.deadline, alert.stage, alert.due_at
+    if deadline is None or stage_number is None or due_at is None:  # the check constraint makes this impossible
+        raise ValueError(f"alert {alert.pk} is a deadline alert without its deadline, stage or due moment")
+    stage = AlertStage(stage_number).label
+    due = to_local(due_at).strftime("%a %-d %b %Y %H:%M")
     act = base + reverse("work:act", kwargs={"deadline_pk": deadline.pk})
     return EmailMessage(
         subject=f"Strategy Discussions: {stage.lower()}, case {deadline.referral.reference}",
@@ -190,6 +357,23 @@ def _message(notification: Notification, connection) -> EmailMessage:
             f"Sign in to act on it: {act}\n\n"
             f"All your alerts: {base + reverse('actions:notifications')}\n\n"
             "This email names the case by its reference only and holds no child's details on purpose."
+        ),
+        to=[notification.user.email],
+        connection=connection,
+    )
+
+
+def _other_message(notification: Notification, connection, base: str) -> EmailMessage:
+    """An alert about no deadline: what kind it is and a link, only (its message may say a count, never a case)."""
+    alert = notification.alert
+    kind = AlertKind(alert.kind).label
+    return EmailMessage(
+        subject=f"Strategy Discussions: {kind.split(':')[0].lower()}",
+        body=(
+            f"{kind}.\n\n"
+            f"Sign in to see it: {base + alert.link}\n\n"
+            f"All your alerts: {base + reverse('actions:notifications')}\n\n"
+            "This email holds no child's details on purpose."
         ),
         to=[notification.user.email],
         connection=connection,

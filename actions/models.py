@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from agencies.models import Agency
+from agencies.models import Agency, Partnership
 from core.history import HistoricalRecords
 from referrals.models import Deadline, Person, Referral
 
@@ -94,21 +94,66 @@ class AlertStage(models.IntegerChoices):
     ESCALATED = 3, "Overdue by a working day more"
 
 
-class Alert(models.Model):
-    """One stage raised for one deadline at one due moment: never twice, whatever the sweeps, workers or retries."""
+class AlertKind(models.TextChoices):
+    """What an alert is about: a deadline's stage (DOMAIN section 5), or something that is no deadline's."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="alerts")
-    stage = models.PositiveSmallIntegerField(choices=AlertStage.choices)
-    due_at = models.DateTimeField(help_text="The due moment it was raised for: a moved deadline is judged afresh.")
+    DEADLINE = "deadline", "Deadline"
+    URGENT_DISAGREEMENT = "urgent_disagreement", "Urgent disagreement: a child at immediate risk"
+    REPEATED_DELAYS = "repeated_delays", "Repeated delays in holding strategy discussions"
+    ROTA_ENDING = "rota_ending", "The on-call rota is running out"
+
+
+class Alert(models.Model):
+    """One alert, raised once whatever the sweeps, workers or retries: a deadline's stage at one due moment; or one
+    of the other kinds, once per key (an urgent disagreement, a partnership's month of delays, a rota's last date).
+
+    An alert of another kind carries its own partnership, a link (a path in the app: never a child's details) and a
+    short message (never a child's name or any case detail: it is shown in the app and emailed)."""
+
+    # Database defaults too, so rows inserted in bulk by SQL (bench/generate.py) are deadline alerts.
+    kind = models.CharField(
+        max_length=30, choices=AlertKind.choices, default=AlertKind.DEADLINE, db_default=AlertKind.DEADLINE
+    )
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True)
+    stage = models.PositiveSmallIntegerField(choices=AlertStage.choices, null=True, blank=True)
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The due moment it was raised for: a moved deadline is judged afresh."
+    )
     raised_at = models.DateTimeField()
+    key = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What it is about, once per kind: disagreement:12.",
+    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    link = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="Where it is acted on: a path in the app."
+    )
+    message = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
-            models.UniqueConstraint(fields=["deadline", "stage", "due_at"], name="one_alert_per_deadline_stage")
+            models.UniqueConstraint(
+                fields=["deadline", "stage", "due_at"],
+                condition=Q(kind="deadline"),
+                name="one_alert_per_deadline_stage",
+            ),
+            models.UniqueConstraint(fields=["kind", "key"], condition=~Q(kind="deadline"), name="one_alert_per_key"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="deadline", deadline__isnull=False, stage__isnull=False, due_at__isnull=False)
+                    | (~Q(kind="deadline") & Q(deadline=None, partnership__isnull=False) & ~Q(key="") & ~Q(link=""))
+                ),
+                name="alert_kind_complete",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.kind != AlertKind.DEADLINE:
+            return f"{self.get_kind_display()}: {self.key}"
         return f"{self.get_stage_display()}: {self.deadline}"
 
 

@@ -207,7 +207,7 @@ def notification_list(*, user: User, params: QueryDict) -> tuple[KeysetPage, set
     )
     visible = set(
         referrals_visible_to(user)
-        .filter(pk__in=[n.alert.deadline.referral_id for n in page])
+        .filter(pk__in=[n.alert.deadline.referral_id for n in page if n.alert.deadline_id])
         .values_list("pk", flat=True)
     )
     return page, visible

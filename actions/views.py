@@ -266,7 +266,11 @@ def notification_read(request: AuthenticatedRequest, notification_pk: int) -> Ht
     notification = _own_notification(request, notification_pk)
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
-    deadline = notification.alert.deadline
+    alert = notification.alert
+    deadline = alert.deadline
+    if deadline is None:
+        # An alert about no deadline: its own page (a disagreement, the report, the rota), which checks access itself.
+        return redirect(alert.link if alert.link.startswith("/") and not alert.link.startswith("//") else "/")
     if not case_access.referrals_visible_to(request.user).filter(pk=deadline.referral_id).exists():
         messages.info(request, "Marked as read. You can no longer see that case.")
         return redirect("actions:notifications")

@@ -7,6 +7,9 @@ own partnership (so never themselves or a fellow administrator), and cannot gran
 anyone superuser, staff or model permissions.
 """
 
+from dataclasses import replace
+from datetime import time
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -27,6 +30,7 @@ from agencies.models import (
     AuthEvent,
     AuthEventKind,
     ClosureDay,
+    OnCall,
     Partnership,
     ResetKind,
     User,
@@ -115,8 +119,10 @@ class PartnershipScopedAdmin(SimpleHistoryAdmin):
 
 
 def _calendar(partnership: Partnership) -> tuple:
-    """Everything of a partnership that feeds the moments stored on its deadlines."""
-    return partnership_calendar(partnership), partnership.due_soon_percent
+    """Everything of a partnership that feeds the moments stored on its deadlines (the start of the working day
+    feeds none: it only says what is out of hours)."""
+    calendar = partnership_calendar(partnership)
+    return replace(calendar, start_of_day=time(0, 0)), partnership.due_soon_percent
 
 
 class ClosureDayInline(admin.TabularInline):
@@ -170,6 +176,27 @@ class AgencyAdmin(PartnershipScopedAdmin):
     list_display = ["name", "agency_type", "partnership"]
     list_filter = ["agency_type"]
     search_fields = ["name"]
+
+
+@admin.register(OnCall)
+class OnCallAdmin(PartnershipScopedAdmin):
+    """The partnership's on-call rota (DOMAIN section 7): who is the emergency duty team or the on-call senior manager
+    from one date to another. An administrator sees and edits only their partnership's rota, and names only active
+    people of its agencies; a week before a duty's rota runs out they are alerted (actions.alerts.rota_check)."""
+
+    list_display = ["duty", "user", "starts_on", "ends_on", "partnership"]
+    list_filter = ["duty"]
+    list_select_related = ["user", "partnership"]
+    date_hierarchy = "starts_on"
+    ordering = ["-starts_on", "duty"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "user":
+            people = User.objects.filter(is_active=True, agency__isnull=False)
+            if not request.user.is_superuser:
+                people = people.filter(agency__partnership_id=_own_partnership_id(request))
+            kwargs["queryset"] = people.select_related("agency").order_by("last_name", "first_name", "pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)

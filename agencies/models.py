@@ -26,6 +26,11 @@ def validate_end_of_working_day(value: time) -> None:
         raise ValidationError("The end of the working day must be between 12:00 and 22:00")
 
 
+def validate_start_of_working_day(value: time) -> None:
+    if not time(6, 0) <= value <= time(12, 0):
+        raise ValidationError("The start of the working day must be between 06:00 and 12:00")
+
+
 # DOMAIN section 1's list, and the harms issue 24 adds: child-on-child, extra-familial and pre-birth concerns.
 MEETING_HARMS_DEFAULT = "organised,fii,position_of_trust,child_on_child,extra_familial,unborn"
 
@@ -50,6 +55,12 @@ class Partnership(models.Model):
         default=time(17, 0),
         validators=[validate_end_of_working_day],
         help_text="Working-day deadlines fall due at this time, London time (usually 17:00).",
+    )
+    start_of_working_day = models.TimeField(
+        default=time(9, 0),
+        validators=[validate_start_of_working_day],
+        help_text="Before this time, London time, and from the end of the working day on, is out of hours: an urgent "
+        "disagreement then goes to whoever is on call too (DOMAIN section 7; usually 09:00).",
     )
     due_soon_percent = models.PositiveSmallIntegerField(
         "due soon at (% of the time left)",
@@ -85,6 +96,14 @@ class Partnership(models.Model):
         help_text="The line managers talk directly and resolve it within this many working days "
         "(DOMAIN section 7; usually 2).",
     )
+    delays_alert_after = models.PositiveSmallIntegerField(
+        "discussions late in a month before the leads are alerted",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="When more than this many strategy discussions in a month miss their timescale, the strategy "
+        "discussion leads are alerted (and the partnership's administrators at twice as many; DOMAIN section 7; "
+        "usually 3).",
+    )
     reference_prefix = models.CharField(
         max_length=10,
         default="DSC",
@@ -115,6 +134,12 @@ class Partnership(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        start, end = self.start_of_working_day, self.end_of_working_day
+        if isinstance(start, time) and isinstance(end, time) and start >= end:
+            raise ValidationError({"start_of_working_day": "The start of the working day must be before its end"})
 
     @property
     def deadlines_moving(self) -> bool:
@@ -434,3 +459,55 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} session"
+
+
+class Duty(models.TextChoices):
+    """Who is called out of hours (DOMAIN section 7)."""
+
+    EMERGENCY_DUTY_TEAM = "edt", "Emergency duty team"
+    SENIOR_MANAGER = "senior_manager", "On-call senior manager"
+
+
+ON_CALL_MAX_DAYS = 366  # one row is a spell of duty: a year at most, so a typing mistake cannot cover decades
+
+
+class OnCall(models.Model):
+    """One spell on the partnership's on-call rota: who is on a duty from one date to another, inclusive (a date is
+    the whole London day). An urgent disagreement raised out of hours goes to whoever is on call at that moment."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="on_call")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="on_call")
+    duty = models.CharField(max_length=20, choices=Duty.choices)
+    starts_on = models.DateField("first day")
+    ends_on = models.DateField("last day", help_text="Inclusive: they are on call until midnight at the end of it.")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "on-call spell"
+        verbose_name_plural = "on-call rota"
+        ordering = ["starts_on", "duty", "pk"]
+        indexes = [models.Index(fields=["partnership", "duty", "ends_on"], name="oncall_by_end")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="oncall_ends_after")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_duty_display()}: {self.user} {self.starts_on:%d %b %Y} to {self.ends_on:%d %b %Y}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.starts_on and self.ends_on:
+            if self.ends_on < self.starts_on:
+                errors["ends_on"] = "The last day must be the same as or after the first day"
+            elif (self.ends_on - self.starts_on).days + 1 > ON_CALL_MAX_DAYS:
+                errors["ends_on"] = f"A spell on call must be {ON_CALL_MAX_DAYS} days or fewer: add another for more"
+        user = self.user if self.user_id else None
+        if user is not None:
+            agency = user.agency if user.agency_id else None
+            if not user.is_active:
+                errors["user"] = "Select someone whose account is active"
+            elif agency is None or agency.partnership_id != self.partnership_id:
+                errors["user"] = "Select someone of an agency of this partnership"
+        if errors:
+            raise ValidationError(errors)

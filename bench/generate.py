@@ -942,6 +942,7 @@ class _Generator:
         self.insert(
             "actions_alert",
             {
+                "kind": "'deadline'",
                 "deadline_id": "d.id",
                 "stage": "q.stage",
                 "due_at": "d.due_at",

@@ -30,6 +30,9 @@ app.conf.beat_schedule = {
     "report-refresh": {"task": "reports.refresh", "schedule": timedelta(minutes=1)},
     "report-rebuild-hourly": {"task": "reports.rebuild_recent", "schedule": crontab(minute=7), "args": (2,)},
     "report-rebuild-nightly": {"task": "reports.rebuild_recent", "schedule": crontab(hour=2, minute=37), "args": (13,)},
+    # Issue 30: the on-call rota running out (daily, before the working day), repeated delays (hourly).
+    "check-rota": {"task": "actions.check_rota", "schedule": crontab(hour=7, minute=45)},
+    "check-delays": {"task": "actions.check_delays", "schedule": crontab(minute=23)},
     "clear-expired-sessions": {
         "task": "agencies.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),

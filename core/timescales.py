@@ -142,8 +142,9 @@ class Calendar:
     """A partnership's working-day settings (DOMAIN.md section 3).
 
     ``standard_days`` is N for ``SD_STANDARD`` (default 3; some partnerships use 2).
-    ``end_of_day`` is a naive local wall-clock time. ``closure_days`` are the partnership's own
-    non-working days, added by an administrator, on top of the jurisdiction's bank holidays.
+    ``start_of_day`` and ``end_of_day`` are naive local wall-clock times (the working day, for
+    :func:`is_out_of_hours`). ``closure_days`` are the partnership's own non-working days, added by an
+    administrator, on top of the jurisdiction's bank holidays.
     """
 
     jurisdiction: str = "ENG"
@@ -154,6 +155,7 @@ class Calendar:
     meeting_hours: int = 4
     disagreement_stage_1_days: int = 1
     disagreement_stage_2_days: int = 2
+    start_of_day: time = time(9, 0)
 
     def __post_init__(self) -> None:
         if self.jurisdiction not in JURISDICTIONS:
@@ -162,6 +164,10 @@ class Calendar:
             )
         if not isinstance(self.end_of_day, time) or self.end_of_day.tzinfo is not None:
             raise ValueError("end_of_day must be a naive time (London local wall-clock time)")
+        if not isinstance(self.start_of_day, time) or self.start_of_day.tzinfo is not None:
+            raise ValueError("start_of_day must be a naive time (London local wall-clock time)")
+        if self.start_of_day >= self.end_of_day:
+            raise ValueError("start_of_day must be before end_of_day")
         if (
             isinstance(self.standard_days, bool)
             or not isinstance(self.standard_days, int)
@@ -217,6 +223,17 @@ def is_working_day(day: date, calendar: Calendar) -> bool:
         # A datetime would silently miss closure_days (datetime != date) and hide a timezone bug.
         raise TypeError("is_working_day takes a date, not a datetime: use to_local(moment).date()")
     return day.weekday() < 5 and day not in bank_holidays(calendar.jurisdiction) and day not in calendar.closure_days
+
+
+def is_out_of_hours(moment: datetime, calendar: Calendar = DEFAULT_CALENDAR) -> bool:
+    """Out of hours (DOMAIN section 7: the emergency duty team and the on-call managers): in London, not a working
+    day, or before the start of the working day, or at or after its end (17:00 is out of hours, 09:00 is not)."""
+    _require_aware("moment", moment)
+    local = to_local(moment)
+    if not is_working_day(local.date(), calendar):
+        return True
+    wall = local.time().replace(tzinfo=None)
+    return wall < calendar.start_of_day or wall >= calendar.end_of_day
 
 
 def add_working_days(start: date, days: int, calendar: Calendar) -> date:

@@ -8,7 +8,8 @@ Built on the one case policy (referrals.access):
   threshold). Raising grants no other access to the case.
 * See: the people party to it (who raised it, who it is with, each stage's holder and participants), their line
   managers, CSC practitioners of the partnership who see the case, and the strategy discussion leads (heads of
-  service of the partnership's agencies). Nobody else, other invited agencies included: 404.
+  service of the partnership's agencies), and whoever the urgent route alerted (the on-call rota out of hours: their
+  names are recorded on the disagreement). Nobody else, other invited agencies included: 404.
 * Record a stage: its holder (any result); who raised it may withdraw it. Stages 3 and 4 are recorded in part 2.
 """
 
@@ -138,6 +139,8 @@ def _sees(user: User, disagreement: Disagreement, stages: list[Stage]) -> bool:
         return True  # a line manager of someone party to it
     if is_strategy_lead(user, referral):
         return True
+    if disagreement.immediate_risk and disagreement.alerted.filter(pk=user.pk).exists():
+        return True  # told by the urgent route (on call out of hours): the alert links here
     agency = user.agency
     if agency is None or agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE or not _practitioner(user):
         return False

@@ -66,8 +66,14 @@ class Disagreement(models.Model):
     )
     with_name = models.CharField("name of the person, if they have no account", max_length=200, blank=True)
     outcome_sought = models.TextField()
-    # Stored now; the urgent route (the strategy discussion leads told at once, out of hours the duty team) is part 2.
+    # The urgent route (disputes.services.disagreement_raise): the strategy discussion leads told at once, and out of
+    # hours whoever is on call; everyone told is recorded, and sees the disagreement (disputes.access).
     immediate_risk = models.BooleanField("a child is at immediate risk", default=False)
+    alerted = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", help_text="Who the urgent route alerted."
+    )
+    alerted_at = models.DateTimeField(null=True, blank=True, help_text="When the urgent route alerted them.")
+    alerted_out_of_hours = models.BooleanField(default=False, help_text="Raised out of hours: the on-call rota too.")
     status = models.CharField(max_length=10, choices=DisagreementStatus.choices, default=DisagreementStatus.OPEN)
     stage = models.PositiveSmallIntegerField("current stage", choices=StageNumber.choices, default=1)
     deadline = models.ForeignKey(
@@ -79,7 +85,7 @@ class Disagreement(models.Model):
         help_text="The current stage's clock (none at stages 3 and 4, or once ended).",
     )
     ended_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[alerted])
 
     class Meta:
         ordering = ["-raised_at", "-pk"]

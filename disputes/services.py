@@ -10,11 +10,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
-from actions.models import Action
+from actions.alerts import alert_raise, strategy_leads
+from actions.models import Action, AlertKind
 from agencies.models import Agency, AgencyType, RoleCode, User
+from agencies.selectors import on_call_at, partnership_calendar
 from core.history import record
-from core.timescales import Rule
+from core.timescales import Rule, is_out_of_hours
 from disputes.access import DisagreementChecker, may_raise
 from disputes.models import Disagreement, DisagreementStatus, Stage, StageNumber, StageResult, Subject
 from referrals.deadlines import deadline_meet, deadline_open, deadline_stop
@@ -176,9 +179,51 @@ def disagreement_raise(
             others=[acting_user],
             now=now,
         )
+        told = _urgent_route(disagreement, now=now) if disagreement.immediate_risk else []
         record(disagreement, acting_user, "Disagreement at stage 1")
         disagreement.save()
+        if told:
+            disagreement.alerted.set(told)
     return disagreement
+
+
+def _case_csc_agencies(referral: Referral) -> list[int]:
+    """The case's CSC agency: its allocated social worker's; without one, whoever logged it, if CSC; else every CSC
+    agency of the partnership."""
+    for person in (referral.allocated_social_worker, referral.created_by):
+        agency = person.agency if person is not None and person.agency_id else None
+        if agency is not None and agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE:
+            return [agency.pk]
+    return list(
+        Agency.objects.filter(
+            partnership_id=referral.partnership_id, agency_type=AgencyType.CHILDRENS_SOCIAL_CARE
+        ).values_list("pk", flat=True)
+    )
+
+
+def _urgent_route(disagreement: Disagreement, *, now: dt.datetime) -> list[User]:
+    """A child at immediate risk (DOMAIN section 7): an alert at once to the strategy discussion leads of the agencies
+    involved (who raised it, who it is with, the case's CSC) and, out of hours in the partnership's calendar, to whoever
+    is on call (both duties). Everyone told is recorded on the disagreement, and so may open it (disputes.access)."""
+    referral = disagreement.referral
+    partnership = referral.partnership
+    agencies = [disagreement.raised_by_agency_id, disagreement.with_agency_id, *_case_csc_agencies(referral)]
+    told = strategy_leads(list(dict.fromkeys(agencies)))
+    out_of_hours = is_out_of_hours(now, partnership_calendar(partnership))
+    if out_of_hours:
+        told.extend(on_call_at(partnership, now))
+    told = list({user.pk: user for user in told}.values())
+    alert_raise(
+        kind=AlertKind.URGENT_DISAGREEMENT,
+        key=f"disagreement:{disagreement.pk}",
+        partnership=partnership,
+        recipients=told,
+        link=reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk}),
+        message="A professional disagreement was raised: a child is at immediate risk. Open it to respond now.",
+        now=now,
+    )
+    disagreement.alerted_at, disagreement.alerted_out_of_hours = now, out_of_hours
+    return told
 
 
 def stage_record(

@@ -500,6 +500,15 @@ class Deadline(models.Model):
             ),
             # Rescheduling a partnership walks its open clocks in key order, a batch at a time.
             models.Index(fields=["partnership", "id"], condition=Q(state="open"), name="deadline_open_partner_key"),
+            # A partnership's strategy discussion clocks due in a month, whatever their state: the repeated-delays
+            # alert counts those met late or overdue (actions.alerts.delays_check), one range per partnership.
+            models.Index(
+                fields=["partnership", "due_at"],
+                condition=Q(
+                    rule__in=["SD_SAME_DAY", "SD_IMMEDIATE_ACTION", "SD_STANDARD", "SD_COMPLEX", "SD_MISSING_CHILD"]
+                ),
+                name="deadline_discussion_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

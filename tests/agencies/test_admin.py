@@ -141,6 +141,8 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
         "jurisdiction": partnership.jurisdiction,
         "standard_sd_days": str(partnership.standard_sd_days),
         "end_of_working_day": partnership.end_of_working_day.strftime("%H:%M"),
+        "start_of_working_day": partnership.start_of_working_day.strftime("%H:%M"),
+        "delays_alert_after": str(partnership.delays_alert_after),
         "due_soon_percent": str(partnership.due_soon_percent),
         "minutes_hours": str(partnership.minutes_hours),
         "meeting_not_ended_hours": str(partnership.meeting_not_ended_hours),
