@@ -85,6 +85,13 @@ class Partnership(models.Model):
         help_text="The line managers talk directly and resolve it within this many working days "
         "(DOMAIN section 7; usually 2).",
     )
+    disagreement_stage_3_days = models.PositiveSmallIntegerField(
+        "working days for a disagreement's third stage",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="A strategy discussion is held to resolve it, and its result recorded, within this many working "
+        "days (DOMAIN section 7; the guidance gives no time: 5, as for a complex discussion).",
+    )
     reference_prefix = models.CharField(
         max_length=10,
         default="DSC",
