@@ -32,9 +32,9 @@ from referrals.access import (
 from referrals.models import Referral, ReferralStatus
 from strategy.models import Invitation, InvitationStatus
 
-ALL_RESULTS = [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
+ALL_RESULTS: list[str] = [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
 # The partnership is the last stage: nothing to escalate to.
-RESULTS_OF_STAGE = {StageNumber.PARTNERSHIP: [StageResult.RESOLVED, StageResult.WITHDRAWN]}
+RESULTS_OF_STAGE: dict[int, list[str]] = {StageNumber.PARTNERSHIP: [StageResult.RESOLVED, StageResult.WITHDRAWN]}
 CONVENERS = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 CSC_SEES = (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_CLOSED)
 
@@ -131,7 +131,7 @@ class DisagreementChecker:
             and stage.discussion.chair_id == self.user.pk
         )
         if stage.holder_id == self.user.pk or chair:
-            return RESULTS_OF_STAGE.get(StageNumber(stage.number), ALL_RESULTS)
+            return list(RESULTS_OF_STAGE.get(stage.number, ALL_RESULTS))
         if self.disagreement.raised_by_id == self.user.pk:
             return [StageResult.WITHDRAWN]
         return []

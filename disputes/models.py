@@ -2,9 +2,9 @@
 
 A disagreement is raised on a case by a practitioner; it moves through the stages of the Gloucestershire escalation
 procedure: (1) practitioner to practitioner, (2) the line managers talk directly, (3) a strategy discussion is held,
-(4) the partnership. Stages 1 and 2 each have a clock in the one deadline table (referrals.Deadline), opened, met
-and stopped through referrals.deadlines only; stage 3 has a clock too (the strategy discussion convened from the disagreement, and its result); stage 4 is
-recorded.
+(4) the partnership. Stages 1, 2 and 3 (the strategy discussion convened from the disagreement, and its result)
+each have a clock in the one deadline table (referrals.Deadline), opened, met and stopped through
+referrals.deadlines only; stage 4 has none (the guidance gives no time).
 Nothing here is ever deleted: a disagreement ends resolved or withdrawn, with each stage's result kept.
 """
 

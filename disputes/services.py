@@ -203,14 +203,8 @@ def disagreement_raise(
     return disagreement
 
 
-def stage_record(
-    *, acting_user: User, checker: DisagreementChecker, said: str, result: str, now: dt.datetime
-) -> Disagreement:
-    """Record what was said at the current stage and its result (DOMAIN section 7): resolved ends the disagreement;
-    withdrawn ends it too; escalated opens the next stage (stage 2 on its clock, held by the line manager; stage 3,
-    a strategy discussion, on its clock, held by CSC's strategy discussion lead; stage 4, the partnership, held by
-    the lead too, with no clock). Stage 3 is resolved or escalated only once its discussion has been held. The
-    stage's clock is met when it ends resolved or escalated, stopped when withdrawn."""
+def _clean_stage(checker: DisagreementChecker, said: str, result: str) -> str:
+    """What was said, checked, and the result among those the user may record (refused: 403 if none)."""
     allowed = checker.results_allowed()
     if not allowed:
         raise PermissionDenied("Only the person holding this stage records it")
@@ -223,9 +217,53 @@ def stage_record(
     if result not in StageResult.values:
         errors["result"] = "Select the result of this stage"
     elif result not in allowed:
-        errors["result"] = "You can only withdraw your disagreement: the person holding this stage records the rest"
+        errors["result"] = (
+            "You can only withdraw your disagreement: the person holding this stage records the rest"
+            if allowed == [StageResult.WITHDRAWN]
+            else "Select a result this stage can have: the partnership is the last stage"
+        )
     if errors:
         raise ValidationError(errors)
+    return said
+
+
+def _next_stage(disagreement: Disagreement, stage: Stage) -> tuple[User, list[User]]:
+    """Who holds the stage after `stage`, and who else takes part (DOMAIN section 7): stage 2, the line managers
+    (the one disagreed with's holds it, the raiser's takes part); stage 3, a strategy discussion held to resolve it,
+    and stage 4, the partnership, both held by CSC's strategy discussion lead (at stage 3 the line managers of stage
+    2 take part). Nobody to hold it: refused, with what to ask an administrator."""
+    if stage.number == StageNumber.PRACTITIONERS:
+        holder = stage_2_holder(disagreement)
+        if holder is None:
+            raise ValidationError(
+                {
+                    "result": f"Nobody is recorded to hold stage 2 for {disagreement.with_agency}: ask an "
+                    "administrator to record the line manager or the agency's head of service"
+                }
+            )
+        return holder, [_manager(disagreement.raised_by)]  # type: ignore[list-item]
+    lead = csc_lead(disagreement.referral)
+    if lead is None:
+        raise ValidationError(
+            {
+                "result": "Nobody is recorded as children's social care's strategy discussion lead to hold "
+                f"stage {stage.number + 1}: ask an administrator to record its head of service"
+            }
+        )
+    if stage.number == StageNumber.LINE_MANAGERS:
+        return lead, [stage.holder, *stage.participants.all()]  # type: ignore[list-item]
+    return lead, []
+
+
+def stage_record(
+    *, acting_user: User, checker: DisagreementChecker, said: str, result: str, now: dt.datetime
+) -> Disagreement:
+    """Record what was said at the current stage and its result (DOMAIN section 7): resolved ends the disagreement;
+    withdrawn ends it too; escalated opens the next stage (stage 2 on its clock, held by the line manager; stage 3,
+    a strategy discussion, on its clock, held by CSC's strategy discussion lead; stage 4, the partnership, held by
+    the lead too, with no clock). Stage 3 is resolved or escalated only once its discussion has been held. The
+    stage's clock is met when it ends resolved or escalated, stopped when withdrawn."""
+    said = _clean_stage(checker, said, result)
     with transaction.atomic():
         disagreement = (
             Disagreement.objects.select_for_update(of=("self",))
@@ -248,25 +286,7 @@ def stage_record(
             raise ValidationError({"__all__": "This stage has already been recorded: reload the page"})
         if stage.number == StageNumber.DISCUSSION and result != StageResult.WITHDRAWN:
             _require_held(stage)
-        next_holder = None
-        if result == StageResult.ESCALATED and stage.number == StageNumber.PRACTITIONERS:
-            next_holder = stage_2_holder(disagreement)
-            if next_holder is None:
-                raise ValidationError(
-                    {
-                        "result": f"Nobody is recorded to hold stage 2 for {disagreement.with_agency}: ask an "
-                        "administrator to record the line manager or the agency's head of service"
-                    }
-                )
-        elif result == StageResult.ESCALATED:
-            next_holder = csc_lead(disagreement.referral)
-            if next_holder is None:
-                raise ValidationError(
-                    {
-                        "result": "Nobody is recorded as children's social care's strategy discussion lead to hold "
-                        f"stage {stage.number + 1}: ask an administrator to record its head of service"
-                    }
-                )
+        following = _next_stage(disagreement, stage) if result == StageResult.ESCALATED else None
         stage.said, stage.result, stage.ended_at, stage.recorded_by = said, result, now, acting_user
         words = {
             StageResult.RESOLVED: "resolved",
@@ -281,38 +301,16 @@ def stage_record(
                 deadline_meet(acting_user=acting_user, deadline=stage.deadline, at=now, by=reason, recorded=True)
         record(stage, acting_user, reason)
         stage.save()
-        if result == StageResult.ESCALATED:
-            if stage.number == StageNumber.PRACTITIONERS:
-                _open_stage(
-                    acting_user=acting_user,
-                    disagreement=disagreement,
-                    number=StageNumber.LINE_MANAGERS,
-                    holder=next_holder,
-                    others=[_manager(disagreement.raised_by)],  # type: ignore[list-item]
-                    now=now,
-                )
-            elif stage.number == StageNumber.LINE_MANAGERS:
-                # Stage 3: a strategy discussion held to resolve it, convened from the disagreement, on its clock,
-                # held by CSC's strategy discussion lead; the line managers of stage 2 take part.
-                _open_stage(
-                    acting_user=acting_user,
-                    disagreement=disagreement,
-                    number=StageNumber.DISCUSSION,
-                    holder=next_holder,
-                    others=[stage.holder, *stage.participants.all()],  # type: ignore[list-item]
-                    now=now,
-                )
-            else:
-                # Stage 4: the partnership (DOMAIN section 7). The guidance gives it no time: no clock; CSC's lead
-                # records what the partnership decided.
-                _open_stage(
-                    acting_user=acting_user,
-                    disagreement=disagreement,
-                    number=StageNumber.PARTNERSHIP,
-                    holder=next_holder,
-                    others=[],
-                    now=now,
-                )
+        if following is not None:
+            holder, others = following
+            _open_stage(
+                acting_user=acting_user,
+                disagreement=disagreement,
+                number=stage.number + 1,
+                holder=holder,
+                others=others,
+                now=now,
+            )
         else:
             disagreement.status = (
                 DisagreementStatus.RESOLVED if result == StageResult.RESOLVED else DisagreementStatus.WITHDRAWN

@@ -21,7 +21,6 @@ from strategy.models import (
     InvitationStatus,
 )
 
-
 # Panels the apps above draw on the meeting page (disputes: the disagreement it was convened to resolve, and the
 # case's open disagreements), registered in their ready(): strategy never imports them. Each is a template and a
 # function of the user's DiscussionChecker returning the panel's context, or None to draw nothing.
