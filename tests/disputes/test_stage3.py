@@ -357,3 +357,24 @@ def test_no_other_discussions_minutes_mention_a_disagreement(people, case3):
 
 def test_the_minutes_parts_registered_are_exactly_those_listed():
     assert registered_parts() == REGISTERED_PARTS
+
+
+def test_the_page_says_why_the_result_waits_and_that_a_closed_case_is_reopened_first(people, case3):
+    disagreement = at_stage_3(people, case3)
+    page = reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
+    with time_machine.travel(CONVENED, tick=False):
+        response = _client_for(people["hos"]).post(
+            reverse("disputes:stage", kwargs={"disagreement_pk": disagreement.pk}),
+            {"said": "Invented: nothing yet.", "result": StageResult.RESOLVED},
+        )
+    assert response.status_code == 400
+    assert "No strategy discussion has been convened for this stage yet" in response.content.decode()
+    assert Stage.objects.get(disagreement=disagreement, number=3).result == ""
+    strategy_services.case_close(
+        acting_user=people["tm"], referral=case3, outcome="threshold_not_met", reason="Invented", now=CONVENED
+    )
+    with time_machine.travel(CONVENED, tick=False):
+        shown = _client_for(people["tm"]).get(page).content.decode()
+    assert "The case is closed: a team manager reopens it" in shown
+    assert reverse("strategy:reopen_case", kwargs={"pk": case3.pk}) in shown
+    assert reverse("disputes:convene", kwargs={"disagreement_pk": disagreement.pk}) not in shown
