@@ -332,16 +332,18 @@ def _minutes_text(discussion, *, now) -> tuple[dict, str]:
 def test_the_minutes_of_a_stage_3_discussion_include_the_disagreement_and_its_result(people, case3):
     disagreement = at_stage_3(people, case3)
     discussion = builders.hold(people, convene(people, disagreement), started=MEETING, ended=ENDED)
-    before, text = _minutes_text(discussion, now=ENDED)
-    assert "Professional disagreement" in text and "The threshold for a strategy discussion" in text
-    assert "Invented: hold a strategy discussion." in text  # the outcome sought
-    # Who raised it with whom: name, role and agency.
-    police = people["police"]
-    assert f"{police}, Police officer, {police.agency}" in " ".join(text.split())
+    before = snapshot(discussion, now=ENDED)
     assert before["sections"]["disagreement"]["result"] == "Not yet recorded"
     record(people, disagreement, by="hos", result=StageResult.RESOLVED, said="Invented: agreed to convene.", now=ENDED)
-    after, text = _minutes_text(discussion, now=ENDED)
-    assert "Invented: agreed to convene." in text
+    after, text = _minutes_text(discussion, now=ENDED)  # one PDF, read back
+    assert "Professional disagreement" in text and "The threshold for a strategy discussion" in text
+    assert "Invented: hold a strategy discussion." in text  # the outcome sought
+    # Who raised it with whom: name, role and agency, as the minutes name attendees; each stage's result.
+    police, sw = people["police"], people["sw"]
+    flat = " ".join(text.split())
+    assert f"{police}, Police officer, {police.agency}" in flat and f"{sw}, Social worker, {sw.agency}" in flat
+    assert "2. Line managers" in flat and "Escalated to the next stage on" in flat
+    assert "Invented: agreed to convene." in text  # the stage-3 result
     assert after["sections"]["disagreement"]["result"].startswith("Resolved on")
     # Recorded after a version was approved: the next version shows it (the reason for the discussion changed).
     assert changed_sections(before, after) == ["Reason for the discussion"]
