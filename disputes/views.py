@@ -197,6 +197,7 @@ def stage_convene(request: AuthenticatedRequest, disagreement_pk: int) -> HttpRe
         trigger=Trigger.PROFESSIONAL_DISAGREEMENT,
         children=[disagreement.child_id] if disagreement.child_id else None,
         parties=[disagreement.raised_by_agency, disagreement.with_agency],
+        identified=checker.current.started_at if checker.current else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -69,9 +69,10 @@ def convene_form(
     trigger: str | None = None,
     children: list | None = None,
     parties: Sequence[Any] = (),
+    identified: dt.datetime | None = None,
 ) -> forms.ConveneForm:
-    """The convene form: the ordinary one, or (disputes' stage 3) with the trigger fixed, the children chosen and
-    the agencies of a disagreement's parties proposed."""
+    """The convene form: the ordinary one, or (disputes' stage 3) with the trigger fixed, the children chosen, the
+    agencies of a disagreement's parties proposed and the concern identified when stage 3 began."""
     people = referral_people(referral, today=to_local(now).date())
     agencies = list(referral.partnership.agencies.order_by("name"))
     concerns = list(referral.concerns.values_list("code", flat=True))
@@ -88,8 +89,9 @@ def convene_form(
         proposals = rules.with_agencies(
             proposals, parties, role="Party to the disagreement", reason="Party to the professional disagreement"
         )
-    local = to_local(referral.received_at)
     first = not referral.discussions.exists()
+    local = to_local(identified or referral.received_at)
+    known = first or identified is not None
     # Serious injury or forensic evidence that may be lost: same day is proposed, whatever the referral said.
     proposed = referral_rules.proposed_urgency(concerns, non_mobile_injury=referral.non_mobile_infant_injury)
     urgency = referral.urgency if first else None
@@ -99,8 +101,8 @@ def convene_form(
         "trigger": trigger or ("new_referral" if first else None),
         "urgency": urgency,
         "urgency_reason": referral.urgency_reason if first else "",  # the referral's, if a longer one is chosen again
-        "identified_date": local.date() if first else None,
-        "identified_time": local.strftime("%H:%M") if first else "",
+        "identified_date": local.date() if known else None,
+        "identified_time": local.strftime("%H:%M") if known else "",
         "children": children if children is not None else [c.pk for c in people["children"]],
         "chair": request.user.pk if may_chair(request.user, referral.partnership_id) else None,
         "submission_key": uuid.uuid4(),

@@ -249,6 +249,8 @@ def test_the_convene_form_proposes_both_parties_and_chooses_the_child_named(peop
     with time_machine.travel(CONVENED, tick=False):
         form = _client_for(people["sw"]).get(reverse("disputes:convene", args=[disagreement.pk])).context["form"]
     assert form.initial["children"] == [child.pk]
+    # The concern was identified when stage 3 began (the line managers could not resolve it).
+    assert (form.initial["identified_date"], form.initial["identified_time"]) == (dt.date(2026, 11, 23), "15:00")
     proposed = {row["proposal"].agency_id for row in form.proposal_rows if not row.get("missing")}
     assert people["school"].pk in proposed  # the party that raised it (CSC, the other party, is always there)
 
