@@ -382,3 +382,29 @@ def test_the_page_says_why_the_result_waits_and_that_a_closed_case_is_reopened_f
     assert "The case is closed: a team manager reopens it" in shown
     assert reverse("strategy:reopen_case", kwargs={"pk": case3.pk}) in shown
     assert reverse("disputes:convene", kwargs={"disagreement_pk": disagreement.pk}) not in shown
+
+
+def test_a_bad_convene_form_says_what_is_wrong_keeps_what_was_typed_and_saves_nothing(people, case3):
+    disagreement = at_stage_3(people, case3)
+    url = reverse("disputes:convene", kwargs={"disagreement_pk": disagreement.pk})
+    with time_machine.travel(CONVENED, tick=False):
+        response = _client_for(people["sw"]).post(url, {"reason": "Invented: typed before the mistake."})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and "Invented: typed before the mistake." in page
+    assert Stage.objects.get(disagreement=disagreement, number=3).discussion is None
+    assert not case3.discussions.filter(trigger=Trigger.PROFESSIONAL_DISAGREEMENT).exists()
+
+
+def test_a_partys_agency_is_proposed_once_folded_into_its_core_row_or_on_a_row_of_its_own(people):
+    from strategy import rules
+
+    found = rules.proposals(children=[], others=[], concerns=[], referrer_agency_type=None, today=MEETING.date())
+    police, school = people["police_agency"], people["school"]
+    proposed = rules.with_agencies(found, [police, school, people["csc"]], role="Party", reason="Party to it")
+    police_rows = [p for p in proposed if p.agency_type == police.agency_type]
+    assert len(police_rows) == 1 and police_rows[0].agency_id == police.pk
+    assert police_rows[0].reason.endswith("; party to it")
+    own = [p for p in proposed if p.agency_id == school.pk]
+    assert [(p.key, p.role, p.reason) for p in own] == [(f"party_{school.pk}", "Party", "Party to it")]
+    assert len(proposed) == len(found) + 1  # CSC is always there (the chair and the social worker)
