@@ -104,6 +104,13 @@ class Partnership(models.Model):
         "discussion leads are alerted (and the partnership's administrators at twice as many; DOMAIN section 7; "
         "usually 3).",
     )
+    disagreement_stage_3_days = models.PositiveSmallIntegerField(
+        "working days for a disagreement's third stage",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="A strategy discussion is held to resolve it, and its result recorded, within this many working "
+        "days (DOMAIN section 7; the guidance gives no time: 5, as for a complex discussion).",
+    )
     reference_prefix = models.CharField(
         max_length=10,
         default="DSC",

@@ -19,6 +19,7 @@ def partnership_calendar(partnership: Partnership) -> Calendar:
         meeting_hours=partnership.meeting_not_ended_hours,
         disagreement_stage_1_days=partnership.disagreement_stage_1_days,
         disagreement_stage_2_days=partnership.disagreement_stage_2_days,
+        disagreement_stage_3_days=partnership.disagreement_stage_3_days,
         start_of_day=partnership.start_of_working_day,
     )
 

@@ -72,6 +72,7 @@ class Rule(enum.StrEnum):
     MEETING_NOT_ENDED = "MEETING_NOT_ENDED"
     DISAGREEMENT_STAGE_1 = "DISAGREEMENT_STAGE_1"
     DISAGREEMENT_STAGE_2 = "DISAGREEMENT_STAGE_2"
+    DISAGREEMENT_STAGE_3 = "DISAGREEMENT_STAGE_3"
 
 
 # Clocks whose due moment a person set (an agreed action date, a reconvene or risk review date): the engine
@@ -95,6 +96,7 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
     Rule.MEETING_NOT_ENDED: "4 hours (partnership setting)",
     Rule.DISAGREEMENT_STAGE_1: "1 working day (partnership setting)",
     Rule.DISAGREEMENT_STAGE_2: "2 working days (partnership setting)",
+    Rule.DISAGREEMENT_STAGE_3: "5 working days (partnership setting)",
 }
 
 
@@ -131,8 +133,9 @@ STANDARD_DAYS_MAX = 10
 
 # A professional disagreement's stages (DOMAIN section 7): the Gloucestershire escalation procedure gives no time for
 # them, so each is a partnership setting in working days (defaults 1 for practitioner to practitioner, 2 for the line
-# managers), due at the end of the working day.
-DISAGREEMENT_RULES = (Rule.DISAGREEMENT_STAGE_1, Rule.DISAGREEMENT_STAGE_2)
+# managers, 5 for the strategy discussion held to resolve it: as long as the slowest discussion of section 3, the
+# complex one), due at the end of the working day.
+DISAGREEMENT_RULES = (Rule.DISAGREEMENT_STAGE_1, Rule.DISAGREEMENT_STAGE_2, Rule.DISAGREEMENT_STAGE_3)
 DISAGREEMENT_DAYS_MIN = 1
 DISAGREEMENT_DAYS_MAX = 10
 
@@ -156,6 +159,7 @@ class Calendar:
     disagreement_stage_1_days: int = 1
     disagreement_stage_2_days: int = 2
     start_of_day: time = time(9, 0)
+    disagreement_stage_3_days: int = 5
 
     def __post_init__(self) -> None:
         if self.jurisdiction not in JURISDICTIONS:
@@ -183,7 +187,7 @@ class Calendar:
                 raise ValueError(
                     f"{name} must be a whole number of hours from {HOURS_MIN} to {HOURS_MAX}, not {value!r}"
                 )
-        for name in ("disagreement_stage_1_days", "disagreement_stage_2_days"):
+        for name in ("disagreement_stage_1_days", "disagreement_stage_2_days", "disagreement_stage_3_days"):
             value = getattr(self, name)
             if (
                 isinstance(value, bool)
@@ -350,6 +354,7 @@ def due_at(rule: Rule | str, start: datetime, calendar: Calendar = DEFAULT_CALEN
         Rule.SD_STANDARD: calendar.standard_days,
         Rule.DISAGREEMENT_STAGE_1: calendar.disagreement_stage_1_days,
         Rule.DISAGREEMENT_STAGE_2: calendar.disagreement_stage_2_days,
+        Rule.DISAGREEMENT_STAGE_3: calendar.disagreement_stage_3_days,
     }.get(rule) or _FIXED_WORKING_DAYS[rule]
     return _local_moment(add_working_days(local_start.date(), days, calendar), calendar.end_of_day)
 

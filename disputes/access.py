@@ -10,7 +10,11 @@ Built on the one case policy (referrals.access):
   managers, CSC practitioners of the partnership who see the case, and the strategy discussion leads (heads of
   service of the partnership's agencies), and whoever the urgent route alerted (the on-call rota out of hours: their
   names are recorded on the disagreement). Nobody else, other invited agencies included: 404.
-* Record a stage: its holder (any result); who raised it may withdraw it. Stages 3 and 4 are recorded in part 2.
+* Record a stage: its holder (any result); who raised it may withdraw it. Stage 3 (a strategy discussion held to
+  resolve it) is held by CSC's strategy discussion lead, and the chair of its discussion may record it too; stage 4
+  (the partnership, the last) is resolved or withdrawn only.
+* Convene stage 3's discussion: who may convene a discussion on the case (CSC social workers and team managers of
+  the partnership, the case open) and sees the disagreement.
 """
 
 from dataclasses import dataclass
@@ -29,7 +33,10 @@ from referrals.access import (
 from referrals.models import Referral, ReferralStatus
 from strategy.models import Invitation, InvitationStatus
 
-CLOCKED_STAGES = (StageNumber.PRACTITIONERS, StageNumber.LINE_MANAGERS)
+ALL_RESULTS: list[str] = [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
+# The partnership is the last stage: nothing to escalate to.
+RESULTS_OF_STAGE: dict[int, list[str]] = {StageNumber.PARTNERSHIP: [StageResult.RESOLVED, StageResult.WITHDRAWN]}
+CONVENERS = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 CSC_SEES = (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_CLOSED)
 
 
@@ -101,7 +108,7 @@ class DisagreementChecker:
     def for_user(cls, user: User, disagreement: Disagreement) -> "DisagreementChecker":
         stages = tuple(
             disagreement.stages.prefetch_related("participants").select_related(
-                "holder", "holder__agency", "deadline", "recorded_by"
+                "holder", "holder__agency", "deadline", "recorded_by", "discussion__deadline"
             )
         )
         return cls(user=user, disagreement=disagreement, stages=stages, sees=_sees(user, disagreement, list(stages)))
@@ -114,18 +121,40 @@ class DisagreementChecker:
         return next((s for s in self.stages if s.number == self.disagreement.stage), None)
 
     def results_allowed(self) -> list[str]:
-        """The results this user may record for the current stage: its holder any; who raised it, withdrawn."""
+        """The results this user may record for the current stage: its holder (at stage 3, the chair of its
+        discussion too) any the stage has; who raised it, withdrawn."""
         stage = self.current
-        if not self.sees or not self.disagreement.is_open or stage is None or stage.number not in CLOCKED_STAGES:
+        if not self.sees or not self.disagreement.is_open or stage is None:
             return []
-        if stage.holder_id == self.user.pk:
-            return [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
+        chair = (
+            stage.number == StageNumber.DISCUSSION
+            and stage.discussion is not None
+            and stage.discussion.chair_id == self.user.pk
+        )
+        if stage.holder_id == self.user.pk or chair:
+            return list(RESULTS_OF_STAGE.get(stage.number, ALL_RESULTS))
         if self.disagreement.raised_by_id == self.user.pk:
             return [StageResult.WITHDRAWN]
         return []
 
     def can_record(self) -> bool:
         return bool(self.results_allowed())
+
+    def convene_state(self) -> str:
+        """Whether this user may convene stage 3's discussion: "yes"; "closed" (a CSC practitioner who would, but
+        the case is closed: a team manager reopens it first); "" (not at stage 3, or not theirs to convene)."""
+        stage = self.current
+        if not self.sees or not self.disagreement.is_open or stage is None or stage.number != StageNumber.DISCUSSION:
+            return ""
+        case = ReferralChecker.for_user(self.user, self.disagreement.referral)
+        if case.can_edit():
+            return "yes"
+        if case.relation is Relationship.CSC_CLOSED and self.user.has_role(*CONVENERS):
+            return "closed"
+        return ""
+
+    def can_convene(self) -> bool:
+        return self.convene_state() == "yes"
 
 
 def _sees(user: User, disagreement: Disagreement, stages: list[Stage]) -> bool:

@@ -2,8 +2,9 @@
 
 A disagreement is raised on a case by a practitioner; it moves through the stages of the Gloucestershire escalation
 procedure: (1) practitioner to practitioner, (2) the line managers talk directly, (3) a strategy discussion is held,
-(4) the partnership. Stages 1 and 2 each have a clock in the one deadline table (referrals.Deadline), opened, met
-and stopped through referrals.deadlines only; stages 3 and 4 are recorded (part 2 convenes the discussion).
+(4) the partnership. Stages 1, 2 and 3 (the strategy discussion convened from the disagreement, and its result)
+each have a clock in the one deadline table (referrals.Deadline), opened, met and stopped through
+referrals.deadlines only; stage 4 has none (the guidance gives no time).
 Nothing here is ever deleted: a disagreement ends resolved or withdrawn, with each stage's result kept.
 """
 
@@ -14,6 +15,7 @@ from actions.models import Action
 from agencies.models import Agency
 from core.history import HistoricalRecords
 from referrals.models import Deadline, Person, Referral
+from strategy.models import Discussion
 
 
 class Subject(models.TextChoices):
@@ -117,6 +119,11 @@ class Stage(models.Model):
     started_at = models.DateTimeField()
     deadline = models.OneToOneField(
         Deadline, on_delete=models.PROTECT, null=True, blank=True, related_name="disagreement_stage"
+    )
+    # Stage 3: the strategy discussion convened to resolve it (DOMAIN section 7), linked both ways: the meeting page
+    # finds it through the panel disputes registers there (strategy never imports this app).
+    discussion = models.ForeignKey(
+        Discussion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Stage 3 only."
     )
     said = models.TextField("what was said", blank=True)
     result = models.CharField(max_length=10, choices=StageResult.choices, blank=True)

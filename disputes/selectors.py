@@ -9,8 +9,10 @@ from agencies.models import PRACTITIONER_ROLES, User
 from core.presenters import DeadlineView, present_deadline_row
 from disputes.access import DisagreementChecker, may_raise
 from disputes.models import Disagreement, DisagreementStatus, StageNumber
+from disputes.record import convened_stage, stages_of, summary
 from referrals.access import ReferralChecker
 from referrals.models import Referral
+from strategy.access import DiscussionChecker
 from strategy.models import Discussion, Invitation
 
 
@@ -46,6 +48,7 @@ def stage_rows(checker: DisagreementChecker, *, now: dt.datetime) -> list[dict]:
     days = {
         StageNumber.PRACTITIONERS: calendar.disagreement_stage_1_days,
         StageNumber.LINE_MANAGERS: calendar.disagreement_stage_2_days,
+        StageNumber.DISCUSSION: calendar.disagreement_stage_3_days,
     }
     rows = []
     for stage in checker.stages:
@@ -110,3 +113,33 @@ def people_offered(
         practitioners.filter(pk__in=ids).select_related("agency").order_by("agency__name", "last_name", "first_name")
     )
     return people, more
+
+
+def meeting_disagreements_panel(checker: DiscussionChecker, *, now: dt.datetime) -> dict | None:
+    """The meeting page's part (issue 30): the disagreement a stage-3 discussion was convened to resolve, for
+    everyone who sees the meeting (the meeting is about it), with a link for who may open it; and the case's open
+    disagreements, each only for who may see it (as on the case page). None: draw nothing."""
+    user, discussion = checker.user, checker.discussion
+    stage = convened_stage(discussion)
+    convened_for = None
+    if stage is not None:
+        disagreement = stage.disagreement
+        convened_for = {
+            "disagreement": disagreement,
+            "summary": summary(disagreement, stages_of(disagreement)),
+            "link": DisagreementChecker.for_user(user, disagreement).can_view(),
+        }
+    others = Disagreement.objects.filter(referral_id=discussion.referral_id, status=DisagreementStatus.OPEN)
+    if stage is not None:
+        others = others.exclude(pk=stage.disagreement_id)
+    shown = [
+        {"disagreement": c.disagreement, "clock": clock_view(c.disagreement.deadline, now=now)}
+        for c in (
+            DisagreementChecker.for_user(user, d)
+            for d in others.select_related("raised_by", "raised_by_agency", "with_agency", "with_person", "deadline")
+        )
+        if c.can_view()
+    ]
+    if convened_for is None and not shown:
+        return None
+    return {"convened_for": convened_for, "disagreements": shown}

@@ -6,6 +6,8 @@ agency, and an overdue stage is told to their line manager, then the agency's le
 """
 
 import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,11 +23,14 @@ from core.timescales import Rule, is_out_of_hours
 from disputes.access import DisagreementChecker, may_raise
 from disputes.models import Disagreement, DisagreementStatus, Stage, StageNumber, StageResult, Subject
 from referrals.deadlines import deadline_meet, deadline_open, deadline_stop
-from referrals.models import Person, PersonKind, Referral
+from referrals.models import DeadlineState, Person, PersonKind, Referral
+from strategy import services as strategy_services
+from strategy.models import Discussion, DiscussionStatus, Trigger
 
 STAGE_RULES = {
     StageNumber.PRACTITIONERS: Rule.DISAGREEMENT_STAGE_1,
     StageNumber.LINE_MANAGERS: Rule.DISAGREEMENT_STAGE_2,
+    StageNumber.DISCUSSION: Rule.DISAGREEMENT_STAGE_3,
 }
 OUTCOME_SOUGHT_MAX = 5000
 
@@ -40,6 +45,23 @@ def _lead_of(agency: Agency) -> User | None:
 def _manager(user: User | None) -> User | None:
     manager = user.line_manager if user is not None and user.line_manager_id else None
     return manager if manager is not None and manager.is_active else None
+
+
+def csc_lead(referral: Referral) -> User | None:
+    """The case partnership's CSC strategy discussion lead (the Gloucestershire guidance: "Social Care - Head of
+    Service with Strategy Discussion Lead"): the first active head of service of its children's social care. They
+    hold stage 3 (a strategy discussion held to resolve it) and stage 4 (the partnership)."""
+    return (
+        User.objects.filter(
+            agency__partnership_id=referral.partnership_id,
+            agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+            is_active=True,
+            roles__code=RoleCode.HEAD_OF_SERVICE,
+        )
+        .select_related("agency")
+        .order_by("agency_id", "pk")
+        .first()
+    )
 
 
 def stage_2_holder(disagreement: Disagreement) -> User | None:
@@ -226,13 +248,8 @@ def _urgent_route(disagreement: Disagreement, *, now: dt.datetime) -> list[User]
     return told
 
 
-def stage_record(
-    *, acting_user: User, checker: DisagreementChecker, said: str, result: str, now: dt.datetime
-) -> Disagreement:
-    """Record what was said at the current stage and its result (DOMAIN section 7): resolved ends the disagreement;
-    withdrawn ends it too; escalated opens the next stage (stage 2 on its clock, held by the line manager; stage 3,
-    a strategy discussion, with no clock yet). The stage's clock is met when it ends resolved or escalated, stopped
-    when withdrawn."""
+def _clean_stage(checker: DisagreementChecker, said: str, result: str) -> str:
+    """What was said, checked, and the result among those the user may record (refused: 403 if none)."""
     allowed = checker.results_allowed()
     if not allowed:
         raise PermissionDenied("Only the person holding this stage records it")
@@ -245,9 +262,53 @@ def stage_record(
     if result not in StageResult.values:
         errors["result"] = "Select the result of this stage"
     elif result not in allowed:
-        errors["result"] = "You can only withdraw your disagreement: the person holding this stage records the rest"
+        errors["result"] = (
+            "You can only withdraw your disagreement: the person holding this stage records the rest"
+            if allowed == [StageResult.WITHDRAWN]
+            else "Select a result this stage can have: the partnership is the last stage"
+        )
     if errors:
         raise ValidationError(errors)
+    return said
+
+
+def _next_stage(disagreement: Disagreement, stage: Stage) -> tuple[User, list[User]]:
+    """Who holds the stage after `stage`, and who else takes part (DOMAIN section 7): stage 2, the line managers
+    (the one disagreed with's holds it, the raiser's takes part); stage 3, a strategy discussion held to resolve it,
+    and stage 4, the partnership, both held by CSC's strategy discussion lead (at stage 3 the line managers of stage
+    2 take part). Nobody to hold it: refused, with what to ask an administrator."""
+    if stage.number == StageNumber.PRACTITIONERS:
+        holder = stage_2_holder(disagreement)
+        if holder is None:
+            raise ValidationError(
+                {
+                    "result": f"Nobody is recorded to hold stage 2 for {disagreement.with_agency}: ask an "
+                    "administrator to record the line manager or the agency's head of service"
+                }
+            )
+        return holder, [_manager(disagreement.raised_by)]  # type: ignore[list-item]
+    lead = csc_lead(disagreement.referral)
+    if lead is None:
+        raise ValidationError(
+            {
+                "result": "Nobody is recorded as children's social care's strategy discussion lead to hold "
+                f"stage {stage.number + 1}: ask an administrator to record its head of service"
+            }
+        )
+    if stage.number == StageNumber.LINE_MANAGERS:
+        return lead, [stage.holder, *stage.participants.all()]  # type: ignore[list-item]
+    return lead, []
+
+
+def stage_record(
+    *, acting_user: User, checker: DisagreementChecker, said: str, result: str, now: dt.datetime
+) -> Disagreement:
+    """Record what was said at the current stage and its result (DOMAIN section 7): resolved ends the disagreement;
+    withdrawn ends it too; escalated opens the next stage (stage 2 on its clock, held by the line manager; stage 3,
+    a strategy discussion, on its clock, held by CSC's strategy discussion lead; stage 4, the partnership, held by
+    the lead too, with no clock). Stage 3 is resolved or escalated only once its discussion has been held. The
+    stage's clock is met when it ends resolved or escalated, stopped when withdrawn."""
+    said = _clean_stage(checker, said, result)
     with transaction.atomic():
         disagreement = (
             Disagreement.objects.select_for_update(of=("self",))
@@ -263,21 +324,14 @@ def stage_record(
         )
         stage = (
             Stage.objects.select_for_update(of=("self",))
-            .select_related("deadline__partnership")
+            .select_related("deadline__partnership", "discussion__deadline")
             .get(disagreement=disagreement, number=disagreement.stage)
         )
         if disagreement.status != DisagreementStatus.OPEN or stage.result:
             raise ValidationError({"__all__": "This stage has already been recorded: reload the page"})
-        next_holder = None
-        if result == StageResult.ESCALATED and stage.number == StageNumber.PRACTITIONERS:
-            next_holder = stage_2_holder(disagreement)
-            if next_holder is None:
-                raise ValidationError(
-                    {
-                        "result": f"Nobody is recorded to hold stage 2 for {disagreement.with_agency}: ask an "
-                        "administrator to record the line manager or the agency's head of service"
-                    }
-                )
+        if stage.number == StageNumber.DISCUSSION and result != StageResult.WITHDRAWN:
+            _require_held(stage)
+        following = _next_stage(disagreement, stage) if result == StageResult.ESCALATED else None
         stage.said, stage.result, stage.ended_at, stage.recorded_by = said, result, now, acting_user
         words = {
             StageResult.RESOLVED: "resolved",
@@ -292,26 +346,16 @@ def stage_record(
                 deadline_meet(acting_user=acting_user, deadline=stage.deadline, at=now, by=reason, recorded=True)
         record(stage, acting_user, reason)
         stage.save()
-        if result == StageResult.ESCALATED:
-            if stage.number == StageNumber.PRACTITIONERS:
-                _open_stage(
-                    acting_user=acting_user,
-                    disagreement=disagreement,
-                    number=StageNumber.LINE_MANAGERS,
-                    holder=next_holder,
-                    others=[_manager(disagreement.raised_by)],  # type: ignore[list-item]
-                    now=now,
-                )
-            else:
-                # Stage 3: a strategy discussion held to resolve it (convened from here in part 2), no clock yet.
-                _open_stage(
-                    acting_user=acting_user,
-                    disagreement=disagreement,
-                    number=StageNumber.DISCUSSION,
-                    holder=None,
-                    others=[],
-                    now=now,
-                )
+        if following is not None:
+            holder, others = following
+            _open_stage(
+                acting_user=acting_user,
+                disagreement=disagreement,
+                number=stage.number + 1,
+                holder=holder,
+                others=others,
+                now=now,
+            )
         else:
             disagreement.status = (
                 DisagreementStatus.RESOLVED if result == StageResult.RESOLVED else DisagreementStatus.WITHDRAWN
@@ -320,3 +364,78 @@ def stage_record(
         record(disagreement, acting_user, reason)
         disagreement.save()
     return disagreement
+
+
+def _require_held(stage: Stage) -> None:
+    """Stage 3 is a strategy discussion held to resolve the disagreement: its result comes from it."""
+    discussion = stage.discussion
+    if discussion is None or not live_discussion(stage):
+        raise ValidationError(
+            {
+                "result": "No strategy discussion has been convened for this stage yet: convene one, and record the "
+                "result once it has been held (or withdraw the disagreement)"
+            }
+        )
+    if discussion.status != DiscussionStatus.ENDED:
+        raise ValidationError(
+            {"result": "The strategy discussion has not been held yet: record the result once its meeting has ended"}
+        )
+
+
+def live_discussion(stage: Stage) -> Discussion | None:
+    """Stage 3's discussion, unless it was cancelled: never held and its clock stopped (the case was closed before
+    it was held, the one way a convened discussion is called off). A cancelled one lets another be convened."""
+    discussion = stage.discussion
+    if discussion is None:
+        return None
+    cancelled = discussion.status == DiscussionStatus.CONVENED and discussion.deadline.state == DeadlineState.STOPPED
+    return None if cancelled else discussion
+
+
+def stage_discussion_convene(
+    *,
+    acting_user: User,
+    checker: DisagreementChecker,
+    data: Mapping[str, Any],
+    children: Sequence[Person],
+    invitations: Sequence[Mapping[str, Any]],
+    declined: Sequence[Mapping[str, Any]] = (),
+    now: dt.datetime,
+    submission_key: uuid.UUID | None = None,
+) -> Discussion:
+    """Convene the strategy discussion of stage 3 (DOMAIN section 7: "a Strategy Discussion should be held"), with
+    the trigger "a professional disagreement", and link it to the stage, in one transaction: strategy's own convene
+    (its checks, clock and invitations), then the link. One discussion per stage 3: a second attempt is refused
+    (the page shows the first); a cancelled one lets another be convened."""
+    if not checker.can_convene():
+        raise PermissionDenied("Only children's social care convenes the strategy discussion, on an open case")
+    with transaction.atomic():
+        disagreement = Disagreement.objects.select_for_update(of=("self",)).get(pk=checker.disagreement.pk)
+        stage = (
+            Stage.objects.select_for_update(of=("self",))
+            .select_related("discussion__deadline")
+            .filter(disagreement=disagreement, number=StageNumber.DISCUSSION)
+            .first()
+        )
+        if not disagreement.is_open or disagreement.stage != StageNumber.DISCUSSION or stage is None:
+            raise ValidationError({"__all__": "This disagreement is not waiting for a strategy discussion"})
+        earlier = live_discussion(stage)
+        if earlier is not None and not (submission_key and earlier.submission_key == submission_key):
+            raise ValidationError(
+                {"__all__": "A strategy discussion has already been convened to resolve this disagreement"}
+            )
+        discussion = strategy_services.discussion_convene(
+            acting_user=acting_user,
+            referral=disagreement.referral,
+            data={**data, "trigger": Trigger.PROFESSIONAL_DISAGREEMENT},
+            children=children,
+            invitations=invitations,
+            declined=declined,
+            now=now,
+            submission_key=submission_key,
+        )
+        if stage.discussion_id != discussion.pk:
+            stage.discussion = discussion
+            record(stage, acting_user, "Strategy discussion convened to resolve the disagreement")
+            stage.save()
+    return discussion

@@ -9,4 +9,5 @@ urlpatterns = [
     path("disagreements/raise/", views.disagreement_find, name="find"),
     path("disagreements/<int:disagreement_pk>/", views.disagreement_detail, name="detail"),
     path("disagreements/<int:disagreement_pk>/stage/", views.stage_record, name="stage"),
+    path("disagreements/<int:disagreement_pk>/convene/", views.stage_convene, name="convene"),
 ]

@@ -7,10 +7,11 @@ case. Errors come back in the GOV.UK error summary with what was typed kept, and
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action
@@ -20,8 +21,10 @@ from core.forms import GovFormMixin, add_service_errors
 from disputes import access, forms, selectors, services
 from disputes.models import StageNumber
 from referrals import services as case_services
-from referrals.access import ReferralChecker
+from referrals.access import ReferralChecker, get_referral_for_user
 from referrals.models import Person, PersonKind, Referral
+from strategy.models import Trigger
+from strategy.views import convene_form, convene_page
 
 
 def _may_raise_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
@@ -109,6 +112,7 @@ def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _detail(request: AuthenticatedRequest, checker: access.DisagreementChecker, form, *, status: int = 200):
     disagreement = checker.disagreement
     now = timezone.now()
+    case = ReferralChecker.for_user(request.user, disagreement.referral)
     context = {
         "disagreement": disagreement,
         "checker": checker,
@@ -116,8 +120,11 @@ def _detail(request: AuthenticatedRequest, checker: access.DisagreementChecker, 
         "rows": selectors.stage_rows(checker, now=now),
         "form": form,
         "next_is_discussion": disagreement.is_open and disagreement.stage == StageNumber.DISCUSSION,
+        "discussion": _stage_3_discussion(checker),
+        "convene_state": checker.convene_state(),
         # A link to the case for who sees it; raising grants no access to it (an agency once invited, after closure).
-        "sees_case": ReferralChecker.for_user(request.user, disagreement.referral).can_view(),
+        "sees_case": case.can_view(),
+        "may_reopen": case.can_reopen(),
     }
     return render(request, "disputes/detail.html", context, status=status)
 
@@ -187,3 +194,65 @@ def disagreement_find(request: AuthenticatedRequest) -> HttpResponse:
 def _practitioner_only(request: AuthenticatedRequest) -> None:
     if not access.may_raise_by_reference(request.user):
         raise Http404("No such page")
+
+
+def _stage_3_discussion(checker: access.DisagreementChecker):
+    stage = next((s for s in checker.stages if s.number == StageNumber.DISCUSSION), None)
+    return services.live_discussion(stage) if stage is not None else None
+
+
+@case_methods(["GET", "POST"], _sees_disagreement)
+def stage_convene(request: AuthenticatedRequest, disagreement_pk: int) -> HttpResponse:
+    """Convene the strategy discussion of stage 3 (DOMAIN section 7): strategy's convene form with the trigger fixed
+    to "a professional disagreement", the child it names chosen (else every child) and the agencies of both parties
+    proposed; saved with the link to the stage in one transaction. Who sees the disagreement and may not convene:
+    403; once convened (and not cancelled), the page goes to that discussion."""
+    checker = access.get_disagreement_for_user(request.user, disagreement_pk)
+    disagreement = checker.disagreement
+    earlier = _stage_3_discussion(checker)
+    if earlier is not None:
+        messages.info(request, "A strategy discussion has already been convened to resolve this disagreement")
+        if ReferralChecker.for_user(request.user, disagreement.referral).can_view():
+            return redirect("strategy:meeting", discussion_pk=earlier.pk)
+        return redirect("disputes:detail", disagreement_pk=disagreement.pk)
+    if not checker.can_convene():
+        raise PermissionDenied("Only children's social care convenes the strategy discussion, on an open case")
+    referral, case_checker = get_referral_for_user(request.user, disagreement.referral_id, write=True)
+    now = timezone.now()
+    form = convene_form(
+        request,
+        referral,
+        now,
+        request.POST if request.method == "POST" else None,
+        trigger=Trigger.PROFESSIONAL_DISAGREEMENT,
+        children=[disagreement.child_id] if disagreement.child_id else None,
+        parties=[disagreement.raised_by_agency, disagreement.with_agency],
+        identified=checker.current.started_at if checker.current else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            discussion = services.stage_discussion_convene(
+                acting_user=request.user,
+                checker=checker,
+                now=now,
+                submission_key=form.cleaned_data.get("submission_key"),
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            add_service_errors(
+                form, exc, {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
+            )
+        else:
+            messages.success(request, "Strategy discussion convened to resolve the disagreement")
+            return redirect("strategy:meeting", discussion_pk=discussion.pk)
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
+    return convene_page(
+        request,
+        referral,
+        case_checker,
+        form,
+        convened_for=f"{disagreement.get_subject_display().lower()}, raised by {disagreement.raised_by_agency} "
+        f"with {disagreement.with_agency}",
+        back_url=reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk}),
+    )

@@ -8,6 +8,7 @@ summary section and the details the chair ticked, nothing else of the record.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from actions import services as actions_services
@@ -53,8 +54,31 @@ UNCOMPARED = {"deadlines"}
 # Nothing decided: nothing is shared (the default). Also what a version approved before the section existed had.
 FAMILY_UNDECIDED: dict[str, Any] = {"decided": False, "shares": False}
 # Parts shown inside a section of DOMAIN section 6 (under its heading): a change to one changes that section.
-SUBSECTIONS = {"standing": "decisions"}
+SUBSECTIONS = {"standing": "decisions", "disagreement": "reason"}
 HEADINGS["standing"] = "Recorded whatever the outcome"
+
+# Parts of the minutes that the apps above add, under a section of DOMAIN section 6 (SUBSECTIONS): key -> the dotted
+# name of the function building it from the discussion (None: not part of these minutes). minutes never imports
+# them: each app registers its builder in its ready(), and only what is listed here may register. The one list.
+REGISTERED_PARTS: dict[str, str] = {
+    # A stage-3 discussion's minutes include the disagreement it was convened to resolve, and its result (issue 30).
+    "disagreement": "disputes.record.minutes_part",
+}
+HEADINGS["disagreement"] = "Professional disagreement"
+_part_builders: dict[str, Callable[..., dict[str, Any] | None]] = {}
+
+
+def minutes_part_register(key: str, builder: Callable[..., dict[str, Any] | None]) -> None:
+    """Called from an app's ready(): refuses a builder REGISTERED_PARTS does not name for `key`."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    if REGISTERED_PARTS.get(key) != name:
+        raise LookupError(f"{name} is not listed for {key!r} in minutes.record.REGISTERED_PARTS: add it there")
+    _part_builders[key] = builder
+
+
+def registered_parts() -> dict[str, str]:
+    """What registered at start-up (for the test that compares it with REGISTERED_PARTS)."""
+    return {key: f"{b.__module__}.{b.__qualname__}" for key, b in _part_builders.items()}
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -165,6 +189,10 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             for r in (recipients or [])
         ],
     }
+    for key, build in _part_builders.items():
+        part = build(discussion, now=now)
+        if part is not None:
+            sections[key] = part
     return {
         "reference": referral.reference,
         "partnership": referral.partnership.name,

@@ -105,10 +105,18 @@ class ConveneForm(GovFormMixin, forms.Form):
         chairs: Any,
         proposals: list[Proposal],
         agencies: list[Agency],
+        trigger: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.referral = referral
+        # "A professional disagreement" is set only when convened from a disagreement at stage 3 (disputes), where it
+        # is the one choice; the ordinary form never offers it.
+        self.fields["trigger"].choices = (  # type: ignore[attr-defined]
+            [(value, label) for value, label in Trigger.choices if value == trigger]
+            if trigger
+            else [(value, label) for value, label in Trigger.choices if value != Trigger.PROFESSIONAL_DISAGREEMENT]
+        )
         self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
         offer(self.fields["children"], children, label=lambda child: child.full_name)
         self.fields["reconvened_from"].queryset = referral.discussions.all()  # type: ignore[attr-defined]

@@ -23,6 +23,8 @@ class Trigger(models.TextChoices):
     PLAN_OR_LOOKED_AFTER = "plan_or_looked_after", "A concern about a child on a plan or looked after"
     MISSING = "missing", "A child subject to section 47 enquiries found to be missing"
     ACCESS_REFUSED = "access_refused", "Access to a child refused"
+    # Only set when a discussion is convened from a disagreement at stage 3 (disputes): not offered otherwise.
+    PROFESSIONAL_DISAGREEMENT = "professional_disagreement", "A professional disagreement"
 
 
 class Format(models.TextChoices):

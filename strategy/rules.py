@@ -394,6 +394,38 @@ def _referrer_folded(found: list[Proposal]) -> list[Proposal]:
     return found
 
 
+def with_agencies(found: list[Proposal], agencies: Sequence, *, role: str, reason: str) -> list[Proposal]:
+    """`found`, proposing each of `agencies` too, for `reason` (a professional disagreement's parties, DOMAIN
+    section 7): folded into a row already proposing it, or the core row of its kind naming no agency (which then
+    proposes it), else a row of its own. Children's social care is always there (the chair and social worker)."""
+    found = list(found)
+    for agency in agencies:
+        if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE:
+            continue
+        at = next(
+            (
+                i
+                for i, p in enumerate(found)
+                if p.agency_id == agency.pk
+                or (p.core and p.agency_id is None and not p.name_hints and p.agency_type == agency.agency_type)
+            ),
+            None,
+        )
+        if at is None:
+            found.append(
+                Proposal(
+                    key=f"party_{agency.pk}",
+                    agency_type=agency.agency_type,
+                    role=role,
+                    reason=reason,
+                    agency_id=agency.pk,
+                )
+            )
+        else:
+            found[at] = replace(_with_reason(found[at], reason.lower()), agency_id=agency.pk)
+    return found
+
+
 def _merged(found: list[Proposal]) -> list[Proposal]:
     """One proposal per invitee: two children in hospital propose the paediatrician once, with both reasons."""
     merged: dict[str, Proposal] = {}

@@ -11,7 +11,7 @@ the page and who may post it, once; the page and discussion_section loop over it
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -60,7 +60,19 @@ def _sees_discussion(request: AuthenticatedRequest, discussion_pk: int, **_kwarg
 # --- Convene -------------------------------------------------------------------------------------------------
 
 
-def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, data=None) -> forms.ConveneForm:
+def convene_form(
+    request: AuthenticatedRequest,
+    referral,
+    now: dt.datetime,
+    data=None,
+    *,
+    trigger: str | None = None,
+    children: list | None = None,
+    parties: Sequence[Any] = (),
+    identified: dt.datetime | None = None,
+) -> forms.ConveneForm:
+    """The convene form: the ordinary one, or (disputes' stage 3) with the trigger fixed, the children chosen, the
+    agencies of a disagreement's parties proposed and the concern identified when stage 3 began."""
     people = referral_people(referral, today=to_local(now).date())
     agencies = list(referral.partnership.agencies.order_by("name"))
     concerns = list(referral.concerns.values_list("code", flat=True))
@@ -73,20 +85,25 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         agencies=agencies,
         today=to_local(now).date(),
     )
-    local = to_local(referral.received_at)
+    if parties:
+        proposals = rules.with_agencies(
+            proposals, parties, role="Party to the disagreement", reason="Party to the professional disagreement"
+        )
     first = not referral.discussions.exists()
+    local = to_local(identified or referral.received_at)
+    known = first or identified is not None
     # Serious injury or forensic evidence that may be lost: same day is proposed, whatever the referral said.
     proposed = referral_rules.proposed_urgency(concerns, non_mobile_injury=referral.non_mobile_infant_injury)
     urgency = referral.urgency if first else None
     if proposed and urgency not in referral_rules.SAME_DAY_URGENCIES:
         urgency = proposed
     initial = {
-        "trigger": "new_referral" if first else None,
+        "trigger": trigger or ("new_referral" if first else None),
         "urgency": urgency,
         "urgency_reason": referral.urgency_reason if first else "",  # the referral's, if a longer one is chosen again
-        "identified_date": local.date() if first else None,
-        "identified_time": local.strftime("%H:%M") if first else "",
-        "children": [c.pk for c in people["children"]],
+        "identified_date": local.date() if known else None,
+        "identified_time": local.strftime("%H:%M") if known else "",
+        "children": children if children is not None else [c.pk for c in people["children"]],
         "chair": request.user.pk if may_chair(request.user, referral.partnership_id) else None,
         "submission_key": uuid.uuid4(),
     }
@@ -98,6 +115,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
         proposals=proposals,
         agencies=agencies,
         initial=initial,
+        trigger=trigger,
     )
 
 
@@ -105,7 +123,7 @@ def _convene_form(request: AuthenticatedRequest, referral, now: dt.datetime, dat
 def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral, checker = case_access.get_referral_for_user(request.user, pk, write=True)
     now = timezone.now()
-    form = _convene_form(request, referral, now, request.POST if request.method == "POST" else None)
+    form = convene_form(request, referral, now, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             discussion = services.discussion_convene(
@@ -124,6 +142,11 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             return redirect("strategy:meeting", discussion_pk=discussion.pk)
     if request.method == "GET":
         case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
+    return convene_page(request, referral, checker, form)
+
+
+def convene_page(request: AuthenticatedRequest, referral, checker, form, **extra: Any) -> HttpResponse:
+    """The convene page with its warnings; `extra` (disputes' stage 3: what it is convened for, where back goes)."""
     alleged_children = referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
     return render(
         request,
@@ -138,6 +161,7 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 referral.concerns.values_list("code", flat=True), non_mobile_injury=referral.non_mobile_infant_injury
             ),
             "has_errors": bool(form.errors),
+            **extra,
         },
         status=400 if form.errors else 200,
     )
@@ -267,6 +291,8 @@ def _page(
             html += render_to_string(f"strategy/sections/{other}.html", {**context, "oob": True}, request=request)
         html += render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
         return HttpResponse(html, status=status)
+    # What the apps above show on the whole page (disputes: the disagreement it resolves, the case's open ones).
+    context["panels"] = selectors.meeting_panels(checker, now=now)
     return render(request, "strategy/meeting.html", context, status=status)
 
 

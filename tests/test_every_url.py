@@ -281,6 +281,9 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "disputes:raise": parties("200", "400"),
     "disputes:detail": parties("200", "405"),
     "disputes:stage": parties("405", "403", sw="400", police="400"),
+    # Convening stage 3's discussion (issue 30 part 2): the walk's disagreement is at stage 1, so nobody may yet; who
+    # sees it is refused (police: a page of a case outside CSC reads as not found on a GET), the others get 404.
+    "disputes:convene": {**parties("403", "403"), "get": who("404", sw="403", tm="403", hos="403")},
     "disputes:find": {
         "get": who("404", **dict.fromkeys(PRACTITIONERS, "200")),
         "post": who("404", **dict.fromkeys(PRACTITIONERS, "400")),

@@ -148,6 +148,7 @@ def _partnership_post(partnership, closure_days: list[tuple[str, str]]) -> dict:
         "meeting_not_ended_hours": str(partnership.meeting_not_ended_hours),
         "disagreement_stage_1_days": str(partnership.disagreement_stage_1_days),
         "disagreement_stage_2_days": str(partnership.disagreement_stage_2_days),
+        "disagreement_stage_3_days": str(partnership.disagreement_stage_3_days),
         "max_entry_characters": str(partnership.max_entry_characters),
         "reference_prefix": partnership.reference_prefix,
         "meeting_harms": partnership.meeting_harms,

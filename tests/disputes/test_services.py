@@ -209,7 +209,7 @@ def test_a_team_managers_decision_goes_to_the_head_of_service_at_stage_2(dispute
     assert second.stages.get(number=2).holder == dispute_people["hos"]
 
 
-def test_stage_2_escalated_moves_to_a_strategy_discussion_with_no_clock_yet(dispute_people, case_in_dispute):
+def test_stage_2_escalated_moves_to_a_strategy_discussion_on_its_own_clock(dispute_people, case_in_dispute):
     disagreement = raise_(dispute_people, case_in_dispute)
     disagreement = record(dispute_people, disagreement, by="sw", result=StageResult.ESCALATED, now=RAISED)
     second = disagreement.deadline
@@ -218,12 +218,15 @@ def test_stage_2_escalated_moves_to_a_strategy_discussion_with_no_clock_yet(disp
     )
     second.refresh_from_db()
     assert second.state == DeadlineState.MET
-    assert (disagreement.stage, disagreement.status, disagreement.deadline) == (3, DisagreementStatus.OPEN, None)
     third = disagreement.stages.get(number=3)
-    assert third.holder is None and third.deadline is None
-    assert (
-        get_disagreement_for_user(dispute_people["hos"], disagreement.pk).results_allowed() == []
-    )  # part 2 records it
+    assert (disagreement.stage, disagreement.status, disagreement.deadline) == (
+        3,
+        DisagreementStatus.OPEN,
+        third.deadline,
+    )
+    # Held by CSC's strategy discussion lead, on the stage-3 clock (tests/disputes/test_stage3.py: the rest).
+    assert third.holder == dispute_people["hos"] and third.deadline.rule == Rule.DISAGREEMENT_STAGE_3
+    assert get_disagreement_for_user(dispute_people["police_manager"], disagreement.pk).results_allowed() == []
 
 
 def test_who_raised_it_may_withdraw_it_only_and_the_clock_stops(dispute_people, case_in_dispute):
