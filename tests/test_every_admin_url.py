@@ -2,6 +2,7 @@
 partnership) reach their own partnership's records and get 404 for another's. A pattern missing from the table
 fails the test."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from agencies.models import AuthEvent, auth_event_record
+from agencies.models import AuthEvent, Duty, OnCall, auth_event_record
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,13 @@ EXPECTED = {
     "admin:agencies_user_simple_history": (LOGIN, {200}, {404}),
     "admin:agencies_user_delete": (LOGIN, {200}, {404}),
     "admin:agencies_user_change": (LOGIN, {200}, {404}),
+    # The on-call rota (issue 30): each partnership's administrators keep their own.
+    "admin:agencies_oncall_changelist": (LOGIN, {200}, None),
+    "admin:agencies_oncall_add": (LOGIN, {200}, None),
+    "admin:agencies_oncall_history": (LOGIN, {200}, {404}),
+    "admin:agencies_oncall_simple_history": (LOGIN, {200}, {404}),
+    "admin:agencies_oncall_delete": (LOGIN, {200}, {404}),
+    "admin:agencies_oncall_change": (LOGIN, {200}, {404}),
     "admin:auth_user_password_change": (LOGIN, {404}, {404}),  # nobody sets another user's password
     # The whole sign-in audit: superusers only, read-only.
     "admin:agencies_authevent_changelist": (LOGIN, {403}, None),
@@ -81,7 +89,9 @@ def test_every_admin_pattern_is_in_the_table():
 
 def _url(name: str, route: str, record: dict[str, str]) -> str:
     """Fill in a pattern for a record: its model (from the URL name), its id, and a history row of it."""
-    model = next((key for key in ("partnership", "agency", "user", "group", "authevent") if f"_{key}_" in name), "")
+    model = next(
+        (key for key in ("partnership", "agency", "user", "group", "authevent", "oncall") if f"_{key}_" in name), ""
+    )
     object_id = record.get(model, "1")
     url = route.replace("<path:object_id>", object_id).replace("<id>", object_id)
     url = url.replace("<path:content_type_id>", "1")
@@ -94,14 +104,15 @@ def _url(name: str, route: str, record: dict[str, str]) -> str:
 
 @pytest.fixture
 def agencies_staff(world):
-    """Business support as staff with rights on the four models the admin shows (users, agencies, partnerships,
-    closure days) and nothing else."""
+    """Business support as staff with rights on the five models the admin shows (users, agencies, partnerships,
+    closure days, the on-call rota) and nothing else."""
     user = world["admin"]
     user.is_staff = True
     user.save()
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label="agencies", content_type__model__in=["user", "agency", "partnership", "closureday"]
+            content_type__app_label="agencies",
+            content_type__model__in=["user", "agency", "partnership", "closureday", "oncall"],
         )
     )
     return user
@@ -114,6 +125,13 @@ def _records(world, mine: bool) -> dict[str, str]:
     partnership = world["partnership"] if mine else world["outsider"].agency.partnership
     agency = world["police_agency"] if mine else world["outsider"].agency
     user = world["police"] if mine else world["outsider"]
+    spell = OnCall.objects.filter(user=user).first() or OnCall.objects.create(
+        partnership=partnership,
+        user=user,
+        duty=Duty.EMERGENCY_DUTY_TEAM,
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 1, 31),
+    )
     return {
         "partnership": str(partnership.pk),
         "partnership_history": str(partnership.history.latest().history_id),
@@ -123,6 +141,8 @@ def _records(world, mine: bool) -> dict[str, str]:
         "user_history": str(user.history.latest().history_id),
         "group": str(agency.group_id),
         "authevent": str(AuthEvent.objects.filter(user=user).latest("pk").pk),
+        "oncall": str(spell.pk),
+        "oncall_history": str(spell.history.latest().history_id),
     }
 
 

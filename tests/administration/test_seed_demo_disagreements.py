@@ -1,14 +1,17 @@
 """The demo's professional disagreements (issue 30): one resolved at stage 1, one escalated to stage 2 and overdue,
-one urgent; and every demo user who may raise one has a line manager."""
+one that led to a stage-3 discussion, one urgent; the on-call rota; and every demo user who may raise one has a line
+manager."""
 
 import datetime as dt
 
 import pytest
 
-from agencies.models import PRACTITIONER_ROLES, User
+from actions.models import Alert, AlertKind
+from agencies.models import PRACTITIONER_ROLES, Duty, OnCall, User
 from core.timescales import LONDON
 from disputes.models import Disagreement, DisagreementStatus, StageNumber, StageResult
 from referrals.models import DeadlineState
+from strategy.models import Trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +41,34 @@ def test_one_at_stage_2_held_by_the_head_of_service_and_overdue(seeded_disagreem
     assert stage.deadline.state == DeadlineState.OPEN and stage.deadline.due_at < MOMENT
 
 
-def test_one_urgent(seeded_disagreements):
-    urgent = seeded_disagreements["Wren"]
-    assert urgent.immediate_risk and urgent.is_open and urgent.child.first_name == "Jacob"
+def test_one_urgent_with_the_leads_alerted(seeded_disagreements):
+    urgent = seeded_disagreements["Marchbank"]
+    assert urgent.immediate_risk and urgent.is_open and urgent.child.first_name == "Kai"
     assert urgent.raised_by.username == "health.demo" and urgent.with_person.username == "police.demo"
+    alerted = {u.username for u in urgent.alerted.all()}
+    # Raised two hours before Wednesday 10:30, at 08:30: out of hours, so the strategy discussion leads of health,
+    # the police and CSC, and whoever is on call (the emergency duty team; hos.demo is the senior manager too).
+    assert urgent.alerted_out_of_hours
+    assert alerted == {"health.lead", "police.lead", "hos.demo", "edt.demo"}
+    alert = Alert.objects.get(kind=AlertKind.URGENT_DISAGREEMENT, key=f"disagreement:{urgent.pk}")
+    assert {n.user.username for n in alert.notifications.all()} == alerted
+
+
+def test_one_led_to_a_stage_3_discussion(seeded_disagreements):
+    disagreement = seeded_disagreements["Wren"]
+    assert (disagreement.status, disagreement.stage) == (DisagreementStatus.OPEN, StageNumber.DISCUSSION)
+    stage = disagreement.stages.get(number=StageNumber.DISCUSSION)
+    assert stage.holder.username == "hos.demo" and stage.deadline.state == DeadlineState.OPEN
+    discussion = stage.discussion
+    assert discussion.trigger == Trigger.PROFESSIONAL_DISAGREEMENT and discussion.scheduled_at > MOMENT
+    assert discussion.referral_id == disagreement.referral_id
+    assert {i.agency.name for i in discussion.invitations.all()} >= {"Demo Police", "Demo Health Trust"}
+
+
+def test_the_on_call_rota_runs_out_within_a_week(seeded_disagreements):
+    last = {spell.duty: spell.ends_on for spell in OnCall.objects.all()}
+    today = MOMENT.date()
+    assert last[Duty.EMERGENCY_DUTY_TEAM] - today < dt.timedelta(days=7) <= last[Duty.SENIOR_MANAGER] - today
 
 
 def test_everyone_who_may_raise_one_has_a_line_manager(seeded_disagreements):

@@ -46,7 +46,7 @@ def test_the_demo_has_an_upcoming_discussion_chaired_by_the_team_manager(demo_ou
     invited = set(upcoming.invitations.filter(status=InvitationStatus.INVITED).values_list("agency__name", flat=True))
     assert {"Demo Police", "Demo Health Trust"} <= invited
     assert set(Discussion.objects.values_list("chair__username", flat=True)) == {"tm.demo"}
-    assert "demo data ready: 18 users, 9 referrals created\n6 strategy discussions" in demo_output
+    assert "demo data ready: 19 users, 9 referrals created\n6 strategy discussions" in demo_output
 
 
 def test_an_ended_discussion_authorised_s47_for_one_child_and_no_further_action_for_the_sibling(demo_output):
@@ -123,7 +123,7 @@ def test_seeding_again_creates_no_discussion_or_action(demo_output, settings):
     call_command("seed_demo", now=SEEDED_AT.isoformat(), stdout=out)
     assert (Discussion.objects.count(), Action.objects.count()) == counts
     assert (
-        out.getvalue() == "demo data ready: 18 users, 0 referrals created\n0 strategy discussions, 0 actions created\n"
+        out.getvalue() == "demo data ready: 19 users, 0 referrals created\n0 strategy discussions, 0 actions created\n"
     )
 
 

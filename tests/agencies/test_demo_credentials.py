@@ -46,6 +46,7 @@ SEEDED = {
     "head.academy",
     "head.primary",
     "outsider.sgt",
+    "edt.demo",
 }
 
 
@@ -147,6 +148,6 @@ def test_check_deploy_fails_with_the_console_email():
 def test_the_operator_clears_every_demo_credential_with_one_command(seeded):
     out = io.StringIO()
     call_command("demo_deactivate", stdout=out)
-    assert "18 demo account(s) deactivated, 5 demo authenticator(s) removed" in out.getvalue()
+    assert "19 demo account(s) deactivated, 5 demo authenticator(s) removed" in out.getvalue()
     assert demo_passwords() == []
     refuse_to_start_with_demo_passwords()

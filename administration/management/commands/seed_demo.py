@@ -90,6 +90,8 @@ USERS = [
     ("head.academy", "Harriet", "Amberley", "Demo Academy", [], "Principal"),
     ("head.primary", "Hector", "Primm", "Demo Primary School", [], "Headteacher"),
     ("outsider.sgt", "Olwen", "Sargant", "Neighbouring Police", [], "Police sergeant"),
+    # On the on-call rota out of hours (issue 30), with the head of service as the on-call senior manager.
+    ("edt.demo", "Eden", "Tarrant", "Demo Children's Social Care", [RoleCode.SOCIAL_WORKER], "Emergency duty team"),
 ]
 
 # Who each demo user's line manager is: an overdue deadline is told to them, and a disagreement's stage 2 is theirs.
@@ -105,12 +107,13 @@ LINE_MANAGERS = {
     "school.demo": "head.academy",
     "dsl.demo": "head.primary",
     "outsider.police": "outsider.sgt",
+    "edt.demo": "hos.demo",
 }
 
 # Checks made without the parents' consent: the team manager's reason, as the demo records it (DOMAIN section 4).
 MANAGER_CONSENT_REASON = "Tara Mendes (team manager): seeking consent first could place the child at risk."
 
-ADMIN_PERMISSION_MODELS = ("user", "agency", "partnership", "closureday")
+ADMIN_PERMISSION_MODELS = ("user", "agency", "partnership", "closureday", "oncall")
 
 
 def ensure_reference_rows() -> None:
