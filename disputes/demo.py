@@ -40,7 +40,7 @@ def _rota(users: dict[str, User], now: dt.datetime) -> None:
     for username, duty, last in (("edt.demo", Duty.EMERGENCY_DUTY_TEAM, 5), ("hos.demo", Duty.SENIOR_MANAGER, 33)):
         user = users[username]
         spell = OnCall(
-            partnership_id=user.partnership_id,
+            partnership=users["tm.demo"].agency.partnership,  # type: ignore[union-attr]
             user=user,
             duty=duty,
             starts_on=today - dt.timedelta(days=28),
