@@ -22,40 +22,42 @@ EVENING = dt.datetime(2026, 11, 23, 19, 30, tzinfo=LONDON)  # Monday, after the 
 
 
 @pytest.fixture
-def people(world):
-    """The walk's people with their line managers and leads, and a rota: a health manager as the on-call senior
+def urgent_people(world):
+    """The walk's urgent_people with their line managers and leads, and a rota: a health manager as the on-call senior
     manager and a police officer in the emergency duty team on Monday 23 November; someone else on Tuesday."""
-    people = managed(world)
+    urgent_people = managed(world)
     health = world["health"].agency
-    people["on_call_manager"] = UserFactory(
+    urgent_people["on_call_manager"] = UserFactory(
         username="on_call_manager", agency=health, roles=[RoleCode.HEALTH_PRACTITIONER], email="ocm@example.invalid"
     )
-    people["edt"] = UserFactory(
+    urgent_people["edt"] = UserFactory(
         username="edt", agency=world["police_agency"], roles=[RoleCode.POLICE_OFFICER], email="edt@example.invalid"
     )
-    people["tuesday"] = UserFactory(username="tuesday", agency=health, roles=[RoleCode.HEALTH_PRACTITIONER])
+    urgent_people["tuesday"] = UserFactory(username="tuesday", agency=health, roles=[RoleCode.HEALTH_PRACTITIONER])
     monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
     partnership = world["partnership"]
     for user, duty, first, last in (
-        (people["on_call_manager"], Duty.SENIOR_MANAGER, monday, monday),
-        (people["edt"], Duty.EMERGENCY_DUTY_TEAM, dt.date(2026, 11, 20), monday),
-        (people["tuesday"], Duty.SENIOR_MANAGER, tuesday, tuesday),
+        (urgent_people["on_call_manager"], Duty.SENIOR_MANAGER, monday, monday),
+        (urgent_people["edt"], Duty.EMERGENCY_DUTY_TEAM, dt.date(2026, 11, 20), monday),
+        (urgent_people["tuesday"], Duty.SENIOR_MANAGER, tuesday, tuesday),
     ):
         OnCall.objects.create(partnership=partnership, user=user, duty=duty, starts_on=first, ends_on=last)
     for name in ("hos", "police_lead"):
-        people[name].email = f"{name}@example.invalid"
-        people[name].save()
-    return people
+        urgent_people[name].email = f"{name}@example.invalid"
+        urgent_people[name].save()
+    return urgent_people
 
 
 @pytest.fixture
-def urgent_case(people):
+def urgent_case(urgent_people):
     """A case with a discussion police are invited to (so police may raise a disagreement about it)."""
-    urgent_case = builders.case(people)
+    urgent_case = builders.case(urgent_people)
     builders.convene(
-        people,
+        urgent_people,
         urgent_case,
-        invitations=[{"agency": people["police_agency"], "person": people["police"], "role": "Police officer"}],
+        invitations=[
+            {"agency": urgent_people["police_agency"], "person": urgent_people["police"], "role": "Police officer"}
+        ],
     )
     return urgent_case
 
@@ -65,39 +67,43 @@ def _told(disagreement) -> set[str]:
     return set(alert.notifications.values_list("user__username", flat=True))
 
 
-def test_in_hours_the_leads_of_the_agencies_involved_are_alerted_at_once(people, urgent_case):
-    disagreement = raise_(people, urgent_case, immediate_risk=True)  # Monday 13:00: police with CSC's social worker
+def test_in_hours_the_leads_of_the_agencies_involved_are_alerted_at_once(urgent_people, urgent_case):
+    disagreement = raise_(
+        urgent_people, urgent_case, immediate_risk=True
+    )  # Monday 13:00: police with CSC's social worker
     # Police raised it, it is with CSC, and the case is CSC's: their leads; not health's, not the rota in hours.
     assert _told(disagreement) == {"police_lead", "hos"}
     assert set(disagreement.alerted.values_list("username", flat=True)) == {"police_lead", "hos"}
     assert disagreement.alerted_at == RAISED and not disagreement.alerted_out_of_hours
     alert = Alert.objects.get(kind=AlertKind.URGENT_DISAGREEMENT)
-    assert alert.partnership == people["partnership"] and alert.deadline is None
+    assert alert.partnership == urgent_people["partnership"] and alert.deadline is None
     assert alert.link == reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
     assert "Robin" not in alert.message and urgent_case.reference not in alert.message
 
 
-def test_a_disagreement_without_immediate_risk_alerts_nobody_at_once(people, urgent_case):
-    disagreement = raise_(people, urgent_case)
+def test_a_disagreement_without_immediate_risk_alerts_nobody_at_once(urgent_people, urgent_case):
+    disagreement = raise_(urgent_people, urgent_case)
     assert not Alert.objects.filter(kind=AlertKind.URGENT_DISAGREEMENT).exists()
     assert disagreement.alerted.count() == 0 and disagreement.alerted_at is None
 
 
-def test_out_of_hours_whoever_is_on_call_that_day_is_alerted_too(people, urgent_case):
-    disagreement = raise_(people, urgent_case, immediate_risk=True, now=EVENING)
+def test_out_of_hours_whoever_is_on_call_that_day_is_alerted_too(urgent_people, urgent_case):
+    disagreement = raise_(urgent_people, urgent_case, immediate_risk=True, now=EVENING)
     assert _told(disagreement) == {"police_lead", "hos", "on_call_manager", "edt"}  # not Tuesday's manager
     assert disagreement.alerted_out_of_hours
-    weekend = raise_(people, urgent_case, immediate_risk=True, now=dt.datetime(2026, 11, 28, 11, 0, tzinfo=LONDON))
+    weekend = raise_(
+        urgent_people, urgent_case, immediate_risk=True, now=dt.datetime(2026, 11, 28, 11, 0, tzinfo=LONDON)
+    )
     assert _told(weekend) == {"police_lead", "hos"}  # Saturday: out of hours, but nobody on the rota that day
 
 
-def test_the_alert_is_raised_once_whatever_the_retries(people, urgent_case):
-    disagreement = raise_(people, urgent_case, immediate_risk=True)
+def test_the_alert_is_raised_once_whatever_the_retries(urgent_people, urgent_case):
+    disagreement = raise_(urgent_people, urgent_case, immediate_risk=True)
     again = alert_raise(
         kind=AlertKind.URGENT_DISAGREEMENT,
         key=f"disagreement:{disagreement.pk}",
-        partnership=people["partnership"],
-        recipients=[people["hos"], people["health_lead"]],
+        partnership=urgent_people["partnership"],
+        recipients=[urgent_people["hos"], urgent_people["health_lead"]],
         link="/elsewhere/",
         message="Again",
         now=RAISED + dt.timedelta(minutes=1),
@@ -108,11 +114,11 @@ def test_the_alert_is_raised_once_whatever_the_retries(people, urgent_case):
 
 
 def test_the_email_goes_at_once_with_a_link_and_no_childs_name_or_case_reference(
-    people, urgent_case, smtp_server, settings, django_capture_on_commit_callbacks
+    urgent_people, urgent_case, smtp_server, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://sd.example.invalid/"
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        disagreement = raise_(people, urgent_case, immediate_risk=True, now=EVENING)
+        disagreement = raise_(urgent_people, urgent_case, immediate_risk=True, now=EVENING)
     assert _queue_emails in queued, "the emails are queued when the raise commits, not left for the next sweep"
     assert send_alert_emails() == 4  # what the queued task does (a worker runs it)
     assert sorted(m["To"] for m in smtp_server.messages) == [
@@ -132,11 +138,11 @@ def test_the_email_goes_at_once_with_a_link_and_no_childs_name_or_case_reference
     assert len(smtp_server.messages) == 4
 
 
-def test_the_on_call_manager_opens_the_disagreement_from_the_alert_and_others_get_404(people, urgent_case):
-    disagreement = raise_(people, urgent_case, immediate_risk=True, now=EVENING)
+def test_the_on_call_manager_opens_the_disagreement_from_the_alert_and_others_get_404(urgent_people, urgent_case):
+    disagreement = raise_(urgent_people, urgent_case, immediate_risk=True, now=EVENING)
     url = reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
-    manager = _client_for(people["on_call_manager"])
-    notification = Notification.objects.get(user=people["on_call_manager"])
+    manager = _client_for(urgent_people["on_call_manager"])
+    notification = Notification.objects.get(user=urgent_people["on_call_manager"])
     alerts = manager.get(reverse("actions:notifications")).content.decode()
     assert "Urgent disagreement: a child at immediate risk" in alerts and "Robin" not in alerts
     opened = manager.post(reverse("actions:notification_read", kwargs={"notification_pk": notification.pk}))
@@ -146,13 +152,13 @@ def test_the_on_call_manager_opens_the_disagreement_from_the_alert_and_others_ge
     text = page.content.decode()
     assert "Urgent route" in text and "out of hours" in text
     for name in ("police_lead", "hos", "on_call_manager", "edt"):
-        assert str(people[name]) in text
+        assert str(urgent_people[name]) in text
     # Someone on Tuesday's rota, and health's own practitioner, were never told: no such disagreement for them.
     for name in ("tuesday", "health"):
-        assert _client_for(people[name]).get(url).status_code == 404, name
+        assert _client_for(urgent_people[name]).get(url).status_code == 404, name
 
 
-def test_someone_on_call_when_the_route_was_taken_in_hours_does_not_see_it(people, urgent_case):
-    disagreement = raise_(people, urgent_case, immediate_risk=True)
+def test_someone_on_call_when_the_route_was_taken_in_hours_does_not_see_it(urgent_people, urgent_case):
+    disagreement = raise_(urgent_people, urgent_case, immediate_risk=True)
     url = reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
-    assert _client_for(people["on_call_manager"]).get(url).status_code == 404
+    assert _client_for(urgent_people["on_call_manager"]).get(url).status_code == 404

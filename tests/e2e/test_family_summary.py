@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from core.timescales import to_local
 from minutes.models import Kind
-from strategy.models import Discussion, FamilySummary
+from strategy.models import Discussion, FamilySummary, Trigger
 from tests.e2e.test_log_referral import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,11 @@ def test_the_chair_records_what_the_family_is_told(page: Page, live_server, demo
     base = live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    discussion = Discussion.objects.select_related("referral").get(referral__people__first_name="Jacob")
+    discussion = (
+        Discussion.objects.select_related("referral")
+        .exclude(trigger=Trigger.PROFESSIONAL_DISAGREEMENT)  # the held one, not the one to resolve a disagreement
+        .get(referral__people__first_name="Jacob")
+    )
     assert not FamilySummary.objects.filter(discussion=discussion).exists()
     told_on = to_local(demo_data).date()
 
