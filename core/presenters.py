@@ -29,6 +29,7 @@ RULE_NAMES = {
     "MEETING_NOT_ENDED": "Meeting started and not ended",
     "DISAGREEMENT_STAGE_1": "Disagreement, stage 1 (practitioners)",
     "DISAGREEMENT_STAGE_2": "Disagreement, stage 2 (line managers)",
+    "INFORMATION_REQUEST": "Information requested",
 }
 
 # What each clock asks someone to do, as an alert or a work queue says it ("what is due").
@@ -48,6 +49,7 @@ RULE_TASKS = {
     "MEETING_NOT_ENDED": "End the meeting that was started",
     "DISAGREEMENT_STAGE_1": "Respond to a professional disagreement (stage 1)",
     "DISAGREEMENT_STAGE_2": "Resolve a professional disagreement between line managers (stage 2)",
+    "INFORMATION_REQUEST": "Information asked of someone who cannot attend",
 }
 
 
