@@ -92,6 +92,14 @@ class ContributionForm(GovFormMixin, forms.Form):
         help_text="Select no if it could put the child at risk or harm a police investigation",
     )
 
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if not any(str(cleaned.get(key) or "").strip() for key in CONTRIBUTION_PARTS) and not any(
+            key in self.errors for key in CONTRIBUTION_PARTS
+        ):
+            self.add_error("known_involvement", "Write at least one part of your contribution")
+        return cleaned
+
     def service_data(self) -> dict:
         return {
             **{key: self.cleaned_data.get(key, "") for key in CONTRIBUTION_PARTS},

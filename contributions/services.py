@@ -135,7 +135,7 @@ def shared_children(request: InformationRequest, *, now: dt.datetime) -> list[st
     return [f"{child.first_name or 'Unborn baby'}, {age_band(child, today)}" for child in children]
 
 
-def recipients(discussion_checker: DiscussionChecker) -> list[tuple[str, str]]:
+def who_may_be_asked(discussion_checker: DiscussionChecker) -> list[tuple[str, str]]:
     """Whom a request may go to: each external invitee, and each invited agency that has not attended."""
     discussion = discussion_checker.discussion
     choices = [
@@ -185,7 +185,7 @@ def information_request_create(
 ) -> InformationRequest:
     """Ask an external invitee, or an invited agency that will not attend, for their information (issue 31).
 
-    `recipient`: "external-<pk>" or "invitation-<pk>" (`recipients`). `children`: those whose first name and age
+    `recipient`: "external-<pk>" or "invitation-<pk>" (`who_may_be_asked`). `children`: those whose first name and age
     band the recipient is shown. `email`: for an agency's invitation whose named person has no account with an
     address. The clock: due before the meeting when asked before it, else by the end of the next working day
     (`core.timescales.information_request_due`); after a meeting that proceeded without the agency, the automatic

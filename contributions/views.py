@@ -98,7 +98,7 @@ def request_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpRespon
     children = list(discussion.children.order_by("position", "pk"))
     form = forms.RequestForm(
         request.POST if request.method == "POST" else None,
-        recipients=services.recipients(checker),
+        recipients=services.who_may_be_asked(checker),
         children=children,
     )
     if request.method == "POST" and form.is_valid():
