@@ -158,3 +158,11 @@ def test_an_empty_request_form_comes_back_with_its_errors_in_the_summary(discuss
     assert 'class="govuk-error-summary"' in text
     assert "Select who you are asking for information" in text and "Enter what you are asking for" in text
     assert not InformationRequest.objects.exists()
+
+
+def test_the_requests_clock_leads_from_the_work_queue_to_the_discussions_requests(
+    world, discussion, gp, tm_client, django_capture_on_commit_callbacks
+):
+    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    response = tm_client.get(f"/deadlines/{request.deadline.pk}/act/")
+    assert response.status_code == 302 and response["Location"] == f"/discussions/{discussion.pk}/requests/"
