@@ -131,7 +131,7 @@ def age_band(child: Person, day: dt.date) -> str:
 def shared_children(request: InformationRequest, *, now: dt.datetime) -> list[str]:
     """Each child the chair chose to share, as the recipient sees them: "Robin, 5 to 10"."""
     today = to_local(now).date()
-    children = request.children.order_by("position", "pk")
+    children = sorted(request.children.all(), key=lambda child: (child.position, child.pk))  # prefetched on a list
     return [f"{child.first_name or 'Unborn baby'}, {age_band(child, today)}" for child in children]
 
 

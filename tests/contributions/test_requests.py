@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from actions.models import ActionStatus
 from contributions import services
@@ -166,3 +168,18 @@ def test_the_requests_clock_leads_from_the_work_queue_to_the_discussions_request
     request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     response = tm_client.get(f"/deadlines/{request.deadline.pk}/act/")
     assert response.status_code == 302 and response["Location"] == f"/discussions/{discussion.pk}/requests/"
+
+
+def test_the_requests_page_reads_the_same_number_of_queries_however_many_requests(
+    world, discussion, gp, tm_client, django_capture_on_commit_callbacks
+):
+    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    url = f"/discussions/{discussion.pk}/requests/"
+    tm_client.get(url)  # the session and the look are warm
+    with CaptureQueriesContext(connection) as one:
+        assert tm_client.get(url).status_code == 200
+    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks, children=[])
+    with CaptureQueriesContext(connection) as three:
+        assert tm_client.get(url).status_code == 200
+    assert len(three.captured_queries) == len(one.captured_queries)
