@@ -42,8 +42,8 @@ lint: install ## Check the code with ruff, the templates with djlint, the types 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --lint templates */templates
-	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions minutes disputes administration work reports config
-	$(VENV)/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' core agencies referrals strategy actions minutes disputes administration work reports config
+	$(RUN_ENV) $(VENV)/bin/mypy core agencies referrals strategy actions contributions minutes disputes administration work reports config
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' core agencies referrals strategy actions contributions minutes disputes administration work reports config
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .

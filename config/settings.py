@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "referrals",
     "strategy",
     "actions",
+    "contributions",
     "minutes",
     "disputes",
     "work",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("", include("strategy.urls")),
     path("", include("actions.urls")),
+    path("", include("contributions.urls")),
     path("", include("minutes.urls")),
     path("", include("disputes.urls")),
     path("", include("administration.urls")),

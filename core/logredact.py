@@ -1,11 +1,11 @@
 """Single-use link tokens never reach a log (issue 26, finding 5).
 
 A token in a URL path is the key it opens: the minutes link for a recipient who is not a user
-(`/minutes/link/<token>/`), choosing a password (`/password/<uidb64>/<token>/`) and confirming a new email
-address (`/account/email/<token>/`). Whoever reads a log line holding one could use it. Each is replaced by
-`[redacted]` wherever it appears in a log record: the message and its arguments ("Not Found: /minutes/link/...",
-runserver's and gunicorn's request lines, a `next=` query string after a sign-in redirect, where the slashes are
-`%2F`), a traceback and a stack.
+(`/minutes/link/<token>/`), the link asking someone without an account for information (`/contribute/<token>/`),
+choosing a password (`/password/<uidb64>/<token>/`) and confirming a new email address (`/account/email/<token>/`).
+Whoever reads a log line holding one could use it. Each is replaced by `[redacted]` wherever it appears in a log
+record: the message and its arguments ("Not Found: /minutes/link/...", runserver's and gunicorn's request lines, a
+`next=` query string after a sign-in redirect, where the slashes are `%2F`), a traceback and a stack.
 
 Three places apply it (settings.LOGGING, core.apps, gunicorn.conf.py):
 * `RedactTokens`, a logging filter on every handler the settings configure (runserver's request log too);
@@ -27,7 +27,7 @@ _SEP = r"(?:/|%2[fF])"
 _SEGMENT = r"(?:(?!%2[fF])[^/\s?#&\"'<>])+"
 # Every URL pattern with a token (tests/core/test_log_redaction.py walks the URL patterns to keep this complete).
 TOKEN_IN_PATH = re.compile(
-    rf"(?:^|(?<=[^\w.-])|(?<=%2[fF]))(?P<prefix>(?:minutes{_SEP}link|account{_SEP}email|password{_SEP}{_SEGMENT}){_SEP})"
+    rf"(?:^|(?<=[^\w.-])|(?<=%2[fF]))(?P<prefix>(?:minutes{_SEP}link|contribute|account{_SEP}email|password{_SEP}{_SEGMENT}){_SEP})"
     rf"(?!set-password(?:{_SEP}|$))(?P<token>{_SEGMENT})"
 )
 

@@ -30,6 +30,7 @@ RULE_NAMES = {
     "DISAGREEMENT_STAGE_1": "Disagreement, stage 1 (practitioners)",
     "DISAGREEMENT_STAGE_2": "Disagreement, stage 2 (line managers)",
     "DISAGREEMENT_STAGE_3": "Disagreement, stage 3 (a strategy discussion)",
+    "INFORMATION_REQUEST": "Information requested",
 }
 
 # What each clock asks someone to do, as an alert or a work queue says it ("what is due").
@@ -50,6 +51,7 @@ RULE_TASKS = {
     "DISAGREEMENT_STAGE_1": "Respond to a professional disagreement (stage 1)",
     "DISAGREEMENT_STAGE_2": "Resolve a professional disagreement between line managers (stage 2)",
     "DISAGREEMENT_STAGE_3": "Hold a strategy discussion to resolve a professional disagreement (stage 3)",
+    "INFORMATION_REQUEST": "Information asked of someone who cannot attend",
 }
 
 

@@ -73,11 +73,13 @@ class Rule(enum.StrEnum):
     DISAGREEMENT_STAGE_1 = "DISAGREEMENT_STAGE_1"
     DISAGREEMENT_STAGE_2 = "DISAGREEMENT_STAGE_2"
     DISAGREEMENT_STAGE_3 = "DISAGREEMENT_STAGE_3"
+    INFORMATION_REQUEST = "INFORMATION_REQUEST"
 
 
 # Clocks whose due moment a person set (an agreed action date, a reconvene or risk review date): the engine
 # never computes them, so a change of the partnership's calendar leaves them where they are.
-SET_BY_PERSON: frozenset[Rule] = frozenset({Rule.ACTION, Rule.RECONVENE, Rule.RISK_REVIEW})
+# A request for information is fixed when it is asked (`information_request_due`): a calendar change leaves it too.
+SET_BY_PERSON: frozenset[Rule] = frozenset({Rule.ACTION, Rule.RECONVENE, Rule.RISK_REVIEW, Rule.INFORMATION_REQUEST})
 
 
 RULE_DESCRIPTIONS: dict[Rule, str] = {
@@ -97,6 +99,7 @@ RULE_DESCRIPTIONS: dict[Rule, str] = {
     Rule.DISAGREEMENT_STAGE_1: "1 working day (partnership setting)",
     Rule.DISAGREEMENT_STAGE_2: "2 working days (partnership setting)",
     Rule.DISAGREEMENT_STAGE_3: "5 working days (partnership setting)",
+    Rule.INFORMATION_REQUEST: "Before the meeting, or 1 working day when asked after it",
 }
 
 
@@ -388,6 +391,29 @@ def end_of_working_day_after(start: datetime, days: int, calendar: Calendar = DE
     """
     _require_aware("start", start)
     return _local_moment(add_working_days(to_local(start).date(), days, calendar), calendar.end_of_day)
+
+
+def information_request_due(
+    asked_at: datetime, meeting_at: datetime, *, meeting_over: bool, calendar: Calendar
+) -> datetime:
+    """When information asked of someone who cannot attend is due (issue 31): before the meeting's scheduled time
+    when asked before it; by the end of the next working day when asked once the meeting is over, or when its
+    scheduled time has passed without it ending (it is being held, or is late)."""
+    _require_aware("asked_at", asked_at)
+    _require_aware("meeting_at", meeting_at)
+    if not meeting_over and time_left(meeting_at, asked_at) > timedelta(0):
+        return to_local(meeting_at)
+    return end_of_working_day_after(asked_at, 1, calendar)
+
+
+# How long a contributor's link works after their request falls due (issue 31): late information is still wanted.
+CONTRIBUTION_LINK_WORKING_DAYS = 5
+
+
+def contribution_link_ends(due: datetime, calendar: Calendar) -> datetime:
+    """The end of the working day 5 working days after a request for information fell due: its link works until
+    then (or until the contribution is sent)."""
+    return end_of_working_day_after(due, CONTRIBUTION_LINK_WORKING_DAYS, calendar)
 
 
 def time_left(due: datetime, now: datetime) -> timedelta:

@@ -14,7 +14,7 @@ from typing import Any
 from actions import services as actions_services
 from actions.models import ActionStatus
 from core.presenters import RULE_NAMES
-from core.timescales import DISAGREEMENT_RULES, to_local
+from core.timescales import DISAGREEMENT_RULES, Rule, to_local
 from referrals.models import DeadlineState, PersonKind
 from strategy import rules
 from strategy.models import (
@@ -161,8 +161,9 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     actions = list(discussion.agreed_actions.select_related("lead_agency", "person", "child").order_by("due_at", "pk"))
     family = FamilySummary.objects.filter(discussion=discussion).select_related("recorded_by").first()
     # A professional disagreement's clocks are not the case's: only those party to it see them (DOMAIN section 7).
+    # A request for information's clock is the chair's chasing, not the case's (issue 31): not in the minutes.
     deadlines = list(
-        referral.deadlines.exclude(rule__in=DISAGREEMENT_RULES)
+        referral.deadlines.exclude(rule__in=[*DISAGREEMENT_RULES, Rule.INFORMATION_REQUEST])
         .select_related("child", "moved_by")
         .order_by("due_at", "pk")
     )

@@ -54,10 +54,10 @@ template=$!
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/djlint --lint templates */templates
-.venv/bin/mypy core agencies referrals strategy actions minutes disputes administration work reports config
+.venv/bin/mypy core agencies referrals strategy actions contributions minutes disputes administration work reports config
 # Security static analysis: no medium or high finding (each `# nosec` says why).
 .venv/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' \
-  core agencies referrals strategy actions minutes disputes administration work reports config
+  core agencies referrals strategy actions contributions minutes disputes administration work reports config
 
 # --- The suite: every test, browser tests included, on TEST_WORKERS processes (pytest-xdist; 3 by default: on 2
 # cores a worker waits on PostgreSQL, Chromium or a Celery worker much of the time, and 3 kept both cores busy;

@@ -289,6 +289,16 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
         "post": who("404", **dict.fromkeys(PRACTITIONERS, "400")),
         "other": who("404", **dict.fromkeys(PRACTITIONERS, "405")),
     },
+    # Contributions (issue 31): the discussion's requests for information (anyone who sees the meeting), inviting
+    # someone from outside the partnership and asking for information (whoever may invite: an empty form's errors).
+    "contributions:requests": case("200", "405", readers_post="405", police_post="405"),
+    "contributions:invitee_add": case("200", "400", readers_get="403", police_get="403"),
+    "contributions:request_add": case("200", "400", readers_get="403", police_get="403"),
+    # The emailed link's pages answer anyone, signed in or out, by its token: the walk's is no token, so the one
+    # "not valid" page (404) whatever the method (test_the_contribution_link_pages_answer_a_bad_token_signed_out).
+    "contributions:link": {"get": who("404"), "post": who("404"), "other": who("404")},
+    "contributions:code_send": {"get": who("404"), "post": who("404"), "other": who("404")},
+    "contributions:code": {"get": who("404"), "post": who("404"), "other": who("404")},
     # Resets waiting for a second approval: heads of service (and administrators); an empty post names none.
     "agencies:resets": {"get": who("404", hos="200"), "post": who("404"), "other": who("404", hos="405")},
 }
@@ -397,6 +407,25 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
             assert response.status_code in allowed, f"{persona} {method.upper()} {url}: {response.status_code}"
             if response.status_code in (403, 404, 405) and method != "head":
                 assert referral.referrer_name not in response.content.decode()
+
+
+CONTRIBUTION_LINKS = ("contributions:link", "contributions:code_send", "contributions:code")
+
+
+def test_the_contribution_link_pages_answer_a_bad_token_signed_out_with_the_one_not_valid_page(client, world):
+    """Signed out, as the person asked opens them: an unknown token gets the same page and status whatever the page
+    and the method, and nothing is written."""
+    pages = set()
+    for name, route, _converters in case_patterns():
+        if name not in CONTRIBUTION_LINKS:
+            continue
+        url = "/" + route.replace("<str:token>", "not-a-token")
+        for method in ("get", "post", "put", "delete", "patch"):
+            response, tables = written_by(lambda: getattr(client, method)(url))  # noqa: B023 (called at once)
+            assert response.status_code == 404, f"signed out {method.upper()} {url}: {response.status_code}"
+            assert tables == set(), f"signed out {method.upper()} {url} wrote to {sorted(tables)}"
+            pages.add(response.content.decode().split("<main", 1)[1])
+    assert len(pages) == 1 and "This link has expired or is not valid" in pages.pop()
 
 
 # On a closed case these still change something: the minutes (a duty that survives closure), reopening, and what is

@@ -19,6 +19,7 @@ LAYERS = [
     "referrals",
     "actions",
     "strategy",
+    "contributions",
     "minutes",
     "disputes",
     "work",

@@ -12,8 +12,8 @@ SD_RULES = {Rule.SD_SAME_DAY, Rule.SD_IMMEDIATE_ACTION, Rule.SD_STANDARD, Rule.S
 
 
 def place_to_act(deadline: Deadline, checker: ReferralChecker) -> str:
-    """The page for this clock: the minutes to approve or circulate, the meeting to hold or end, the action, the
-    step that meets it; else the case's deadlines."""
+    """The page for this clock: the minutes to approve or circulate, the meeting to hold or end, the discussion's
+    requests for information, the action, the step that meets it; else the case's deadlines."""
     rule = Rule(deadline.rule)
     minutes_of = getattr(deadline, "minutes_of", None)
     if rule is Rule.MINUTES_CIRCULATED and minutes_of is not None:
@@ -23,6 +23,10 @@ def place_to_act(deadline: Deadline, checker: ReferralChecker) -> str:
     )
     if meeting is not None:
         return reverse("strategy:meeting", kwargs={"discussion_pk": meeting.pk})
+    if rule is Rule.INFORMATION_REQUEST:
+        asked = deadline.information_requests.order_by("pk").first()  # contributions' request for information
+        if asked is not None:
+            return reverse("contributions:requests", kwargs={"discussion_pk": asked.discussion_id})
     action = getattr(deadline, "action", None)
     if action is not None:
         return reverse("actions:detail", kwargs={"action_pk": action.pk})

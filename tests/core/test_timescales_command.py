@@ -146,7 +146,8 @@ def test_options_may_be_given_as_keywords() -> None:
             ["FOO", "--from", "2026-11-23T10:00"],
             "Unknown rule 'FOO'. Known rules: SD_SAME_DAY, SD_IMMEDIATE_ACTION, SD_STANDARD, SD_COMPLEX, "
             "SD_MISSING_CHILD, MINUTES_CIRCULATED, ICPC, MEDICAL_REPORT, ASSESSMENT, ACTION, RECONVENE, "
-            "RISK_REVIEW, MEETING_NOT_ENDED, DISAGREEMENT_STAGE_1, DISAGREEMENT_STAGE_2, DISAGREEMENT_STAGE_3",
+            "RISK_REVIEW, MEETING_NOT_ENDED, DISAGREEMENT_STAGE_1, DISAGREEMENT_STAGE_2, DISAGREEMENT_STAGE_3, "
+            "INFORMATION_REQUEST",
             id="unknown-rule",
         ),
         pytest.param(

@@ -1,0 +1,36 @@
+"""Rate limits on the contribution link's code pages (issue 31): a counter per link and per client address in the
+cache (Redis in production, a process's own memory in `make run` and the tests), for an hour. Over a limit, the page
+says so and nothing is sent or checked. The 5 wrong tries of one code are counted on the request itself
+(contributions.services.code_check); these limits stop a link or an address from asking for code after code."""
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+WINDOW_SECONDS = 60 * 60
+LIMITS = {
+    "send-link": 5,  # codes sent for one link in an hour
+    "send-address": 20,  # codes sent from one client address in an hour, whatever the links
+    "check-link": 20,  # codes checked for one link in an hour
+    "check-address": 50,  # codes checked from one client address in an hour
+}
+MESSAGE = "You have tried too many times. Wait an hour, then try again"
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, timeout=WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS)
+        return 1
+
+
+def allowed(what: str, request: HttpRequest, request_pk: int) -> bool:
+    """Count one `what` ("send" or "check") against the link's and the address's limits; False once over either."""
+    by_link = _count(f"contribute:{what}-link:{request_pk}") <= LIMITS[f"{what}-link"]
+    by_address = _count(f"contribute:{what}-address:{client_address(request)}") <= LIMITS[f"{what}-address"]
+    return by_link and by_address

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from contributions import views
+
+app_name = "contributions"
+
+urlpatterns = [
+    path("discussions/<int:discussion_pk>/requests/", views.requests_page, name="requests"),
+    path("discussions/<int:discussion_pk>/requests/ask/", views.request_add, name="request_add"),
+    path("discussions/<int:discussion_pk>/external-invitees/add/", views.invitee_add, name="invitee_add"),
+    # The emailed link, for someone without an account (signed out): its token is redacted from every log.
+    path("contribute/<str:token>/", views.link, name="link"),
+    path("contribute/<str:token>/send-code/", views.code_send, name="code_send"),
+    path("contribute/<str:token>/code/", views.code_enter, name="code"),
+]

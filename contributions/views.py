@@ -1,0 +1,232 @@
+"""Contribution pages (issue 31).
+
+For practitioners, through the discussion's access check (404 for anyone who may not see the meeting): the
+discussion's requests for information with their clocks, inviting someone from outside the partnership, and
+asking for information.
+
+For the person asked, signed out, through the emailed link `/contribute/<token>/`: a page that sends a one-time
+code to the address the request went to; the code page; then, in the session the code verified, the
+contribution form. An unknown, expired or used link answers one page ("This link has expired or is not valid",
+404) whatever the method; only the session that sent the contribution is thanked after it.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from agencies.types import AuthenticatedRequest
+from contributions import forms, limits, services
+from contributions.models import InformationRequest
+from core.decorators import case_methods
+from core.forms import add_service_errors
+from core.presenters import present_deadline_row
+from strategy.access import DiscussionChecker, get_discussion_for_user
+
+VERIFIED = "contributions_verified"  # the requests this session has entered the right code for
+SUBMITTED = "contributions_submitted"  # the requests whose contribution this session sent
+
+
+def _sees_discussion(request: AuthenticatedRequest, discussion_pk: int, **_kwargs: Any) -> None:
+    get_discussion_for_user(request.user, discussion_pk)
+
+
+def _may_invite(request: AuthenticatedRequest, discussion_pk: int) -> DiscussionChecker:
+    """Whoever may invite to the discussion (strategy.access: CSC while the case is open); 404 for who may not see
+    it, 403 for who may only read it."""
+    _discussion, checker = get_discussion_for_user(request.user, discussion_pk)
+    if not checker.can_record_all():
+        raise PermissionDenied("Only CSC social workers and team managers invite people and ask for information")
+    return checker
+
+
+@case_methods(["GET"], _sees_discussion)
+def requests_page(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    """The discussion's requests for information, each with its clock, and who was invited from outside."""
+    discussion, checker = get_discussion_for_user(request.user, discussion_pk)
+    now = timezone.now()
+    standard_days = discussion.referral.partnership.standard_sd_days
+    rows = [
+        {
+            "request": row,
+            "deadline": present_deadline_row(row.deadline, now=now, standard_days=standard_days),
+            "children": services.shared_children(row, now=now),
+        }
+        for row in discussion.information_requests.select_related("deadline", "action", "asked_by").prefetch_related(
+            "children"
+        )
+    ]
+    context = {
+        "discussion": discussion,
+        "checker": checker,
+        "rows": rows,
+        "invitees": list(discussion.external_invitees.filter(removed_at=None)),
+    }
+    return render(request, "contributions/requests.html", context)
+
+
+@case_methods(["GET", "POST"], _sees_discussion)
+def invitee_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    """Invite a named person from outside the partnership: GOV.UK form, errors in the summary."""
+    checker = _may_invite(request, discussion_pk)
+    form = forms.ExternalInviteeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitee = services.external_invitee_add(
+                acting_user=request.user, checker=checker, data=form.cleaned_data, now=timezone.now()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{invitee.name} ({invitee.organisation}) invited")
+            return redirect("contributions:requests", discussion_pk=discussion_pk)
+    context = {"discussion": checker.discussion, "form": form}
+    return render(request, "contributions/invitee_add.html", context, status=400 if form.errors else 200)
+
+
+@case_methods(["GET", "POST"], _sees_discussion)
+def request_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpResponse:
+    """Ask an external invitee, or an invited agency that will not attend, for their information."""
+    checker = _may_invite(request, discussion_pk)
+    discussion = checker.discussion
+    children = list(discussion.children.order_by("position", "pk"))
+    form = forms.RequestForm(
+        request.POST if request.method == "POST" else None,
+        recipients=services.who_may_be_asked(checker),
+        children=children,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            asked = services.information_request_create(
+                acting_user=request.user,
+                checker=checker,
+                recipient=form.cleaned_data["recipient"],
+                question=form.cleaned_data["question"],
+                children=list(form.cleaned_data["children"]),
+                email=form.cleaned_data.get("email") or "",
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Information asked of {asked.recipient_name}: the email has been sent")
+            return redirect("contributions:requests", discussion_pk=discussion_pk)
+    context = {"discussion": discussion, "form": form}
+    return render(request, "contributions/request_add.html", context, status=400 if form.errors else 200)
+
+
+# --- The emailed link, signed out ---------------------------------------------------------------------------
+
+
+def _link_response(response: HttpResponse) -> HttpResponse:
+    """Never cached; the token-bearing address never sent to another site (as the minutes link)."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return _link_response(render(request, "contributions/link_invalid.html", status=404))
+
+
+LinkView = Callable[[HttpRequest, InformationRequest, str], HttpResponse]
+
+
+def link_methods(methods: tuple[str, ...]) -> Callable[[LinkView], Callable[..., HttpResponse]]:
+    """The link's pages: signed out; an unknown, expired or used link answers the one "not valid" page whatever the
+    method (so a method tells nothing either); a known one, 405 for a method the page does not take."""
+
+    def decorator(view: LinkView) -> Callable[..., HttpResponse]:
+        @login_not_required
+        @wraps(view)
+        def inner(request: HttpRequest, token: str) -> HttpResponse:
+            found = services.link_request(token, now=timezone.now())
+            if found is None:
+                done = services.link_submitted(token)
+                if done is not None and done.pk in request.session.get(SUBMITTED, []):
+                    return _link_response(render(request, "contributions/link_done.html"))
+                return _invalid(request)
+            method = "GET" if request.method == "HEAD" else request.method
+            if method not in methods:
+                return HttpResponseNotAllowed(methods)
+            return _link_response(view(request, found, token))
+
+        return inner
+
+    return decorator
+
+
+def _verified(request: HttpRequest, found: InformationRequest) -> bool:
+    return found.pk in request.session.get(VERIFIED, [])
+
+
+def _start_page(request: HttpRequest, found: InformationRequest, token: str, *, limited: bool = False) -> HttpResponse:
+    context = {"address": services.masked(found.email), "token": token, "limited": limited}
+    return render(request, "contributions/link_start.html", context, status=429 if limited else 200)
+
+
+@link_methods(("GET", "POST"))
+def link(request: HttpRequest, found: InformationRequest, token: str) -> HttpResponse:
+    """Without the code: the page that sends one. With it (this session): the request and the contribution form."""
+    if not _verified(request, found):
+        return _start_page(request, found, token)
+    now = timezone.now()
+    form = forms.ContributionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contribution_submit(request=found, data=form.service_data(), now=now)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                return _invalid(request)  # sent from another tab a moment ago, or the window just ended
+            add_service_errors(form, exc)
+        else:
+            request.session[SUBMITTED] = [*request.session.get(SUBMITTED, []), found.pk]
+            request.session[VERIFIED] = [pk for pk in request.session.get(VERIFIED, []) if pk != found.pk]
+            return redirect("contributions:link", token=token)
+    context = {
+        "form": form,
+        "found": found,
+        "children": services.shared_children(found, now=now),
+    }
+    return render(request, "contributions/link_form.html", context, status=400 if form.errors else 200)
+
+
+@link_methods(("POST",))
+def code_send(request: HttpRequest, found: InformationRequest, token: str) -> HttpResponse:
+    """Send a code to the address the request went to (never another), within the rate limits."""
+    if not limits.allowed("send", request, found.pk):
+        return _start_page(request, found, token, limited=True)
+    services.code_send(request=found, now=timezone.now())
+    return redirect("contributions:code", token=token)
+
+
+@link_methods(("GET", "POST"))
+def code_enter(request: HttpRequest, found: InformationRequest, token: str) -> HttpResponse:
+    """Enter the code: right, this session may answer the request; wrong, expired or used, say so."""
+    if _verified(request, found):
+        return redirect("contributions:link", token=token)
+    form = forms.CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if not limits.allowed("check", request, found.pk):
+            form.add_error("code", limits.MESSAGE)
+            status = 429
+        else:
+            try:
+                services.code_check(request=found, code=form.cleaned_data["code"], now=timezone.now())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                request.session.cycle_key()
+                request.session[VERIFIED] = [*request.session.get(VERIFIED, []), found.pk]
+                return redirect("contributions:link", token=token)
+    if form.errors and status == 200:
+        status = 400
+    context = {"form": form, "address": services.masked(found.email), "token": token}
+    return render(request, "contributions/link_code.html", context, status=status)
