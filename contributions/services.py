@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -30,10 +31,12 @@ from actions.models import Action, ActionStatus
 from actions.services import action_set_status
 from agencies.models import AgencyType, User
 from agencies.selectors import partnership_calendar
+from contributions import pdf_check
 from contributions.models import (
     CONTRIBUTION_PARTS,
     PART_MAX_LENGTH,
     Contribution,
+    ContributionFile,
     ExternalInvitee,
     ExternalKind,
     InformationRequest,
@@ -381,17 +384,53 @@ def code_check(*, request: InformationRequest, code: str, now: dt.datetime) -> N
 # --- The contribution -----------------------------------------------------------------------------------------
 
 
-def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any], now: dt.datetime) -> Contribution:
+def clean_file_name(name: str) -> str:
+    """The name a file was sent under, as shown to practitioners: its last part only, printable characters, at most
+    200 (never used to serve it: the download's name is made here)."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFC", base)
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return (cleaned or "file.pdf")[:200]
+
+
+def files_check(files: Sequence[Any]) -> list[tuple[str, bytes]]:
+    """Each uploaded file (`name`, `size`, `read()`) through contributions.pdf_check: its cleaned name and bytes,
+    or a ValidationError on "pdfs" naming each refused file and why (any refusal refuses them all)."""
+    if len(files) > pdf_check.MAX_FILES:
+        raise ValidationError({"pdfs": f"Select {pdf_check.MAX_FILES} files or fewer"})
+    checked, errors = [], []
+    for upload in files:
+        name = clean_file_name(getattr(upload, "name", ""))
+        try:
+            if (upload.size or 0) > pdf_check.MAX_BYTES:
+                raise pdf_check.Refused("must be 10 MB or smaller")
+            if not upload.size:
+                raise pdf_check.Refused("is empty")
+            data = upload.read(pdf_check.MAX_BYTES + 1)
+            pdf_check.check(data)
+        except pdf_check.Refused as exc:
+            errors.append(f"The file {name} {exc}")
+        else:
+            checked.append((name, data))
+    if errors:
+        raise ValidationError({"pdfs": errors})
+    return checked
+
+
+def contribution_submit(
+    *, request: InformationRequest, data: Mapping[str, Any], files: Sequence[Any] = (), now: dt.datetime
+) -> Contribution:
     """Send the contribution: once. Meets the request's clock, or completes the automatic action it was asked for.
 
     The author has no account: the contribution's history names nobody as its user, and its reason names the
     author and organisation copied from the request. What it does to the case's clock and action is recorded as
     done by the person who asked, "on receipt" (the action through `actions.services.action_set_status`, as the
     discussion's chair may update it). Each part is optional but one is needed, each at most 5,000 characters;
-    whether it may be shared with the family is yes or no.
+    whether it may be shared with the family is yes or no. `files`: up to 5 PDF files (`files_check`), stored with
+    it in the same transaction; one bad file refuses the whole submission.
     """
     parts = {key: str(data.get(key) or "").strip() for key in CONTRIBUTION_PARTS}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     for key, value in parts.items():
         if len(value) > PART_MAX_LENGTH:
             errors[key] = f"{CONTRIBUTION_PARTS[key]} must be {PART_MAX_LENGTH:,} characters or fewer"
@@ -400,6 +439,11 @@ def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any],
     shareable = data.get("shareable_with_family")
     if not isinstance(shareable, bool):
         errors["shareable_with_family"] = "Select yes if what you have written may be shared with the family"
+    checked: list[tuple[str, bytes]] = []
+    try:
+        checked = files_check(files)
+    except ValidationError as exc:
+        errors["pdfs"] = exc.message_dict["pdfs"]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -425,6 +469,17 @@ def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any],
         _full_clean(contribution)
         record(contribution, None, reason)
         contribution.save()
+        for name, content in checked:
+            stored = ContributionFile(
+                contribution=contribution,
+                original_name=name,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                pdf=content,
+                uploaded_at=now,
+            )
+            record(stored, None, reason)
+            stored.save()
         asker = request.asked_by
         if request.action_id is not None:
             _complete_action(request, asker, reason, now)

@@ -294,6 +294,10 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "contributions:requests": case("200", "405", readers_post="405", police_post="405"),
     "contributions:invitee_add": case("200", "400", readers_get="403", police_get="403"),
     "contributions:request_add": case("200", "400", readers_get="403", police_get="403"),
+    # A PDF file sent with a contribution, to anyone who sees the meeting (the walk's file 0 is none: 404 to them).
+    "contributions:file": case(
+        "404", "405", readers_get="404", readers_post="405", police_get="404", police_post="405"
+    ),
     # The emailed link's pages answer anyone, signed in or out, by its token: the walk's is no token, so the one
     # "not valid" page (404) whatever the method (test_the_contribution_link_pages_answer_a_bad_token_signed_out).
     "contributions:link": {"get": who("404"), "post": who("404"), "other": who("404")},
@@ -382,6 +386,7 @@ def test_every_url_answers_each_persona_as_the_table_says(persona_client, world,
         "user_pk": world["sw"].pk,
         "notification_pk": notification.pk,
         "recipient_pk": 1,
+        "file_pk": 0,
         "deadline_pk": referral.strategy_discussion_deadline().pk,
         "number": 1,
         "kind": "full",
@@ -484,6 +489,7 @@ def test_on_a_closed_case_every_url_refuses_every_change_but_the_minutes(persona
         "user_pk": world["sw"].pk,
         "notification_pk": 0,
         "recipient_pk": recipient.pk,
+        "file_pk": 0,
         "number": 1,
         "kind": "full",
         "token": "not-a-token",
