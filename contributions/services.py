@@ -12,7 +12,6 @@ contribution sent through the link.
 
 import datetime as dt
 import hashlib
-import hmac
 import logging
 import secrets
 import unicodedata
@@ -31,7 +30,7 @@ from actions.models import Action, ActionStatus
 from actions.services import action_set_status
 from agencies.models import AgencyType, User
 from agencies.selectors import partnership_calendar
-from contributions import pdf_check
+from contributions import codes, pdf_check
 from contributions.models import (
     CONTRIBUTION_PARTS,
     PART_MAX_LENGTH,
@@ -52,8 +51,8 @@ from strategy.models import Attendance, DiscussionAction, Invitation, Invitation
 
 log = logging.getLogger(__name__)
 
-CODE_MINUTES = 15
-CODE_WRONG_TRIES = 5
+CODE_MINUTES = codes.CODE_MINUTES
+CODE_WRONG_TRIES = codes.CODE_WRONG_TRIES
 
 
 def _label(model: type, field: str) -> str:
@@ -319,28 +318,16 @@ def link_submitted(token: str) -> InformationRequest | None:
     return InformationRequest.objects.filter(token_hash=_token_hash(token), submitted_at__isnull=False).first()
 
 
-def masked(email: str) -> str:
-    """The address the code goes to, as the page shows it: g***@example.org."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
-def _code_hash(request_pk: int, code: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"contribution-code:{request_pk}:{code}".encode(), hashlib.sha256).hexdigest()
+masked = codes.masked
+CODE_PURPOSE = "contribution-code"
 
 
 def code_send(*, request: InformationRequest, now: dt.datetime) -> None:
     """A new six-digit code to the address the request was sent to: 15 minutes, 5 wrong tries, used once. Any
-    earlier code stops working."""
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    earlier code stops working (contributions.codes)."""
     with transaction.atomic():
         # Not the record: the code's working fields change without a history row (excluded from history).
-        InformationRequest.objects.filter(pk=request.pk).update(
-            code_hash=_code_hash(request.pk, code),
-            code_expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
-            code_wrong_tries=0,
-        )
+        code = codes.code_issue(model=InformationRequest, pk=request.pk, purpose=CODE_PURPOSE, now=now)
         transaction.on_commit(
             partial(
                 _send,
@@ -355,30 +342,7 @@ def code_send(*, request: InformationRequest, now: dt.datetime) -> None:
 def code_check(*, request: InformationRequest, code: str, now: dt.datetime) -> None:
     """Check a code typed on the link's page: right, in date and not used up returns; else a ValidationError on
     "code". A right code is used up at once; each wrong one counts, and the fifth stops the code."""
-    code = (code or "").strip().replace(" ", "")
-    problem = ""
-    with transaction.atomic():
-        row = InformationRequest.objects.select_for_update().get(pk=request.pk)
-        if not row.code_hash:
-            problem = "Send a code to your email address first, or send a new one: each code works once"
-        elif row.code_expires_at is None or row.code_expires_at <= now:
-            problem = f"This code has expired: codes work for {CODE_MINUTES} minutes. Send a new code"
-        elif row.code_wrong_tries >= CODE_WRONG_TRIES:
-            problem = "Too many wrong codes have been entered: send a new code"
-        elif not (len(code) == 6 and code.isdigit()):
-            problem = "Enter the 6-digit code from the email"
-        elif hmac.compare_digest(row.code_hash, _code_hash(row.pk, code)):
-            InformationRequest.objects.filter(pk=row.pk).update(code_hash="", code_expires_at=None)
-        else:
-            tries = row.code_wrong_tries + 1
-            InformationRequest.objects.filter(pk=row.pk).update(code_wrong_tries=tries)
-            problem = (
-                "The code is not right: check the email and try again"
-                if tries < CODE_WRONG_TRIES
-                else "The code is not right, and too many wrong codes have been entered: send a new code"
-            )
-    if problem:  # raised after the transaction, so a wrong try is counted
-        raise ValidationError({"code": problem})
+    codes.code_verify(model=InformationRequest, pk=request.pk, purpose=CODE_PURPOSE, code=code, now=now)
 
 
 # --- The contribution -----------------------------------------------------------------------------------------
