@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +52,7 @@ def code_verify(*, model: type[models.Model], pk: int, purpose: str, code: str, 
     problem = ""
     rows = model._default_manager  # type: ignore[attr-defined]
     with transaction.atomic():
-        row = rows.select_for_update().get(pk=pk)
+        row: Any = rows.select_for_update().get(pk=pk)
         if not row.code_hash:
             problem = "Send a code to your email address first, or send a new one: each code works once"
         elif row.code_expires_at is None or row.code_expires_at <= now:

@@ -308,9 +308,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     """
     now = timezone.now()
     circulation: Circulation | None
-    found = services.code_link_circulation(token, now=now)
-    if found is not None:
-        return _link_response(_code_link(request, found, token))
+    code_circulation = services.code_link_circulation(token, now=now)
+    if code_circulation is not None:
+        return _link_response(_code_link(request, code_circulation, token))
     if services.link_withdrawn(token) is not None:
         return _link_response(render(request, "minutes/link.html", {"withdrawn": True}, status=410))
     if request.method == "POST":
