@@ -1,6 +1,8 @@
 """The forms of contributions: inviting someone from outside the partnership, asking for information, the one-time
 code and the contribution itself. Cross-field rules are the services'; their errors are shown on the fields."""
 
+from typing import Any
+
 from django import forms
 
 from contributions.models import CONTRIBUTION_PARTS, PART_MAX_LENGTH, ExternalKind
@@ -77,8 +79,24 @@ class CodeForm(GovFormMixin, forms.Form):
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PdfFilesField(forms.FileField):
+    """Any number of files chosen in one input: the list as sent (contributions.services.files_check judges them)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        if isinstance(data, list | tuple):
+            return [upload for upload in data if upload]
+        return [data] if data else []
+
+
 class ContributionForm(GovFormMixin, forms.Form):
-    """Each part optional (the service asks for at least one), each at most 5,000 characters."""
+    """Each part optional (the service asks for at least one), each at most 5,000 characters; PDF files optional
+    (up to 5, each 10 MB or smaller: the service checks them)."""
 
     known_involvement = GovTextarea(label=CONTRIBUTION_PARTS["known_involvement"], rows=5, required=False)
     concerns = GovTextarea(label=CONTRIBUTION_PARTS["concerns"], rows=5, required=False)
@@ -91,6 +109,7 @@ class ContributionForm(GovFormMixin, forms.Form):
         message="Select yes if what you have written may be shared with the family",
         help_text="Select no if it could put the child at risk or harm a police investigation",
     )
+    pdfs = PdfFilesField(label="PDF files (optional)", required=False)
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}

@@ -1,7 +1,8 @@
-"""Rate limits on the contribution link's code pages (issue 31): a counter per link and per client address in the
-cache (Redis in production, a process's own memory in `make run` and the tests), for an hour. Over a limit, the page
-says so and nothing is sent or checked. The 5 wrong tries of one code are counted on the request itself
-(contributions.services.code_check); these limits stop a link or an address from asking for code after code."""
+"""Rate limits on the code pages of the contribution link and of the minutes link (issue 31): a counter per link
+and per client address in the cache (Redis in production, a process's own memory in `make run` and the tests), for an
+hour, each link's kind counted apart. Over a limit, the page says so and nothing is sent or checked. The 5 wrong
+tries of one code are counted on the row itself (contributions.codes.code_verify); these limits stop a link or an
+address from asking for code after code."""
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -29,8 +30,9 @@ def _count(key: str) -> int:
         return 1
 
 
-def allowed(what: str, request: HttpRequest, request_pk: int) -> bool:
-    """Count one `what` ("send" or "check") against the link's and the address's limits; False once over either."""
-    by_link = _count(f"contribute:{what}-link:{request_pk}") <= LIMITS[f"{what}-link"]
-    by_address = _count(f"contribute:{what}-address:{client_address(request)}") <= LIMITS[f"{what}-address"]
+def allowed(what: str, request: HttpRequest, request_pk: int, *, scope: str = "contribute") -> bool:
+    """Count one `what` ("send" or "check") against the link's and the address's limits; False once over either.
+    `scope`: whose links ("contribute", or "minutes" for the minutes link's code pages), counted apart."""
+    by_link = _count(f"{scope}:{what}-link:{request_pk}") <= LIMITS[f"{what}-link"]
+    by_address = _count(f"{scope}:{what}-address:{client_address(request)}") <= LIMITS[f"{what}-address"]
     return by_link and by_address

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from actions.models import Action
 from core.history import HistoricalRecords
+from core.models import AppendOnly
 from referrals.models import Deadline, Person
 from strategy.models import Discussion, Invitation
 
@@ -136,3 +137,30 @@ class Contribution(models.Model):
 
     def parts(self) -> list[tuple[str, str]]:
         return [(label, getattr(self, key)) for key, label in CONTRIBUTION_PARTS.items() if getattr(self, key).strip()]
+
+
+class ContributionFile(AppendOnly):
+    """A PDF file sent with a contribution (contributions.pdf_check passed it): stored once in the database, as the
+    minutes' PDFs are, never changed, never rendered in the browser (downloaded as an attachment, under a name
+    made here, by people with access to the case). Its history row keeps everything but the bytes."""
+
+    change_refused = "A file sent with a contribution cannot be changed"
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="files")
+    original_name = models.CharField("file name", max_length=200, help_text="As sent, cleaned: shown, never served.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    uploaded_at = models.DateTimeField()
+    history = HistoricalRecords(excluded_fields=["pdf"])
+
+    class Meta:
+        ordering = ["contribution", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name the download is given: made here, never the sender's."""
+        return f"contribution-{self.contribution_id}-file-{self.pk}.pdf"

@@ -12,9 +12,9 @@ contribution sent through the link.
 
 import datetime as dt
 import hashlib
-import hmac
 import logging
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -30,10 +30,12 @@ from actions.models import Action, ActionStatus
 from actions.services import action_set_status
 from agencies.models import AgencyType, User
 from agencies.selectors import partnership_calendar
+from contributions import codes, pdf_check
 from contributions.models import (
     CONTRIBUTION_PARTS,
     PART_MAX_LENGTH,
     Contribution,
+    ContributionFile,
     ExternalInvitee,
     ExternalKind,
     InformationRequest,
@@ -49,8 +51,8 @@ from strategy.models import Attendance, DiscussionAction, Invitation, Invitation
 
 log = logging.getLogger(__name__)
 
-CODE_MINUTES = 15
-CODE_WRONG_TRIES = 5
+CODE_MINUTES = codes.CODE_MINUTES
+CODE_WRONG_TRIES = codes.CODE_WRONG_TRIES
 
 
 def _label(model: type, field: str) -> str:
@@ -316,28 +318,16 @@ def link_submitted(token: str) -> InformationRequest | None:
     return InformationRequest.objects.filter(token_hash=_token_hash(token), submitted_at__isnull=False).first()
 
 
-def masked(email: str) -> str:
-    """The address the code goes to, as the page shows it: g***@example.org."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
-def _code_hash(request_pk: int, code: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"contribution-code:{request_pk}:{code}".encode(), hashlib.sha256).hexdigest()
+masked = codes.masked
+CODE_PURPOSE = "contribution-code"
 
 
 def code_send(*, request: InformationRequest, now: dt.datetime) -> None:
     """A new six-digit code to the address the request was sent to: 15 minutes, 5 wrong tries, used once. Any
-    earlier code stops working."""
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    earlier code stops working (contributions.codes)."""
     with transaction.atomic():
         # Not the record: the code's working fields change without a history row (excluded from history).
-        InformationRequest.objects.filter(pk=request.pk).update(
-            code_hash=_code_hash(request.pk, code),
-            code_expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
-            code_wrong_tries=0,
-        )
+        code = codes.code_issue(model=InformationRequest, pk=request.pk, purpose=CODE_PURPOSE, now=now)
         transaction.on_commit(
             partial(
                 _send,
@@ -352,46 +342,59 @@ def code_send(*, request: InformationRequest, now: dt.datetime) -> None:
 def code_check(*, request: InformationRequest, code: str, now: dt.datetime) -> None:
     """Check a code typed on the link's page: right, in date and not used up returns; else a ValidationError on
     "code". A right code is used up at once; each wrong one counts, and the fifth stops the code."""
-    code = (code or "").strip().replace(" ", "")
-    problem = ""
-    with transaction.atomic():
-        row = InformationRequest.objects.select_for_update().get(pk=request.pk)
-        if not row.code_hash:
-            problem = "Send a code to your email address first, or send a new one: each code works once"
-        elif row.code_expires_at is None or row.code_expires_at <= now:
-            problem = f"This code has expired: codes work for {CODE_MINUTES} minutes. Send a new code"
-        elif row.code_wrong_tries >= CODE_WRONG_TRIES:
-            problem = "Too many wrong codes have been entered: send a new code"
-        elif not (len(code) == 6 and code.isdigit()):
-            problem = "Enter the 6-digit code from the email"
-        elif hmac.compare_digest(row.code_hash, _code_hash(row.pk, code)):
-            InformationRequest.objects.filter(pk=row.pk).update(code_hash="", code_expires_at=None)
-        else:
-            tries = row.code_wrong_tries + 1
-            InformationRequest.objects.filter(pk=row.pk).update(code_wrong_tries=tries)
-            problem = (
-                "The code is not right: check the email and try again"
-                if tries < CODE_WRONG_TRIES
-                else "The code is not right, and too many wrong codes have been entered: send a new code"
-            )
-    if problem:  # raised after the transaction, so a wrong try is counted
-        raise ValidationError({"code": problem})
+    codes.code_verify(model=InformationRequest, pk=request.pk, purpose=CODE_PURPOSE, code=code, now=now)
 
 
 # --- The contribution -----------------------------------------------------------------------------------------
 
 
-def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any], now: dt.datetime) -> Contribution:
+def clean_file_name(name: str) -> str:
+    """The name a file was sent under, as shown to practitioners: its last part only, printable characters, at most
+    200 (never used to serve it: the download's name is made here)."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFC", base)
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return (cleaned or "file.pdf")[:200]
+
+
+def files_check(files: Sequence[Any]) -> list[tuple[str, bytes]]:
+    """Each uploaded file (`name`, `size`, `read()`) through contributions.pdf_check: its cleaned name and bytes,
+    or a ValidationError on "pdfs" naming each refused file and why (any refusal refuses them all)."""
+    if len(files) > pdf_check.MAX_FILES:
+        raise ValidationError({"pdfs": f"Select {pdf_check.MAX_FILES} files or fewer"})
+    checked, errors = [], []
+    for upload in files:
+        name = clean_file_name(getattr(upload, "name", ""))
+        try:
+            if (upload.size or 0) > pdf_check.MAX_BYTES:
+                raise pdf_check.Refused("must be 10 MB or smaller")
+            if not upload.size:
+                raise pdf_check.Refused("is empty")
+            data = upload.read(pdf_check.MAX_BYTES + 1)
+            pdf_check.check(data)
+        except pdf_check.Refused as exc:
+            errors.append(f"The file {name} {exc}")
+        else:
+            checked.append((name, data))
+    if errors:
+        raise ValidationError({"pdfs": errors})
+    return checked
+
+
+def contribution_submit(
+    *, request: InformationRequest, data: Mapping[str, Any], files: Sequence[Any] = (), now: dt.datetime
+) -> Contribution:
     """Send the contribution: once. Meets the request's clock, or completes the automatic action it was asked for.
 
     The author has no account: the contribution's history names nobody as its user, and its reason names the
     author and organisation copied from the request. What it does to the case's clock and action is recorded as
     done by the person who asked, "on receipt" (the action through `actions.services.action_set_status`, as the
     discussion's chair may update it). Each part is optional but one is needed, each at most 5,000 characters;
-    whether it may be shared with the family is yes or no.
+    whether it may be shared with the family is yes or no. `files`: up to 5 PDF files (`files_check`), stored with
+    it in the same transaction; one bad file refuses the whole submission.
     """
     parts = {key: str(data.get(key) or "").strip() for key in CONTRIBUTION_PARTS}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     for key, value in parts.items():
         if len(value) > PART_MAX_LENGTH:
             errors[key] = f"{CONTRIBUTION_PARTS[key]} must be {PART_MAX_LENGTH:,} characters or fewer"
@@ -400,6 +403,11 @@ def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any],
     shareable = data.get("shareable_with_family")
     if not isinstance(shareable, bool):
         errors["shareable_with_family"] = "Select yes if what you have written may be shared with the family"
+    checked: list[tuple[str, bytes]] = []
+    try:
+        checked = files_check(files)
+    except ValidationError as exc:
+        errors["pdfs"] = exc.message_dict["pdfs"]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -425,6 +433,17 @@ def contribution_submit(*, request: InformationRequest, data: Mapping[str, Any],
         _full_clean(contribution)
         record(contribution, None, reason)
         contribution.save()
+        for name, content in checked:
+            stored = ContributionFile(
+                contribution=contribution,
+                original_name=name,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                pdf=content,
+                uploaded_at=now,
+            )
+            record(stored, None, reason)
+            stored.save()
         asker = request.asked_by
         if request.action_id is not None:
             _complete_action(request, asker, reason, now)

@@ -17,16 +17,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agencies.types import AuthenticatedRequest
 from contributions import forms, limits, services
-from contributions.models import InformationRequest
+from contributions.models import ContributionFile, InformationRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from core.presenters import present_deadline_row
+from referrals.services import case_view_record
 from strategy.access import DiscussionChecker, get_discussion_for_user
 
 VERIFIED = "contributions_verified"  # the requests this session has entered the right code for
@@ -57,9 +59,10 @@ def requests_page(request: AuthenticatedRequest, discussion_pk: int) -> HttpResp
             "request": row,
             "deadline": present_deadline_row(row.deadline, now=now, standard_days=standard_days),
             "children": services.shared_children(row, now=now),
+            "files": list(getattr(getattr(row, "contribution", None), "files", ContributionFile.objects.none()).all()),
         }
         for row in discussion.information_requests.select_related("deadline", "action", "asked_by").prefetch_related(
-            "children"
+            "children", Prefetch("contribution__files", queryset=ContributionFile.objects.defer("pdf"))
         )
     ]
     context = {
@@ -121,6 +124,23 @@ def request_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpRespon
     return render(request, "contributions/request_add.html", context, status=400 if form.errors else 200)
 
 
+@case_methods(["GET"], _sees_discussion)
+def file_download(request: AuthenticatedRequest, discussion_pk: int, file_pk: int) -> HttpResponse:
+    """A PDF file sent with a contribution, to anyone who sees the meeting: only ever as an attachment, under a name
+    made here, never rendered in the browser; each download logged as a look at the case."""
+    discussion, _checker = get_discussion_for_user(request.user, discussion_pk)
+    stored = ContributionFile.objects.filter(pk=file_pk, contribution__request__discussion=discussion).first()
+    if stored is None:
+        raise Http404("No such file")
+    case_view_record(user=request.user, referral=discussion.referral, page=f"contribution file {stored.pk} (PDF)")
+    response = HttpResponse(bytes(stored.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stored.download_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 # --- The emailed link, signed out ---------------------------------------------------------------------------
 
 
@@ -177,10 +197,19 @@ def link(request: HttpRequest, found: InformationRequest, token: str) -> HttpRes
     if not _verified(request, found):
         return _start_page(request, found, token)
     now = timezone.now()
-    form = forms.ContributionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = forms.ContributionForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
+    if request.method == "POST" and not form.is_valid():
+        try:  # the files' problems are said with the text's, not after it is put right
+            services.files_check(form.cleaned_data.get("pdfs") or [])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    elif request.method == "POST":
         try:
-            services.contribution_submit(request=found, data=form.service_data(), now=now)
+            services.contribution_submit(
+                request=found, data=form.service_data(), files=form.cleaned_data.get("pdfs") or [], now=now
+            )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
                 return _invalid(request)  # sent from another tab a moment ago, or the window just ended

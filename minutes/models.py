@@ -160,11 +160,25 @@ class Recipient(models.Model):
 
 
 class Circulation(models.Model):
-    """Who was sent which version, when; a recipient who is not a user gets a single-use, time-limited link."""
+    """Who was sent which version, when; a recipient who is not a user gets a time-limited link.
+
+    Since issue 31 the link asks for a one-time code sent to the recipient's address (`code_link`) and is usable
+    by them as often as they like until it expires; links sent before that (`code_link` false) work once, until
+    they expire. `used_at`: the first download through the link."""
 
     # core.db_roles: only these may be set after it is made (the email went, the link was used or withdrawn, by
-    # minutes/services.py and minutes/legacy.py); a circulation is never deleted.
-    db_completed_later = ("emailed_at", "used_at", "withdrawn_at", "withdrawn_by", "withdrawn_reason")
+    # minutes/services.py and minutes/legacy.py; a code was sent or checked, contributions.codes); a circulation is
+    # never deleted.
+    db_completed_later = (
+        "emailed_at",
+        "used_at",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
+        "code_hash",
+        "code_expires_at",
+        "code_wrong_tries",
+    )
 
     recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="circulations")
     version = models.ForeignKey(MinutesVersion, on_delete=models.PROTECT, related_name="circulations")
@@ -186,6 +200,13 @@ class Circulation(models.Model):
         help_text="Empty when the system withdrew it (the family summary replacing the family version).",
     )
     withdrawn_reason = models.TextField(blank=True)
+    code_link = models.BooleanField(
+        "the link asks for a code", default=False, help_text="False: a single-use link sent before issue 31."
+    )
+    # The one-time code's working fields (contributions.codes): hashed, 15 minutes, 5 wrong tries, used once.
+    code_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    code_wrong_tries = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

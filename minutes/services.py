@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import User
+from contributions import codes
 from core import events, queue
 from core.history import record
 from minutes import pdf
@@ -592,13 +593,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Links sent to recipients without an account ask for a one-time code (issue 31). Single-use links sent before then
+# keep working until they expire; the tests of those turn this off to make some.
+CODE_LINKS = True
+
+
 def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.datetime) -> list[Circulation]:
     """Send the latest approved version to everyone on the list with a version chosen: a link each, never the PDF.
 
-    A user gets a link to the minutes page; anyone else a single-use link to their version only,
-    valid for MINUTES_LINK_DAYS. Meets the 48-hour MINUTES_CIRCULATED clock (late if after it) once every
-    recipient the distribution requires has been sent it (`minutes_clock_check`). The case may be closed: the
-    duty survives closure.
+    A user gets a link to the minutes page; anyone else a link to their version only, valid for MINUTES_LINK_DAYS,
+    that asks for a one-time code sent to their address (issue 31). Meets the 48-hour MINUTES_CIRCULATED clock
+    (late if after it) once every recipient the distribution requires has been sent it (`minutes_clock_check`).
+    The case may be closed: the duty survives closure.
     """
     if not checker.can_circulate():
         raise PermissionDenied("Only business support, social workers and team managers circulate the minutes")
@@ -652,6 +658,7 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
             if not recipient.user_id:
                 token = secrets.token_urlsafe(32)
                 circulation.token_hash, circulation.expires_at = _token_hash(token), expires
+                circulation.code_link = CODE_LINKS
             circulation.save()
             if not recipient.user_id:
                 tokens[circulation.pk] = token
@@ -670,7 +677,13 @@ def _email_circulation(circulation_pks: list[int], tokens: dict[int, str]) -> No
         what = "a family summary from children's social care" if summary else "the minutes of a strategy discussion"
         if circulation.pk in tokens:
             link = base + reverse("minutes:link", args=[tokens[circulation.pk]])
-            expiry = f"The link works once and until {minutes_record.when(circulation.expires_at)}."  # type: ignore[arg-type]
+            until = minutes_record.when(circulation.expires_at)  # type: ignore[arg-type]
+            expiry = (
+                "The page will send a code to this email address before you can download it. You can use the link "
+                f"as often as you need until {until}."
+                if circulation.code_link
+                else f"The link works once and until {until}."
+            )
             address = recipient.email
         else:
             link = base + reverse("minutes:minutes", args=[circulation.version.discussion_id])
@@ -700,9 +713,64 @@ def link_circulation(token: str, *, now: dt.datetime) -> Circulation | None:
         return None
     return (
         Circulation.objects.select_related("version__discussion__referral", "recipient")
-        .filter(token_hash=_token_hash(token), used_at=None, expires_at__gt=now, withdrawn_at=None)
+        .filter(token_hash=_token_hash(token), code_link=False, used_at=None, expires_at__gt=now, withdrawn_at=None)
         .first()
     )
+
+
+def code_link_circulation(token: str, *, now: dt.datetime) -> Circulation | None:
+    """The circulation a code-protected link (issue 31) is for, while it is in date and not withdrawn; else None.
+    Its addressee may use it as often as they like in that window."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Circulation.objects.select_related("version", "recipient")
+        .filter(token_hash=_token_hash(token), code_link=True, expires_at__gt=now, withdrawn_at=None)
+        .first()
+    )
+
+
+CODE_PURPOSE = "minutes-code"
+
+
+def link_code_send(*, circulation: Circulation, now: dt.datetime) -> None:
+    """A new one-time code to the address the link went to (never another): contributions.codes."""
+    with transaction.atomic():
+        code = codes.code_issue(model=Circulation, pk=circulation.pk, purpose=CODE_PURPOSE, now=now)
+        transaction.on_commit(partial(_email_code, circulation.recipient.email, code))
+
+
+def _email_code(address: str, code: str) -> None:
+    try:
+        send_mail(
+            subject="Strategy Discussions: your code",
+            message=f"Your code is {code}\n\nIt works once, for {codes.CODE_MINUTES} minutes. "
+            "If you did not ask for it, delete this email.",
+            from_email=None,
+            recipient_list=[address],
+            fail_silently=False,
+        )
+    except Exception:
+        log.warning("a minutes link code could not be emailed", exc_info=True)
+
+
+def link_code_check(*, circulation: Circulation, code: str, now: dt.datetime) -> None:
+    """Check a code typed on the link's page (contributions.codes): a ValidationError on "code" when it is not
+    right, in date and unused."""
+    codes.code_verify(model=Circulation, pk=circulation.pk, purpose=CODE_PURPOSE, code=code, now=now)
+
+
+def code_link_download(*, circulation: Circulation, now: dt.datetime) -> MinutesDocument | None:
+    """A download through a code-protected link by its addressee (the caller checked the code in this session):
+    logged in the external downloads log each time; the first marks the link used. None when its document was
+    never stored (a kind no longer rendered)."""
+    with transaction.atomic():
+        document = documents_ensure(circulation.version).get(circulation.kind)
+        if document is None:
+            return None
+        ExternalDownload.objects.create(circulation=circulation)
+        Circulation.objects.filter(pk=circulation.pk, used_at=None).update(used_at=now)
+    return document
 
 
 def link_withdrawn(token: str) -> Circulation | None:
@@ -713,7 +781,8 @@ def link_withdrawn(token: str) -> Circulation | None:
 
 
 def link_download(token: str, *, now: dt.datetime) -> tuple[Circulation, MinutesDocument] | None:
-    """Use an emailed link: once only. Returns its version's PDF, or None (used, expired, unknown)."""
+    """Use a single-use link sent before issue 31: once only. Returns its version's PDF, or None (used, expired,
+    unknown, or a code-protected link: `code_link_download`)."""
     with transaction.atomic():
         circulation = link_circulation(token, now=now)
         if circulation is None:

@@ -18,4 +18,7 @@ urlpatterns = [
     path("discussions/<int:discussion_pk>/minutes/draft-<str:kind>.pdf", views.draft_pdf, name="draft_pdf"),
     path("discussions/<int:discussion_pk>/minutes/v<int:number>-<str:kind>.pdf", views.version_pdf, name="pdf"),
     path("minutes/link/<str:token>/", views.link, name="link"),
+    # The code pages of a link sent since issue 31 (signed out; the token redacted from every log as the link's).
+    path("minutes/link/<str:token>/send-code/", views.link_code_send, name="code_send"),
+    path("minutes/link/<str:token>/code/", views.link_code, name="code"),
 ]

@@ -4,19 +4,22 @@ Every view asks the one access policy first (404 for a discussion the user may n
 every POST checks the role again in the service.
 """
 
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models.fields.json import KeyTransform
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agencies.types import AuthenticatedRequest
+from contributions import codes, limits
+from contributions.forms import CodeForm
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
@@ -289,7 +292,11 @@ def version_pdf(request: AuthenticatedRequest, discussion_pk: int, number: int, 
 @login_not_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def link(request: HttpRequest, token: str) -> HttpResponse:
-    """An emailed link for a recipient who is not a user: their version only, downloaded once, until it expires.
+    """An emailed link for a recipient who is not a user: their version only, until it expires.
+
+    Since issue 31 the link asks for a one-time code sent to the recipient's address, and then downloads in that
+    browser as often as they like until it expires, each download logged (`_code_link`). A link sent before then
+    works as it did: once.
 
     GET shows a button (a link scanner following the URL does not use it up); POST downloads.
     An unknown, used or expired link answers 404 with the same page, so it tells nothing. A withdrawn one
@@ -301,6 +308,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     """
     now = timezone.now()
     circulation: Circulation | None
+    code_circulation = services.code_link_circulation(token, now=now)
+    if code_circulation is not None:
+        return _link_response(_code_link(request, code_circulation, token))
     if services.link_withdrawn(token) is not None:
         return _link_response(render(request, "minutes/link.html", {"withdrawn": True}, status=410))
     if request.method == "POST":
@@ -332,3 +342,97 @@ def _link_response(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+# --- The code-protected link (issue 31): a one-time code to the recipient's address, then as many downloads ---
+
+VERIFIED = "minutes_link_verified"  # the circulations this session has entered the right code for
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    """The one page for an unknown, expired, used or withdrawn link of the code pages (as the link's own)."""
+    return _link_response(render(request, "minutes/link.html", {"circulation": None}, status=404))
+
+
+def _verified(request: HttpRequest, circulation: Circulation) -> bool:
+    return circulation.pk in request.session.get(VERIFIED, [])
+
+
+def _code_start(request: HttpRequest, circulation: Circulation, token: str, *, limited: bool = False) -> HttpResponse:
+    context = {"address": codes.masked(circulation.recipient.email), "token": token, "limited": limited}
+    return render(request, "minutes/link_start.html", context, status=429 if limited else 200)
+
+
+def _code_link(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
+    """Without the code in this session: the page that sends one. With it: the version's page (GET) and its
+    download (POST), each download logged in the external downloads log."""
+    if not _verified(request, circulation):
+        return _code_start(request, circulation, token)
+    if request.method == "POST":
+        document = services.code_link_download(circulation=circulation, now=timezone.now())
+        if document is None:
+            return _invalid(request)
+        return _pdf_response(
+            bytes(document.pdf),
+            pdf.filename(
+                circulation.version.snapshot["reference"], kind=circulation.kind, number=circulation.version.number
+            ),
+        )
+    return render(request, "minutes/link.html", {"circulation": circulation, "code_link": True})
+
+
+def _code_page(methods: tuple[str, ...]) -> Any:
+    """The code pages: signed out; an unknown, expired or withdrawn link (or a single-use one sent before issue 31)
+    answers the one "does not work" page whatever the method; a known one, 405 for a method the page does not
+    take."""
+
+    def decorator(view: Any) -> Any:
+        @login_not_required
+        @wraps(view)
+        def inner(request: HttpRequest, token: str) -> HttpResponse:
+            circulation = services.code_link_circulation(token, now=timezone.now())
+            if circulation is None:
+                return _invalid(request)
+            method = "GET" if request.method == "HEAD" else request.method
+            if method not in methods:
+                return HttpResponseNotAllowed(methods)
+            return _link_response(view(request, circulation, token))
+
+        return inner
+
+    return decorator
+
+
+@_code_page(("POST",))
+def link_code_send(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
+    """Send a code to the address the link went to (never another), within the rate limits."""
+    if not limits.allowed("send", request, circulation.pk, scope="minutes"):
+        return _code_start(request, circulation, token, limited=True)
+    services.link_code_send(circulation=circulation, now=timezone.now())
+    return redirect("minutes:code", token=token)
+
+
+@_code_page(("GET", "POST"))
+def link_code(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
+    """Enter the code: right, this session may download the version until the link expires."""
+    if _verified(request, circulation):
+        return redirect("minutes:link", token=token)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if not limits.allowed("check", request, circulation.pk, scope="minutes"):
+            form.add_error("code", limits.MESSAGE)
+            status = 429
+        else:
+            try:
+                services.link_code_check(circulation=circulation, code=form.cleaned_data["code"], now=timezone.now())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                request.session.cycle_key()
+                request.session[VERIFIED] = [*request.session.get(VERIFIED, []), circulation.pk]
+                return redirect("minutes:link", token=token)
+    if form.errors and status == 200:
+        status = 400
+    context = {"form": form, "address": codes.masked(circulation.recipient.email), "token": token}
+    return render(request, "minutes/link_code.html", context, status=status)

@@ -131,3 +131,12 @@ def pdf_pages(content: bytes, tmp_path: Path) -> list[str]:
         text=True,  # noqa: S607
     ).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+@pytest.fixture
+def links_sent_before_codes(monkeypatch):
+    """Circulating makes the single-use links sent before issue 31 (no code; they keep working, once, until they
+    expire): how the old links' behaviour stays tested. Ask for it before the fixture that circulates."""
+    from minutes import services
+
+    monkeypatch.setattr(services, "CODE_LINKS", False)

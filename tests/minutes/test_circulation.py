@@ -114,8 +114,9 @@ def _links(mailoutbox) -> dict[str, str]:
 
 
 def test_the_emailed_link_gives_that_version_once_to_someone_signed_out(
-    world, approved, client, mailoutbox, django_capture_on_commit_callbacks
+    links_sent_before_codes, world, approved, client, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """A link sent before issue 31 (single-use; since then a code opens it: tests/minutes/test_code_link.py)."""
     discussion, version = approved["discussion"], approved["version"]
     with django_capture_on_commit_callbacks(execute=True):
         circulate(world, discussion)
@@ -160,8 +161,9 @@ def test_the_emailed_link_expires(world, approved, client, mailoutbox, django_ca
 
 
 def test_a_later_version_leaves_an_earlier_link_on_its_own_version(
-    world, approved, client, mailoutbox, django_capture_on_commit_callbacks
+    links_sent_before_codes, world, approved, client, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """Downloaded without a code: a link sent before issue 31 (the code-protected one: test_code_link.py)."""
     discussion, v1 = approved["discussion"], approved["version"]
     with django_capture_on_commit_callbacks(execute=True):
         circulate(world, discussion)
@@ -192,7 +194,7 @@ def test_circulation_is_shown_on_the_minutes_page(world, approved, admin_client,
 
 
 def test_the_link_pages_keep_the_token_on_this_site_and_let_the_button_post_back(
-    world, approved, mailoutbox, django_capture_on_commit_callbacks
+    links_sent_before_codes, world, approved, mailoutbox, django_capture_on_commit_callbacks
 ):
     """`same-origin`, never `no-referrer`: with no-referrer a browser posts `Origin: null` and CSRF refuses it
     (tests/e2e/test_minutes_link.py opens the link in Chromium)."""

@@ -75,8 +75,8 @@ def hit(client: Client, method: str, path: str, data: dict | None = None, *, fol
 
 
 @pytest.fixture
-def minutes_token(world, held, mailoutbox, django_capture_on_commit_callbacks, settings):
-    """A single-use link to the minutes for the GP (not a user), as emailed."""
+def minutes_token(links_sent_before_codes, world, held, mailoutbox, django_capture_on_commit_callbacks, settings):
+    """A single-use link to the minutes for the GP (not a user), as emailed before issue 31."""
     settings.SITE_URL = "http://testserver"
     for name in ("sw", "tm", "police", "health", "admin"):
         world[name].email = f"{name}@example.org"
