@@ -23,6 +23,7 @@ from core.timescales import to_local
 from minutes.models import Circulation, Recipient, Source
 from referrals.models import DeadlineState, Referral
 from strategy.models import Discussion
+from tests.e2e.codes import enter_emailed_code
 from tests.e2e.test_log_referral import LONG_SCHOOL, fill_child, sign_in
 from tests.e2e.test_phone import OVERFLOW, PHONE, SCROLLERS
 
@@ -273,6 +274,7 @@ def test_the_journey_from_referral_to_minutes_downloaded_signed_out(
         school_page = outside.new_page()
         school_page.goto(link)
         check_a11y(school_page, "the emailed link's page")
+        enter_emailed_code(school_page, smtp_server, SCHOOL_EMAIL)  # the code sent to the same address
         with school_page.expect_download(timeout=15_000) as info:
             school_page.get_by_role("button", name="Download the minutes (PDF)").click()
         saved = tmp_path / "minutes.pdf"
