@@ -118,6 +118,7 @@ def _person(person, *, on: dt.date) -> dict[str, Any]:
                 "Placement and responsible authority",
                 ", ".join(filter(None, [person.placement, person.responsible_authority])),
             ),
+            ("Previous local authority", person.previous_authority),
             ("Disability", _yes(person.disability)),
             ("First language", person.first_language + (" (interpreter needed)" if person.interpreter_needed else "")),
             ("Communication needs", person.communication_needs),

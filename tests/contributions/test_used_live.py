@@ -14,6 +14,8 @@ from pypdf import PdfReader
 from contributions import services
 from minutes import pdf, record
 from minutes.models import Kind
+from referrals.models import Person
+from strategy import rules
 from tests import builders
 from tests.contributions.conftest import ASKED, ask
 from tests.minutes.conftest import AFTER, share_with_family
@@ -156,3 +158,48 @@ def test_the_minutes_include_each_contribution_and_the_family_summary_only_the_s
     family = _pdf_text(pdf.render(data, kind=Kind.SUMMARY, printed="now").pdf)
     assert "Invented: a concern the family knows of." in family and "From Invented Organisation 1" in family
     assert "confidential" not in family and "Invented Surgery" not in family
+
+
+# --- Proposals: who outside the partnership to ask (DOMAIN section 4) ------------------------------------------
+
+
+def test_the_convene_page_proposes_the_placing_authority_the_previous_authority_and_each_childs_gp(world):
+    referral = builders.case(
+        world,
+        children=[
+            builders.child(
+                "Robin",
+                looked_after=True,
+                responsible_authority="Invented Faraway Council",
+                gp="Invented Surgery",
+            ),
+            builders.child("Sky", previous_authority="Invented Elsewhere Council", gp="Invented Surgery"),
+        ],
+    )
+    client = Client()
+    client.force_login(world["tm"])
+    text = client.get(f"/referrals/{referral.pk}/discussions/new/").content.decode().replace("&#x27;", "'")
+    assert "From outside the partnership" in text
+    assert (
+        "Placing authority: Invented Faraway Council: Robin Testchild is a looked-after child placed by them. "
+        "Add them as an external contact after convening, and ask for information." in text
+    )
+    assert (
+        "Previous authority: Invented Elsewhere Council: Sky Testchild is new to the area and lived there before"
+        in text
+    )
+    # One practice for both children, with both reasons.
+    assert text.count("GP practice: Invented Surgery") == 1
+    assert "GP practice: Invented Surgery: Robin Testchild's GP; Sky Testchild's GP" in text
+
+
+def test_nothing_outside_the_partnership_is_proposed_without_the_data_or_for_an_authority_of_the_partnership(world):
+
+    agencies = [world["csc"]]
+    ours = builders.child("Robin", looked_after=True, responsible_authority=world["csc"].name)
+    plain = builders.child("Sky")
+    children = [Person(kind="child", **fields) for fields in (ours, plain)]
+    assert rules.external_contacts(children, agencies=agencies, partnership_name="Invented Partnership") == []
+    # Not looked after: the responsible authority recorded proposes nobody.
+    stray = Person(kind="child", first_name="Ash", last_name="Testchild", responsible_authority="Invented Far Council")
+    assert rules.external_contacts([stray], agencies=agencies) == []
