@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from contributions import services
+from core.timescales import LONDON
 from minutes import pdf, record
 from minutes.models import Kind
 from referrals.models import Person
@@ -203,3 +204,18 @@ def test_nothing_outside_the_partnership_is_proposed_without_the_data_or_for_an_
     # Not looked after: the responsible authority recorded proposes nobody.
     stray = Person(kind="child", first_name="Ash", last_name="Testchild", responsible_authority="Invented Far Council")
     assert rules.external_contacts([stray], agencies=agencies) == []
+
+
+def test_the_childs_task_records_the_previous_local_authority(sw_client, world, time_machine):
+    from tests.referrals.test_drafts import CHILD, DETAILS, children, save, start, task_url
+
+    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0, tzinfo=LONDON), tick=False)
+    draft = start(sw_client)
+    assert save(sw_client, draft, "details", DETAILS).status_code == 302
+    moved = {**CHILD, "previous_authority": "Invented Elsewhere Council"}
+    assert save(sw_client, draft, "children", children(moved)).status_code == 302
+    child = draft.people.get(first_name="Ellis")
+    assert child.previous_authority == "Invented Elsewhere Council"
+    assert child.history.first().previous_authority == "Invented Elsewhere Council"
+    page = sw_client.get(task_url(draft, "children")).content.decode()
+    assert 'value="Invented Elsewhere Council"' in page and "Previous local authority" in page
