@@ -8,3 +8,10 @@ class ContributionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "contributions"
     verbose_name = "Contributions"
+
+    def ready(self) -> None:
+        from contributions.selectors import meeting_contributions_panel
+        from strategy.selectors import meeting_panel_register
+
+        # The meeting page's written contributions and outstanding requests (strategy never imports this app).
+        meeting_panel_register("contributions/_meeting_panel.html", meeting_contributions_panel)

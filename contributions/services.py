@@ -47,7 +47,7 @@ from referrals.access import ReferralChecker
 from referrals.deadlines import deadline_meet, deadline_open
 from referrals.models import DeadlineState, Person
 from strategy.access import DiscussionChecker
-from strategy.models import Attendance, DiscussionAction, Invitation, InvitationStatus
+from strategy.models import Attendance, Discussion, DiscussionAction, Invitation, InvitationStatus
 
 log = logging.getLogger(__name__)
 
@@ -445,11 +445,32 @@ def contribution_submit(
             record(stored, None, reason)
             stored.save()
         asker = request.asked_by
+        _counts_in_advance(request, asker, reason, now)
         if request.action_id is not None:
             _complete_action(request, asker, reason, now)
         elif request.deadline.state == DeadlineState.OPEN:
             deadline_meet(acting_user=asker, deadline=request.deadline, at=now, by="Information received")
     return contribution
+
+
+def _counts_in_advance(request: InformationRequest, asker: User, reason: str, now: dt.datetime) -> None:
+    """An invited agency's contribution sent before the meeting began is its information sent in advance: the
+    attendance list says so, as if ticked (an external invitee has no invitation: the meeting page and the minutes
+    list their contribution)."""
+    if request.invitation_id is None:
+        return
+    discussion = Discussion.objects.select_for_update().get(pk=request.discussion_id)
+    if discussion.held_at is not None and discussion.held_at < now:
+        return
+    invitation = Invitation.objects.select_for_update().get(pk=request.invitation_id)
+    if invitation.information_sent_in_advance:
+        return
+    invitation.information_sent_in_advance = True
+    record(invitation, asker, reason)
+    invitation.save(update_fields=["information_sent_in_advance"])
+    # The attendance section changed under anyone who has it open: their older copy is refused, not saved over this.
+    versions = {**discussion.section_versions, "attendance": discussion.section_version("attendance") + 1}
+    Discussion.objects.filter(pk=discussion.pk).update(section_versions=versions)
 
 
 def _complete_action(request: InformationRequest, asker: User, reason: str, now: dt.datetime) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from actions import services as actions_services
 from actions.models import ActionStatus
+from contributions.selectors import minutes_contributions
 from core.presenters import RULE_NAMES
 from core.timescales import DISAGREEMENT_RULES, Rule, to_local
 from referrals.models import DeadlineState, PersonKind
@@ -54,8 +55,9 @@ UNCOMPARED = {"deadlines"}
 # Nothing decided: nothing is shared (the default). Also what a version approved before the section existed had.
 FAMILY_UNDECIDED: dict[str, Any] = {"decided": False, "shares": False}
 # Parts shown inside a section of DOMAIN section 6 (under its heading): a change to one changes that section.
-SUBSECTIONS = {"standing": "decisions", "disagreement": "reason"}
+SUBSECTIONS = {"standing": "decisions", "disagreement": "reason", "contributions": "information"}
 HEADINGS["standing"] = "Recorded whatever the outcome"
+HEADINGS["contributions"] = "Written contributions"
 
 # Parts of the minutes that the apps above add, under a section of DOMAIN section 6 (SUBSECTIONS): key -> the dotted
 # name of the function building it from the discussion (None: not part of these minutes). minutes never imports
@@ -116,6 +118,7 @@ def _person(person, *, on: dt.date) -> dict[str, Any]:
                 "Placement and responsible authority",
                 ", ".join(filter(None, [person.placement, person.responsible_authority])),
             ),
+            ("Previous local authority", person.previous_authority),
             ("Disability", _yes(person.disability)),
             ("First language", person.first_language + (" (interpreter needed)" if person.interpreter_needed else "")),
             ("Communication needs", person.communication_needs),
@@ -190,6 +193,11 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
             for r in (recipients or [])
         ],
     }
+    # Sent through the secure link by people who could not attend or have no account (issue 31). Only when there is
+    # one: a version approved before has no such part, and stays the same as the record it was approved from.
+    contributions = minutes_contributions(discussion)
+    if contributions:
+        sections["contributions"] = contributions
     for key, build in _part_builders.items():
         part = build(discussion, now=now)
         if part is not None:
@@ -451,7 +459,13 @@ def family_document(data: dict[str, Any]) -> dict[str, Any] | None:
     family = data["sections"].get("family") or FAMILY_UNDECIDED
     if not family.get("shares"):
         return None
-    return {"reference": data["reference"], "partnership": data["partnership"], "family": family}
+    return {
+        "reference": data["reference"],
+        "partnership": data["partnership"],
+        "family": family,
+        # Only what its author marked as one that may be shared with the family (issue 31).
+        "contributions": [c for c in data["sections"].get("contributions") or [] if c.get("shareable")],
+    }
 
 
 def family_document_missing(data: dict[str, Any]) -> str:

@@ -236,6 +236,12 @@ class PersonForm(GovFormMixin, forms.Form):
     responsible_authority = forms.CharField(
         label="Responsible authority", max_length=200, required=False, help_text="For a looked-after child"
     )
+    previous_authority = forms.CharField(
+        label="Previous local authority",
+        max_length=200,
+        required=False,
+        help_text="For a child new to the area: the council where they lived before",
+    )
     in_hospital = forms.BooleanField(label="In hospital now", required=False)
     hospital = forms.CharField(label="Hospital and ward", max_length=200, required=False)
     disability = forms.BooleanField(label="Has a disability", required=False)
@@ -258,6 +264,7 @@ class PersonForm(GovFormMixin, forms.Form):
         "looked_after",
         "placement",
         "responsible_authority",
+        "previous_authority",
         "in_hospital",
         "hospital",
     )

@@ -343,6 +343,8 @@ class Person(models.Model):
     plan = models.CharField(max_length=20, choices=Plan.choices, blank=True)
     placement = models.CharField(max_length=200, blank=True)
     responsible_authority = models.CharField(max_length=200, blank=True)
+    # A child new to the area: the authority where they lived before, to ask for its information (issue 31).
+    previous_authority = models.CharField("previous local authority", max_length=200, blank=True)
     in_hospital = models.BooleanField(default=False)
     hospital = models.CharField("hospital and ward", max_length=200, blank=True)
     # The alleged abuser's and other adults' (DOMAIN section 4: a child alleged abuser gets a discussion of their own).

@@ -87,6 +87,7 @@ PERSON_FIELDS = (
     "plan",
     "placement",
     "responsible_authority",
+    "previous_authority",
     "in_hospital",
     "hospital",
     "under_18",

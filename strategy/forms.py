@@ -4,6 +4,7 @@ Each section of the meeting page is its own form with its own prefix (so the pag
 clash) and carries the version of the section it was loaded from.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -36,7 +37,7 @@ from strategy.models import (
     Trigger,
     risk_level_error,
 )
-from strategy.rules import Proposal
+from strategy.rules import ExternalProposal, Proposal
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_VALUES = {"yes": True, "no": False}
@@ -106,10 +107,12 @@ class ConveneForm(GovFormMixin, forms.Form):
         proposals: list[Proposal],
         agencies: list[Agency],
         trigger: str | None = None,
+        external_contacts: Sequence[ExternalProposal] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.referral = referral
+        self.external_contacts = list(external_contacts)  # shown only: invited from the meeting page once convened
         # "A professional disagreement" is set only when convened from a disagreement at stage 3 (disputes), where it
         # is the one choice; the ordinary form never offers it.
         self.fields["trigger"].choices = (  # type: ignore[attr-defined]

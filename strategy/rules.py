@@ -360,6 +360,51 @@ def proposals(
     return _merged(_referrer_folded([p for rule in INVITEE_RULES for p in rule(case)]))
 
 
+@dataclass(frozen=True)
+class ExternalProposal:
+    """Someone outside the partnership worth asking for information (issue 31): no agency here, no account. The
+    convene page proposes them, to invite from the meeting page once convened."""
+
+    who: str
+    reason: str
+
+
+def _ours(name: str, agencies: Sequence, partnership_name: str) -> bool:
+    """Whether an authority or practice named on the referral is one of the partnership's own (by name)."""
+    wanted = _normal(name)
+    return any(wanted in _normal(own) for own in [partnership_name, *(a.name for a in agencies)])
+
+
+def external_contacts(
+    children: Sequence[Person], *, agencies: Sequence = (), partnership_name: str = ""
+) -> list[ExternalProposal]:
+    """What the referral says of each child that points outside the partnership (DOMAIN section 4, issue 31): the
+    placing authority of a looked-after child, the previous authority of a child new to the area, the GP of each
+    child. One row per authority or practice, with every child's reason. None that is one of the partnership's."""
+    found: dict[tuple[str, str], ExternalProposal] = {}
+
+    def add(kind: str, who: str, reason: str) -> None:
+        key = (kind, _normal(who))
+        found[key] = (
+            replace(found[key], reason=f"{found[key].reason}; {reason}")
+            if key in found
+            else ExternalProposal(who, reason)
+        )
+
+    for child in children:
+        name = child.full_name or "Unborn baby"
+        placing = child.responsible_authority.strip()
+        if child.looked_after and placing and not _ours(placing, agencies, partnership_name):
+            add("placing", f"Placing authority: {placing}", f"{name} is a looked-after child placed by them")
+        previous = child.previous_authority.strip()
+        if previous and not _ours(previous, agencies, partnership_name):
+            add("previous", f"Previous authority: {previous}", f"{name} is new to the area and lived there before")
+        gp = child.gp.strip()
+        if gp and not _ours(gp, agencies, partnership_name):
+            add("gp", f"GP practice: {gp}", f"{name}'s GP")
+    return list(found.values())
+
+
 def paediatrician_missing(invitations: Iterable, *, medical_needed: bool) -> bool:
     """Where a medical is needed the paediatrician is an expectation of its own: another health attendee
     does not meet it (DOMAIN section 4, who is expected). `invitations`: the active ones."""

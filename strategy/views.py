@@ -116,6 +116,9 @@ def convene_form(
         agencies=agencies,
         initial=initial,
         trigger=trigger,
+        external_contacts=rules.external_contacts(
+            people["children"], agencies=agencies, partnership_name=referral.partnership.name
+        ),
     )
 
 

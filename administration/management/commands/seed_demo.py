@@ -26,6 +26,7 @@ from agencies.demo import DEMO_TOTP_KEY
 from agencies.models import Agency, AgencyType, Partnership, Role, RoleCode, User
 from agencies.selectors import partnership_calendar
 from agencies.services import user_agency_group_sync
+from contributions.demo import ask_gp_before, seed_contributions
 from core.timescales import LONDON, Rule, add_working_days, end_of_working_day_after, to_local
 from disputes.demo import seed_disagreements
 from minutes import record as minutes_record
@@ -254,7 +255,15 @@ def _referrals(now: dt.datetime, agencies: dict[str, Agency]) -> list[dict]:
             "summary": "Allegation that a youth football coach has sent sexualised messages to several players.",
             "children": [
                 _child("Ruby", "Ashdown", years(12), relationship="Subject child"),
-                _child("Theo", "Okonjo", years(13), relationship="Subject child (different family)"),
+                _child(
+                    "Theo",
+                    "Okonjo",
+                    years(13),
+                    relationship="Subject child (different family)",
+                    looked_after=True,
+                    placement="Foster carers in the area",
+                    responsible_authority="Demo Farshire County Council",
+                ),
             ],
             "household": [],
             "others": [
@@ -1136,6 +1145,9 @@ class DemoDiscussions:
                 ),
             ],
         )
+        # The chair asked Jacob's GP practice (outside the partnership) before the meeting; no answer yet, so the
+        # request fell due when the meeting was and is overdue (issue 31).
+        ask_gp_before(users=self.users, discussion=discussion, at=self.past(_later(received, hours=2)))
         # Held nearly four days before the seeding moment: some actions were done (late), some are overdue,
         # some due soon, and one was cancelled.
         agreed = self.agreed_at(discussion)
@@ -1537,4 +1549,5 @@ class Command(BaseCommand):
                 reason, before = row["reopen"]
                 strategy.case_reopen(acting_user=users["tm.demo"], referral=referral, reason=reason, now=now - before)
         seed_disagreements(cases=cases, users=users, now=now)
+        seed_contributions(cases=cases, users=users, now=now)
         return len(rows), counts

@@ -1,0 +1,87 @@
+"""Reads for contributions (issue 31): the meeting page's part, and the minutes' part.
+
+strategy never imports this app: the meeting page's part registers through `strategy.selectors.meeting_panel_register`
+(contributions.apps); minutes sits above and reads `minutes_contributions` directly.
+"""
+
+import datetime as dt
+from typing import Any
+
+from contributions.models import CONTRIBUTION_PARTS, Contribution, InformationRequest
+from core.presenters import present_deadline_row
+from core.timescales import to_local
+from strategy.access import DiscussionChecker
+from strategy.models import Discussion
+
+# The named parts as the meeting page and the minutes name them (the form asks the author: "Your concerns").
+PART_HEADINGS = {
+    "known_involvement": "Involvement with the child or family",
+    "concerns": "Concerns",
+    "risks": "Risks known",
+    "strengths": "Strengths and what is going well",
+    "family_told": "What the family has been told",
+}
+assert PART_HEADINGS.keys() == CONTRIBUTION_PARTS.keys()  # noqa: S101 (one name for each part of the form)
+
+
+def parts(contribution: Contribution) -> list[tuple[str, str]]:
+    """The parts written, each with its heading, in the form's order."""
+    return [(PART_HEADINGS[key], text) for key in CONTRIBUTION_PARTS if (text := getattr(contribution, key).strip())]
+
+
+def in_advance(contribution: Contribution, discussion: Discussion) -> bool:
+    """Sent before the meeting began (any time, while it has not): information sent in advance."""
+    return discussion.held_at is None or contribution.submitted_at <= discussion.held_at
+
+
+def meeting_contributions_panel(checker: DiscussionChecker, *, now: dt.datetime) -> dict | None:
+    """The meeting page's part: each contribution received (attributed, when it arrived, its parts, whether it may be
+    shared with the family), and the requests still outstanding with their clocks; for everyone who sees the
+    meeting (the checker is only made for them), with the links to ask for information and to invite someone from
+    outside the partnership for who may. One query, however many requests. None: draw nothing."""
+    discussion = checker.discussion
+    requests = list(
+        InformationRequest.objects.filter(discussion_id=discussion.pk)
+        .select_related("deadline", "contribution")
+        .order_by("asked_at", "pk")
+    )
+    may_ask = checker.can_record_all()
+    if not requests and not may_ask:
+        return None
+    standard_days = discussion.referral.partnership.standard_sd_days
+    received = []
+    outstanding = []
+    for request in requests:
+        contribution = getattr(request, "contribution", None)
+        if contribution is not None:
+            received.append(
+                {
+                    "contribution": contribution,
+                    "parts": parts(contribution),
+                    "in_advance": in_advance(contribution, discussion),
+                }
+            )
+        else:
+            outstanding.append(
+                {
+                    "request": request,
+                    "clock": present_deadline_row(request.deadline, now=now, standard_days=standard_days),
+                }
+            )
+    return {"discussion": discussion, "received": received, "outstanding": outstanding, "may_ask": may_ask}
+
+
+def minutes_contributions(discussion: Discussion) -> list[dict[str, Any]]:
+    """Each contribution received for the discussion, as the minutes show it (JSON-ready, in words)."""
+    contributions = Contribution.objects.filter(request__discussion_id=discussion.pk).order_by("submitted_at", "pk")
+    return [
+        {
+            "author": c.author_name,
+            "organisation": c.author_organisation,
+            "arrived": to_local(c.submitted_at).strftime("%-d %B %Y, %H:%M"),
+            "in_advance": in_advance(c, discussion),
+            "parts": [[label, text] for label, text in parts(c)],
+            "shareable": c.shareable_with_family,
+        }
+        for c in contributions
+    ]
