@@ -20,15 +20,15 @@ MOMENT = dt.datetime(2026, 12, 2, 10, 30, tzinfo=LONDON)  # the disagreements' m
 
 
 @pytest.fixture
-def seeded(demo_at) -> dict[str, InformationRequest]:
+def seeded_requests(demo_at) -> dict[str, InformationRequest]:
     demo_at(MOMENT)
     return {
         r.discussion.referral.people.filter(kind="child").first().last_name: r for r in InformationRequest.objects.all()
     }
 
 
-def test_the_out_of_area_placing_authority_sent_its_contribution_before_the_meeting(seeded):
-    request = seeded["Ashdown"]
+def test_the_out_of_area_placing_authority_sent_its_contribution_before_the_meeting(seeded_requests):
+    request = seeded_requests["Ashdown"]
     invitee = request.external_invitee
     assert invitee.kind == ExternalKind.PLACING_AUTHORITY and invitee.organisation.startswith("Demo Farshire")
     theo = Person.objects.get(first_name="Theo", last_name="Okonjo")
@@ -44,21 +44,23 @@ def test_the_out_of_area_placing_authority_sent_its_contribution_before_the_meet
     assert "information sent in advance of the meeting" in text
 
 
-def test_the_gp_request_is_outstanding_and_overdue_since_the_meeting_was_held(seeded):
-    request = seeded["Wren"]
+def test_the_gp_request_is_outstanding_and_overdue_since_the_meeting_was_held(seeded_requests):
+    request = seeded_requests["Wren"]
     discussion = request.discussion
     assert discussion.trigger != Trigger.PROFESSIONAL_DISAGREEMENT and discussion.ended
     assert request.external_invitee.kind == ExternalKind.GP and request.submitted_at is None
     assert request.asked_at < discussion.scheduled_at
     assert request.deadline.state == DeadlineState.OPEN and request.deadline.due_at == discussion.scheduled_at < MOMENT
     assert request.link_ends_at > request.deadline.due_at
-    assert set(seeded) == {"Ashdown", "Wren"}
+    assert set(seeded_requests) == {"Ashdown", "Wren"}
 
 
-def test_the_requests_emailed_name_no_child_and_no_reference(seeded):
-    sent = [m for m in mail.outbox if m.to[0] in {r.email for r in seeded.values()}]
+def test_the_requests_emailed_name_no_child_and_no_reference(seeded_requests):
+    sent = [m for m in mail.outbox if m.to[0] in {r.email for r in seeded_requests.values()}]
     assert len(sent) == 2
     children = Person.objects.filter(kind="child").values_list("first_name", "last_name")
-    words = {w for pair in children for w in pair if w} | {r.discussion.referral.reference for r in seeded.values()}
+    words = {w for pair in children for w in pair if w} | {
+        r.discussion.referral.reference for r in seeded_requests.values()
+    }
     for message in sent:
         assert not any(w in message.subject or w in message.body for w in words), message.body

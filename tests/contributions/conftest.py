@@ -29,16 +29,16 @@ def _fresh_limits():
 
 
 @pytest.fixture
-def discussion(world):
+def asked_discussion(world):
     referral = builders.case(world, children=[builders.child("Robin", "Testchild"), builders.child("Sky", "Testchild")])
     return builders.convene(world, referral, scheduled_at=builders.MEETING)
 
 
 @pytest.fixture
-def gp(world, discussion) -> ExternalInvitee:
+def gp(world, asked_discussion) -> ExternalInvitee:
     return services.external_invitee_add(
         acting_user=world["tm"],
-        checker=builders.checker(world["tm"], discussion),
+        checker=builders.checker(world["tm"], asked_discussion),
         data={
             "name": "Dr Invented Practitioner",
             "organisation": "Invented Surgery",
@@ -51,16 +51,16 @@ def gp(world, discussion) -> ExternalInvitee:
 
 
 def ask(
-    world, discussion, recipient: str, capture, *, now: dt.datetime = ASKED, children=None, email: str = ""
+    world, asked_discussion, recipient: str, capture, *, now: dt.datetime = ASKED, children=None, email: str = ""
 ) -> InformationRequest:
     """The chair asks `recipient` ("external-<pk>" or "invitation-<pk>"); the email goes on commit."""
     with capture(execute=True):
         return services.information_request_create(
             acting_user=world["tm"],
-            checker=builders.checker(world["tm"], discussion),
+            checker=builders.checker(world["tm"], asked_discussion),
             recipient=recipient,
             question=QUESTION,
-            children=list(discussion.children.all()) if children is None else children,
+            children=list(asked_discussion.children.all()) if children is None else children,
             email=email,
             now=now,
         )

@@ -105,10 +105,10 @@ def test_a_plain_pdf_passes_the_check():
 
 
 @pytest.fixture
-def verified(world, discussion, gp, client, mailoutbox, time_machine, django_capture_on_commit_callbacks):
+def verified(world, asked_discussion, gp, client, mailoutbox, time_machine, django_capture_on_commit_callbacks):
     """The GP asked on Monday at 14:00 and this client through the code: returns the request and its token."""
     time_machine.move_to(ASKED, tick=False)
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     token = token_in(mailoutbox[-1].body)
     verify(client, token, mailoutbox, django_capture_on_commit_callbacks)
     return request, token
@@ -163,7 +163,7 @@ def test_a_bad_file_is_named_with_the_text_s_own_errors(verified, client):
 
 
 def test_a_good_file_is_stored_and_downloaded_as_an_attachment_by_the_chair_and_logged(
-    verified, world, discussion, client, persona_client
+    verified, world, asked_discussion, client, persona_client
 ):
     _request, token = verified
     content = plain()
@@ -183,8 +183,8 @@ def test_a_good_file_is_stored_and_downloaded_as_an_attachment_by_the_chair_and_
     assert stored.history.get().history_change_reason.startswith("Sent through the secure link by")
 
     chair = persona_client("tm")
-    listed = chair.get(f"/discussions/{discussion.pk}/requests/").content.decode()
-    url = f"/discussions/{discussion.pk}/contribution-files/{stored.pk}/"
+    listed = chair.get(f"/discussions/{asked_discussion.pk}/requests/").content.decode()
+    url = f"/discussions/{asked_discussion.pk}/contribution-files/{stored.pk}/"
     assert url in listed and "Invented report.pdf" in listed
     looks = CaseView.objects.count()
     response = chair.get(url)
@@ -199,25 +199,25 @@ def test_a_good_file_is_stored_and_downloaded_as_an_attachment_by_the_chair_and_
     look = CaseView.objects.latest("pk")
     assert (look.user, look.referral, look.page) == (
         world["tm"],
-        discussion.referral,
+        asked_discussion.referral,
         f"contribution file {stored.pk} (PDF)",
     )
 
 
 def test_someone_who_does_not_see_the_meeting_gets_404_and_nothing_is_logged(
-    verified, client, discussion, persona_client
+    verified, client, asked_discussion, persona_client
 ):
     _request, token = verified
     assert client.post(f"/contribute/{token}/", {**FILLED, "pdfs": [upload("a.pdf", plain())]}).status_code == 302
     stored = ContributionFile.objects.get()
     looks = CaseView.objects.count()
     for persona in ("outsider", "analyst", "other_sw"):
-        response = persona_client(persona).get(f"/discussions/{discussion.pk}/contribution-files/{stored.pk}/")
+        response = persona_client(persona).get(f"/discussions/{asked_discussion.pk}/contribution-files/{stored.pk}/")
         assert response.status_code == 404, persona
     # Signed out, the file is not served either (the sign-in page instead).
     from django.test import Client
 
-    assert Client().get(f"/discussions/{discussion.pk}/contribution-files/{stored.pk}/").status_code == 302
+    assert Client().get(f"/discussions/{asked_discussion.pk}/contribution-files/{stored.pk}/").status_code == 302
     assert CaseView.objects.count() == looks
 
 

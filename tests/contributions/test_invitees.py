@@ -17,13 +17,13 @@ FORM = {
 
 
 def test_the_chair_invites_a_school_from_outside_the_partnership_and_it_is_kept_with_its_history(
-    world, discussion, tm_client
+    world, asked_discussion, tm_client
 ):
-    url = f"/discussions/{discussion.pk}/external-invitees/add/"
+    url = f"/discussions/{asked_discussion.pk}/external-invitees/add/"
     assert tm_client.get(url).status_code == 200
     response = tm_client.post(url, FORM)
-    assert response.status_code == 302 and response["Location"] == f"/discussions/{discussion.pk}/requests/"
-    invitee = ExternalInvitee.objects.get(discussion=discussion)
+    assert response.status_code == 302 and response["Location"] == f"/discussions/{asked_discussion.pk}/requests/"
+    invitee = ExternalInvitee.objects.get(discussion=asked_discussion)
     assert (invitee.name, invitee.organisation, invitee.role, invitee.email, invitee.kind) == tuple(FORM.values())
     assert invitee.added_by == world["tm"] and invitee.removed_at is None
     created = invitee.history.get()
@@ -31,14 +31,14 @@ def test_the_chair_invites_a_school_from_outside_the_partnership_and_it_is_kept_
         world["tm"],
         "Invited from outside the partnership",
     )
-    page = tm_client.get(f"/discussions/{discussion.pk}/requests/").content.decode()
+    page = tm_client.get(f"/discussions/{asked_discussion.pk}/requests/").content.decode()
     assert "Invented Headteacher, Designated safeguarding lead (Invented Independent School: a school)" in page
 
 
 def test_an_empty_or_wrong_form_says_what_to_fix_in_the_summary_keeps_what_was_typed_and_saves_nothing(
-    discussion, gp, tm_client
+    asked_discussion, gp, tm_client
 ):
-    url = f"/discussions/{discussion.pk}/external-invitees/add/"
+    url = f"/discussions/{asked_discussion.pk}/external-invitees/add/"
     page = tm_client.post(url, {"kind": "nonsense"})
     assert page.status_code == 400
     text = page.content.decode()
@@ -58,7 +58,7 @@ def test_an_empty_or_wrong_form_says_what_to_fix_in_the_summary_keeps_what_was_t
     twice = tm_client.post(url, {**FORM, "email": GP_EMAIL.upper()})
     assert twice.status_code == 400
     assert "Dr Invented Practitioner is already invited with this email address" in twice.content.decode()
-    assert list(ExternalInvitee.objects.filter(discussion=discussion)) == [gp]
+    assert list(ExternalInvitee.objects.filter(discussion=asked_discussion)) == [gp]
 
 
 @pytest.mark.parametrize(
@@ -75,10 +75,10 @@ def test_an_empty_or_wrong_form_says_what_to_fix_in_the_summary_keeps_what_was_t
     ],
 )
 def test_only_whoever_may_invite_to_the_discussion_adds_someone_and_who_may_not_see_it_gets_404(
-    discussion, persona_client, persona, get, post
+    asked_discussion, persona_client, persona, get, post
 ):
     client = persona_client(persona)
-    url = f"/discussions/{discussion.pk}/external-invitees/add/"
+    url = f"/discussions/{asked_discussion.pk}/external-invitees/add/"
     assert client.get(url).status_code == get
     assert client.post(url, FORM).status_code == post
-    assert ExternalInvitee.objects.filter(discussion=discussion).count() == (1 if post == 302 else 0)
+    assert ExternalInvitee.objects.filter(discussion=asked_discussion).count() == (1 if post == 302 else 0)

@@ -19,10 +19,10 @@ NOT_VALID = "This link has expired or is not valid"
 
 
 @pytest.fixture
-def asked(world, discussion, gp, mailoutbox, time_machine, django_capture_on_commit_callbacks):
+def asked(world, asked_discussion, gp, mailoutbox, time_machine, django_capture_on_commit_callbacks):
     """The GP asked on Monday at 14:00; the clock stands there. Returns the request and its link's token."""
     time_machine.move_to(ASKED, tick=False)
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     return request, token_in(mailoutbox[-1].body)
 
 
@@ -142,13 +142,13 @@ def test_the_contribution_is_sent_once_meets_the_clock_and_the_link_then_thanks_
 
 
 def test_the_contribution_to_health_after_the_meeting_completes_the_automatic_action(
-    world, discussion, client, mailoutbox, time_machine, django_capture_on_commit_callbacks
+    world, asked_discussion, client, mailoutbox, time_machine, django_capture_on_commit_callbacks
 ):
-    invitation = _hold_without_health(world, discussion)
+    invitation = _hold_without_health(world, asked_discussion)
     time_machine.move_to(AFTER, tick=False)
     request = ask(
         world,
-        discussion,
+        asked_discussion,
         f"invitation-{invitation.pk}",
         django_capture_on_commit_callbacks,
         now=AFTER,

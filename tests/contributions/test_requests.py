@@ -22,31 +22,31 @@ pytestmark = pytest.mark.django_db
 AFTER = builders.ENDED + dt.timedelta(hours=2)  # Tuesday 24 November 2026, 13:00
 
 
-def _hold_without_health(world, discussion):
+def _hold_without_health(world, asked_discussion):
     """The meeting starts, health sends apologies, it proceeds without health (the automatic action), and ends."""
-    builders.start(world, discussion)
+    builders.start(world, asked_discussion)
     health = builders.health_agency(world)
-    builders.attend(world, discussion, absent=(health,))
+    builders.attend(world, asked_discussion, absent=(health,))
     strategy_services.proceed_save(
         acting_user=world["tm"],
-        checker=builders.checker(world["tm"], discussion),
+        checker=builders.checker(world["tm"], asked_discussion),
         agencies=[health],
         reason="Invented: waiting would put the children at risk",
         urgency="Invented: the children are seen today",
         now=builders.MEETING,
         version=None,
     )
-    for child in discussion.children.all():
-        builders.decide(world, discussion, child)
-    builders.end(world, discussion)
-    discussion.refresh_from_db()
-    return discussion.invitations.get(agency=health)
+    for child in asked_discussion.children.all():
+        builders.decide(world, asked_discussion, child)
+    builders.end(world, asked_discussion)
+    asked_discussion.refresh_from_db()
+    return asked_discussion.invitations.get(agency=health)
 
 
 def test_asked_before_the_meeting_the_request_is_due_when_the_meeting_is_and_its_link_works_5_working_days_more(
-    world, discussion, gp, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, django_capture_on_commit_callbacks
 ):
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     clock = request.deadline
     assert (clock.rule, clock.state, clock.starts_at) == (Rule.INFORMATION_REQUEST, "open", ASKED)
     assert clock.due_at == builders.MEETING  # Tuesday 10:00: before the meeting
@@ -61,24 +61,24 @@ def test_asked_before_the_meeting_the_request_is_due_when_the_meeting_is_and_its
 
 
 def test_asked_after_the_meeting_ended_the_request_is_due_at_the_end_of_the_next_working_day(
-    world, discussion, gp, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, django_capture_on_commit_callbacks
 ):
-    builders.hold(world, discussion)
-    discussion.refresh_from_db()
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks, now=AFTER)
+    builders.hold(world, asked_discussion)
+    asked_discussion.refresh_from_db()
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks, now=AFTER)
     assert request.deadline.rule == Rule.INFORMATION_REQUEST
     assert request.deadline.due_at == dt.datetime(2026, 11, 25, 17, 0, tzinfo=LONDON)  # Wednesday
 
 
 def test_after_a_meeting_without_health_the_request_to_health_meets_the_automatic_action_with_no_second_clock(
-    world, discussion, django_capture_on_commit_callbacks
+    world, asked_discussion, django_capture_on_commit_callbacks
 ):
-    invitation = _hold_without_health(world, discussion)
-    action = discussion.agreed_actions.get(automatic=True)
+    invitation = _hold_without_health(world, asked_discussion)
+    action = asked_discussion.agreed_actions.get(automatic=True)
     clocks = Deadline.objects.count()
     request = ask(
         world,
-        discussion,
+        asked_discussion,
         f"invitation-{invitation.pk}",
         django_capture_on_commit_callbacks,
         now=AFTER,
@@ -91,15 +91,15 @@ def test_after_a_meeting_without_health_the_request_to_health_meets_the_automati
     assert action.status == ActionStatus.OPEN
 
 
-def test_an_agency_that_attended_cannot_be_asked_and_nothing_asked_of_nobody_is_saved(world, discussion, gp):
-    builders.start(world, discussion)
-    builders.attend(world, discussion)
-    police = discussion.invitations.get(agency=world["police_agency"])
+def test_an_agency_that_attended_cannot_be_asked_and_nothing_asked_of_nobody_is_saved(world, asked_discussion, gp):
+    builders.start(world, asked_discussion)
+    builders.attend(world, asked_discussion)
+    police = asked_discussion.invitations.get(agency=world["police_agency"])
     other = builders.convene(world, builders.case(world))
     with pytest.raises(ValidationError) as refused:
         services.information_request_create(
             acting_user=world["tm"],
-            checker=builders.checker(world["tm"], discussion),
+            checker=builders.checker(world["tm"], asked_discussion),
             recipient=f"invitation-{police.pk}",
             question=" ",
             children=list(other.children.all()),
@@ -114,10 +114,10 @@ def test_an_agency_that_attended_cannot_be_asked_and_nothing_asked_of_nobody_is_
 
 
 def test_the_email_through_a_real_smtp_server_is_a_link_only_with_no_child_no_reference_no_organisation(
-    world, discussion, gp, smtp_server, settings, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, smtp_server, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://sd.example.invalid/"
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     assert [m["To"] for m in smtp_server.messages] == [GP_EMAIL]
     text = smtp_server.text(smtp_server.messages[0])
     assert (
@@ -126,35 +126,35 @@ def test_the_email_through_a_real_smtp_server_is_a_link_only_with_no_child_no_re
     )
     token = token_in(text)
     assert request.token_hash != token and len(token) >= 40  # stored hashed, never as sent
-    referral = discussion.referral
+    referral = asked_discussion.referral
     for detail in ("Robin", "Sky", "Testchild", referral.reference, "Invented CSC", "Invented Partnership", QUESTION):
         assert detail not in text
 
 
 def test_the_chair_asks_through_the_page_and_sees_the_request_with_its_clock_on_the_discussions_requests_page(
-    world, discussion, gp, tm_client, persona_client, mailoutbox, time_machine, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, tm_client, persona_client, mailoutbox, time_machine, django_capture_on_commit_callbacks
 ):
     time_machine.move_to(ASKED, tick=False)
-    robin = discussion.children.get(first_name="Robin")
+    robin = asked_discussion.children.get(first_name="Robin")
     with django_capture_on_commit_callbacks(execute=True):
         response = tm_client.post(
-            f"/discussions/{discussion.pk}/requests/ask/",
+            f"/discussions/{asked_discussion.pk}/requests/ask/",
             {"recipient": f"external-{gp.pk}", "question": QUESTION, "children": [robin.pk]},
         )
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[GP_EMAIL]]
     request = InformationRequest.objects.get()
     assert list(request.children.all()) == [robin]
-    page = tm_client.get(f"/discussions/{discussion.pk}/requests/").content.decode()
+    page = tm_client.get(f"/discussions/{asked_discussion.pk}/requests/").content.decode()
     assert "Dr Invented Practitioner" in page and "Shared: Robin, 5 to 10" in page
     assert "24 November 2026, 10:00" in page and "20 hours left" in page
-    assert persona_client("police").get(f"/discussions/{discussion.pk}/requests/").status_code == 200  # invited
+    assert persona_client("police").get(f"/discussions/{asked_discussion.pk}/requests/").status_code == 200  # invited
     for outside in ("outsider", "analyst", "other_sw"):
-        assert persona_client(outside).get(f"/discussions/{discussion.pk}/requests/").status_code == 404
+        assert persona_client(outside).get(f"/discussions/{asked_discussion.pk}/requests/").status_code == 404
 
 
-def test_an_empty_request_form_comes_back_with_its_errors_in_the_summary(discussion, gp, tm_client):
-    page = tm_client.post(f"/discussions/{discussion.pk}/requests/ask/", {})
+def test_an_empty_request_form_comes_back_with_its_errors_in_the_summary(asked_discussion, gp, tm_client):
+    page = tm_client.post(f"/discussions/{asked_discussion.pk}/requests/ask/", {})
     assert page.status_code == 400
     text = page.content.decode()
     assert 'class="govuk-error-summary"' in text
@@ -163,23 +163,23 @@ def test_an_empty_request_form_comes_back_with_its_errors_in_the_summary(discuss
 
 
 def test_the_requests_clock_leads_from_the_work_queue_to_the_discussions_requests(
-    world, discussion, gp, tm_client, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, tm_client, django_capture_on_commit_callbacks
 ):
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     response = tm_client.get(f"/deadlines/{request.deadline.pk}/act/")
-    assert response.status_code == 302 and response["Location"] == f"/discussions/{discussion.pk}/requests/"
+    assert response.status_code == 302 and response["Location"] == f"/discussions/{asked_discussion.pk}/requests/"
 
 
 def test_the_requests_page_reads_the_same_number_of_queries_however_many_requests(
-    world, discussion, gp, tm_client, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, tm_client, django_capture_on_commit_callbacks
 ):
-    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
-    url = f"/discussions/{discussion.pk}/requests/"
+    ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    url = f"/discussions/{asked_discussion.pk}/requests/"
     tm_client.get(url)  # the session and the look are warm
     with CaptureQueriesContext(connection) as one:
         assert tm_client.get(url).status_code == 200
-    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
-    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks, children=[])
+    ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks, children=[])
     with CaptureQueriesContext(connection) as three:
         assert tm_client.get(url).status_code == 200
     assert len(three.captured_queries) == len(one.captured_queries)

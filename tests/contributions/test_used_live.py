@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db
 SENT = ASKED + dt.timedelta(hours=2)  # Monday 16:00: before the meeting (Tuesday 10:00)
 
 
-def _external(world, discussion, n: int):
+def _external(world, asked_discussion, n: int):
     return services.external_invitee_add(
         acting_user=world["tm"],
-        checker=builders.checker(world["tm"], discussion),
+        checker=builders.checker(world["tm"], asked_discussion),
         data={
             "name": f"Invented Contact {n}",
             "organisation": f"Invented Organisation {n}",
@@ -53,19 +53,19 @@ def _contribute(request, *, shareable: bool, concerns: str, now: dt.datetime = S
     )
 
 
-def _page(user, discussion):
+def _page(user, asked_discussion):
     client = Client()
     client.force_login(user)
-    return client.get(f"/discussions/{discussion.pk}/")
+    return client.get(f"/discussions/{asked_discussion.pk}/")
 
 
 def test_a_contribution_is_on_the_meeting_page_attributed_for_the_chair_and_an_invited_agency_and_404_for_others(
-    world, discussion, gp, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, django_capture_on_commit_callbacks
 ):
-    request = ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    request = ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
     _contribute(request, shareable=False, concerns="Invented: missed appointments since September.")
     for user in (world["tm"], world["health"]):
-        response = _page(user, discussion)
+        response = _page(user, asked_discussion)
         assert response.status_code == 200
         text = response.content.decode()
         assert "Dr Invented Practitioner, Invented Surgery" in text
@@ -73,38 +73,38 @@ def test_a_contribution_is_on_the_meeting_page_attributed_for_the_chair_and_an_i
         assert "Concerns" in text and "Invented: missed appointments since September." in text
         assert "Strengths and what is going well" in text
         assert "Not to be shared with the family" in text
-    assert _page(world["outsider"], discussion).status_code == 404
+    assert _page(world["outsider"], asked_discussion).status_code == 404
 
 
 def test_the_chair_sees_outstanding_requests_with_their_clocks_and_the_links_to_ask_and_invite(
-    world, discussion, gp, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, django_capture_on_commit_callbacks
 ):
-    ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
-    text = _page(world["tm"], discussion).content.decode()
+    ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks)
+    text = _page(world["tm"], asked_discussion).content.decode()
     assert "Information requested, not yet received" in text
     assert "Dr Invented Practitioner (Invented Surgery): due 24 November 2026, 10:00" in text
-    assert f'href="/discussions/{discussion.pk}/requests/ask/"' in text
-    assert f'href="/discussions/{discussion.pk}/external-invitees/add/"' in text
+    assert f'href="/discussions/{asked_discussion.pk}/requests/ask/"' in text
+    assert f'href="/discussions/{asked_discussion.pk}/external-invitees/add/"' in text
     # An invited agency reads the requests, but may not ask.
-    health = _page(world["health"], discussion).content.decode()
+    health = _page(world["health"], asked_discussion).content.decode()
     assert "Dr Invented Practitioner (Invented Surgery): due" in health
-    assert f'href="/discussions/{discussion.pk}/requests/ask/"' not in health
+    assert f'href="/discussions/{asked_discussion.pk}/requests/ask/"' not in health
 
 
 def test_the_meeting_page_reads_the_same_queries_for_one_contribution_as_for_five(
-    world, discussion, django_capture_on_commit_callbacks
+    world, asked_discussion, django_capture_on_commit_callbacks
 ):
     def queries() -> int:
         client = Client()
         client.force_login(world["tm"])
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"/discussions/{discussion.pk}/").status_code == 200
+            assert client.get(f"/discussions/{asked_discussion.pk}/").status_code == 200
         return len(captured)
 
     for n in range(1, 6):
-        invitee = _external(world, discussion, n)
+        invitee = _external(world, asked_discussion, n)
         _contribute(
-            ask(world, discussion, f"external-{invitee.pk}", django_capture_on_commit_callbacks),
+            ask(world, asked_discussion, f"external-{invitee.pk}", django_capture_on_commit_callbacks),
             shareable=True,
             concerns=f"Invented concern {n}.",
         )
@@ -114,12 +114,12 @@ def test_the_meeting_page_reads_the_same_queries_for_one_contribution_as_for_fiv
 
 
 def test_an_agency_contribution_before_the_meeting_is_its_information_sent_in_advance(
-    world, discussion, django_capture_on_commit_callbacks
+    world, asked_discussion, django_capture_on_commit_callbacks
 ):
-    health = discussion.invitations.get(agency=builders.health_agency(world))
+    health = asked_discussion.invitations.get(agency=builders.health_agency(world))
     assert not health.information_sent_in_advance
     request = ask(
-        world, discussion, f"invitation-{health.pk}", django_capture_on_commit_callbacks, email="hv@example.org"
+        world, asked_discussion, f"invitation-{health.pk}", django_capture_on_commit_callbacks, email="hv@example.org"
     )
     _contribute(request, shareable=True, concerns="Invented: known to the health visitor.")
     health.refresh_from_db()
@@ -132,22 +132,22 @@ def _pdf_text(content: bytes) -> str:
 
 
 def test_the_minutes_include_each_contribution_and_the_family_summary_only_the_shareable_ones(
-    world, discussion, gp, django_capture_on_commit_callbacks
+    world, asked_discussion, gp, django_capture_on_commit_callbacks
 ):
     _contribute(
-        ask(world, discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks),
+        ask(world, asked_discussion, f"external-{gp.pk}", django_capture_on_commit_callbacks),
         shareable=False,
         concerns="Invented: a confidential concern.",
     )
-    school = _external(world, discussion, 1)
+    school = _external(world, asked_discussion, 1)
     _contribute(
-        ask(world, discussion, f"external-{school.pk}", django_capture_on_commit_callbacks),
+        ask(world, asked_discussion, f"external-{school.pk}", django_capture_on_commit_callbacks),
         shareable=True,
         concerns="Invented: a concern the family knows of.",
     )
-    builders.hold(world, discussion)
-    share_with_family(world, discussion)
-    data = record.snapshot(discussion, now=AFTER)
+    builders.hold(world, asked_discussion)
+    share_with_family(world, asked_discussion)
+    data = record.snapshot(asked_discussion, now=AFTER)
     minutes = _pdf_text(pdf.render(data, kind=Kind.FULL, printed="now").pdf)
     assert "Written contributions" in minutes
     assert (

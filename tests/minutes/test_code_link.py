@@ -23,7 +23,7 @@ DOES_NOT_WORK = "This link does not work"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits():
+def _fresh_minutes_limits():
     cache.clear()
     yield
     cache.clear()
