@@ -7,7 +7,7 @@ strategy never imports this app: the meeting page's part registers through `stra
 import datetime as dt
 from typing import Any
 
-from contributions.models import CONTRIBUTION_PARTS, Contribution, InformationRequest
+from contributions.models import CONTRIBUTION_PARTS, Contribution, ContributionFile, InformationRequest
 from core.presenters import present_deadline_row
 from core.timescales import to_local
 from strategy.access import DiscussionChecker
@@ -68,6 +68,16 @@ def meeting_contributions_panel(checker: DiscussionChecker, *, now: dt.datetime)
                     "clock": present_deadline_row(request.deadline, now=now, standard_days=standard_days),
                 }
             )
+    if received:  # the files sent with them, in one more query (never their bytes): downloaded, never shown
+        files: dict[int, list[ContributionFile]] = {}
+        for file in (
+            ContributionFile.objects.filter(contribution__request__discussion_id=discussion.pk)
+            .only("pk", "contribution_id", "original_name", "size")
+            .order_by("pk")
+        ):
+            files.setdefault(file.contribution_id, []).append(file)
+        for row in received:
+            row["files"] = files.get(row["contribution"].pk, [])
     return {"discussion": discussion, "received": received, "outstanding": outstanding, "may_ask": may_ask}
 
 

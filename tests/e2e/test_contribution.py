@@ -27,6 +27,7 @@ KNOWN = "Invented: Leo was seen twice this year for minor illnesses; his growth 
 
 
 def _pdf(tmp_path):
+    """A one-page PDF, as a GP's growth chart might be sent."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     buffer = io.BytesIO()
@@ -42,6 +43,7 @@ def test_the_chair_asks_a_gp_who_contributes_through_the_link_signed_out(
     settings.SITE_URL = live_server.url
     base = live_server.url
     upcoming = Discussion.objects.select_related("referral").get(referral__people__first_name="Leo")
+    chart = _pdf(tmp_path)
 
     sign_in(page, base, "tm.demo")
     page.goto(f"{base}/discussions/{upcoming.pk}/requests/")
@@ -98,6 +100,7 @@ def test_the_chair_asks_a_gp_who_contributes_through_the_link_signed_out(
         check_a11y(gp, "the contribution form")
         gp.get_by_label("Your involvement with the child or family").fill(KNOWN)
         gp.get_by_role("radio", name="No", exact=True).check()
+        gp.get_by_label("PDF files (optional)").set_input_files(str(chart))
         gp.get_by_role("button", name="Send your information").click()
         expect(gp.get_by_role("heading", level=1)).to_have_text("Thank you: your information has been sent")
         check_a11y(gp, "the thank-you page")
@@ -107,3 +110,17 @@ def test_the_chair_asks_a_gp_who_contributes_through_the_link_signed_out(
 
     contribution = Contribution.objects.get(request__discussion=upcoming)
     assert contribution.known_involvement == KNOWN and not contribution.shareable_with_family
+    (attached,) = contribution.files.all()
+    assert attached.original_name == "growth-chart.pdf" and bytes(attached.pdf) == chart.read_bytes()
+
+    # The chair sees it on the meeting page, attributed, with its file to download (never opened in the browser).
+    sign_in(page, base, "tm.demo")
+    page.goto(f"{base}/discussions/{upcoming.pk}/")
+    panel = page.locator("#contributions")
+    expect(panel).to_contain_text("Dr Ivy Inventedname, Invented Lane Surgery")
+    expect(panel).to_contain_text(KNOWN)
+    expect(panel).to_contain_text("Not to be shared with the family")
+    check_a11y(page, "the meeting page with the contribution")
+    with page.expect_download(timeout=15_000) as info:
+        panel.get_by_role("link", name="growth-chart.pdf").click()
+    assert info.value.suggested_filename == f"contribution-{contribution.pk}-file-{attached.pk}.pdf"
