@@ -7,6 +7,7 @@ a page costs the same whatever the number of rows.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -220,3 +221,23 @@ def case_actions(referral: Referral) -> list[Action]:
         .select_related("lead_agency", "person", "child", "deadline")
         .order_by("due_at", "pk")
     )
+
+
+# Panels of an action's page that an app above draws (the request for information that meets an automatic "Obtain
+# information from ..." action, issue 31): each registers its template and a function of the action and the user
+# looking that returns the panel's context, or None to draw nothing. actions never imports those apps.
+_action_panels: dict[str, Callable[..., dict | None]] = {}
+
+
+def action_panel_register(template: str, panel: Callable[..., dict | None]) -> None:
+    _action_panels[template] = panel
+
+
+def action_panels(action: Action, user: User, *, now: dt.datetime) -> list[dict]:
+    """The registered panels for this user's look at the action: each its `template` and its context."""
+    panels = []
+    for template, panel in _action_panels.items():
+        context = panel(action, user, now=now)
+        if context is not None:
+            panels.append({"template": template, **context})
+    return panels

@@ -7,11 +7,15 @@ strategy never imports this app: the meeting page's part registers through `stra
 import datetime as dt
 from typing import Any
 
+from django.http import Http404
+
+from actions.models import Action
+from agencies.models import User
 from contributions.models import CONTRIBUTION_PARTS, Contribution, ContributionFile, InformationRequest
 from core.presenters import present_deadline_row
 from core.timescales import to_local
-from strategy.access import DiscussionChecker
-from strategy.models import Discussion
+from strategy.access import DiscussionChecker, get_discussion_for_user
+from strategy.models import Discussion, DiscussionAction
 
 # The named parts as the meeting page and the minutes name them (the form asks the author: "Your concerns").
 PART_HEADINGS = {
@@ -95,3 +99,25 @@ def minutes_contributions(discussion: Discussion) -> list[dict[str, Any]]:
         }
         for c in contributions
     ]
+
+
+def action_request_panel(action: Action, user: User, *, now: dt.datetime) -> dict | None:
+    """An automatic "Obtain information from ..." action's page (issue 31: the action links to the request that meets
+    it): the request made of that agency, if any, and for whoever may ask, the link to ask in writing. Only for who
+    sees the discussion that created the action; nothing for any other action."""
+    if not action.automatic:
+        return None
+    discussion_pk = DiscussionAction.objects.filter(action=action).values_list("discussion_id", flat=True).first()
+    if discussion_pk is None:
+        return None
+    try:
+        _discussion, checker = get_discussion_for_user(user, discussion_pk)
+    except Http404:
+        return None
+    request = InformationRequest.objects.filter(action=action).select_related("contribution").order_by("-pk").first()
+    return {
+        "discussion_pk": discussion_pk,
+        "request": request,
+        "received": request is not None and getattr(request, "contribution", None) is not None,
+        "may_ask": checker.can_record_all() and not action.finished,
+    }

@@ -183,3 +183,30 @@ def test_the_requests_page_reads_the_same_number_of_queries_however_many_request
     with CaptureQueriesContext(connection) as three:
         assert tm_client.get(url).status_code == 200
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_the_automatic_action_links_to_asking_in_writing_and_then_to_the_request(
+    world, asked_discussion, django_capture_on_commit_callbacks, tm_client, persona_client
+):
+    invitation = _hold_without_health(world, asked_discussion)
+    action = asked_discussion.agreed_actions.get(automatic=True)
+    url = f"/actions/{action.pk}/"
+    page = tm_client.get(url).content.decode()
+    assert "Information in writing" in page
+    assert f'href="/discussions/{asked_discussion.pk}/requests/ask/"' in page  # the chair may ask
+    health = persona_client("health").get(url).content.decode()  # health leads the action; it may not ask itself
+    assert "Nobody has asked them for their information in writing yet." in health and "/requests/ask/" not in health
+    ask(
+        world,
+        asked_discussion,
+        f"invitation-{invitation.pk}",
+        django_capture_on_commit_callbacks,
+        now=AFTER,
+        email="health.duty@example.org",
+    )
+    page = tm_client.get(url).content.decode()
+    assert "Asked of" in page and "Invented Health" in page and "Not yet received" in page
+    assert f'href="/discussions/{asked_discussion.pk}/requests/"' in page
+    # Any other action's page draws nothing of it.
+    other = builders.add_action(world, asked_discussion, lead=world["police_agency"])
+    assert "Information in writing" not in tm_client.get(f"/actions/{other.pk}/").content.decode()
