@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.types import AuthenticatedRequest
@@ -235,27 +236,55 @@ def code_send(request: HttpRequest, found: InformationRequest, token: str) -> Ht
     return redirect("contributions:code", token=token)
 
 
-@link_methods(("GET", "POST"))
-def code_enter(request: HttpRequest, found: InformationRequest, token: str) -> HttpResponse:
-    """Enter the code: right, this session may answer the request; wrong, expired or used, say so."""
-    if _verified(request, found):
-        return redirect("contributions:link", token=token)
+def code_entry_page(
+    request: HttpRequest,
+    *,
+    token: str,
+    key: int,
+    scope: str,
+    session_key: str,
+    check: Callable[[str], None],
+    link: str,
+    send: str,
+    address: str,
+) -> HttpResponse:
+    """The page that takes an emailed link's one-time code, for a contribution's link and the minutes' link alike:
+    right, this session may use link `key` (listed under `session_key`) and goes back to the link; wrong, expired or
+    used, the error in the summary; over the rate limit (counted for `scope`), 429."""
+    if key in request.session.get(session_key, []):
+        return redirect(link, token=token)
     form = forms.CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if not limits.allowed("check", request, found.pk):
+        if not limits.allowed("check", request, key, scope=scope):
             form.add_error("code", limits.MESSAGE)
             status = 429
         else:
             try:
-                services.code_check(request=found, code=form.cleaned_data["code"], now=timezone.now())
+                check(form.cleaned_data["code"])
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 request.session.cycle_key()
-                request.session[VERIFIED] = [*request.session.get(VERIFIED, []), found.pk]
-                return redirect("contributions:link", token=token)
+                request.session[session_key] = [*request.session.get(session_key, []), key]
+                return redirect(link, token=token)
     if form.errors and status == 200:
         status = 400
-    context = {"form": form, "address": services.masked(found.email), "token": token}
+    context = {"form": form, "address": address, "send_url": reverse(send, kwargs={"token": token})}
     return render(request, "contributions/link_code.html", context, status=status)
+
+
+@link_methods(("GET", "POST"))
+def code_enter(request: HttpRequest, found: InformationRequest, token: str) -> HttpResponse:
+    """Enter the code: right, this session may answer the request; wrong, expired or used, say so."""
+    return code_entry_page(
+        request,
+        token=token,
+        key=found.pk,
+        scope="contribute",
+        session_key=VERIFIED,
+        check=lambda code: services.code_check(request=found, code=code, now=timezone.now()),
+        link="contributions:link",
+        send="contributions:code_send",
+        address=services.masked(found.email),
+    )

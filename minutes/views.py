@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.types import AuthenticatedRequest
 from contributions import codes, limits
-from contributions.forms import CodeForm
+from contributions.views import code_entry_page
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
@@ -415,24 +415,14 @@ def link_code_send(request: HttpRequest, circulation: Circulation, token: str) -
 @_code_page(("GET", "POST"))
 def link_code(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
     """Enter the code: right, this session may download the version until the link expires."""
-    if _verified(request, circulation):
-        return redirect("minutes:link", token=token)
-    form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        if not limits.allowed("check", request, circulation.pk, scope="minutes"):
-            form.add_error("code", limits.MESSAGE)
-            status = 429
-        else:
-            try:
-                services.link_code_check(circulation=circulation, code=form.cleaned_data["code"], now=timezone.now())
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                request.session.cycle_key()
-                request.session[VERIFIED] = [*request.session.get(VERIFIED, []), circulation.pk]
-                return redirect("minutes:link", token=token)
-    if form.errors and status == 200:
-        status = 400
-    context = {"form": form, "address": codes.masked(circulation.recipient.email), "token": token}
-    return render(request, "minutes/link_code.html", context, status=status)
+    return code_entry_page(
+        request,
+        token=token,
+        key=circulation.pk,
+        scope="minutes",
+        session_key=VERIFIED,
+        check=lambda code: services.link_code_check(circulation=circulation, code=code, now=timezone.now()),
+        link="minutes:link",
+        send="minutes:code_send",
+        address=codes.masked(circulation.recipient.email),
+    )
