@@ -74,6 +74,7 @@ def test_a_team_manager_closes_a_case_and_business_support_circulates_minutes_af
     expect(page.locator("#circulation-progress")).to_contain_text(f"Sent to 0 of {required} required recipients")
     check_a11y(page, "the minutes page of a closed case")
 
+    seeded = len(mailoutbox)
     page.get_by_role("button", name="Circulate version 1").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         f"Version 1 of the minutes is sent to {required}"
@@ -85,5 +86,5 @@ def test_a_team_manager_closes_a_case_and_business_support_circulates_minutes_af
     check_a11y(page, "the minutes page after circulating after closure")
     penrose.minutes_deadline.refresh_from_db()
     assert penrose.minutes_deadline.state == DeadlineState.MET and penrose.minutes_deadline.met_late
-    assert len(mailoutbox) == required
+    assert len(mailoutbox) - seeded == required  # one email per recipient, after those the demo itself sent
     assert errors == []

@@ -51,6 +51,7 @@ def test_business_support_downloads_both_versions_and_circulates_them(
         assert download.suggested_filename == names[kind]
         assert Path(download.path()).read_bytes() == stored[kind]
 
+    seeded = len(mailoutbox)
     page.get_by_role("button", name="Circulate version 1").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Version 1 of the minutes is sent to")
     table = page.get_by_role("table").filter(has_text="Emailed link")
@@ -61,7 +62,7 @@ def test_business_support_downloads_both_versions_and_circulates_them(
     check_a11y(page, "the minutes page after circulation")
     held.minutes_deadline.refresh_from_db()
     assert held.minutes_deadline.state == DeadlineState.MET
-    assert len(mailoutbox) == sent.count()
+    assert len(mailoutbox) - seeded == sent.count()  # after those the demo itself sent (requests for information)
     assert errors == []
 
 
