@@ -7,6 +7,8 @@ address from asking for code after code."""
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from agencies import lockout
+
 WINDOW_SECONDS = 60 * 60
 LIMITS = {
     "send-link": 5,  # codes sent for one link in an hour
@@ -18,7 +20,10 @@ MESSAGE = "You have tried too many times. Wait an hour, then try again"
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+    """The client's address as the sign-in limits read it: behind the TLS proxy, from X-Forwarded-For as far as the
+    trusted proxies (PROXY_COUNT) vouch for it, never the proxy's own address (which would make every recipient
+    share one count, and let one person use it all up)."""
+    return str(lockout.client_address(request) or "unknown")[:64]
 
 
 def _count(key: str) -> int:

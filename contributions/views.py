@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -267,6 +268,9 @@ def code_entry_page(
             else:
                 request.session.cycle_key()
                 request.session[session_key] = [*request.session.get(session_key, []), key]
+                # Signed out, on what may be a shared computer: the proof lasts SESSION_IDLE_MINUTES from the code
+                # (as a signed-in session left idle would), not the session cookie's days.
+                request.session.set_expiry(settings.SESSION_IDLE_MINUTES * 60)
                 return redirect(link, token=token)
     if form.errors and status == 200:
         status = 400

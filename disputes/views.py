@@ -37,7 +37,7 @@ def _sees_disagreement(request: AuthenticatedRequest, disagreement_pk: int, **_k
 
 def _posted_pk(data, name: str) -> int | None:
     value = (data or {}).get(name) or ""
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _raise_form(referral: Referral, data=None, *, sees_case: bool, as_typed: bool = False) -> forms.RaiseForm:

@@ -227,3 +227,29 @@ def test_code_checks_are_rate_limited_per_link_and_per_client_address(asked, cli
         assert Client(REMOTE_ADDR="192.0.2.7").post(f"/contribute/{token}/code/", {"code": "1"}).status_code == 400
     assert Client(REMOTE_ADDR="192.0.2.7").post(f"/contribute/{token}/code/", {"code": "1"}).status_code == 429
     assert Client(REMOTE_ADDR="192.0.2.8").post(f"/contribute/{token}/code/", {"code": "1"}).status_code == 400
+
+
+def test_behind_the_proxy_each_client_is_counted_by_its_own_address_not_the_proxys(asked, settings, monkeypatch):
+    """One person asking again and again uses up their own count, not every recipient's: the address is the one the
+    trusted proxy saw (X-Forwarded-For), never the proxy's."""
+    _request, token = asked
+    from contributions import limits
+
+    settings.PROXY_COUNT = 1
+    monkeypatch.setitem(limits.LIMITS, "check-link", 1000)
+    monkeypatch.setitem(limits.LIMITS, "check-address", 3)
+
+    def through_proxy(client_address: str) -> int:
+        proxied = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+        return proxied.post(f"/contribute/{token}/code/", {"code": "1"}).status_code
+
+    assert [through_proxy("198.51.100.1") for _ in range(4)] == [400, 400, 400, 429]
+    assert through_proxy("198.51.100.2") == 400  # another client behind the same proxy is not blocked
+
+
+def test_the_proof_of_the_code_lasts_as_long_as_an_idle_session_not_the_cookies_days(
+    asked, client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    _request, token = asked
+    verify(client, token, mailoutbox, django_capture_on_commit_callbacks)
+    assert client.session.get_expiry_age() == settings.SESSION_IDLE_MINUTES * 60

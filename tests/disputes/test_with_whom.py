@@ -117,3 +117,12 @@ def test_who_does_not_see_the_case_is_offered_nobody_from_it(whom_people, whom_c
     body = _client_for(whom_people["police"]).get(reverse("disputes:raise", kwargs={"pk": whom_case.pk}))
     assert body.status_code == 200
     assert _offered(body.content.decode()) == set()
+
+
+def test_odd_digits_in_the_posted_ids_are_an_error_not_a_crash(whom_people, whom_case):
+    url = reverse("disputes:raise", kwargs={"pk": whom_case.pk})
+    for odd in ("\u00b2", "\u0663", "1e3", "-1"):  # superscript two, Arabic-Indic three: str.isdigit says yes
+        for data in ({"with_agency": odd, "find": "a", "find_person": "1"}, {"with_person": odd, "with_agency": odd}):
+            response = _client_for(whom_people["police"]).post(url, data)
+            assert response.status_code in (200, 400), (odd, data)
+    assert not Disagreement.objects.exists()
