@@ -21,21 +21,22 @@ def case_disagreements_panel(checker: ReferralChecker, *, now: dt.datetime) -> d
 
     A case has a handful of disagreements at most: each is checked through the one disagreement policy."""
     user, referral = checker.user, checker.referral
-    visible = [
-        DisagreementChecker.for_user(user, d)
-        for d in Disagreement.objects.filter(referral=referral, status=DisagreementStatus.OPEN).select_related(
-            "raised_by", "raised_by_agency", "with_agency", "with_person", "deadline"
-        )
-    ]
-    shown = [
-        {"disagreement": c.disagreement, "clock": clock_view(c.disagreement.deadline, now=now)}
-        for c in visible
-        if c.can_view()
-    ]
+    shown = _open_seen_by(user, Disagreement.objects.filter(referral=referral, status=DisagreementStatus.OPEN), now)
     raise_ = may_raise(user, referral)
     if not shown and not raise_:
         return None
     return {"disagreements": shown, "may_raise": raise_, "referral": referral}
+
+
+def _open_seen_by(user: User, disagreements, now: dt.datetime) -> list[dict]:
+    """The case's open disagreements (a handful at most) that `user` may see, each checked through the one
+    disagreement policy, with its clock: the case page's list and the meeting page's."""
+    rows = disagreements.select_related("raised_by", "raised_by_agency", "with_agency", "with_person", "deadline")
+    return [
+        {"disagreement": d, "clock": clock_view(d.deadline, now=now)}
+        for d in rows
+        if DisagreementChecker.for_user(user, d).can_view()
+    ]
 
 
 def clock_view(deadline, *, now: dt.datetime) -> DeadlineView | None:
@@ -132,14 +133,7 @@ def meeting_disagreements_panel(checker: DiscussionChecker, *, now: dt.datetime)
     others = Disagreement.objects.filter(referral_id=discussion.referral_id, status=DisagreementStatus.OPEN)
     if stage is not None:
         others = others.exclude(pk=stage.disagreement_id)
-    shown = [
-        {"disagreement": c.disagreement, "clock": clock_view(c.disagreement.deadline, now=now)}
-        for c in (
-            DisagreementChecker.for_user(user, d)
-            for d in others.select_related("raised_by", "raised_by_agency", "with_agency", "with_person", "deadline")
-        )
-        if c.can_view()
-    ]
+    shown = _open_seen_by(user, others, now)
     if convened_for is None and not shown:
         return None
     return {"convened_for": convened_for, "disagreements": shown}
