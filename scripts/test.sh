@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make test`: every test, on a real PostgreSQL and a real Redis started here on
 # loopback for this run (and stopped after it), and browser tests in Debian's
-# Chromium. A service that does not start makes the run fail.
+# Chromium (its headless shell, chromium-headless-shell: the same Chromium without a
+# window, the headless mode Playwright itself uses, at about two-thirds of the full
+# browser's CPU). A service that does not start makes the run fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/system-packages.sh postgresql redis-server chromium poppler-utils \
+scripts/system-packages.sh postgresql redis-server chromium-headless-shell poppler-utils \
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 make --no-print-directory install
 
@@ -44,10 +46,10 @@ export SECRET_KEY=test-only-secret-key
 export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/strategy"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export CELERY_BROKER_URL="$REDIS_URL"
-export CHROMIUM=/usr/bin/chromium
+export CHROMIUM=/usr/bin/chromium-headless-shell
 export VAR_DIR="$run_dir/var"
 
-# The template test database is migrated (tests/template_db.py) while the lint runs: both take a core for a minute.
+# The template test database is migrated (tests/template_db.py) while the lint runs and the test workers start.
 .venv/bin/python -m tests.template_db >"$run_dir/template.log" 2>&1 &
 template=$!
 
@@ -65,10 +67,13 @@ template=$!
 # tests/template_db.py), a Redis database and ports of its own; the demo data is seeded once per moment for the run
 # and shared (tests/demo_snapshot.py). --reuse-db keeps the test databases for the second pass below; this run's
 # PostgreSQL is thrown away after it. The slowest tests are listed after each pass.
-wait "$template" || { cat "$run_dir/template.log"; echo "Migrating the template test database failed"; exit 1; }
-
+# The workers start (and collect) while the template is still being migrated: each waits for it under the
+# template's lock before copying it (whoever takes the lock first makes it).
 workers=${TEST_WORKERS:-3}
-.venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 "$@"
+status=0
+.venv/bin/python -m pytest -n "$workers" --reuse-db --durations=10 "$@" || status=$?
+wait "$template" || { cat "$run_dir/template.log"; echo "Migrating the template test database failed"; exit 1; }
+[ "$status" -eq 0 ] || exit "$status"
 
 # `make run`'s embedded defaults (SQLite, no Redis), in a process of its own beside the second pass.
 .venv/bin/python scripts/smoke-sqlite.py >"$run_dir/smoke.log" 2>&1 &
