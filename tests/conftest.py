@@ -1,6 +1,7 @@
 """Shared fixtures: real services, a small invented world, and one client per persona."""
 
 import datetime as dt
+import gc
 import io
 import os
 import shutil
@@ -37,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     particular moment freeze it themselves and are unaffected.
     """
     global _moved_clock
+    _fewer_collections()
     _own_redis_database()
     _shared_folder(config)
     value = os.environ.get("TEST_CLOCK")
@@ -46,6 +48,15 @@ def pytest_configure(config: pytest.Config) -> None:
             moment = moment.replace(tzinfo=ZoneInfo("Europe/London"))
         _moved_clock = time_machine.travel(moment, tick=True)
         _moved_clock.start()
+
+
+def _fewer_collections() -> None:
+    """Python's cyclic garbage collector, left at its defaults, ran thousands of times per worker and took a fifth of
+    the suite's CPU (measured: 19 s of 94 s on tests/strategy, minutes and referrals), scanning the same long-lived
+    objects (Django's models, URL patterns, templates) every time. Those made at start-up are frozen out of its
+    scans, and it runs after 100,000 allocations rather than 700: cycles are still collected, far less often."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def _own_redis_database() -> None:
