@@ -75,7 +75,8 @@ def check_a11y():
     passing and inapplicable checks' details, which nothing reads, are not)."""
 
     def check(page, name: str) -> None:
-        page.add_script_tag(path=str(AXE))
+        if not page.evaluate("() => typeof window.axe === 'object'"):  # once per document (htmx swaps keep it)
+            page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, "
             "resultTypes: ['violations']})",

@@ -22,9 +22,7 @@ BEFORE = [("minutes", "0003_family_summary")]
 
 def migrate(targets) -> None:
     with as_owner() as owner:  # migrations run as the owner; the test's rows are made as the app's role
-        executor = MigrationExecutor(owner)
-        executor.loader.build_graph()
-        executor.migrate(targets)
+        MigrationExecutor(owner).migrate(targets)  # its loader has read the graph
         grant_app_role(owner, settings.DATABASE_APP_ROLE)  # tables made again (the draft PDFs'): their rights too
 
 
