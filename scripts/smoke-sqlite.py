@@ -1,7 +1,7 @@
 """The embedded default, tested (issue 27): `make run` on SQLite with no Redis, the way a newcomer first meets it.
 
 The suite refuses anything but PostgreSQL (tests/conftest.py), so this runs as its own process, called by
-`make test` (scripts/test.sh) beside the second pass; on its own: `.venv/bin/python scripts/smoke-sqlite.py`.
+`make test` (scripts/test.sh) beside the lint and both passes; on its own: `.venv/bin/python scripts/smoke-sqlite.py`.
 On a fresh temporary SQLite file and VAR_DIR (no DATABASE_URL, no REDIS_URL, no broker URL: the filesystem
 broker; DEBUG on, as `make run` sets it), it runs `migrate` and `seed_demo` as `make run` does, then signs in
 through the real sign-in pages (sw.demo with the demo password; tm.demo, admin.demo and police.demo too, the
