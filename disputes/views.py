@@ -5,6 +5,8 @@ post by someone who sees the disagreement but may not record its stage is 403. E
 case. Errors come back in the GOV.UK error summary with what was typed kept, and nothing saved.
 """
 
+import functools
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +26,7 @@ from referrals import services as case_services
 from referrals.access import ReferralChecker, get_referral_for_user
 from referrals.models import Person, PersonKind, Referral
 from strategy.models import Trigger
-from strategy.views import convene_form, convene_page
+from strategy.views import convene_form, convene_page, convene_submitted
 
 
 def _may_raise_case(request: AuthenticatedRequest, pk: int, **_kwargs) -> None:
@@ -230,23 +232,12 @@ def stage_convene(request: AuthenticatedRequest, disagreement_pk: int) -> HttpRe
         identified=checker.current.started_at if checker.current else None,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            discussion = services.stage_discussion_convene(
-                acting_user=request.user,
-                checker=checker,
-                now=now,
-                submission_key=form.cleaned_data.get("submission_key"),
-                **form.service_kwargs(),
-            )
-        except ValidationError as exc:
-            add_service_errors(
-                form, exc, {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
-            )
-        else:
-            messages.success(request, "Strategy discussion convened to resolve the disagreement")
-            return redirect("strategy:meeting", discussion_pk=discussion.pk)
-    if request.method == "GET":
-        case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
+        convene = functools.partial(
+            services.stage_discussion_convene, acting_user=request.user, checker=checker, now=now
+        )
+        saved = convene_submitted(request, form, convene, "Strategy discussion convened to resolve the disagreement")
+        if saved is not None:
+            return saved
     return convene_page(
         request,
         referral,

@@ -10,6 +10,7 @@ the page and who may post it, once; the page and discussion_section loop over it
 """
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ def _sees_discussion(request: AuthenticatedRequest, discussion_pk: int, **_kwarg
 
 
 # --- Convene -------------------------------------------------------------------------------------------------
+
+
+# The convene service's errors on the form's own fields (its date and time parts); the invitations' on the form.
+CONVENE_ERROR_FIELDS = {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
 
 
 def convene_form(
@@ -128,28 +133,32 @@ def discussion_convene(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     form = convene_form(request, referral, now, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            discussion = services.discussion_convene(
-                acting_user=request.user,
-                referral=referral,
-                now=now,
-                submission_key=form.cleaned_data.get("submission_key"),
-                **form.service_kwargs(),
-            )
-        except ValidationError as exc:
-            add_service_errors(
-                form, exc, {"concern_identified": "identified_date", "scheduled": "scheduled_date", "invitations": None}
-            )
-        else:
-            messages.success(request, "Strategy discussion convened")
-            return redirect("strategy:meeting", discussion_pk=discussion.pk)
-    if request.method == "GET":
-        case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
+        convene = functools.partial(services.discussion_convene, acting_user=request.user, referral=referral, now=now)
+        saved = convene_submitted(request, form, convene, "Strategy discussion convened")
+        if saved is not None:
+            return saved
     return convene_page(request, referral, checker, form)
 
 
+def convene_submitted(
+    request: AuthenticatedRequest, form: forms.ConveneForm, convene: Callable[..., Discussion], message: str
+) -> HttpResponse | None:
+    """A valid convene form saved by `convene` (strategy's convening, or disputes' stage 3, which calls it), given
+    the form's fields: the meeting page, or None with what the service refused on the form's fields."""
+    try:
+        discussion = convene(submission_key=form.cleaned_data.get("submission_key"), **form.service_kwargs())
+    except ValidationError as exc:
+        add_service_errors(form, exc, CONVENE_ERROR_FIELDS)
+        return None
+    messages.success(request, message)
+    return redirect("strategy:meeting", discussion_pk=discussion.pk)
+
+
 def convene_page(request: AuthenticatedRequest, referral, checker, form, **extra: Any) -> HttpResponse:
-    """The convene page with its warnings; `extra` (disputes' stage 3: what it is convened for, where back goes)."""
+    """The convene page with its warnings; `extra` (disputes' stage 3: what it is convened for, where back goes).
+    Its GET is a look at the case, logged."""
+    if request.method == "GET":
+        case_services.case_view_record(user=request.user, referral=referral, page="convene discussion")
     alleged_children = referral.people.filter(kind=PersonKind.ALLEGED_ABUSER, under_18=True, removed_at=None)
     return render(
         request,
