@@ -318,7 +318,6 @@ def link_submitted(token: str) -> InformationRequest | None:
     return InformationRequest.objects.filter(token_hash=_token_hash(token), submitted_at__isnull=False).first()
 
 
-masked = codes.masked
 CODE_PURPOSE = "contribution-code"
 
 

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.types import AuthenticatedRequest
-from contributions import forms, limits, services
+from contributions import codes, forms, limits, services
 from contributions.models import ContributionFile, InformationRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
@@ -189,7 +189,7 @@ def _verified(request: HttpRequest, found: InformationRequest) -> bool:
 
 
 def _start_page(request: HttpRequest, found: InformationRequest, token: str, *, limited: bool = False) -> HttpResponse:
-    context = {"address": services.masked(found.email), "token": token, "limited": limited}
+    context = {"address": codes.masked(found.email), "token": token, "limited": limited}
     return render(request, "contributions/link_start.html", context, status=429 if limited else 200)
 
 
@@ -290,5 +290,5 @@ def code_enter(request: HttpRequest, found: InformationRequest, token: str) -> H
         check=lambda code: services.code_check(request=found, code=code, now=timezone.now()),
         link="contributions:link",
         send="contributions:code_send",
-        address=services.masked(found.email),
+        address=codes.masked(found.email),
     )
