@@ -178,7 +178,8 @@ def email_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
     except PermissionDenied as exc:
         raise Http404("No such link") from exc
     except ValidationError as exc:
-        return render(request, "agencies/email_confirm.html", {"token": token, "error": exc.messages[0]}, status=400)
+        errors = [{"anchor": "confirm", "message": exc.messages[0]}]
+        return render(request, "agencies/email_confirm.html", {"token": token, "errors": errors}, status=400)
     messages.success(request, f"Your email address is now {email}")
     return redirect("home")
 

@@ -17,6 +17,7 @@ LIMITS = {
     "check-address": 50,  # codes checked from one client address in an hour
 }
 MESSAGE = "You have tried too many times. Wait an hour, then try again"
+TOO_MANY_CODES = "You have asked for too many codes. Wait an hour, then try again"  # over a "send" limit
 
 
 def client_address(request: HttpRequest) -> str:

@@ -11,6 +11,7 @@ contribution form. An unknown, expired or used link answers one page ("This link
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -188,9 +189,43 @@ def _verified(request: HttpRequest, found: InformationRequest) -> bool:
     return found.pk in request.session.get(VERIFIED, [])
 
 
+@dataclass(frozen=True)
+class CodeLink:
+    """A kind of emailed link whose pages ask for a one-time code, a contribution's or the minutes': its URL
+    `namespace` (each has the pages `link`, `code_send` and `code`), its first page's `template` (extending
+    templates/link_start.html), the `scope` its rate limits are counted in, and the session key listing the links
+    this session has entered the right code for (`verified`)."""
+
+    namespace: str
+    template: str
+    scope: str
+    verified: str
+
+    def url(self, page: str, token: str) -> str:
+        return reverse(f"{self.namespace}:{page}", kwargs={"token": token})
+
+
+CONTRIBUTION_LINK = CodeLink(
+    namespace="contributions", template="contributions/link_start.html", scope="contribute", verified=VERIFIED
+)
+
+
+def link_start_page(
+    request: HttpRequest, kind: CodeLink, *, token: str, address: str, limited: bool = False
+) -> HttpResponse:
+    """The first page of an emailed link: it sends a code to the masked `address`, or goes to the code page; over
+    the rate limit (`limited`), 429 with the reason in the error summary."""
+    context = {
+        "address": address,
+        "send_url": kind.url("code_send", token),
+        "code_url": kind.url("code", token),
+        "errors": [{"anchor": "send-code", "message": limits.TOO_MANY_CODES}] if limited else [],
+    }
+    return render(request, kind.template, context, status=429 if limited else 200)
+
+
 def _start_page(request: HttpRequest, found: InformationRequest, token: str, *, limited: bool = False) -> HttpResponse:
-    context = {"address": codes.masked(found.email), "token": token, "limited": limited}
-    return render(request, "contributions/link_start.html", context, status=429 if limited else 200)
+    return link_start_page(request, CONTRIBUTION_LINK, token=token, address=codes.masked(found.email), limited=limited)
 
 
 @link_methods(("GET", "POST"))
@@ -238,26 +273,17 @@ def code_send(request: HttpRequest, found: InformationRequest, token: str) -> Ht
 
 
 def code_entry_page(
-    request: HttpRequest,
-    *,
-    token: str,
-    key: int,
-    scope: str,
-    session_key: str,
-    check: Callable[[str], None],
-    link: str,
-    send: str,
-    address: str,
+    request: HttpRequest, kind: CodeLink, *, token: str, key: int, check: Callable[[str], None], address: str
 ) -> HttpResponse:
-    """The page that takes an emailed link's one-time code, for a contribution's link and the minutes' link alike:
-    right, this session may use link `key` (listed under `session_key`) and goes back to the link; wrong, expired or
-    used, the error in the summary; over the rate limit (counted for `scope`), 429."""
-    if key in request.session.get(session_key, []):
-        return redirect(link, token=token)
+    """The page that takes an emailed link's one-time code, for each `kind` of link: right, this session may use
+    link `key` and goes back to the link; wrong, expired or used, the error in the summary; over the rate limit,
+    429."""
+    if key in request.session.get(kind.verified, []):
+        return redirect(kind.url("link", token))
     form = forms.CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if not limits.allowed("check", request, key, scope=scope):
+        if not limits.allowed("check", request, key, scope=kind.scope):
             form.add_error("code", limits.MESSAGE)
             status = 429
         else:
@@ -267,14 +293,14 @@ def code_entry_page(
                 add_service_errors(form, exc)
             else:
                 request.session.cycle_key()
-                request.session[session_key] = [*request.session.get(session_key, []), key]
+                request.session[kind.verified] = [*request.session.get(kind.verified, []), key]
                 # Signed out, on what may be a shared computer: the proof lasts SESSION_IDLE_MINUTES from the code
                 # (as a signed-in session left idle would), not the session cookie's days.
                 request.session.set_expiry(settings.SESSION_IDLE_MINUTES * 60)
-                return redirect(link, token=token)
+                return redirect(kind.url("link", token))
     if form.errors and status == 200:
         status = 400
-    context = {"form": form, "address": address, "send_url": reverse(send, kwargs={"token": token})}
+    context = {"form": form, "address": address, "send_url": kind.url("code_send", token)}
     return render(request, "contributions/link_code.html", context, status=status)
 
 
@@ -283,12 +309,9 @@ def code_enter(request: HttpRequest, found: InformationRequest, token: str) -> H
     """Enter the code: right, this session may answer the request; wrong, expired or used, say so."""
     return code_entry_page(
         request,
+        CONTRIBUTION_LINK,
         token=token,
         key=found.pk,
-        scope="contribute",
-        session_key=VERIFIED,
         check=lambda code: services.code_check(request=found, code=code, now=timezone.now()),
-        link="contributions:link",
-        send="contributions:code_send",
         address=codes.masked(found.email),
     )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.types import AuthenticatedRequest
 from contributions import codes, limits
-from contributions.views import code_entry_page
+from contributions.views import CodeLink, code_entry_page, link_start_page
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
@@ -347,6 +347,7 @@ def _link_response(response: HttpResponse) -> HttpResponse:
 # --- The code-protected link (issue 31): a one-time code to the recipient's address, then as many downloads ---
 
 VERIFIED = "minutes_link_verified"  # the circulations this session has entered the right code for
+MINUTES_LINK = CodeLink(namespace="minutes", template="minutes/link_start.html", scope="minutes", verified=VERIFIED)
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -359,8 +360,8 @@ def _verified(request: HttpRequest, circulation: Circulation) -> bool:
 
 
 def _code_start(request: HttpRequest, circulation: Circulation, token: str, *, limited: bool = False) -> HttpResponse:
-    context = {"address": codes.masked(circulation.recipient.email), "token": token, "limited": limited}
-    return render(request, "minutes/link_start.html", context, status=429 if limited else 200)
+    address = codes.masked(circulation.recipient.email)
+    return link_start_page(request, MINUTES_LINK, token=token, address=address, limited=limited)
 
 
 def _code_link(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
@@ -406,7 +407,7 @@ def _code_page(methods: tuple[str, ...]) -> Any:
 @_code_page(("POST",))
 def link_code_send(request: HttpRequest, circulation: Circulation, token: str) -> HttpResponse:
     """Send a code to the address the link went to (never another), within the rate limits."""
-    if not limits.allowed("send", request, circulation.pk, scope="minutes"):
+    if not limits.allowed("send", request, circulation.pk, scope=MINUTES_LINK.scope):
         return _code_start(request, circulation, token, limited=True)
     services.link_code_send(circulation=circulation, now=timezone.now())
     return redirect("minutes:code", token=token)
@@ -417,12 +418,9 @@ def link_code(request: HttpRequest, circulation: Circulation, token: str) -> Htt
     """Enter the code: right, this session may download the version until the link expires."""
     return code_entry_page(
         request,
+        MINUTES_LINK,
         token=token,
         key=circulation.pk,
-        scope="minutes",
-        session_key=VERIFIED,
         check=lambda code: services.link_code_check(circulation=circulation, code=code, now=timezone.now()),
-        link="minutes:link",
-        send="minutes:code_send",
         address=codes.masked(circulation.recipient.email),
     )

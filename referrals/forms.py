@@ -30,9 +30,11 @@ from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import (
+    CHILD_FIELDS,
     DRAFT_TASK_TITLES,
     DRAFT_TASKS,
     MAX_PEOPLE_PER_GROUP,
+    OTHER_PERSON_FIELDS,
     PERSON_FIELDS,
     draft_task_of,
 )
@@ -251,24 +253,8 @@ class PersonForm(GovFormMixin, forms.Form):
     ethnicity = forms.CharField(label="Ethnicity", max_length=100, required=False, help_text="Where known")
     religion = forms.CharField(label="Religion", max_length=100, required=False, help_text="Where known")
 
-    CHILD_ONLY = (
-        "unborn",
-        "expected_date",
-        "nhs_number",
-        "not_yet_mobile",
-        "education_status",
-        "education_setting",
-        "gp",
-        "health_visitor_or_school_nurse",
-        "plan",
-        "looked_after",
-        "placement",
-        "responsible_authority",
-        "previous_authority",
-        "in_hospital",
-        "hospital",
-    )
-    OTHERS_ONLY = ("kind", "under_18", "works_with_children")
+    CHILD_ONLY = CHILD_FIELDS
+    OTHERS_ONLY = ("kind", *OTHER_PERSON_FIELDS)
 
     def __init__(self, *args, kind: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)

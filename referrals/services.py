@@ -62,22 +62,11 @@ REFERRAL_FIELDS = (
     "non_mobile_infant_injury",
     "urgency_reason",
 )
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "aliases",
-    "date_of_birth",
+# The parts of a person on a referral: everyone's, a child's only, and an alleged abuser's or other significant
+# adult's only. The person form shows each kind its own (referrals.forms.PersonForm).
+CHILD_FIELDS = (
     "unborn",
     "expected_date",
-    "relationship",
-    "address",
-    "looked_after",
-    "disability",
-    "first_language",
-    "interpreter_needed",
-    "communication_needs",
-    "ethnicity",
-    "religion",
     "nhs_number",
     "not_yet_mobile",
     "education_status",
@@ -85,13 +74,29 @@ PERSON_FIELDS = (
     "gp",
     "health_visitor_or_school_nurse",
     "plan",
+    "looked_after",
     "placement",
     "responsible_authority",
     "previous_authority",
     "in_hospital",
     "hospital",
-    "under_18",
-    "works_with_children",
+)
+OTHER_PERSON_FIELDS = ("under_18", "works_with_children")
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "aliases",
+    "date_of_birth",
+    "relationship",
+    "address",
+    "disability",
+    "first_language",
+    "interpreter_needed",
+    "communication_needs",
+    "ethnicity",
+    "religion",
+    *CHILD_FIELDS,
+    *OTHER_PERSON_FIELDS,
 )
 # Each list of people a referral is written with, and the kinds of person it may hold.
 PEOPLE_GROUPS: dict[str, tuple[str, ...]] = {

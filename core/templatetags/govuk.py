@@ -109,8 +109,8 @@ def error_summary(*forms_and_formsets: forms.BaseForm | forms.BaseFormSet | list
                 errors.append({"message": message, "anchor": anchor_id(bound)})
 
     for item in flat:
-        if item is None:
-            continue
+        if not isinstance(item, forms.BaseForm | forms.BaseFormSet):
+            continue  # none, or a page without a form (a missing variable is "" in a template)
         if isinstance(item, forms.BaseFormSet):
             first_anchor = item.prefix  # no form to point at (none yet, or a claim of too many): the list itself
             if item.forms:

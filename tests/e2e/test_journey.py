@@ -92,6 +92,9 @@ def test_the_journey_from_referral_to_minutes_downloaded_signed_out(
     fill_child(page, 1, "Noa", "Penhallow", infant_born)
     page.get_by_label("Not yet mobile (cannot crawl or walk)").first.check()
     page.get_by_role("button", name="Add another child").click()
+    # The page comes back with the cursor in child 2's first field (app.js, after load). Filling before that focus
+    # lands would type the next field's text into the first name: wait for it, as a person would see it.
+    expect(page.locator("#id_children-1-first_name")).to_be_focused()
     fill_child(page, 2, "Jory", "Penhallow", today.replace(year=today.year - 7), school=LONG_SCHOOL)
     check_a11y(page, "the children task")
     page.get_by_role("button", name="Save and continue").click()
