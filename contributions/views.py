@@ -147,42 +147,57 @@ def file_download(request: AuthenticatedRequest, discussion_pk: int, file_pk: in
 # --- The emailed link, signed out ---------------------------------------------------------------------------
 
 
-def _link_response(response: HttpResponse) -> HttpResponse:
-    """Never cached; the token-bearing address never sent to another site (as the minutes link)."""
+def link_response(response: HttpResponse) -> HttpResponse:
+    """An emailed link's page (a contribution's, the minutes'): never cached; the token-bearing address never sent
+    to another site."""
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"
     return response
 
 
+def token_pages(
+    find: Callable[[str], Any], invalid: Callable[[HttpRequest, str], HttpResponse]
+) -> Callable[[tuple[str, ...]], Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]]:
+    """The decorator of one kind of emailed link's pages, given how it finds the row a token names (`find`, None
+    for an unknown, expired or used token) and the page for such a token (`invalid`). Each page is signed out and
+    takes the methods it is decorated with; an invalid token answers `invalid` whatever the method (so a method
+    tells nothing either); a known one, 405 for a method the page does not take. Every answer is a
+    `link_response`."""
+
+    def methods_of(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+        def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            @login_not_required
+            @wraps(view)
+            def inner(request: HttpRequest, token: str) -> HttpResponse:
+                found = find(token)
+                if found is None:
+                    return link_response(invalid(request, token))
+                method = "GET" if request.method == "HEAD" else request.method
+                if method not in methods:
+                    return HttpResponseNotAllowed(methods)
+                return link_response(view(request, found, token))
+
+            return inner
+
+        return decorator
+
+    return methods_of
+
+
 def _invalid(request: HttpRequest) -> HttpResponse:
-    return _link_response(render(request, "contributions/link_invalid.html", status=404))
+    return render(request, "contributions/link_invalid.html", status=404)
 
 
-LinkView = Callable[[HttpRequest, InformationRequest, str], HttpResponse]
+def _not_open(request: HttpRequest, token: str) -> HttpResponse:
+    """A used link shows "thank you" only to the browser that sent the contribution; to anyone else, it is as an
+    unknown or expired one."""
+    done = services.link_submitted(token)
+    if done is not None and done.pk in request.session.get(SUBMITTED, []):
+        return render(request, "contributions/link_done.html")
+    return _invalid(request)
 
 
-def link_methods(methods: tuple[str, ...]) -> Callable[[LinkView], Callable[..., HttpResponse]]:
-    """The link's pages: signed out; an unknown, expired or used link answers the one "not valid" page whatever the
-    method (so a method tells nothing either); a known one, 405 for a method the page does not take."""
-
-    def decorator(view: LinkView) -> Callable[..., HttpResponse]:
-        @login_not_required
-        @wraps(view)
-        def inner(request: HttpRequest, token: str) -> HttpResponse:
-            found = services.link_request(token, now=timezone.now())
-            if found is None:
-                done = services.link_submitted(token)
-                if done is not None and done.pk in request.session.get(SUBMITTED, []):
-                    return _link_response(render(request, "contributions/link_done.html"))
-                return _invalid(request)
-            method = "GET" if request.method == "HEAD" else request.method
-            if method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return _link_response(view(request, found, token))
-
-        return inner
-
-    return decorator
+link_methods = token_pages(lambda token: services.link_request(token, now=timezone.now()), _not_open)
 
 
 def _verified(request: HttpRequest, found: InformationRequest) -> bool:

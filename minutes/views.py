@@ -4,14 +4,13 @@ Every view asks the one access policy first (404 for a discussion the user may n
 every POST checks the role again in the service.
 """
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models.fields.json import KeyTransform
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.types import AuthenticatedRequest
 from contributions import codes, limits
-from contributions.views import CodeLink, code_entry_page, link_start_page
+from contributions.views import CodeLink, code_entry_page, link_response, link_start_page, token_pages
 from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
@@ -310,14 +309,14 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     circulation: Circulation | None
     code_circulation = services.code_link_circulation(token, now=now)
     if code_circulation is not None:
-        return _link_response(_code_link(request, code_circulation, token))
+        return link_response(_code_link(request, code_circulation, token))
     if services.link_withdrawn(token) is not None:
-        return _link_response(render(request, "minutes/link.html", {"withdrawn": True}, status=410))
+        return link_response(render(request, "minutes/link.html", {"withdrawn": True}, status=410))
     if request.method == "POST":
         found = services.link_download(token, now=now)
         if found is not None:
             circulation, document = found
-            return _link_response(
+            return link_response(
                 _pdf_response(
                     bytes(document.pdf),
                     pdf.filename(
@@ -330,18 +329,11 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         circulation = None
     else:
         circulation = services.link_circulation(token, now=now)
-    return _link_response(
+    return link_response(
         render(
             request, "minutes/link.html", {"circulation": circulation}, status=200 if circulation is not None else 404
         )
     )
-
-
-def _link_response(response: HttpResponse) -> HttpResponse:
-    """Never cached; the link's address (its token) stays on this site: no Referer to another one."""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 # --- The code-protected link (issue 31): a one-time code to the recipient's address, then as many downloads ---
@@ -352,7 +344,7 @@ MINUTES_LINK = CodeLink(namespace="minutes", template="minutes/link_start.html",
 
 def _invalid(request: HttpRequest) -> HttpResponse:
     """The one page for an unknown, expired, used or withdrawn link of the code pages (as the link's own)."""
-    return _link_response(render(request, "minutes/link.html", {"circulation": None}, status=404))
+    return link_response(render(request, "minutes/link.html", {"circulation": None}, status=404))
 
 
 def _verified(request: HttpRequest, circulation: Circulation) -> bool:
@@ -382,26 +374,11 @@ def _code_link(request: HttpRequest, circulation: Circulation, token: str) -> Ht
     return render(request, "minutes/link.html", {"circulation": circulation, "code_link": True})
 
 
-def _code_page(methods: tuple[str, ...]) -> Any:
-    """The code pages: signed out; an unknown, expired or withdrawn link (or a single-use one sent before issue 31)
-    answers the one "does not work" page whatever the method; a known one, 405 for a method the page does not
-    take."""
-
-    def decorator(view: Any) -> Any:
-        @login_not_required
-        @wraps(view)
-        def inner(request: HttpRequest, token: str) -> HttpResponse:
-            circulation = services.code_link_circulation(token, now=timezone.now())
-            if circulation is None:
-                return _invalid(request)
-            method = "GET" if request.method == "HEAD" else request.method
-            if method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return _link_response(view(request, circulation, token))
-
-        return inner
-
-    return decorator
+# The code pages: an unknown, expired or withdrawn link (or a single-use one sent before issue 31) answers the one
+# "does not work" page.
+_code_page = token_pages(
+    lambda token: services.code_link_circulation(token, now=timezone.now()), lambda request, token: _invalid(request)
+)
 
 
 @_code_page(("POST",))
