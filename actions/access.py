@@ -14,6 +14,7 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from actions.models import Action
 from agencies.models import User
@@ -75,14 +76,12 @@ def actions_visible_to(user: User):
 
 def get_action_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Action, ActionChecker]:
     """Fetch an action the user may see, or 404; with write, refuse (403) one they may not update."""
-    action = (
-        actions_visible_to(user)
-        .select_related("referral__partnership", "lead_agency", "person", "child", "deadline", "created_by")
-        .filter(pk=pk)
-        .first()
+    action = get_object_or_404(
+        actions_visible_to(user).select_related(
+            "referral__partnership", "lead_agency", "person", "child", "deadline", "created_by"
+        ),
+        pk=pk,
     )
-    if action is None:
-        raise Http404("No such action")
     case = ReferralChecker(
         user=user, referral=action.referral, relation=relationship(user, action.referral, granted=True)
     )

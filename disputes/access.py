@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from agencies.models import PRACTITIONER_ROLES, AgencyType, RoleCode, User
 from disputes.models import Disagreement, Stage, StageNumber, StageResult
@@ -178,7 +179,7 @@ def _sees(user: User, disagreement: Disagreement, stages: list[Stage]) -> bool:
 
 def get_disagreement_for_user(user: User, pk: int, *, write: bool = False) -> DisagreementChecker:
     """Fetch a disagreement the user may see, or raise Http404; with write, refuse (403) one they may not record."""
-    disagreement = (
+    disagreement = get_object_or_404(
         Disagreement.objects.select_related(
             "referral",
             "referral__partnership",
@@ -189,12 +190,9 @@ def get_disagreement_for_user(user: User, pk: int, *, write: bool = False) -> Di
             "child",
             "action",
             "deadline",
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        pk=pk,
     )
-    if disagreement is None:
-        raise Http404("No such disagreement")
     checker = DisagreementChecker.for_user(user, disagreement)
     if not checker.can_view():
         raise Http404("No such disagreement")

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from agencies.models import PRACTITIONER_ROLES, Agency, AgencyType, Partnership, RoleCode, User
 from core.queries import ProbedExists
@@ -293,9 +294,8 @@ def report_partnership(user: User) -> Partnership | None:
 
 def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Referral, ReferralChecker]:
     """Fetch a referral the user may see, or raise Http404; with write, refuse (403) one they may only read."""
-    referral = (
-        referrals_visible_to(user)
-        .select_related(
+    referral = get_object_or_404(
+        referrals_visible_to(user).select_related(
             "partnership",
             "immediate_action_agency",
             "sd_deadline",
@@ -304,12 +304,9 @@ def get_referral_for_user(user: User, pk: int, *, write: bool = False) -> tuple[
             "reopened_by",
             "allocated_social_worker",
             "referrer_agency",
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        pk=pk,
     )
-    if referral is None:
-        raise Http404("No such referral")
     checker = ReferralChecker(user=user, referral=referral, relation=relationship(user, referral, granted=True))
     if not checker.can_view():
         raise Http404("No such referral")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from agencies.models import User
 from referrals.access import (
@@ -70,14 +71,12 @@ def discussions_visible_to(user: User):
 
 def get_discussion_for_user(user: User, pk: int, *, write: bool = False) -> tuple[Discussion, DiscussionChecker]:
     """Fetch a discussion the user may see, or 404; with write, refuse (403) one they may not record on at all."""
-    discussion = (
-        discussions_visible_to(user)
-        .select_related("referral__partnership", "referral__sd_deadline", "chair", "deadline", "convened_by")
-        .filter(pk=pk)
-        .first()
+    discussion = get_object_or_404(
+        discussions_visible_to(user).select_related(
+            "referral__partnership", "referral__sd_deadline", "chair", "deadline", "convened_by"
+        ),
+        pk=pk,
     )
-    if discussion is None:
-        raise Http404("No such discussion")
     referral = discussion.referral
     case = ReferralChecker(user=user, referral=referral, relation=relationship(user, referral, granted=True))
     if not case.can_view():
