@@ -7,7 +7,6 @@ a page costs the same whatever the number of rows.
 """
 
 import datetime as dt
-from collections.abc import Callable
 
 import django_filters
 from django.db.models import Q, QuerySet
@@ -17,6 +16,7 @@ from actions.access import actions_visible_to
 from actions.models import Action, ActionStatus, Notification
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
+from core.panels import Panels
 from core.presenters import RULE_NAMES, present_deadline_row
 from core.timescales import DISAGREEMENT_RULES, to_local
 from referrals.access import referrals_visible_to, visible_cases
@@ -226,18 +226,4 @@ def case_actions(referral: Referral) -> list[Action]:
 # Panels of an action's page that an app above draws (the request for information that meets an automatic "Obtain
 # information from ..." action, issue 31): each registers its template and a function of the action and the user
 # looking that returns the panel's context, or None to draw nothing. actions never imports those apps.
-_action_panels: dict[str, Callable[..., dict | None]] = {}
-
-
-def action_panel_register(template: str, panel: Callable[..., dict | None]) -> None:
-    _action_panels[template] = panel
-
-
-def action_panels(action: Action, user: User, *, now: dt.datetime) -> list[dict]:
-    """The registered panels for this user's look at the action: each its `template` and its context."""
-    panels = []
-    for template, panel in _action_panels.items():
-        context = panel(action, user, now=now)
-        if context is not None:
-            panels.append({"template": template, **context})
-    return panels
+ACTION_PANELS = Panels()  # each panel a function of the action and the user looking

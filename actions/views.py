@@ -95,7 +95,7 @@ def _page(
         "action": action,
         "checker": checker,
         "row": selectors.action_rows([action], now=now)[0],
-        "panels": selectors.action_panels(action, request.user, now=now),
+        "panels": selectors.ACTION_PANELS.drawn(action, request.user, now=now),
         "status_form": bound.get("status") or forms.StatusForm(prefix="status", initial={"status": action.status}),
         "due_form": bound.get("due")
         or forms.DueForm(prefix="due", initial={"due_date": local_due.date(), "due_time": local_due.strftime("%H:%M")}),

@@ -10,12 +10,12 @@ class ContributionsConfig(AppConfig):
     verbose_name = "Contributions"
 
     def ready(self) -> None:
-        from actions.selectors import action_panel_register
+        from actions.selectors import ACTION_PANELS
         from contributions.selectors import action_request_panel, meeting_contributions_panel
-        from strategy.selectors import meeting_panel_register
+        from strategy.selectors import MEETING_PANELS
 
         # The meeting page's written contributions and outstanding requests (strategy never imports this app).
-        meeting_panel_register("contributions/_meeting_panel.html", meeting_contributions_panel)
+        MEETING_PANELS.register("contributions/_meeting_panel.html", meeting_contributions_panel)
         # An automatic "Obtain information from ..." action links to the request that meets it (actions never imports
         # this app).
-        action_panel_register("contributions/_action_panel.html", action_request_panel)
+        ACTION_PANELS.register("contributions/_action_panel.html", action_request_panel)

@@ -1,6 +1,6 @@
 """Reads for contributions (issue 31): the meeting page's part, and the minutes' part.
 
-strategy never imports this app: the meeting page's part registers through `strategy.selectors.meeting_panel_register`
+strategy never imports this app: the meeting page's part registers through `strategy.selectors.MEETING_PANELS`
 (contributions.apps); minutes sits above and reads `minutes_contributions` directly.
 """
 

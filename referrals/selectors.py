@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from agencies.models import User
 from core.pages import KeysetPage, keyset_page
+from core.panels import Panels
 from core.presenters import RULE_NAMES, present_deadline, present_deadline_row
 from core.queries import ProbedExists
 from core.timescales import DISAGREEMENT_RULES, to_local
@@ -303,21 +304,7 @@ def case_part_register(name: str, query: Callable[[Referral], list]) -> None:
 # Panels of the case page an app above draws for the user looking (the open disagreements the user may see): each
 # registers its template and a function of the user's checker that returns the panel's context, or None to draw
 # nothing.
-_case_panels: dict[str, Callable[..., dict | None]] = {}
-
-
-def case_panel_register(template: str, panel: Callable[..., dict | None]) -> None:
-    _case_panels[template] = panel
-
-
-def case_panels(checker: Any, *, now: dt.datetime) -> list[dict]:
-    """The registered panels for this user's look at the case: each its `template` and its context."""
-    panels = []
-    for template, panel in _case_panels.items():
-        context = panel(checker, now=now)
-        if context is not None:
-            panels.append({"template": template, **context})
-    return panels
+CASE_PANELS = Panels()  # each panel a function of the user's ReferralChecker
 
 
 def _case_part(name: str, referral: Referral) -> list:

@@ -334,7 +334,7 @@ def referral_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "checker": checker,
         "can_audit_case": access.can_audit_case(checker),
         **selectors.referral_detail(referral, now=timezone.now()),
-        "panels": selectors.case_panels(checker, now=timezone.now()),
+        "panels": selectors.CASE_PANELS.drawn(checker, now=timezone.now()),
     }
     can_move = access.can_move_deadlines(request.user, referral)
     for row in context["deadline_rows"]:

@@ -1,13 +1,13 @@
 """Reads for the strategy discussion pages: a fixed number of queries whatever the number of people or entries."""
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 
 from actions.models import Action
 from agencies.models import Agency, User
+from core.panels import Panels
 from core.timescales import to_local
 from referrals.models import ConcernCategory, Deadline, Person, PersonKind, Referral
 from strategy import rules
@@ -24,21 +24,7 @@ from strategy.models import (
 # Panels the apps above draw on the meeting page (disputes: the disagreement it was convened to resolve, and the
 # case's open disagreements), registered in their ready(): strategy never imports them. Each is a template and a
 # function of the user's DiscussionChecker returning the panel's context, or None to draw nothing.
-_meeting_panels: dict[str, Callable[..., dict | None]] = {}
-
-
-def meeting_panel_register(template: str, panel: Callable[..., dict | None]) -> None:
-    _meeting_panels[template] = panel
-
-
-def meeting_panels(checker: DiscussionChecker, *, now: dt.datetime) -> list[dict]:
-    """The registered panels for this user's look at the meeting: each its `template` and its context."""
-    panels = []
-    for template, panel in _meeting_panels.items():
-        context = panel(checker, now=now)
-        if context is not None:
-            panels.append({"template": template, **context})
-    return panels
+MEETING_PANELS = Panels()  # each panel a function of the user's DiscussionChecker
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:

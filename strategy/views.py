@@ -304,7 +304,7 @@ def _page(
         html += render_to_string("strategy/meeting_contents.html", {**context, "oob": True}, request=request)
         return HttpResponse(html, status=status)
     # What the apps above show on the whole page (disputes: the disagreement it resolves, the case's open ones).
-    context["panels"] = selectors.meeting_panels(checker, now=now)
+    context["panels"] = selectors.MEETING_PANELS.drawn(checker, now=now)
     return render(request, "strategy/meeting.html", context, status=status)
 
 
