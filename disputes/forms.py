@@ -107,3 +107,14 @@ class StageForm(GovFormMixin, forms.Form):
     def __init__(self, *args, allowed: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["result"].choices = [(value, label) for value, label in StageResult.choices if value in allowed]  # type: ignore[attr-defined]
+
+
+class FindForm(GovFormMixin, forms.Form):
+    """A case by its reference, to raise a disagreement about (a practitioner who no longer sees the case)."""
+
+    reference = forms.CharField(
+        label="Case reference",
+        max_length=40,
+        help_text="For example, DSC-2026-00017",
+        error_messages={"required": "Enter the case reference"},
+    )

@@ -7,7 +7,6 @@ case. Errors come back in the GOV.UK error summary with what was typed kept, and
 
 import functools
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
@@ -19,7 +18,7 @@ from django.utils import timezone
 from actions.models import Action
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
-from core.forms import GovFormMixin, add_service_errors
+from core.forms import add_service_errors
 from disputes import access, forms, selectors, services
 from disputes.models import StageNumber
 from referrals import services as case_services
@@ -169,21 +168,12 @@ def _state_words(disagreement) -> str:
     return disagreement.get_status_display().lower()
 
 
-class FindForm(GovFormMixin, django_forms.Form):
-    reference = django_forms.CharField(
-        label="Case reference",
-        max_length=40,
-        help_text="For example, DSC-2026-00017",
-        error_messages={"required": "Enter the case reference"},
-    )
-
-
 @case_methods(["GET", "POST"], lambda request, **_kwargs: _practitioner_only(request))
 def disagreement_find(request: AuthenticatedRequest) -> HttpResponse:
     """Raise a disagreement about a case by its reference: for a practitioner whose agency referred the case or was
     invited to it and who no longer sees it (closed). A case they may not raise one about reads as no such case."""
     _practitioner_only(request)
-    form = FindForm(request.POST if request.method == "POST" else None)
+    form = forms.FindForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"].strip().upper()
         referral = Referral.objects.filter(reference=reference, partnership_id=request.user.partnership_id or 0).first()
