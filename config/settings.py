@@ -80,6 +80,7 @@ MIDDLEWARE = [
     # After the password, the second factor: nothing else opens until it is passed.
     "agencies.middleware.TwoFactorMiddleware",
     "core.middleware.NoStoreWhenSignedInMiddleware",
+    "core.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -117,6 +118,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: web, worker (two processes) and beat write to one file. A transaction takes the write lock when
+    # it starts (IMMEDIATE: two that read then write cannot deadlock into "database is locked"), a writer waits up
+    # to 20 s for another, and WAL lets pages read while a task writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 # Connections (issue 28): opening one per request costs PostgreSQL 23-25 ms of CPU (a new backend planning on a cold
 # catalogue). In production (DEBUG off, PostgreSQL) each process keeps psycopg 3's pool through Django's "pool"
 # option: per process, so sizes are per gunicorn worker or Celery child (a sync worker uses one connection at a time);

@@ -8,7 +8,8 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
@@ -194,3 +195,40 @@ class LoginRequiredKeepingWorkMiddleware(LoginRequiredMiddleware):
         if request.headers.get("HX-Request") or not request.accepts("text/html"):
             return HttpResponse("Sign in again", status=401, content_type="text/plain")
         return super().handle_no_permission(request, view_func)
+
+
+# Where a page that only takes a form's POST sends someone who opened it (its URL's own keys, most specific first).
+_BACK_TO = (
+    ("discussion_pk", "strategy:meeting", "Go to the strategy discussion"),
+    ("disagreement_pk", "disputes:detail", "Go to the disagreement"),
+    ("action_pk", "actions:detail", "Go to the action"),
+    ("pk", "referrals:detail", "Go to the case"),
+)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page that only saves a form (a POST) and was opened as a page: a link typed or kept, the `next` of a
+    sign-in after a time-out. Django answers 405 with an empty body, a blank page with no way on: this answers the
+    same 405 (its `Allow` kept) with a page saying why and a link to the record the address belongs to (which the
+    record's own access policy then checks) or to the start."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.method not in ("GET", "HEAD") or response.content:
+            return response
+        page = render(request, "errors/405.html", _back_link(request), status=405)
+        page["Allow"] = response.get("Allow", "POST")
+        return page
+
+
+def _back_link(request: HttpRequest) -> dict[str, str]:
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match is not None else {}
+    for key, url_name, words in _BACK_TO:
+        value = kwargs.get(key)
+        if isinstance(value, int):
+            return {"back_url": reverse(url_name, kwargs={key: value}), "back_words": words}
+    return {"back_url": reverse("home"), "back_words": "Go to the start"}

@@ -133,6 +133,11 @@ def smoke(var_dir: Path) -> None:
     check(connection.vendor == "sqlite", f"the database is {connection.vendor}, not SQLite")
     check(Path(settings.DATABASES["default"]["NAME"]).is_relative_to(var_dir), "the SQLite file is not in VAR_DIR")
     check(settings.CELERY_BROKER_URL == "filesystem://", "the broker is not the embedded filesystem one")
+    # Web, worker and beat share the file: WAL, and transactions that take the write lock when they start.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        check(cursor.fetchone()[0] == "wal", "the SQLite file is not in WAL mode")
+    check(connection.transaction_mode == "IMMEDIATE", "SQLite transactions are not IMMEDIATE")
 
     from agencies.models import ClosureDay, User
     from agencies.selectors import partnership_calendar

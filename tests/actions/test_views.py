@@ -40,6 +40,15 @@ def test_another_agency_posting_to_a_police_action_is_refused_and_nothing_change
     assert police_action.status == "open"
 
 
+def test_an_action_status_address_opened_as_a_page_links_to_the_action(police_action, police_client):
+    """The status form's address only saves it: opened as a page (a kept link, a sign-in's `next`), a 405 page
+    with the way on to the action (tests/strategy/test_saved_form_address.py has the meeting's)."""
+    response = police_client.get(reverse("actions:status", kwargs={"action_pk": police_action.pk}))
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    detail = reverse("actions:detail", kwargs={"action_pk": police_action.pk})
+    assert f'href="{detail}">Go to the action</a>' in response.content.decode()
+
+
 def test_police_complete_their_action_with_a_note(police_action, police_client, thursday):
     url = reverse("actions:status", kwargs={"action_pk": police_action.pk})
     refused = police_client.post(url, {"status-status": "done", "status-note": ""})

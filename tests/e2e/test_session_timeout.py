@@ -96,3 +96,28 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     expect(page.get_by_label("Time received")).to_have_value("09:45")
     assert errors == []
+
+
+def test_signing_in_to_an_address_that_only_saves_a_form_leads_on_to_the_record(
+    page: Page, live_server, demo_data, check_a11y
+) -> None:
+    """The sign-in after a time-out goes back to the address the page was at: after a refused "End the meeting",
+    that address only takes the form's POST. Signed in, the social worker gets a page saying so, with the way on to
+    the discussion, not the blank 405 page Django gives."""
+    from strategy.models import Discussion
+
+    discussion = Discussion.objects.filter(referral__allocated_social_worker__username="sw.demo").first()
+    assert discussion is not None
+    base = live_server.url
+    page.goto(f"{base}/discussions/{discussion.pk}/end/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill("sw.demo")
+    page.get_by_label("Password").fill("demo-pass-2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="This address saves a form", level=1)).to_be_visible()
+    assert urlsplit(page.url).path == f"/discussions/{discussion.pk}/end/"
+    expect(page.locator("main")).to_contain_text("Nothing has been saved or changed.")
+    check_a11y(page, "the page of an address that only saves a form")
+    page.get_by_role("link", name="Go to the strategy discussion").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Strategy discussion")
+    assert urlsplit(page.url).path == f"/discussions/{discussion.pk}/"
