@@ -52,10 +52,21 @@ class GovDateField(forms.MultiValueField):
 
     widget = GovDateWidget
 
-    def __init__(self, *, label: str, required: bool = True, years_ahead: int = YEARS_AHEAD, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        label: str,
+        required: bool = True,
+        years_ahead: int = YEARS_AHEAD,
+        not_future: str | None = None,
+        **kwargs,
+    ) -> None:
+        """`not_future`: for a date a rule wants today or in the past, that rule's own message, said too for a date
+        past the bound (a year of 9999 reads as the next year does, not as "no more than 5 years from today")."""
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields, label=label, required=required, require_all_fields=False, **kwargs)
         self.years_ahead = years_ahead
+        self.not_future = not_future
         self.error_messages["required"] = f"Enter the {label.lower()}"
         self.error_messages["incomplete"] = f"Enter the {label.lower()}"
 
@@ -94,6 +105,8 @@ class GovDateField(forms.MultiValueField):
                 f"{self.label} must be after 1 January {EARLIEST_YEAR}: check the year", code="too_early"
             )
         latest = _years_after(timezone.localdate(), self.years_ahead)
+        if day > latest and self.not_future:
+            raise ValidationError(self.not_future, code="too_late")
         if day > latest:
             years = "1 year" if self.years_ahead == 1 else f"{self.years_ahead} years"
             raise ValidationError(

@@ -28,6 +28,7 @@ from core.forms import (
 )
 from core.templatetags.govuk import anchor_id
 from core.timescales import LONDON, to_local
+from referrals import rules
 from referrals.models import ConcernCategory, EducationStatus, PersonKind, Plan, Referral, Urgency
 from referrals.services import (
     CHILD_FIELDS,
@@ -48,7 +49,9 @@ def _yes_no(value: str) -> bool | None:
 
 class ReferralForm(GovFormMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    received_date = GovDateField(label="Date received", help_text="For example, 23 11 2026")
+    received_date = GovDateField(
+        label="Date received", help_text="For example, 23 11 2026", not_future=rules.RECEIVED_IN_FUTURE
+    )
     received_time = GovTimeField(
         label="Time received", what="the referral was received", help_text="Use the 24-hour clock, for example 14:30"
     )
@@ -191,7 +194,9 @@ class PersonForm(GovFormMixin, forms.Form):
     first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100, required=False)
     aliases = forms.CharField(label="Other names or aliases", max_length=200, required=False)
-    date_of_birth = GovDateField(label="Date of birth", required=False, help_text="Leave blank if not known")
+    date_of_birth = GovDateField(
+        label="Date of birth", required=False, help_text="Leave blank if not known", not_future=rules.BORN_IN_FUTURE
+    )
     unborn = forms.BooleanField(label="Unborn child", required=False)
     expected_date = GovDateField(
         label="Expected date of birth", required=False, help_text="For an unborn child, for example 3 4 2027"

@@ -23,13 +23,16 @@ UNBORN_EXPECTED_TO = dt.timedelta(days=300)
 NON_MOBILE_AGE = dt.timedelta(days=183)  # six months
 PHYSICAL_HARM = (ConcernCategory.PHYSICAL, ConcernCategory.NON_MOBILE_INJURY)
 
+RECEIVED_IN_FUTURE = "The date and time received must be in the past"
+BORN_IN_FUTURE = "Date of birth must be today or in the past; for an unborn child tick unborn"
+
 
 def check_received_at(received_at: dt.datetime | None, *, now: dt.datetime) -> Errors:
     """Received in the past, and within the last 12 months (a wrong year is the usual slip)."""
     if received_at is None:
         return {"received_at": "Enter the date and time the referral was received"}
     if received_at > now:
-        return {"received_at": "The date and time received must be in the past"}
+        return {"received_at": RECEIVED_IN_FUTURE}
     if received_at < now - RECEIVED_WITHIN:
         return {"received_at": "The date received must be within the last 12 months: check the year"}
     return {}
@@ -95,7 +98,7 @@ def check_person(data: Mapping[str, Any], *, kind: str, today: dt.date) -> Error
             )
     else:
         if born and born > today:
-            errors["date_of_birth"] = "Date of birth must be today or in the past; for an unborn child tick unborn"
+            errors["date_of_birth"] = BORN_IN_FUTURE
         elif born and kind == PersonKind.CHILD and years_of_age(born, today) >= 18:
             errors["date_of_birth"] = (
                 "A child must be under 18: check the year, or add this person as a household member"

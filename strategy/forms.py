@@ -15,6 +15,7 @@ from agencies.forms import NamedPersonForm
 from agencies.models import Agency, User
 from core.forms import GovDateField, GovFormMixin, GovRadios, GovTextarea, GovTimeField, local_moment, offer
 from referrals.models import ClosureOutcome, Person, Referral, Urgency
+from strategy import rules
 from strategy.models import (
     CHILD_RISK_QUESTIONS,
     DECISIONS,
@@ -55,7 +56,11 @@ class ConveneForm(GovFormMixin, forms.Form):
         choices=Trigger.choices,
         message="Select what has prompted the discussion",
     )
-    identified_date = GovDateField(label="Date the concern was identified", help_text="The deadline counts from here")
+    identified_date = GovDateField(
+        label="Date the concern was identified",
+        help_text="The deadline counts from here",
+        not_future=rules.IDENTIFIED_IN_FUTURE,
+    )
     identified_time = GovTimeField(label="Time the concern was identified", what="the concern was identified")
     urgency = GovRadios(
         label="Urgency",
@@ -425,7 +430,10 @@ class DecisionForm(VersionedForm):
     reconvene_on = GovDateField(label="Date to reconvene", required=False)
     reconvene_rationale = GovTextarea(label="Rationale for reconvening", required=False)
     medical_date = GovDateField(
-        label="Date of the child protection medical", required=False, help_text="If it has been done"
+        label="Date of the child protection medical",
+        required=False,
+        help_text="If it has been done",
+        not_future=rules.MEDICAL_IN_FUTURE,
     )
     medical_time = GovTimeField(label="Time of the child protection medical", what="of the medical", required=False)
 
@@ -530,7 +538,9 @@ class StandingForm(VersionedForm):
     lado_informed_who = forms.CharField(
         label="Who informed the LADO, and which officer was told", max_length=300, required=False
     )
-    lado_informed_on = GovDateField(label="Date the LADO was informed", required=False)
+    lado_informed_on = GovDateField(
+        label="Date the LADO was informed", required=False, not_future=rules.LADO_INFORMED_IN_FUTURE
+    )
     lado_not_informed_reason = _text("Why the LADO has not been informed")
     legal_advice_sought = _yes_no("Has legal advice been sought?", "whether legal advice has been sought")
     legal_advice_outcome = _text("Outcome of the legal advice", help_text="Or say it is awaited")

@@ -27,6 +27,10 @@ SPECIALIST_CONCERNS = {
     ConcernCategory.CHILD_ON_CHILD,
 }
 LADO_HINTS = ("lado", "designated officer")
+# Dates a discussion records that must be today or in the past (the form says the same of a date past its bound).
+IDENTIFIED_IN_FUTURE = "The date the concern was identified must be today or in the past"
+MEDICAL_IN_FUTURE = "The date of the medical must be today or in the past"
+LADO_INFORMED_IN_FUTURE = "The date the LADO was informed must be today or in the past"
 ADULT_SERVICES_HINTS = ("adult",)
 
 MEDICAL_CONCERNS = {
@@ -580,7 +584,7 @@ def convene_moments(data: Mapping[str, Any], *, now: dt.datetime) -> Errors:
         return {"concern_identified": "Enter the date and time the concern was identified"}
     errors: Errors = {}
     if _utc(identified) > _utc(now):
-        errors["concern_identified"] = "The date the concern was identified must be today or in the past"
+        errors["concern_identified"] = IDENTIFIED_IN_FUTURE
     if scheduled is not None and _utc(scheduled) < _utc(identified):
         errors["scheduled"] = "The date and time of the discussion must be after the concern was identified"
     return errors
@@ -730,7 +734,7 @@ def decision_medical(data: Mapping[str, Any], *, now: dt.datetime) -> Errors:
     """A child protection medical is recorded once done: today or in the past."""
     medical = data.get("medical_done_at")
     if medical is not None and _utc(medical) > _utc(now):
-        return {"medical_done": "The date of the medical must be today or in the past"}
+        return {"medical_done": MEDICAL_IN_FUTURE}
     return {}
 
 
@@ -784,7 +788,7 @@ def standing_lado(data: Mapping[str, Any], *, today: dt.date) -> Errors:
     if informed_on is None:
         errors["lado_informed_on"] = "Enter the date the LADO was informed"
     elif informed_on > today:
-        errors["lado_informed_on"] = "The date the LADO was informed must be today or in the past"
+        errors["lado_informed_on"] = LADO_INFORMED_IN_FUTURE
     return errors
 
 
