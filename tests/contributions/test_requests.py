@@ -162,6 +162,16 @@ def test_an_empty_request_form_comes_back_with_its_errors_in_the_summary(asked_d
     assert not InformationRequest.objects.exists()
 
 
+def test_with_nobody_to_ask_the_page_says_whom_a_request_goes_to_and_offers_no_form(world, tm_client):
+    """Every invited agency attended and nobody from outside is invited (a walk of `make run` found the form
+    offered with nothing to choose, and "invite an agency" while police and health were invited)."""
+    discussion = builders.hold(world, builders.convene(world))
+    page = tm_client.get(f"/discussions/{discussion.pk}/requests/ask/").content.decode()
+    assert "There is nobody to ask yet." in page and "an agency that attended gives its information" in page
+    assert "Send the request" not in page
+    assert f'href="/discussions/{discussion.pk}/external-invitees/add/"' in page
+
+
 def test_the_requests_clock_leads_from_the_work_queue_to_the_discussions_requests(
     world, asked_discussion, gp, tm_client, django_capture_on_commit_callbacks
 ):

@@ -1,6 +1,8 @@
 """Moving an overdue clock later, in Chromium, as the team manager (DOMAIN section 1): only they are offered it,
 a reason is needed, and the case page then says from when to when, by whom and why. axe-core on every page."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -32,6 +34,7 @@ def test_only_the_team_manager_moves_an_overdue_deadline_later_with_a_reason(
     check_a11y(page, "move a deadline later")
     page.get_by_role("button", name="Move the deadline later").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Give the reason for moving the deadline later")
+    expect(page).to_have_title(re.compile("^Error: Move a deadline later"))  # a screen reader hears it first
     check_a11y(page, "move a deadline later, with errors")
     page.get_by_label("Day").fill("4")
     page.get_by_label("Month").fill("12")
