@@ -143,9 +143,9 @@ class PartnershipAdmin(PartnershipScopedAdmin):
             return "They follow this calendar."
         if partnership.deadlines_moving:
             changed = timezone.localtime(partnership.calendar_changed_at)
-            return f"Being moved to the calendar as changed at {changed:%H:%M on %d %B %Y}: reload to see when done."
+            return f"Being moved to the calendar as changed at {changed:%H:%M on %-d %B %Y}: reload to see when done."
         moved = timezone.localtime(partnership.deadlines_moved_at)
-        return f"They follow this calendar: moved to it at {moved:%H:%M on %d %B %Y}."
+        return f"They follow this calendar: moved to it at {moved:%H:%M on %-d %B %Y}."
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         # The calendar as it was, to tell after saving whether the open deadlines must move.

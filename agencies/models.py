@@ -176,7 +176,7 @@ class ClosureDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["partnership", "date"], name="unique_closure_day")]
 
     def __str__(self) -> str:
-        return f"{self.date:%d %B %Y} {self.reason}".strip()
+        return f"{self.date:%-d %B %Y} {self.reason}".strip()
 
 
 class AgencyType(models.TextChoices):

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A view's 404 as the app's own page, DEBUG on too (process_exception only).
+    "core.middleware.NotFoundPageMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into its response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -232,3 +232,20 @@ def _back_link(request: HttpRequest) -> dict[str, str]:
         if isinstance(value, int):
             return {"back_url": reverse(url_name, kwargs={key: value}), "back_words": words}
     return {"back_url": reverse("home"), "back_words": "Go to the start"}
+
+
+class NotFoundPageMiddleware:
+    """A record the user may not see, or that does not exist, answers the app's own "Page not found" with DEBUG
+    on too (`make run`): Django's debug page would name the model and list every address, and the demo would not
+    show what a user sees in production (where Django renders the same page, config.urls.handler404)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404):
+            return render(request, "errors/404.html", status=404)
+        return None

@@ -260,7 +260,7 @@ def deadline_move_later(
         elif Rule(deadline.rule) in DISAGREEMENT_RULES:
             errors["__all__"] = "A disagreement's stage ends when it is recorded on the disagreement's page"
         elif due <= deadline.due_at:
-            errors["due"] = f"The new deadline must be later than {to_local(deadline.due_at):%d %B %Y %H:%M}"
+            errors["due"] = f"The new deadline must be later than {to_local(deadline.due_at):%-d %B %Y, %H:%M}"
         elif due <= now:
             errors["due"] = "The new deadline must be in the future"
         if errors:

@@ -7,6 +7,7 @@ are kept, and every model keeps its history with who made each change.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from actions.models import Action
 from agencies.models import Agency
@@ -183,7 +184,7 @@ class Discussion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Strategy discussion {self.scheduled_at:%d %B %Y %H:%M}"
+        return f"Strategy discussion {timezone.localtime(self.scheduled_at):%-d %B %Y, %H:%M}"
 
     @property
     def ended(self) -> bool:

@@ -43,7 +43,7 @@ def deadline_step_record(
     elif on > to_local(now).date():
         errors["on"] = f"The {step.date_label.lower()} must be today or in the past"
     elif on < started:
-        errors["on"] = f"The {step.date_label.lower()} must be on or after {started:%d %B %Y}, when the clock started"
+        errors["on"] = f"The {step.date_label.lower()} must be on or after {started:%-d %B %Y}, when the clock started"
     if step.outcome_label and not outcome:
         errors["outcome"] = (
             "Select the outcome of the conference" if Rule(deadline.rule) is Rule.ICPC else "Say what the review found"

@@ -28,3 +28,16 @@ def test_someone_who_cannot_see_the_record_gets_the_404_as_for_any_of_its_addres
     unknown = outsider_client.get(reverse("strategy:end", kwargs={"discussion_pk": discussion.pk + 10_000}))
     assert seen.status_code == unknown.status_code == 404
     assert "This address saves a form" not in seen.content.decode()
+
+
+def test_with_debug_on_as_in_make_run_a_discussion_not_seen_answers_the_apps_own_404(
+    new_discussion, outsider_client, settings
+):
+    """`make run` runs with DEBUG on: a record the user may not see answers the page a user of production gets,
+    not Django's debug page naming the model and listing every address (a walk of `make run`)."""
+    settings.DEBUG = True
+    discussion = new_discussion()
+    response = outsider_client.get(reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk}))
+    page = response.content.decode()
+    assert response.status_code == 404 and '<h1 class="govuk-heading-l">Page not found</h1>' in page
+    assert "No Discussion matches" not in page and "URLconf" not in page
