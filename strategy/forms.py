@@ -182,13 +182,20 @@ class ConveneForm(GovFormMixin, forms.Form):
             if needed and not self.cleaned_data.get(f"agency_{key}"):
                 if f"agency_{key}" not in self.errors:
                     self.add_error(f"agency_{key}", f"Select the agency for the {row['proposal'].role.lower()}")
+        # A proposal left unticked needs its reason (the rule's own check, which the service makes again): said
+        # with the form's other problems, in one round, not after a bad date is put right.
+        for field, message in rules.convene_declined(self._invited_and_declined()[1]).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
         self.cleaned_data["concern_identified_at"] = local_moment(self, "identified_date", "identified_time")
         self.cleaned_data["scheduled_at"] = local_moment(self, "scheduled_date", "scheduled_time")
         return self.cleaned_data
 
-    def service_kwargs(self) -> dict[str, Any]:
+    def _invited_and_declined(self) -> tuple[list[dict], list[dict]]:
+        """The proposals ticked (invitations) and those left unticked (declined, with their reasons)."""
         data = self.cleaned_data
-        invitations, declined = [], []
+        invitations: list[dict] = []
+        declined: list[dict] = []
         for row in self.proposal_rows:
             if row.get("missing"):
                 continue
@@ -201,6 +208,11 @@ class ConveneForm(GovFormMixin, forms.Form):
                 continue  # nothing was proposed, so nothing is declined (the setting still gets the minutes)
             else:
                 declined.append({**entry, "decline_reason": data.get(f"decline_{proposal.key}", "")})
+        return invitations, declined
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        invitations, declined = self._invited_and_declined()
         return {
             "data": {
                 key: data.get(key)

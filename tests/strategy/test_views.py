@@ -78,6 +78,35 @@ def test_convening_in_the_browser_creates_the_discussion_and_invites(tm_client, 
     assert declined.status == "declined" and declined.decline_reason == "Not needed for an invented test"
 
 
+def test_a_bad_date_and_a_proposal_left_out_without_its_reason_are_both_said_in_one_round(tm_client, world):
+    """A walk of `make run` saw the reasons for leaving proposals out asked only once the date was put right."""
+    referral = make_referral(acting_user=world["sw"])
+    url = reverse("strategy:convene", kwargs={"pk": referral.pk})
+    form = tm_client.get(url).context["form"]
+    data = {
+        "trigger": "new_referral",
+        "identified_date_0": "31",
+        "identified_date_1": "2",
+        "identified_date_2": "2026",
+        "identified_time": "09:00",
+        "urgency": "standard",
+        "format": "virtual",
+        "chair": world["tm"].pk,
+        "children": [p.pk for p in referral.people.all()],
+        "reason": "Invented reason",
+    }
+    for row in form.proposal_rows:
+        if not row.get("missing"):
+            data[f"agency_{row['proposal'].key}"] = row["agency"].value()  # nothing ticked, no reason given
+    response = tm_client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    summary = page.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert "Date the concern was identified must be a real date" in summary
+    assert "Give the reason for not inviting the police" in summary and "Give the reason for not inviting" in summary
+    assert not Discussion.objects.filter(referral=referral).exists()
+
+
 def test_a_chair_who_is_not_a_team_manager_is_refused_on_the_page(tm_client, world):
     referral = make_referral(acting_user=world["sw"])
     url = reverse("strategy:convene", kwargs={"pk": referral.pk})
