@@ -337,13 +337,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "redact_tokens": {"()": "core.logredact.RedactTokens"},
+        "refusal_without_traceback": {"()": "core.logquiet.RefusalWithoutTraceback"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens", "refusal_without_traceback"]},
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
