@@ -174,7 +174,7 @@ def token_pages(
                     return link_response(invalid(request, token))
                 method = "GET" if request.method == "HEAD" else request.method
                 if method not in methods:
-                    return HttpResponseNotAllowed(methods)
+                    return link_response(HttpResponseNotAllowed(methods))
                 return link_response(view(request, found, token))
 
             return inner

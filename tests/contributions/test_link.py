@@ -54,6 +54,17 @@ def test_the_link_asks_for_a_code_sent_only_to_the_address_asked_and_the_right_c
     assert "Testchild" not in form and request.discussion.referral.reference not in form
 
 
+def test_the_send_a_code_address_opened_as_a_page_says_so_and_keeps_the_links_headers(asked, client):
+    """It only takes the button's POST: opened as a page (a kept link), a 405 page, never cached, whose links send
+    no token-bearing Referer to another site, and which asks nothing of the request."""
+    _request, token = asked
+    response = client.get(f"/contribute/{token}/send-code/")
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "This address saves a form" in page and "Robin" not in page
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
+
+
 def test_a_forwarded_link_opened_in_another_session_without_the_code_gets_only_the_send_a_code_page(
     asked, client, mailoutbox, django_capture_on_commit_callbacks
 ):
