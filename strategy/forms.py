@@ -160,11 +160,12 @@ class ConveneForm(GovFormMixin, forms.Form):
                 "agency": self[f"agency_{proposal.key}"],
             }
             if proposal.unmatched:
-                setting = proposal.setting or "the school, nursery or college (not recorded)"
-                row["unmatched"] = (
-                    f"No agency of this partnership matches {setting}: choose one, "
-                    "or invite them as an external contact later"
+                found = (
+                    f"No agency of this partnership matches {proposal.setting}"
+                    if proposal.setting
+                    else "The school, nursery or college is not recorded on the referral"
                 )
+                row["unmatched"] = f"{found}: choose its agency, or invite them as an external contact later"
             else:
                 self.fields[f"decline_{proposal.key}"] = GovTextarea(
                     label=f"Why the {role} is not invited", max_length=2000, required=False

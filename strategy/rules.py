@@ -110,7 +110,7 @@ def _settings(
             if name:
                 by_name[_normal(name)] = key
         of_child[index] = key
-        reason = f"{child.full_name} attends {name or 'a school, nursery or college (not yet recorded)'}"
+        reason = f"{child.full_name} attends {name or 'a school, nursery or college'}"
         if key in found:
             found[key] = _with_reason(found[key], reason)
         else:

@@ -104,7 +104,7 @@ def test_a_school_no_agency_matches_proposes_none_says_so_and_is_not_ticked(tm_c
     assert row["agency"].field.choices[0][0] == ""  # "Choose the agency for the designated safeguarding lead"
     page = response.content.decode()
     assert (
-        "No agency of this partnership matches Invented Primary School: choose one, "
+        "No agency of this partnership matches Invented Primary School: choose its agency, "
         "or invite them as an external contact later"
     ) in page
     assert "checked" not in page.split(f'name="invite_{key}"')[1].split(">")[0]
