@@ -80,10 +80,11 @@ MIDDLEWARE = [
     # After the password, the second factor: nothing else opens until it is passed.
     "agencies.middleware.TwoFactorMiddleware",
     "core.middleware.NoStoreWhenSignedInMiddleware",
-    "core.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Inside messages and X-Frame-Options, so its page passes back through them like any other.
+    "core.middleware.MethodNotAllowedPageMiddleware",
     # A view's 404 as the app's own page, DEBUG on too (process_exception only).
     "core.middleware.NotFoundPageMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into its response.
@@ -124,9 +125,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: web, worker (two processes) and beat write to one file. A transaction takes the write lock when
     # it starts (IMMEDIATE: two that read then write cannot deadlock into "database is locked"), a writer waits up
     # to 20 s for another, and WAL lets pages read while a task writes.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+    for option, value in {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(option, value)  # DATABASE_URL's own win
 # Connections (issue 28): opening one per request costs PostgreSQL 23-25 ms of CPU (a new backend planning on a cold
 # catalogue). In production (DEBUG off, PostgreSQL) each process keeps psycopg 3's pool through Django's "pool"
 # option: per process, so sizes are per gunicorn worker or Celery child (a sync worker uses one connection at a time);

@@ -102,10 +102,12 @@ def request_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpRespon
     checker = _may_invite(request, discussion_pk)
     discussion = checker.discussion
     children = list(discussion.children.order_by("position", "pk"))
+    recipients = services.who_may_be_asked(checker)
+    # Sent from a page opened when someone could be asked (the last agency has attended since): the page as it is
+    # now, saying there is nobody to ask, rather than an error about a choice it no longer offers.
+    stale = request.method == "POST" and not recipients
     form = forms.RequestForm(
-        request.POST if request.method == "POST" else None,
-        recipients=services.who_may_be_asked(checker),
-        children=children,
+        request.POST if request.method == "POST" and not stale else None, recipients=recipients, children=children
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +126,9 @@ def request_add(request: AuthenticatedRequest, discussion_pk: int) -> HttpRespon
             messages.success(request, f"Information asked of {asked.recipient_name}: the email has been sent")
             return redirect("contributions:requests", discussion_pk=discussion_pk)
     context = {"discussion": discussion, "form": form}
-    return render(request, "contributions/request_add.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "contributions/request_add.html", context, status=409 if stale else 400 if form.errors else 200
+    )
 
 
 @case_methods(["GET"], _sees_discussion)

@@ -221,9 +221,8 @@ class MethodNotAllowedPageMiddleware:
             return response
         page = render(request, "errors/405.html", _back_link(request), status=405)
         page["Allow"] = response.get("Allow", "POST")
-        for kept in ("Cache-Control", "Referrer-Policy"):  # an emailed link's page: never cached, its token kept here
-            if kept in response:
-                page[kept] = response[kept]
+        if "Cache-Control" in response:  # an emailed link's page: never cached
+            page["Cache-Control"] = response["Cache-Control"]
         return page
 
 

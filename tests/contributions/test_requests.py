@@ -170,6 +170,10 @@ def test_with_nobody_to_ask_the_page_says_whom_a_request_goes_to_and_offers_no_f
     assert "There is nobody to ask yet." in page and "an agency that attended gives its information" in page
     assert "Send the request" not in page
     assert f'href="/discussions/{discussion.pk}/external-invitees/add/"' in page
+    # Sent from a page opened before the last agency attended: the page as it is now, no error on a missing choice.
+    stale = tm_client.post(f"/discussions/{discussion.pk}/requests/ask/", {"recipient": "invitation-1"})
+    assert stale.status_code == 409 and "There is nobody to ask yet." in stale.content.decode()
+    assert "govuk-error-summary" not in stale.content.decode() and not InformationRequest.objects.exists()
 
 
 def test_the_requests_clock_leads_from_the_work_queue_to_the_discussions_requests(

@@ -1,45 +1,51 @@
 """A refused click is logged as one line, not a traceback (a walk of `make run`: each refused edit printed a stack);
-any other exception keeps its traceback."""
+any other exception, and a refusal logged outside Django's request log, keep their traceback."""
 
+import io
 import logging
 import sys
 
-from django.conf import settings
+import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from core.logquiet import RefusalWithoutTraceback
+from tests.builders import convene
 
 
-def _record(error: Exception) -> logging.LogRecord:
+@pytest.fixture
+def console():
+    """What the settings' console handler writes (the one `make run` and production print), read back."""
+    handler = next(
+        h for h in logging.getLogger().handlers if any(isinstance(f, RefusalWithoutTraceback) for f in h.filters)
+    )
+    written = io.StringIO()
+    stream = handler.setStream(written)
+    yield written
+    handler.setStream(stream)
+
+
+@pytest.mark.django_db
+def test_a_refused_edit_writes_its_one_line_to_the_console_and_no_traceback(world, police_client, console):
+    referral = convene(world).referral  # police are invited: they read the case, and editing it is refused
+    response = police_client.post(reverse("referrals:edit", kwargs={"pk": referral.pk}), {})
+    assert response.status_code in (403, 404)
+    written = console.getvalue()
+    assert f"/referrals/{referral.pk}/edit/" in written
+    assert "Traceback" not in written and "PermissionDenied" not in written
+
+
+def _record(error: Exception, name: str = "django.request") -> logging.LogRecord:
     try:
         raise error
     except Exception:
         exc_info = sys.exc_info()
     return logging.LogRecord(
-        "django.request",
-        logging.WARNING,
-        __file__,
-        1,
-        "Forbidden (Permission denied): %s",
-        ("/referrals/1/edit/",),
-        exc_info,
+        name, logging.WARNING, __file__, 1, "Forbidden (Permission denied): %s", ("/referrals/1/edit/",), exc_info
     )
 
 
-def test_a_refusal_keeps_its_line_and_loses_its_traceback():
-    record = _record(PermissionDenied("You can read this referral but not change it"))
-    assert RefusalWithoutTraceback().filter(record) is True
-    assert record.exc_info is None
-    assert logging.Formatter().format(record) == "Forbidden (Permission denied): /referrals/1/edit/"
-
-
-def test_any_other_exception_keeps_its_traceback():
-    record = _record(ValueError("an invented fault"))
-    assert RefusalWithoutTraceback().filter(record) is True
-    assert "Traceback" in logging.Formatter().format(record) and "an invented fault" in logging.Formatter().format(
-        record
-    )
-
-
-def test_the_console_handler_has_the_filter():
-    assert "refusal_without_traceback" in settings.LOGGING["handlers"]["console"]["filters"]
+def test_a_refusal_logged_elsewhere_and_any_other_exception_keep_their_traceback():
+    for record in (_record(PermissionDenied("in a task"), name="celery.app.trace"), _record(ValueError("invented"))):
+        assert RefusalWithoutTraceback().filter(record) is True
+        assert "Traceback" in logging.Formatter().format(record)

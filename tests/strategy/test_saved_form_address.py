@@ -12,6 +12,7 @@ def test_the_end_of_a_meeting_opened_as_a_page_says_so_and_links_to_the_meeting(
     discussion = new_discussion()
     response = tm_client.get(reverse("strategy:end", kwargs={"discussion_pk": discussion.pk}))
     assert response.status_code == 405 and "POST" in response["Allow"]
+    assert response["X-Frame-Options"] == "DENY" and response["Cache-Control"].startswith("max-age=0")  # as any page
     page = response.content.decode()
     assert "This address saves a form" in page and "Nothing has been saved or changed." in page
     meeting = reverse("strategy:meeting", kwargs={"discussion_pk": discussion.pk})
