@@ -298,8 +298,15 @@ def _deadline_words(entries: list[tuple[Entry, Any]]) -> None:
             if record.rule == rule and record.state == DeadlineState.MET and record.met_at
         }
         if met:
-            who = {record.id: str(record.history_user or "") for _entry, record in clocks if record.id in met}
-            extra.update(words(met, who))
+            # Who met it: the user of the change that met the clock (its first record in the met state), not of
+            # another change to the same clock on the page (setting it, at the approval, is the chair's).
+            meeting = {}
+            for _entry, record in clocks:
+                if record.id in met and record.state == DeadlineState.MET:
+                    earlier = meeting.get(record.id)
+                    if earlier is None or record.history_date < earlier.history_date:
+                        meeting[record.id] = record
+            extra.update(words(met, {pk: str(record.history_user or "") for pk, record in meeting.items()}))
     for entry, record in clocks:
         entry.what = deadline_name(record.rule)
         entry.summary = _deadline_summary(record, extra)
