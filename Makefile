@@ -5,9 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-RUN_ENV := DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
-# The port `make run` serves on: `PORT=8100 make run`.
+# The port `make run` serves on: `PORT=8100 make run`; the links the demo data and emails print use it too.
 PORT ?= 8000
+RUN_ENV = DEBUG=true SITE_URL=http://127.0.0.1:$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
 .PHONY: help run test install lint format lock seed clean bench bench-load docs
 
@@ -18,7 +18,7 @@ run: install ## Start the app (web, worker, beat) on http://127.0.0.1:8000 (PORT
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py seed_demo
 	@echo "Open http://127.0.0.1:$(PORT) and sign in as sw.demo with password demo-pass-2026"
-	$(RUN_ENV) SITE_URL=http://127.0.0.1:$(PORT) honcho -f Procfile.dev start --port $(PORT)
+	$(RUN_ENV) honcho -f Procfile.dev start --port $(PORT)
 
 test: ## Run every test on real PostgreSQL, Redis and Chromium (installs them with apt-get when missing)
 	bash scripts/test.sh

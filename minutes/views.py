@@ -23,7 +23,7 @@ from core.decorators import case_methods
 from core.forms import add_service_errors
 from minutes import forms, pdf, record, services
 from minutes.access import MinutesChecker, get_minutes_for_user, sent_to
-from minutes.models import Circulation, Kind
+from minutes.models import Circulation, Kind, Sends
 from referrals import services as case_services
 from strategy.models import Discussion
 
@@ -243,7 +243,9 @@ def minutes_circulate(request: AuthenticatedRequest, discussion_pk: int) -> Http
         add_service_errors(form, exc)
         return _page(request, discussion, checker, distribution=form, status=400)
     version = sent[0].version
-    messages.success(request, f"Version {version.number} of the minutes is sent to {len(sent)} recipients")
+    waiting = [str(r) for r in services.recipients(discussion) if r.sends == Sends.NONE]
+    left = f". Not sent, until the chair chooses what they are sent: {'; '.join(waiting)}" if waiting else ""
+    messages.success(request, f"Version {version.number} of the minutes is sent to {len(sent)} recipients{left}")
     return redirect(reverse("minutes:minutes", args=[discussion.pk]) + "#circulation")
 
 

@@ -53,4 +53,5 @@ def amount(value: float | None, of: int, unit: str) -> Shown:
         return Shown(NO_DATA, None)
     if small(of):
         return Shown(WITHHELD, None)
-    return Shown(f"{value:,.0f} {unit}", float(value))
+    number = f"{value:,.0f}"
+    return Shown(f"{number} {unit.removesuffix('s') if number == '1' else unit}", float(value))  # 1 working day

@@ -50,6 +50,9 @@ def test_make_run_serves_on_the_port_given():
     assert len(honcho) == 1
     assert "SITE_URL=http://127.0.0.1:8100" in honcho[0] and "--port 8100" in honcho[0]
     assert "8000" not in honcho[0]
+    # The demo data's printed links (an information request's) name the same port (a walk of `make run`).
+    (seed,) = [line for line in result.stdout.splitlines() if "seed_demo" in line]
+    assert "SITE_URL=http://127.0.0.1:8100" in seed
     assert "http://127.0.0.1:8100" in result.stdout
     assert "PORT=8100 make run" in README
 

@@ -212,3 +212,27 @@ def test_the_link_pages_keep_the_token_on_this_site_and_let_the_button_post_back
     assert download["Referrer-Policy"] == "same-origin"
     used = browser.get(link)
     assert used.status_code == 404 and used["Referrer-Policy"] == "same-origin"
+
+
+def test_the_circulation_message_names_who_is_waiting_for_the_chair_to_choose_what_they_are_sent(
+    world, approved, admin_client
+):
+    """Business support adds a recipient; only the chair chooses what they are sent, so circulating leaves them out.
+    A walk of `make run` found them left out in silence ("sent to 8 recipients")."""
+    discussion = approved["discussion"]
+    services.recipient_add(
+        acting_user=world["admin"],
+        checker=minutes_checker(world["admin"], discussion),
+        data=services.RecipientInput(
+            name="Kim Invented",
+            role="Housing officer",
+            organisation="Invented Housing",
+            email="kim@example.org",
+            family=False,
+            sends=Sends.FULL,
+        ),
+    )
+    response = admin_client.post(f"/discussions/{discussion.pk}/minutes/circulate/", follow=True)
+    page = response.content.decode()
+    assert "Not sent, until the chair chooses what they are sent: Kim Invented" in page
+    assert not Circulation.objects.filter(recipient__name="Kim Invented").exists()

@@ -39,6 +39,12 @@ def test_a_time_from_fewer_than_5_values_is_withheld():
     assert suppress.amount(None, 0, "hours").text == "none"
 
 
+def test_one_of_a_unit_is_said_in_the_singular():
+    assert suppress.amount(1, 5, "working days").text == "1 working day"
+    assert suppress.amount(1.2, 5, "hours").text == "1 hour"
+    assert suppress.amount(0, 5, "hours").text == "0 hours" and suppress.amount(2, 5, "hours").text == "2 hours"
+
+
 def test_a_total_never_gives_back_a_suppressed_part():
     """Two months, 3 and 10: the page shows "fewer than 5", 10 and a total of 15. Taking the shown month from the
     shown total gives 5, not 3; and every count that could lie behind what is shown is more than one number."""
