@@ -206,6 +206,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "work:meetings": listing(who("200")),
     "work:actions": listing(who("200")),
     "work:overdue": listing(who("200")),
+    "work:disagreements": listing(who("200")),
     "work:drafts": listing(who("404", sw="200", tm="200", other_sw="200")),
     "work:requests": listing(who("404", tm="200")),
     "work:minutes-to-approve": listing(who("404", tm="200")),

@@ -1,13 +1,13 @@
 """Each user's work queues (the home page): what is waiting on them, soonest first.
 
 One queue per kind of work: meetings to chair or attend, minutes to approve (the chair), minutes to
-circulate (business support), my actions, my overdue clocks, and requests waiting on me (a section 47
-enquiry for the chair to authorise). Each is one queryset read by keyset a page at a time (core.pages),
-from an index whose leading columns are the queue's filter and whose last are its sort:
+circulate (business support), my actions, the disagreements whose stage I hold, my overdue clocks, and requests
+waiting on me (a section 47 enquiry for the chair to authorise). Each is one queryset read by keyset a page at a
+time (core.pages), from an index whose leading columns are the queue's filter and whose last are its sort:
 
 * meetings: discussions still to hold, (chair, scheduled_at, id) and (scheduled_at, id), both partial on
   "not ended", so what is read is the meetings still to come, never every meeting ever held;
-* minutes to approve and my overdue clocks: one person's open clocks, (responsible, due_at, id);
+* minutes to approve, disagreements and my overdue clocks: one person's open clocks, (responsible, due_at, id);
 * minutes to circulate: a partnership's open clocks of one kind, (partnership, rule, due_at, id);
 * my actions: (person, finished, due_at, id);
 * requests: decisions with a section 47 enquiry not yet authorised (partial index), few at any time.
@@ -27,7 +27,7 @@ from actions.models import Action
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
 from core.presenters import DeadlineView, present_deadline_row, rule_task
-from core.timescales import LONDON, Rule, to_local
+from core.timescales import DISAGREEMENT_RULES, LONDON, Rule, to_local
 from minutes.models import MinutesVersion
 from referrals import access
 from referrals.access import visible_cases
@@ -121,6 +121,13 @@ def overdue_clocks(user: User, now: dt.datetime) -> QuerySet[Deadline]:
     )
 
 
+def disagreements(user: User, now: dt.datetime) -> QuerySet[Deadline]:
+    """Professional disagreements whose stage is mine to respond to or resolve (DOMAIN section 7), from the moment
+    one is raised with me: the open stage clocks I hold. Whoever holds a stage is party to the disagreement, so sees
+    it (disputes.access); its row leads to the disagreement's page (work:act)."""
+    return Deadline.objects.filter(state=DeadlineState.OPEN, responsible=user, rule__in=DISAGREEMENT_RULES)
+
+
 def _may_log_referrals(user: User) -> bool:
     return user.has_role(RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 
@@ -194,6 +201,15 @@ QUEUES: dict[str, Queue] = {
             _everyone,
             my_actions,
             lambda page: page.select_related("referral", "deadline"),
+        ),
+        Queue(
+            "disagreements",
+            "Disagreements waiting on you",
+            "No professional disagreement is waiting on you.",
+            ("due_at", "id"),
+            _everyone,
+            disagreements,
+            lambda page: page.select_related("referral", "child"),
         ),
         Queue(
             "overdue",

@@ -185,3 +185,19 @@ def test_an_alert_about_a_stage_leads_to_the_disagreement(dispute_viewers, dispu
     assert response.status_code == 302
     assert response.url == reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
     assert client(dispute_viewers, "school_dsl").get(act).status_code == 404  # sees the case, not the disagreement
+
+
+def test_the_person_a_disagreement_is_raised_with_finds_it_on_their_home_page(dispute_viewers, disputed_case):
+    """From the moment it is raised, not only once its clock is due soon (a walk of `make run`: the person disagreed
+    with was told nothing). The row leads to the disagreement; nobody else has it in their queue."""
+    disagreement = raise_(dispute_viewers, disputed_case, now=disputed_case.received_at)  # with the social worker
+    home = client(dispute_viewers, "sw").get("/").content.decode()
+    queue = home[home.index("Disagreements waiting on you") :]
+    assert "Respond to a professional disagreement (stage 1)" in queue and disputed_case.reference in queue
+    act = reverse("work:act", kwargs={"deadline_pk": disagreement.deadline_id})
+    assert f'href="{act}"' in queue
+    opened = client(dispute_viewers, "sw").get(act)
+    assert opened.status_code == 302
+    assert opened["Location"] == reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk})
+    police_home = client(dispute_viewers, "police").get("/").content.decode()
+    assert "No professional disagreement is waiting on you." in police_home
