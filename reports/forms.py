@@ -21,8 +21,14 @@ def _month_choices(now: dt.datetime) -> list[tuple[str, str]]:
 
 
 class ReportFilter(GovFormMixin, forms.Form):
-    first = forms.ChoiceField(label="From", error_messages={"invalid_choice": "Select a month from the list"})
-    last = forms.ChoiceField(label="To", error_messages={"invalid_choice": "Select a month from the list"})
+    first = forms.ChoiceField(
+        label="From",
+        error_messages={"required": "Select the first month", "invalid_choice": "Select a month from the list"},
+    )
+    last = forms.ChoiceField(
+        label="To",
+        error_messages={"required": "Select the last month", "invalid_choice": "Select a month from the list"},
+    )
     agency = forms.ModelChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),

@@ -29,7 +29,13 @@ def _report(request: AuthenticatedRequest) -> tuple[Partnership, ReportFilter, s
     if partnership is None:
         raise Http404("No such page")
     agencies = list(Agency.objects.filter(partnership=partnership).only("pk", "name").order_by("name"))
-    form = ReportFilter(request.GET or None, agencies=agencies, now=timezone.now())
+    data = None
+    if request.GET:  # a month left out of the address is the default range's (`?agency=3` alone is a whole filter)
+        first, last = selectors.default_range(timezone.now())
+        data = request.GET.copy()
+        data.setdefault("first", f"{first:%Y-%m}")
+        data.setdefault("last", f"{last:%Y-%m}")
+    form = ReportFilter(data, agencies=agencies, now=timezone.now())
     if request.GET and not form.is_valid():
         return partnership, form, None
     filters = form.filters() if request.GET else selectors.Filters(*selectors.default_range(timezone.now()))

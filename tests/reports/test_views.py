@@ -115,6 +115,14 @@ def test_bad_filters_are_named_in_the_error_summary_and_kept(world, analyst):
     assert 'id="discussions"' not in html  # no tables from filters that do not make sense
 
 
+def test_an_agency_alone_in_the_address_is_a_whole_filter_over_the_default_months(world, analyst):
+    """A walk of `make run` found `?agency=...` alone answered "This field is required." for the months."""
+    response = analyst.get("/reports/", {"agency": world["police_agency"].pk})
+    html = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" not in html
+    assert f"{world['police_agency'].name}, every urgency." in html and 'id="discussions"' in html
+
+
 def test_an_unknown_measure_or_bad_filters_give_no_csv(world, analyst):
     assert analyst.get("/reports/no-such-measure.csv").status_code == 404
     assert analyst.get("/reports/held-within-timescale.csv", {"first": "1999-01"}).status_code == 404
