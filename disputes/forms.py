@@ -19,6 +19,7 @@ class RaiseForm(GovFormMixin, forms.Form):
     subject = GovRadios(
         label="What is the disagreement about?",
         choices=Subject.choices,
+        required=False,  # asked by the service with the rest, so every problem shows in one round
         message="Select what the disagreement is about",
     )
     child = forms.ModelChoiceField(

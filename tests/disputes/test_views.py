@@ -99,6 +99,10 @@ def test_raising_from_the_page_and_its_errors(dispute_viewers, disputed_case):
     url = reverse("disputes:raise", kwargs={"pk": disputed_case.pk})
     police = client(dispute_viewers, "police")
     assert police.get(url).status_code == 200
+    empty = police.post(url, {}).content.decode()  # every problem in one round (a walk: the subject's alone first)
+    for message in ("Select what the disagreement is about", "Select the agency you disagree with"):
+        assert message in empty.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0], message
+    assert "Enter the outcome you are seeking" in empty
     response = police.post(url, {"subject": Subject.CHILD_DECISION, "outcome_sought": "Invented outcome typed"})
     body = response.content.decode()
     assert response.status_code == 400
