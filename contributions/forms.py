@@ -6,10 +6,8 @@ from typing import Any
 from django import forms
 
 from contributions.models import CONTRIBUTION_PARTS, PART_MAX_LENGTH, ExternalKind
-from core.forms import GovFormMixin, GovRadios, GovTextarea
+from core.forms import EMAIL_FORMAT, GovFormMixin, GovRadios, GovTextarea
 from referrals.models import Person
-
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
 class ExternalInviteeForm(GovFormMixin, forms.Form):

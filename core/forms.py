@@ -37,6 +37,8 @@ class GovDateWidget(forms.MultiWidget):
 # 500): nothing before EARLIEST_YEAR, nothing more than `years_ahead` years after today (5 by default: a due,
 # review or reconvene date is weeks or months ahead). Whether a date must be in the past is the service's rule.
 EARLIEST_YEAR = 1900
+# GOV.UK's message for an email address that is not one (the design system's email pattern), said everywhere alike.
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 YEARS_AHEAD = 5
 
 

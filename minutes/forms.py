@@ -2,7 +2,7 @@
 
 from django import forms
 
-from core.forms import GovFormMixin, GovTextarea
+from core.forms import EMAIL_FORMAT, GovFormMixin, GovTextarea
 from minutes.models import Recipient, Sends, Source
 
 
@@ -20,7 +20,10 @@ class DistributionForm(GovFormMixin, forms.Form):
                     required=False,
                     max_length=254,
                     initial=recipient.email,
-                    error_messages={"invalid": f"Enter the email address of {recipient} like name@example.org"},
+                    error_messages={
+                        "invalid": f"Enter the email address of {recipient} in the correct format, "
+                        "like name@example.com"
+                    },
                 )
                 self.fields[email_name].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
             if chair:
@@ -59,7 +62,7 @@ class RecipientAddForm(GovFormMixin, forms.Form):
         max_length=254,
         error_messages={
             "required": "Enter the recipient's email address",
-            "invalid": "Enter an email address like name@example.org",
+            "invalid": EMAIL_FORMAT,
         },
     )
     family = forms.BooleanField(

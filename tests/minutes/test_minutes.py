@@ -364,7 +364,7 @@ def test_a_bad_email_on_the_distribution_list_is_a_gov_uk_error_and_saves_nothin
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and f'href="#id_email-{gp.pk}"' in page
-    assert "Enter the email address of GP (Invented Surgery) like name@example.org" in page
+    assert "Enter the email address of GP (Invented Surgery) in the correct format, like name@example.com" in page
     assert 'value="not an email"' in page and 'value="dsl@example.org"' in page
     school.refresh_from_db()
     assert school.email == ""
