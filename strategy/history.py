@@ -300,7 +300,7 @@ def _deadline_words(entries: list[tuple[Entry, Any]]) -> None:
         if met:
             # Who met it: the user of the change that met the clock (its first record in the met state), not of
             # another change to the same clock on the page (setting it, at the approval, is the chair's).
-            meeting = {}
+            meeting: dict[int, Any] = {}
             for _entry, record in clocks:
                 if record.id in met and record.state == DeadlineState.MET:
                     earlier = meeting.get(record.id)
