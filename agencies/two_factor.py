@@ -6,11 +6,13 @@ a user who must have one and has none is taken to set it up before anything else
 """
 
 import base64
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
@@ -114,6 +116,18 @@ def code_check(*, user: User, code: str):
         auth_event_record(kind=AuthEventKind.RECOVERY_CODE_USED, user=user, actor=user)
         return recovery
     return None
+
+
+def code_already_used(*, user: User, code: str) -> bool:
+    """Whether a code the app refused was a right one already used (each works once, so signing in twice within
+    its 30 seconds needs the next): the user is told to wait for the next code, not that theirs was wrong."""
+    device = app_device(user)
+    token = _normalise(code)
+    if device is None or not token.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp.verify(int(token), device.tolerance) and totp.t() <= device.last_t
 
 
 def is_verified(user) -> bool:

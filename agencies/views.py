@@ -63,7 +63,10 @@ def two_factor_code(request: AuthenticatedRequest) -> HttpResponse:
             _verified(request, device)
             return HttpResponseRedirect(_next(request))
         auth_event_record(kind=AuthEventKind.TWO_FACTOR_FAILED, user=request.user, username=request.user.username)
-        form.add_error("code", "The code is not right: enter the code your app shows now, or a recovery code")
+        if two_factor.code_already_used(user=request.user, code=form.cleaned_data["code"]):
+            form.add_error("code", "That code has been used: wait for your app to show the next one, then enter it")
+        else:
+            form.add_error("code", "The code is not right: enter the code your app shows now, or a recovery code")
     status = 400 if form.errors else 200
     return render(request, "agencies/two_factor_code.html", {"form": form, "next": _next(request)}, status=status)
 

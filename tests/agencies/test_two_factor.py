@@ -209,3 +209,17 @@ def test_a_user_made_staff_mid_session_who_has_an_authenticator_must_enter_its_c
     sw.save()
     response = client.get("/referrals/")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/code/")
+
+
+def test_a_code_used_once_is_refused_again_with_the_reason_to_wait_for_the_next(enrolled):
+    """A walk of `make run`: a manager signing in twice within 30 seconds was told their right code was wrong."""
+    tm, device, _codes = enrolled
+    with time_machine.travel(START, tick=False):
+        code = code_for(device)
+        assert password_sign_in(tm.username).post("/sign-in/code/", {"code": code}).status_code == 302
+        device.refresh_from_db()
+        again = password_sign_in(tm.username).post("/sign-in/code/", {"code": code})
+        assert again.status_code == 400
+        assert "That code has been used: wait for your app to show the next one" in again.content.decode()
+        wrong = password_sign_in(tm.username).post("/sign-in/code/", {"code": f"{(int(code) + 1) % 10**6:06d}"})
+        assert "The code is not right" in wrong.content.decode()
