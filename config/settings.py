@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PARTNERSHIP_NAME = env.str("PARTNERSHIP_NAME", default="Demo Safeguarding Children Partnership")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "administration.admin_config.StrategyAdminConfig",  # django.contrib.admin, its site staff-only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

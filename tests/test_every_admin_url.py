@@ -17,13 +17,13 @@ from tests.factories import TEST_PASSWORD
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ["sw", "tm", "hos", "admin", "analyst", "police", "health", "outsider", "other_sw"]
-LOGIN = {302}  # anyone not staff is sent to the admin's sign-in page
+LOGIN = {404}  # anyone signed in who is not staff: the app's 404, as any page they may not see (administration.site)
 # name -> (status for a non-staff persona, status for staff on their own record, status for staff on another
 # partnership's record); one status for pages with no record.
 EXPECTED = {
     "admin:index": (LOGIN, {200}, None),
-    "admin:login": ({200}, {302}, None),
-    "admin:logout": ({302}, {405}, None),  # signing out is a POST (non-staff are sent to the admin first)
+    "admin:login": (LOGIN, {302}, None),
+    "admin:logout": (LOGIN, {405}, None),  # signing out is a POST
     "admin:password_change": (LOGIN, {200}, None),
     "admin:password_change_done": (LOGIN, {200}, None),
     "admin:autocomplete": (LOGIN, {403}, None),
@@ -154,8 +154,21 @@ def test_no_one_but_staff_reaches_the_admin(world, persona):
     for name, route in admin_patterns():
         response = client.get(_url(name, route, mine))
         assert response.status_code in EXPECTED[name][0], f"{persona} GET {name}: {response.status_code}"
-        if response.status_code == 302 and name not in ("admin:login", "admin:logout"):
-            assert "/admin/login/" in response["Location"]
+        assert "not authorized" not in response.content.decode() and "Page not found" in response.content.decode()
+
+
+def test_signed_out_every_admin_page_asks_for_a_sign_in(world):
+    """Signed out, every admin address asks for a sign-in (which goes on to the second factor): the admin's sign-in
+    page itself, or a redirect to a sign-in page."""
+    client = Client()
+    mine = _records(world, mine=True)
+    for name, route in admin_patterns():
+        response = client.get(_url(name, route, mine))
+        if name == "admin:login":
+            assert response.status_code == 200 and 'name="password"' in response.content.decode()
+            continue
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(("/sign-in/?next=", "/admin/login/?next=")), name
 
 
 def test_staff_reach_their_partnership_and_get_404_for_another(world, agencies_staff):
