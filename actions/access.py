@@ -8,6 +8,7 @@
   agency is the chair's alone.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,6 +59,12 @@ class ActionChecker(CaseRowChecker):
             return True
         own_agency = self.user.agency_id == self.action.lead_agency_id
         return own_agency and self.case.relation is not Relationship.CSC_READER
+
+    def can_move_due(self, now: dt.datetime) -> bool:
+        """A new due date: progress, so `can_update`'s; but moving an overdue action's date would hide that it was
+        missed, so once it is overdue only the chair or the case's social worker decides it."""
+        overdue = self.action.due_at.astimezone(dt.UTC) < now.astimezone(dt.UTC)
+        return self.can_update() and (not overdue or self.is_chair() or self.is_case_social_worker())
 
     def can_correct_agreed(self) -> bool:
         """Correcting what was agreed at the meeting (the minutes' record of it): the chair's, a correction of the

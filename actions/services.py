@@ -228,9 +228,7 @@ def action_change_due(
     """A new due date, with the reason: the deadline moves through the engine, and both are kept in history."""
     if not checker.can_update():
         raise PermissionDenied("Only the lead agency, the chair and the case's social worker update this action")
-    overdue = checker.action.due_at.astimezone(dt.UTC) < now.astimezone(dt.UTC)
-    if overdue and not (checker.is_chair() or checker.is_case_social_worker()):
-        # Moving an overdue action's date would hide that it was missed: the chair's or social worker's decision.
+    if not checker.can_move_due(now):
         raise PermissionDenied("Only the chair or the case's social worker moves the due date of an overdue action")
     errors = {}
     if not reason.strip():

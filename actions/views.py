@@ -94,6 +94,7 @@ def _page(
         ),
         "action": action,
         "checker": checker,
+        "may_move_due": checker.can_move_due(now),
         "row": selectors.action_rows([action], now=now)[0],
         "panels": selectors.ACTION_PANELS.drawn(action, request.user, now=now),
         "status_form": bound.get("status") or forms.StatusForm(prefix="status", initial={"status": action.status}),

@@ -49,6 +49,19 @@ def test_an_action_status_address_opened_as_a_page_links_to_the_action(police_ac
     assert f'href="{detail}">Go to the action</a>' in response.content.decode()
 
 
+def test_an_overdue_action_offers_its_lead_agency_no_due_date_form_but_says_who_decides(
+    police_action, police_client, tm_client, thursday
+):
+    """A walk of `make run`: police were offered the form on an overdue action and refused (403) when they used it.
+    The chair (or the case's social worker) still has it."""
+    url = reverse("actions:detail", kwargs={"action_pk": police_action.pk})
+    police = police_client.get(url).content.decode()
+    assert f'action="{reverse("actions:due", kwargs={"action_pk": police_action.pk})}"' not in police
+    assert "This action is overdue: moving its date would hide that it was missed" in police
+    chair = tm_client.get(url).content.decode()
+    assert f'action="{reverse("actions:due", kwargs={"action_pk": police_action.pk})}"' in chair
+
+
 def test_police_complete_their_action_with_a_note(police_action, police_client, thursday):
     url = reverse("actions:status", kwargs={"action_pk": police_action.pk})
     refused = police_client.post(url, {"status-status": "done", "status-note": ""})
