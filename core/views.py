@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import sessions
 from core.context_processors import SERVICE_NAME
+from core.exceptions import NotNow
 
 
 @login_not_required
@@ -28,7 +29,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/403.html", status=403)
+    """403: "your role does not allow this", or, for a refusal about where the record stands (NotNow), its reason."""
+    reason = str(exception) if isinstance(exception, NotNow) else ""
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

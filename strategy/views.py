@@ -28,6 +28,7 @@ from django.utils import timezone
 from agencies.models import AgencyType, may_chair
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
+from core.exceptions import NotNow
 from core.forms import add_service_errors
 from core.timescales import to_local
 from referrals import access as case_access
@@ -984,6 +985,8 @@ def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     held, or with an outcome other than "threshold not met at referral" when no discussion was held.
     """
     referral, checker = case_access.get_referral_for_user(request.user, pk)
+    if checker.can_reopen():  # a team manager, at a case closed since the link was followed
+        raise NotNow(f"{referral.reference} is already closed. Reopen it from the case page if it must be.")
     if not checker.can_close():
         raise PermissionDenied("Only a team manager in children's social care closes an open case")
     form = forms.CloseCaseForm(request.POST if request.method == "POST" else None)
@@ -1004,6 +1007,8 @@ def case_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def case_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Reopen a closed case with the reason: a CSC team manager's act (DOMAIN section 1, step 6)."""
     referral, checker = case_access.get_referral_for_user(request.user, pk)
+    if checker.can_close():  # a team manager, at a case reopened since the link was followed
+        raise NotNow(f"{referral.reference} is open: there is nothing to reopen.")
     if not checker.can_reopen():
         raise PermissionDenied("Only a team manager in children's social care reopens a closed case")
     form = forms.ReopenCaseForm(request.POST if request.method == "POST" else None)

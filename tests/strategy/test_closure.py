@@ -211,6 +211,8 @@ def test_the_pages_of_a_closed_case_refuse_every_change(world, sw_client, tm_cli
         assert client.post(reverse("strategy:risk", args=[discussion.pk]), {"risk-version": 0}).status_code == 403
         assert client.post(reverse("actions:status", args=[action.pk]), {"status": "done"}).status_code == 403
         assert client.get(reverse("strategy:close_case", args=[referral.pk])).status_code == 403
+    closed_again = tm_client.get(reverse("strategy:close_case", args=[referral.pk])).content.decode()
+    assert f"{referral.reference} is already closed. Reopen it from the case page" in closed_again
     page = tm_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "Convene a strategy discussion" not in page and "Edit referral" not in page
     assert "Reopen the case" in page and "Early help" in page and "Invented reason" in page
@@ -335,4 +337,8 @@ def test_the_reopen_page_records_the_reason_and_shows_it(world, sw_client, tm_cl
     page = tm_client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
     assert "Reason for reopening" in page and "Invented: the school called" in page
     assert "Convene a strategy discussion" in page
-    assert tm_client.get(url).status_code == 403  # open again: nothing to reopen
+    again = tm_client.get(url)  # open again: nothing to reopen, said as such, not as a role's refusal (a walk)
+    assert again.status_code == 403
+    assert f"{referral.reference} is open: there is nothing to reopen." in again.content.decode()
+    assert "Your role does not allow this" not in again.content.decode()
+    assert "Your role does not allow this" in sw_client.get(url).content.decode()  # the social worker's is the role
