@@ -152,6 +152,15 @@ def test_a_case_is_not_closed_while_a_discussion_is_being_held(world):
     assert referral.status != ReferralStatus.CLOSED
 
 
+def test_the_close_page_says_a_meeting_being_held_must_end_first_before_the_form_is_filled(world, tm_client):
+    """A walk of `make run`: the page said so only after the form was filled and sent."""
+    referral = case(world)
+    discussion = start(world, convene(world, referral))
+    page = tm_client.get(reverse("strategy:close_case", args=[referral.pk])).content.decode()
+    meeting = reverse("strategy:meeting", args=[discussion.pk])
+    assert f'A strategy discussion is being held: <a class="govuk-link" href="{meeting}">end it</a>' in page
+
+
 def test_closing_stops_every_clock_but_the_minutes_and_cancels_unfinished_actions(world):
     referral = held_case(world)
     minutes = Deadline.objects.get(referral=referral, rule=Rule.MINUTES_CIRCULATED)
