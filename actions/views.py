@@ -55,11 +55,11 @@ def agency_actions(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _agencies_offered(action: Action, checker: ActionChecker) -> list[Agency]:
-    """The agencies offered to lead an action: for the chair, the partnership's (the service refuses one that cannot
-    see the case); for anyone else, its own."""
+    """The agencies offered to lead an action: for the chair, the partnership's that can see the case (the service
+    refuses another); for anyone else, its own."""
     if not checker.can_move_agency():
         return [action.lead_agency]
-    return list(action.referral.partnership.agencies.order_by("name"))
+    return case_access.agencies_seeing_case(action.referral.partnership.agencies.order_by("name"), action.referral)
 
 
 def _people(action: Action, agencies: list[Agency]) -> list[User]:

@@ -30,6 +30,7 @@ state here, never stored. Not allowed to see it means 404, so a guessed URL tell
 """
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -253,19 +254,26 @@ def can_raise_disagreement_on(checker: ReferralChecker) -> bool:
     return checker.can_view() and not checker.draft and checker.user.has_role(*PRACTITIONER_ROLES)
 
 
-def agency_sees_case(agency: Agency, referral: Referral) -> bool:
-    """An agency can work on a case (lead an action) only if its people may see it: CSC of the partnership, or an
-    agency invited to one of its discussions (the guardian grant on the referral)."""
-    if agency.partnership_id != referral.partnership_id:
-        return False
-    if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE:
-        return True
-    return (
-        agency.group_id is not None
-        and ReferralGroupObjectPermission.objects.filter(
-            content_object=referral, group_id=agency.group_id, permission__codename="view_referral"
-        ).exists()
+def agencies_seeing_case(agencies: Iterable[Agency], referral: Referral) -> list[Agency]:
+    """The agencies of `agencies` that can work on a case (lead an action): those whose people may see it, CSC of
+    the partnership or an agency invited to one of its discussions (the guardian grant on the referral). One query,
+    for a list of agencies to offer."""
+    granted = set(
+        ReferralGroupObjectPermission.objects.filter(
+            content_object=referral, permission__codename="view_referral"
+        ).values_list("group_id", flat=True)
     )
+    return [
+        agency
+        for agency in agencies
+        if agency.partnership_id == referral.partnership_id
+        and (agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE or agency.group_id in granted)
+    ]
+
+
+def agency_sees_case(agency: Agency, referral: Referral) -> bool:
+    """Whether one agency can work on the case (agencies_seeing_case, its one rule)."""
+    return bool(agencies_seeing_case([agency], referral))
 
 
 def can_audit_case(checker: ReferralChecker) -> bool:

@@ -369,3 +369,15 @@ def test_the_team_tab_merges_each_members_first_page_in_due_order(world, persona
     expected = [ref for (ref,) in team.order_by("due_at", "id").values_list("referral__reference")]
     shown = walk(persona_client("tm"), reverse("actions:dashboard"), r">([A-Z]+-\d{4}-\d{5})</a>", {"tab": "team"})
     assert [len(page) for page in shown] == [25, len(expected) - 25] and listed(shown) == expected
+
+
+def test_the_chair_is_offered_only_agencies_that_can_see_the_case_to_lead_the_action(police_action, tm_client, world):
+    """A walk of `make run`: an agency never invited (and its people) were offered, and then refused."""
+    from tests.factories import AgencyFactory, UserFactory
+
+    school = AgencyFactory(partnership=world["partnership"], name="Invented Uninvited School", agency_type="education")
+    UserFactory(username="uninvited_teacher", agency=school, first_name="Uninvited", last_name="Teacher")
+    page = tm_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()
+    offered = page[page.index('action="' + reverse("actions:reassign", kwargs={"action_pk": police_action.pk})) :]
+    assert world["police_agency"].name in offered and "Invented CSC" in offered
+    assert "Invented Uninvited School" not in offered and "Uninvited Teacher" not in offered
