@@ -223,6 +223,18 @@ def test_the_notifications_page_is_the_users_own(case, world, persona_client):
     assert notification.read_at is not None
 
 
+def test_an_alert_whose_clock_has_since_been_met_says_so_on_the_notifications_page(case, world, persona_client):
+    """A walk of `make run`: an alert still read "New, Overdue" after its action was cancelled; the list now says
+    where its clock stands, in words and colour."""
+    alerts.sweep(now=DUE + dt.timedelta(minutes=1))
+    url = reverse("actions:notifications")
+    assert "Met since" not in persona_client("sw").get(url).content.decode()
+    deadline = case.strategy_discussion_deadline()
+    deadline_meet(acting_user=world["tm"], deadline=deadline, at=DUE + dt.timedelta(hours=1), by="Discussion held")
+    page = persona_client("sw").get(url).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--green">Met since</strong>' in page
+
+
 def test_the_demo_sweep_raises_alerts_and_no_email_names_a_child(settings, smtp_server, time_machine, demo_at):
     from referrals.models import Person, Referral
 
