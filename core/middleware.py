@@ -249,5 +249,7 @@ class NotFoundPageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Http404):
-            return render(request, "errors/404.html", status=404)
+            from core.views import page_not_found  # the one 404 page (config.urls.handler404)
+
+            return page_not_found(request, exception)
         return None

@@ -346,7 +346,7 @@ MINUTES_LINK = CodeLink(namespace="minutes", template="minutes/link_start.html",
 
 def _invalid(request: HttpRequest) -> HttpResponse:
     """The one page for an unknown, expired, used or withdrawn link of the code pages (as the link's own)."""
-    return link_response(render(request, "minutes/link.html", {"circulation": None}, status=404))
+    return render(request, "minutes/link.html", {"circulation": None}, status=404)  # its headers: the callers
 
 
 def _verified(request: HttpRequest, circulation: Circulation) -> bool:

@@ -17,6 +17,7 @@ from strategy.models import (
     ChildDecision,
     Discussion,
     DiscussionAction,
+    DiscussionStatus,
     FamilySummary,
     InvitationStatus,
 )
@@ -25,6 +26,12 @@ from strategy.models import (
 # case's open disagreements), registered in their ready(): strategy never imports them. Each is a template and a
 # function of the user's DiscussionChecker returning the panel's context, or None to draw nothing.
 MEETING_PANELS = Panels()  # each panel a function of the user's DiscussionChecker
+
+
+def discussion_being_held(referral) -> Discussion | None:
+    """The case's discussion being held now, if any: it stops the case closing (services.case_close), and the close
+    page says so before the form is filled."""
+    return referral.discussions.filter(status=DiscussionStatus.IN_PROGRESS).first()
 
 
 def meeting(discussion: Discussion, *, checker: DiscussionChecker, now: dt.datetime) -> dict[str, Any]:

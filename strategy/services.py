@@ -76,7 +76,7 @@ from strategy.models import (
     Trigger,
     risk_level_error,
 )
-from strategy.selectors import lado_needed
+from strategy.selectors import discussion_being_held, lado_needed
 
 
 class StaleSectionError(Exception):
@@ -1460,7 +1460,7 @@ def case_close(*, acting_user: User, referral: Referral, outcome: str, reason: s
         referral = Referral.objects.select_for_update().select_related("partnership").get(pk=referral.pk)
         if referral.status == ReferralStatus.CLOSED:
             raise ValidationError({"__all__": "This case has already been closed"})
-        if referral.discussions.filter(status=DiscussionStatus.IN_PROGRESS).exists():
+        if discussion_being_held(referral) is not None:
             errors["__all__"] = "A strategy discussion is being held: end it before closing the case"
         elif not referral_services.discussion_ever_held(referral):
             if referral_services.non_mobile_guard_applies(referral):

@@ -973,7 +973,7 @@ def _case_act(
         "form": form,
         "held": case_services.discussion_ever_held(referral),
         # A meeting being held stops the closure (the service refuses it): said before the form is filled.
-        "being_held": referral.discussions.filter(status=DiscussionStatus.IN_PROGRESS).first(),
+        "being_held": selectors.discussion_being_held(referral),
         "has_errors": bool(form.errors),
     }
     return render(request, f"strategy/case_{page}.html", context, status=400 if form.errors else 200)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from referrals.models import Deadline
 from strategy.models import ChildRisk, Discussion, InformationEntry
 from tests.builders import child, make_referral
+from tests.strategy.test_invitations import _convene_data
 
 pytestmark = pytest.mark.django_db
 
@@ -83,18 +84,7 @@ def test_a_bad_date_and_a_proposal_left_out_without_its_reason_are_both_said_in_
     referral = make_referral(acting_user=world["sw"])
     url = reverse("strategy:convene", kwargs={"pk": referral.pk})
     form = tm_client.get(url).context["form"]
-    data = {
-        "trigger": "new_referral",
-        "identified_date_0": "31",
-        "identified_date_1": "2",
-        "identified_date_2": "2026",
-        "identified_time": "09:00",
-        "urgency": "standard",
-        "format": "virtual",
-        "chair": world["tm"].pk,
-        "children": [p.pk for p in referral.people.all()],
-        "reason": "Invented reason",
-    }
+    data = {**_convene_data(referral, world), "identified_date_0": "31", "identified_date_1": "2"}  # 31 February
     for row in form.proposal_rows:
         if not row.get("missing"):
             data[f"agency_{row['proposal'].key}"] = row["agency"].value()  # nothing ticked, no reason given
