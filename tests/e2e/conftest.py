@@ -91,6 +91,38 @@ def check_a11y():
     return check
 
 
+# What a failed browser test leaves to read: each open page's address, heading and the messages on it, and a
+# screenshot in test-results/. A timeout ("waiting for get_by_label(...)") then says which page the browser was on.
+PAGE_STATE = """() => {
+  const text = (selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText.trim()).join(' | ')
+  return {title: document.title, h1: text('h1'), banners: text('.govuk-notification-banner'),
+          errors: text('.govuk-error-summary'), dialog: text('dialog[open]')}
+}"""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if browser is None:
+        return
+    lines = []
+    for c, context in enumerate(browser.contexts):
+        for p, page in enumerate(context.pages):
+            try:
+                state = page.evaluate(PAGE_STATE)
+                ARTIFACTS.mkdir(exist_ok=True)
+                shot = ARTIFACTS / f"{item.name.replace('/', '_')}-{c}-{p}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                lines.append(f"page {c}.{p}: {page.url}\n  {json.dumps(state)}\n  screenshot: {shot}")
+            except Exception as error:  # a closed or crashed page still names itself
+                lines.append(f"page {c}.{p}: {page.url} (could not be read: {error})")
+    report.sections.append(("open pages", "\n".join(lines) or "no page open"))
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -33,6 +33,15 @@ LINK = re.compile(r"(https?://\S+/minutes/link/[\w-]+/)")
 SCHOOL_EMAIL = "dsl@st-bartholomews.example.org"
 
 
+def save_task(page: Page, title: str) -> None:
+    """Press "Save and continue" on a draft's task: back on the task list, with the banner saying so (govuk-frontend has
+    focused it), before the next click, so nothing is clicked on a page still loading."""
+    page.get_by_role("button", name="Save and continue").click()
+    banner = page.locator(".govuk-notification-banner")
+    expect(banner).to_contain_text(f"{title}: saved in the draft")
+    expect(banner).to_be_focused()
+
+
 def on_a_phone(page: Page, name: str, check_a11y) -> None:
     """The page as it is now, again at 375 px: nothing sticks out sideways outside a named scroll container."""
     page.set_viewport_size(PHONE)
@@ -97,12 +106,13 @@ def test_the_journey_from_referral_to_minutes_downloaded_signed_out(
     expect(page.locator("#id_children-1-first_name")).to_be_focused()
     fill_child(page, 2, "Jory", "Penhallow", today.replace(year=today.year - 7), school=LONG_SCHOOL)
     check_a11y(page, "the children task")
-    page.get_by_role("button", name="Save and continue").click()
+    save_task(page, "Children")
 
     page.locator(".govuk-task-list").get_by_role("link", name="When it was received and who referred").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("When it was received and who referred")
     page.get_by_label("Referrer's name").fill("Invented Health Visitor")
     page.get_by_label("Or, if not an agency of the partnership").fill("Invented Health Visiting Team")
-    page.get_by_role("button", name="Save and continue").click()
+    save_task(page, "When it was received and who referred")
 
     page.locator(".govuk-task-list").get_by_role("link", name="The concern").click()
     page.get_by_role("checkbox", name="Physical abuse", exact=True).check()
@@ -111,7 +121,7 @@ def test_the_journey_from_referral_to_minutes_downloaded_signed_out(
     ).check()
     page.get_by_label("The concern", exact=True).fill("Invented: bruising to the infant's cheek seen at a home visit.")
     check_a11y(page, "the concern task")
-    page.get_by_role("button", name="Save and continue").click()
+    save_task(page, "The concern")
     page.get_by_role("button", name="Submit referral").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("logged")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Noa Penhallow, Jory Penhallow")
