@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from core.timescales import LONDON
 from tests.e2e import clock
+from tests.e2e.gate import GATE, ready
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,6 +38,21 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # bypass_csp lets axe-core be injected once a Content-Security-Policy is on.
     return {**browser_context_args, "bypass_csp": True, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _gate_every_page():
+    """Every browser context, the plugin's and those a test opens itself, gets GATE."""
+    new_context = Browser.new_context
+
+    def gated(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        context.add_init_script(GATE)
+        return context
+
+    Browser.new_context = gated
+    yield
+    Browser.new_context = new_context
 
 
 # A Wednesday in term time, mid-morning: the demo's overdue and due-soon items read the same every run.
@@ -75,6 +92,7 @@ def check_a11y():
     passing and inapplicable checks' details, which nothing reads, are not)."""
 
     def check(page, name: str) -> None:
+        ready(page)
         if not page.evaluate("() => typeof window.axe === 'object'"):  # once per document (htmx swaps keep it)
             page.add_script_tag(path=str(AXE))
         result = page.evaluate(

@@ -15,6 +15,7 @@ from actions.models import Action, ActionStatus
 from actions.selectors import overdue_deadlines
 from agencies.models import User
 from referrals.models import DeadlineState
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import sign_in
 from tests.e2e.test_strategy_meeting import sign_out
 
@@ -89,6 +90,7 @@ def test_police_mark_an_overdue_action_done_and_the_team_manager_sees_the_team(
     page.get_by_role("button", name="Save the status").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Action marked done")
     expect(page.locator(".govuk-summary-list")).to_contain_text("Done late")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("button", name="Save the status")).to_have_count(0)
     expect(header_count(page)).to_have_accessible_name(
         f"Deadlines {overdue - 1} overdue" if overdue > 1 else "Deadlines"
@@ -101,6 +103,7 @@ def test_police_mark_an_overdue_action_done_and_the_team_manager_sees_the_team(
     page.get_by_label("Due", exact=True).select_option(label="Overdue")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"due=overdue"))
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("link", name=OVERDUE_POLICE_ACTION)).to_have_count(0)
     if police_overdue > 1:
         expect(page.get_by_role("table").locator("tbody tr")).to_have_count(police_overdue - 1)

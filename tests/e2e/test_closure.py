@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from referrals.models import DeadlineState, Referral, ReferralStatus
 from strategy.models import Discussion
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,7 @@ def test_a_team_manager_closes_a_case_and_business_support_circulates_minutes_af
     expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Case {caldwell.reference} closed")
     expect(page.locator(".govuk-inset-text").first).to_contain_text("threshold not met at referral")
     expect(page.get_by_text(REASON)).to_be_visible()
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("link", name="Edit referral")).to_have_count(0)
     expect(page.get_by_role("link", name="Reopen the case")).to_be_visible()
     check_a11y(page, "the closed case page")

@@ -24,6 +24,7 @@ from minutes.models import Circulation, Recipient, Source
 from referrals.models import DeadlineState, Referral
 from strategy.models import Discussion
 from tests.e2e.codes import enter_emailed_code
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import LONG_SCHOOL, fill_child, sign_in
 from tests.e2e.test_phone import OVERFLOW, PHONE, SCROLLERS
 
@@ -151,6 +152,7 @@ def test_the_journey_from_referral_to_minutes_downloaded_signed_out(
     page = as_person("tm.demo")
     your_work(page, check_a11y, "the chair")
     page.locator("li", has_text=referral.reference).get_by_role("link", name=re.compile("^Chair")).click()
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("button", name="End the meeting")).to_have_count(0)  # not before it starts
     page.get_by_role("button", name="Start the meeting").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting started")

@@ -14,6 +14,7 @@ from core.timescales import LONDON
 from referrals.models import Referral
 from referrals.services import referral_draft_start
 from tests.e2e import clock
+from tests.e2e.gate import ready
 
 pytestmark = pytest.mark.e2e
 
@@ -168,6 +169,7 @@ def test_social_worker_logs_a_referral_with_two_children(
     page.get_by_role("link", name="Urgency and immediate action").click()
     # The immediate action questions are revealed only when the box is ticked.
     agency = page.get_by_label("Which agency took the action")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(agency).to_be_hidden()
     page.get_by_label("An agency has already taken immediate protective action").check()
     expect(agency).to_be_visible()

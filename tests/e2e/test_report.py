@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from administration.management.commands.seed_demo import PARTNERSHIP
 from reports.selectors import TOTAL, default_range
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import sign_in
 from tests.e2e.test_phone import OVERFLOW, SCROLLERS
 
@@ -103,6 +104,7 @@ def test_the_report_fits_a_phone_and_nobody_else_finds_it(
 
         page = worker.new_page()
         sign_in(page, base, "sw.demo")
+        ready(page)  # its scripts have run: a check that something is absent means it
         expect(page.get_by_role("link", name="Timeliness")).to_have_count(0)
         response = page.goto(f"{base}/reports/")
         assert response is not None and response.status == 404

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,7 @@ def test_the_timeout_warning_keeps_the_session_with_the_keyboard_only(
 
     later(170)  # 4:53 after signing in, 2:50 after the last "stay signed in": still signed in
     page.goto(f"{base}/actions/mine/")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
     expect(page.get_by_text("Signed in as")).to_be_visible()
 

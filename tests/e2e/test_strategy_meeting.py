@@ -18,6 +18,7 @@ from core.timescales import to_local
 from referrals.models import Deadline
 from strategy.models import ChildDecision, ChildRisk, Discussion, EnquiryPlanItem, InformationEntry
 from tests.builders import make_referral
+from tests.e2e.gate import ready
 from tests.e2e.test_log_referral import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -149,6 +150,7 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     expect(invitations).to_contain_text("Police officer (to be named)")
     attendance.get_by_role("button", name="I am attending for Demo Police").click()
     expect(page.locator("section#attendance")).to_contain_text("Your attendance for Demo Police saved at")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("button", name=re.compile("I am attending"))).to_have_count(0)
     police_row = page.locator("section#invite tr", has_text="Demo Police")
     expect(police_row).to_contain_text("Pat Oduya")
@@ -163,6 +165,7 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     information.get_by_role("button", name="Add information").click()
     expect(page.locator("section#information")).to_contain_text("Information saved at")
     expect(page.locator("section#information")).to_contain_text("Not to be shared with the family")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(page.get_by_role("button", name=re.compile("Save the risk"))).to_have_count(0)
     expect(page.locator(f"#risk-{rowan.pk}")).to_contain_text("High")
     expect(page.locator("section#plan")).to_contain_text(
@@ -190,6 +193,7 @@ def test_a_strategy_discussion_with_the_chair_police_and_health(
     open_meeting(page, base, discussion)
     expect(page.locator("section#action")).to_contain_text("No actions agreed yet")
     proceed = page.locator("section#proceed")
+    ready(page)  # its scripts have run: a check that something is absent means it
     expect(proceed.get_by_role("checkbox", checked=True)).to_have_count(0)  # nothing ticked on anyone's behalf
     proceed.get_by_role("checkbox", name="Demo Primary School").check()
     proceed.get_by_label("Why it cannot wait for them").fill("Invented: the children are seen today.")
