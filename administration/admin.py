@@ -126,8 +126,17 @@ def _calendar(partnership: Partnership) -> tuple:
 
 
 class ClosureDayInline(admin.TabularInline):
+    """A table of closure days: each field is labelled by its column's heading, for a screen reader as for the eye
+    (a table's cells have no <label> of their own)."""
+
     model = ClosureDay
     extra = 1
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and not field.widget.is_hidden:
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return field
 
 
 @admin.register(Partnership)
@@ -205,7 +214,9 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
     list_display = ["username", "first_name", "last_name", "agency", "is_active"]
     list_filter = ["roles", "is_active"]
     list_select_related = ["agency"]
-    filter_horizontal = ["roles", "groups", "user_permissions"]
+    # Not Django's two-box filter (filter_horizontal): its script gives a plain <span> an aria-label, which assistive
+    # technology does not read. A few roles are ticked; groups and permissions are a plain multiple choice.
+    filter_horizontal = ()
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Agency and roles", {"fields": ("agency", "roles", "job_title", "line_manager")}),
@@ -268,8 +279,14 @@ class UserAdmin(DjangoUserAdmin, PartnershipScopedAdmin):
         self.message_user(request, f"Unlocked {queryset.count()} user(s): they can sign in now.")
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
-        readonly = tuple(super().get_readonly_fields(request, obj))
+        # When someone last signed in, and joined, are facts the system records, not an administrator's to edit.
+        readonly = (*super().get_readonly_fields(request, obj), "last_login", "date_joined")
         return readonly if request.user.is_superuser else readonly + PRIVILEGE_FIELDS
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "roles":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "line_manager" and not request.user.is_superuser:

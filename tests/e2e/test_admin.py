@@ -1,0 +1,53 @@
+"""The back office in Chromium, as the partnership's administrator uses it: every kind of page of each model they
+administer passes axe-core (Django's own admin needs static/src/admin.css and the labels in administration/admin.py
+for that), and a closure day is added through its table, found by its column's label as a screen reader finds it."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agencies.models import Agency, ClosureDay, OnCall, User
+from core.timescales import to_local
+from tests.e2e.test_log_referral import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_administrator_s_pages_pass_axe_and_a_closure_day_is_added_by_its_labels(
+    page: Page, live_server, demo_data, check_a11y
+) -> None:
+    base = live_server.url
+    sign_in(page, base, "admin.demo")
+    admin = User.objects.get(username="admin.demo")
+    partnership_id = admin.agency.partnership_id
+    agency = Agency.objects.filter(partnership_id=partnership_id).first()
+    person = User.objects.filter(agency__partnership_id=partnership_id, is_staff=False).first()
+    rota = OnCall.objects.filter(partnership_id=partnership_id).first()
+    assert agency is not None and person is not None and rota is not None
+    pages = ["/admin/", "/admin/agencies/", f"/admin/agencies/partnership/{partnership_id}/change/"]
+    for model, pk in (("agency", agency.pk), ("user", person.pk), ("oncall", rota.pk)):
+        pages += [f"/admin/agencies/{model}/", f"/admin/agencies/{model}/add/", f"/admin/agencies/{model}/{pk}/change/"]
+        pages += [f"/admin/agencies/{model}/{pk}/history/", f"/admin/agencies/{model}/{pk}/delete/"]
+    pages += ["/admin/agencies/user/?roles__code__exact=police", "/admin/password_change/"]
+    for address in pages:
+        response = page.goto(base + address)
+        assert response is not None and response.status == 200, address
+        check_a11y(page, f"the back office's {address}")
+
+    # A person's roles are ticked, and when they last signed in is shown, not a field anyone edits.
+    page.goto(f"{base}/admin/agencies/user/{person.pk}/change/")
+    roles = page.get_by_role("group", name="Roles")
+    expect(roles.get_by_role("checkbox").first).to_be_visible()
+    expect(page.locator("#id_last_login_0")).to_have_count(0)
+
+    # A closure day, typed into the table's empty row by the labels its columns give it.
+    closed_on = to_local(demo_data).date() + dt.timedelta(days=40)
+    page.goto(f"{base}/admin/agencies/partnership/{partnership_id}/change/")
+    row = page.locator("#closure_days-group tr.form-row:not(.empty-form)").last
+    row.get_by_label("Date", exact=True).fill(closed_on.isoformat())
+    row.get_by_label("Reason", exact=True).fill("Invented: an office move")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    check_a11y(page, "the back office after saving a closure day")
+    assert ClosureDay.objects.filter(partnership_id=partnership_id, date=closed_on).exists()
