@@ -3,12 +3,14 @@ administer passes axe-core (Django's own admin needs static/src/admin.css and th
 for that), and a closure day is added through its table, found by its column's label as a screen reader finds it."""
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from agencies.models import Agency, ClosureDay, OnCall, User
 from core.timescales import to_local
+from referrals.models import Referral, ReferralStatus
 from tests.e2e.test_log_referral import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -51,3 +53,38 @@ def test_the_administrator_s_pages_pass_axe_and_a_closure_day_is_added_by_its_la
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
     check_a11y(page, "the back office after saving a closure day")
     assert ClosureDay.objects.filter(partnership_id=partnership_id, date=closed_on).exists()
+
+
+def test_a_head_of_service_reads_who_looked_at_a_case_and_the_sign_ins(page: Page, live_server, demo_data, check_a11y):
+    """The audit pages (administration/views.py) as the head of service investigating misuse reads them, with a
+    filter typed wrong and put right."""
+    base = live_server.url
+    sign_in(page, base, "hos.demo")
+    hos = User.objects.get(username="hos.demo")
+    case = Referral.objects.filter(
+        partnership_id=hos.agency.partnership_id, status=ReferralStatus.DISCUSSION_HELD
+    ).first()
+    looker = User.objects.get(username="sw.demo")
+    assert case is not None
+    for address, heading in (
+        (f"/referrals/{case.pk}/looks/", "Who has looked at"),
+        (f"/referrals/{case.pk}/looks/all/", "Every look at this record"),
+        (f"/referrals/{case.pk}/looks/lists/", "Lists and searches that showed this record"),
+        (f"/audit/users/{looker.pk}/looks/", "has looked at"),
+        ("/audit/sign-ins/", "Sign-in records"),
+    ):
+        response = page.goto(base + address)
+        assert response is not None and response.status == 200, address
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        check_a11y(page, f"the audit page {address}")
+
+    period_from = page.get_by_role("group", name="From")
+    period_from.get_by_label("Day").fill("31")
+    period_from.get_by_label("Month").fill("2")
+    period_from.get_by_label("Year").fill("2026")
+    page.get_by_role("button", name=re.compile("^(Apply|Filter|Show)")).click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name="From must be a real date")).to_be_visible()
+    expect(page.get_by_role("group", name="From").get_by_label("Day")).to_have_value("31")
+    check_a11y(page, "the sign-ins with a date that does not exist")
