@@ -101,6 +101,7 @@ class AlertKind(models.TextChoices):
     URGENT_DISAGREEMENT = "urgent_disagreement", "Urgent disagreement: a child at immediate risk"
     REPEATED_DELAYS = "repeated_delays", "Repeated delays in holding strategy discussions"
     ROTA_ENDING = "rota_ending", "The on-call rota is running out"
+    DISAGREEMENT_RECORDED = "disagreement_recorded", "A stage of a disagreement you raised was recorded"
 
 
 class Alert(models.Model):

@@ -10,7 +10,8 @@ Built on the one case policy (referrals.access):
   managers, CSC practitioners of the partnership who see the case, and the strategy discussion leads (heads of
   service of the partnership's agencies), and whoever the urgent route alerted (the on-call rota out of hours: their
   names are recorded on the disagreement). Nobody else, other invited agencies included: 404.
-* Record a stage: its holder (any result); who raised it may withdraw it. Stage 3 (a strategy discussion held to
+* Record a stage: its holder (resolved, or escalated to the next stage); only who raised it may withdraw it, so the
+  person disagreed with cannot end it alone (a walk of `make run`). Stage 3 (a strategy discussion held to
   resolve it) is held by CSC's strategy discussion lead, and the chair of its discussion may record it too; stage 4
   (the partnership, the last) is resolved or withdrawn only.
 * Convene stage 3's discussion: who may convene a discussion on the case (CSC social workers and team managers of
@@ -34,9 +35,10 @@ from referrals.access import (
 from referrals.models import Referral, ReferralStatus
 from strategy.models import Invitation, InvitationStatus
 
-ALL_RESULTS: list[str] = [StageResult.RESOLVED, StageResult.ESCALATED, StageResult.WITHDRAWN]
+# What a stage's holder records; withdrawing is the raiser's alone.
+HOLDERS_RESULTS: list[str] = [StageResult.RESOLVED, StageResult.ESCALATED]
 # The partnership is the last stage: nothing to escalate to.
-RESULTS_OF_STAGE: dict[int, list[str]] = {StageNumber.PARTNERSHIP: [StageResult.RESOLVED, StageResult.WITHDRAWN]}
+RESULTS_OF_STAGE: dict[int, list[str]] = {StageNumber.PARTNERSHIP: [StageResult.RESOLVED]}
 CONVENERS = (RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
 CSC_SEES = (Relationship.CSC_EDITOR, Relationship.CSC_READER, Relationship.CSC_CLOSED)
 
@@ -123,7 +125,8 @@ class DisagreementChecker:
 
     def results_allowed(self) -> list[str]:
         """The results this user may record for the current stage: its holder (at stage 3, the chair of its
-        discussion too) any the stage has; who raised it, withdrawn."""
+        discussion too) resolved or escalated (at stage 4 resolved only); who raised it, withdrawn (and, when they
+        hold the stage too, the rest)."""
         stage = self.current
         if not self.sees or not self.disagreement.is_open or stage is None:
             return []
@@ -132,11 +135,11 @@ class DisagreementChecker:
             and stage.discussion is not None
             and stage.discussion.chair_id == self.user.pk
         )
-        if stage.holder_id == self.user.pk or chair:
-            return list(RESULTS_OF_STAGE.get(stage.number, ALL_RESULTS))
+        holds = stage.holder_id == self.user.pk or chair
+        allowed = list(RESULTS_OF_STAGE.get(stage.number, HOLDERS_RESULTS)) if holds else []
         if self.disagreement.raised_by_id == self.user.pk:
-            return [StageResult.WITHDRAWN]
-        return []
+            allowed.append(StageResult.WITHDRAWN)
+        return allowed
 
     def can_record(self) -> bool:
         return bool(self.results_allowed())

@@ -262,11 +262,15 @@ def _clean_stage(checker: DisagreementChecker, said: str, result: str) -> str:
     if result not in StageResult.values:
         errors["result"] = "Select the result of this stage"
     elif result not in allowed:
-        errors["result"] = (
-            "You can only withdraw your disagreement: the person holding this stage records the rest"
-            if allowed == [StageResult.WITHDRAWN]
-            else "Select a result this stage can have: the partnership is the last stage"
-        )
+        if allowed == [StageResult.WITHDRAWN]:
+            errors["result"] = "You can only withdraw your disagreement: the person holding this stage records the rest"
+        elif result == StageResult.WITHDRAWN:
+            errors["result"] = (
+                "Only the person who raised the disagreement can withdraw it: record whether it was resolved or "
+                "escalated"
+            )
+        else:
+            errors["result"] = "The partnership is the last stage: record it as resolved"
     if errors:
         raise ValidationError(errors)
     return said
@@ -363,7 +367,24 @@ def stage_record(
             disagreement.deadline, disagreement.ended_at = None, now
         record(disagreement, acting_user, reason)
         disagreement.save()
+        if acting_user.pk != disagreement.raised_by_id:
+            _tell_the_raiser(disagreement, stage=stage.number, words=words, now=now)
     return disagreement
+
+
+def _tell_the_raiser(disagreement: Disagreement, *, stage: int, words: str, now: dt.datetime) -> None:
+    """Who raised a disagreement is told when someone else records one of its stages (resolved or escalated): they
+    can read what was said, and take it further if they still disagree. No case detail in the message."""
+    alert_raise(
+        kind=AlertKind.DISAGREEMENT_RECORDED,
+        key=f"disagreement:{disagreement.pk}:stage:{stage}",
+        partnership=disagreement.referral.partnership,
+        recipients=[disagreement.raised_by],
+        link=reverse("disputes:detail", kwargs={"disagreement_pk": disagreement.pk}),
+        message=f"Stage {stage} of a professional disagreement you raised was recorded as {words}. Open it to read "
+        "what was said.",
+        now=now,
+    )
 
 
 def _require_held(stage: Stage) -> None:

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from actions.alerts import sweep
-from actions.models import AlertStage, Notification
+from actions.models import AlertKind, AlertStage, Notification
 from agencies.selectors import partnership_calendar
 from core.presenters import RULE_NAMES
 from core.timescales import Rule, due_at, to_local
@@ -245,6 +245,40 @@ def test_who_raised_it_may_withdraw_it_only_and_the_clock_stops(dispute_people, 
     clock = disagreement.stages.get().deadline
     assert (clock.state, clock.stop_reason) == (DeadlineState.STOPPED, "Disagreement withdrawn at stage 1")
     assert disagreement.status == DisagreementStatus.WITHDRAWN
+
+
+def test_the_person_disagreed_with_cannot_withdraw_it_and_the_raiser_is_told_what_they_recorded(
+    dispute_people, case_in_dispute
+):
+    """A walk of `make run`: the person a disagreement was raised with could end it as withdrawn, alone, and the
+    raiser was never told. Withdrawing is the raiser's; a stage recorded by someone else alerts the raiser."""
+    disagreement = raise_(dispute_people, case_in_dispute)
+    assert get_disagreement_for_user(dispute_people["sw"], disagreement.pk).results_allowed() == [
+        StageResult.RESOLVED,
+        StageResult.ESCALATED,
+    ]
+    with pytest.raises(ValidationError) as raised:
+        record(dispute_people, disagreement, by="sw", result=StageResult.WITHDRAWN, now=RAISED)
+    assert raised.value.message_dict == {
+        "result": [
+            "Only the person who raised the disagreement can withdraw it: record whether it was resolved or escalated"
+        ]
+    }
+    assert not Notification.objects.filter(user=dispute_people["police"]).exists()
+    disagreement = record(dispute_people, disagreement, by="sw", result=StageResult.RESOLVED, now=RAISED)
+    (told,) = Notification.objects.filter(user=dispute_people["police"]).select_related("alert")
+    assert told.alert.kind == AlertKind.DISAGREEMENT_RECORDED
+    assert told.alert.link == f"/disagreements/{disagreement.pk}/"
+    assert told.alert.message == (
+        "Stage 1 of a professional disagreement you raised was recorded as resolved. Open it to read what was said."
+    )
+    assert all(person.first_name not in told.alert.message for person in disagreement.referral.people.all())
+
+
+def test_the_raiser_withdrawing_is_told_nothing(dispute_people, case_in_dispute):
+    disagreement = raise_(dispute_people, case_in_dispute)
+    record(dispute_people, disagreement, by="police", result=StageResult.WITHDRAWN, now=RAISED)
+    assert not Notification.objects.filter(alert__kind=AlertKind.DISAGREEMENT_RECORDED).exists()
 
 
 def test_the_watcher_chases_an_overdue_stage_to_the_holders_line_manager(dispute_people, case_in_dispute):

@@ -195,7 +195,6 @@ def test_the_result_is_recorded_only_once_the_discussion_has_been_held(stage3_pe
     assert get_disagreement_for_user(stage3_people["tm"], disagreement.pk).results_allowed() == [
         StageResult.RESOLVED,
         StageResult.ESCALATED,
-        StageResult.WITHDRAWN,
     ]
     assert get_disagreement_for_user(stage3_people["police"], disagreement.pk).results_allowed() == [
         StageResult.WITHDRAWN
@@ -207,7 +206,7 @@ def test_the_result_is_recorded_only_once_the_discussion_has_been_held(stage3_pe
     assert (disagreement.status, disagreement.deadline) == (DisagreementStatus.RESOLVED, None)
 
 
-def test_escalated_at_stage_3_opens_stage_4_the_partnership_resolved_or_withdrawn_only(stage3_people, case3):
+def test_escalated_at_stage_3_opens_stage_4_the_partnership_resolved_only_by_its_holder(stage3_people, case3):
     disagreement = at_stage_3(stage3_people, case3)
     builders.hold(stage3_people, convene(stage3_people, disagreement), started=MEETING, ended=ENDED)
     disagreement = record(stage3_people, disagreement, by="hos", result=StageResult.ESCALATED, now=ENDED)
@@ -218,10 +217,7 @@ def test_escalated_at_stage_3_opens_stage_4_the_partnership_resolved_or_withdraw
         None,
         None,
     )
-    assert get_disagreement_for_user(stage3_people["hos"], disagreement.pk).results_allowed() == [
-        StageResult.RESOLVED,
-        StageResult.WITHDRAWN,
-    ]
+    assert get_disagreement_for_user(stage3_people["hos"], disagreement.pk).results_allowed() == [StageResult.RESOLVED]
     with pytest.raises(ValidationError):
         record(stage3_people, disagreement, by="hos", result=StageResult.ESCALATED, now=ENDED)
     disagreement = record(stage3_people, disagreement, by="hos", result=StageResult.RESOLVED, now=ENDED)
