@@ -1,4 +1,4 @@
-"""Single-use link tokens never reach a log (issue 26, finding 5).
+"""Single-use link tokens never reach a log (issue 26, finding 5); nor does a search for a child by name.
 
 A token in a URL path is the key it opens: the minutes link for a recipient who is not a user
 (`/minutes/link/<token>/`), the link asking someone without an account for information (`/contribute/<token>/`),
@@ -6,6 +6,10 @@ choosing a password (`/password/<uidb64>/<token>/`) and confirming a new email a
 Whoever reads a log line holding one could use it. Each is replaced by `[redacted]` wherever it appears in a log
 record: the message and its arguments ("Not Found: /minutes/link/...", runserver's and gunicorn's request lines, a
 `next=` query string after a sign-in redirect, where the slashes are `%2F`), a traceback and a stack.
+
+The case list's search (`?q=`, "Name or reference": a child's or household member's name) is a GET, so its words
+would be in every request line and referer (a walk of `make run` found a child's name in runserver's log): its
+value is replaced by `[redacted]` too, in a query string as it is and encoded inside another (`next=...%3Fq%3D...`).
 
 Three places apply it (settings.LOGGING, core.apps, gunicorn.conf.py):
 * `RedactTokens`, a logging filter on every handler the settings configure (runserver's request log too);
@@ -32,9 +36,16 @@ TOKEN_IN_PATH = re.compile(
 )
 
 
+# Query parameters whose value is free text that may name a child (referrals.selectors.ReferralFilter.q): after a
+# `?` or `&`, as they are or encoded (`%3F`, `%26`), or first in a bare query string (gunicorn's %(q)s).
+SEARCH_IN_QUERY = re.compile(
+    r"(?P<prefix>(?:^|(?<=[?&\s])|(?<=%3[fF])|(?<=%26))q(?:=|%3[dD]))(?P<words>(?:(?!%26)[^&\s\"'#<>])+)"
+)
+
+
 def redact(text: str) -> str:
-    """The text with every token of a single-use link's path replaced by [redacted]."""
-    return TOKEN_IN_PATH.sub(rf"\g<prefix>{REDACTED}", text)
+    """The text with every token of a single-use link's path, and every search's words, replaced by [redacted]."""
+    return SEARCH_IN_QUERY.sub(rf"\g<prefix>{REDACTED}", TOKEN_IN_PATH.sub(rf"\g<prefix>{REDACTED}", text))
 
 
 def redact_record(record: logging.LogRecord) -> None:

@@ -193,3 +193,47 @@ def test_docker_compose_has_no_email_default_the_operator_must_set_it():
     compose = (ROOT / "docker-compose.yml").read_text()
     (line,) = [line for line in compose.splitlines() if line.strip().startswith("EMAIL_URL:")]
     assert "${EMAIL_URL:?" in line and "consolemail" not in compose
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        (
+            '"GET /referrals/?q=Jacob+Wren&status=open HTTP/1.1" 200',
+            '"GET /referrals/?q=[redacted]&status=open HTTP/1.1" 200',
+        ),
+        ("GET /referrals/?status=open&q=Wren%20Jacob HTTP/1.1", "GET /referrals/?status=open&q=[redacted] HTTP/1.1"),
+        ("q=Jacob+Wren&sort=name", "q=[redacted]&sort=name"),  # gunicorn's %(q)s: the query string alone
+        (
+            "/sign-in/?next=%2Freferrals%2F%3Fq%3DJacob%2BWren%26status%3D",
+            "/sign-in/?next=%2Freferrals%2F%3Fq%3D[redacted]%26status%3D",
+        ),
+        ("GET /referrals/?q= HTTP/1.1", "GET /referrals/?q= HTTP/1.1"),  # nothing searched, nothing to hide
+        ("GET /help/?faq=1&seq=2 HTTP/1.1", "GET /help/?faq=1&seq=2 HTTP/1.1"),  # another parameter ending in q
+    ],
+)
+def test_a_search_by_name_never_reaches_a_log(text, clean):
+    """The case list's search names a child ("Name or reference"): a walk of `make run` found one in the log."""
+    assert redact(text) == clean
+
+
+def test_gunicorns_access_log_redacts_a_search_in_the_request_line_query_and_referer():
+    logger, access, _ = _gunicorn('"%(r)s" %(q)s "%(f)s"')
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/referrals/?q=Invented+Childname&status=",
+        "PATH_INFO": "/referrals/",
+        "QUERY_STRING": "q=Invented+Childname&status=",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.1",
+        "HTTP_REFERER": "https://sd.example.org/referrals/?q=Invented+Childname",
+    }
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger.access(response, request, environ, dt.timedelta(microseconds=1500))
+    line = access.getvalue()
+    assert "Childname" not in line
+    assert (
+        '"GET /referrals/?q=[redacted]&status= HTTP/1.1" q=[redacted]&status= "https://sd.example.org/referrals/?q=[redacted]"'
+        in line
+    )
