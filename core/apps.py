@@ -16,6 +16,13 @@ class CoreConfig(AppConfig):
         # Every log record of this process has single-use link tokens redacted as it is made (issue 26).
         logredact.install()
 
+        # `<id:pk>` in every URL of the app, before any URLconf is read (core/converters.py).
+        from django.urls import register_converter
+
+        from core.converters import RowId
+
+        register_converter(RowId, "id")
+
         # The app's database role gets its rights on the tables as every migrate leaves them.
         post_migrate.connect(db_roles.after_migrate, dispatch_uid="core.db_roles.after_migrate")
         # SQLite (`make run`): the audit's append-only triggers, made again if a table rebuild dropped them.

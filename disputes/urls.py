@@ -5,9 +5,9 @@ from disputes import views
 app_name = "disputes"
 
 urlpatterns = [
-    path("referrals/<int:pk>/disagreements/new/", views.disagreement_raise, name="raise"),
+    path("referrals/<id:pk>/disagreements/new/", views.disagreement_raise, name="raise"),
     path("disagreements/raise/", views.disagreement_find, name="find"),
-    path("disagreements/<int:disagreement_pk>/", views.disagreement_detail, name="detail"),
-    path("disagreements/<int:disagreement_pk>/stage/", views.stage_record, name="stage"),
-    path("disagreements/<int:disagreement_pk>/convene/", views.stage_convene, name="convene"),
+    path("disagreements/<id:disagreement_pk>/", views.disagreement_detail, name="detail"),
+    path("disagreements/<id:disagreement_pk>/stage/", views.stage_record, name="stage"),
+    path("disagreements/<id:disagreement_pk>/convene/", views.stage_convene, name="convene"),
 ]

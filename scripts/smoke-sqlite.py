@@ -159,6 +159,11 @@ def smoke(var_dir: Path) -> None:
     page(sw, f"/referrals/{referral.pk}/", referral.reference)
     page(sw, f"/discussions/{discussion.pk}/", "Strategy discussion")
     page(sw, "/deadlines/", "Deadlines")
+    # An id past what SQLite's integers hold: the app's 404, not an OverflowError (core/converters.py).
+    for url in ("/deadlines/99999999999999999999/act/", f"/discussions/{'9' * 20}/minutes/", f"/referrals/{'9' * 20}/"):
+        answer = sw.get(url, HTTP_HOST=HOST)
+        check(answer.status_code == 404, f"{url} answered {answer.status_code}, not 404")
+    print("  an id of 20 digits: 404")
     page(sw, f"/discussions/{discussion.pk}/minutes/", "Minutes")
     pdf = sw.get(f"/discussions/{discussion.pk}/minutes/v{held.number}-full.pdf", HTTP_HOST=HOST)
     check(pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), f"the minutes PDF answered {pdf.status_code}")
