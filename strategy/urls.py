@@ -17,9 +17,7 @@ urlpatterns = [
     path("discussions/<id:discussion_pk>/authorise/", views.discussion_authorise, name="authorise"),
     path("discussions/<id:discussion_pk>/withdraw/", views.invitation_withdraw, name="withdraw"),
     *(
-        path(
-            f"discussions/<id:discussion_pk>/{section}/", views.discussion_section, {"section": section}, name=section
-        )
+        path(f"discussions/<id:discussion_pk>/{section}/", views.discussion_section, {"section": section}, name=section)
         for section in views.SECTIONS
     ),
 ]
