@@ -279,13 +279,20 @@ def action_reassign(
         errors["person"] = f"Select someone who works for {lead_agency}"
     if person is None and not contact_name.strip():
         errors["person"] = "Select the named person, or enter their name"
+    elif (lead_agency.pk, person.pk if person else None, "" if person else contact_name.strip()) == (
+        action.lead_agency_id,
+        action.person_id,
+        "" if action.person_id else action.contact_name,
+    ):
+        errors["person"] = f"{person or contact_name.strip()} already leads this action: choose someone else"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         action = Action.objects.select_for_update().get(pk=action.pk)
         if action.status in FINISHED:
             raise ValidationError({"person": f"This action is {action.get_status_display().lower()}: it cannot change"})
-        action.lead_agency, action.person, action.contact_name = lead_agency, person, contact_name.strip()
+        action.lead_agency, action.person = lead_agency, person
+        action.contact_name = "" if person is not None else contact_name.strip()
         record(action, acting_user, "Reassigned")
         action.full_clean()
         action.save()

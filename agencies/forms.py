@@ -54,6 +54,16 @@ class NamedPersonForm(GovFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         offer(self.fields["person"], people, label=lambda person: f"{person} ({person.agency})")
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("person") is not None and (cleaned.get("contact_name") or "").strip():
+            # Both: which one was meant? (A name typed beside a person chosen was silently ignored: a walk.)
+            self.add_error(
+                "contact_name",
+                f"Choose {cleaned['person']} from the list or type the name of someone not listed, not both",
+            )
+        return cleaned
+
 
 class SignInForm(AuthenticationForm):
     """The sign-in form: a username too long to be anyone's is refused and audited before anything looks it up;

@@ -139,6 +139,38 @@ def test_reassigning_within_the_agency_moves_the_deadline_to_the_new_person(poli
     assert (deadline.responsible, deadline.agency) == (colleague, world["police_agency"])
 
 
+def test_reassigning_to_whoever_leads_it_already_is_refused_and_writes_no_history(police_action, world):
+    """A walk: "Reassign" with nothing changed said "Action reassigned" and wrote a history entry."""
+    versions = police_action.history.count()
+    with pytest.raises(ValidationError) as refused:
+        services.action_reassign(
+            acting_user=world["police"],
+            checker=_checker(world["police"], police_action),
+            lead_agency=police_action.lead_agency,
+            person=police_action.person,
+            contact_name="",
+        )
+    assert refused.value.message_dict == {
+        "person": [f"{police_action.person} already leads this action: choose someone else"]
+    }
+    assert police_action.history.count() == versions
+
+
+def test_a_person_chosen_and_a_name_typed_is_asked_which(world):
+    """A walk: a name typed beside the person already chosen was silently dropped, and "Action reassigned" said."""
+    from actions.forms import ReassignForm
+
+    form = ReassignForm(
+        {"lead_agency": world["police_agency"].pk, "person": world["police"].pk, "contact_name": "DC Someone"},
+        people=[world["police"]],
+        agencies=[world["police_agency"]],
+    )
+    assert not form.is_valid()
+    assert form.errors["contact_name"] == [
+        f"Choose {world['police']} from the list or type the name of someone not listed, not both"
+    ]
+
+
 def test_moving_an_action_to_another_agency_is_the_chairs(police_action, world):
     health = world["health"].agency
     with pytest.raises(PermissionDenied):
