@@ -599,7 +599,8 @@ CODE_LINKS = True
 
 
 def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.datetime) -> list[Circulation]:
-    """Send the latest approved version to everyone on the list with a version chosen: a link each, never the PDF.
+    """Send the latest approved version to everyone on the list with a version chosen who has not been sent it (as
+    chosen) yet: a link each, never the PDF.
 
     A user gets a link to the minutes page; anyone else a link to their version only, valid for MINUTES_LINK_DAYS,
     that asks for a one-time code sent to their address (issue 31). Meets the 48-hour MINUTES_CIRCULATED clock
@@ -618,7 +619,19 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
         if version is None:
             raise ValidationError("The chair must approve the minutes before they are circulated")
         recipients = list(discussion.recipients.select_for_update().filter(removed_at=None).order_by("pk"))
-        sending = [r for r in recipients if r.sends != Sends.NONE]
+        chosen = [r for r in recipients if r.sends != Sends.NONE]
+        if not chosen:
+            raise ValidationError("Nobody on the distribution list is to be sent a version: the chair chooses")
+        # Who has this version as chosen already is not sent it again (circulating after adding a recipient sent
+        # everyone a second copy: a walk); a recipient whose choice changed since is sent the new one.
+        already = set(
+            Circulation.objects.filter(version=version, withdrawn_at=None).values_list("recipient_id", "kind")
+        )
+        sending = [r for r in chosen if (r.pk, r.sends) not in already]
+        if not sending:
+            raise ValidationError(
+                f"Everyone on the distribution list has been sent version {version.number} already: nothing to send"
+            )
         for recipient in sending:
             if _link_account(recipient):  # typed before users were recognised by their address
                 record(recipient, acting_user, ACCOUNT.removeprefix(": ").capitalize())
@@ -635,8 +648,6 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
         }
         if errors:
             raise ValidationError(errors)
-        if not sending:
-            raise ValidationError("Nobody on the distribution list is to be sent a version: the chair chooses")
         missing = minutes_record.family_document_missing(version.snapshot)
         if missing:
             # No family document to send: circulating one is refused, with why (DOMAIN section 6).

@@ -100,6 +100,38 @@ def test_circulating_sends_each_recipient_a_link_only_and_meets_the_clock(
     assert Circulation.objects.filter(emailed_at=None).count() == 0
 
 
+def test_circulating_again_sends_only_who_has_not_had_that_version_as_chosen(
+    world, approved, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A walk: circulating after adding a recipient sent everyone a second copy."""
+    discussion = approved["discussion"]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = circulate(world, discussion)
+    aunt = services.recipient_add(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], discussion),
+        data=services.RecipientInput(
+            name="Invented Aunt",
+            role="Aunt",
+            organisation="",
+            email="aunt@example.org",
+            family=True,
+            sends=Sends.SUMMARY,
+        ),
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = circulate(world, discussion)
+    assert [c.recipient for c in second] == [aunt]
+    assert [m.to for m in mailoutbox] == [["aunt@example.org"]]
+    assert Circulation.objects.count() == len(first) + 1
+    with pytest.raises(ValidationError) as nothing:
+        circulate(world, discussion)
+    assert nothing.value.messages == [
+        f"Everyone on the distribution list has been sent version {approved['version'].number} already: nothing to send"
+    ]
+
+
 def test_circulating_after_48_hours_records_the_minutes_as_late(world, approved):
     discussion = approved["discussion"]
     late = discussion.minutes_deadline.due_at + dt.timedelta(hours=1)
