@@ -333,3 +333,31 @@ def test_disagreements_by_stage_and_subject(world):
     for subject in Subject:
         part = Part(report.filters.months(), category=subject)
         assert _value(report, "disagreements-raised", part).numerator == len([d for d in rows if d.subject == subject])
+
+
+def test_a_clock_not_yet_due_is_no_part_of_a_share(world):
+    """A walk: every conference clock of the month, those not yet due too, was in the share's denominator, so the
+    current month read 35% held within 15 working days. A share is of the clocks met or past their deadline."""
+    from reports.cells import FactRow, cells_for
+    from reports.models import Cell, FactKind
+
+    now = dt.datetime(2026, 12, 15, 12, 0, tzinfo=LONDON)
+
+    def icpc(state, due_at, on_time=None):
+        return FactRow(
+            FactKind.ICPC, "standard", None, "", state, due_at, on_time, None, None, None, None, None, None, 1
+        )
+
+    earlier, later = now - dt.timedelta(days=3), now + dt.timedelta(days=10)
+    facts = (
+        [icpc(DeadlineState.MET, earlier, on_time=True)] * 8
+        + [icpc(DeadlineState.MET, earlier, on_time=False)] * 5
+        + [icpc(DeadlineState.OPEN, earlier)] * 7  # past due, not held: counted as not within
+        + [icpc(DeadlineState.OPEN, later)] * 20  # not yet due: neither
+    )
+    cells = cells_for(facts, partnership_id=world["partnership"].pk, month=DECEMBER, now=now)
+    Cell.objects.bulk_create(cells)
+    report = _report(world)
+    share = _value(report, "icpc-within-15", Part([DECEMBER]))
+    assert (share.numerator, share.denominator, share.shown.text) == (8, 20, "40%")
+    assert _value(report, "icpc-due", Part([DECEMBER])).numerator == 40  # the count of clocks due in the month
