@@ -151,7 +151,7 @@ def snapshot(discussion: Discussion, *, now: dt.datetime, recipients: list | Non
     Each section is built by its own part below, from what this function loads once.
     """
     referral = discussion.referral
-    held_on = to_local(discussion.held_at or discussion.scheduled_at).date()
+    held_on = to_local(discussion.when).date()
     children = list(discussion.children.order_by("position", "pk"))
     child_ids = {c.pk for c in children}
     others = list(referral.people.filter(removed_at=None).exclude(pk__in=child_ids).order_by("kind", "position", "pk"))
@@ -228,7 +228,7 @@ def _reason(discussion: Discussion) -> dict[str, Any]:
         "reason": discussion.reason,
         "purpose": discussion.purpose,
         "reconvened": (
-            f"Reconvened from the discussion of {_day(to_local(discussion.reconvened_from.scheduled_at).date())}: "  # type: ignore[union-attr]
+            f"Reconvened from the discussion of {_day(to_local(discussion.reconvened_from.when).date())}: "  # type: ignore[union-attr]
             f"{discussion.reconvene_rationale}"
             if discussion.reconvened_from_id
             else ""

@@ -4,6 +4,8 @@ Nothing here is hard-deleted: invitations are declined or withdrawn, entries and
 are kept, and every model keeps its history with who made each change.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -184,7 +186,13 @@ class Discussion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Strategy discussion {timezone.localtime(self.scheduled_at):%-d %B %Y, %H:%M}"
+        return f"Strategy discussion {timezone.localtime(self.when):%-d %B %Y, %H:%M}"
+
+    @property
+    def when(self) -> dt.datetime:
+        """When it was held (the meeting began), once it has been; until then, when it is planned for. A meeting
+        held a day early was shown everywhere at its planned time, in the future (a walk)."""
+        return self.held_at or self.scheduled_at
 
     @property
     def ended(self) -> bool:

@@ -860,7 +860,7 @@ def risk_save(
     if not checker.can_record_all():
         raise PermissionDenied("Only CSC record the risk analysis")
     review_on = data.get("risk_review_on")
-    discussion_day = to_local(checker.discussion.held_at or checker.discussion.scheduled_at).date()
+    discussion_day = to_local(checker.discussion.when).date()
     if review_on is not None and review_on <= discussion_day:
         raise ValidationError({"risk_review_on": "The date of the risk review must be after the discussion"})
     with transaction.atomic():

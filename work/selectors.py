@@ -286,7 +286,7 @@ def rows(queue: Queue, page: KeysetPage, *, user: User, now: dt.datetime) -> lis
                 what=f"Authorise the section 47 enquiry for {decision.child.full_name}",
                 reference=decision.discussion.referral.reference,
                 link=reverse("strategy:meeting", kwargs={"discussion_pk": decision.discussion_id}) + "#decision",
-                when=decision.discussion.scheduled_at,
+                when=decision.discussion.when,
                 when_label="Decided at the discussion of",
             )
             for decision in page
@@ -321,11 +321,7 @@ def rows(queue: Queue, page: KeysetPage, *, user: User, now: dt.datetime) -> lis
         return [
             Row(
                 what=f"{verb} the minutes of the strategy discussion"
-                + (
-                    f" of {to_local(d.minutes_of.held_at or d.minutes_of.scheduled_at):%-d %B %Y}"
-                    if d.minutes_of
-                    else ""
-                ),
+                + (f" of {to_local(d.minutes_of.when):%-d %B %Y}" if d.minutes_of else ""),
                 reference=d.referral.reference,
                 link=reverse("minutes:minutes", kwargs={"discussion_pk": d.minutes_of.pk})
                 if d.minutes_of
