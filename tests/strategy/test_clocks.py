@@ -500,3 +500,25 @@ def test_the_minutes_show_a_moved_deadline_with_its_reason_and_the_conference_he
     assert conference == "Met 3 December 2026: Initial child protection conference held (Child protection plan)"
     assert rows["Assessment"]["moved"].startswith("Deadline moved from ")
     assert rows["Assessment"]["moved"].endswith("because The family moved house.")
+
+
+def test_the_s47_outcome_saved_in_place_shows_its_problem_in_an_error_summary_and_its_saved_line(world, tm_client):
+    """A walk: "No" with no reason, saved in the background, drew the section again with the error beside the field
+    only, off the screen and in no summary, so it read as saved; a save said nothing either."""
+    discussion, decision = s47_held(world)
+    url = f"/discussions/{discussion.pk}/outcome/"
+    prefix = f"outcome-{decision.pk}"
+    refused = tm_client.post(
+        url, {"decision": decision.pk, f"{prefix}-conference_needed": "no"}, HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 400
+    section = refused.content.decode()
+    assert 'class="govuk-error-summary"' in section
+    assert f'href="#id_{prefix}-no_conference_reason"' in section
+    done = tm_client.post(
+        url,
+        {"decision": decision.pk, f"{prefix}-conference_needed": "no", f"{prefix}-no_conference_reason": "Invented"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert done.status_code == 200
+    assert "app-saved" in done.content.decode()
