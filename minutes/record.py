@@ -28,6 +28,7 @@ from strategy.models import (
     ChildRisk,
     Discussion,
     FamilySummary,
+    Invitation,
     InvitationStatus,
 )
 
@@ -236,12 +237,21 @@ def _reason(discussion: Discussion) -> dict[str, Any]:
     }
 
 
+def _role(invitation: Invitation, *, chair: bool) -> str:
+    """The role as typed, with "Chair" first for the chair (once: a chair whose role is typed "Chair" read
+    "Chair. Chair")."""
+    role = invitation.role.strip()
+    if not chair or role.lower() == "chair":
+        return "Chair" if chair else role
+    return f"Chair. {role}" if role else "Chair"
+
+
 def _attendee(invitation, *, chair_id: int | None) -> dict[str, Any]:
     """One line of attendance: the agency, the person, their role (the chair first), and what they said."""
     return {
         "agency": invitation.agency.name,
         "person": str(invitation.person) if invitation.person_id else invitation.contact_name,
-        "role": ("Chair. " if invitation.person_id == chair_id else "") + invitation.role,
+        "role": _role(invitation, chair=invitation.person_id == chair_id),
         "attendance": invitation.get_attendance_display(),
         "in_advance": _yes(invitation.information_sent_in_advance),
         "can_decide": {True: "Yes", False: "No"}.get(invitation.can_decide, "Not recorded"),  # type: ignore[arg-type]

@@ -139,3 +139,14 @@ def test_the_home_page_costs_the_same_however_many_rows_wait(world, tm_client, p
 def test_alert_rows_and_queue_rows_name_the_case_not_only_the_time(world, held, tm_client):  # noqa: F811
     page = _home(tm_client)
     assert re.search(r"Case [A-Z]+-\d{4}-\d{5}\. Due \w{3} \d+ \w{3} \d{4} \d\d:\d\d", page)
+
+
+def test_a_count_is_followed_by_its_comma_with_no_space_before_it():
+    """A walk: "6 items , soonest first" (the count's template ended in a newline)."""
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    line = Template('{% include "includes/list_count.html" with noun="item" plural="items" %}, soonest first')
+    page = SimpleNamespace(count=6, count_capped=False)
+    assert line.render(Context({"page": page})) == "6 items, soonest first"
