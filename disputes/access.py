@@ -21,10 +21,11 @@ Built on the one case policy (referrals.access):
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from agencies.models import PRACTITIONER_ROLES, AgencyType, RoleCode, User
+from agencies.models import PRACTITIONER_ROLES, Agency, AgencyType, RoleCode, User
 from disputes.models import Disagreement, Stage, StageNumber, StageResult
 from referrals.access import (
     ReferralChecker,
@@ -68,6 +69,23 @@ def may_raise(user: User, referral: Referral) -> bool:
         Invitation.objects.filter(discussion__referral=referral, agency_id=user.agency_id or 0)
         .exclude(status=InvitationStatus.DECLINED)
         .exists()
+    )
+
+
+def agencies_involved(referral: Referral) -> list[Agency]:
+    """The agencies a disagreement about the case can be with, by name: children's social care of its partnership,
+    the agency that referred it, and every agency ever invited to one of its discussions (the same agencies whose
+    practitioners may raise one). An agency with nothing to do with the case was offered, and its stage 1 then
+    went nowhere: nobody there could open it (a walk)."""
+    invited = Invitation.objects.filter(discussion__referral=referral).exclude(status=InvitationStatus.DECLINED)
+    return list(
+        Agency.objects.filter(partnership_id=referral.partnership_id)
+        .filter(
+            Q(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
+            | Q(pk=referral.referrer_agency_id or 0)
+            | Q(pk__in=invited.values("agency_id"))
+        )
+        .order_by("name")
     )
 
 

@@ -20,7 +20,7 @@ from agencies.models import Agency, AgencyType, RoleCode, User
 from agencies.selectors import on_call_at, partnership_calendar
 from core.history import record
 from core.timescales import Rule, is_out_of_hours
-from disputes.access import DisagreementChecker, may_raise
+from disputes.access import DisagreementChecker, agencies_involved, may_raise
 from disputes.models import Disagreement, DisagreementStatus, Stage, StageNumber, StageResult, Subject
 from referrals.deadlines import deadline_meet, deadline_open, deadline_stop
 from referrals.models import DeadlineState, Person, PersonKind, Referral
@@ -134,6 +134,10 @@ def _with_errors(referral: Referral, acting_user: User, data: dict[str, Any], er
         errors["with_agency"] = "Select the agency you disagree with"
     elif agency.partnership_id != referral.partnership_id:
         errors["with_agency"] = "Select an agency of this case's partnership"
+    elif agency not in agencies_involved(referral):
+        errors["with_agency"] = (
+            f"Select an agency involved in this case: {agency} has not been invited to any of its discussions"
+        )
     person = data.get("with_person")
     name = (data.get("with_name") or "").strip()
     if person is not None:

@@ -44,7 +44,7 @@ def _posted_pk(data, name: str) -> int | None:
 def _raise_form(referral: Referral, data=None, *, sees_case: bool, as_typed: bool = False) -> forms.RaiseForm:
     """The raise form; the case's children and actions only for who sees the case (raising grants no access). "With
     whom" offers a bounded list: the people on the case, and those found by name at the chosen agency."""
-    agencies = list(referral.partnership.agencies.order_by("name"))
+    agencies = access.agencies_involved(referral)
     people, more = selectors.people_offered(
         referral,
         sees_case=sees_case,

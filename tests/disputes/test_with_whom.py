@@ -4,6 +4,7 @@ on the case (only to who sees the case), and up to 20 found by name at the agenc
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from agencies.models import RoleCode
@@ -25,7 +26,7 @@ def whom_people(world):
 
 @pytest.fixture
 def whom_case(whom_people):
-    """A case with police's officer invited by name (health and the school never)."""
+    """A case with police's officer invited by name, and health with nobody named (the school never)."""
     whom_case = builders.make_referral(acting_user=whom_people["sw"])
     builders.convene(
         whom_people,
@@ -33,6 +34,7 @@ def whom_case(whom_people):
         now=whom_case.received_at,
         invitations=[
             {"agency": whom_people["police_agency"], "person": whom_people["police"], "role": "Police officer"},
+            {"agency": whom_people["health"].agency, "role": "Health practitioner"},
         ],
     )
     return whom_case
@@ -126,3 +128,34 @@ def test_odd_digits_in_the_posted_ids_are_an_error_not_a_crash(whom_people, whom
             response = _client_for(whom_people["police"]).post(url, data)
             assert response.status_code in (200, 400), (odd, data)
     assert not Disagreement.objects.exists()
+
+
+def test_only_an_agency_involved_in_the_case_is_offered_and_accepted(whom_people, whom_case):
+    """A walk: a disagreement raised with an agency never invited to the case went nowhere (nobody there could open
+    it). Offered and accepted: CSC, the referrer and the agencies ever invited; refused: any other, by the service."""
+    from agencies.models import Agency, AgencyType
+
+    school = Agency.objects.create(
+        name="Invented Primary School", agency_type=AgencyType.EDUCATION, partnership=whom_case.partnership
+    )
+    url = reverse("disputes:raise", kwargs={"pk": whom_case.pk})
+    police = _client_for(whom_people["police"])
+    body = police.get(url).content.decode()
+    select = re.search(r'<select[^>]*name="with_agency".*?</select>', body, re.S)
+    assert select is not None
+    offered = {int(pk) for pk in re.findall(r'<option value="(\d+)"', select.group(0))}
+    assert {whom_people["csc"].pk, whom_people["police_agency"].pk, whom_people["health"].agency_id} <= offered
+    assert school.pk not in offered
+
+    from disputes import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.disagreement_raise(
+            acting_user=whom_people["police"],
+            referral=whom_case,
+            data={"subject": Subject.THRESHOLD, "with_agency": school, "with_name": "Ms Head", "outcome_sought": "X"},
+            now=whom_case.received_at,
+        )
+    assert refused.value.message_dict["with_agency"] == [
+        "Select an agency involved in this case: Invented Primary School has not been invited to any of its discussions"
+    ]
