@@ -89,7 +89,7 @@ def test_a_due_date_change_on_the_page_moves_the_deadline_and_keeps_the_reason(p
     assert response.status_code == 302
     assert Deadline.objects.get(pk=police_action.deadline_id).due_at == dt.datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
     page = police_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()
-    assert "Due date changed: Invented: waiting for a records check" in page
+    assert "to 30 Nov 2026 12:00: Invented: waiting for a records check" in page
 
 
 def test_my_agencys_actions_lists_overdue_first_and_filters(world, discussion, police_client, thursday):
