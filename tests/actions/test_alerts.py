@@ -297,3 +297,20 @@ def test_stages_follow_the_stored_moments_across_bank_holidays_and_a_clock_chang
     assert alerts.sweep(now=deadline.due_at + dt.timedelta(minutes=1)) == {2: 1}
     assert alerts.sweep(now=escalates - dt.timedelta(seconds=1)) == {}
     assert alerts.sweep(now=escalates) == {3: 1}
+
+
+def test_an_alert_whose_clock_has_since_moved_says_so_with_the_new_date(case, world, persona_client):
+    """A walk: after an action's due date moved, its "Due soon" alert still showed the old date and nothing else."""
+    from referrals.deadlines import deadline_move_later
+
+    alerts.sweep(now=DUE + dt.timedelta(minutes=1))
+    later = DUE + dt.timedelta(days=5)
+    deadline_move_later(
+        acting_user=world["tm"],
+        deadline=case.strategy_discussion_deadline(),
+        due=later,
+        reason="Invented: the family are away",
+        now=DUE + dt.timedelta(hours=1),
+    )
+    page = persona_client("sw").get(reverse("actions:notifications")).content.decode()
+    assert f'<strong class="govuk-tag govuk-tag--grey">Moved since</strong>: now due {later:%a %-d %b %Y %H:%M}' in page
