@@ -384,7 +384,20 @@ def referral_detail(referral: Referral, *, now: dt.datetime) -> dict:
             sd, now=now, standard_days=referral.partnership.standard_sd_days, due_soon=False
         ),
         "deadline_row": sd,
+        "counts_from": counts_from(referral, sd),
     }
+
+
+def counts_from(referral: Referral, deadline) -> str:
+    """What a strategy discussion clock counts from, in words: the referral received, the case reopened, or the
+    moment a later concern was identified (a disagreement, new information). The case page said "from when the
+    referral was received" of every clock, one counted from a reopening too (a walk)."""
+    started = to_local(deadline.starts_at)
+    if deadline.starts_at == referral.received_at:
+        return "when the referral was received"
+    if referral.reopened_at is not None and deadline.starts_at == referral.reopened_at:
+        return f"when the case was reopened, {started:%-d %B %Y %H:%M}"
+    return f"when the concern was identified, {started:%-d %B %Y %H:%M}"
 
 
 def deadline_name(deadline) -> str:

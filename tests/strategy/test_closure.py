@@ -10,7 +10,7 @@ from django.urls import reverse
 from actions.access import get_action_for_user
 from actions.models import Action
 from agencies.selectors import partnership_calendar
-from core.timescales import Rule, due_at
+from core.timescales import Rule, due_at, to_local
 from minutes.access import get_minutes_for_user
 from referrals.access import ReferralChecker, Relationship, referrals_visible_to, relationship
 from referrals.models import SD_RULES, Deadline, DeadlineState, Referral, ReferralStatus
@@ -317,6 +317,13 @@ def test_a_case_closed_without_a_discussion_reopens_awaiting_one_with_a_clock_fr
     assert referral.deadlines.filter(rule__in=SD_RULES, state=DeadlineState.STOPPED).count() == 1
     # Open again: editable, and closable once more.
     assert ReferralChecker.for_user(world["sw"], referral).can_edit()
+    # The case page says what the clock counts from: the reopening, not the referral received (a walk).
+    from referrals.selectors import counts_from
+
+    assert counts_from(referral, clock) == f"when the case was reopened, {to_local(reopened_at):%-d %B %Y %H:%M}"
+    assert counts_from(referral, referral.deadlines.get(state=DeadlineState.STOPPED, rule__in=SD_RULES)) == (
+        "when the referral was received"
+    )
 
 
 def test_a_case_closed_after_its_discussion_reopens_as_held_with_no_clock_restarted(world, police_client):
