@@ -767,6 +767,7 @@ class ActionForm(NamedPersonForm):
         label="Lead agency",
         queryset=Agency.objects.none(),
         empty_label="Select the lead agency",
+        help_text="An agency invited to a discussion of this case, or children's social care: invite another first",
         error_messages={"required": "Select the lead agency", "invalid_choice": "Select the lead agency from the list"},
     )
     child = forms.ModelChoiceField(

@@ -725,7 +725,8 @@ def _action_page(context, checker, bound):
         "action_form": bound.get("action")
         or forms.ActionForm(
             prefix="action",
-            agencies=context["agencies"],
+            # Only agencies that can see the case can lead its action (never one that would be refused: a walk).
+            agencies=case_access.agencies_seeing_case(context["agencies"], context["discussion"].referral),
             people=context["people"],
             children=context["children"],
             initial={"submission_key": uuid.uuid4()},
@@ -737,7 +738,7 @@ def _action_form(request, discussion, checker):
     form = forms.ActionForm(
         request.POST,
         prefix="action",
-        agencies=list(discussion.referral.partnership.agencies.all()),
+        agencies=case_access.agencies_seeing_case(discussion.referral.partnership.agencies.all(), discussion.referral),
         people=_partnership_people(discussion),
         children=list(discussion.children.all()),
     )
