@@ -15,7 +15,7 @@ from core.pages import KeysetPage, keyset_page
 from core.panels import Panels
 from core.presenters import RULE_NAMES, present_deadline, present_deadline_row
 from core.queries import ProbedExists
-from core.timescales import DISAGREEMENT_RULES, to_local
+from core.timescales import DISAGREEMENT_RULES, Rule, to_local
 from referrals.access import referrals_visible_to, sees_every_draft
 from referrals.models import (
     OTHER_PERSON_KINDS,
@@ -363,6 +363,8 @@ def case_overview(referral: Referral, *, now: dt.datetime) -> dict:
         "discussions": discussions,
         "actions": actions,
         "deadline_rows": rows,
+        # Minutes still owed (their clock open): closing the case leaves that duty, and the page says so only then.
+        "minutes_owed": any(d.rule == Rule.MINUTES_CIRCULATED and d.state == DeadlineState.OPEN for d in deadlines),
         "timeline": sorted(timeline, key=lambda item: item[0], reverse=True),
     }
 

@@ -358,3 +358,15 @@ def test_the_reopen_page_records_the_reason_and_shows_it(world, sw_client, tm_cl
     assert f"{referral.reference} is open: there is nothing to reopen." in again.content.decode()
     assert "Your role does not allow this" not in again.content.decode()
     assert "Your role does not allow this" in sw_client.get(url).content.decode()  # the social worker's is the role
+
+
+def test_the_closed_case_page_says_the_minutes_can_still_be_circulated_only_when_they_are_owed(world, tm_client):
+    """A walk: a case closed with no discussion ever held said "Its minutes can still be approved and circulated"."""
+    never_held = case(world)
+    close(world, never_held, outcome="threshold_not_met", now=CONVENED)
+    page = tm_client.get(f"/referrals/{never_held.pk}/").content.decode()
+    assert "This case was closed" in page and "Its minutes can still be approved" not in page
+    held = held_case(world)
+    close(world, held)
+    page = tm_client.get(f"/referrals/{held.pk}/").content.decode()
+    assert "Its minutes can still be approved and circulated." in page
