@@ -12,6 +12,7 @@
 * The superseded family version of the minutes (made before the family summary): CSC only, to read.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -82,3 +83,19 @@ def sent_to(user: User, discussion_pk: int) -> list[Circulation]:
         .select_related("version__discussion__referral", "sent_by")
         .order_by("-sent_at", "-pk")
     )
+
+
+def meeting_minutes_panel(checker: DiscussionChecker, *, now: dt.datetime) -> dict | None:
+    """The meeting page's link to its minutes once the meeting has ended, in the words of what the reader may do
+    there (strategy never imports this app: strategy.selectors.MEETING_PANELS). Police and health read "approve,
+    download and circulate" where they may only download (a walk)."""
+    if not checker.discussion.ended:
+        return None
+    minutes = MinutesChecker(meeting=checker)
+    if minutes.can_approve():
+        words = "Minutes: approve, download and circulate"
+    elif minutes.can_circulate():
+        words = "Minutes: download and circulate"
+    else:
+        words = "Minutes: read and download"
+    return {"discussion_pk": checker.discussion.pk, "words": words}
