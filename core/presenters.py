@@ -55,6 +55,15 @@ RULE_TASKS = {
 }
 
 
+def in_sentence(words: str) -> str:
+    """A label as it reads mid-sentence: "Police officer" becomes "police officer"; a role typed with capitals of its
+    own ("DC Child Protection", "Detective Constable, CAIT") is left as typed (it read "dc child protection": a
+    walk)."""
+    if not words or any(letter.isupper() for letter in words[1:]):
+        return words
+    return words[0].lower() + words[1:]
+
+
 def rule_task(rule: str) -> str:
     return RULE_TASKS.get(rule, RULE_NAMES.get(rule, rule))
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from actions.models import Action
 from agencies.models import Agency
 from core.history import HistoricalRecords
+from core.presenters import in_sentence
 from referrals.models import Deadline, Person, Referral, Urgency
 
 
@@ -294,7 +295,7 @@ class Invitation(models.Model):
     def label(self) -> str:
         """Who, in what role, for which agency: one line of the attendance list."""
         named = self.person_id or self.contact_name
-        role = f", {self.role.lower()}" if named and self.role else ""
+        role = f", {in_sentence(self.role)}" if named and self.role else ""
         return f"{self.name}{role} ({self.agency})"
 
     @property

@@ -25,6 +25,7 @@ from agencies.services import agency_group
 from core import events
 from core.forms import worded
 from core.history import record
+from core.presenters import in_sentence
 from core.timescales import DISAGREEMENT_RULES, Rule, end_of_date, end_of_working_day_after, to_local
 from referrals import rules as referral_rules
 from referrals import services as referral_services
@@ -670,7 +671,7 @@ def attendance_save(
             if attendance == Attendance.ATTENDED and not (invitation.person_id or invitation.contact_name):
                 errors.setdefault(
                     f"person_{pk}",
-                    f"Name who attended for {invitation.agency} as {(invitation.role or 'its invitee').lower()}: "
+                    f"Name who attended for {invitation.agency} as {in_sentence(invitation.role) or 'its invitee'}: "
                     "choose them from the list or type their name",
                 )
         if errors:
@@ -740,7 +741,7 @@ def _named(invitations: Mapping[int, Invitation], invitation: Invitation, person
             and other.contact_name.casefold() == contact.casefold()
         )
         if other.pk != invitation.pk and same:
-            return f"{other.name} is already on the attendance list, as {(other.role or 'an invitee').lower()}"
+            return f"{other.name} is already on the attendance list, as {in_sentence(other.role) or 'an invitee'}"
     invitation.person, invitation.contact_name = person, "" if person is not None else contact
     invitation.attendance = Attendance.ATTENDED
     return ""
