@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from agencies.models import Agency, Partnership
 from core.history import HistoricalRecords
+from core.presenters import shortened
 from referrals.models import Deadline, Person, Referral
 
 
@@ -72,7 +73,7 @@ class Action(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.what[:80]
+        return shortened(self.what)
 
     def save(self, *args, **kwargs) -> None:
         self.finished = self.status in (ActionStatus.DONE, ActionStatus.CANCELLED)

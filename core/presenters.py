@@ -55,6 +55,17 @@ RULE_TASKS = {
 }
 
 
+def shortened(words: str, most: int = 80) -> str:
+    """At most `most` characters, cut at a word with "…" when cut (it was cut mid-word with no mark: a walk)."""
+    words = " ".join(words.split())
+    if len(words) <= most:
+        return words
+    cut = words[: most - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def in_sentence(words: str) -> str:
     """A label as it reads mid-sentence: "Police officer" becomes "police officer"; a role typed with capitals of its
     own ("DC Child Protection", "Detective Constable, CAIT") is left as typed (it read "dc child protection": a

@@ -8,6 +8,7 @@ from django import forms
 from actions.models import Action
 from agencies.models import Agency, User
 from core.forms import GovFormMixin, GovRadios, GovTextarea, offer
+from core.presenters import shortened
 from disputes.models import StageResult, Subject
 from referrals.models import Person
 
@@ -85,7 +86,7 @@ class RaiseForm(GovFormMixin, forms.Form):
             ].help_text = "More people match than are listed: type more of the name and select Find again."
         if sees_case:
             offer(self.fields["child"], children, lambda p: p.full_name)
-            offer(self.fields["action"], actions, lambda a: f"{a.lead_agency}: {a.what[:80]}")
+            offer(self.fields["action"], actions, lambda a: f"{a.lead_agency}: {shortened(a.what)}")
         else:
             # Raising grants no access to the case (DOMAIN section 7): who does not see it (the referring agency, an
             # agency invited before, after closure) is shown none of its children or actions, so cannot name one.

@@ -26,7 +26,7 @@ from django.urls import reverse
 from actions.models import Action
 from agencies.models import RoleCode, User
 from core.pages import KeysetPage, keyset_page
-from core.presenters import DeadlineView, present_deadline_row, rule_task
+from core.presenters import DeadlineView, present_deadline_row, rule_task, shortened
 from core.timescales import DISAGREEMENT_RULES, LONDON, Rule, to_local
 from minutes.models import MinutesVersion
 from referrals import access
@@ -255,7 +255,7 @@ def _deadline_row(deadline: Deadline, now: dt.datetime, what: str = "") -> Row:
         what = f"{what}: {deadline.child.full_name}"
     action = getattr(deadline, "action", None)
     if action is not None:
-        what = f"{what}: {action.what[:80]}"
+        what = f"{what}: {shortened(action.what)}"
     return Row(
         what=what,
         reference=deadline.referral.reference,
