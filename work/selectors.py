@@ -218,7 +218,10 @@ QUEUES: dict[str, Queue] = {
             ("due_at", "id"),
             _everyone,
             overdue_clocks,
-            lambda page: page.select_related("referral", "child", "action", "minutes_of"),
+            # Whether a minutes clock's minutes are approved, for its words (one subquery per row of the page).
+            lambda page: page.select_related("referral", "child", "action", "minutes_of").annotate(
+                minutes_approved=_approved()
+            ),
         ),
     )
 }
@@ -250,6 +253,8 @@ def _state(deadline: Deadline, now: dt.datetime) -> DeadlineView:
 
 
 def _deadline_row(deadline: Deadline, now: dt.datetime, what: str = "") -> Row:
+    if not what and deadline.rule == Rule.MINUTES_CIRCULATED and getattr(deadline, "minutes_approved", False):
+        what = "Circulate the approved minutes"  # "Approve and circulate" of minutes approved long ago read wrong
     what = what or rule_task(deadline.rule)
     if deadline.child_id and deadline.child is not None:
         what = f"{what}: {deadline.child.full_name}"
@@ -307,7 +312,7 @@ def rows(queue: Queue, page: KeysetPage, *, user: User, now: dt.datetime) -> lis
     if queue.slug == "actions":
         return [
             Row(
-                what=action.what[:120],
+                what=shortened(action.what, 120),
                 reference=action.referral.reference,
                 link=reverse("actions:detail", kwargs={"action_pk": action.pk}),
                 when=action.due_at,

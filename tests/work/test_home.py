@@ -150,3 +150,22 @@ def test_a_count_is_followed_by_its_comma_with_no_space_before_it():
     line = Template('{% include "includes/list_count.html" with noun="item" plural="items" %}, soonest first')
     page = SimpleNamespace(count=6, count_capped=False)
     assert line.render(Context({"page": page})) == "6 items, soonest first"
+
+
+def test_an_overdue_minutes_clock_whose_minutes_are_approved_asks_to_circulate_them(world, persona_client):
+    """A walk: the chair's overdue item read "Approve and circulate the minutes" of minutes approved weeks before."""
+    discussion = builders.convene(world)
+    builders.hold(world, discussion)
+    discussion.refresh_from_db()
+    clock = discussion.minutes_deadline
+    late = clock.due_at + dt.timedelta(hours=1)
+    with time_machine.travel(late, tick=False):
+        before = persona_client("tm").get("/work/overdue/").content.decode()
+        assert "Approve and circulate the minutes" in before
+        minutes_services.minutes_approve(
+            acting_user=world["tm"],
+            checker=minutes_checker(world["tm"], discussion),
+            now=late,
+        )
+        after = persona_client("tm").get("/work/overdue/").content.decode()
+    assert "Circulate the approved minutes" in after and "Approve and circulate the minutes" not in after
