@@ -44,3 +44,20 @@ def test_the_action_form_offers_only_agencies_that_can_see_the_case(world, tm_cl
     offered = {int(pk) for pk in re.findall(r'<option value="(\d+)"', select.group(0))}
     assert world["police_agency"].pk in offered and world["csc"].pk in offered
     assert school.pk not in offered
+
+
+@pytest.mark.parametrize(
+    ("ended", "words"), [(False, "Not attending yet: Invented School."), (True, "Did not attend: Invented School.")]
+)
+def test_the_attendance_warning_speaks_of_an_ended_meeting_in_the_past(ended, words):
+    """A walk: after the meeting ended the section still said "Not attending yet"."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    discussion = SimpleNamespace(ended=ended, pk=1)
+    page = render_to_string(
+        "strategy/sections/attendance.html",
+        {"discussion": discussion, "quoracy": {"quorate": True, "missing": ["Invented School"]}, "proceeds": True},
+    )
+    assert words in page
