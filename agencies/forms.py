@@ -71,6 +71,22 @@ class SignInForm(AuthenticationForm):
 
     limited_message = ""
 
+    @property
+    def problem(self) -> tuple[str, str]:
+        """The one problem the page shows, and the field it is about: what is missing, asked for by name (an empty
+        form said "Enter a correct username and password": a walk); else the same words for a wrong username or
+        password, which says nothing about which was wrong."""
+        if self.limited_message:
+            return self.limited_message, "username"
+        username, password = (str(self.data.get(name) or "").strip() for name in ("username", "password"))
+        if not username and not password:
+            return "Enter your username and password", "username"
+        if not username:
+            return "Enter your username", "username"
+        if not password:
+            return "Enter your password", "password"
+        return "Enter a correct username and password. Both are case-sensitive.", "username"
+
     def clean(self):
         username = str(self.data.get("username", ""))
         if len(username) > MAX_USERNAME:
