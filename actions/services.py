@@ -11,7 +11,7 @@ from actions.access import ActionChecker
 from actions.models import Action, ActionStatus
 from agencies.models import Agency, User
 from core.history import record
-from core.timescales import Rule, to_local
+from core.timescales import Rule
 from referrals.access import agency_sees_case
 from referrals.deadlines import deadline_hand_over, deadline_meet, deadline_move, deadline_open, deadline_stop
 from referrals.models import Deadline, Person, Referral
@@ -69,7 +69,7 @@ def action_create(
             measure=measure,
             lead_agency=lead_agency,
             person=person,
-            contact_name=contact_name,
+            contact_name="" if person is not None else contact_name,
             due_at=due_at,
             deadline=deadline,
             automatic=automatic,
@@ -222,10 +222,6 @@ def action_set_status(*, acting_user: User, checker: ActionChecker, status: str,
     return action
 
 
-def _moment(moment: dt.datetime) -> str:
-    return to_local(moment).strftime("%-d %b %Y %H:%M")
-
-
 def action_change_due(
     *, acting_user: User, checker: ActionChecker, due_at: dt.datetime, reason: str, now: dt.datetime
 ) -> Action:
@@ -247,17 +243,15 @@ def action_change_due(
             raise ValidationError({"due": f"This action is {action.get_status_display().lower()}: it cannot change"})
         if action.due_at == due_at:
             return action  # the same change sent twice: nothing to record
-        # From when to when, in the words of the history (it read "Due date changed: <reason>" alone: a walk).
-        moved = f"Due date changed from {_moment(action.due_at)} to {_moment(due_at)}: {reason.strip()}"
         action.due_at = due_at
-        record(action, acting_user, moved)
+        record(action, acting_user, f"Due date changed: {reason.strip()}")
         action.save()
         deadline = Deadline.objects.select_for_update().select_related("partnership").get(pk=action.deadline_id)
         deadline_move(
             acting_user=acting_user,
             deadline=deadline,
             agreed_due=due_at,
-            reason=moved[:200],
+            reason=f"Due date changed: {reason.strip()}"[:200],
         )
     return action
 

@@ -108,7 +108,7 @@ def _page(
             initial={
                 "lead_agency": action.lead_agency_id,
                 "person": action.person_id,
-                "contact_name": action.contact_name,
+                "contact_name": "" if action.person_id else action.contact_name,  # a listed person: no typed name
             },
         ),
         "history": list(action.history.select_related("history_user").order_by("-history_date")[:20]),

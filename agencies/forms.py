@@ -78,7 +78,7 @@ class SignInForm(AuthenticationForm):
         password, which says nothing about which was wrong."""
         if self.limited_message:
             return self.limited_message, "username"
-        username, password = (str(self.data.get(name) or "").strip() for name in ("username", "password"))
+        username, password = str(self.data.get("username") or "").strip(), str(self.data.get("password") or "")
         if not username and not password:
             return "Enter your username and password", "username"
         if not username:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action
+from agencies.models import AgencyType
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
@@ -41,10 +42,26 @@ def _posted_pk(data, name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-def _raise_form(referral: Referral, data=None, *, sees_case: bool, as_typed: bool = False) -> forms.RaiseForm:
+def _raise_form(
+    referral: Referral, data=None, *, sees_case: bool, as_typed: bool = False, own_agency: int | None = None
+) -> forms.RaiseForm:
     """The raise form; the case's children and actions only for who sees the case (raising grants no access). "With
     whom" offers a bounded list: the people on the case, and those found by name at the chosen agency."""
-    agencies = access.agencies_involved(referral)
+    # Who sees the case is offered every agency involved in it; who does not (the referrer, an agency invited before
+    # the case closed) is told nothing of which agencies were invited: children's social care, the referrer and
+    # their own agency only (the service accepts any agency involved).
+    involved = access.agencies_involved(referral)
+    agencies = (
+        involved
+        if sees_case
+        else [
+            a
+            for a in involved
+            if a.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+            or a.pk == referral.referrer_agency_id
+            or a.pk == own_agency
+        ]
+    )
     people, more = selectors.people_offered(
         referral,
         sees_case=sees_case,
@@ -71,10 +88,10 @@ def _raise_form(referral: Referral, data=None, *, sees_case: bool, as_typed: boo
     )
 
 
-def _found_form(referral: Referral, data, *, sees_case: bool) -> forms.RaiseForm:
+def _found_form(referral: Referral, data, *, sees_case: bool, own_agency: int | None) -> forms.RaiseForm:
     """After "Find": the form as typed, not yet checked (no error but what the search itself needs), with the people
     found offered under "with whom"."""
-    form = _raise_form(referral, data, sees_case=sees_case, as_typed=True)
+    form = _raise_form(referral, data, sees_case=sees_case, as_typed=True, own_agency=own_agency)
     form.cleaned_data = {}
     form._errors = ErrorDict()  # type: ignore[attr-defined]  # unbound, yet showing the search's own errors
     if not data.get("with_agency"):
@@ -90,12 +107,17 @@ def disagreement_raise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     of the agency that referred it or of any agency ever invited to it, after closure too."""
     referral = access.get_case_to_raise(request.user, pk)
     sees_case = ReferralChecker.for_user(request.user, referral).can_view()
-    form = _raise_form(referral, request.POST if request.method == "POST" else None, sees_case=sees_case)
+    form = _raise_form(
+        referral,
+        request.POST if request.method == "POST" else None,
+        sees_case=sees_case,
+        own_agency=request.user.agency_id,
+    )
     finding = request.method == "POST" and "find_person" in request.POST
     if request.method == "GET":
         case_services.case_view_record(user=request.user, referral=referral, page="raise a disagreement")
     elif finding:
-        form = _found_form(referral, request.POST, sees_case=sees_case)
+        form = _found_form(referral, request.POST, sees_case=sees_case, own_agency=request.user.agency_id)
     elif form.is_valid():
         try:
             disagreement = services.disagreement_raise(

@@ -624,8 +624,11 @@ def minutes_circulate(*, acting_user: User, checker: MinutesChecker, now: dt.dat
             raise ValidationError("Nobody on the distribution list is to be sent a version: the chair chooses")
         # Who has this version as chosen already is not sent it again (circulating after adding a recipient sent
         # everyone a second copy: a walk); a recipient whose choice changed since is sent the new one.
+        # One whose email failed, or whose link has expired, was not delivered: circulating again sends it again.
         already = set(
-            Circulation.objects.filter(version=version, withdrawn_at=None).values_list("recipient_id", "kind")
+            Circulation.objects.filter(version=version, withdrawn_at=None, emailed_at__isnull=False)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .values_list("recipient_id", "kind")
         )
         sending = [r for r in chosen if (r.pk, r.sends) not in already]
         if not sending:

@@ -314,3 +314,18 @@ def test_an_alert_whose_clock_has_since_moved_says_so_with_the_new_date(case, wo
     )
     page = persona_client("sw").get(reverse("actions:notifications")).content.decode()
     assert f'<strong class="govuk-tag govuk-tag--grey">Moved since</strong>: now due {later:%a %-d %b %Y %H:%M}' in page
+
+
+def test_a_disagreement_alert_is_said_to_be_about_a_disagreement(world, persona_client):
+    """A review: the alert to who raised a disagreement read "Not about one case" in the case column."""
+    alerts.alert_raise(
+        kind="disagreement_recorded",
+        key="disagreement:1:stage:1",
+        partnership=world["partnership"],
+        recipients=[world["police"]],
+        link="/disagreements/1/",
+        message="Stage 1 of a professional disagreement you raised was recorded as resolved.",
+        now=DUE,
+    )
+    page = persona_client("police").get(reverse("actions:notifications")).content.decode()
+    assert "A disagreement" in page and "Not about one case" not in page

@@ -89,7 +89,7 @@ def test_a_due_date_change_on_the_page_moves_the_deadline_and_keeps_the_reason(p
     assert response.status_code == 302
     assert Deadline.objects.get(pk=police_action.deadline_id).due_at == dt.datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
     page = police_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()
-    assert "to 30 Nov 2026 12:00: Invented: waiting for a records check" in page
+    assert "Due date changed: Invented: waiting for a records check" in page
 
 
 def test_my_agencys_actions_lists_overdue_first_and_filters(world, discussion, police_client, thursday):
@@ -381,3 +381,12 @@ def test_the_chair_is_offered_only_agencies_that_can_see_the_case_to_lead_the_ac
     offered = page[page.index('action="' + reverse("actions:reassign", kwargs={"action_pk": police_action.pk})) :]
     assert world["police_agency"].name in offered and "Invented CSC" in offered
     assert "Invented Uninvited School" not in offered and "Uninvited Teacher" not in offered
+
+
+def test_the_reassign_form_of_an_action_with_a_listed_person_offers_no_typed_name(police_action, police_client):
+    """A review: an action holding a listed person and a stale typed name showed both, and every reassign was then
+    refused as "not both" until the user cleared a box they never filled."""
+    Action.objects.filter(pk=police_action.pk).update(contact_name="An old typed name")
+    page = police_client.get(reverse("actions:detail", kwargs={"action_pk": police_action.pk})).content.decode()
+    field = re.search(r'<input[^>]*name="reassign-contact_name"[^>]*>', page)
+    assert field is not None and "An old typed name" not in field.group(0)

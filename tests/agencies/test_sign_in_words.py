@@ -13,6 +13,11 @@ pytestmark = pytest.mark.django_db
         ({"password": "x"}, "Enter your username", "username"),
         ({"username": "sw"}, "Enter your password", "password"),
         (
+            {"username": "sw", "password": "   "},
+            "Enter a correct username and password. Both are case-sensitive.",
+            "username",
+        ),
+        (
             {"username": "nobody-here", "password": "wrong"},
             "Enter a correct username and password. Both are case-sensitive.",
             "username",

@@ -159,3 +159,20 @@ def test_only_an_agency_involved_in_the_case_is_offered_and_accepted(whom_people
     assert refused.value.message_dict["with_agency"] == [
         "Select an agency involved in this case: Invented Primary School has not been invited to any of its discussions"
     ]
+
+
+def test_who_does_not_see_the_case_is_not_told_which_agencies_were_invited(whom_people, whom_case):
+    """A review: the referrer (who may raise one, but does not see the case) was offered every agency invited to it,
+    which tells them who is involved. They are offered children's social care, and the referrer (their own)."""
+    from agencies.models import Agency, AgencyType
+
+    school = Agency.objects.create(
+        name="Invented Primary School", agency_type=AgencyType.EDUCATION, partnership=whom_case.partnership
+    )
+    type(whom_case).objects.filter(pk=whom_case.pk).update(referrer_agency=school)
+    teacher = UserFactory(username="invented.dsl", agency=school, roles=[RoleCode.EDUCATION_DSL])
+    body = _client_for(teacher).get(reverse("disputes:raise", kwargs={"pk": whom_case.pk})).content.decode()
+    select = re.search(r'<select[^>]*name="with_agency".*?</select>', body, re.S)
+    assert select is not None
+    offered = {int(pk) for pk in re.findall(r'<option value="(\d+)"', select.group(0))}
+    assert offered == {whom_people["csc"].pk, school.pk}

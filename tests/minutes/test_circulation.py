@@ -132,6 +132,19 @@ def test_circulating_again_sends_only_who_has_not_had_that_version_as_chosen(
     ]
 
 
+def test_circulating_again_sends_again_what_was_never_emailed(
+    world, approved, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A review: with "sent already" counting a circulation whose email never went, there was no way to send it."""
+    discussion = approved["discussion"]
+    first = circulate(world, discussion)  # its emails would go when the transaction commits: here, they never do
+    assert not mailoutbox and Circulation.objects.filter(emailed_at=None).count() == len(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = circulate(world, discussion)
+    assert {c.recipient_id for c in again} == {c.recipient_id for c in first}
+    assert len(mailoutbox) == len(again)
+
+
 def test_circulating_after_48_hours_records_the_minutes_as_late(world, approved):
     discussion = approved["discussion"]
     late = discussion.minutes_deadline.due_at + dt.timedelta(hours=1)
