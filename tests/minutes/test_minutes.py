@@ -472,3 +472,40 @@ def test_bad_input_never_gives_a_server_error(world, held, tm_client, client):
     null = tm_client.post(f"/discussions/{held.pk}/minutes/recipients/add/", {"add-name": "\x00", "add-email": "a@b"})
     assert null.status_code == 400
     assert client.post("/minutes/link/%00/").status_code == 404
+
+
+def test_a_long_word_typed_in_a_role_or_an_address_stays_on_the_page(world, held, tmp_path):
+    """A walk: a role of one long word pushed the attendance table's last columns off the approved PDF, out of the
+    record. Every word poppler reads lies within the page's width, the long ones wrapped."""
+    import subprocess
+
+    from strategy.models import Invitation
+
+    long_word = "Detective" + "x" * 150
+    Invitation.objects.filter(discussion=held).update(role=long_word)
+    services.recipient_add(
+        acting_user=world["tm"],
+        checker=minutes_checker(world["tm"], held),
+        data=services.RecipientInput(
+            name="Invented Designated Safeguarding Lead",
+            role="DSL",
+            organisation="St-Bartholomews-Church-of-England-Voluntary-Aided-Primary-School-and-Nursery",
+            email="safeguarding.lead@st-bartholomews-church-of-england-primary.example.org",
+            family=False,
+            sends=Sends.FULL,
+        ),
+    )
+    version = approve(world, held)
+    path = tmp_path / "full.pdf"
+    path.write_bytes(bytes(services.documents_ensure(version)[Kind.FULL].pdf))
+    boxes = subprocess.run(  # noqa: S603
+        ["pdftotext", "-bbox", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,  # noqa: S607
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    right_edges = [float(x) for x in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', boxes)]
+    assert right_edges and max(right_edges) <= width
+    words = set(re.findall(r"<word [^>]*>([^<]+)</word>", boxes))
+    assert {"Attendance", "Information", "advance", "Can", "decide", "Attended"} <= words  # every column still there
