@@ -75,7 +75,9 @@ class SignInForm(AuthenticationForm):
     def problem(self) -> tuple[str, str]:
         """The one problem the page shows, and the field it is about: what is missing, asked for by name (an empty
         form said "Enter a correct username and password": a walk); else the same words for a wrong username or
-        password, which says nothing about which was wrong."""
+        password, which says nothing about which was wrong. ("", "") while there is no problem."""
+        if not self.is_bound or not self.errors:
+            return "", ""
         if self.limited_message:
             return self.limited_message, "username"
         username, password = str(self.data.get("username") or "").strip(), str(self.data.get("password") or "")

@@ -64,12 +64,28 @@ def may_raise(user: User, referral: Referral) -> bool:
         return True
     if referral.referrer_agency_id == user.agency_id:
         return True
-    # Ever invited: an invitation sent (withdrawn since, or the case closed, included); a proposal declined never was.
-    return (
-        Invitation.objects.filter(discussion__referral=referral, agency_id=user.agency_id or 0)
-        .exclude(status=InvitationStatus.DECLINED)
-        .exists()
-    )
+    return _ever_invited(referral).filter(agency_id=user.agency_id or 0).exists()
+
+
+def _ever_invited(referral: Referral):
+    """Invitations to the case's discussions that were sent (withdrawn since, or the case closed, included); a
+    proposal declined never was."""
+    return Invitation.objects.filter(discussion__referral=referral).exclude(status=InvitationStatus.DECLINED)
+
+
+def agencies_offered(referral: Referral, *, sees_case: bool, own_agency_id: int | None) -> list[Agency]:
+    """ "With whom" on the raise form: every agency involved, for who sees the case; for who does not (the referrer,
+    an agency invited before the case closed), nothing of which agencies were invited: children's social care, the
+    referrer and their own agency (the service accepts any agency involved)."""
+    involved = agencies_involved(referral)
+    if sees_case:
+        return involved
+    return [
+        agency
+        for agency in involved
+        if agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+        or agency.pk in (referral.referrer_agency_id, own_agency_id)
+    ]
 
 
 def agencies_involved(referral: Referral) -> list[Agency]:
@@ -77,7 +93,7 @@ def agencies_involved(referral: Referral) -> list[Agency]:
     the agency that referred it, and every agency ever invited to one of its discussions (the same agencies whose
     practitioners may raise one). An agency with nothing to do with the case was offered, and its stage 1 then
     went nowhere: nobody there could open it (a walk)."""
-    invited = Invitation.objects.filter(discussion__referral=referral).exclude(status=InvitationStatus.DECLINED)
+    invited = _ever_invited(referral)
     return list(
         Agency.objects.filter(partnership_id=referral.partnership_id)
         .filter(

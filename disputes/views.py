@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action
-from agencies.models import AgencyType
 from agencies.types import AuthenticatedRequest
 from core.decorators import case_methods
 from core.forms import add_service_errors
@@ -47,21 +46,7 @@ def _raise_form(
 ) -> forms.RaiseForm:
     """The raise form; the case's children and actions only for who sees the case (raising grants no access). "With
     whom" offers a bounded list: the people on the case, and those found by name at the chosen agency."""
-    # Who sees the case is offered every agency involved in it; who does not (the referrer, an agency invited before
-    # the case closed) is told nothing of which agencies were invited: children's social care, the referrer and
-    # their own agency only (the service accepts any agency involved).
-    involved = access.agencies_involved(referral)
-    agencies = (
-        involved
-        if sees_case
-        else [
-            a
-            for a in involved
-            if a.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-            or a.pk == referral.referrer_agency_id
-            or a.pk == own_agency
-        ]
-    )
+    agencies = access.agencies_offered(referral, sees_case=sees_case, own_agency_id=own_agency)
     people, more = selectors.people_offered(
         referral,
         sees_case=sees_case,

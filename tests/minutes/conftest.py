@@ -1,6 +1,7 @@
 """A held discussion (Mon 23 - Tue 24 November 2026) with an entry not to be shared with the family, and an action."""
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -120,17 +121,29 @@ def minutes_checker(user, discussion) -> MinutesChecker:
     return get_minutes_for_user(user, discussion.pk)[1]
 
 
-def pdf_pages(content: bytes, tmp_path: Path) -> list[str]:
-    """The text of each page, as poppler's pdftotext reads it."""
+def _pdftotext(content: bytes, tmp_path: Path, how: str) -> str:
     path = tmp_path / "read.pdf"
     path.write_bytes(content)
-    text = subprocess.run(  # noqa: S603
-        ["pdftotext", "-layout", str(path), "-"],
+    return subprocess.run(  # noqa: S603
+        ["pdftotext", how, str(path), "-"],
         check=True,
         capture_output=True,
         text=True,  # noqa: S607
     ).stdout
+
+
+def pdf_pages(content: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page, as poppler's pdftotext reads it."""
+    text = _pdftotext(content, tmp_path, "-layout")
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def pdf_words(content: bytes, tmp_path: Path) -> tuple[float, list[tuple[str, float]]]:
+    """The page width, and each word with its right edge, as poppler reads them (pdftotext -bbox)."""
+    boxes = _pdftotext(content, tmp_path, "-bbox")
+    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    words = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)</word>', boxes)
+    return width, [(word, float(right)) for right, word in words]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.minutes.conftest import (
     add_later_information,
     minutes_checker,
     pdf_pages,
+    pdf_words,
     share_with_family,
 )
 
@@ -477,8 +478,6 @@ def test_bad_input_never_gives_a_server_error(world, held, tm_client, client):
 def test_a_long_word_typed_in_a_role_or_an_address_stays_on_the_page(world, held, tmp_path):
     """A walk: a role of one long word pushed the attendance table's last columns off the approved PDF, out of the
     record. Every word poppler reads lies within the page's width, the long ones wrapped."""
-    import subprocess
-
     from strategy.models import Invitation
 
     long_word = "Detective" + "x" * 150
@@ -496,16 +495,7 @@ def test_a_long_word_typed_in_a_role_or_an_address_stays_on_the_page(world, held
         ),
     )
     version = approve(world, held)
-    path = tmp_path / "full.pdf"
-    path.write_bytes(bytes(services.documents_ensure(version)[Kind.FULL].pdf))
-    boxes = subprocess.run(  # noqa: S603
-        ["pdftotext", "-bbox", str(path), "-"],
-        check=True,
-        capture_output=True,
-        text=True,  # noqa: S607
-    ).stdout
-    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
-    right_edges = [float(x) for x in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"', boxes)]
-    assert right_edges and max(right_edges) <= width
-    words = set(re.findall(r"<word [^>]*>([^<]+)</word>", boxes))
-    assert {"Attendance", "Information", "advance", "Can", "decide", "Attended"} <= words  # every column still there
+    width, words = pdf_words(bytes(services.documents_ensure(version)[Kind.FULL].pdf), tmp_path)
+    assert words and max(right for _, right in words) <= width
+    # Every column still there.
+    assert {"Attendance", "Information", "advance", "Can", "decide", "Attended"} <= {word for word, _ in words}
